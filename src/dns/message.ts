@@ -1,0 +1,97 @@
+// DNS message shapes shared by parse-query.ts (bytes -> Query), lookup.ts (Query + table -> Answer)
+// and encode.ts (Answer -> bytes). Numbers are the IANA codes (RFC 1035 §3.2.2, RFC 6895).
+
+export const QTYPE = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  DS: 43,
+  AXFR: 252,
+  IXFR: 251,
+  ANY: 255,
+} as const;
+
+export const QCLASS = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
+
+export const RCODE = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  /** Extended rcode 16, carried as 1 in the OPT TTL's high byte (RFC 6891 §6.1.3, §9). */
+  BADVERS: 16,
+} as const;
+
+export const OPCODE = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
+
+export interface Question {
+  /** As sent, without trailing dot handling surprises: dotted presentation, no trailing dot ("" = root). */
+  name: string;
+  type: number;
+  class: number;
+}
+
+export interface Edns {
+  /** Requestor's UDP payload size (OPT CLASS), before clamping. */
+  udpSize: number;
+  version: number;
+  /** DNSSEC OK bit (RFC 3225); echoed, since we never sign. */
+  dnssecOk: boolean;
+}
+
+/** A parsed query: what the header and question say, plus the client's EDNS if any. */
+export interface Query {
+  id: number;
+  opcode: number;
+  rd: boolean;
+  cd: boolean;
+  question: Question;
+  /** Undefined when the query carried no OPT record. */
+  edns?: Edns;
+}
+
+export type RData =
+  | { type: typeof QTYPE.A; address: string }
+  | { type: typeof QTYPE.AAAA; address: string }
+  | { type: typeof QTYPE.SRV; priority: number; weight: number; port: number; target: string }
+  | { type: typeof QTYPE.NS; target: string }
+  | {
+      type: typeof QTYPE.SOA;
+      mname: string;
+      rname: string;
+      serial: number;
+      refresh: number;
+      retry: number;
+      expire: number;
+      minimum: number;
+    };
+
+export interface ResourceRecord {
+  /** Owner name, dotted presentation; a trailing dot is allowed and ignored by the encoder. */
+  name: string;
+  ttl: number;
+  data: RData;
+}
+
+/** What lookup produces: CoreDNS's (answer, ns, extra, Result) turned into one value. */
+export type ResultKind = 'success' | 'nodata' | 'nxdomain' | 'servfail' | 'refused' | 'notimp' | 'formerr' | 'badvers';
+
+export interface Answer {
+  kind: ResultKind;
+  /** Authoritative answer bit. */
+  aa: boolean;
+  /** Recursion available bit (mesos-dns: `recurseon`). */
+  ra: boolean;
+  answer: ResourceRecord[];
+  authority: ResourceRecord[];
+  additional: ResourceRecord[];
+}

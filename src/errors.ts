@@ -1,0 +1,67 @@
+// Every error this server raises on purpose, each with a stable `code` to match on
+// (undici's lib/core/errors.js habit). Errors are logged once, where they are handled.
+
+export class MesosDnsError extends Error {
+  readonly code: string = 'MDNS_ERR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config.json key that cannot be used; `key` names it as the operator wrote it. */
+export class ConfigError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_CONFIG';
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(key ? `config: ${key}: ${reason}` : `config: ${reason}`);
+  }
+}
+
+/** Several config problems, reported together so the operator fixes them in one go. */
+export class ConfigErrors extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_CONFIG';
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+  }
+}
+
+/** A master could not be reached, answered badly, or sent a body we could not read. */
+export class StateFetchError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_STATE_FETCH';
+}
+
+/** A state document that does not describe a usable cluster (bad JSON shape, no leader, bad pid). */
+export class StateParseError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_STATE_PARSE';
+}
+
+/** No leading master is known (ZooKeeper has none, or no master answered). */
+export class NoLeaderError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_NO_LEADER';
+}
+
+/** No upstream resolver applies to a name (REFUSED), or all of them failed (SERVFAIL). */
+export class ForwardError extends MesosDnsError {
+  override readonly code: string = 'MDNS_ERR_FORWARD';
+}
+
+export class NoResolverError extends ForwardError {
+  override readonly code = 'MDNS_ERR_NO_RESOLVER';
+}
+
+/** A DNS message that does not parse; the server answers FORMERR when it can, else stays silent. */
+export class MalformedMessageError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_MALFORMED';
+}
+
+/** The Operator API stream broke: cut mid-record, garbage, or heartbeats stopped. */
+export class StreamError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_STREAM';
+}
+
+export class ZooKeeperError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_ZK';
+}

@@ -1,0 +1,75 @@
+// Small internal types for the parts of a Mesos master state that DNS needs. Foreign JSON
+// (/master/state, the Operator API's GET_STATE / events) is converted into these at the edge
+// (parse-state.ts, operator-events.ts) and never carried further in.
+
+/** A libprocess PID `name@host:port`, split. `host` may be an IP literal or a hostname. */
+export interface Pid {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface Agent {
+  id: string;
+  /** From the agent pid; undefined when the agent has no usable pid. */
+  pid?: Pid;
+  hostname: string;
+}
+
+export interface DiscoveryPort {
+  number: number;
+  /** Raw protocol as given ("TCP", "udp", "" ...); sanitised by the record builder. */
+  protocol: string;
+  name: string;
+}
+
+export interface Discovery {
+  name: string;
+  ports: DiscoveryPort[];
+}
+
+/** The parts of the newest TASK_RUNNING status that the IP sources read (mesos-dns §5.5). */
+export interface RunningStatus {
+  timestamp: number;
+  /** container_status.network_infos[].ip_addresses[].ip_address (or the 0.25 single ip_address). */
+  networkIPs: string[];
+  /** Values of label MesosContainerizer.NetworkSettings.IPAddress. */
+  mesosLabelIPs: string[];
+  /** Values of label Docker.NetworkSettings.IPAddress. */
+  dockerLabelIPs: string[];
+  /** TaskStatus.healthy when the task has a health check; undefined otherwise. */
+  healthy?: boolean;
+}
+
+export type TaskState =
+  | 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_FINISHED'
+  | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_LOST' | 'TASK_DROPPED'
+  | 'TASK_UNREACHABLE' | 'TASK_GONE' | 'TASK_GONE_BY_OPERATOR' | 'TASK_UNKNOWN' | string;
+
+export interface Task {
+  id: string;
+  name: string;
+  frameworkId: string;
+  agentId: string;
+  state: TaskState;
+  /** Host ports from resources.ports ranges, expanded, in document order. */
+  ports: number[];
+  discovery?: Discovery;
+  /** The newest TASK_RUNNING status (largest timestamp, first on a tie), if any. */
+  running?: RunningStatus;
+}
+
+export interface Framework {
+  id: string;
+  name: string;
+  pid?: Pid;
+  hostname: string;
+  tasks: Task[];
+}
+
+export interface MasterState {
+  /** The state's `leader` pid; mesos-dns refuses a state without one. */
+  leader: Pid;
+  agents: Agent[];
+  frameworks: Framework[];
+}

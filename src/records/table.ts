@@ -1,0 +1,73 @@
+// The immutable record table: what build-table.ts produces from one master state, and what
+// every DNS query and HTTP request reads (one snapshot per request, see store.ts).
+// Records are typed values, never "host:port" strings to re-parse per query.
+
+export interface SrvRecord {
+  /** Absolute, lower-case target name with trailing dot. */
+  target: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
+
+/** All records owned by one name. Arrays are de-duplicated, in insertion order. */
+export interface NameRecords {
+  a: readonly string[];
+  aaaa: readonly string[];
+  srv: readonly SrvRecord[];
+}
+
+export interface SoaData {
+  /** Zone apex, absolute, lower-case: "mesos." */
+  zone: string;
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  /** RFC 2308 §4: the negative-caching TTL; mesos-dns puts `ttl` here, and so do we. */
+  minimum: number;
+}
+
+/** One row of /v1/enumerate (mesos-dns §5.6). */
+export interface EnumerateRecord {
+  name: string;
+  host: string;
+  rtype: 'A' | 'AAAA' | 'SRV';
+}
+
+export interface EnumerateTask {
+  name: string;
+  id: string;
+  /** null when the task added nothing new (mesos-dns prints null there). */
+  records: EnumerateRecord[] | null;
+}
+
+export interface EnumerateFramework {
+  name: string;
+  tasks: EnumerateTask[];
+}
+
+export interface RecordTable {
+  /** Zone apex, absolute, lower-case ("mesos."). */
+  readonly zone: string;
+  readonly ttl: number;
+  readonly soa: SoaData;
+  /** NS targets for the apex (the SOA MNAME). */
+  readonly ns: readonly string[];
+  /**
+   * Every owner name (absolute, lower-case) -> its records. Includes names that hold only
+   * legacy unsanitised forms; names with upper-case letters are kept as generated (they can
+   * never match a lower-cased query, exactly as in mesos-dns, but /v1/axfr lists them).
+   */
+  readonly names: ReadonlyMap<string, NameRecords>;
+  /**
+   * Every name that exists in the zone: owners plus all their ancestors up to and including
+   * the apex (empty non-terminals, RFC 8020). A lookup miss here is NXDOMAIN; a hit without
+   * the type is NODATA.
+   */
+  readonly existing: ReadonlySet<string>;
+  /** /v1/enumerate data; null when the state had no frameworks. */
+  readonly enumeration: readonly EnumerateFramework[] | null;
+}
