@@ -1,0 +1,372 @@
+// Answer → bytes. Pure. Owns everything about the reply's wire form: header bits, question echo,
+// name compression, our OPT record, and truncation to the transport's size limit.
+//
+// Why not dns2's encoder: it is quadratic in the number of records, compresses SRV targets
+// (RFC 2782 forbids it), drops the OPT record and cuts buffers mid-record.
+import { NameCompressor, nameToWire } from './name-wire.js';
+import { QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
+
+export interface EncodeOptions {
+  /** Largest reply allowed (maxResponseSize). The result never exceeds it. */
+  maxSize: number;
+  /** mesos-dns SetTruncateBit: when false, replies are still cut to fit but TC is never set. */
+  setTruncateBit: boolean;
+  /** The UDP payload size we advertise in our OPT (config EDNSMaxUDPSize). */
+  ednsUdpSize: number;
+}
+
+/** An error reply with no records. parseQuery's ParseError fits this shape as is. */
+export interface ErrorReply {
+  id: number;
+  opcode: number;
+  rd: boolean;
+  cd?: boolean;
+  /** May be extended (BADVERS = 16): the high bits then go in our OPT (RFC 6891 §6.1.3). */
+  rcode: number;
+  /** Recursion available; false unless given (mesos-dns sends REFUSED with only `qr rd`). */
+  ra?: boolean;
+  question?: Question;
+  edns?: Edns;
+}
+
+const HEADER_LENGTH = 12;
+/** Root owner, TYPE, CLASS, TTL, RDLENGTH 0: our OPT carries no options. */
+const OPT_LENGTH = 11;
+const TCP_MAX = 65535;
+/** RFC 1035 §4.2.1 without EDNS; also the floor for any advertised size (RFC 6891 §6.2.5). */
+const UDP_MIN = 512;
+
+const RCODE_OF: Readonly<Record<ResultKind, number>> = {
+  success: RCODE.NOERROR,
+  nodata: RCODE.NOERROR,
+  nxdomain: RCODE.NXDOMAIN,
+  servfail: RCODE.SERVFAIL,
+  refused: RCODE.REFUSED,
+  notimp: RCODE.NOTIMP,
+  formerr: RCODE.FORMERR,
+  badvers: RCODE.BADVERS,
+};
+
+/**
+ * The size budget for a reply. TCP: 65535 (the 2-octet length prefix). UDP: 512 without EDNS
+ * (RFC 1035 §4.2.1); with EDNS the client's size, raised to 512 and capped at what we are
+ * willing to send (RFC 6891 §6.2.5). mesos-dns ignored client EDNS sizes; we do not.
+ */
+export function maxResponseSize(query: Query | undefined, transport: 'udp' | 'tcp', ednsMaxUdpSize: number): number {
+  if (transport === 'tcp') return TCP_MAX;
+  if (!query?.edns) return UDP_MIN;
+  const ceiling = Math.max(UDP_MIN, Math.min(ednsMaxUdpSize, TCP_MAX));
+  return Math.min(Math.max(query.edns.udpSize, UDP_MIN), ceiling);
+}
+
+/**
+ * Encodes a lookup result. The reply carries our OPT when the query had one (RFC 6891 §7), or
+ * when the result is BADVERS, whose rcode needs the OPT's extended bits.
+ */
+export function encodeAnswer(query: Query, answer: Answer, opts: EncodeOptions): Buffer {
+  const rcode = RCODE_OF[answer.kind];
+  return encodeMessage(
+    {
+      id: query.id,
+      opcode: query.opcode,
+      rd: query.rd,
+      cd: query.cd,
+      aa: answer.aa,
+      ra: answer.ra,
+      rcode,
+    },
+    query.question,
+    [answer.answer, answer.authority, answer.additional],
+    query.edns || rcode > 0x0f ? { dnssecOk: query.edns?.dnssecOk ?? false } : undefined,
+    opts,
+  );
+}
+
+/** FORMERR, NOTIMP, REFUSED, SERVFAIL or BADVERS with no records; AA clear. */
+export function encodeError(e: ErrorReply, opts: EncodeOptions): Buffer {
+  return encodeMessage(
+    { id: e.id, opcode: e.opcode, rd: e.rd, cd: e.cd ?? false, aa: false, ra: e.ra ?? false, rcode: e.rcode },
+    e.question,
+    [[], [], []],
+    e.edns || e.rcode > 0x0f ? { dnssecOk: e.edns?.dnssecOk ?? false } : undefined,
+    opts,
+  );
+}
+
+interface Header {
+  id: number;
+  opcode: number;
+  rd: boolean;
+  cd: boolean;
+  aa: boolean;
+  ra: boolean;
+  rcode: number;
+}
+
+/**
+ * Writes header, question, then the records of answer, authority and additional in order,
+ * remembering where each record ends. Compression pointers only point backwards, so any prefix
+ * of the records is a valid message: truncation (RFC 2181 §9, RFC 1035 §4.2.1) keeps the
+ * longest prefix that fits together with our OPT, which must stay (RFC 6891 §7), and is
+ * appended after the cut. Encoding stops at the first record that does not fit, so the work is
+ * bounded by maxSize and linear in the records written.
+ *
+ * Dropping from the end removes additional records first (A glue before AAAA glue survives
+ * longest, see lookup.ts), then authority, then answers; no RR is ever cut in half. TC is set
+ * only when answer or authority records were lost (NSD, miekg Truncate), never for lost
+ * additional data, and never when setTruncateBit is off (mesos-dns compat).
+ */
+function encodeMessage(
+  header: Header,
+  question: Question | undefined,
+  sections: readonly [readonly ResourceRecord[], readonly ResourceRecord[], readonly ResourceRecord[]],
+  opt: { dnssecOk: boolean } | undefined,
+  opts: EncodeOptions,
+): Buffer {
+  const maxSize = Math.max(HEADER_LENGTH, Math.min(Math.floor(opts.maxSize), TCP_MAX));
+  const optLength = opt ? OPT_LENGTH : 0;
+  const w = new Writer(Math.min(maxSize, 1024));
+  let names = new NameCompressor();
+
+  w.ensure(HEADER_LENGTH);
+  w.pos = HEADER_LENGTH;
+  let qdcount = 0;
+  const qname = question ? nameToWire(question.name) : undefined;
+  if (question && qname) {
+    w.ensure(qname.length + 4);
+    w.pos = names.write(w.buf, w.pos, qname, true);
+    w.u16(question.type);
+    w.u16(question.class);
+    qdcount = 1;
+  }
+  if (w.pos > maxSize) {
+    // Not even the question fits a (nonsensical) budget this small: header only.
+    w.pos = HEADER_LENGTH;
+    qdcount = 0;
+    names = new NameCompressor(); // forget pointers into the question we just dropped
+  }
+  const questionEnd = w.pos;
+
+  const counts = [0, 0, 0];
+  let truncated = false;
+  let withOpt = opt !== undefined;
+  if (questionEnd + optLength > maxSize) {
+    // Header and question fit, our OPT does not: send them alone and ask for TCP.
+    withOpt = false;
+    truncated = sections.some((s) => s.length > 0) || opt !== undefined;
+  } else {
+    let end = questionEnd;
+    fill: for (let s = 0; s < 3; s++) {
+      for (const rr of sections[s]) {
+        // Records we cannot put on the wire (an over-long name, a malformed address) are
+        // skipped rather than failing the whole reply.
+        if (!writeRecord(w, names, rr)) continue;
+        if (w.pos + optLength > maxSize) {
+          truncated = s < 2;
+          break fill;
+        }
+        end = w.pos;
+        counts[s] += 1;
+      }
+    }
+    w.pos = end;
+  }
+
+  if (withOpt && opt) {
+    w.ensure(OPT_LENGTH);
+    w.u8(0); // root owner (RFC 6891 §6.1.2)
+    w.u16(QTYPE.OPT);
+    w.u16(Math.max(UDP_MIN, Math.min(Math.floor(opts.ednsUdpSize), TCP_MAX)));
+    w.u8((header.rcode >> 4) & 0xff); // extended RCODE, upper 8 bits
+    w.u8(0); // EDNS version 0
+    w.u16(opt.dnssecOk ? 0x8000 : 0); // DO copied from the query (RFC 3225 §3)
+    w.u16(0); // no options: the client's are ignored (RFC 6891 §6.1.2)
+  }
+
+  const tc = truncated && opts.setTruncateBit;
+  const b = w.buf;
+  b[0] = (header.id >> 8) & 0xff;
+  b[1] = header.id & 0xff;
+  // QR, OPCODE, AA, TC, RD (RFC 1035 §4.1.1); ID, opcode and RD copied from the query.
+  b[2] = 0x80 | ((header.opcode & 0x0f) << 3) | (header.aa ? 0x04 : 0) | (tc ? 0x02 : 0) | (header.rd ? 0x01 : 0);
+  // RA, Z, AD (never: we do not validate), CD copied (RFC 4035 §3.1.6), RCODE low bits.
+  b[3] = (header.ra ? 0x80 : 0) | (header.cd ? 0x10 : 0) | (header.rcode & 0x0f);
+  b.writeUInt16BE(qdcount, 4);
+  b.writeUInt16BE(counts[0], 6);
+  b.writeUInt16BE(counts[1], 8);
+  b.writeUInt16BE(counts[2] + (withOpt ? 1 : 0), 10);
+  return b.subarray(0, w.pos);
+}
+
+/** Writes one RR; returns false, writing nothing, when it cannot be encoded. */
+function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord): boolean {
+  const owner = nameToWire(rr.name);
+  if (!owner) return false;
+  const data = rr.data;
+  let rdata: Buffer | undefined;
+  let target: Buffer | undefined;
+  let rname: Buffer | undefined;
+  let room = owner.length + 10;
+  switch (data.type) {
+    case QTYPE.A:
+      rdata = ipv4Bytes(data.address);
+      if (!rdata) return false;
+      room += 4;
+      break;
+    case QTYPE.AAAA:
+      rdata = ipv6Bytes(data.address);
+      if (!rdata) return false;
+      room += 16;
+      break;
+    case QTYPE.SRV:
+      target = nameToWire(data.target);
+      if (!target) return false;
+      room += 6 + target.length;
+      break;
+    case QTYPE.NS:
+      target = nameToWire(data.target);
+      if (!target) return false;
+      room += target.length;
+      break;
+    case QTYPE.SOA:
+      target = nameToWire(data.mname);
+      rname = nameToWire(data.rname);
+      if (!target || !rname) return false;
+      room += target.length + rname.length + 20;
+      break;
+    default:
+      return false;
+  }
+
+  w.ensure(room);
+  w.pos = names.write(w.buf, w.pos, owner, true);
+  w.u16(data.type);
+  w.u16(QCLASS.IN);
+  // RFC 2181 §8: TTLs are 0..2^31-1.
+  w.u32(Math.min(Math.max(0, Math.floor(rr.ttl) || 0), 0x7fffffff));
+  const lengthAt = w.pos;
+  w.pos += 2;
+  switch (data.type) {
+    case QTYPE.A:
+    case QTYPE.AAAA:
+      w.bytes(rdata as Buffer);
+      break;
+    case QTYPE.SRV:
+      w.u16(data.priority);
+      w.u16(data.weight);
+      w.u16(data.port);
+      // RFC 2782: "name compression is not to be used for this field".
+      w.pos = names.write(w.buf, w.pos, target as Buffer, false);
+      break;
+    case QTYPE.NS:
+      w.pos = names.write(w.buf, w.pos, target as Buffer, true);
+      break;
+    case QTYPE.SOA:
+      w.pos = names.write(w.buf, w.pos, target as Buffer, true);
+      w.pos = names.write(w.buf, w.pos, rname as Buffer, true);
+      w.u32(data.serial);
+      w.u32(data.refresh);
+      w.u32(data.retry);
+      w.u32(data.expire);
+      w.u32(data.minimum);
+      break;
+  }
+  w.buf.writeUInt16BE(w.pos - lengthAt - 2, lengthAt);
+  return true;
+}
+
+/** A growable output buffer; callers ensure() room before writing. */
+class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  u8(v: number): void {
+    this.buf[this.pos] = v & 0xff;
+    this.pos += 1;
+  }
+
+  u16(v: number): void {
+    this.buf[this.pos] = (v >> 8) & 0xff;
+    this.buf[this.pos + 1] = v & 0xff;
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  bytes(b: Buffer): void {
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+}
+
+/** Dotted quad → 4 octets; undefined unless exactly four decimal parts of 0..255. */
+function ipv4Bytes(text: string): Buffer | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out = Buffer.allocUnsafe(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * IPv6 text (RFC 4291 §2.2: '::' once at most, an embedded IPv4 tail allowed) → 16 octets.
+ * A zone suffix ("%eth0") is dropped: it has no meaning outside the host and no wire form.
+ */
+function ipv6Bytes(text: string): Buffer | undefined {
+  const percent = text.indexOf('%');
+  if (percent >= 0) text = text.slice(0, percent);
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    const parts = s.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (i === parts.length - 1 && p.includes('.')) {
+        const v4 = ipv4Bytes(p);
+        if (!v4) return undefined;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
+        out.push(parseInt(p, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  // An embedded IPv4 tail is only valid at the very end.
+  if (halves.length === 2 && halves[0].includes('.')) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const all = halves.length === 2 ? [...head, ...new Array<number>(missing).fill(0), ...tail] : head;
+  const out = Buffer.allocUnsafe(16);
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = all[i] >> 8;
+    out[2 * i + 1] = all[i] & 0xff;
+  }
+  return out;
+}
