@@ -1,0 +1,275 @@
+// Converters from the Operator API v1 JSON (master.proto / mesos.proto, snake_case) to the internal
+// MasterState types. The v1 shapes differ from the legacy /master/state document (parse-state.ts):
+// ids are wrapped (`task_id{value}`), ports are `resources[]` entries with `ranges.range[{begin,end}]`,
+// labels are `{labels:[…]}`, frameworks carry no pid, and agents keep their pid next to `agent_info`.
+// PURE: no I/O, no clock. Malformed input throws StateParseError, like the legacy parser, so the
+// caller keeps its last good state.
+import { StateParseError } from '../errors.js';
+import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, Task, TaskState } from './state.js';
+import { parsePid } from './pid.js';
+
+/** MasterState plus the tasks whose framework is not known yet (dcos-net's "waiting_tasks"): the
+ * stream may announce a task before its framework, so such tasks wait here and are attached when
+ * FRAMEWORK_ADDED arrives. */
+export interface StreamState {
+  master: MasterState;
+  waitingTasks: Task[];
+}
+
+/** Task states after which a task never runs again. LOST and GONE_BY_OPERATOR are included as
+ * dcos-net does: nothing would bring such a task back to RUNNING under the same launch. Dropping
+ * them keeps the state's memory bounded over a long-lived stream. */
+const TERMINAL_STATES: ReadonlySet<string> = new Set([
+  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED',
+  'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_LOST',
+]);
+
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
+const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
+
+type Json = Record<string, unknown>;
+
+/**
+ * GET_STATE (the `get_state` of a SUBSCRIBED event or of a GET_STATE response) → StreamState.
+ * The leader is not part of get_state: it is the master the caller talked to.
+ * `get_tasks.tasks` holds staging, running and not-yet-acknowledged terminal tasks; terminal ones
+ * are dropped here. completed_tasks, unreachable_tasks, pending_tasks and completed_frameworks never
+ * produce records (mesos-dns §5.2) and are ignored.
+ */
+export function streamStateFromGetState(getState: unknown, leader: Pid): StreamState {
+  const gs = object(getState, 'get_state');
+  const getAgents = optionalObject(gs.get_agents, 'get_state.get_agents');
+  const getFrameworks = optionalObject(gs.get_frameworks, 'get_state.get_frameworks');
+  const getTasks = optionalObject(gs.get_tasks, 'get_state.get_tasks');
+
+  const agents = dedupeById(array(getAgents?.agents, 'get_agents.agents').map(fromAgent));
+  const frameworkInfos = dedupeById(array(getFrameworks?.frameworks, 'get_frameworks.frameworks').map(fromFramework));
+  const tasks = array(getTasks?.tasks, 'get_tasks.tasks').map(fromTask).filter((t) => !isTerminal(t.state));
+
+  const byFramework = new Map<string, Task[]>();
+  for (const fw of frameworkInfos) byFramework.set(fw.id, []);
+  const waitingTasks: Task[] = [];
+  for (const task of tasks) {
+    const list = byFramework.get(task.frameworkId) ?? waitingTasks;
+    // Keyed by id within a framework: a duplicate replaces the earlier entry in place.
+    const at = list.findIndex((t) => t.id === task.id && t.frameworkId === task.frameworkId);
+    if (at >= 0) list[at] = task;
+    else list.push(task);
+  }
+  const frameworks = frameworkInfos.map((fw) => ({ ...fw, tasks: byFramework.get(fw.id) ?? [] }));
+  return { master: { leader, agents, frameworks }, waitingTasks };
+}
+
+/** GET_STATE → MasterState; tasks of frameworks missing from get_frameworks are left out. */
+export function fromGetState(getState: unknown, leader: Pid): MasterState {
+  return streamStateFromGetState(getState, leader).master;
+}
+
+/** Ids of the agents a freshly failed-over master knows from its registry but that have not
+ * re-registered yet (`get_agents.recovered_agents[]`, AgentInfo). Their tasks are missing from the
+ * snapshot until they come back. */
+export function recoveredAgentIds(getState: unknown): string[] {
+  const gs = object(getState, 'get_state');
+  const getAgents = optionalObject(gs.get_agents, 'get_state.get_agents');
+  return array(getAgents?.recovered_agents, 'get_agents.recovered_agents').map(
+    (info, i) => idValue(object(info, `recovered_agents[${i}]`).id, 'recovered_agents[].id'),
+  );
+}
+
+/** v1 `Task` → Task. */
+export function fromTask(v1Task: unknown): Task {
+  const t = object(v1Task, 'task');
+  const task: Task = {
+    id: idValue(t.task_id, 'task.task_id'),
+    name: optionalString(t.name, 'task.name') ?? '',
+    frameworkId: idValue(t.framework_id, 'task.framework_id'),
+    agentId: idValue(t.agent_id, 'task.agent_id'),
+    state: requiredString(t.state, 'task.state'),
+    ports: portsFromResources(t.resources),
+  };
+  if (t.discovery !== undefined && t.discovery !== null) task.discovery = discoveryFrom(t.discovery);
+  const running = latestRunning(array(t.statuses, 'task.statuses'));
+  if (running) task.running = running;
+  return task;
+}
+
+/** v1 `GetAgents.Agent` (also the `agent` of AGENT_ADDED) → Agent. The pid sits next to
+ * agent_info, not inside it. */
+export function fromAgent(v1Agent: unknown): Agent {
+  const a = object(v1Agent, 'agent');
+  const info = object(a.agent_info, 'agent.agent_info');
+  const agent: Agent = {
+    id: idValue(info.id, 'agent_info.id'),
+    hostname: optionalString(info.hostname, 'agent_info.hostname') ?? '',
+  };
+  // A present but malformed pid fails the document, as in mesos-dns (§5.2); a missing one is fine.
+  const pid = optionalString(a.pid, 'agent.pid');
+  if (pid !== undefined && pid !== '') agent.pid = parsePid(pid);
+  return agent;
+}
+
+/** v1 `GetFrameworks.Framework` (also the `framework` of FRAMEWORK_ADDED/UPDATED) → Framework
+ * without tasks. v1 framework entries carry no scheduler pid, so the framework's A record comes
+ * from `framework_info.hostname` and there is no `_framework._tcp` SRV (mesos-dns §5.3). */
+export function fromFramework(v1Framework: unknown): Framework {
+  const f = object(v1Framework, 'framework');
+  const info = object(f.framework_info, 'framework.framework_info');
+  return frameworkFromInfo(info);
+}
+
+/** v1 `FrameworkInfo` → Framework without tasks. */
+export function frameworkFromInfo(info: Json): Framework {
+  return {
+    id: idValue(info.id, 'framework_info.id'),
+    name: optionalString(info.name, 'framework_info.name') ?? '',
+    hostname: optionalString(info.hostname, 'framework_info.hostname') ?? '',
+    tasks: [],
+  };
+}
+
+/** The IP-source view of one v1 `TaskStatus` (mesos-dns §5.5). The caller checks it is RUNNING. */
+export function runningFromStatus(v1Status: unknown): RunningStatus {
+  const s = object(v1Status, 'status');
+  const timestamp = s.timestamp === undefined ? 0 : number(s.timestamp, 'status.timestamp');
+  const labels = labelsOf(s.labels, 'status.labels');
+  const running: RunningStatus = {
+    timestamp,
+    networkIPs: networkIPs(s.container_status),
+    mesosLabelIPs: labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value),
+    dockerLabelIPs: labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value),
+  };
+  if (typeof s.healthy === 'boolean') running.healthy = s.healthy;
+  return running;
+}
+
+/** The TASK_RUNNING status with the largest timestamp, the first one on a tie: the order of
+ * `statuses` is not guaranteed (mesos-dns state.go). */
+function latestRunning(statuses: unknown[]): RunningStatus | undefined {
+  let best: RunningStatus | undefined;
+  statuses.forEach((raw, i) => {
+    const s = object(raw, `task.statuses[${i}]`);
+    if (s.state !== 'TASK_RUNNING') return;
+    const candidate = runningFromStatus(s);
+    if (!best || candidate.timestamp > best.timestamp) best = candidate;
+  });
+  return best;
+}
+
+function networkIPs(containerStatus: unknown): string[] {
+  const cs = optionalObject(containerStatus, 'status.container_status');
+  const ips: string[] = [];
+  for (const raw of array(cs?.network_infos, 'container_status.network_infos')) {
+    const ni = object(raw, 'network_info');
+    const addresses = array(ni.ip_addresses, 'network_info.ip_addresses');
+    if (addresses.length > 0) {
+      for (const a of addresses) {
+        const ip = optionalString(object(a, 'ip_address').ip_address, 'ip_addresses[].ip_address');
+        if (ip) ips.push(ip);
+      }
+    } else {
+      // Mesos 0.25 carried a single `ip_address` per network_info.
+      const ip = optionalString(ni.ip_address, 'network_info.ip_address');
+      if (ip) ips.push(ip);
+    }
+  }
+  return ips;
+}
+
+/** v1 Labels are `{labels:[{key,value}]}`; the legacy JSON used a bare array. Accept both. */
+function labelsOf(raw: unknown, what: string): { key: string; value: string }[] {
+  if (raw === undefined || raw === null) return [];
+  const list = Array.isArray(raw) ? raw : array(object(raw, what).labels, `${what}.labels`);
+  return list.map((l, i) => {
+    const o = object(l, `${what}[${i}]`);
+    return { key: optionalString(o.key, `${what}[].key`) ?? '', value: optionalString(o.value, `${what}[].value`) ?? '' };
+  });
+}
+
+/** Host ports from `resources[]` entries named "ports" (type RANGES), each range expanded, in
+ * document order (the legacy parser expands "[a-b, c-d]" the same way). */
+function portsFromResources(raw: unknown): number[] {
+  const ports: number[] = [];
+  for (const r of array(raw, 'task.resources')) {
+    const res = object(r, 'resource');
+    if (res.name !== 'ports') continue;
+    const ranges = optionalObject(res.ranges, 'resource.ranges');
+    for (const rr of array(ranges?.range, 'resource.ranges.range')) {
+      const range = object(rr, 'range');
+      const begin = port(range.begin, 'range.begin');
+      const end = port(range.end, 'range.end');
+      if (begin > end) throw new StateParseError(`ports range ${begin}-${end} is reversed`);
+      for (let p = begin; p <= end; p++) ports.push(p);
+    }
+  }
+  return ports;
+}
+
+function discoveryFrom(raw: unknown): Discovery {
+  const d = object(raw, 'task.discovery');
+  const portsObj = optionalObject(d.ports, 'discovery.ports');
+  const ports: DiscoveryPort[] = array(portsObj?.ports, 'discovery.ports.ports').map((p, i) => {
+    const o = object(p, `discovery.ports.ports[${i}]`);
+    return {
+      number: port(o.number, 'discovery port number'),
+      protocol: optionalString(o.protocol, 'discovery port protocol') ?? '',
+      name: optionalString(o.name, 'discovery port name') ?? '',
+    };
+  });
+  return { name: optionalString(d.name, 'discovery.name') ?? '', ports };
+}
+
+function dedupeById<T extends { id: string }>(items: T[]): T[] {
+  const byId = new Map<string, T>();
+  for (const item of items) byId.set(item.id, item);
+  return [...byId.values()];
+}
+
+// --- JSON shape checks. Each names the field it rejects so a log line points at the problem. ---
+
+export function object(v: unknown, what: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new StateParseError(`${what}: expected an object`);
+  return v as Json;
+}
+
+function optionalObject(v: unknown, what: string): Json | undefined {
+  return v === undefined || v === null ? undefined : object(v, what);
+}
+
+function array(v: unknown, what: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new StateParseError(`${what}: expected an array`);
+  return v;
+}
+
+function optionalString(v: unknown, what: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new StateParseError(`${what}: expected a string`);
+  return v;
+}
+
+function requiredString(v: unknown, what: string): string {
+  if (typeof v !== 'string' || v === '') throw new StateParseError(`${what}: expected a non-empty string`);
+  return v;
+}
+
+/** `{value: "…"}`, the v1 wrapper around every id (TaskID, AgentID, FrameworkID). */
+export function idValue(v: unknown, what: string): string {
+  return requiredString(object(v, what).value, `${what}.value`);
+}
+
+/** Protobuf integers may be rendered as JSON numbers or, for 64-bit fields, as decimal strings. */
+function number(v: unknown, what: string): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new StateParseError(`${what}: expected a number`);
+  return n;
+}
+
+function port(v: unknown, what: string): number {
+  const n = number(v, what);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new StateParseError(`${what}: ${String(v)} is not a port`);
+  return n;
+}
