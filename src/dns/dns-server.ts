@@ -1,0 +1,94 @@
+// The DNS listener: UDP and TCP on the same address and port (config Listener:Port), both
+// feeding one query handler. Binding is all-or-nothing: if either socket cannot be had, the
+// other is released and startDnsServer rejects with DnsListenError, which main turns into exit 1.
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.js';
+import { MesosDnsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { startTcpServer, type TcpLimits, type TcpServer } from './tcp-server.js';
+import { startUdpServer, type UdpServer } from './udp-server.js';
+
+/** The DNS port could not be bound (in use, no permission, bad listener address). */
+export class DnsListenError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_DNS_LISTEN';
+}
+
+export interface DnsServerOptions {
+  config: Config;
+  handler: (query: Buffer, transport: 'udp' | 'tcp') => Promise<Buffer | null>;
+  logger: Logger;
+  /** SO_REUSEPORT on both sockets, for several processes on one port. */
+  reusePort?: boolean;
+  tcpLimits?: Partial<TcpLimits>;
+  udpMaxInFlight?: number;
+}
+
+export interface DnsServer {
+  readonly udpAddress: AddressInfo;
+  readonly tcpAddress: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** With port 0, tries for a port free for both UDP and TCP this many times. */
+const EPHEMERAL_ATTEMPTS = 5;
+
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const { config } = options;
+  const log = options.logger.child({ component: 'dns-server' });
+  const address = config.Listener;
+  const attempts = config.Port === 0 ? EPHEMERAL_ATTEMPTS : 1;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let udp: UdpServer;
+    try {
+      udp = await startUdpServer({
+        address,
+        port: config.Port,
+        handler: (query) => options.handler(query, 'udp'),
+        logger: options.logger,
+        bufferBytes: config.UDPBufferBytes,
+        reusePort: options.reusePort,
+        maxInFlight: options.udpMaxInFlight,
+      });
+    } catch (err) {
+      throw listenError('udp', address, config.Port, err);
+    }
+    // Port 0: UDP picked a free number; TCP must take the same one, which may be in use.
+    const port = udp.address.port;
+    let tcp: TcpServer;
+    try {
+      tcp = await startTcpServer({
+        address,
+        port,
+        handler: (query) => options.handler(query, 'tcp'),
+        logger: options.logger,
+        reusePort: options.reusePort,
+        limits: options.tcpLimits,
+      });
+    } catch (err) {
+      await udp.close();
+      lastError = err;
+      if (config.Port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        log.debug({ port, attempt }, 'TCP port taken; picking another port for both');
+        continue;
+      }
+      throw listenError('tcp', address, port, err);
+    }
+    log.info({ address, port, udp: udp.address, tcp: tcp.address }, 'DNS server listening on UDP and TCP');
+    let closing: Promise<void> | undefined;
+    return {
+      udpAddress: udp.address,
+      tcpAddress: tcp.address,
+      close: () => {
+        closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);
+        return closing;
+      },
+    };
+  }
+  throw listenError('tcp', address, 0, lastError);
+}
+
+function listenError(transport: 'udp' | 'tcp', address: string, port: number, cause: unknown): DnsListenError {
+  const reason = (cause as Error | undefined)?.message ?? String(cause);
+  return new DnsListenError(`cannot listen for DNS on ${transport} ${address}:${port}: ${reason}`, { cause });
+}

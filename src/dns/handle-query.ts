@@ -1,0 +1,166 @@
+// One query from bytes to reply bytes: parse → route → (authority: one snapshot → lookup → encode)
+// | (forward: cache → upstreams → fit to the client's UDP limit) | REFUSED. It never throws: a
+// failure anywhere becomes SERVFAIL (CoreDNS's recover(), mesos-dns's panicRecover), logged once
+// here. Both socket servers call it; neither knows about DNS beyond framing.
+import type { Config } from '../config.js';
+import { ForwardError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Snapshot } from '../store.js';
+import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from './encode.js';
+import type { Forwarder, Transport } from './forward.js';
+import type { ForwardCache } from './forward-cache.js';
+import { lookup } from './lookup.js';
+import { QTYPE, RCODE, type Query } from './message.js';
+import { parseQuery } from './parse-query.js';
+import { scanMessage } from './reply-scan.js';
+import { route } from './route.js';
+
+/** Cumulative counters for the metrics endpoint; plain numbers, cheap to bump per query. */
+export class QueryStats {
+  /** Every message handed to handleQuery. */
+  requests = 0;
+  /** Messages answered with silence (responses, runts). */
+  dropped = 0;
+  /** Replies by RCODE (extended, so BADVERS is 16). */
+  readonly rcodes = new Map<number, number>();
+  /** Queries sent upstream (cache misses). */
+  forwarded = 0;
+  /** Forwarded queries where every upstream failed (answered SERVFAIL). */
+  forwardFailures = 0;
+  /** Forwarded queries answered from the cache. */
+  cacheHits = 0;
+  /** Unexpected exceptions turned into SERVFAIL. */
+  internalErrors = 0;
+
+  countRcode(rcode: number): void {
+    this.rcodes.set(rcode, (this.rcodes.get(rcode) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, number | Record<string, number>> {
+    return {
+      requests: this.requests,
+      dropped: this.dropped,
+      forwarded: this.forwarded,
+      forwardFailures: this.forwardFailures,
+      cacheHits: this.cacheHits,
+      internalErrors: this.internalErrors,
+      rcodes: Object.fromEntries([...this.rcodes].map(([k, v]) => [String(k), v])),
+    };
+  }
+}
+
+export interface QueryContext {
+  /** The store's current(): called once per query, so one query sees one table generation. */
+  snapshot: () => Snapshot | undefined;
+  config: Config;
+  /** [0, 1), for answer shuffling. */
+  random: () => number;
+  forwarder: Forwarder;
+  /** Already scoped by the caller, e.g. logger.child({ component: 'dns' }). */
+  logger: Logger;
+  /** Absent when ForwardCacheSize is 0. */
+  forwardCache?: ForwardCache;
+  /** Absent: nothing is counted. */
+  stats?: QueryStats;
+}
+
+/** Replies to `buf`, received over `transport`; null means send nothing. Never rejects. */
+export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext): Promise<Buffer | null> {
+  const stats = ctx.stats;
+  if (stats) stats.requests++;
+  const parsed = parseQuery(buf);
+  if (parsed.kind === 'drop') {
+    if (stats) stats.dropped++;
+    return null;
+  }
+  const encodeOptions: EncodeOptions = {
+    maxSize: maxResponseSize(parsed.kind === 'query' ? parsed.query : undefined, transport, ctx.config.EDNSMaxUDPSize),
+    setTruncateBit: ctx.config.SetTruncateBit,
+    ednsUdpSize: ctx.config.EDNSMaxUDPSize,
+  };
+  if (parsed.kind === 'error') {
+    // FORMERR, NOTIMP, BADVERS: decided before routing, so they never reach an upstream.
+    if (stats) stats.countRcode(parsed.rcode);
+    return safeEncodeError(parsed, encodeOptions, ctx);
+  }
+  const query = parsed.query;
+  try {
+    const reply = await answerQuery(buf, query, transport, encodeOptions, ctx);
+    if (stats) stats.countRcode(reply[3] & 0x0f);
+    return reply;
+  } catch (err) {
+    if (err instanceof ForwardError) {
+      if (stats) stats.forwardFailures++;
+      ctx.logger.warn({ qname: query.question.name, qtype: query.question.type, err: err.message }, 'forwarding failed, answering SERVFAIL');
+    } else {
+      if (stats) stats.internalErrors++;
+      ctx.logger.error({ qname: query.question.name, qtype: query.question.type, err }, 'query failed, answering SERVFAIL');
+    }
+    if (stats) stats.countRcode(RCODE.SERVFAIL);
+    return safeEncodeError({ ...query, rcode: RCODE.SERVFAIL, ra: ctx.config.RecurseOn }, encodeOptions, ctx);
+  }
+}
+
+async function answerQuery(buf: Buffer, query: Query, transport: Transport, encodeOptions: EncodeOptions, ctx: QueryContext): Promise<Buffer> {
+  const config = ctx.config;
+  const where = route(query.question.name.toLowerCase(), {
+    domain: config.Domain,
+    externalOn: config.ExternalOn,
+    zoneResolvers: config.ZoneResolvers,
+    resolvers: config.Resolvers,
+  });
+  switch (where.kind) {
+    case 'authority': {
+      const snapshot = ctx.snapshot();
+      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn });
+      return encodeAnswer(query, answer, encodeOptions);
+    }
+    case 'refused':
+      // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
+      return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
+    case 'forward': {
+      let reply = ctx.forwardCache?.get(query, buf);
+      if (reply) {
+        if (ctx.stats) ctx.stats.cacheHits++;
+      } else {
+        reply = await ctx.forwarder.forward(buf, transport, where.upstreams);
+        if (ctx.stats) ctx.stats.forwarded++;
+        ctx.forwardCache?.set(query, reply);
+      }
+      return reply.length > encodeOptions.maxSize ? truncateToQuestion(reply, encodeOptions.maxSize) : reply;
+    }
+  }
+}
+
+function safeEncodeError(e: Parameters<typeof encodeError>[0], opts: EncodeOptions, ctx: QueryContext): Buffer | null {
+  try {
+    return encodeError(e, opts);
+  } catch (err) {
+    ctx.logger.error({ err }, 'could not encode an error reply; dropping the query');
+    return null;
+  }
+}
+
+/**
+ * Cuts a relayed reply that exceeds the client's UDP limit down to header + question (+ the
+ * upstream's OPT, which an EDNS client must get back, RFC 6891 §7), with TC set so the client
+ * retries over TCP (RFC 1035 §4.2.1, RFC 7766 §5). Usually the upstream already kept within the
+ * size, since it saw the client's own EDNS; this catches a cache hit made over TCP, or an
+ * upstream that ignores the advertised size. TC is set even with SetTruncateBit off: a reply
+ * with no records and no TC would read as an empty answer.
+ */
+export function truncateToQuestion(reply: Buffer, maxSize: number): Buffer {
+  const scanned = scanMessage(reply);
+  let opt = scanned.records.find((rr) => rr.type === QTYPE.OPT && rr.section === 'additional');
+  // An OPT stuffed with options could itself overflow; the header and question always fit.
+  if (opt && scanned.questionEnd + opt.end - opt.start > maxSize) opt = undefined;
+  const optLength = opt ? opt.end - opt.start : 0;
+  const out = Buffer.allocUnsafe(scanned.questionEnd + optLength);
+  reply.copy(out, 0, 0, scanned.questionEnd);
+  if (opt) reply.copy(out, scanned.questionEnd, opt.start, opt.end);
+  out.writeUInt16BE(out.readUInt16BE(2) | 0x0200, 2); // TC
+  out.writeUInt16BE(0, 6); // ANCOUNT
+  out.writeUInt16BE(0, 8); // NSCOUNT
+  out.writeUInt16BE(opt ? 1 : 0, 10); // ARCOUNT
+  return out;
+}

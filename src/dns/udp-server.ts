@@ -1,0 +1,112 @@
+// DNS over UDP (RFC 1035 §4.2.1): one datagram in, at most one datagram out. The handler owns
+// every DNS decision (including fitting the reply to the client's size); this module owns the
+// socket: binding, buffer sizes, a bound on queries in flight, and never throwing out of an
+// event handler.
+import dgram from 'node:dgram';
+import net, { type AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+
+export interface UdpServerOptions {
+  /** Listener IP; "0.0.0.0" binds IPv4 only, "::" binds IPv6 and, dual-stack, IPv4 too. */
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Reply bytes for a query, or null for silence. Expected not to reject; if it does, the query gets no reply. */
+  handler: (query: Buffer) => Promise<Buffer | null>;
+  logger: Logger;
+  /** SO_RCVBUF and SO_SNDBUF, bytes (config UDPBufferBytes); 0 or absent keeps the OS default. */
+  bufferBytes?: number;
+  /** SO_REUSEPORT, so several processes can share the port (Node >= 22.12). */
+  reusePort?: boolean;
+  /**
+   * Queries being answered at once (forwarded ones wait on upstreams). Past it new datagrams are
+   * dropped: the client retries, and a flood cannot exhaust memory or file descriptors.
+   */
+  maxInFlight?: number;
+}
+
+export interface UdpServer {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_UDP_MAX_IN_FLIGHT = 4096;
+
+export function socketTypeFor(address: string): 'udp4' | 'udp6' {
+  return net.isIPv6(address) ? 'udp6' : 'udp4';
+}
+
+export async function startUdpServer(options: UdpServerOptions): Promise<UdpServer> {
+  const log = options.logger.child({ component: 'dns-udp' });
+  const maxInFlight = options.maxInFlight ?? DEFAULT_UDP_MAX_IN_FLIGHT;
+  const socket = dgram.createSocket({
+    type: socketTypeFor(options.address),
+    // "::" must also take IPv4 (mapped) traffic, like Go's net.ListenUDP on "[::]".
+    ipv6Only: false,
+    ...(options.reusePort ? { reusePort: true } : {}),
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind({ address: options.address, port: options.port }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+
+  if (options.bufferBytes && options.bufferBytes > 0) {
+    try {
+      socket.setRecvBufferSize(options.bufferBytes);
+      socket.setSendBufferSize(options.bufferBytes);
+    } catch (err) {
+      // The OS caps these (net.core.rmem_max); the defaults still work, only with less headroom.
+      log.warn({ err: (err as Error).message, bytes: options.bufferBytes }, 'could not set the UDP socket buffer sizes');
+    }
+  }
+
+  let closed = false;
+  let inFlight = 0;
+  let droppedSinceLog = 0;
+  socket.on('error', (err) => log.error({ err }, 'UDP socket error'));
+  socket.on('message', (msg, rinfo) => {
+    if (inFlight >= maxInFlight) {
+      if (droppedSinceLog++ === 0) log.warn({ maxInFlight }, 'too many UDP queries in flight, dropping new ones');
+      return;
+    }
+    droppedSinceLog = 0;
+    inFlight++;
+    let answering: Promise<Buffer | null>;
+    try {
+      answering = options.handler(msg);
+    } catch (err) {
+      answering = Promise.reject(err);
+    }
+    answering.then(
+      (reply) => {
+        inFlight--;
+        if (!reply || closed) return;
+        socket.send(reply, rinfo.port, rinfo.address, (err) => {
+          if (err) log.debug({ err: err.message, client: rinfo.address }, 'could not send a UDP reply');
+        });
+      },
+      (err: unknown) => {
+        inFlight--;
+        log.error({ err }, 'query handler failed; no reply sent');
+      },
+    );
+  });
+
+  return {
+    address: socket.address(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closed = true;
+        socket.close(() => resolve());
+      }),
+  };
+}

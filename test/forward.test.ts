@@ -1,0 +1,347 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
+import { UpstreamForwarder } from '../src/dns/forward.js';
+import { ForwardCache, cacheableTtl } from '../src/dns/forward-cache.js';
+import { parseQuery } from '../src/dns/parse-query.js';
+import { scanMessage } from '../src/dns/reply-scan.js';
+import type { Query } from '../src/dns/message.js';
+import { ForwardError, NoResolverError } from '../src/errors.js';
+import { startUpstream, type FakeUpstream } from './helpers/upstream.js';
+
+function queryBytes(name: string, type: dnsPacket.RecordType = 'A', id = 0x1234, edns = false): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type, class: 'IN' }],
+    additionals: edns
+      ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+      : [],
+  });
+}
+
+function parsed(raw: Buffer): Query {
+  const result = parseQuery(raw);
+  if (result.kind !== 'query') throw new Error(`test query did not parse: ${result.kind}`);
+  return result.query;
+}
+
+/** An address where nothing listens: bind a socket, note its port, close it. */
+async function deadAddress(): Promise<{ host: string; port: number }> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return { host: '127.0.0.1', port };
+}
+
+const SHORT = 300;
+
+describe('UpstreamForwarder', () => {
+  let good: FakeUpstream;
+  let silent: FakeUpstream;
+  let forwarder: UpstreamForwarder;
+
+  beforeAll(async () => {
+    good = await startUpstream({
+      records: {
+        'www.example.org': [{ name: 'www.example.org', type: 'A', ttl: 120, data: '192.0.2.10' }],
+      },
+    });
+    silent = await startUpstream({ mode: 'drop' });
+    forwarder = new UpstreamForwarder({ timeoutMs: SHORT });
+  });
+
+  afterAll(async () => {
+    forwarder.close();
+    await good.close();
+    await silent.close();
+  });
+
+  afterEach(() => {
+    good.mode = 'answer';
+    good.received.length = 0;
+    silent.received.length = 0;
+  });
+
+  it('sends the query unchanged over UDP and relays the reply as-is', async () => {
+    const raw = queryBytes('www.example.org', 'A', 0xbeef, true);
+    const reply = await forwarder.forward(raw, 'udp', [good]);
+    expect(good.received).toHaveLength(1);
+    expect(good.received[0].raw.equals(raw)).toBe(true);
+    const decoded = dnsPacket.decode(reply);
+    expect(decoded.id).toBe(0xbeef);
+    expect(decoded.answers).toEqual([expect.objectContaining({ name: 'www.example.org', type: 'A', ttl: 120, data: '192.0.2.10' })]);
+    // the upstream's OPT echo is relayed too: nothing is re-encoded
+    expect(decoded.additionals?.map((rr) => rr.type)).toEqual(['OPT']);
+  });
+
+  it('relays NXDOMAIN and SERVFAIL replies as answers, not errors', async () => {
+    const nx = dnsPacket.decode(await forwarder.forward(queryBytes('nothere.example.org'), 'udp', [good, silent]));
+    expect((nx as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
+    good.mode = 'servfail';
+    const sf = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'udp', [good, silent]));
+    expect((sf as unknown as { rcode: string }).rcode).toBe('SERVFAIL');
+    expect(silent.count()).toBe(0);
+  });
+
+  it('relays a truncated UDP reply as-is so the client retries over TCP', async () => {
+    good.mode = 'truncate';
+    const reply = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'udp', [good, silent]));
+    expect(reply.flag_tc).toBe(true);
+    expect(silent.count()).toBe(0);
+  });
+
+  it('moves past a silent upstream to the next one, in order', async () => {
+    const reply = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'udp', [silent, good]));
+    expect(reply.answers?.[0]).toEqual(expect.objectContaining({ data: '192.0.2.10' }));
+    expect(silent.count()).toBe(1);
+    expect(good.count()).toBe(1);
+  });
+
+  it('moves past an upstream whose port is closed', async () => {
+    const reply = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'udp', [await deadAddress(), good]));
+    expect(reply.answers).toHaveLength(1);
+  });
+
+  it('rejects with ForwardError when every upstream fails', async () => {
+    await expect(forwarder.forward(queryBytes('www.example.org'), 'udp', [silent, await deadAddress()])).rejects.toThrow(ForwardError);
+    expect(silent.count()).toBe(1);
+  });
+
+  it('rejects with NoResolverError when there is no upstream', async () => {
+    await expect(forwarder.forward(queryBytes('www.example.org'), 'udp', [])).rejects.toThrow(NoResolverError);
+  });
+
+  it('ignores UDP datagrams that do not answer the query and takes the one that does', async () => {
+    // A hand-rolled upstream: first a reply with the wrong ID, then one for another question,
+    // then the real one.
+    const fake = dgram.createSocket('udp4');
+    await new Promise<void>((r) => fake.bind(0, '127.0.0.1', () => r()));
+    fake.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg);
+      const reply = (id: number, name: string, address: string) =>
+        dnsPacket.encode({
+          type: 'response',
+          id,
+          flags: dnsPacket.RECURSION_AVAILABLE,
+          questions: [{ name, type: 'A', class: 'IN' }],
+          answers: [{ name, type: 'A', ttl: 5, data: address }],
+        });
+      fake.send(reply((q.id! + 1) & 0xffff, q.questions![0].name, '198.51.100.1'), rinfo.port, rinfo.address);
+      fake.send(reply(q.id!, 'other.example.org', '198.51.100.2'), rinfo.port, rinfo.address);
+      setTimeout(() => fake.send(reply(q.id!, q.questions![0].name, '198.51.100.3'), rinfo.port, rinfo.address), 20);
+    });
+    try {
+      const upstream = { host: '127.0.0.1', port: fake.address().port };
+      const reply = dnsPacket.decode(await forwarder.forward(queryBytes('Mixed.Example.Org', 'A', 77), 'udp', [upstream]));
+      expect(reply.id).toBe(77);
+      expect(reply.answers?.map((a) => (a as dnsPacket.StringAnswer).data)).toEqual(['198.51.100.3']);
+    } finally {
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
+  });
+
+  it('treats a wrong-ID reply as a failed attempt when nothing else comes', async () => {
+    good.mode = 'wrong-id';
+    await expect(forwarder.forward(queryBytes('www.example.org'), 'udp', [good])).rejects.toThrow(ForwardError);
+  });
+
+  it('forwards over TCP with length framing when the client used TCP', async () => {
+    const raw = queryBytes('www.example.org', 'A', 4242);
+    const reply = dnsPacket.decode(await forwarder.forward(raw, 'tcp', [good]));
+    expect(reply.id).toBe(4242);
+    expect(reply.answers?.[0]).toEqual(expect.objectContaining({ data: '192.0.2.10' }));
+    expect(good.count('tcp')).toBe(1);
+    expect(good.count('udp')).toBe(0);
+    expect(good.received[0].raw.equals(raw)).toBe(true);
+  });
+
+  it('over TCP, moves past a silent upstream and past a wrong-ID reply', async () => {
+    const other = await startUpstream({ mode: 'wrong-id' });
+    try {
+      const reply = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'tcp', [silent, other, good]));
+      expect(reply.answers).toHaveLength(1);
+      expect(silent.count('tcp')).toBe(1);
+      expect(other.count('tcp')).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('close() aborts attempts in flight', async () => {
+    const slowForwarder = new UpstreamForwarder({ timeoutMs: 10_000 });
+    const pending = slowForwarder.forward(queryBytes('www.example.org'), 'udp', [silent]);
+    await new Promise((r) => setTimeout(r, 20));
+    slowForwarder.close();
+    await expect(pending).rejects.toThrow(ForwardError);
+    await expect(slowForwarder.forward(queryBytes('www.example.org'), 'tcp', [good])).rejects.toThrow(ForwardError);
+  });
+});
+
+describe('ForwardCache', () => {
+  let upstream: FakeUpstream;
+  let forwarder: UpstreamForwarder;
+
+  beforeAll(async () => {
+    upstream = await startUpstream({
+      records: {
+        'www.example.org': [
+          { name: 'www.example.org', type: 'A', ttl: 120, data: '192.0.2.10' },
+          { name: 'www.example.org', type: 'A', ttl: 40, data: '192.0.2.11' },
+        ],
+      },
+      soa: { ttl: 3600, minimum: 300 },
+    });
+    forwarder = new UpstreamForwarder({ timeoutMs: 1000 });
+  });
+
+  afterAll(async () => {
+    forwarder.close();
+    await upstream.close();
+  });
+
+  afterEach(() => {
+    upstream.mode = 'answer';
+  });
+
+  async function fetchInto(cache: ForwardCache, raw: Buffer): Promise<boolean> {
+    const reply = await forwarder.forward(raw, 'udp', [upstream]);
+    return cache.set(parsed(raw), reply);
+  }
+
+  it('serves a hit with the client ID, the client spelling, and TTLs lowered by the age', async () => {
+    let now = 1_000_000;
+    const cache = new ForwardCache({ max: 10, now: () => now });
+    expect(await fetchInto(cache, queryBytes('www.example.org', 'A', 1))).toBe(true);
+
+    now += 25_500; // 25.5 s later: whole seconds count
+    const raw = queryBytes('WWW.Example.ORG', 'A', 999);
+    const hit = cache.get(parsed(raw), raw);
+    expect(hit).toBeDefined();
+    const decoded = dnsPacket.decode(hit!);
+    expect(decoded.id).toBe(999);
+    expect(decoded.questions?.[0].name).toBe('WWW.Example.ORG');
+    expect(decoded.answers?.map((a) => [(a as dnsPacket.StringAnswer).data, (a as dnsPacket.StringAnswer).ttl]).sort()).toEqual([
+      ['192.0.2.10', 95],
+      ['192.0.2.11', 15],
+    ]);
+  });
+
+  it('expires an entry after the smallest answer TTL', async () => {
+    let now = 0;
+    const cache = new ForwardCache({ max: 10, now: () => now });
+    const raw = queryBytes('www.example.org');
+    await fetchInto(cache, raw);
+    now = 39_999;
+    expect(cache.get(parsed(raw), raw)).toBeDefined();
+    now = 40_000;
+    expect(cache.get(parsed(raw), raw)).toBeUndefined();
+  });
+
+  it('keeps NXDOMAIN for the SOA minimum, capped by the SOA TTL (RFC 2308 §5)', async () => {
+    let now = 0;
+    const cache = new ForwardCache({ max: 10, now: () => now });
+    const raw = queryBytes('nothere.example.org');
+    expect(await fetchInto(cache, raw)).toBe(true);
+    now = 299_000;
+    const hit = cache.get(parsed(raw), raw);
+    expect((dnsPacket.decode(hit!) as unknown as { rcode: string }).rcode).toBe('NXDOMAIN');
+    expect((dnsPacket.decode(hit!).authorities?.[0] as dnsPacket.SoaAnswer).ttl).toBe(3600 - 299);
+    now = 300_000;
+    expect(cache.get(parsed(raw), raw)).toBeUndefined();
+
+    upstream.soa = { ttl: 30, minimum: 300 };
+    try {
+      now = 0;
+      expect(await fetchInto(cache, raw)).toBe(true);
+      now = 30_000;
+      expect(cache.get(parsed(raw), raw)).toBeUndefined();
+    } finally {
+      upstream.soa = { ttl: 3600, minimum: 300 };
+    }
+  });
+
+  it('does not cache SERVFAIL or truncated replies', async () => {
+    const cache = new ForwardCache({ max: 10 });
+    const raw = queryBytes('www.example.org');
+    upstream.mode = 'servfail';
+    expect(await fetchInto(cache, raw)).toBe(false);
+    upstream.mode = 'truncate';
+    expect(await fetchInto(cache, raw)).toBe(false);
+    expect(cache.get(parsed(raw), raw)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('keeps EDNS and non-EDNS clients apart, and qtypes apart', async () => {
+    const cache = new ForwardCache({ max: 10 });
+    await fetchInto(cache, queryBytes('www.example.org', 'A', 1, true));
+    const plain = queryBytes('www.example.org', 'A', 2, false);
+    expect(cache.get(parsed(plain), plain)).toBeUndefined();
+    const aaaa = queryBytes('www.example.org', 'AAAA', 3, true);
+    expect(cache.get(parsed(aaaa), aaaa)).toBeUndefined();
+    const same = queryBytes('www.example.org', 'A', 4, true);
+    expect(cache.get(parsed(same), same)).toBeDefined();
+  });
+
+  it('evicts the least recently used entry beyond its size', async () => {
+    const cache = new ForwardCache({ max: 1 });
+    await fetchInto(cache, queryBytes('www.example.org'));
+    await fetchInto(cache, queryBytes('nothere.example.org'));
+    const first = queryBytes('www.example.org');
+    expect(cache.get(parsed(first), first)).toBeUndefined();
+    expect(cache.size).toBe(1);
+  });
+
+  it('computes the cacheable TTL with a cap, and refuses negative answers without an SOA', () => {
+    const reply = (answers: dnsPacket.Answer[], rcode = 0) =>
+      dnsPacket.encode({ type: 'response', id: 1, flags: rcode, questions: [{ name: 'a.example', type: 'A' }], answers });
+    const big = reply([{ name: 'a.example', type: 'A', ttl: 86400, data: '192.0.2.1' }]);
+    expect(cacheableTtl(big, scanMessage(big), 3600)).toBe(3600);
+    const noSoa = reply([], 3);
+    expect(cacheableTtl(noSoa, scanMessage(noSoa))).toBe(0);
+    const zero = reply([{ name: 'a.example', type: 'A', ttl: 0, data: '192.0.2.1' }]);
+    expect(cacheableTtl(zero, scanMessage(zero))).toBe(0);
+    const refused = reply([{ name: 'a.example', type: 'A', ttl: 60, data: '192.0.2.1' }], 5);
+    expect(cacheableTtl(refused, scanMessage(refused))).toBe(0);
+  });
+});
+
+describe('scanMessage', () => {
+  const reply = dnsPacket.encode({
+    type: 'response',
+    id: 5,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name: 'Www.Example.org', type: 'A', class: 'IN' }],
+    answers: [{ name: 'Www.Example.org', type: 'A', ttl: 42, data: '192.0.2.1' }],
+    authorities: [{ name: 'example.org', type: 'NS', ttl: 7, data: 'ns.example.org' }],
+  });
+
+  it('finds the question key, TTL offsets and sections', () => {
+    const s = scanMessage(reply);
+    expect(s).toMatchObject({ id: 5, qr: true, rd: true, tc: false, rcode: 0, qdcount: 1 });
+    expect(s.questionKey).toBe(scanMessage(queryBytes('www.example.ORG')).questionKey);
+    expect(s.records.map((r) => [r.section, r.type, r.ttl])).toEqual([
+      ['answer', 1, 42],
+      ['authority', 2, 7],
+    ]);
+    expect(reply.readUInt32BE(s.records[0].ttlOffset)).toBe(42);
+    expect(s.records[1].end).toBe(reply.length);
+  });
+
+  const forwardPointer = Buffer.from(reply);
+  forwardPointer[12] = 0xc0;
+  forwardPointer[13] = 0x20; // points ahead of itself
+  const reserved = Buffer.from(reply);
+  reserved[12] = 0x40;
+  it.each([
+    ['a cut-off record', reply.subarray(0, reply.length - 1)],
+    ['a header only, claiming a question', reply.subarray(0, 12)],
+    ['a forward compression pointer in the question', forwardPointer],
+    ['a reserved label type', reserved],
+    ['fewer than 12 bytes', Buffer.from([1, 2, 3])],
+  ])('throws on %s', (_what, buf) => {
+    expect(() => scanMessage(buf)).toThrow(/malformed DNS message/);
+  });
+});
