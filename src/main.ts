@@ -1,0 +1,230 @@
+// Composition root: flags -> config -> logger -> store -> DNS + HTTP servers -> state source.
+// The only module that wires everything together; it never contains DNS or Mesos logic itself.
+import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCli, usage } from './cli.js';
+import type { Config } from './config.js';
+import { ConfigError, ConfigErrors } from './errors.js';
+import { loadConfig, redactConfig } from './load-config.js';
+import { createLogger, type Logger } from './log.js';
+import { TableStore } from './store.js';
+import { createPublisher, type HostLookup } from './publish.js';
+import { startServing, type Serving } from './serve.js';
+import { startSource, type RunningSource } from './sources/start-source.js';
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'dev';
+  }
+}
+
+/** The bundled demo (`npm start` without -config): a small cluster state served from a file. */
+export const DEMO_CONFIG = path.join(PACKAGE_ROOT, 'zones', 'demo', 'config.json');
+
+/**
+ * Addresses for the SOAMname record: the listener's, or with a wildcard listener every
+ * non-loopback interface address (mesos-dns §5.3 "self").
+ */
+export function selfAddresses(listener: string, interfaces = networkInterfaces()): string[] {
+  if (listener !== '0.0.0.0' && listener !== '::') return [listener];
+  const out: string[] = [];
+  for (const list of Object.values(interfaces)) {
+    for (const info of list ?? []) {
+      if (info.internal) continue;
+      if (listener === '0.0.0.0' || info.family === 'IPv6' || info.family === 'IPv4') out.push(info.address.split('%')[0]);
+    }
+  }
+  return [...new Set(out)];
+}
+
+export interface Running {
+  config: () => Config;
+  store: TableStore;
+  serving: Serving;
+  /** Fetch the state now (tests, and an operator's SIGUSR1); resolves to success. */
+  refresh(): Promise<boolean>;
+  reload(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  configPath: string;
+  logger: Logger;
+  lookupHost?: HostLookup;
+  /** Called when the server cannot go on (ZooKeeper never found a leader). */
+  onFatal?: (err: Error) => void;
+}
+
+/** Start everything for one config file. Rejects (with everything closed) when it cannot. */
+export async function start(opts: StartOptions): Promise<Running> {
+  const log = opts.logger;
+  const loaded = await loadConfig(opts.configPath);
+  for (const warning of loaded.warnings) log.warn({ component: 'config' }, warning);
+  let config = loaded.config;
+  log.debug({ component: 'config', config: redactConfig(config) }, 'configuration');
+
+  const store = new TableStore();
+  const publisher = createPublisher({
+    config: () => config,
+    store,
+    selfAddresses: () => selfAddresses(config.Listener),
+    lookupHost: opts.lookupHost,
+  });
+  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion() });
+  let source: RunningSource;
+  try {
+    source = await startSource({ config, publisher, logger: log, onFatal: opts.onFatal });
+  } catch (err) {
+    await serving.close();
+    throw err;
+  }
+
+  let reloading: Promise<boolean> | undefined;
+  async function reload(): Promise<boolean> {
+    let next: Config;
+    try {
+      const got = await loadConfig(opts.configPath);
+      for (const warning of got.warnings) log.warn({ component: 'config' }, warning);
+      next = got.config;
+    } catch (err) {
+      log.error({ component: 'config', err }, 'SIGHUP: the new config is invalid; keeping the running one');
+      return false;
+    }
+    try {
+      // Sockets first (bound before the old ones close, so no query is dropped), then the source.
+      await serving.reconfigure(next);
+      const previous = config;
+      config = next;
+      if (sourceKey(previous) !== sourceKey(next)) {
+        const old = source;
+        source = await startSource({ config: next, publisher, logger: log, onFatal: opts.onFatal });
+        await old.close();
+      } else {
+        // Same cluster: rebuild the table under the new naming settings (domain, TTL, ...) now.
+        await source.republish();
+      }
+      log.info({ component: 'config' }, 'SIGHUP: configuration reloaded');
+      return true;
+    } catch (err) {
+      log.error({ component: 'config', err }, 'SIGHUP: applying the new config failed; keeping the running one');
+      return false;
+    }
+  }
+
+  return {
+    config: () => config,
+    store,
+    serving,
+    refresh: () => source.refresh(),
+    reload: () => {
+      reloading ??= reload().finally(() => {
+        reloading = undefined;
+      });
+      return reloading;
+    },
+    async close() {
+      await source.close();
+      await serving.close();
+    },
+  };
+}
+
+/** The settings that decide where the state comes from; a change restarts the source. */
+function sourceKey(c: Config): string {
+  return JSON.stringify([
+    c.StateFile, c.Zk, c.Masters, c.MesosHTTPSOn, c.CACertFile, c.CertFile, c.KeyFile, c.MesosHTTPSInsecure,
+    c.MesosAuthentication, c.MesosCredentials, c.IAMConfigFile, c.StateTimeoutSeconds, c.RefreshSeconds,
+    c.ZkDetectionTimeout, c.StreamOn,
+  ]);
+}
+
+function printDemoHelp(config: Config): void {
+  const at = `@${config.Listener} -p ${config.Port}`;
+  const http = `${config.HTTPListener}:${config.HttpPort}`;
+  process.stdout.write(
+    [
+      '',
+      `mesos-dns-ts demo: serving the bundled cluster state (${path.relative(process.cwd(), config.StateFile) || config.StateFile})`,
+      `  DNS  ${config.Listener}:${config.Port} (udp+tcp)   HTTP  ${http}`,
+      '',
+      'Try:',
+      `  dig ${at} _nginx._tcp.marathon.mesos SRV`,
+      `  dig ${at} nginx.marathon.mesos`,
+      `  dig ${at} nginx.marathon.slave.mesos`,
+      `  dig ${at} _db._redis._tcp.marathon.mesos SRV`,
+      `  dig ${at} leader.mesos`,
+      `  dig ${at} mesos SOA`,
+      `  dig ${at} nothere.marathon.mesos`,
+      `  curl -s ${http}/v1/services/_nginx._tcp.marathon.mesos`,
+      `  curl -s ${http}/v1/hosts/nginx.marathon.mesos`,
+      `  curl -s ${http}/v1/axfr`,
+      '',
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The CLI: parse flags, start, handle signals, exit 1 on any startup error. */
+export async function main(argv: string[]): Promise<void> {
+  let cli;
+  try {
+    cli = parseCli(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (cli.help) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  if (cli.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  // mesos-dns reads ./config.json by default; with none there, we serve the bundled demo.
+  const configPath = cli.configPath ?? (existsSync('config.json') ? 'config.json' : DEMO_CONFIG);
+  const demo = configPath === DEMO_CONFIG;
+  const logger = createLogger({ verbosity: cli.verbosity });
+
+  let running: Running;
+  try {
+    running = await start({
+      configPath,
+      logger,
+      onFatal: (err) => {
+        logger.fatal({ err }, 'cannot continue');
+        void running?.close().finally(() => process.exit(1));
+      },
+    });
+  } catch (err) {
+    if (err instanceof ConfigErrors) for (const e of err.errors) process.stderr.write(`${e.message}\n`);
+    else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else logger.fatal({ err }, 'startup failed');
+    process.exitCode = 1;
+    // Let pino flush before the exit code takes effect.
+    setTimeout(() => process.exit(1), 50).unref();
+    return;
+  }
+  const addrs = running.serving.addresses();
+  logger.info({ dns: addrs.dns, http: addrs.http, config: path.resolve(configPath) }, 'mesos-dns-ts started');
+  if (demo) printDemoHelp(running.config());
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => void running.reload());
+}

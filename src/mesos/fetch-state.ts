@@ -1,0 +1,107 @@
+// Fetching /master/state from the leading master (mesos-dns records/state/client/cli.go, with its
+// quirks fixed): the HTTP status is checked, gzip is understood, a 307 from a non-leader is
+// followed, and the failover re-fetch goes to the leader's own port (mesos-dns reuses the port of
+// the master it happened to contact).
+import { gunzipSync } from 'node:zlib';
+import { request } from 'undici';
+import { StateFetchError, StateParseError } from '../errors.js';
+import { parseStateText } from './parse-state.js';
+import { masterOrigin, type MasterHttp } from './master-http.js';
+import type { MasterState, Pid } from './state.js';
+
+const MAX_REDIRECTS = 3;
+/** Far above any real state (a 100k-task master is ~34 MB); stops a runaway body. */
+const MAX_STATE_BYTES = 512 * 1024 * 1024;
+
+export interface FetchedState {
+  state: MasterState;
+  /** "host:port" of the master that served it (the leader). */
+  master: string;
+}
+
+/** GET one master's /master/state body as text, following up to three redirects. */
+export async function fetchStateText(http: MasterHttp, master: string): Promise<{ text: string; master: string }> {
+  const signal = AbortSignal.timeout(http.timeoutMs);
+  let url = `${masterOrigin(http.scheme, master)}/master/state`;
+  for (let hop = 0; ; hop++) {
+    const authorization = await http.authorize();
+    let res;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        dispatcher: http.dispatcher,
+        signal,
+        headers: {
+          'user-agent': 'mesos-dns-ts',
+          accept: 'application/json',
+          'accept-encoding': 'gzip',
+          ...(authorization ? { authorization } : {}),
+        },
+      });
+    } catch (err) {
+      throw new StateFetchError(`GET ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    if ((res.statusCode === 307 || res.statusCode === 302 || res.statusCode === 301) && hop < MAX_REDIRECTS) {
+      await res.body.dump();
+      const location = res.headers.location;
+      if (typeof location !== 'string') throw new StateFetchError(`GET ${url}: ${res.statusCode} without Location`);
+      url = new URL(location, url).toString();
+      continue;
+    }
+    if (res.statusCode !== 200) {
+      // Always consume the body, or the connection leaks (undici README).
+      await res.body.dump();
+      throw new StateFetchError(`GET ${url}: HTTP ${res.statusCode}`);
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.body.arrayBuffer());
+    } catch (err) {
+      throw new StateFetchError(`GET ${url}: body: ${(err as Error).message}`, { cause: err });
+    }
+    if (body.length > MAX_STATE_BYTES) throw new StateFetchError(`GET ${url}: body over ${MAX_STATE_BYTES} bytes`);
+    if (res.headers['content-encoding'] === 'gzip') {
+      try {
+        body = gunzipSync(body, { maxOutputLength: MAX_STATE_BYTES });
+      } catch (err) {
+        throw new StateFetchError(`GET ${url}: bad gzip body: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const served = new URL(url);
+    return { text: body.toString('utf8'), master: `${served.hostname}:${served.port || (http.scheme === 'https' ? 443 : 80)}` };
+  }
+}
+
+function pidHostPort(pid: Pid): string {
+  return pid.host.includes(':') ? `[${pid.host}]:${pid.port}` : `${pid.host}:${pid.port}`;
+}
+
+function sameMaster(a: string, b: string): boolean {
+  return a.replace(/^\[|\](?=:)/g, '').toLowerCase() === b.replace(/^\[|\](?=:)/g, '').toLowerCase();
+}
+
+/**
+ * Fetch and parse the state from the leader: the known leader first, then every other master in
+ * order (LoadMasterStateTryAll); if the state names a different leader, fetch again from it.
+ */
+export async function fetchLeaderState(http: MasterHttp, masters: readonly string[], leader?: string): Promise<FetchedState> {
+  const order = leader ? [leader, ...masters.filter((m) => !sameMaster(m, leader))] : [...masters];
+  if (order.length === 0) throw new StateFetchError('no masters to fetch the state from');
+  const failures: string[] = [];
+  for (const master of order) {
+    try {
+      const got = await fetchStateText(http, master);
+      const state = parseStateText(got.text);
+      const leaderAddr = pidHostPort(state.leader);
+      if (sameMaster(leaderAddr, got.master)) return { state, master: got.master };
+      // The contacted master is not the leader (a stale replica answering with its view):
+      // ask the leader it names.
+      const fromLeader = await fetchStateText(http, leaderAddr);
+      return { state: parseStateText(fromLeader.text), master: fromLeader.master };
+    } catch (err) {
+      if (err instanceof StateParseError && order.length === 1) throw err;
+      failures.push(`${master}: ${(err as Error).message}`);
+    }
+  }
+  throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`);
+}

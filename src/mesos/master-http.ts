@@ -1,0 +1,58 @@
+// The HTTP client side of talking to Mesos masters: one undici Agent carrying the TLS settings,
+// the scheme, and the Authorization header provider. Shared by the /master/state poller and the
+// Operator API stream so both reach masters the same way.
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher } from 'undici';
+import type { Config } from '../config.js';
+import { createAuthorizer, type Authorizer } from './auth.js';
+import type { Logger } from '../log.js';
+import { parseMasterAddress } from '../addresses.js';
+import { StateFetchError } from '../errors.js';
+
+export interface MasterHttp {
+  scheme: 'http' | 'https';
+  dispatcher: Dispatcher;
+  authorize: Authorizer;
+  /** stateTimeoutSeconds in ms: bounds one whole fetch (headers and body). */
+  timeoutMs: number;
+  close(): Promise<void>;
+}
+
+export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
+  const https = config.MesosHTTPSOn;
+  const connect: Record<string, unknown> = {};
+  if (https) {
+    if (config.CACertFile) connect.ca = readFileSync(config.CACertFile);
+    if (config.CertFile) connect.cert = readFileSync(config.CertFile);
+    if (config.KeyFile) connect.key = readFileSync(config.KeyFile);
+    // mesos-dns skips verification whenever no CA file is given; we verify against the system
+    // CAs unless the operator explicitly asks otherwise, and say so loudly.
+    if (config.MesosHTTPSInsecure) {
+      connect.rejectUnauthorized = false;
+      logger.warn({ component: 'master-http' }, 'TLS certificate verification towards Mesos masters is DISABLED (MesosHTTPSInsecure)');
+    }
+  }
+  const agent = new Agent({
+    connect,
+    // One request per connection is what mesos-dns does (Connection: close); we keep connections
+    // alive for polling but cap idle time so a failed-over master's sockets go away.
+    keepAliveTimeout: 10_000,
+    headersTimeout: config.StateTimeoutSeconds * 1000,
+    bodyTimeout: 0, // the Operator API stream is long-lived; fetches bound themselves with a signal
+  });
+  return {
+    scheme: https ? 'https' : 'http',
+    dispatcher: agent,
+    authorize: createAuthorizer(config, agent),
+    timeoutMs: config.StateTimeoutSeconds * 1000,
+    close: () => agent.close(),
+  };
+}
+
+/** "host:port" (or "[v6]:port") -> URL origin, bracketing IPv6 literals. */
+export function masterOrigin(scheme: 'http' | 'https', master: string): string {
+  const parsed = parseMasterAddress(master);
+  if (parsed.reason !== undefined) throw new StateFetchError(`bad master address: ${parsed.reason}`);
+  const { host, port } = parsed.value;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,80 @@
+// One step of the pipeline's I/O edge: a parsed MasterState becomes the served table.
+// Hostnames are resolved first (the only I/O), then build-table runs pure, then one swap.
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Config } from './config.js';
+import type { MasterState } from './mesos/state.js';
+import { buildTable } from './records/build-table.js';
+import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
+import type { Snapshot, TableStore } from './store.js';
+
+export type HostLookup = (name: string) => Promise<string[]>;
+
+/** The system resolver (getaddrinfo), every A and AAAA, as mesos-dns's net.LookupIP. */
+export const systemLookup: HostLookup = async (name) => {
+  const all = await dnsLookup(name, { all: true, verbatim: true });
+  return all.map((a) => a.address);
+};
+
+export interface Publisher {
+  /** Build a table from `state` and swap it in; resolves to the new snapshot. */
+  publish(state: MasterState, masters: readonly string[]): Promise<Snapshot>;
+}
+
+export function createPublisher(deps: {
+  config: () => Config;
+  store: TableStore;
+  selfAddresses: () => readonly string[];
+  lookupHost?: HostLookup;
+  now?: () => number;
+}): Publisher {
+  const lookupHost = deps.lookupHost ?? systemLookup;
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  let lastSerial = 0;
+
+  async function build(state: MasterState, masters: readonly string[]): Promise<Snapshot> {
+    const config = deps.config();
+    const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
+    // mesos-dns sets the serial to the unix time of each reload; with live updates several
+    // swaps can land in one second, and RFC 1982 serials must still increase.
+    lastSerial = Math.max(now(), lastSerial + 1);
+    const table = buildTable(state, {
+      config,
+      masters,
+      addresses,
+      selfAddresses: deps.selfAddresses(),
+      serial: lastSerial,
+    });
+    return deps.store.swap(table);
+  }
+
+  // Publishes run one at a time, latest wins: the stream and the poller may both deliver while
+  // a build is resolving hostnames, and an older state must never be swapped in after a newer
+  // one. Callers whose state was superseded resolve with the snapshot of the newer state.
+  let running: Promise<void> | undefined;
+  let next: { state: MasterState; masters: readonly string[]; waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> } | undefined;
+
+  async function drain(): Promise<void> {
+    while (next) {
+      const job = next;
+      next = undefined;
+      try {
+        const snapshot = await build(job.state, job.masters);
+        for (const w of job.waiters) w.resolve(snapshot);
+      } catch (err) {
+        for (const w of job.waiters) w.reject(err);
+      }
+    }
+    running = undefined;
+  }
+
+  return {
+    publish(state, masters) {
+      return new Promise<Snapshot>((resolve, reject) => {
+        const waiters = next ? next.waiters : [];
+        waiters.push({ resolve, reject });
+        next = { state, masters, waiters };
+        running ??= drain();
+      });
+    },
+  };
+}

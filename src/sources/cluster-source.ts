@@ -1,0 +1,194 @@
+// Where the table's state comes from when talking to a live cluster. It ties together:
+//  - who the masters are: ZooKeeper (when `zk` is set) or the static `masters` list;
+//  - how the state arrives: the Operator API event stream from the leader (live, sub-second),
+//    or polling /master/state every refreshSeconds (old masters, or while the stream is down).
+// Every state it receives goes to `publish`; a failure anywhere keeps the last good table.
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
+import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
+import type { MasterState, Pid } from '../mesos/state.js';
+import { StatePoller, type MastersView } from './poller.js';
+
+/** What a leader detector reports: the leader ("host:port") and every master, leader first. */
+export interface MastersUpdate {
+  leader: string | undefined;
+  masters: string[];
+}
+
+/** The part of the ZooKeeper detector the source needs (so tests can drive it). */
+export interface LeaderDetector {
+  on(event: 'masters', listener: (update: MastersUpdate) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  start(): void;
+  close(): void | Promise<void>;
+}
+
+export type SourceMode = 'starting' | 'stream' | 'polling';
+
+export interface ClusterSourceOptions {
+  config: Config;
+  http: MasterHttp;
+  publish: (state: MasterState, masters: readonly string[]) => Promise<unknown>;
+  logger: Logger;
+  detector?: LeaderDetector;
+  random?: () => number;
+  /** Stream tuning, for tests; production uses the OperatorStream defaults. */
+  stream?: { heartbeatMisses?: number; backoff?: { initialMs: number; maxMs: number }; coalesceMs?: number; recoveryGraceMs?: number };
+}
+
+interface ClusterSourceEvents {
+  /** Unrecoverable (ZooKeeper never found a leader within zkDetectionTimeout): the caller exits. */
+  fatal: [Error];
+  mode: [SourceMode];
+}
+
+export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
+  readonly #opts: ClusterSourceOptions;
+  readonly #log: Logger;
+  readonly #poller: StatePoller;
+  #view: MastersView;
+  #stream: OperatorStream | undefined;
+  /** Leader ("host:port") whose master answered the stream with 404/405/501. */
+  #noStreamAt: string | undefined;
+  #mode: SourceMode = 'starting';
+  #closed = false;
+
+  constructor(opts: ClusterSourceOptions) {
+    super();
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'cluster-source' });
+    this.#view = { masters: opts.config.Masters ?? [] };
+    this.#poller = new StatePoller({
+      http: opts.http,
+      masters: () => this.#view,
+      intervalMs: opts.config.RefreshSeconds * 1000,
+      onState: (state, master) => this.#onPolledState(state, master),
+      // While the stream delivers, polling would only repeat what we already have.
+      skip: () => this.#stream?.mode === 'streaming',
+      logger: opts.logger.child({ component: 'poller' }),
+    });
+  }
+
+  get mode(): SourceMode {
+    return this.#mode;
+  }
+
+  get masters(): MastersView {
+    return this.#view;
+  }
+
+  start(): void {
+    const detector = this.#opts.detector;
+    if (detector) {
+      detector.on('masters', (update) => this.#onMasters(update));
+      detector.on('error', (err) => this.emit('fatal', err));
+      detector.start();
+    }
+    this.#poller.start();
+  }
+
+  /** Fetch the state now (e.g. after SIGHUP); resolves to whether it succeeded. */
+  refreshNow(): Promise<boolean> {
+    return this.#poller.refreshNow();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#poller.stop();
+    this.#stopStream();
+    await this.#opts.detector?.close();
+  }
+
+  #setMode(mode: SourceMode): void {
+    if (mode === this.#mode) return;
+    this.#mode = mode;
+    if (mode === 'stream') this.#log.info({ leader: this.#view.leader }, 'live updates from the Operator API event stream');
+    else if (mode === 'polling')
+      this.#log.info({ leader: this.#view.leader, refreshSeconds: this.#opts.config.RefreshSeconds }, 'polling /master/state');
+    this.emit('mode', mode);
+  }
+
+  #onMasters(update: MastersUpdate): void {
+    const previous = this.#view.leader;
+    // ZooKeeper's list replaces the configured masters as soon as it reports (mesos-dns §6).
+    this.#view = { masters: update.masters.length ? update.masters : this.#view.masters, leader: update.leader ?? previous };
+    if (update.leader === undefined) {
+      this.#log.warn({ lastLeader: previous }, 'no leading master known; serving the last table');
+      return;
+    }
+    if (update.leader !== previous) {
+      this.#log.info({ leader: update.leader, previous }, 'leading master changed');
+      this.#stopStream();
+      void this.#poller.refreshNow();
+    }
+  }
+
+  async #onPolledState(state: MasterState, master: string): Promise<void> {
+    if (this.#closed) return;
+    this.#view = { masters: this.#view.masters, leader: master };
+    await this.#opts.publish(state, this.#mastersForRecords());
+    this.#ensureStream(master, state.leader);
+    if (!this.#stream) this.#setMode('polling');
+  }
+
+  /** Masters for master/masterN records: the known list, or the leader alone when none is known. */
+  #mastersForRecords(): readonly string[] {
+    const { masters, leader } = this.#view;
+    return masters.length ? masters : leader ? [leader] : [];
+  }
+
+  #ensureStream(master: string, leaderPid: Pid): void {
+    if (!this.#opts.config.StreamOn || this.#closed || this.#noStreamAt === master) return;
+    if (this.#stream && this.#streamMaster === master) return;
+    this.#stopStream();
+    const stream = new OperatorStream({
+      leaderUrl: masterOrigin(this.#opts.http.scheme, master),
+      leader: leaderPid,
+      dispatcher: this.#opts.http.dispatcher,
+      headers: async (): Promise<Record<string, string>> => {
+        const authorization = await this.#opts.http.authorize();
+        return authorization ? { authorization } : {};
+      },
+      random: this.#opts.random,
+      logger: this.#opts.logger,
+      ...this.#opts.stream,
+    });
+    this.#stream = stream;
+    this.#streamMaster = master;
+    stream.on('state', (state) => {
+      if (this.#stream !== stream) return;
+      this.#opts.publish(state, this.#mastersForRecords()).catch((err: unknown) => {
+        this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
+      });
+    });
+    stream.on('mode', (mode: StreamMode) => {
+      if (this.#stream !== stream) return;
+      if (mode === 'streaming') this.#setMode('stream');
+      else if (mode === 'retrying') this.#setMode('polling');
+    });
+    stream.on('unsupported', (status) => {
+      this.#log.info({ master, status }, 'master has no Operator API; polling /master/state');
+      this.#noStreamAt = master;
+      this.#stopStream();
+      this.#setMode('polling');
+    });
+    stream.on('notLeader', () => {
+      this.#log.info({ master }, 'stream master is no longer the leader');
+      this.#stopStream();
+      this.#setMode('polling');
+      void this.#poller.refreshNow();
+    });
+    stream.start();
+  }
+
+  #streamMaster: string | undefined;
+
+  #stopStream(): void {
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#streamMaster = undefined;
+    if (stream) void stream.close();
+  }
+}

@@ -1,0 +1,50 @@
+// The offline source (our `StateFile` key): a master state JSON on disk, re-read whenever it
+// changes. fs.watchFile polls stat(), which survives editors that replace the file by rename.
+import { readFile } from 'node:fs/promises';
+import { watchFile, unwatchFile, type Stats } from 'node:fs';
+import { parseStateText } from '../mesos/parse-state.js';
+import type { MasterState } from '../mesos/state.js';
+import { FailureStreak } from '../failure-streak.js';
+import type { Logger } from '../log.js';
+
+export class StateFileSource {
+  readonly #streak: FailureStreak;
+  #listener: ((curr: Stats, prev: Stats) => void) | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly onState: (state: MasterState) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly pollMs = 1000,
+  ) {
+    this.#streak = new FailureStreak(logger, `reading state file ${path}`);
+  }
+
+  /** Loads once; resolves to whether that first load succeeded. Then watches for changes. */
+  async start(): Promise<boolean> {
+    const ok = await this.load();
+    this.#listener = (curr, prev) => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size || curr.ino !== prev.ino) void this.load();
+    };
+    watchFile(this.path, { interval: this.pollMs, persistent: false }, this.#listener);
+    return ok;
+  }
+
+  async load(): Promise<boolean> {
+    try {
+      const state = parseStateText(await readFile(this.path, 'utf8'));
+      await this.onState(state);
+      this.#streak.ok();
+      this.logger.debug({ path: this.path }, 'state file loaded');
+      return true;
+    } catch (err) {
+      this.#streak.fail(err);
+      return false;
+    }
+  }
+
+  stop(): void {
+    if (this.#listener) unwatchFile(this.path, this.#listener);
+    this.#listener = undefined;
+  }
+}
