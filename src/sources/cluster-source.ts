@@ -128,6 +128,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   async #onPolledState(state: MasterState, master: string): Promise<void> {
     if (this.#closed) return;
     this.#view = { masters: this.#view.masters, leader: master };
+    this.#frameworkPids = new Map(state.frameworks.flatMap((f) => (f.pid ? [[f.id, f.pid] as const] : [])));
     await this.#opts.publish(state, this.#mastersForRecords());
     this.#ensureStream(master, state.leader);
     if (!this.#stream) this.#setMode('polling');
@@ -159,7 +160,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     this.#streamMaster = master;
     stream.on('state', (state) => {
       if (this.#stream !== stream) return;
-      this.#opts.publish(state, this.#mastersForRecords()).catch((err: unknown) => {
+      this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords()).catch((err: unknown) => {
         this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
       });
     });
@@ -184,6 +185,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   }
 
   #streamMaster: string | undefined;
+  /** Scheduler pids by framework id, from the last polled /master/state (the v1 API has none). */
+  #frameworkPids = new Map<string, Pid>();
 
   #stopStream(): void {
     const stream = this.#stream;
@@ -191,4 +194,14 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     this.#streamMaster = undefined;
     if (stream) void stream.close();
   }
+}
+
+/**
+ * The Operator API's FrameworkInfo carries no scheduler pid, which /master/state has and which
+ * mesos-dns uses for `<fw>.<domain>` and `_framework._tcp.<fw>.<domain>`. Fill the pids in from
+ * the last polled state so stream mode publishes the same framework records as polling.
+ */
+export function withFrameworkPids(state: MasterState, pids: ReadonlyMap<string, Pid>): MasterState {
+  if (pids.size === 0 || state.frameworks.every((f) => f.pid || !pids.has(f.id))) return state;
+  return { ...state, frameworks: state.frameworks.map((f) => (f.pid || !pids.has(f.id) ? f : { ...f, pid: pids.get(f.id) })) };
 }

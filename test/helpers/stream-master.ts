@@ -33,6 +33,10 @@ export class StreamMaster {
   subscribeAnswer: SubscribeAnswer | undefined;
   /** Served at GET /master/state. */
   stateDocument: unknown = {};
+  /** When set, GET /master/state is answered with this status and headers (e.g. a 307 to the leader). */
+  stateAnswer: SubscribeAnswer | undefined;
+  /** How many GET /master/state requests were made. */
+  stateRequests = 0;
 
   private constructor() {
     this.#server = createServer((req, res) => this.#handle(req, res));
@@ -97,6 +101,12 @@ export class StreamMaster {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.method === 'GET' && req.url === '/master/state') {
+        this.stateRequests++;
+        if (this.stateAnswer) {
+          res.writeHead(this.stateAnswer.status, this.stateAnswer.headers ?? {});
+          res.end();
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(this.stateDocument));
         return;

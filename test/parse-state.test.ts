@@ -1,0 +1,296 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { StateParseError } from '../src/errors.js';
+import { parseAgent, parseFramework, parsePortRanges, parseState, parseStateText, parseTask } from '../src/mesos/parse-state.js';
+import { ipLiteral, parsePid, sameHostPort, splitHostPort } from '../src/mesos/pid.js';
+import type { Task } from '../src/mesos/state.js';
+
+const fixtureText = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8');
+
+function expectParseError(fn: () => unknown, message: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(StateParseError);
+  expect((caught as StateParseError).code).toBe('MDNS_ERR_STATE_PARSE');
+  expect((caught as Error).message).toMatch(message);
+}
+
+describe('parsePid', () => {
+  it.each<[string, { name: string; host: string; port: number }]>([
+    ['master@1.2.3.4:5050', { name: 'master', host: '1.2.3.4', port: 5050 }],
+    ['slave(1)@[2001:db8::1]:5051', { name: 'slave(1)', host: '2001:db8::1', port: 5051 }],
+    ['scheduler-4d2c@mesos-master-1.example.com:25501', { name: 'scheduler-4d2c', host: 'mesos-master-1.example.com', port: 25501 }],
+    ['master@m1.example.:5050', { name: 'master', host: 'm1.example.', port: 5050 }],
+    ['@1.2.3.4:0', { name: '', host: '1.2.3.4', port: 0 }], // an empty name is accepted, as mesos-go does
+    ['5@0.0.0.6:7', { name: '5', host: '0.0.0.6', port: 7 }],
+  ])('%j', (text, want) => {
+    expect(parsePid(text)).toEqual(want);
+  });
+
+  it.each([
+    'garbage',
+    'null',
+    '',
+    '@',
+    '1@',
+    '@2',
+    '3@4',
+    'a@b@1.2.3.4:5',
+    'master@1.2.3.4',
+    'master@1.2.3.4:',
+    'master@1.2.3.4:65536',
+    'master@1.2.3.4:http',
+    'master@:5050',
+    'master@2001:db8::1:5050', // IPv6 without brackets
+    'master@[1.2.3.4]:5050', // brackets are for IPv6 only
+    'master@[2001:db8::1]5050',
+    'master@[zz::1]:5050',
+    'master@bad host:5050',
+    'master@-.example..:5050',
+    'master@a..:5050',
+  ])('rejects %j', (text) => {
+    expectParseError(() => parsePid(text), /malformed pid/);
+  });
+});
+
+describe('splitHostPort / sameHostPort / ipLiteral', () => {
+  it('splits host:port and [v6]:port, and rejects the rest', () => {
+    expect(splitHostPort('144.76.157.37:5050')).toEqual({ host: '144.76.157.37', port: 5050 });
+    expect(splitHostPort('[::1]:5050')).toEqual({ host: '::1', port: 5050 });
+    expect(splitHostPort('localhost:15050')).toEqual({ host: 'localhost', port: 15050 });
+    expect(splitHostPort('localhost')).toBeUndefined();
+    expect(splitHostPort('::1:5050')).toBeUndefined();
+  });
+
+  it('compares IP literals canonically and hostnames case-insensitively', () => {
+    expect(sameHostPort({ host: '2001:DB8:0::1', port: 1 }, { host: '2001:db8::1', port: 1 })).toBe(true);
+    expect(sameHostPort({ host: 'Master.Example', port: 1 }, { host: 'master.example', port: 1 })).toBe(true);
+    expect(sameHostPort({ host: '1.2.3.4', port: 1 }, { host: '1.2.3.4', port: 2 })).toBe(false);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['1.2.3.4', '1.2.3.4'],
+    ['255.255.255.255', '255.255.255.255'],
+    ['256.1.1.1', undefined],
+    ['010.1.1.1', undefined], // leading zeros: Go's net.ParseIP rejects them
+    ['1.2.3', undefined],
+    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'], // RFC 5952 canonical text
+    ['fd01:b::1:8000:2', 'fd01:b::1:8000:2'],
+    ['::ffff:1.2.3.4', '1.2.3.4'], // v4-mapped gives an A record, as Go's To4()
+    ['::1', '::1'],
+    ['fe80::1%eth0', undefined],
+    ['[::1]', undefined],
+    ['localhost', undefined],
+    ['', undefined],
+    ['dev-123-1e.c.mesos.internal', undefined],
+  ])('ipLiteral(%j) = %j', (input, want) => {
+    expect(ipLiteral(input)).toBe(want);
+  });
+});
+
+describe('parsePortRanges', () => {
+  it.each<[string, number[]]>([
+    ['', []],
+    ['[]', []],
+    ['[31000-31000]', [31000]],
+    ['[31354-31354, 31355-31355]', [31354, 31355]],
+    ['[31737-31738]', [31737, 31738]],
+    ['[1-3, 10-11]', [1, 2, 3, 10, 11]],
+    ['  [5-6]  ', [5, 6]],
+    // malformed: no ports (mesos-dns panics on some of these), never an exception
+    ['31000-31001', []],
+    ['[31000]', []],
+    ['[31001-31000]', []],
+    ['[65535-65536]', []],
+    ['[a-b]', []],
+    ['[1-2,]', []],
+    ['[1-2', []],
+  ])('%j', (text, want) => {
+    expect(parsePortRanges(text)).toEqual(want);
+  });
+});
+
+describe('parseState on the fixture', () => {
+  const state = parseStateText(fixtureText);
+  const marathon = state.frameworks.find((f) => f.name === 'marathon')!;
+  const task = (name: string): Task => state.frameworks.flatMap((f) => f.tasks).find((t) => t.name === name)!;
+
+  it('reads the leader, the agents and the frameworks in document order', () => {
+    expect(state.leader).toEqual({ name: 'master', host: '1.2.3.4', port: 5050 });
+    expect(state.agents.map((a) => a.id)).toEqual([
+      '20140916-194712-631065744-5050-4798-2',
+      '20140803-125133-3041283216-5050-2410-0',
+      '20140827-000744-3041283216-5050-2116-1',
+      '20140803-194712-3041283216-5050-2116-3',
+    ]);
+    expect(state.agents[3]).toEqual({
+      id: '20140803-194712-3041283216-5050-2116-3',
+      hostname: '2001:db8::1',
+      pid: { name: 'slave(1)', host: '2001:db8::1', port: 5051 },
+    });
+    expect(state.frameworks.map((f) => f.name)).toEqual(['ipv6-framework', 'chronos with a space AND MIXED CASE-2.0.1', 'no pid', 'marathon']);
+  });
+
+  it('keeps a framework without pid, with its hostname', () => {
+    const noPid = state.frameworks[2];
+    expect(noPid.pid).toBeUndefined();
+    expect(noPid.hostname).toBe('localhost');
+    expect(noPid.tasks).toEqual([]);
+    expect(marathon.pid).toEqual({ name: 'scheduler(1)', host: '1.2.3.11', port: 25501 });
+  });
+
+  it('reads tasks only from tasks[], not completed_tasks[], and sets frameworkId from the nesting', () => {
+    expect(marathon.tasks.map((t) => t.name)).toEqual([
+      'poseidon.bc4e3796-2d7a-11e4-b8df-d43d7edb01cd',
+      'liquor.store',
+      'big.dog2',
+      'non-human-readable-liquor-store',
+      'car.store',
+      'chronos',
+      'nginx',
+      'reviewbot',
+    ]);
+    // the fixture's some-box has a mismatching framework_id; nesting wins
+    expect(task('some-box').frameworkId).toBe('20140703-014514-3041283216-5050-5348-0001');
+    expect(task('some-box').agentId).toBe('20140803-125133-3041283216-5050-2410-0');
+    expect(task('poseidon.bc4e3796-2d7a-11e4-b8df-d43d7edb01cd').state).toBe('TASK_KILLED');
+  });
+
+  it('expands resource port ranges', () => {
+    expect(task('car.store').ports).toEqual([31364, 31365]);
+    expect(task('non-human-readable-liquor-store').ports).toEqual([31737, 31738]);
+    expect(task('nginx').ports).toEqual([]);
+  });
+
+  it('takes the newest TASK_RUNNING status, whatever its position', () => {
+    // statuses at ...371 (10.3.0.4), ...390 (10.3.0.1), ...381 (no IP label), STARTING ...380
+    const liquor = task('liquor.store');
+    expect(liquor.running).toEqual({ timestamp: 1413572390.09275, networkIPs: [], mesosLabelIPs: [], dockerLabelIPs: ['10.3.0.1'] });
+    expect(task('nginx').running?.mesosLabelIPs).toEqual(['10.3.0.3']);
+    expect(task('toy-store').running?.networkIPs).toEqual(['12.0.1.3', '12.0.1.2', 'fd01:b::1:8000:2']);
+  });
+
+  it('reads DiscoveryInfo name and ports', () => {
+    expect(task('big.dog2').discovery).toEqual({
+      name: 'big.dog',
+      ports: [
+        { number: 80, protocol: 'tcp', name: 'http' },
+        { number: 443, protocol: 'tcp', name: 'https' },
+      ],
+    });
+    expect(task('chronos').discovery).toBeUndefined();
+  });
+});
+
+describe('parseTask details', () => {
+  const base = { id: 't1', name: 'web', slave_id: 'a-S0', state: 'TASK_RUNNING' };
+
+  it('picks the first of two RUNNING statuses with the same timestamp', () => {
+    const t = parseTask({
+      ...base,
+      statuses: [
+        { state: 'TASK_RUNNING', timestamp: 5, labels: [{ key: 'Docker.NetworkSettings.IPAddress', value: '10.0.0.1' }] },
+        { state: 'TASK_RUNNING', timestamp: 5, labels: [{ key: 'Docker.NetworkSettings.IPAddress', value: '10.0.0.2' }] },
+        { state: 'TASK_KILLED', timestamp: 9, labels: [{ key: 'Docker.NetworkSettings.IPAddress', value: '10.0.0.9' }] },
+      ],
+    });
+    expect(t.running?.dockerLabelIPs).toEqual(['10.0.0.1']);
+  });
+
+  it('falls back per network_info to the Mesos 0.25 ip_address, only when ip_addresses is empty', () => {
+    const t = parseTask({
+      ...base,
+      statuses: [
+        {
+          state: 'TASK_RUNNING',
+          timestamp: 1,
+          healthy: true,
+          container_status: {
+            network_infos: [
+              { ip_address: '10.1.0.1' },
+              { ip_addresses: [], ip_address: '10.1.0.2' },
+              { ip_addresses: [{ ip_address: '10.1.0.3' }], ip_address: '10.1.0.99' },
+              { ip_addresses: [{ protocol: 'IPv6' }] },
+            ],
+          },
+        },
+      ],
+    });
+    expect(t.running).toEqual({
+      timestamp: 1,
+      networkIPs: ['10.1.0.1', '10.1.0.2', '10.1.0.3'],
+      mesosLabelIPs: [],
+      dockerLabelIPs: [],
+      healthy: true,
+    });
+  });
+
+  it('has no running status without a TASK_RUNNING one', () => {
+    expect(parseTask({ ...base, statuses: [{ state: 'TASK_STAGING', timestamp: 1 }] }).running).toBeUndefined();
+    expect(parseTask(base).running).toBeUndefined();
+  });
+
+  it('ignores DiscoveryInfo without a name, drops DI ports outside 0..65535, keeps empty protocol', () => {
+    expect(parseTask({ ...base, discovery: { name: '', ports: { ports: [{ number: 80 }] } } }).discovery).toBeUndefined();
+    expect(
+      parseTask({ ...base, discovery: { name: 'svc', ports: { ports: [{ number: 70000, protocol: 'tcp' }, { number: 53, name: 'dns' }] } } })
+        .discovery,
+    ).toEqual({ name: 'svc', ports: [{ number: 53, protocol: '', name: 'dns' }] });
+  });
+
+  it('treats a malformed ports string as no ports instead of failing', () => {
+    expect(parseTask({ ...base, resources: { ports: '31000-31001' } }).ports).toEqual([]);
+  });
+
+  it('converts single agents and frameworks with the exported converters', () => {
+    expect(parseAgent({ id: 'a-S1', hostname: 'h', pid: 'slave(1)@10.0.0.1:5051' })).toEqual({
+      id: 'a-S1',
+      hostname: 'h',
+      pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 },
+    });
+    expect(parseAgent({ id: 'a-S2' })).toEqual({ id: 'a-S2', hostname: '' });
+    expect(parseFramework({ id: 'f', name: 'fw', tasks: [base] }).tasks[0].frameworkId).toBe('f');
+  });
+});
+
+describe('parseState failures (the caller keeps its last table)', () => {
+  const ok = { leader: 'master@1.2.3.4:5050' };
+
+  it.each<[string, unknown, RegExp]>([
+    ['null', null, /state: expected an object/],
+    ['an array', [], /state: expected an object/],
+    ['a string', 'state', /state: expected an object/],
+    ['a number', 42, /state: expected an object/],
+    ['no leader', {}, /state\.leader: missing or empty/],
+    ['an empty leader', { leader: '' }, /state\.leader: missing or empty/],
+    ['a malformed leader', { leader: 'master@nowhere' }, /state\.leader: malformed pid/],
+    ['a non-string leader', { leader: 5 }, /state\.leader: expected a string/],
+    ['slaves that is not an array', { ...ok, slaves: {} }, /state\.slaves: expected an array/],
+    ['an agent that is not an object', { ...ok, slaves: [7] }, /state\.slaves\[0\]: expected an object/],
+    ['an agent pid that is null', { ...ok, slaves: [{ id: 'a', pid: null }] }, /state\.slaves\[0\]\.pid: expected a pid string, got null/],
+    ['an agent pid that is garbage', { ...ok, slaves: [{ id: 'a', pid: 'garbage' }] }, /state\.slaves\[0\]\.pid: malformed pid/],
+    ['a framework pid that is null', { ...ok, frameworks: [{ name: 'f', pid: null }] }, /state\.frameworks\[0\]\.pid: expected a pid string/],
+    ['a framework pid without port', { ...ok, frameworks: [{ name: 'f', pid: 'scheduler@1.2.3.4' }] }, /state\.frameworks\[0\]\.pid: malformed pid/],
+    ['a task name that is a number', { ...ok, frameworks: [{ name: 'f', tasks: [{ name: 5 }] }] }, /state\.frameworks\[0\]\.tasks\[0\]\.name: expected a string/],
+    ['a status timestamp that is a string', { ...ok, frameworks: [{ tasks: [{ statuses: [{ state: 'TASK_RUNNING', timestamp: 'now' }] }] }] }, /statuses\[0\]\.timestamp: expected a number/],
+    ['a ports value that is not a string', { ...ok, frameworks: [{ tasks: [{ resources: { ports: [1] } }] }] }, /resources\.ports: expected a string/],
+    ['a fractional DI port', { ...ok, frameworks: [{ tasks: [{ discovery: { name: 'x', ports: { ports: [{ number: 1.5 }] } } }] }] }, /number: expected an integer/],
+  ])('rejects %s', (_what, json, message) => {
+    expectParseError(() => parseState(json), message);
+  });
+
+  it('accepts a missing pid key and null for other absent fields', () => {
+    const state = parseState({ ...ok, slaves: [{ id: 'a' }], frameworks: [{ name: null, tasks: null }] });
+    expect(state.agents).toEqual([{ id: 'a', hostname: '' }]);
+    expect(state.frameworks).toEqual([{ id: '', name: '', hostname: '', tasks: [] }]);
+  });
+
+  it('wraps JSON syntax errors', () => {
+    expectParseError(() => parseStateText('{"leader": '), /state: not JSON/);
+    expectParseError(() => parseStateText(''), /state: not JSON/);
+  });
+});
