@@ -1,0 +1,123 @@
+// The installed command as an operator runs it: the bin script (bin/mesos-dns-ts.js) on the
+// compiled output (npm test builds it first), started as a child process.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Resolver } from 'node:dns/promises';
+import { waitFor } from '../helpers/stream-master.js';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'mesos-dns-ts.js');
+const pkg = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
+
+async function cli(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, timeout: 15_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempConfig(config: unknown): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mdns-cli-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'config.json');
+  await writeFile(file, typeof config === 'string' ? config : JSON.stringify(config));
+  return file;
+}
+
+describe('mesos-dns-ts command', () => {
+  it('prints its version with -version and exits 0', async () => {
+    const out = await cli(['-version']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('exits 1 naming the missing config file', async () => {
+    const out = await cli(['-config=/nonexistent/mesos-dns.json']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('missing configuration file: "/nonexistent/mesos-dns.json"');
+  });
+
+  it('exits 1 with one line per bad key, naming the key and the reason', async () => {
+    const file = await tempConfig({ masters: ['10.0.0.1:99999'], IPSources: ['netinfo', 'bogus'], refreshSeconds: 'often' });
+    const out = await cli(['-config', file]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/masters.*port must be from 1 to 65535/);
+    expect(out.stderr).toMatch(/IPSources.*bogus/);
+    expect(out.stderr).toMatch(/refreshSeconds/);
+  });
+
+  it('exits 1 on a config that is not JSON', async () => {
+    const file = await tempConfig('{ "masters": [');
+    const out = await cli([`--config=${file}`]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('config');
+  });
+
+  it('rejects an unknown flag', async () => {
+    const out = await cli(['-bogus']);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('-bogus');
+  });
+});
+
+describe('npm start demo', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGTERM');
+  });
+
+  it('serves the bundled demo and prints the dig commands to try', async () => {
+    // Run the demo on free ports: the demo config with port/httpport overridden.
+    const demo = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(root, 'zones', 'demo', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const file = await tempConfig({ ...demo, stateFile: path.join(root, 'zones', 'demo', 'state.json'), port: 0, httpport: 0, externalon: false });
+    child = spawn(process.execPath, [bin, `-config=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"dns":\{"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":\d+/.test(out), 10_000, 'server started');
+    const port = Number(/"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":(\d+)/.exec(out)![1]);
+    const r = new Resolver({ timeout: 2000, tries: 1 });
+    r.setServers([`127.0.0.1:${port}`]);
+    const srv = await r.resolveSrv('_nginx._tcp.marathon.mesos');
+    // three nginx instances, two ports each
+    expect(srv).toHaveLength(6);
+    expect(new Set(srv.map((s) => s.name)).size).toBe(3);
+    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+short', 'leader.mesos'], { timeout: 10_000 });
+    expect(stdout.trim()).toBe('127.0.0.1');
+    const stopped = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await stopped).toBe(0);
+    child = undefined;
+  });
+
+  it('without -config and without ./config.json, runs the demo and prints how to query it', async () => {
+    // cwd without a config.json; the demo binds 8053/8123, so only check the banner and stop.
+    const cwd = await mkdtemp(path.join(tmpdir(), 'mdns-demo-'));
+    dirs.push(cwd);
+    const proc = spawn(process.execPath, [bin], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes('dig @127.0.0.1 -p 8053 _nginx._tcp.marathon.mesos SRV') || /startup failed|EADDRINUSE/.test(out), 10_000, 'demo banner');
+      if (/EADDRINUSE/.test(out)) return; // another demo already holds 8053 on this machine
+      expect(out).toContain('curl -s 127.0.0.1:8123/v1/services/_nginx._tcp.marathon.mesos');
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    }
+  });
+});
