@@ -4,7 +4,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 const HOSTNAME_LABEL_RE = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
 const DEFAULT_DNS_PORT = 53;
-const DEFAULT_ZK_PORT = 2181;
 
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
@@ -114,40 +113,4 @@ export function parseResolverAddress(text: string): Parsed<HostPort> {
   }
   if (canonicalIP(host) === undefined) return { reason: `${show(text)}: ${show(host)} is not an IP address` };
   return { value: { host, port: portNum } };
-}
-
-export interface ZkUrl {
-  /** `host:port` strings (`[v6]:port` for IPv6), port defaulting to 2181. */
-  servers: string[];
-  /** The znode holding the masters' `info_*` / `json.info_*` children, e.g. "/mesos". */
-  path: string;
-  /** Credentials in the URL: mesos-dns (mesos-go) parses and ignores them, so do we. */
-  hasCredentials: boolean;
-}
-
-/** `zk://host:port[,host:port...]/path`; what mesos-go's detector accepts, with the path required. */
-export function parseZkUrl(text: string): Parsed<ZkUrl> {
-  const m = /^zk:\/\/(?:([^@/]*)@)?([^/]*)(\/.*)?$/.exec(text);
-  if (!m) return { reason: `${show(text)} is not a zk://host:port[,host:port]/path URL` };
-  const [, userinfo, hostList, znode] = m;
-  if (znode === undefined || znode === '/' || znode.includes('//') || znode.endsWith('/')) {
-    return { reason: `${show(text)}: a znode path such as /mesos is required` };
-  }
-  const servers: string[] = [];
-  for (const entry of hostList.split(',')) {
-    let host = entry;
-    let portNum = DEFAULT_ZK_PORT;
-    if (entry.startsWith('[') || entry.includes(':')) {
-      const split = splitHostPort(entry);
-      const p = split.value ? parsePort(split.value.port) : undefined;
-      if (!split.value || p === undefined) return { reason: `${show(text)}: bad server ${show(entry)}` };
-      host = split.value.host;
-      portNum = p;
-    }
-    if (host === '' || (canonicalIP(host) === undefined && !isHostname(host))) {
-      return { reason: `${show(text)}: bad server ${show(entry)}` };
-    }
-    servers.push(isIPv6(host) ? `[${host}]:${portNum}` : `${host}:${portNum}`);
-  }
-  return { value: { servers, path: znode, hasCredentials: userinfo !== undefined } };
 }

@@ -17,7 +17,8 @@ import { networkInterfaces as osNetworkInterfaces, type NetworkInterfaceInfo } f
 import path from 'node:path';
 import { DEFAULTS, type Config, type IPSource, type MesosAuthentication } from './config.js';
 import { ConfigError, ConfigErrors } from './errors.js';
-import { canonicalIP, parseMasterAddress, parseResolverAddress, parseZkUrl } from './addresses.js';
+import { canonicalIP, parseMasterAddress, parseResolverAddress } from './addresses.js';
+import { parseZkUrl } from './mesos/zk-url.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
 export interface ConfigEnv {
@@ -404,9 +405,13 @@ function validateMasters(c: Config, p: Problems): void {
 }
 
 function validateZk(c: Config, p: Problems): void {
-  const parsed = parseZkUrl(c.Zk);
-  if (parsed.reason !== undefined) p.error('Zk', parsed.reason);
-  else if (parsed.value.hasCredentials) p.warnings.push(`${p.name('Zk')}: credentials in the URL are ignored`);
+  // One parser for the zk URL: the one the detector uses, so what validates here also connects.
+  try {
+    if (parseZkUrl(c.Zk).hasCredentials) p.warnings.push(`${p.name('Zk')}: credentials in the URL are ignored`);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    p.error('Zk', err.reason);
+  }
 }
 
 function fillResolvers(c: Config, env: ConfigEnv, p: Problems): void {

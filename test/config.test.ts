@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, type Config } from '../src/config.js';
 import { ConfigError, ConfigErrors } from '../src/errors.js';
-import { canonicalIP, parseMasterAddress, parseResolverAddress, parseZkUrl } from '../src/addresses.js';
+import { canonicalIP, parseMasterAddress, parseResolverAddress } from '../src/addresses.js';
 import {
   loadConfig,
   parseConfig,
@@ -219,10 +219,11 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['SOARetry of 2^32', { SOARetry: 2 ** 32 }, 'SOARetry', 'from 0 to 4294967295'],
     ['hostname listener', { listener: 'localhost' }, 'listener', 'must be an IP address'],
     ['empty HTTPListener', { HTTPListener: '' }, 'HTTPListener', 'must be an IP address'],
-    ['zk without a path', { zk: 'zk://10.0.0.1:2181' }, 'zk', 'a znode path such as /mesos is required'],
-    ['zk with another scheme', { zk: 'http://10.0.0.1:2181/mesos' }, 'zk', 'is not a zk://host:port[,host:port]/path URL'],
-    ['zk with a bad port', { zk: 'zk://10.0.0.1:99999/mesos' }, 'zk', 'bad server "10.0.0.1:99999"'],
-    ['zk with an empty server', { zk: 'zk://10.0.0.1:2181,/mesos' }, 'zk', 'bad server ""'],
+    ['zk without a path', { zk: 'zk://10.0.0.1:2181' }, 'zk', 'the znode path is missing'],
+    ['zk with another scheme', { zk: 'http://10.0.0.1:2181/mesos' }, 'zk', 'unsupported scheme "http://"'],
+    ['zk with a bad port', { zk: 'zk://10.0.0.1:99999/mesos' }, 'zk', 'bad port "99999"'],
+    ['zk with an empty server', { zk: 'zk://10.0.0.1:2181,/mesos' }, 'zk', 'empty ZooKeeper host'],
+    ['zk with an IPv6 literal the client cannot reach', { zk: 'zk://[::1]:2181/mesos' }, 'zk', 'IPv6 literal'],
     ['boolean as a string', { dnson: 'yes' }, 'dnson', 'must be true or false, got "yes"'],
     ['string as a number', { domain: 5 }, 'domain', 'must be a string, got 5'],
     ['EDNSMaxUDPSize below 512', { EDNSMaxUDPSize: 511 }, 'EDNSMaxUDPSize', 'from 512 to 65535'],
@@ -355,17 +356,11 @@ describe('address parsers', () => {
     expect(canonicalIP(text)).toBe(expected);
   });
 
-  it('parses masters, resolvers and zk URLs for the modules that connect to them', () => {
+  it('parses masters and resolvers for the modules that connect to them', () => {
     expect(parseMasterAddress('[::1]:5050').value).toEqual({ host: '::1', port: 5050 });
     expect(parseMasterAddress('leader.mesos:5050').value).toEqual({ host: 'leader.mesos', port: 5050 });
     expect(parseResolverAddress('8.8.8.8').value).toEqual({ host: '8.8.8.8', port: 53 });
     expect(parseResolverAddress('[2001:db8::53]:5353').value).toEqual({ host: '2001:db8::53', port: 5353 });
-    expect(parseZkUrl('zk://u:p@zk1,10.0.0.2:2182,[::1]:2181/mesos/dc1').value).toEqual({
-      servers: ['zk1:2181', '10.0.0.2:2182', '[::1]:2181'],
-      path: '/mesos/dc1',
-      hasCredentials: true,
-    });
-    expect(parseZkUrl('zk://zk1/').reason).toContain('znode path');
   });
 });
 

@@ -1,0 +1,104 @@
+// Leader detection end to end with a real ZooKeeper (Debian's zookeeper): two stand-in masters
+// register json.info_ nodes as Mesos masters do; the server follows the lowest sequence number.
+// When the leader's node goes away, leader.mesos and the data source move to the other master.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Client } from 'node-zookeeper-client';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { StreamMaster, waitFor } from '../helpers/stream-master.js';
+import { closeZk, connectZk, createMasterNode, createPath, deleteNode, masterInfoJson, TestZooKeeper } from '../helpers/zookeeper.js';
+
+type Json = Record<string, unknown>;
+
+function stateOf(port: number, taskName: string): Json {
+  return {
+    leader: `master@127.0.0.1:${port}`,
+    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
+    frameworks: [
+      {
+        id: 'fw1',
+        name: 'marathon',
+        pid: 'scheduler@10.1.0.100:8080',
+        tasks: [{ id: `${taskName}.1`, name: taskName, slave_id: 'a1', state: 'TASK_RUNNING', resources: { ports: '[]' }, statuses: [] }],
+      },
+    ],
+  };
+}
+
+let zk: TestZooKeeper;
+let client: Client;
+let first: StreamMaster;
+let second: StreamMaster;
+let server: TestServer;
+const nodes: string[] = [];
+
+beforeAll(async () => {
+  zk = await TestZooKeeper.start();
+  client = await connectZk(zk.connectString);
+  await createPath(client, '/mesos');
+  first = await StreamMaster.start();
+  second = await StreamMaster.start();
+  // Polling mode, so the data source is visible as /master/state requests.
+  for (const [m, task] of [
+    [first, 'one'],
+    [second, 'two'],
+  ] as const) {
+    m.subscribeAnswer = { status: 404 };
+    m.stateDocument = stateOf(m.port, task);
+  }
+  nodes.push(await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm1', ip: '127.0.0.1', port: first.port })));
+  nodes.push(await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm2', ip: '127.0.0.1', port: second.port })));
+  server = await startTestServer({
+    zk: `zk://${zk.connectString}/mesos`,
+    refreshSeconds: 3600,
+    externalon: false,
+    zkDetectionTimeout: 30,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (client) await closeZk(client);
+  await first?.close();
+  await second?.close();
+  await zk?.destroy();
+});
+
+async function leaderPort(): Promise<number | undefined> {
+  try {
+    return (await server.resolver().resolveSrv('_leader._tcp.mesos'))[0]?.port;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('ZooKeeper leader detection', () => {
+  it('serves the state of the master with the lowest json.info_ sequence', async () => {
+    await waitFor(() => server.running.store.current() !== undefined, 10_000, 'first table');
+    expect(await leaderPort()).toBe(first.port);
+    expect(await server.resolver().resolve4('one.marathon.mesos')).toEqual(['10.1.0.1']);
+    // The masters from ZooKeeper become master records (both stand-ins share 127.0.0.1, and
+    // masterN numbers distinct addresses, so there is one).
+    expect(await server.resolver().resolve4('master.mesos')).toEqual(['127.0.0.1']);
+    expect(await server.resolver().resolve4('master0.mesos')).toEqual(['127.0.0.1']);
+  });
+
+  it('moves leader.mesos and the data source within 2 s when the leader goes away', async () => {
+    const requestsBefore = second.stateRequests;
+    await deleteNode(client, nodes[0]);
+    // Bounded wait: fails the test if the move takes longer than 2 s.
+    const deadline = Date.now() + 2000;
+    while ((await leaderPort()) !== second.port && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await leaderPort()).toBe(second.port);
+    expect(second.stateRequests).toBeGreaterThan(requestsBefore);
+    expect(await server.resolver().resolve4('two.marathon.mesos')).toEqual(['10.1.0.1']);
+    await expect(server.resolver().resolve4('one.marathon.mesos')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+  });
+
+  it('keeps serving the last table while ZooKeeper is down', async () => {
+    await zk.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await leaderPort()).toBe(second.port);
+    expect(await server.resolver().resolve4('two.marathon.mesos')).toEqual(['10.1.0.1']);
+    await zk.resume();
+  }, 30_000);
+});
