@@ -103,6 +103,36 @@ describe('npm start demo', () => {
     child = undefined;
   });
 
+  it('reloads config.json on SIGHUP, refusing an invalid one with a log line', async () => {
+    const demo = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(root, 'zones', 'demo', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const base = { ...demo, stateFile: path.join(root, 'zones', 'demo', 'state.json'), port: 0, httpport: 0, externalon: false };
+    const file = await tempConfig(base);
+    const proc = spawn(process.execPath, [bin, `-config=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => /"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":\d+/.test(out), 10_000, 'server started');
+      const port = Number(/"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":(\d+)/.exec(out)![1]);
+      const ttl = async () => {
+        const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+noall', '+answer', 'leader.mesos'], { timeout: 10_000 });
+        return Number(stdout.trim().split(/\s+/)[1]);
+      };
+      expect(await ttl()).toBe(60);
+      await writeFile(file, JSON.stringify({ ...base, port, IPSources: ['bogus'] }));
+      proc.kill('SIGHUP');
+      await waitFor(() => out.includes('SIGHUP: the new config is invalid'), 5000, 'refusal logged');
+      expect(out).toContain('IPSources');
+      expect(await ttl()).toBe(60);
+      await writeFile(file, JSON.stringify({ ...base, port, ttl: 7 }));
+      proc.kill('SIGHUP');
+      await waitFor(() => out.includes('SIGHUP: configuration reloaded'), 5000, 'reload logged');
+      expect(await ttl()).toBe(7);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    }
+  });
+
   it('without -config and without ./config.json, runs the demo and prints how to query it', async () => {
     // cwd without a config.json; the demo binds 8053/8123, so only check the banner and stop.
     const cwd = await mkdtemp(path.join(tmpdir(), 'mdns-demo-'));
