@@ -107,7 +107,7 @@ export async function start(opts: StartOptions): Promise<Running> {
         await old.close();
       } else {
         // Same cluster: rebuild the table under the new naming settings (domain, TTL, ...) now.
-        await source.republish();
+        await source.refresh();
       }
       log.info({ component: 'config' }, 'SIGHUP: configuration reloaded');
       return true;

@@ -1,6 +1,7 @@
 // Picks and starts the state source for a config: a state file on disk (our StateFile key) or a
 // live cluster (ZooKeeper or static masters; event stream or polling). Every state goes through
-// the publisher; the last one is kept so a config reload can rebuild the table at once.
+// the publisher. No state is kept here: a 100k-task state is ~75 MB, and a reload that needs a
+// rebuild simply fetches (or re-reads) the state again.
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -12,10 +13,8 @@ import { ClusterSource } from './cluster-source.js';
 import { StateFileSource } from './state-file.js';
 
 export interface RunningSource {
-  /** Fetch or re-read the state now; resolves to whether that succeeded. */
+  /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
   refresh(): Promise<boolean>;
-  /** Rebuild the table from the last state received (after a config change). */
-  republish(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,13 +25,8 @@ export async function startSource(deps: {
   onFatal?: (err: Error) => void;
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
-  let last: { state: MasterState; masters: readonly string[] } | undefined;
   const publish = async (state: MasterState, masters: readonly string[]) => {
-    last = { state, masters };
     await publisher.publish(state, masters);
-  };
-  const republish = async () => {
-    if (last) await publisher.publish(last.state, last.masters);
   };
 
   if (config.StateFile) {
@@ -40,7 +34,7 @@ export async function startSource(deps: {
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
     const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger.child({ component: 'state-file' }));
     await source.start();
-    return { refresh: () => source.load(), republish, close: async () => source.stop() };
+    return { refresh: () => source.load(), close: async () => source.stop() };
   }
 
   const http = createMasterHttp(config, logger);
@@ -52,7 +46,6 @@ export async function startSource(deps: {
   source.start();
   return {
     refresh: () => source.refreshNow(),
-    republish,
     async close() {
       await source.close();
       await http.close();
