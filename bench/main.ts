@@ -1,0 +1,174 @@
+// `npm run bench` after bench/run.js has installed the tools and compiled: runs the sections in
+// order and prints their tables, then writes them to bench/out/results.md (and .json).
+//
+// Environment (all optional):
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream (default: all four)
+//   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
+//   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000)
+//   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
+//   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
+//   BENCH_ROUNDS           qps rounds, alternating Knot and ours (default 3)
+//   BENCH_SECONDS          seconds per qps throughput run (default 10)
+//   BENCH_LATENCY_SECONDS  seconds per verbose (p99) run (default 5)
+//   BENCH_CLIENTS          dnsperf -c (default 2)
+//   BENCH_OUTSTANDING      dnsperf -q (default 100)
+//   BENCH_SWAP_SECONDS     length of the swap run (default 24)
+//   BENCH_WORKERS          our server's `workers` key (default: the server's default)
+//   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatQps, runQps, type QpsResult } from './qps.js';
+import { envInt } from './report.js';
+import { installExitHandlers, killAllChildren, onExitCleanup, repoRoot, runCommand } from './processes.js';
+import { formatServeTime, runServeTime, type ServeTimeResult } from './serve-time.js';
+import { formatSwap, runSwap, swapFailed, type SwapResult } from './swap.js';
+import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-build.js';
+import { knotdPath } from './knot-server.js';
+import { runStreamLatency } from './stream-latency.js';
+
+const SECTIONS = ['table', 'qps', 'swap', 'stream'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function sectionsFromEnv(): Section[] {
+  const raw = process.env.BENCH_ONLY;
+  if (!raw) return [...SECTIONS];
+  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const w of wanted) {
+    if (!(SECTIONS as readonly string[]).includes(w)) throw new Error(`BENCH_ONLY: unknown section ${JSON.stringify(w)} (use ${SECTIONS.join(', ')})`);
+  }
+  return wanted as Section[];
+}
+
+function sizesFromEnv(): number[] {
+  const raw = process.env.BENCH_SIZES;
+  if (!raw) return [1000, 10_000, 50_000, 100_000];
+  return raw.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_SIZES: ${JSON.stringify(s)} is not a positive integer`);
+    return n;
+  });
+}
+
+async function firstLine(command: string, args: string[], pattern: RegExp): Promise<string> {
+  try {
+    const r = await runCommand(command, args, { timeoutMs: 10_000 });
+    const m = pattern.exec(`${r.stdout}\n${r.stderr}`);
+    return m ? m[0].trim() : 'unknown';
+  } catch {
+    return 'not found';
+  }
+}
+
+async function machine(): Promise<string> {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const lines = [
+    `- CPU: ${model}, ${os.availableParallelism()} cores available (nproc)`,
+    `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- kernel: ${os.release()}; Node ${process.version}`,
+    `- ${await firstLine(knotdPath(), ['-V'], /Knot DNS\)?,? version [^\s]+|knotd.*version.*/)}`,
+    `- dnsperf ${await firstLine('dnsperf', ['-h'], /Version [^\s]+/)}`,
+    `- load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const sections = sectionsFromEnv();
+  const tasks = envInt('BENCH_TASKS', 100_000);
+  const root = repoRoot();
+  const outDir = path.join(root, 'bench', 'out');
+  mkdirSync(outDir, { recursive: true });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mesos-dns-ts-bench-'));
+  const keep = process.env.BENCH_KEEP === '1';
+  if (!keep) onExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const progress = (line: string): void => void process.stderr.write(`  ${line}\n`);
+  const report: string[] = [];
+  const print = (block: string): void => {
+    process.stdout.write(`${block}\n\n`);
+    report.push(block);
+  };
+  const results: {
+    tableBuild?: TableBuildRow[];
+    serveTime?: ServeTimeResult;
+    qps?: QpsResult;
+    swap?: SwapResult;
+    stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
+  } = {};
+
+  try {
+    print(`## Machine\n\n${await machine()}`);
+    if (sections.includes('table')) {
+      const sizes = sizesFromEnv();
+      process.stderr.write(`table build: ${sizes.join(', ')} tasks, each in a fresh process\n`);
+      results.tableBuild = await runTableBuild({ sizes, dir });
+      print(`## Table build (parse = JSON.parse + parseState; build = buildTable)\n\n${formatTableBuild(results.tableBuild)}`);
+      process.stderr.write(`serve time: ${tasks} tasks from a stand-in master\n`);
+      results.serveTime = await runServeTime({ tasks, dir, reloads: 3 });
+      print(`## State arrival to serving, and memory (real binary, stand-in master)\n\n${formatServeTime(results.serveTime)}`);
+    }
+    if (sections.includes('qps')) {
+      const o = {
+        tasks,
+        dir,
+        rounds: envInt('BENCH_ROUNDS', 3),
+        seconds: envInt('BENCH_SECONDS', 10),
+        latencySeconds: envInt('BENCH_LATENCY_SECONDS', 5),
+        clients: envInt('BENCH_CLIENTS', 2),
+        outstanding: envInt('BENCH_OUTSTANDING', 100),
+        queries: 100_000,
+        progress,
+      };
+      process.stderr.write(`qps: ${o.rounds} rounds x (${o.seconds} s throughput + ${o.latencySeconds} s latency) per server\n`);
+      results.qps = await runQps(o);
+      const check =
+        results.qps.mismatches.length === 0
+          ? `Answers checked equal on both servers for the first ${results.qps.checked} queries.`
+          : `WARNING: ${results.qps.mismatches.length} of ${results.qps.checked} sample queries answered differently:\n` +
+            results.qps.mismatches.slice(0, 10).map((m) => `    ${m}`).join('\n');
+      print(
+        `## QPS, ${tasks.toLocaleString('en-US')} tasks, 80% A / 10% SRV / 10% NXDOMAIN ` +
+          `(dnsperf -c ${o.clients} -q ${o.outstanding}, ${o.seconds} s runs, ${o.rounds} rounds)\n\n${formatQps(results.qps)}\n\n${check}`,
+      );
+    }
+    if (sections.includes('swap')) {
+      const seconds = envInt('BENCH_SWAP_SECONDS', 24);
+      process.stderr.write(`swap: ${seconds} s of dnsperf while the state file is replaced\n`);
+      results.swap = await runSwap({
+        tasks,
+        dir,
+        seconds,
+        clients: envInt('BENCH_CLIENTS', 2),
+        outstanding: envInt('BENCH_OUTSTANDING', 100),
+        queries: 100_000,
+        progress,
+      });
+      print(`## Table swap under load (${tasks.toLocaleString('en-US')} tasks)\n\n${formatSwap(results.swap)}`);
+      if (swapFailed(results.swap)) process.exitCode = 1;
+    }
+    if (sections.includes('stream')) {
+      process.stderr.write('stream: task launches on a stand-in master speaking the Operator API stream\n');
+      const bases = (process.env.BENCH_STREAM_BASES ?? '0,10000').split(',').map((b) => Number(b.trim()));
+      const rows = (results.stream = [] as Array<Awaited<ReturnType<typeof runStreamLatency>>>);
+      for (const b of bases) rows.push(await runStreamLatency(b));
+      print(
+        `## Event to answer: Operator API stream -> DNS answer\n\n` +
+          `| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
+          rows.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
+      );
+    }
+  } finally {
+    writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);
+    writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (keep) process.stderr.write(`scratch directory kept: ${dir}\n`);
+  }
+  process.stderr.write(`tables written to ${path.relative(process.cwd(), path.join(outDir, 'results.md'))}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  killAllChildren();
+  process.exitCode = 1;
+});
