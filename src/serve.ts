@@ -2,21 +2,36 @@
 // store. They bind at start-up, before any state is loaded: until the first table the domain
 // answers SERVFAIL while forwarding already works (CoreDNS's not-synced behaviour), and a port
 // conflict fails at once instead of after the first successful state fetch.
-import type { AddressInfo } from 'node:net';
+//
+// DNS runs in this process (Workers = 1) or in worker processes sharing the port (Workers > 1;
+// 0 means one per core): then this process keeps the state source, the table builds and the
+// HTTP API, and hands every new table to the workers (workers/supervisor.ts). Per-packet cost
+// in Node's UDP path, not lookups, limits one process, so using every core is what raises the
+// query rate.
+//
+// The DNS sockets always take SO_REUSEPORT where Node offers it, in this process too: a reload
+// that re-binds the same port (new buffer sizes, a different worker count) opens the new
+// sockets before closing the old ones, which the kernel only allows when both sides share the
+// option. A port held by another program still fails the bind.
 import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
-import { startDnsServer, type DnsServer } from './dns/dns-server.js';
-import { ForwardCache } from './dns/forward-cache.js';
-import { UpstreamForwarder } from './dns/forward.js';
-import { handleQuery, QueryStats, type QueryContext } from './dns/handle-query.js';
+import { listenerKey, startDnsService } from './dns/dns-service.js';
+import { QueryStats } from './dns/handle-query.js';
 import { createHttpServer, listen } from './http/server.js';
-import { renderMetrics } from './metrics.js';
 import type { Logger } from './log.js';
+import { renderMetrics } from './metrics.js';
 import type { TableStore } from './store.js';
+import { startWorkerPool } from './workers/supervisor.js';
+import { reusePortSupported } from './workers/worker-entry.js';
 
 export interface Serving {
   addresses(): { dns?: { udp: AddressInfo; tcp: AddressInfo }; http?: AddressInfo };
-  readonly stats: QueryStats;
+  /** Query counters, summed over the DNS worker processes when there are several. */
+  queryStats(): Promise<QueryStats>;
+  /** DNS worker process ids; empty when DNS is served in this process. */
+  workerPids(): number[];
   /** Apply a new config: re-bind what moved (new sockets first, then the old ones close). */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -31,62 +46,71 @@ export interface ServeDeps {
   now?: () => number;
 }
 
-const dnsKey = (c: Config) => JSON.stringify([c.DnsOn, c.Listener, c.Port, c.UDPBufferBytes]);
-const httpKey = (c: Config) => JSON.stringify([c.HttpOn, c.HTTPListener, c.HttpPort]);
-
-/**
- * Re-bind for a reload: open the new listener before closing the old one, so queries keep being
- * answered; when the new one needs the old one's address (same port, another listener), close
- * first and accept the short gap; if even that fails, put the old listener back and report.
- */
-async function rebind<T>(
-  old: T | undefined,
-  open: () => Promise<T | undefined>,
-  close: (t: T | undefined) => Promise<void>,
-  reopenOld: () => Promise<T | undefined>,
-  onRestore: (t: T | undefined) => void,
-): Promise<T | undefined> {
-  try {
-    const fresh = await open();
-    await close(old);
-    return fresh;
-  } catch (err) {
-    if ((err as { cause?: { code?: string }; code?: string }).cause?.code !== 'EADDRINUSE' && (err as { code?: string }).code !== 'EADDRINUSE') throw err;
-  }
-  await close(old);
-  try {
-    return await open();
-  } catch (err) {
-    onRestore(await reopenOld());
-    throw err;
-  }
+/** Config Workers, with 0 meaning one per core. */
+export function dnsWorkerCount(config: Config, cores = availableParallelism()): number {
+  return config.Workers > 0 ? Math.floor(config.Workers) : cores;
 }
+
+/** DNS served one way or the other; the rest of this module does not care which. */
+interface DnsBackend {
+  addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
+  stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
+  pids(): number[];
+  /** Only called when dnsKey() is unchanged. */
+  reconfigure(next: Config): Promise<void>;
+  close(): Promise<void>;
+}
+
+const httpKey = (c: Config) => JSON.stringify([c.HttpOn, c.HTTPListener, c.HttpPort]);
 
 export async function startServing(deps: ServeDeps): Promise<Serving> {
   const log = deps.logger;
   const now = deps.now ?? (() => Date.now() / 1000);
-  const stats = new QueryStats();
   let lastSwapAt: number | undefined;
   deps.store.onSwap(() => {
     lastSwapAt = now();
   });
 
-  const makeForwarding = (c: Config) => ({
-    forwarder: new UpstreamForwarder({ timeoutMs: c.Timeout * 1000, logger: log }),
-    forwardCache: c.ForwardCacheSize > 0 ? new ForwardCache({ max: c.ForwardCacheSize }) : undefined,
-  });
-  let config = deps.config();
-  const ctx: QueryContext = {
-    snapshot: () => deps.store.current(),
-    config,
-    random: deps.random ?? Math.random,
-    logger: log.child({ component: 'dns' }),
-    stats,
-    ...makeForwarding(config),
+  /** Workers to use for `c`: 1 (in this process) when SO_REUSEPORT is not available. */
+  const workersFor = (c: Config): number => {
+    const n = dnsWorkerCount(c);
+    if (n > 1 && !reusePortSupported()) {
+      log.warn({ workers: n, node: process.version }, 'this Node.js cannot share a port between processes (SO_REUSEPORT); serving DNS in one process');
+      return 1;
+    }
+    return n;
   };
-  const handler = (buf: Buffer, transport: 'udp' | 'tcp') => handleQuery(buf, transport, ctx);
+  const dnsKey = (c: Config) => JSON.stringify([listenerKey(c), c.DnsOn ? workersFor(c) : 0]);
 
-  const openDns = (c: Config) => (c.DnsOn ? startDnsServer({ config: c, handler, logger: log }) : Promise.resolve(undefined));
+  const openDns = async (c: Config): Promise<DnsBackend | undefined> => {
+    if (!c.DnsOn) return undefined;
+    const workers = workersFor(c);
+    if (workers > 1) {
+      const pool = await startWorkerPool({ config: c, workers, store: deps.store, logger: log });
+      return {
+        addresses: () => ({ udp: pool.udpAddress, tcp: pool.tcpAddress }),
+        stats: () => pool.stats(),
+        pids: () => pool.pids(),
+        reconfigure: async (next) => pool.reconfigure(next),
+        close: () => pool.close(),
+      };
+    }
+    const service = await startDnsService({
+      config: c,
+      snapshot: () => deps.store.current(),
+      logger: log,
+      random: deps.random,
+      reusePort: reusePortSupported(),
+    });
+    return {
+      addresses: () => service.addresses(),
+      stats: async () => ({ stats: service.stats, forwardCacheEntries: service.forwardCacheEntries() }),
+      pids: () => [],
+      reconfigure: (next) => service.reconfigure(next),
+      close: () => service.close(),
+    };
+  };
+
   const openHttp = async (c: Config) => {
     if (!c.HttpOn) return undefined;
     const server = createHttpServer({
@@ -98,17 +122,20 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       extraRoutes: new Map([
         [
           '/metrics',
-          () => ({
-            status: 200,
-            contentType: 'text/plain; version=0.0.4',
-            body: renderMetrics({
-              stats,
-              snapshot: deps.store.current(),
-              lastSwapAt,
-              now: now(),
-              forwardCacheEntries: ctx.forwardCache?.size ?? 0,
-            }),
-          }),
+          async () => {
+            const counted = dns ? await dns.stats() : undefined;
+            return {
+              status: 200,
+              contentType: 'text/plain; version=0.0.4',
+              body: renderMetrics({
+                stats: counted?.stats ?? new QueryStats(),
+                snapshot: deps.store.current(),
+                lastSwapAt,
+                now: now(),
+                forwardCacheEntries: counted?.forwardCacheEntries ?? 0,
+              }),
+            };
+          },
         ],
       ]),
     });
@@ -122,7 +149,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       h.server.closeAllConnections();
     });
 
-  let dns: DnsServer | undefined = await openDns(config);
+  let config = deps.config();
+  let dns = await openDns(config);
   let web: Awaited<ReturnType<typeof openHttp>>;
   try {
     web = await openHttp(config);
@@ -130,36 +158,37 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     await dns?.close();
     throw err;
   }
-  // Compare reloads against what is actually bound: port 0 means "the port we got".
-  const bound = (c: Config): Config => ({ ...c, Port: dns?.udpAddress.port ?? c.Port, HttpPort: web?.address.port ?? c.HttpPort });
-  config = bound(config);
 
   return {
-    stats,
-    addresses: () => ({
-      dns: dns ? { udp: dns.udpAddress, tcp: dns.tcpAddress } : undefined,
-      http: web?.address,
-    }),
-    async reconfigure(wanted) {
-      const prev = config;
-      // Port 0 in a reloaded file keeps the port we already have.
-      const next = { ...wanted, Port: wanted.Port || prev.Port, HttpPort: wanted.HttpPort || prev.HttpPort };
+    addresses: () => ({ dns: dns?.addresses(), http: web?.address }),
+    async queryStats() {
+      return dns ? (await dns.stats()).stats : new QueryStats();
+    },
+    workerPids: () => dns?.pids() ?? [],
+    async reconfigure(next) {
+      // A config that names the port we bound for its 0 ("pick one") keeps the listener.
+      const prev = {
+        ...config,
+        Port: config.Port === 0 && dns?.addresses()?.udp.port === next.Port ? next.Port : config.Port,
+        HttpPort: config.HttpPort === 0 && web?.address.port === next.HttpPort ? next.HttpPort : config.HttpPort,
+      };
       if (dnsKey(prev) !== dnsKey(next)) {
-        dns = await rebind(dns, () => openDns(next), async (d) => d?.close(), () => openDns(prev), (d) => (dns = d));
+        const fresh = await openDns(next);
+        const old = dns;
+        dns = fresh;
+        await old?.close();
+      } else {
+        await dns?.reconfigure(next);
       }
       if (httpKey(prev) !== httpKey(next)) {
-        web = await rebind(web, () => openHttp(next), closeHttp, () => openHttp(prev), (w) => (web = w));
+        const fresh = await openHttp(next);
+        const old = web;
+        web = fresh;
+        await closeHttp(old);
       }
-      if (prev.Timeout !== next.Timeout || prev.ForwardCacheSize !== next.ForwardCacheSize) {
-        const old = ctx.forwarder;
-        Object.assign(ctx, makeForwarding(next));
-        old.close();
-      }
-      config = bound(next);
-      ctx.config = next;
+      config = next;
     },
     async close() {
-      ctx.forwarder.close();
       await Promise.all([dns?.close(), closeHttp(web)]);
     },
   };

@@ -15,7 +15,8 @@ export class DnsListenError extends MesosDnsError {
 
 export interface DnsServerOptions {
   config: Config;
-  handler: (query: Buffer, transport: 'udp' | 'tcp') => Promise<Buffer | null>;
+  /** May answer synchronously (the fast path); UDP then replies in the same tick. */
+  handler: (query: Buffer, transport: 'udp' | 'tcp') => Buffer | null | Promise<Buffer | null>;
   logger: Logger;
   /** SO_REUSEPORT on both sockets, for several processes on one port. */
   reusePort?: boolean;
@@ -60,7 +61,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       tcp = await startTcpServer({
         address,
         port,
-        handler: (query) => options.handler(query, 'tcp'),
+        handler: async (query) => options.handler(query, 'tcp'),
         logger: options.logger,
         reusePort: options.reusePort,
         limits: options.tcpLimits,

@@ -2,11 +2,17 @@
 // | (forward: cache → upstreams → fit to the client's UDP limit) | REFUSED. It never throws: a
 // failure anywhere becomes SERVFAIL (CoreDNS's recover(), mesos-dns's panicRecover), logged once
 // here. Both socket servers call it; neither knows about DNS beyond framing.
+//
+// respond() puts the fast path in front: most queries for our zone are answered synchronously
+// from answers pre-encoded for the current table (answer-cache.ts, fast-path.ts), the same
+// bytes this pipeline would produce; the rest go through handleQuery.
 import type { Config } from '../config.js';
 import { ForwardError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../store.js';
+import { AnswerCache } from './answer-cache.js';
 import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from './encode.js';
+import { fastAnswer } from './fast-path.js';
 import type { Forwarder, Transport } from './forward.js';
 import type { ForwardCache } from './forward-cache.js';
 import { lookup } from './lookup.js';
@@ -62,6 +68,54 @@ export interface QueryContext {
   forwardCache?: ForwardCache;
   /** Absent: nothing is counted. */
   stats?: QueryStats;
+  /** Where respond() keeps pre-encoded answers; absent: respond() never uses the fast path. */
+  answers?: AnswerSlot;
+}
+
+/** The pre-encoded answers of one (snapshot, config) pair; replaced when either changes. */
+export interface AnswerSlot {
+  cache?: AnswerCache;
+  /** Exceptions out of the fast path (a bug: it is written not to throw); they are logged sparsely. */
+  failures?: number;
+}
+
+/**
+ * The servers' entry point: a reply (or null) right away when the fast path can answer, else
+ * the promise of handleQuery. Never throws or rejects.
+ */
+export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): Buffer | null | Promise<Buffer | null> {
+  const slot = ctx.answers;
+  if (slot) {
+    let reply: Buffer | undefined;
+    try {
+      reply = answerFromCache(buf, transport, ctx, slot);
+    } catch (err) {
+      // The ordinary pipeline below still answers; log the 1st, 2nd, 4th, 8th... failure.
+      const failures = (slot.failures = (slot.failures ?? 0) + 1);
+      if ((failures & (failures - 1)) === 0) ctx.logger.error({ err, failures }, 'fast path failed; answering through the full pipeline');
+    }
+    if (reply !== undefined) {
+      const stats = ctx.stats;
+      if (stats) {
+        stats.requests++;
+        stats.countRcode(reply[3] & 0x0f);
+      }
+      return reply;
+    }
+  }
+  return handleQuery(buf, transport, ctx);
+}
+
+function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, slot: AnswerSlot): Buffer | undefined {
+  // The snapshot is read again by handleQuery when this declines; both reads happen in the same
+  // tick (nothing is awaited in between), so they see the same generation.
+  const snapshot = ctx.snapshot();
+  if (snapshot === undefined) return undefined;
+  let cache = slot.cache;
+  if (cache === undefined || cache.snapshot !== snapshot || cache.config !== ctx.config) {
+    cache = slot.cache = new AnswerCache(snapshot, ctx.config);
+  }
+  return fastAnswer(buf, transport, cache);
 }
 
 /** Replies to `buf`, received over `transport`; null means send nothing. Never rejects. */

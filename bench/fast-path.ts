@@ -1,0 +1,222 @@
+// In-process cost of answering a query, ordinary pipeline vs fast path (no sockets), and what
+// the fast path and the worker processes cost in memory and time at table-build scale:
+//
+//   1. µs/query over a dnsperf-like mix (80% A, 10% SRV, 10% NXDOMAIN; no EDNS), for
+//      handleQuery (the ordinary async pipeline), the same steps called synchronously
+//      (parse, route, lookup, encode), fastAnswer alone, and respond() (fast path + stats).
+//   2. Pre-encoded answers: the lazy cache after the mix (entries, heap), and encoding every
+//      (name, type) of the table eagerly (time, heap) — the alternative not taken.
+//   3. Handing a new generation to a worker process, both ways, measured in a real child
+//      process over the IPC channel: the built table (table-codec.ts) vs the master state for
+//      the worker to build itself.
+//
+// Run it compiled like the other benchmarks (bench/out), or from source with Node 24 type
+// stripping (--experimental-transform-types) and a resolve hook mapping ./x.js to ./x.ts.
+// Argument: number of tasks (default 100000).
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { DEFAULTS, type Config } from '../src/config.js';
+import { AnswerCache, preEncode } from '../src/dns/answer-cache.js';
+import { encodeAnswer, maxResponseSize } from '../src/dns/encode.js';
+import { fastAnswer } from '../src/dns/fast-path.js';
+import { UpstreamForwarder } from '../src/dns/forward.js';
+import { handleQuery, respond, QueryStats, type QueryContext } from '../src/dns/handle-query.js';
+import { lookup } from '../src/dns/lookup.js';
+import { QTYPE } from '../src/dns/message.js';
+import { nameToWire } from '../src/dns/name-wire.js';
+import { parseQuery } from '../src/dns/parse-query.js';
+import { route } from '../src/dns/route.js';
+import { silentLogger } from '../src/log.js';
+import type { MasterState } from '../src/mesos/state.js';
+import { parseState } from '../src/mesos/parse-state.js';
+import { buildTable, type BuildInputs } from '../src/records/build-table.js';
+import type { RecordTable } from '../src/records/table.js';
+import { TableStore } from '../src/store.js';
+import { decodeTable, encodeTable, TableDecoder, type TableHeader, type TableTrailer } from '../src/workers/table-codec.js';
+import { generateState } from './gen-state.js';
+import { buildQueries } from './query-file.js';
+import { BENCH_LISTENER, BENCH_MASTERS } from './state-table.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapMB = (): number => {
+  gc?.();
+  return process.memoryUsage().heapUsed / 1e6;
+};
+const ms = (t0: number): string => `${(performance.now() - t0).toFixed(0)} ms`;
+
+function inputsFor(config: Config): BuildInputs {
+  return { config, masters: BENCH_MASTERS, addresses: new Map(), selfAddresses: [BENCH_LISTENER], serial: 1 };
+}
+
+function wireQuery(line: string, id: number): Buffer {
+  const [name, type] = line.split(' ');
+  const qname = nameToWire(name)!;
+  const out = Buffer.alloc(12 + qname.length + 4);
+  out.writeUInt16BE(id, 0);
+  out[2] = 0x01; // RD, as dnsperf sends
+  out.writeUInt16BE(1, 4);
+  qname.copy(out, 12);
+  out.writeUInt16BE(type === 'SRV' ? QTYPE.SRV : QTYPE.A, 12 + qname.length);
+  out.writeUInt16BE(1, 14 + qname.length);
+  return out;
+}
+
+/** Best of `rounds` passes over `queries`, in µs per query. */
+async function timePerQuery(queries: readonly Buffer[], rounds: number, answer: (q: Buffer) => unknown): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const q of queries) {
+      const reply = answer(q);
+      if (reply instanceof Promise) await reply;
+    }
+    best = Math.min(best, ((performance.now() - t0) * 1000) / queries.length);
+  }
+  return best;
+}
+
+async function main(tasks: number): Promise<void> {
+  const config: Config = { ...DEFAULTS, Resolvers: [] };
+  console.log(`# fast path benchmark: ${tasks} tasks, node ${process.version}`);
+  let t0 = performance.now();
+  const json = generateState(tasks, 1);
+  const state = parseState(json);
+  console.log(`state generated and parsed: ${ms(t0)}`);
+  const heapBefore = heapMB();
+  t0 = performance.now();
+  const table = buildTable(state, inputsFor(config));
+  console.log(`table built: ${ms(t0)}, ${table.names.size} names, heap +${(heapMB() - heapBefore).toFixed(0)} MB`);
+
+  // --- 1. per query -------------------------------------------------------------------------
+  const lines = buildQueries(table, { count: 20_000, seed: 7 });
+  const queries = lines.map((line, i) => wireQuery(line, i & 0xffff));
+  const store = new TableStore();
+  store.swap(table);
+  const forwarder = new UpstreamForwarder({ timeoutMs: 100 });
+  const ctx: QueryContext = { snapshot: () => store.current(), config, random: Math.random, forwarder, logger: silentLogger, stats: new QueryStats() };
+  const syncSlow = (q: Buffer): Buffer => {
+    const parsed = parseQuery(q);
+    if (parsed.kind !== 'query') throw new Error('bad query');
+    const query = parsed.query;
+    route(query.question.name.toLowerCase(), { domain: config.Domain, externalOn: config.ExternalOn, zoneResolvers: config.ZoneResolvers, resolvers: config.Resolvers });
+    const answer = lookup(store.current()!.table, query, { random: Math.random, recurseOn: config.RecurseOn });
+    return encodeAnswer(query, answer, { maxSize: maxResponseSize(query, 'udp', config.EDNSMaxUDPSize), setTruncateBit: true, ednsUdpSize: config.EDNSMaxUDPSize });
+  };
+  const cache = new AnswerCache(store.current()!, config);
+  const fastCtx: QueryContext = { ...ctx, answers: {} };
+  // Warm every path (JIT, and the lazy cache: the first pass fills it).
+  const heapBeforeCache = heapMB();
+  t0 = performance.now();
+  let declined = 0;
+  for (const q of queries) if (!fastAnswer(q, 'udp', cache)) declined++;
+  const fillMs = performance.now() - t0;
+  const cacheHeap = heapMB() - heapBeforeCache;
+  for (const q of queries) {
+    await handleQuery(q, 'udp', ctx);
+    syncSlow(q);
+    await respond(q, 'udp', fastCtx);
+  }
+  const rounds = 5;
+  const slowAsync = await timePerQuery(queries, rounds, (q) => handleQuery(q, 'udp', ctx));
+  const slowSync = await timePerQuery(queries, rounds, syncSlow);
+  const fast = await timePerQuery(queries, rounds, (q) => fastAnswer(q, 'udp', cache));
+  const viaRespond = await timePerQuery(queries, rounds, (q) => respond(q, 'udp', fastCtx));
+  forwarder.close();
+  console.log(`\n## per query (${queries.length} queries: ${lines.filter((l) => l.endsWith(' A')).length} A incl. NXDOMAIN, ${lines.filter((l) => l.endsWith(' SRV')).length} SRV; best of ${rounds})`);
+  console.log(`handleQuery (ordinary, async)        ${slowAsync.toFixed(2)} µs/query`);
+  console.log(`parse+route+lookup+encode (sync)     ${slowSync.toFixed(2)} µs/query`);
+  console.log(`fastAnswer (pre-encoded)             ${fast.toFixed(2)} µs/query`);
+  console.log(`respond() (fast path + stats)        ${viaRespond.toFixed(2)} µs/query`);
+  console.log(`declined by the fast path: ${declined} of ${queries.length}`);
+
+  // --- 2. lazy vs eager ---------------------------------------------------------------------
+  console.log(`\n## pre-encoded answers`);
+  console.log(`lazy, after the mix: ${cache.size} entries, first pass (filling) ${fillMs.toFixed(0)} ms, heap +${cacheHeap.toFixed(1)} MB`);
+  const eagerHeapBefore = heapMB();
+  t0 = performance.now();
+  const eager: unknown[] = [];
+  for (const [name, rec] of table.names) {
+    const presentation = name.slice(0, -1);
+    if (rec.a.length > 0) eager.push(preEncode(table, presentation, QTYPE.A, config));
+    if (rec.aaaa.length > 0) eager.push(preEncode(table, presentation, QTYPE.AAAA, config));
+    if (rec.srv.length > 0) eager.push(preEncode(table, presentation, QTYPE.SRV, config));
+  }
+  const eagerMs = performance.now() - t0;
+  console.log(`eager, every (name, type) with data: ${eager.length} entries in ${eagerMs.toFixed(0)} ms, heap +${(heapMB() - eagerHeapBefore).toFixed(0)} MB`);
+  eager.length = 0;
+
+  // --- 3. handing a generation to a worker --------------------------------------------------
+  console.log(`\n## handing a new generation to a worker process (IPC, serialization 'advanced')`);
+  t0 = performance.now();
+  const encoded = encodeTable(table);
+  const encodeMs = performance.now() - t0;
+  const bytes = encoded.chunks.reduce((n, c) => n + c.length, 0);
+  console.log(`table: encode ${encodeMs.toFixed(0)} ms in the primary, ${(bytes / 1e6).toFixed(1)} MB in ${encoded.chunks.length} chunks`);
+  t0 = performance.now();
+  const check = decodeTable(encoded);
+  console.log(`table: decode in this process ${ms(t0)} (${check.names.size} names)`);
+  const viaTable = await inChild('table', (child) => {
+    child.send({ header: encoded.header });
+    for (const chunk of encoded.chunks) child.send({ chunk });
+    child.send({ trailer: encoded.trailer });
+  });
+  console.log(`table: in a fresh worker process: ${viaTable}`);
+  t0 = performance.now();
+  const stateBytes = v8.serialize(state).length;
+  console.log(`state: v8 size ${(stateBytes / 1e6).toFixed(1)} MB (serialize ${ms(t0)})`);
+  const viaState = await inChild('state', (child) => child.send({ state, inputs: { ...inputsFor(config), addresses: [] } }));
+  console.log(`state: in a fresh worker process: ${viaState}`);
+}
+
+/** Runs a child of this script in `mode`; once it is up, feeds it and returns what it reports. */
+function inChild(mode: 'table' | 'state', feed: (child: ReturnType<typeof fork>) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', mode], { serialization: 'advanced', execArgv: [...process.execArgv, '--expose-gc'] });
+    let sentAt = 0;
+    child.on('message', (m) => {
+      if (m === 'up') {
+        sentAt = performance.now();
+        feed(child);
+        return;
+      }
+      const r = m as { ms: number; heapMB: number; rssMB: number; names: number };
+      resolve(`${(performance.now() - sentAt).toFixed(0)} ms from first send to table ready (${r.ms.toFixed(0)} ms of it decoding/building in the child), ${r.names} names, child heap ${r.heapMB.toFixed(0)} MB, RSS ${r.rssMB.toFixed(0)} MB`);
+      child.kill();
+    });
+    child.once('error', reject);
+  });
+}
+
+/** The child side: receive, rebuild, report. */
+function child(mode: string): void {
+  let decoder: TableDecoder | undefined;
+  let work = 0;
+  const report = (table: RecordTable): void => {
+    gc?.();
+    const m = process.memoryUsage();
+    process.send!({ ms: work, heapMB: m.heapUsed / 1e6, rssMB: m.rss / 1e6, names: table.names.size });
+  };
+  process.on('message', (m: { header?: TableHeader; chunk?: Uint8Array; trailer?: TableTrailer; state?: MasterState; inputs?: BuildInputs & { addresses: [] } }) => {
+    const t0 = performance.now();
+    if (mode === 'table') {
+      if (m.header) decoder = new TableDecoder(m.header);
+      if (m.chunk) decoder!.add(m.chunk);
+      work += performance.now() - t0;
+      if (m.trailer) {
+        const t1 = performance.now();
+        const table = decoder!.finish(m.trailer);
+        work += performance.now() - t1;
+        report(table);
+      }
+    } else if (m.state && m.inputs) {
+      const table = buildTable(m.state, { ...m.inputs, addresses: new Map() });
+      work += performance.now() - t0;
+      report(table);
+    }
+  });
+  process.send!('up');
+}
+
+if (process.argv[2] === '--child') child(process.argv[3]);
+else await main(Number(process.argv[2] ?? 100_000));

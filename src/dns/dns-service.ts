@@ -1,0 +1,83 @@
+// DNS serving in one process: the UDP+TCP listener, the query context (config, snapshot,
+// forwarder, forwarding cache, pre-encoded answers, counters) and applying a new config. Used
+// as is when the server runs in one process, and by each worker process (workers/worker-main.ts)
+// when several share the port.
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Snapshot } from '../store.js';
+import { startDnsServer, type DnsServer } from './dns-server.js';
+import { ForwardCache } from './forward-cache.js';
+import { UpstreamForwarder } from './forward.js';
+import { QueryStats, respond, type QueryContext } from './handle-query.js';
+
+export interface DnsServiceOptions {
+  config: Config;
+  /** The store's current(). */
+  snapshot: () => Snapshot | undefined;
+  logger: Logger;
+  random?: () => number;
+  /** SO_REUSEPORT on both sockets: worker processes share one port. */
+  reusePort?: boolean;
+}
+
+export interface DnsService {
+  readonly stats: QueryStats;
+  /** Undefined while DnsOn is false. */
+  addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
+  forwardCacheEntries(): number;
+  /** New sockets first when the listener moved (then the old ones close), new forwarder if needed. */
+  reconfigure(next: Config): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The settings that decide the sockets; a change re-binds them. */
+export const listenerKey = (c: Config): string => JSON.stringify([c.DnsOn, c.Listener, c.Port, c.UDPBufferBytes]);
+
+export async function startDnsService(options: DnsServiceOptions): Promise<DnsService> {
+  const log = options.logger;
+  const stats = new QueryStats();
+  const forwarding = (c: Config) => ({
+    forwarder: new UpstreamForwarder({ timeoutMs: c.Timeout * 1000, logger: log }),
+    forwardCache: c.ForwardCacheSize > 0 ? new ForwardCache({ max: c.ForwardCacheSize }) : undefined,
+  });
+  let config = options.config;
+  const ctx: QueryContext = {
+    snapshot: options.snapshot,
+    config,
+    random: options.random ?? Math.random,
+    logger: log.child({ component: 'dns' }),
+    stats,
+    answers: {},
+    ...forwarding(config),
+  };
+  const handler = (buf: Buffer, transport: 'udp' | 'tcp') => respond(buf, transport, ctx);
+  const open = (c: Config): Promise<DnsServer | undefined> =>
+    c.DnsOn ? startDnsServer({ config: c, handler, logger: log, reusePort: options.reusePort }) : Promise.resolve(undefined);
+
+  let server = await open(config);
+  return {
+    stats,
+    addresses: () => (server ? { udp: server.udpAddress, tcp: server.tcpAddress } : undefined),
+    forwardCacheEntries: () => ctx.forwardCache?.size ?? 0,
+    async reconfigure(next) {
+      if (listenerKey(config) !== listenerKey(next)) {
+        const fresh = await open(next);
+        const old = server;
+        server = fresh;
+        await old?.close();
+      }
+      if (config.Timeout !== next.Timeout || config.ForwardCacheSize !== next.ForwardCacheSize) {
+        const old = ctx.forwarder;
+        Object.assign(ctx, forwarding(next));
+        old.close();
+      }
+      config = next;
+      ctx.config = next;
+    },
+    async close() {
+      ctx.forwarder.close();
+      await server?.close();
+    },
+  };
+}

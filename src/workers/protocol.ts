@@ -1,0 +1,63 @@
+// Messages between the primary (supervisor.ts) and a DNS worker process (worker-main.ts), over
+// the child_process IPC channel with serialization 'advanced' (structured clone: Buffers and
+// typed arrays go across as bytes, not JSON).
+//
+// A worker's life: init -> ready (or fatal, then exit) -> any number of config, table-* and
+// stats messages -> stop. Table generations arrive as begin, chunks, end; a begin for a newer
+// generation abandons an unfinished older one.
+import type { Config } from '../config.js';
+import type { QueryStats } from '../dns/handle-query.js';
+import type { TableHeader, TableTrailer } from './table-codec.js';
+
+/** QueryStats as plain numbers (QueryStats.toJSON). */
+export interface StatsSnapshot {
+  requests: number;
+  dropped: number;
+  forwarded: number;
+  forwardFailures: number;
+  cacheHits: number;
+  internalErrors: number;
+  rcodes: Record<string, number>;
+}
+
+export type ToWorker =
+  /** Bind the DNS port (config.Port is never 0 here) and start serving. */
+  | { type: 'init'; config: Config; logLevel: string; worker: number }
+  /** A new config with the same listener. */
+  | { type: 'config'; config: Config }
+  | { type: 'table-begin'; generation: number; header: TableHeader }
+  | { type: 'table-chunk'; generation: number; chunk: Uint8Array }
+  | { type: 'table-end'; generation: number; trailer: TableTrailer }
+  | { type: 'stats'; request: number }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; udp: { address: string; port: number }; tcp: { address: string; port: number } }
+  /** The worker cannot serve (e.g. the port is taken) and exits. */
+  | { type: 'fatal'; code: string; message: string }
+  /** Now serving this table generation. */
+  | { type: 'swapped'; generation: number; names: number }
+  | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number };
+
+export function statsSnapshot(stats: QueryStats): StatsSnapshot {
+  return {
+    requests: stats.requests,
+    dropped: stats.dropped,
+    forwarded: stats.forwarded,
+    forwardFailures: stats.forwardFailures,
+    cacheHits: stats.cacheHits,
+    internalErrors: stats.internalErrors,
+    rcodes: Object.fromEntries([...stats.rcodes].map(([k, v]) => [String(k), v])),
+  };
+}
+
+/** Adds a worker's counters into `into` (the primary's sum for /metrics). */
+export function addStats(into: QueryStats, s: StatsSnapshot): void {
+  into.requests += s.requests;
+  into.dropped += s.dropped;
+  into.forwarded += s.forwarded;
+  into.forwardFailures += s.forwardFailures;
+  into.cacheHits += s.cacheHits;
+  into.internalErrors += s.internalErrors;
+  for (const [code, n] of Object.entries(s.rcodes)) into.rcodes.set(Number(code), (into.rcodes.get(Number(code)) ?? 0) + n);
+}

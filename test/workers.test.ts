@@ -1,0 +1,435 @@
+// DNS worker processes: the table codec that carries each generation to them, and the real
+// thing — worker processes forked from the sources, sharing one UDP/TCP port on 127.0.0.1 with
+// SO_REUSEPORT, queried over real sockets while tables are swapped and workers are killed.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { request } from 'undici';
+import { DEFAULTS, type Config } from '../src/config.js';
+import { DnsListenError } from '../src/dns/dns-server.js';
+import { lookup } from '../src/dns/lookup.js';
+import { QTYPE } from '../src/dns/message.js';
+import { nameToWire } from '../src/dns/name-wire.js';
+import { silentLogger } from '../src/log.js';
+import { parseStateText } from '../src/mesos/parse-state.js';
+import { parsePid } from '../src/mesos/pid.js';
+import type { MasterState, Task } from '../src/mesos/state.js';
+import { buildTable } from '../src/records/build-table.js';
+import type { RecordTable } from '../src/records/table.js';
+import { dnsWorkerCount, startServing } from '../src/serve.js';
+import { TableStore } from '../src/store.js';
+import { startWorkerPool, type WorkerPool } from '../src/workers/supervisor.js';
+import { decodeTable, encodeTable, TableDecoder } from '../src/workers/table-codec.js';
+import { reusePortSupported } from '../src/workers/worker-entry.js';
+import { summaryFromAnswer, summaryFromWire } from './helpers/dns-case.js';
+import { buildTestTable } from './helpers/table.js';
+
+// --- helpers --------------------------------------------------------------------------------
+
+function query(name: string, type: number, id: number): Buffer {
+  const qname = nameToWire(name)!;
+  const out = Buffer.alloc(12 + qname.length + 4);
+  out.writeUInt16BE(id, 0);
+  out[2] = 0x01;
+  out.writeUInt16BE(1, 4);
+  qname.copy(out, 12);
+  out.writeUInt16BE(type, 12 + qname.length);
+  out.writeUInt16BE(1, 14 + qname.length);
+  return out;
+}
+
+/** One client socket that sends queries and matches replies by ID, each waited for up to `waitMs`. */
+async function udpClient(port: number) {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const waiting = new Map<number, (reply: Buffer | null) => void>();
+  socket.on('message', (msg) => waiting.get(msg.readUInt16BE(0))?.(msg));
+  return {
+    ask(q: Buffer, waitMs = 3000): Promise<Buffer | null> {
+      const id = q.readUInt16BE(0);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => finish(null), waitMs);
+        const finish = (reply: Buffer | null): void => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(reply);
+        };
+        waiting.set(id, finish);
+        socket.send(q, port, '127.0.0.1');
+      });
+    },
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+/** One exchange over a fresh UDP socket (a new source port, so SO_REUSEPORT may pick any worker). */
+async function askOnce(port: number, q: Buffer): Promise<Buffer | null> {
+  const client = await udpClient(port);
+  try {
+    return await client.ask(q);
+  } finally {
+    await client.close();
+  }
+}
+
+function askTcp(port: number, q: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buffered = Buffer.alloc(0);
+    socket.setTimeout(3000, () => socket.destroy(new Error('TCP query timed out')));
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      const frame = Buffer.alloc(2 + q.length);
+      frame.writeUInt16BE(q.length, 0);
+      q.copy(frame, 2);
+      socket.write(frame);
+    });
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        socket.end();
+        resolve(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+      }
+    });
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Live child processes of `pid` (Linux /proc). */
+function childProcessesOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+async function until(what: () => boolean | Promise<boolean>, tries = 300): Promise<void> {
+  for (let i = 0; i < tries && !(await what()); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(await what()).toBe(true);
+}
+
+/**
+ * A deterministic synthetic cluster: `tasks` running tasks of apps with 1-4 instances, spread
+ * over tasks/50 agents, two host ports each. `variant` changes every task IP, not the names.
+ */
+function syntheticState(tasks: number, variant = 0): MasterState {
+  const agents = Array.from({ length: Math.max(1, Math.ceil(tasks / 50)) }, (_, i) => ({
+    id: `agent-S${i}`,
+    pid: { name: 'slave(1)', host: `10.1.${i >> 8}.${i & 255}`, port: 5051 },
+    hostname: `agent${i}.internal`,
+  }));
+  const list: Task[] = [];
+  for (let i = 0, app = 0; i < tasks; app++) {
+    const instances = 1 + (app % 4);
+    for (let k = 0; k < instances && i < tasks; k++, i++) {
+      const n = i + variant * tasks;
+      list.push({
+        id: `app-${app}.task-${i}`,
+        name: `app-${app}`,
+        frameworkId: 'fw-1',
+        agentId: agents[i % agents.length].id,
+        state: 'TASK_RUNNING',
+        ports: [31000 + (i % 1000), 32000 + (i % 1000)],
+        running: { timestamp: 1, networkIPs: [`172.${16 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`], mesosLabelIPs: [], dockerLabelIPs: [] },
+      });
+    }
+  }
+  return {
+    leader: { name: 'master', host: '10.0.0.1', port: 5050 },
+    agents,
+    frameworks: [{ id: 'fw-1', name: 'marathon', pid: { name: 'scheduler', host: '10.0.0.9', port: 8080 }, hostname: 'marathon.internal', tasks: list }],
+  };
+}
+
+function tableOf(state: MasterState, serial = 1): RecordTable {
+  return buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: ['127.0.0.1'], serial });
+}
+
+const LISTEN: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [], ExternalOn: false };
+
+// --- the codec ------------------------------------------------------------------------------
+
+describe('table codec', () => {
+  const fixture = (): RecordTable => {
+    const state = parseStateText(readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8'));
+    state.leader = parsePid('master@144.76.157.37:5050');
+    return buildTable(state, {
+      config: DEFAULTS,
+      masters: ['144.76.157.37:5050'],
+      addresses: new Map([['localhost', ['127.0.0.1']]]),
+      selfAddresses: ['127.0.0.1', 'fd00::53'],
+      serial: 77,
+    });
+  };
+
+  it('round-trips every name, record, existing name and the SOA, in small chunks', () => {
+    const table = fixture();
+    const encoded = encodeTable(table, 7);
+    expect(encoded.chunks.length).toBe(Math.ceil(table.names.size / 7));
+    const back = decodeTable(encoded);
+    expect(back.zone).toBe(table.zone);
+    expect(back.ttl).toBe(table.ttl);
+    expect(back.soa).toEqual(table.soa);
+    expect(back.ns).toEqual(table.ns);
+    expect([...back.names.keys()]).toEqual([...table.names.keys()]);
+    for (const [name, rec] of table.names) expect(back.names.get(name)).toEqual({ a: [...rec.a], aaaa: [...rec.aaaa], srv: rec.srv.map((s) => ({ ...s })) });
+    expect(new Set(back.existing)).toEqual(new Set(table.existing));
+    expect(back.existing.size).toBe(table.existing.size);
+    expect(back.names.has('nope.mesos.')).toBe(false);
+    expect(back.existing.has('_tcp.marathon.mesos.')).toBe(table.existing.has('_tcp.marathon.mesos.'));
+  });
+
+  it('gives the same lookups as the table it came from', () => {
+    const table = fixture();
+    const back = decodeTable(encodeTable(table));
+    const names = [...table.existing, 'nope.mesos.'];
+    for (const name of names) {
+      for (const type of [QTYPE.A, QTYPE.AAAA, QTYPE.SRV, QTYPE.NS, QTYPE.SOA, QTYPE.TXT]) {
+        const q = { id: 1, opcode: 0, rd: true, cd: false, question: { name: name.slice(0, -1), type, class: 1 } };
+        const opts = { random: () => 0, recurseOn: true };
+        expect(summaryFromAnswer(lookup(back, q, opts))).toEqual(summaryFromAnswer(lookup(table, q, opts)));
+      }
+    }
+  });
+
+  it('rejects chunks that are not ours and a trailer that does not match', () => {
+    const table = buildTestTable(['a.mesos. A 10.0.0.1', 'b.mesos. A 10.0.0.2']);
+    const encoded = encodeTable(table, 1);
+    const decoder = new TableDecoder(encoded.header);
+    expect(() => decoder.add(Buffer.from('not a chunk'))).toThrow();
+    decoder.add(encoded.chunks[0]);
+    expect(() => decoder.finish(encoded.trailer)).toThrow(/1\/2 chunks/);
+  });
+});
+
+// --- worker processes -----------------------------------------------------------------------
+
+const describeWorkers = reusePortSupported() ? describe : describe.skip;
+
+describeWorkers('DNS worker pool', () => {
+  const store = new TableStore();
+  let pool: WorkerPool;
+  let port: number;
+
+  beforeAll(async () => {
+    pool = await startWorkerPool({ config: LISTEN, workers: 2, store, logger: silentLogger, restart: { initialMs: 20, maxMs: 500 } });
+    port = pool.udpAddress.port;
+  });
+  afterAll(async () => {
+    const pids = pool.pids();
+    await pool.close();
+    // Shutdown takes the worker processes with it.
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('runs the workers as separate processes on one UDP and TCP port', async () => {
+    const pids = pool.pids();
+    expect(pids).toHaveLength(2);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(process.pid);
+    expect(pool.tcpAddress.port).toBe(port);
+    expect(port).toBeGreaterThan(0);
+    // No table yet: our zone answers SERVFAIL (not synced), from every worker.
+    const reply = await askOnce(port, query('leader.mesos', QTYPE.A, 1));
+    expect(summaryFromWire(reply!).rcode).toBe('SERVFAIL');
+  });
+
+  it('serves each new table from every worker, over UDP and TCP', async () => {
+    const snapshot = store.swap(buildTestTable(['leader.mesos. A 10.0.0.1', 'app.marathon.mesos. A 10.0.0.2']));
+    await pool.serving(snapshot.generation);
+    // Many fresh source ports: the kernel's SO_REUSEPORT hash spreads them over both workers.
+    for (let i = 0; i < 24; i++) {
+      const reply = await askOnce(port, query('leader.mesos', QTYPE.A, 100 + i));
+      expect(summaryFromWire(reply!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
+    }
+    expect(summaryFromWire(await askTcp(port, query('app.marathon.mesos', QTYPE.A, 7))).answer).toEqual(['app.marathon.mesos. 60 IN A 10.0.0.2']);
+    const next = store.swap(buildTestTable(['leader.mesos. A 10.0.0.3']));
+    await pool.serving(next.generation);
+    for (let i = 0; i < 8; i++) {
+      const reply = await askOnce(port, query('leader.mesos', QTYPE.A, 200 + i));
+      expect(summaryFromWire(reply!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.3']);
+    }
+  });
+
+  it('sums the counters of all workers', async () => {
+    const before = (await pool.stats()).stats;
+    const client = await udpClient(port);
+    for (let i = 0; i < 20; i++) await client.ask(query('leader.mesos', QTYPE.A, 300 + i));
+    for (let i = 0; i < 5; i++) await client.ask(query('nope.mesos', QTYPE.A, 400 + i));
+    await client.close();
+    const after = (await pool.stats()).stats;
+    expect(after.requests - before.requests).toBe(25);
+    expect((after.rcodes.get(3) ?? 0) - (before.rcodes.get(3) ?? 0)).toBe(5);
+  });
+
+  it('answers every query while 20,000-task tables are swapped in', async () => {
+    const tables = [tableOf(syntheticState(20_000, 0), 1), tableOf(syntheticState(20_000, 1), 2)];
+    const first = store.swap(tables[0]);
+    await pool.serving(first.generation);
+    const names = ['leader.mesos', 'app-0.marathon.mesos', 'app-4999.marathon.mesos', '_app-7._tcp.marathon.mesos'];
+    const types = [QTYPE.A, QTYPE.A, QTYPE.A, QTYPE.SRV];
+    const client = await udpClient(port);
+    let unanswered = 0;
+    let notOk = 0;
+    let swaps = 0;
+    let asked = 0;
+    // 8 queries in flight at a time, 2,000 in all; meanwhile a new generation every 256 queries.
+    const worker = async (lane: number): Promise<void> => {
+      for (let i = lane; i < 2000; i += 8) {
+        const k = i % names.length;
+        const reply = await client.ask(query(names[k], types[k], i));
+        asked++;
+        if (!reply) unanswered++;
+        else if (summaryFromWire(reply).rcode !== 'NOERROR' || summaryFromWire(reply).answer.length === 0) notOk++;
+        if (lane === 0 && i % 256 === 0) {
+          store.swap(tables[++swaps % 2]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, lane) => worker(lane)));
+    await client.close();
+    expect({ asked, unanswered, notOk }).toEqual({ asked: 2000, unanswered: 0, notOk: 0 });
+    expect(swaps).toBeGreaterThanOrEqual(7);
+  });
+
+  it('restarts a worker that dies and hands it the current table at once', async () => {
+    const snapshot = store.swap(buildTestTable(['leader.mesos. A 10.0.0.4']));
+    await pool.serving(snapshot.generation);
+    const [victim, survivor] = pool.pids();
+    process.kill(victim, 'SIGKILL');
+    await until(() => pool.pids().length === 2 && !pool.pids().includes(victim));
+    expect(pool.pids()).toContain(survivor);
+    await pool.serving(snapshot.generation);
+    // Whichever worker the kernel picks, the answer comes from the current table.
+    for (let i = 0; i < 24; i++) {
+      const reply = await askOnce(port, query('leader.mesos', QTYPE.A, 500 + i));
+      expect(summaryFromWire(reply!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.4']);
+    }
+  });
+});
+
+describeWorkers('worker pool start-up failures', () => {
+  it('rejects with DnsListenError when the port is taken, leaving no worker behind', async () => {
+    // A socket without SO_REUSEPORT holds the port: the workers' binds must fail.
+    const holder = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', resolve));
+    const taken = holder.address().port;
+    try {
+      await expect(
+        startWorkerPool({ config: { ...LISTEN, Port: taken }, workers: 2, store: new TableStore(), logger: silentLogger }),
+      ).rejects.toThrow(DnsListenError);
+    } finally {
+      holder.close();
+    }
+    expect(childProcessesOf(process.pid)).toEqual([]);
+  });
+});
+
+describeWorkers('startServing with Workers > 1', () => {
+  it('serves DNS from worker processes, the API and summed /metrics from the primary', async () => {
+    const store = new TableStore();
+    const config: Config = { ...LISTEN, Workers: 2, HTTPListener: '127.0.0.1', HttpPort: 0 };
+    const serving = await startServing({ config: () => config, store, logger: silentLogger, version: 'test' });
+    const pids = serving.workerPids();
+    try {
+      expect(pids).toHaveLength(2);
+      const dns = serving.addresses().dns!;
+      store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
+      await until(async () => summaryFromWire((await askOnce(dns.udp.port, query('leader.mesos', QTYPE.A, 1)))!).rcode === 'NOERROR');
+      for (let i = 0; i < 9; i++) await askOnce(dns.udp.port, query('leader.mesos', QTYPE.A, 10 + i));
+      const stats = await serving.queryStats();
+      const http = serving.addresses().http!;
+      const res = await request(`http://127.0.0.1:${http.port}/metrics`);
+      const body = await res.body.text();
+      const total = Number(/^mesos_dns_requests_total (\d+)$/m.exec(body)?.[1]);
+      expect(total).toBeGreaterThanOrEqual(10);
+      expect(total).toBeGreaterThanOrEqual(stats.requests);
+      expect(body).toMatch(/^mesos_dns_table_loaded 1$/m);
+    } finally {
+      await serving.close();
+    }
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('sends a new config to the workers, and moves DNS back into the primary for Workers = 1', async () => {
+    const store = new TableStore();
+    store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
+    let config: Config = { ...LISTEN, Workers: 2, HttpOn: false };
+    const serving = await startServing({ config: () => config, store, logger: silentLogger, version: 'test' });
+    try {
+      const port = serving.addresses().dns!.udp.port;
+      const ra = async (): Promise<boolean> => ((await askOnce(port, query('leader.mesos', QTYPE.A, 3)))![3] & 0x80) !== 0;
+      await until(async () => summaryFromWire((await askOnce(port, query('leader.mesos', QTYPE.A, 2)))!).rcode === 'NOERROR');
+      expect(await ra()).toBe(true);
+      // Same listener: the workers stay and take the new settings.
+      const pids = serving.workerPids();
+      config = { ...config, RecurseOn: false };
+      await serving.reconfigure(config);
+      await until(async () => !(await ra()) && !(await ra()) && !(await ra()));
+      expect(serving.workerPids()).toEqual(pids);
+      // One worker: DNS moves into this process (new sockets first), the workers go.
+      config = { ...config, Workers: 1, Port: port };
+      await serving.reconfigure(config);
+      expect(serving.workerPids()).toEqual([]);
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+      expect(summaryFromWire((await askOnce(port, query('leader.mesos', QTYPE.A, 4)))!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
+    } finally {
+      await serving.close();
+    }
+  });
+
+  it('keeps DNS in this process with Workers = 1, and counts 0 as one per core', async () => {
+    const store = new TableStore();
+    const serving = await startServing({ config: () => ({ ...LISTEN, Workers: 1, HttpOn: false }), store, logger: silentLogger, version: 'test' });
+    try {
+      expect(serving.workerPids()).toEqual([]);
+      store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
+      const reply = await askOnce(serving.addresses().dns!.udp.port, query('leader.mesos', QTYPE.A, 1));
+      expect(summaryFromWire(reply!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
+      expect((await serving.queryStats()).requests).toBe(1);
+    } finally {
+      await serving.close();
+    }
+    expect(dnsWorkerCount({ ...DEFAULTS, Workers: 0 }, 6)).toBe(6);
+    expect(dnsWorkerCount({ ...DEFAULTS, Workers: 3 }, 6)).toBe(3);
+  });
+});
+
+describe('in-process serving during swaps', () => {
+  it('answers every query while 20,000-task tables are swapped in', async () => {
+    const store = new TableStore();
+    const tables = [tableOf(syntheticState(20_000, 0), 1), tableOf(syntheticState(20_000, 1), 2)];
+    store.swap(tables[0]);
+    const serving = await startServing({ config: () => ({ ...LISTEN, Workers: 1, HttpOn: false }), store, logger: silentLogger, version: 'test' });
+    const client = await udpClient(serving.addresses().dns!.udp.port);
+    let unanswered = 0;
+    try {
+      for (let i = 0; i < 2000; i++) {
+        if (i % 250 === 0) store.swap(tables[(i / 250) % 2]);
+        const reply = await client.ask(query(i % 2 ? 'app-3.marathon.mesos' : 'leader.mesos', QTYPE.A, i));
+        if (!reply || summaryFromWire(reply).answer.length === 0) unanswered++;
+      }
+    } finally {
+      await client.close();
+      await serving.close();
+    }
+    expect(unanswered).toBe(0);
+  });
+});
