@@ -119,7 +119,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   MesosHTTPSInsecure: false,
   StreamOn: true,
   ForwardCacheSize: 10000,
-  Workers: 1,
+  Workers: 0,
   UDPBufferBytes: 4 * 1024 * 1024,
   EDNSMaxUDPSize: 1232,
 } satisfies Config);

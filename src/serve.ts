@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
 import { listenerKey, startDnsService } from './dns/dns-service.js';
+import { assertPortFree } from './dns/port-probe.js';
 import { QueryStats } from './dns/handle-query.js';
 import { createHttpServer, listen } from './http/server.js';
 import type { Logger } from './log.js';
@@ -150,6 +151,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     });
 
   let config = deps.config();
+  // Refuse a port someone else holds before our SO_REUSEPORT sockets could share it silently.
+  if (config.DnsOn) await assertPortFree(config.Listener, config.Port);
   let dns = await openDns(config);
   let web: Awaited<ReturnType<typeof openHttp>>;
   try {

@@ -445,3 +445,20 @@ describe('TCP limits', () => {
     }
   });
 });
+
+describe('a DNS port held by another process', () => {
+  it('is refused at start-up even though our sockets use SO_REUSEPORT', async () => {
+    const { assertPortFree } = await import('../src/dns/port-probe.js');
+    const dgram = await import('node:dgram');
+    // Another program on the port, itself with SO_REUSEPORT (the case a plain bind would miss).
+    const other = dgram.createSocket({ type: 'udp4', reusePort: true });
+    await new Promise<void>((r) => other.bind(0, '127.0.0.1', () => r()));
+    const port = other.address().port;
+    try {
+      await expect(assertPortFree('127.0.0.1', port)).rejects.toMatchObject({ code: 'MDNS_ERR_DNS_LISTEN' });
+    } finally {
+      other.close();
+    }
+    await expect(assertPortFree('127.0.0.1', port)).resolves.toBeUndefined();
+  });
+});

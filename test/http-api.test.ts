@@ -211,7 +211,7 @@ describe('GET /v1/config', () => {
       '  "MesosHTTPSInsecure": false,',
       '  "StreamOn": true,',
       '  "ForwardCacheSize": 10000,',
-      '  "Workers": 1,',
+      '  "Workers": 0,',
       '  "UDPBufferBytes": 4194304,',
       '  "EDNSMaxUDPSize": 1232',
       ' }',

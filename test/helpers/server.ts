@@ -29,7 +29,8 @@ export interface TestServer {
 export async function startTestServer(config: Record<string, unknown>, logger: Logger = silentLogger): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mdns-it-'));
   const configPath = path.join(dir, 'config.json');
-  const full = { listener: '127.0.0.1', port: 0, HTTPListener: '127.0.0.1', httpport: 0, ...config };
+  // One DNS process unless a test asks for workers: forking per test server would only slow the suite.
+  const full = { listener: '127.0.0.1', port: 0, HTTPListener: '127.0.0.1', httpport: 0, workers: 1, ...config };
   await writeFile(configPath, JSON.stringify(full));
   let running: Running;
   try {
@@ -61,7 +62,7 @@ export async function startTestServer(config: Record<string, unknown>, logger: L
       return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
     },
     async writeConfig(next) {
-      await writeFile(configPath, JSON.stringify({ listener: '127.0.0.1', port: dnsPort, HTTPListener: '127.0.0.1', httpport: httpPort, ...next }));
+      await writeFile(configPath, JSON.stringify({ listener: '127.0.0.1', port: dnsPort, HTTPListener: '127.0.0.1', httpport: httpPort, workers: 1, ...next }));
     },
     async close() {
       await running.close();

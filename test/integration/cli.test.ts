@@ -25,6 +25,15 @@ async function cli(args: string[], cwd = root): Promise<{ code: number; stdout: 
   }
 }
 
+/** The DNS port from the "mesos-dns-ts started" log line, once it has been printed. */
+function startedPort(log: string): number | undefined {
+  for (const line of log.split('\n')) {
+    if (!line.includes('"mesos-dns-ts started"')) continue;
+    return (JSON.parse(line) as { dns: { udp: { port: number } } }).dns.udp.port;
+  }
+  return undefined;
+}
+
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -87,8 +96,8 @@ describe('npm start demo', () => {
     child = spawn(process.execPath, [bin, `-config=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => /"dns":\{"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":\d+/.test(out), 10_000, 'server started');
-    const port = Number(/"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":(\d+)/.exec(out)![1]);
+    await waitFor(() => startedPort(out) !== undefined, 10_000, 'server started');
+    const port = startedPort(out)!;
     const r = new Resolver({ timeout: 2000, tries: 1 });
     r.setServers([`127.0.0.1:${port}`]);
     const srv = await r.resolveSrv('_nginx._tcp.marathon.mesos');
@@ -111,8 +120,8 @@ describe('npm start demo', () => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor(() => /"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":\d+/.test(out), 10_000, 'server started');
-      const port = Number(/"udp":\{"address":"127\.0\.0\.1","family":"IPv4","port":(\d+)/.exec(out)![1]);
+      await waitFor(() => startedPort(out) !== undefined, 10_000, 'server started');
+      const port = startedPort(out)!;
       const ttl = async () => {
         const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+noall', '+answer', 'leader.mesos'], { timeout: 10_000 });
         return Number(stdout.trim().split(/\s+/)[1]);
