@@ -11,6 +11,7 @@
 // without OUT the JSON goes to stdout.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 /** Fractions and sizes of the synthetic cluster. Defaults describe the issue-4 workload. */
 export interface GenOptions {
@@ -55,17 +56,6 @@ const APP_WORDS = ['web', 'api', 'worker', 'cache', 'db', 'queue', 'search', 'au
 const MASTER_ID = '20240101-000000-16777343-5050-1';
 const BASE_TIME = 1_700_000_000;
 
-/** mulberry32: a small, fast, seedable PRNG; quality is ample for picking synthetic shapes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(rand: () => number, digits: number): string {
   let s = '';
@@ -92,7 +82,7 @@ type Json = Record<string, unknown>;
 export function generateState(n: number, seed = 1, options: GenOptions = {}): Json {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateState: n must be a non-negative integer, got ${n}`);
   const opt = { ...DEFAULTS, ...options };
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const agentCount = Math.max(1, Math.round(n / opt.tasksPerAgent));
 
   const slaves: Json[] = [];

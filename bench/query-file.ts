@@ -2,7 +2,7 @@
 // names that hold A records, 10% SRV queries for names that hold SRV records, 10% names that do
 // not exist (NXDOMAIN). Deterministic for a given seed, so Knot and our server get the same file.
 import type { RecordTable } from '../src/records/table.js';
-import { prng } from './gen-state.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 import { zoneOwners } from './knot-zone.js';
 
 export interface QueryMix {
@@ -50,7 +50,7 @@ export function queryPools(table: RecordTable): QueryPools {
 
 /** dnsperf lines, `name TYPE`, shuffled (Fisher–Yates with the seeded PRNG). */
 export function buildQueries(table: RecordTable, mix: QueryMix): string[] {
-  const rand = prng(mix.seed);
+  const rand = seededRandom(mix.seed);
   const { a, srv } = queryPools(table);
   if (a.length === 0 || srv.length === 0) throw new Error('query file: the table has no A or no SRV names to query');
   const aCount = Math.round(mix.count * (mix.aShare ?? 0.8));

@@ -74,6 +74,8 @@ run(
     '--isolatedModules',
     path.join(root, 'bench', 'main.ts'),
     path.join(root, 'bench', 'gen-state.ts'),
+    // The in-process server of the stream benchmark forks DNS workers from its own output tree.
+    path.join(root, 'src', 'workers', 'worker-main.ts'),
   ],
   'compiling the benchmarks',
 );

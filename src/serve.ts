@@ -57,6 +57,8 @@ interface DnsBackend {
   addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
   stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
   pids(): number[];
+  /** For /health: the generation worker processes serve; undefined when DNS is in this process. */
+  servedGeneration?(): number;
   /** Only called when dnsKey() is unchanged. */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         addresses: () => ({ udp: pool.udpAddress, tcp: pool.tcpAddress }),
         stats: () => pool.stats(),
         pids: () => pool.pids(),
+        servedGeneration: () => pool.servedGeneration(),
         reconfigure: async (next) => pool.reconfigure(next),
         close: () => pool.close(),
       };
@@ -120,6 +123,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       version: deps.version,
       logger: log,
       random: deps.random,
+      servedGeneration: () => dns?.servedGeneration?.() ?? deps.store.current()?.generation ?? 0,
       extraRoutes: new Map([
         [
           '/metrics',

@@ -15,7 +15,8 @@ import { handleQuery, QueryStats } from '../src/dns/handle-query.js';
 import { silentLogger } from '../src/log.js';
 import { TableStore } from '../src/store.js';
 import { checkReply, summaryFromDig, summaryFromWire } from './helpers/dns-case.js';
-import { buildTestTable, seededRandom } from './helpers/table.js';
+import { buildTestTable } from './helpers/table.js';
+import { seededRandom } from './helpers/seeded-random.js';
 import { startUpstream, type FakeUpstream } from './helpers/upstream.js';
 
 const SOA = 'mesos. 60 IN SOA ns1.mesos. root.ns1.mesos. 1 60 600 86400 60';

@@ -4,7 +4,8 @@ import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '
 import { lookup } from '../src/dns/lookup.js';
 import { parseQuery } from '../src/dns/parse-query.js';
 import { QTYPE, RCODE, type Answer, type Query, type ResourceRecord } from '../src/dns/message.js';
-import { buildTestTable, seededRandom } from './helpers/table.js';
+import { buildTestTable } from './helpers/table.js';
+import { seededRandom } from './helpers/seeded-random.js';
 import { checkReply, summaryFromDig, summaryFromWire, type DnsCase } from './helpers/dns-case.js';
 import { nameToWire } from '../src/dns/name-wire.js';
 

@@ -24,7 +24,8 @@ import { buildTable } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
 import { TableStore, type Snapshot } from '../src/store.js';
 import { summaryFromWire } from './helpers/dns-case.js';
-import { buildTestTable, seededRandom } from './helpers/table.js';
+import { buildTestTable } from './helpers/table.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 type Transport = 'udp' | 'tcp';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { lookup, type LookupOptions } from '../src/dns/lookup.js';
 import { QTYPE } from '../src/dns/message.js';
-import { buildTestTable, seededRandom } from './helpers/table.js';
+import { buildTestTable } from './helpers/table.js';
+import { seededRandom } from './helpers/seeded-random.js';
 import { caseQuery, checkReply, summaryFromAnswer, type DnsCase } from './helpers/dns-case.js';
 
 const table = buildTestTable([

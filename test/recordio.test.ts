@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { RecordIODecoder, encodeRecord } from '../src/mesos/recordio.js';
 import { StreamError } from '../src/errors.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const texts = (records: Buffer[]): string[] => records.map((r) => r.toString('utf8'));
@@ -10,17 +11,6 @@ function decodeAll(chunks: (string | Buffer)[], decoder = new RecordIODecoder())
   return chunks.flatMap((c) => texts(decoder.push(typeof c === 'string' ? b(c) : c)));
 }
 
-/** Deterministic PRNG (mulberry32) so a failing re-chunking case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('RecordIODecoder', () => {
   it.each<[string, (string | Buffer)[], string[]]>([
@@ -79,7 +69,7 @@ describe('RecordIODecoder', () => {
   });
 
   it('decodes the same records however the byte stream is re-chunked (property)', () => {
-    const random = prng(0xdec0de);
+    const random = seededRandom(0xdec0de);
     for (let round = 0; round < 200; round++) {
       const count = 1 + Math.floor(random() * 12);
       const records: Buffer[] = [];

@@ -351,11 +351,19 @@ describeWorkers('startServing with Workers > 1', () => {
     try {
       expect(pids).toHaveLength(2);
       const dns = serving.addresses().dns!;
+      const http = serving.addresses().http!;
+      const health = async () => {
+        const res = await request(`http://127.0.0.1:${http.port}/health`);
+        return { status: res.statusCode, body: JSON.parse(await res.body.text()) as { generation?: number } };
+      };
+      expect((await health()).status).toBe(503);
       store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
-      await until(async () => summaryFromWire((await askOnce(dns.udp.port, query('leader.mesos', QTYPE.A, 1)))!).rcode === 'NOERROR');
+      // /health turns 200 only once every worker answers from the table, not at the swap here.
+      await until(async () => (await health()).status === 200);
+      expect((await health()).body.generation).toBe(1);
+      expect(summaryFromWire((await askOnce(dns.udp.port, query('leader.mesos', QTYPE.A, 1)))!).rcode).toBe('NOERROR');
       for (let i = 0; i < 9; i++) await askOnce(dns.udp.port, query('leader.mesos', QTYPE.A, 10 + i));
       const stats = await serving.queryStats();
-      const http = serving.addresses().http!;
       const res = await request(`http://127.0.0.1:${http.port}/metrics`);
       const body = await res.body.text();
       const total = Number(/^mesos_dns_requests_total (\d+)$/m.exec(body)?.[1]);

@@ -20,6 +20,12 @@ export interface ApiContext {
   version: string;
   /** Uniform in [0, 1); drives the answer shuffling that mesos-dns does per request. */
   random: () => number;
+  /**
+   * The table generation every DNS process answers from, when DNS runs in worker processes that
+   * receive each table after the swap here (0: some worker has none yet). Absent: DNS answers
+   * from this process's snapshot.
+   */
+  servedGeneration?: () => number;
 }
 
 /** Decoded path parameters, by the name used in the route pattern ({host}, {service}). */
@@ -269,9 +275,12 @@ function axfrJson(table: RecordTable, refreshSeconds: number): JsonObject {
 
 // --- GET /health (ours) --------------------------------------------------------------------
 
-export const handleHealth: ApiHandler = (snapshot) => {
+export const handleHealth: ApiHandler = (snapshot, _params, ctx) => {
   if (!snapshot) return jsonResponse(503, { status: 'unavailable', error: 'no state loaded yet' });
-  return jsonResponse(200, { status: 'ok', generation: snapshot.generation, serial: snapshot.table.soa.serial });
+  // Healthy means queries get answers: with worker processes, every one of them has a table.
+  const served = ctx.servedGeneration?.() ?? snapshot.generation;
+  if (served < 1) return jsonResponse(503, { status: 'unavailable', error: 'DNS workers have no table yet' });
+  return jsonResponse(200, { status: 'ok', generation: Math.min(served, snapshot.generation), serial: snapshot.table.soa.serial });
 };
 
 // Fisher–Yates on a copy, the same walk as mesos-dns's shuffleAnswers (i + Intn(n-i)).

@@ -34,6 +34,8 @@ export interface HttpServerDeps {
   version: string;
   logger: Logger;
   random?: () => number;
+  /** See ApiContext.servedGeneration. */
+  servedGeneration?: () => number;
   /** Exact path (no trailing slash) -> handler. Answers are sent as returned, no Accept check. */
   extraRoutes?: ReadonlyMap<string, ExtraRouteHandler>;
 }
@@ -91,7 +93,7 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
     if (match.kind === 'extra') return match.handler(req);
     if (!acceptsJson(req.headers.accept)) return textResponse(406, '406: Not Acceptable');
     const snapshot = deps.store.current();
-    return match.route.handler(snapshot, match.params, { config, version: deps.version, random });
+    return match.route.handler(snapshot, match.params, { config, version: deps.version, random, servedGeneration: deps.servedGeneration });
   }
 
   function send(res: http.ServerResponse, req: http.IncomingMessage, answer: ApiResponse): void {

@@ -47,6 +47,8 @@ export interface WorkerPool {
   reconfigure(next: Config): void;
   /** Resolves once every running worker serves `generation` or a newer one. */
   serving(generation: number): Promise<void>;
+  /** The oldest generation any live worker serves (0 while one has none). */
+  servedGeneration(): number;
   close(): Promise<void>;
 }
 
@@ -301,6 +303,11 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     reconfigure(next) {
       config = { ...next, Port: bound.udp.port };
       broadcast({ type: 'config', config });
+    },
+    servedGeneration() {
+      const live = workers.filter((w): w is Worker => w !== undefined);
+      if (live.length === 0 || live.some((w) => !w.ready)) return 0;
+      return Math.min(...live.map((w) => w.generation));
     },
     serving(generation) {
       return new Promise<void>((resolve) => {

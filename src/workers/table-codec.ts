@@ -16,6 +16,7 @@
 import { types } from 'node:util';
 import v8 from 'node:v8';
 import type { NameRecords, RecordTable, SoaData, SrvRecord } from '../records/table.js';
+import { ExistingNames } from '../records/existing-names.js';
 
 /** Everything but the names; sent first. */
 export interface TableHeader {
@@ -170,7 +171,7 @@ export class TableDecoder {
       soa: Object.freeze({ ...h.soa }),
       ns: Object.freeze([...h.ns]),
       names: new PackedNames(this.#index, values, this.#strings),
-      existing: new PackedExisting(this.#index, new Set(trailer.emptyNonTerminals)),
+      existing: new ExistingNames(this.#index, new Set(trailer.emptyNonTerminals)),
       enumeration: null,
     });
   }
@@ -245,42 +246,3 @@ class PackedNames implements ReadonlyMap<string, NameRecords> {
   }
 }
 
-/** Owners (the packed index) plus empty non-terminals. */
-class PackedExisting implements ReadonlySet<string> {
-  readonly #owners: ReadonlyMap<string, number>;
-  readonly #others: ReadonlySet<string>;
-
-  constructor(owners: ReadonlyMap<string, number>, others: ReadonlySet<string>) {
-    this.#owners = owners;
-    this.#others = others;
-  }
-
-  get size(): number {
-    return this.#owners.size + this.#others.size;
-  }
-
-  has(name: string): boolean {
-    return this.#owners.has(name) || this.#others.has(name);
-  }
-
-  *keys(): SetIterator<string> {
-    yield* this.#owners.keys();
-    yield* this.#others;
-  }
-
-  values(): SetIterator<string> {
-    return this.keys();
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys();
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const k of this.keys()) yield [k, k];
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const k of this.keys()) callback.call(thisArg, k, k, this);
-  }
-}

@@ -78,17 +78,3 @@ export function buildTestTable(lines: readonly string[], options: TestTableOptio
   });
 }
 
-/**
- * A deterministic stand-in for Math.random (mulberry32), so shuffles are repeatable: the same
- * seed gives the same order, different seeds give different orders.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
