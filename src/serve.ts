@@ -180,6 +180,9 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         HttpPort: config.HttpPort === 0 && web?.address.port === next.HttpPort ? next.HttpPort : config.HttpPort,
       };
       if (dnsKey(prev) !== dnsKey(next)) {
+        // Moving to another address: refuse one that another process holds, as at start-up.
+        const bound = dns?.addresses();
+        if (next.DnsOn && (bound?.udp.port !== next.Port || prev.Listener !== next.Listener)) await assertPortFree(next.Listener, next.Port);
         const fresh = await openDns(next);
         const old = dns;
         dns = fresh;
