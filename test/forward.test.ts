@@ -306,6 +306,30 @@ describe('ForwardCache', () => {
     const refused = reply([{ name: 'a.example', type: 'A', ttl: 60, data: '192.0.2.1' }], 5);
     expect(cacheableTtl(refused, scanMessage(refused))).toBe(0);
   });
+
+  it('refuses every negative answer without an SOA, whatever else it carries (RFC 2308 §5)', () => {
+    // NODATA whose authority holds only NS records (a referral-shaped reply), and NXDOMAIN at the
+    // end of a CNAME chain with no SOA: neither says how long the negative answer may be kept.
+    const nodataNs = dnsPacket.encode({
+      type: 'response',
+      id: 1,
+      questions: [{ name: 'a.example', type: 'A' }],
+      authorities: [{ name: 'example', type: 'NS', ttl: 3600, data: 'ns.example' }],
+    });
+    expect(cacheableTtl(nodataNs, scanMessage(nodataNs))).toBe(0);
+    const nxCname = dnsPacket.encode({
+      type: 'response',
+      id: 1,
+      flags: 3,
+      questions: [{ name: 'a.example', type: 'A' }],
+      answers: [{ name: 'a.example', type: 'CNAME', ttl: 600, data: 'gone.example' }],
+    });
+    expect(cacheableTtl(nxCname, scanMessage(nxCname))).toBe(0);
+    // With the SOA they are cached for its MINIMUM, capped by its TTL.
+    const soa = { name: 'example', type: 'SOA' as const, ttl: 900, data: { mname: 'ns.example', rname: 'h.example', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 120 } };
+    const nxCnameSoa = dnsPacket.encode({ type: 'response', id: 1, flags: 3, questions: [{ name: 'a.example', type: 'A' }], answers: [{ name: 'a.example', type: 'CNAME', ttl: 600, data: 'gone.example' }], authorities: [soa] });
+    expect(cacheableTtl(nxCnameSoa, scanMessage(nxCnameSoa))).toBe(120);
+  });
 });
 
 describe('scanMessage', () => {

@@ -53,15 +53,22 @@ export function cacheableTtl(buf: Buffer, reply: ScannedMessage, maxTtlSeconds =
   if (!reply.qr || reply.tc || reply.opcode !== 0) return 0;
   if (reply.rcode !== RCODE.NOERROR && reply.rcode !== RCODE.NXDOMAIN) return 0;
   let ttl = Infinity;
+  let answers = 0;
+  let soa = false;
   for (const rr of reply.records) {
     if (rr.section === 'additional') continue;
+    if (rr.section === 'answer') answers++;
     ttl = Math.min(ttl, ttlValue(rr.ttl));
     // SOA RDATA ends with five 32-bit fields, MINIMUM last (RFC 1035 §3.3.13); two root names
     // and those fields make 22 octets at least.
     if (rr.type === QTYPE.SOA && rr.section === 'authority' && rr.rdlength >= 22) {
+      soa = true;
       ttl = Math.min(ttl, ttlValue(buf.readUInt32BE(rr.rdataOffset + rr.rdlength - 4)));
     }
   }
+  // NXDOMAIN (even after a CNAME) or NODATA: only the SOA says how long it holds; NS records
+  // or a CNAME's TTL do not (RFC 2308 §5).
+  if ((reply.rcode === RCODE.NXDOMAIN || answers === 0) && !soa) return 0;
   return ttl === Infinity ? 0 : Math.min(ttl, maxTtlSeconds);
 }
 
