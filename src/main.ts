@@ -10,7 +10,8 @@ import { ConfigError, ConfigErrors } from './errors.js';
 import { loadConfig, redactConfig } from './load-config.js';
 import { createLogger, type Logger } from './log.js';
 import { TableStore } from './store.js';
-import { createPublisher, type HostLookup } from './publish.js';
+import { createPublisher, type HostLookup, type Publisher } from './publish.js';
+import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
 
@@ -76,10 +77,17 @@ export async function start(opts: StartOptions): Promise<Running> {
     selfAddresses: () => selfAddresses(config.Listener),
     lookupHost: opts.lookupHost,
   });
+  // Each source publishes through its own gate. Once a reload has replaced a source, whatever
+  // it still delivers before it is closed (a stream event, a poll in flight) must not swap its
+  // cluster's table in over the new source's; it is dropped (callers ignore the snapshot).
+  let activeSource = 0;
+  const gatedPublisher = (id: number): Publisher => ({
+    publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
+  });
   const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion() });
   let source: RunningSource;
   try {
-    source = await startSource({ config, publisher, logger: log, onFatal: opts.onFatal });
+    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal });
   } catch (err) {
     await serving.close();
     throw err;
@@ -103,7 +111,14 @@ export async function start(opts: StartOptions): Promise<Running> {
       config = next;
       if (sourceKey(previous) !== sourceKey(next)) {
         const old = source;
-        source = await startSource({ config: next, publisher, logger: log, onFatal: opts.onFatal });
+        const oldId = activeSource;
+        activeSource = oldId + 1;
+        try {
+          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal });
+        } catch (err) {
+          activeSource = oldId;
+          throw err;
+        }
         await old.close();
       } else {
         // Same cluster: rebuild the table under the new naming settings (domain, TTL, ...) now.

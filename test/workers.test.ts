@@ -11,7 +11,7 @@ import { DnsListenError } from '../src/dns/dns-server.js';
 import { lookup } from '../src/dns/lookup.js';
 import { QTYPE } from '../src/dns/message.js';
 import { nameToWire } from '../src/dns/name-wire.js';
-import { silentLogger } from '../src/log.js';
+import { createLogger, silentLogger } from '../src/log.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState, Task } from '../src/mesos/state.js';
@@ -439,5 +439,37 @@ describe('in-process serving during swaps', () => {
       await serving.close();
     }
     expect(unanswered).toBe(0);
+  });
+});
+
+describeWorkers('worker restart backoff', () => {
+  it('backs off when a restarted worker keeps dying before it is ready', async () => {
+    // Capture the supervisor's "restarting it" warnings: their restartInMs is the backoff.
+    const delays: number[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: {
+        write(line: string) {
+          const entry = JSON.parse(line) as { msg?: string; restartInMs?: number };
+          if (entry.restartInMs !== undefined) delays.push(entry.restartInMs);
+        },
+      },
+    });
+    const pool = await startWorkerPool({ config: LISTEN, workers: 1, store: new TableStore(), logger, restart: { initialMs: 20, maxMs: 5000 } });
+    const killed = new Set<number>();
+    try {
+      // Kill every worker as soon as it is forked: the restarted ones die long before 'ready'.
+      while (delays.length < 4) {
+        for (const pid of pool.pids()) {
+          if (killed.has(pid)) continue;
+          killed.add(pid);
+          process.kill(pid, 'SIGKILL');
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(delays.slice(0, 4)).toEqual([20, 40, 80, 160]);
+    } finally {
+      await pool.close();
+    }
   });
 });

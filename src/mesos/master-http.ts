@@ -45,7 +45,10 @@ export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
     dispatcher: agent,
     authorize: createAuthorizer(config, agent),
     timeoutMs: config.StateTimeoutSeconds * 1000,
-    close: () => agent.close(),
+    // destroy, not close: close() waits for requests in flight, and a master that hangs would
+    // hold a shutdown or a SIGHUP source switch for up to stateTimeoutSeconds (300 s by default).
+    // The source is stopped first, so whatever those requests would have brought is unwanted.
+    close: () => agent.destroy(),
   };
 }
 

@@ -121,6 +121,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     if (update.leader !== previous) {
       this.#log.info({ leader: update.leader, previous }, 'leading master changed');
       this.#stopStream();
+      this.#poller.invalidate();
       void this.#poller.refreshNow();
     }
   }
@@ -129,7 +130,11 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     if (this.#closed) return;
     this.#view = { masters: this.#view.masters, leader: master };
     this.#frameworkPids = new Map(state.frameworks.flatMap((f) => (f.pid ? [[f.id, f.pid] as const] : [])));
-    await this.#opts.publish(state, this.#mastersForRecords());
+    // While the stream delivers, its last view is at least as new as any poll (the poll's
+    // snapshot was taken before events the stream has already applied): rebuild from that one,
+    // or the poll (a refresh, a same-cluster SIGHUP) would swap an older view in after a newer.
+    const current = this.#stream?.mode === 'streaming' && this.#streamMaster === master ? this.#streamed : undefined;
+    await this.#opts.publish(current ? withFrameworkPids(current, this.#frameworkPids) : state, this.#mastersForRecords());
     this.#ensureStream(master, state.leader);
     if (!this.#stream) this.#setMode('polling');
   }
@@ -160,12 +165,16 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     this.#streamMaster = master;
     stream.on('state', (state) => {
       if (this.#stream !== stream) return;
+      this.#streamed = state;
       this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords()).catch((err: unknown) => {
         this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
       });
     });
     stream.on('mode', (mode: StreamMode) => {
       if (this.#stream !== stream) return;
+      // A resubscribed stream may hold its snapshot (agents recovering); until it emits again,
+      // the view from before the break is older than a poll.
+      if (mode !== 'streaming') this.#streamed = undefined;
       if (mode === 'streaming') this.#setMode('stream');
       else if (mode === 'retrying') this.#setMode('polling');
     });
@@ -185,6 +194,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   }
 
   #streamMaster: string | undefined;
+  /** The last state the current stream emitted while subscribed. */
+  #streamed: MasterState | undefined;
   /** Scheduler pids by framework id, from the last polled /master/state (the v1 API has none). */
   #frameworkPids = new Map<string, Pid>();
 
@@ -192,6 +203,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     const stream = this.#stream;
     this.#stream = undefined;
     this.#streamMaster = undefined;
+    this.#streamed = undefined;
     if (stream) void stream.close();
   }
 }

@@ -28,6 +28,8 @@ export class StatePoller {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<boolean> | undefined;
   #stopped = true;
+  /** Bumped when the masters change: a fetch started before then is from the old view. */
+  #epoch = 0;
   readonly #streak: FailureStreak;
 
   constructor(private readonly opts: PollerOptions) {
@@ -41,26 +43,45 @@ export class StatePoller {
 
   stop(): void {
     this.#stopped = true;
+    // A fetch in flight is now unwanted: neither its state nor its failure (the agent is
+    // destroyed under it on close) should be acted on or logged.
+    this.invalidate();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   /** Poll now (e.g. the leader changed); concurrent calls share one fetch. Resolves to success. */
   refreshNow(): Promise<boolean> {
-    this.#running ??= this.#refresh().finally(() => {
-      this.#running = undefined;
+    if (this.#running) return this.#running;
+    const run = this.#refresh().finally(() => {
+      if (this.#running === run) this.#running = undefined;
     });
-    return this.#running;
+    this.#running = run;
+    return run;
+  }
+
+  /**
+   * The masters changed (a new leader): a fetch in flight went to the old view and may hang on
+   * a dead master, so the next refreshNow() starts a fresh fetch instead of sharing it, and the
+   * old fetch's result is dropped when it lands (it must not replace the new leader's state).
+   */
+  invalidate(): void {
+    this.#epoch++;
+    this.#running = undefined;
   }
 
   async #refresh(): Promise<boolean> {
+    const epoch = this.#epoch;
     const view = this.opts.masters();
     try {
       const { state, master } = await fetchLeaderState(this.opts.http, view.masters, view.leader);
+      if (epoch !== this.#epoch) return false;
       await this.opts.onState(state, master);
       this.#streak.ok();
       return true;
     } catch (err) {
+      // A failure against a superseded view says nothing about the current masters.
+      if (epoch !== this.#epoch) return false;
       this.#streak.fail(err);
       return false;
     }

@@ -181,7 +181,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       for (const wake of w.statsWaiters.values()) wake();
       checkServing();
       if (closing || !addresses) return; // shutting down, or still starting (startup handles it)
-      if (Date.now() - w.readyAt > STABLE_MS) crashes[index] = 0;
+      // Only a worker that got ready and then ran a while earns a fresh backoff; one that died
+      // before 'ready' (readyAt 0) would otherwise reset it every time and be re-forked in a loop.
+      if (w.ready && Date.now() - w.readyAt > STABLE_MS) crashes[index] = 0;
       const delay = Math.min(restart.maxMs, restart.initialMs * 2 ** crashes[index]);
       crashes[index]++;
       log.warn({ worker: index, pid: child.pid, code, signal, restartInMs: delay }, 'DNS worker exited; restarting it');
