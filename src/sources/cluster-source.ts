@@ -27,6 +27,9 @@ export interface LeaderDetector {
 
 export type SourceMode = 'starting' | 'stream' | 'polling';
 
+/** At most one extra /master/state poll this often, to learn new frameworks' scheduler pids. */
+const PID_POLL_MS = 5000;
+
 export interface ClusterSourceOptions {
   config: Config;
   http: MasterHttp;
@@ -130,6 +133,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     if (this.#closed) return;
     this.#view = { masters: this.#view.masters, leader: master };
     this.#frameworkPids = new Map(state.frameworks.flatMap((f) => (f.pid ? [[f.id, f.pid] as const] : [])));
+    this.#pidless = new Set(state.frameworks.filter((f) => !f.pid).map((f) => f.id));
     // While the stream delivers, its last view is at least as new as any poll (the poll's
     // snapshot was taken before events the stream has already applied): rebuild from that one,
     // or the poll (a refresh, a same-cluster SIGHUP) would swap an older view in after a newer.
@@ -166,6 +170,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     stream.on('state', (state) => {
       if (this.#stream !== stream) return;
       this.#streamed = state;
+      this.#fetchMissingPids(state);
       this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords()).catch((err: unknown) => {
         this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
       });
@@ -194,6 +199,24 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   }
 
   #streamMaster: string | undefined;
+  #lastPidPoll = 0;
+
+  /**
+   * A framework that registered after the last /master/state poll has no scheduler pid in the
+   * stream (the v1 API carries none), so its `<fw>` and `_framework._tcp` records would wait for
+   * the stream to fail. Poll once for it (at most every PID_POLL_MS); the poll rebuilds from the
+   * stream's view with the new pids (#onPolledState).
+   */
+  #fetchMissingPids(state: MasterState): void {
+    const now = Date.now();
+    if (now - this.#lastPidPoll < PID_POLL_MS) return;
+    if (state.frameworks.every((f) => f.pid || this.#frameworkPids.has(f.id) || this.#pidless.has(f.id))) return;
+    this.#lastPidPoll = now;
+    void this.#poller.refreshNow();
+  }
+
+  /** Frameworks that /master/state lists without a pid (HTTP API schedulers): never ask again for them. */
+  #pidless = new Set<string>();
   /** The last state the current stream emitted while subscribed. */
   #streamed: MasterState | undefined;
   /** Scheduler pids by framework id, from the last polled /master/state (the v1 API has none). */

@@ -101,6 +101,27 @@ describe('Operator API event stream', () => {
     await eventually('web.marathon.mesos', [], 1000);
   });
 
+  it("learns a new framework's scheduler pid from /master/state for its framework records", async () => {
+    // The v1 API has no scheduler pid; the master's /master/state has it.
+    const doc = legacyState(master.port) as { frameworks: Json[] };
+    master.stateDocument = { ...doc, frameworks: [...doc.frameworks, { id: 'fw2', name: 'chronos', pid: 'scheduler@10.1.0.200:9090', hostname: '10.1.0.200', tasks: [] }] };
+    const { frameworkAdded } = await import('../helpers/stream-master.js');
+    master.send(frameworkAdded(v1Framework('fw2', 'chronos', '10.1.0.200')));
+    const deadline = Date.now() + 2000;
+    let ports: number[] = [];
+    while (Date.now() < deadline) {
+      ports = await server
+        .resolver()
+        .resolveSrv('_framework._tcp.chronos.mesos')
+        .then((r) => r.map((x) => x.port))
+        .catch(() => []);
+      if (ports.length) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(ports).toEqual([9090]);
+    master.stateDocument = legacyState(master.port);
+  });
+
   it('drops the records of tasks on a removed agent', async () => {
     master.send(taskAdded(running('db.1', 'a2', ['9.9.9.2'])));
     await eventually('db.marathon.mesos', ['9.9.9.2'], 1000);
