@@ -25,13 +25,27 @@ async function cli(args: string[], cwd = root): Promise<{ code: number; stdout: 
   }
 }
 
-/** The DNS port from the "mesos-dns-ts started" log line, once it has been printed. */
-function startedPort(log: string): number | undefined {
+/** The ports from the "mesos-dns-ts started" log line, once it has been printed. */
+function startedPorts(log: string): { dns: number; http: number } | undefined {
   for (const line of log.split('\n')) {
     if (!line.includes('"mesos-dns-ts started"')) continue;
-    return (JSON.parse(line) as { dns: { udp: { port: number } } }).dns.udp.port;
+    const started = JSON.parse(line) as { dns: { udp: { port: number } }; http: { port: number } };
+    return { dns: started.dns.udp.port, http: started.http.port };
   }
   return undefined;
+}
+
+/** The DNS port once the server is up and every DNS process answers from a table (/health 200). */
+async function readyPort(log: () => string): Promise<number> {
+  await waitFor(() => startedPorts(log()) !== undefined, 10_000, 'server started');
+  const { dns, http } = startedPorts(log())!;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${http}/health`).catch(() => undefined);
+    if (res?.status === 200) return dns;
+    if (Date.now() > deadline) throw new Error('the server never became healthy');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const dirs: string[] = [];
@@ -96,8 +110,7 @@ describe('npm start demo', () => {
     child = spawn(process.execPath, [bin, `-config=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => startedPort(out) !== undefined, 10_000, 'server started');
-    const port = startedPort(out)!;
+    const port = await readyPort(() => out);
     const r = new Resolver({ timeout: 2000, tries: 1 });
     r.setServers([`127.0.0.1:${port}`]);
     const srv = await r.resolveSrv('_nginx._tcp.marathon.mesos');
@@ -120,8 +133,7 @@ describe('npm start demo', () => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor(() => startedPort(out) !== undefined, 10_000, 'server started');
-      const port = startedPort(out)!;
+      const port = await readyPort(() => out);
       const ttl = async () => {
         const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+noall', '+answer', 'leader.mesos'], { timeout: 10_000 });
         return Number(stdout.trim().split(/\s+/)[1]);
@@ -135,6 +147,9 @@ describe('npm start demo', () => {
       await writeFile(file, JSON.stringify({ ...base, port, ttl: 7 }));
       proc.kill('SIGHUP');
       await waitFor(() => out.includes('SIGHUP: configuration reloaded'), 5000, 'reload logged');
+      // DNS worker processes receive the rebuilt table just after the swap: allow a bounded wait.
+      const deadline = Date.now() + 5000;
+      while ((await ttl()) !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await ttl()).toBe(7);
     } finally {
       proc.kill('SIGTERM');
