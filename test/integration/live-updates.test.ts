@@ -140,14 +140,14 @@ describe('Operator API event stream', () => {
     master.sendRaw('230\n{"type":"TASK_UPDATED","task_upd');
     master.destroyStreams();
     expect(await a('cache.marathon.mesos')).toEqual(['9.9.9.3']);
-    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 5000, 'resubscribe after a cut');
+    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 10_000, 'resubscribe after a cut');
     expect(await a('cache.marathon.mesos')).toEqual(['9.9.9.3']);
   });
 
   it('resubscribes after a garbage record without losing the table', async () => {
     const before = master.subscriptions;
     master.sendRaw('not-a-length\n{}');
-    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 5000, 'resubscribe after garbage');
+    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 10_000, 'resubscribe after garbage');
     expect(await a('cache.marathon.mesos')).toEqual(['9.9.9.3']);
     // And events flow again on the new subscription.
     master.send(taskAdded(running('api.1', 'a1', ['9.9.9.4'])));
@@ -159,14 +159,14 @@ describe('Operator API event stream', () => {
     master.heartbeatIntervalSeconds = 0.2;
     let before = master.subscriptions;
     master.destroyStreams();
-    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 5000, 'resubscribe');
+    await waitFor(() => master.subscriptions > before && master.openStreams === 1, 10_000, 'resubscribe');
     before = master.subscriptions;
     master.stopHeartbeats();
     // Silence for 5 heartbeat intervals (1 s) ends the subscription; a new one follows.
-    await waitFor(() => master.subscriptions > before, 6000, 'resubscribe after heartbeat silence');
+    await waitFor(() => master.subscriptions > before, 10_000, 'resubscribe after heartbeat silence');
     master.heartbeatIntervalSeconds = 15;
     expect(await a('api.marathon.mesos')).toEqual(['9.9.9.4']);
-  });
+  }, 30_000);
 });
 
 describe('leader change without ZooKeeper', () => {
