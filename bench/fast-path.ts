@@ -33,7 +33,8 @@ import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable, type BuildInputs } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
 import { TableStore } from '../src/store.js';
-import { decodeTable, encodeTable, TableDecoder, type TableHeader, type TableTrailer } from '../src/workers/table-codec.js';
+import { decodeTable, encodeTable, type EncodedTable } from '../src/workers/table-codec.js';
+import { packedBytes } from '../src/records/packed-table.js';
 import { generateState } from './gen-state.js';
 import { buildQueries } from './query-file.js';
 import { BENCH_LISTENER, BENCH_MASTERS } from './state-table.js';
@@ -151,15 +152,13 @@ async function main(tasks: number): Promise<void> {
   t0 = performance.now();
   const encoded = encodeTable(table);
   const encodeMs = performance.now() - t0;
-  const bytes = encoded.chunks.reduce((n, c) => n + c.length, 0);
-  console.log(`table: encode ${encodeMs.toFixed(0)} ms in the primary, ${(bytes / 1e6).toFixed(1)} MB in ${encoded.chunks.length} chunks`);
+  const bytes = packedBytes(encoded.packed);
+  console.log(`table: encode ${encodeMs.toFixed(0)} ms in the primary, ${(bytes / 1e6).toFixed(1)} MB packed`);
   t0 = performance.now();
   const check = decodeTable(encoded);
   console.log(`table: decode in this process ${ms(t0)} (${check.names.size} names)`);
   const viaTable = await inChild('table', (child) => {
-    child.send({ header: encoded.header });
-    for (const chunk of encoded.chunks) child.send({ chunk });
-    child.send({ trailer: encoded.trailer });
+    child.send({ table: encoded });
   });
   console.log(`table: in a fresh worker process: ${viaTable}`);
   t0 = performance.now();
@@ -190,25 +189,18 @@ function inChild(mode: 'table' | 'state', feed: (child: ReturnType<typeof fork>)
 
 /** The child side: receive, rebuild, report. */
 function child(mode: string): void {
-  let decoder: TableDecoder | undefined;
   let work = 0;
   const report = (table: RecordTable): void => {
     gc?.();
     const m = process.memoryUsage();
     process.send!({ ms: work, heapMB: m.heapUsed / 1e6, rssMB: m.rss / 1e6, names: table.names.size });
   };
-  process.on('message', (m: { header?: TableHeader; chunk?: Uint8Array; trailer?: TableTrailer; state?: MasterState; inputs?: BuildInputs & { addresses: [] } }) => {
+  process.on('message', (m: { table?: EncodedTable; state?: MasterState; inputs?: BuildInputs & { addresses: [] } }) => {
     const t0 = performance.now();
-    if (mode === 'table') {
-      if (m.header) decoder = new TableDecoder(m.header);
-      if (m.chunk) decoder!.add(m.chunk);
+    if (mode === 'table' && m.table) {
+      const table = decodeTable(m.table);
       work += performance.now() - t0;
-      if (m.trailer) {
-        const t1 = performance.now();
-        const table = decoder!.finish(m.trailer);
-        work += performance.now() - t1;
-        report(table);
-      }
+      report(table);
     } else if (m.state && m.inputs) {
       const table = buildTable(m.state, { ...m.inputs, addresses: new Map() });
       work += performance.now() - t0;

@@ -29,7 +29,7 @@ export interface TableBuildRow {
   parseWarmMs: number;
   buildWarmMs: number;
   iterations: number;
-  /** Heap held by one RecordTable (after GC), bytes. */
+  /** Memory (heap + array buffers) held by one RecordTable (after GC), bytes. */
   tableHeapBytes: number;
   /** Heap held by one parsed MasterState (after GC), bytes. */
   stateHeapBytes: number;
@@ -56,13 +56,19 @@ function tableOnce(text: string): RecordTable {
   return buildBench(parseOnce(text));
 }
 
-/** Heap bytes that the value made by `make` keeps alive, measured between two full GCs. */
+/** JS heap plus ArrayBuffer memory (the packed table's arrays live outside the heap). */
+function heldBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Bytes that the value made by `make` keeps alive, measured between two full GCs. */
 function heapHeldBy(gc: Gc, make: () => unknown): number {
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heldBytes();
   const value = make();
   gc();
-  const held = process.memoryUsage().heapUsed - before;
+  const held = heldBytes() - before;
   // Read after the measurement, so the value is certainly alive during it.
   if (value === undefined) throw new Error('heapHeldBy: nothing was made');
   return held;
@@ -148,7 +154,7 @@ export async function runTableBuild(o: TableBuildOptions): Promise<TableBuildRow
 export function formatTableBuild(rows: readonly TableBuildRow[]): string {
   const mb = (b: number): string => (b / 1e6).toFixed(1);
   return markdownTable(
-    ['tasks', 'state JSON MB', 'names', 'records', 'parse ms cold/warm', 'build ms cold/warm', 'total ms warm', 'table heap MB', 'state heap MB', 'peak RSS MB'],
+    ['tasks', 'state JSON MB', 'names', 'records', 'parse ms cold/warm', 'build ms cold/warm', 'total ms warm', 'table MB', 'state heap MB', 'peak RSS MB'],
     rows.map((r) => [
       grouped(r.tasks),
       mb(r.jsonBytes),

@@ -68,7 +68,7 @@ export interface Config {
   StreamOn: boolean;
   /** Entries in the forwarding cache (0 disables it). */
   ForwardCacheSize: number;
-  /** DNS worker processes sharing the port (0 = one per core). */
+  /** DNS worker threads sharing the port (0 = one per core). */
   Workers: number;
   /** SO_RCVBUF / SO_SNDBUF for the UDP sockets, bytes. */
   UDPBufferBytes: number;

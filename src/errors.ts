@@ -65,3 +65,8 @@ export class StreamError extends MesosDnsError {
 export class ZooKeeperError extends MesosDnsError {
   override readonly code = 'MDNS_ERR_ZK';
 }
+
+/** A table generation handed to a DNS worker that does not hold together; the worker keeps its current one. */
+export class TableMessageError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_TABLE_MESSAGE';
+}

@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, usage } from './cli.js';
+import { garbageCollector } from './collect-garbage.js';
 import type { Config } from './config.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { loadConfig, redactConfig } from './load-config.js';
@@ -71,6 +72,9 @@ export async function start(opts: StartOptions): Promise<Running> {
   log.debug({ component: 'config', config: redactConfig(config) }, 'configuration');
 
   const store = new TableStore();
+  // Old table generations and a build's garbage are collected soon after each swap.
+  const collector = garbageCollector();
+  const stopCollecting = store.onSwap(() => collector.afterSwap());
   const publisher = createPublisher({
     config: () => config,
     store,
@@ -144,6 +148,8 @@ export async function start(opts: StartOptions): Promise<Running> {
       return reloading;
     },
     async close() {
+      stopCollecting();
+      collector.close();
       await source.close();
       await serving.close();
     },

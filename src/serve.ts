@@ -3,10 +3,10 @@
 // answers SERVFAIL while forwarding already works (CoreDNS's not-synced behaviour), and a port
 // conflict fails at once instead of after the first successful state fetch.
 //
-// DNS runs in this process (Workers = 1) or in worker processes sharing the port (Workers > 1;
-// 0 means one per core): then this process keeps the state source, the table builds and the
+// DNS runs on the main thread (Workers = 1) or in worker threads sharing the port (Workers > 1;
+// 0 means one per core): then the main thread keeps the state source, the table builds and the
 // HTTP API, and hands every new table to the workers (workers/supervisor.ts). Per-packet cost
-// in Node's UDP path, not lookups, limits one process, so using every core is what raises the
+// in Node's UDP path, not lookups, limits one thread, so using every core is what raises the
 // query rate.
 //
 // The DNS sockets always take SO_REUSEPORT where Node offers it, in this process too: a reload
@@ -29,10 +29,10 @@ import { reusePortSupported } from './workers/worker-entry.js';
 
 export interface Serving {
   addresses(): { dns?: { udp: AddressInfo; tcp: AddressInfo }; http?: AddressInfo };
-  /** Query counters, summed over the DNS worker processes when there are several. */
+  /** Query counters, summed over the DNS worker threads when there are several. */
   queryStats(): Promise<QueryStats>;
-  /** DNS worker process ids; empty when DNS is served in this process. */
-  workerPids(): number[];
+  /** DNS worker thread ids; empty when DNS is served on the main thread. */
+  workerIds(): number[];
   /** Apply a new config: re-bind what moved (new sockets first, then the old ones close). */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -56,8 +56,8 @@ export function dnsWorkerCount(config: Config, cores = availableParallelism()): 
 interface DnsBackend {
   addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
   stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
-  pids(): number[];
-  /** For /health: the generation worker processes serve; undefined when DNS is in this process. */
+  workerIds(): number[];
+  /** For /health: the generation the worker threads serve; undefined when DNS is on the main thread. */
   servedGeneration?(): number;
   /** Only called when dnsKey() is unchanged. */
   reconfigure(next: Config): Promise<void>;
@@ -93,7 +93,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       return {
         addresses: () => ({ udp: pool.udpAddress, tcp: pool.tcpAddress }),
         stats: () => pool.stats(),
-        pids: () => pool.pids(),
+        workerIds: () => pool.workerIds(),
         servedGeneration: () => pool.servedGeneration(),
         reconfigure: async (next) => pool.reconfigure(next),
         close: () => pool.close(),
@@ -109,7 +109,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     return {
       addresses: () => service.addresses(),
       stats: async () => ({ stats: service.stats, forwardCacheEntries: service.forwardCacheEntries() }),
-      pids: () => [],
+      workerIds: () => [],
       reconfigure: (next) => service.reconfigure(next),
       close: () => service.close(),
     };
@@ -171,7 +171,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     async queryStats() {
       return dns ? (await dns.stats()).stats : new QueryStats();
     },
-    workerPids: () => dns?.pids() ?? [],
+    workerIds: () => dns?.workerIds() ?? [],
     async reconfigure(next) {
       // A config that names the port we bound for its 0 ("pick one") keeps the listener.
       const prev = {

@@ -1,10 +1,11 @@
-// DNS worker processes: the table codec that carries each generation to them, and the real
-// thing — worker processes forked from the sources, sharing one UDP/TCP port on 127.0.0.1 with
+// DNS worker threads: the table codec that carries each generation to them, and the real
+// thing — worker threads started from the sources, sharing one UDP/TCP port on 127.0.0.1 with
 // SO_REUSEPORT, queried over real sockets while tables are swapped and workers are killed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dgram from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import v8 from 'node:v8';
 import { request } from 'undici';
 import { DEFAULTS, type Config } from '../src/config.js';
 import { DnsListenError } from '../src/dns/dns-server.js';
@@ -20,7 +21,7 @@ import type { RecordTable } from '../src/records/table.js';
 import { dnsWorkerCount, startServing } from '../src/serve.js';
 import { TableStore } from '../src/store.js';
 import { startWorkerPool, type WorkerPool } from '../src/workers/supervisor.js';
-import { decodeTable, encodeTable, TableDecoder } from '../src/workers/table-codec.js';
+import { decodeTable, encodeTable } from '../src/workers/table-codec.js';
 import { reusePortSupported } from '../src/workers/worker-entry.js';
 import { summaryFromAnswer, summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
@@ -95,29 +96,9 @@ function askTcp(port: number, q: Buffer): Promise<Buffer> {
   });
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Live child processes of `pid` (Linux /proc). */
-function childProcessesOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
+/** OS threads of this process (Linux /proc): every worker thread is one. */
+function osThreads(): number {
+  return Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
 }
 
 async function until(what: () => boolean | Promise<boolean>, tries = 300): Promise<void> {
@@ -179,11 +160,12 @@ describe('table codec', () => {
     });
   };
 
-  it('round-trips every name, record, existing name and the SOA, in small chunks', () => {
+  // Through v8 serialization, as the IPC channel with serialization 'advanced' carries it.
+  const overTheWire = (table: RecordTable): RecordTable => decodeTable(v8.deserialize(v8.serialize(encodeTable(table))));
+
+  it('round-trips every name, record, existing name and the SOA', () => {
     const table = fixture();
-    const encoded = encodeTable(table, 7);
-    expect(encoded.chunks.length).toBe(Math.ceil(table.names.size / 7));
-    const back = decodeTable(encoded);
+    const back = overTheWire(table);
     expect(back.zone).toBe(table.zone);
     expect(back.ttl).toBe(table.ttl);
     expect(back.soa).toEqual(table.soa);
@@ -198,7 +180,7 @@ describe('table codec', () => {
 
   it('gives the same lookups as the table it came from', () => {
     const table = fixture();
-    const back = decodeTable(encodeTable(table));
+    const back = overTheWire(table);
     const names = [...table.existing, 'nope.mesos.'];
     for (const name of names) {
       for (const type of [QTYPE.A, QTYPE.AAAA, QTYPE.SRV, QTYPE.NS, QTYPE.SOA, QTYPE.TXT]) {
@@ -209,13 +191,37 @@ describe('table codec', () => {
     }
   });
 
-  it('rejects chunks that are not ours and a trailer that does not match', () => {
-    const table = buildTestTable(['a.mesos. A 10.0.0.1', 'b.mesos. A 10.0.0.2']);
-    const encoded = encodeTable(table, 1);
-    const decoder = new TableDecoder(encoded.header);
-    expect(() => decoder.add(Buffer.from('not a chunk'))).toThrow();
-    decoder.add(encoded.chunks[0]);
-    expect(() => decoder.finish(encoded.trailer)).toThrow(/1\/2 chunks/);
+  it('packs a hand-made table, keeping SRV priorities and weights and its empty non-terminals', () => {
+    const table = buildTestTable(['a.mesos. A 10.0.0.1', '_x._tcp.a.mesos. SRV 1 2 80 a.mesos.', '_x._tcp.a.mesos. SRV 0 7 81 b.mesos.', 'c.d.mesos. AAAA fd00::1']);
+    const back = overTheWire(table);
+    expect(back.names.get('_x._tcp.a.mesos.')?.srv).toEqual([
+      { priority: 1, weight: 2, port: 80, target: 'a.mesos.' },
+      { priority: 0, weight: 7, port: 81, target: 'b.mesos.' },
+    ]);
+    expect(new Set(back.existing)).toEqual(new Set(table.existing));
+    // An SRV target without records is no name of the zone.
+    expect(back.existing.has('b.mesos.')).toBe(false);
+    expect(back.names.has('b.mesos.')).toBe(false);
+    expect(back.existing.has('d.mesos.')).toBe(true);
+    expect(back.names.get('d.mesos.')).toBeUndefined();
+  });
+
+  it('refuses a damaged table message instead of serving it', () => {
+    const encoded = v8.deserialize(v8.serialize(encodeTable(fixture())));
+    const damage: Array<(p: Record<string, unknown> & { recValue: Int32Array; slots: Int32Array; recStart: Int32Array }) => void> = [
+      (p) => (p.recValue[3] = 1 << 30),
+      (p) => (p.slots[p.slots.findIndex((x) => x !== 0)] = -5),
+      (p) => (p.recStart = p.recStart.subarray(1)),
+      (p) => (p.names = { bytes: new Uint8Array(1), ends: new Int32Array([1, 9]) }),
+      (p) => (p.ownerCount = 3),
+      (p) => delete p.nameKind,
+    ];
+    for (const hurt of damage) {
+      const copy = v8.deserialize(v8.serialize(encoded));
+      hurt(copy.packed);
+      expect(() => decodeTable(copy)).toThrow(expect.objectContaining({ code: 'MDNS_ERR_TABLE_MESSAGE' }));
+    }
+    expect(() => decodeTable({ header: encoded.header, packed: 'nope' } as never)).toThrow(/table message/);
   });
 });
 
@@ -228,22 +234,26 @@ describeWorkers('DNS worker pool', () => {
   let pool: WorkerPool;
   let port: number;
 
+  let threadsBefore: number;
+
   beforeAll(async () => {
+    threadsBefore = osThreads();
     pool = await startWorkerPool({ config: LISTEN, workers: 2, store, logger: silentLogger, restart: { initialMs: 20, maxMs: 500 } });
     port = pool.udpAddress.port;
   });
   afterAll(async () => {
-    const pids = pool.pids();
     await pool.close();
-    // Shutdown takes the worker processes with it.
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    // Shutdown ends the worker threads.
+    expect(pool.workerIds()).toEqual([]);
+    await until(() => osThreads() <= threadsBefore);
+    expect(osThreads()).toBeLessThanOrEqual(threadsBefore);
   });
 
-  it('runs the workers as separate processes on one UDP and TCP port', async () => {
-    const pids = pool.pids();
-    expect(pids).toHaveLength(2);
-    expect(new Set(pids).size).toBe(2);
-    expect(pids).not.toContain(process.pid);
+  it('runs the workers as threads of their own on one UDP and TCP port', async () => {
+    const ids = pool.workerIds();
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    expect(osThreads()).toBeGreaterThanOrEqual(threadsBefore + 2);
     expect(pool.tcpAddress.port).toBe(port);
     expect(port).toBeGreaterThan(0);
     // No table yet: our zone answers SERVFAIL (not synced), from every worker.
@@ -312,10 +322,11 @@ describeWorkers('DNS worker pool', () => {
   it('restarts a worker that dies and hands it the current table at once', async () => {
     const snapshot = store.swap(buildTestTable(['leader.mesos. A 10.0.0.4']));
     await pool.serving(snapshot.generation);
-    const [victim, survivor] = pool.pids();
-    process.kill(victim, 'SIGKILL');
-    await until(() => pool.pids().length === 2 && !pool.pids().includes(victim));
-    expect(pool.pids()).toContain(survivor);
+    const [victim, survivor] = pool.workerIds();
+    await pool.kill(victim);
+    await until(() => pool.workerIds().length === 2 && !pool.workerIds().includes(victim));
+    expect(pool.workerIds()).toContain(survivor);
+    expect(pool.workerIds()).not.toContain(victim);
     await pool.serving(snapshot.generation);
     // Whichever worker the kernel picks, the answer comes from the current table.
     for (let i = 0; i < 24; i++) {
@@ -331,6 +342,7 @@ describeWorkers('worker pool start-up failures', () => {
     const holder = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', resolve));
     const taken = holder.address().port;
+    const threadsBefore = osThreads();
     try {
       await expect(
         startWorkerPool({ config: { ...LISTEN, Port: taken }, workers: 2, store: new TableStore(), logger: silentLogger }),
@@ -338,18 +350,19 @@ describeWorkers('worker pool start-up failures', () => {
     } finally {
       holder.close();
     }
-    expect(childProcessesOf(process.pid)).toEqual([]);
+    await until(() => osThreads() <= threadsBefore);
+    expect(osThreads()).toBeLessThanOrEqual(threadsBefore);
   });
 });
 
 describeWorkers('startServing with Workers > 1', () => {
-  it('serves DNS from worker processes, the API and summed /metrics from the primary', async () => {
+  it('serves DNS from worker threads, the API and summed /metrics from the main thread', async () => {
     const store = new TableStore();
     const config: Config = { ...LISTEN, Workers: 2, HTTPListener: '127.0.0.1', HttpPort: 0 };
     const serving = await startServing({ config: () => config, store, logger: silentLogger, version: 'test' });
-    const pids = serving.workerPids();
+    const ids = serving.workerIds();
     try {
-      expect(pids).toHaveLength(2);
+      expect(ids).toHaveLength(2);
       const dns = serving.addresses().dns!;
       const http = serving.addresses().http!;
       const health = async () => {
@@ -373,10 +386,10 @@ describeWorkers('startServing with Workers > 1', () => {
     } finally {
       await serving.close();
     }
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(serving.workerIds()).toEqual([]);
   });
 
-  it('sends a new config to the workers, and moves DNS back into the primary for Workers = 1', async () => {
+  it('sends a new config to the workers, and moves DNS back onto the main thread for Workers = 1', async () => {
     const store = new TableStore();
     store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
     let config: Config = { ...LISTEN, Workers: 2, HttpOn: false };
@@ -387,16 +400,15 @@ describeWorkers('startServing with Workers > 1', () => {
       await until(async () => summaryFromWire((await askOnce(port, query('leader.mesos', QTYPE.A, 2)))!).rcode === 'NOERROR');
       expect(await ra()).toBe(true);
       // Same listener: the workers stay and take the new settings.
-      const pids = serving.workerPids();
+      const ids = serving.workerIds();
       config = { ...config, RecurseOn: false };
       await serving.reconfigure(config);
       await until(async () => !(await ra()) && !(await ra()) && !(await ra()));
-      expect(serving.workerPids()).toEqual(pids);
-      // One worker: DNS moves into this process (new sockets first), the workers go.
+      expect(serving.workerIds()).toEqual(ids);
+      // One worker: DNS moves onto the main thread (new sockets first), the workers go.
       config = { ...config, Workers: 1, Port: port };
       await serving.reconfigure(config);
-      expect(serving.workerPids()).toEqual([]);
-      for (const pid of pids) expect(alive(pid)).toBe(false);
+      expect(serving.workerIds()).toEqual([]);
       expect(summaryFromWire((await askOnce(port, query('leader.mesos', QTYPE.A, 4)))!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
     } finally {
       await serving.close();
@@ -407,7 +419,7 @@ describeWorkers('startServing with Workers > 1', () => {
     const store = new TableStore();
     const serving = await startServing({ config: () => ({ ...LISTEN, Workers: 1, HttpOn: false }), store, logger: silentLogger, version: 'test' });
     try {
-      expect(serving.workerPids()).toEqual([]);
+      expect(serving.workerIds()).toEqual([]);
       store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
       const reply = await askOnce(serving.addresses().dns!.udp.port, query('leader.mesos', QTYPE.A, 1));
       expect(summaryFromWire(reply!).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
@@ -458,12 +470,12 @@ describeWorkers('worker restart backoff', () => {
     const pool = await startWorkerPool({ config: LISTEN, workers: 1, store: new TableStore(), logger, restart: { initialMs: 20, maxMs: 5000 } });
     const killed = new Set<number>();
     try {
-      // Kill every worker as soon as it is forked: the restarted ones die long before 'ready'.
+      // Kill every worker as soon as it is started: the restarted ones die long before 'ready'.
       while (delays.length < 4) {
-        for (const pid of pool.pids()) {
-          if (killed.has(pid)) continue;
-          killed.add(pid);
-          process.kill(pid, 'SIGKILL');
+        for (const id of pool.workerIds()) {
+          if (killed.has(id)) continue;
+          killed.add(id);
+          void pool.kill(id);
         }
         await new Promise((r) => setTimeout(r, 2));
       }

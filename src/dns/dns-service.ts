@@ -1,6 +1,6 @@
-// DNS serving in one process: the UDP+TCP listener, the query context (config, snapshot,
+// DNS serving on one thread: the UDP+TCP listener, the query context (config, snapshot,
 // forwarder, forwarding cache, pre-encoded answers, counters) and applying a new config. Used
-// as is when the server runs in one process, and by each worker process (workers/worker-main.ts)
+// as is when the main thread serves DNS, and by each worker thread (workers/worker-main.ts)
 // when several share the port.
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
@@ -17,7 +17,7 @@ export interface DnsServiceOptions {
   snapshot: () => Snapshot | undefined;
   logger: Logger;
   random?: () => number;
-  /** SO_REUSEPORT on both sockets: worker processes share one port. */
+  /** SO_REUSEPORT on both sockets: worker threads share one port. */
   reusePort?: boolean;
 }
 

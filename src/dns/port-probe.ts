@@ -1,4 +1,4 @@
-// SO_REUSEPORT lets our own worker processes share the DNS port, but it would also let a second
+// SO_REUSEPORT lets our own worker threads share the DNS port, but it would also let a second
 // copy of this server (same user) bind the same port and silently take half the queries. So at
 // start-up, before binding with SO_REUSEPORT, bind the address once WITHOUT it: that fails with
 // EADDRINUSE whenever anything else holds the port, reuseport or not.

@@ -21,9 +21,9 @@ export interface ApiContext {
   /** Uniform in [0, 1); drives the answer shuffling that mesos-dns does per request. */
   random: () => number;
   /**
-   * The table generation every DNS process answers from, when DNS runs in worker processes that
+   * The table generation every DNS worker answers from, when DNS runs in worker threads that
    * receive each table after the swap here (0: some worker has none yet). Absent: DNS answers
-   * from this process's snapshot.
+   * from the main thread's snapshot.
    */
   servedGeneration?: () => number;
 }
@@ -277,7 +277,7 @@ function axfrJson(table: RecordTable, refreshSeconds: number): JsonObject {
 
 export const handleHealth: ApiHandler = (snapshot, _params, ctx) => {
   if (!snapshot) return jsonResponse(503, { status: 'unavailable', error: 'no state loaded yet' });
-  // Healthy means queries get answers: with worker processes, every one of them has a table.
+  // Healthy means queries get answers: with worker threads, every one of them has a table.
   const served = ctx.servedGeneration?.() ?? snapshot.generation;
   if (served < 1) return jsonResponse(503, { status: 'unavailable', error: 'DNS workers have no table yet' });
   return jsonResponse(200, { status: 'ok', generation: Math.min(served, snapshot.generation), serial: snapshot.table.soa.serial });

@@ -9,17 +9,10 @@ import { ipLiteral, sameHostPort, splitHostPort } from '../mesos/pid.js';
 import type { Discovery, MasterState, Task } from '../mesos/state.js';
 import { domainFrag, labelFunc, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
-import type {
-  EnumerateFramework,
-  EnumerateRecord,
-  EnumerateTask,
-  NameRecords,
-  RecordTable,
-  SoaData,
-  SrvRecord,
-} from './table.js';
+import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
 import { taskHash } from './task-hash.js';
-import { ExistingNames } from './existing-names.js';
+import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
+import { TableBuilder } from './table-builder.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -44,110 +37,28 @@ export interface BuildInputs {
   serial: number;
 }
 
-/** An IP in canonical text, with its family decided once. */
+/** An IP in canonical text, with its family decided once and its id in the table's IP list. */
 interface Ip {
   text: string;
   v6: boolean;
-}
-
-interface MutableRecords {
-  a: string[];
-  aaaa: string[];
-  srv: SrvRecord[];
-}
-
-/** Shared placeholder for "no records of this type"; replaced by a fresh array on first insert. */
-const NONE: never[] = Object.freeze([]) as unknown as never[];
-
-/** Lists up to this long are de-duplicated by scanning; longer ones get a Set of keys. */
-const SCAN_LIMIT = 32;
-
-/**
- * The record store under construction: name -> typed values, sets in insertion order. Callers
- * fetch a name's entry once (`entry`) and add several values to it, because with hundreds of
- * thousands of names the Map lookup is the dominant cost.
- */
-class RecordSet {
-  readonly names = new Map<string, MutableRecords>();
-  readonly #keys = new Map<readonly unknown[], Set<string>>();
-  /** While true, every newly added pair is appended to the log (a task's /v1/enumerate rows). */
-  logging = false;
-  /** The enumeration log as two parallel arrays: owner name, and IP text or SRV record. */
-  readonly logNames: string[] = [];
-  readonly logValues: (string | SrvRecord)[] = [];
-
-  entry(name: string): MutableRecords {
-    let rec = this.names.get(name);
-    if (rec === undefined) {
-      rec = { a: NONE, aaaa: NONE, srv: NONE };
-      this.names.set(name, rec);
-    }
-    return rec;
-  }
-
-  addIP(rec: MutableRecords, name: string, ip: Ip): boolean {
-    const list = ip.v6 ? rec.aaaa : rec.a;
-    if (list === NONE) {
-      // An array literal is allocated at its exact size; `[]` then push() reserves 17 slots,
-      // which for hundreds of thousands of one-value names is most of the table's memory.
-      if (ip.v6) rec.aaaa = [ip.text];
-      else rec.a = [ip.text];
-    } else {
-      const seen = list.length <= SCAN_LIMIT ? list.includes(ip.text) : !this.#freshKey(list, ip.text);
-      if (seen) return false;
-      if (list.length === SCAN_LIMIT) this.#keys.set(list, new Set([...list, ip.text]));
-      list.push(ip.text);
-    }
-    if (this.logging) {
-      this.logNames.push(name);
-      this.logValues.push(ip.text);
-    }
-    return true;
-  }
-
-  addSRV(rec: MutableRecords, name: string, srv: SrvRecord): boolean {
-    const list = rec.srv;
-    if (list === NONE) {
-      rec.srv = [srv];
-    } else {
-      const seen =
-        list.length <= SCAN_LIMIT
-          ? list.some((s) => s.port === srv.port && s.target === srv.target)
-          : !this.#freshKey(list, srvKey(srv));
-      if (seen) return false;
-      if (list.length === SCAN_LIMIT) this.#keys.set(list, new Set([...list.map(srvKey), srvKey(srv)]));
-      list.push(srv);
-    }
-    if (this.logging) {
-      this.logNames.push(name);
-      this.logValues.push(srv);
-    }
-    return true;
-  }
-
-  /** Long lists carry a key Set, so de-duplication never goes quadratic. */
-  #freshKey(list: readonly unknown[], key: string): boolean {
-    const keys = this.#keys.get(list)!;
-    if (keys.has(key)) return false;
-    keys.add(key);
-    return true;
-  }
-}
-
-function srvKey(s: SrvRecord): string {
-  return `${s.port} ${s.target}`;
+  id: number;
 }
 
 /** Canonical, de-duplicated IPs; values that are not IP literals are skipped (mesos-dns: net.ParseIP). */
-function toIps(values: readonly string[] | undefined): Ip[] {
+function toIps(b: TableBuilder, values: readonly string[] | undefined): Ip[] {
   const out: Ip[] = [];
   if (values === undefined) return out;
   for (const v of values) {
     const text = ipLiteral(v);
     if (text === undefined || out.some((ip) => ip.text === text)) continue;
-    out.push({ text, v6: text.includes(':') });
+    out.push({ text, v6: text.includes(':'), id: b.ip(text) });
   }
   return out;
+}
+
+function addIP(b: TableBuilder, owner: number, ip: Ip): void {
+  if (ip.v6) b.addAAAA(owner, ip.id);
+  else b.addA(owner, ip.id);
 }
 
 /** Last `-`-separated field of the agent id, lower-cased (`…-S3` -> `s3`). */
@@ -165,7 +76,7 @@ function makesEmptyLabel(part: string): boolean {
 }
 
 /** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
-function taskIPs(task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
+function taskIPs(b: TableBuilder, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
   for (const source of sources) {
     let ips: Ip[];
     switch (source) {
@@ -173,13 +84,13 @@ function taskIPs(task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
         ips = agentIps;
         break;
       case 'netinfo':
-        ips = toIps(task.running?.networkIPs);
+        ips = toIps(b, task.running?.networkIPs);
         break;
       case 'mesos':
-        ips = toIps(task.running?.mesosLabelIPs);
+        ips = toIps(b, task.running?.mesosLabelIPs);
         break;
       case 'docker':
-        ips = toIps(task.running?.dockerLabelIPs);
+        ips = toIps(b, task.running?.dockerLabelIPs);
         break;
       default:
         ips = [];
@@ -192,11 +103,20 @@ function taskIPs(task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
 export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable {
   const { config } = inputs;
   const zone = `${config.Domain.toLowerCase().replace(/\.+$/, '')}.`;
-  const label = labelFunc(config.EnforceRFC952);
+  const rawLabel = labelFunc(config.EnforceRFC952);
+  // Task names repeat (every instance of an app): sanitise each distinct one once.
+  const labels = new Map<string, string>();
+  const label: LabelFunc = (name) => {
+    let l = labels.get(name);
+    if (l === undefined) labels.set(name, (l = rawLabel(name)));
+    return l;
+  };
   const weight = config.SRVRecordDefaultWeight;
-  const srv = (target: string, port: number): SrvRecord => ({ target, port, priority: 0, weight });
-  const ipsOf = (host: string): Ip[] => toIps(hostIPs(host, inputs.addresses));
-  const rs = new RecordSet();
+  // About 4 names and 12 records per running task in a typical cluster (bench/gen-state.ts).
+  let tasks = 0;
+  for (const fw of state.frameworks) tasks += fw.tasks.length;
+  const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 12 * tasks + 2 * state.agents.length });
+  const ipsOf = (host: string): Ip[] => toIps(b, hostIPs(host, inputs.addresses));
 
   // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` (§5.3) -----------------
   const fwNames = state.frameworks.map((fw) => domainFrag(fw.name, label));
@@ -206,101 +126,81 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     // A framework without a pid (HTTP API scheduler) is found by its `hostname`, with no SRV.
     const ips = ipsOf(fw.pid ? fw.pid.host : fw.hostname);
     if (ips.length === 0) return;
-    const owner = `${fname}.${zone}`;
-    const rec = rs.entry(owner);
-    for (const ip of ips) rs.addIP(rec, owner, ip);
-    if (fw.pid) {
-      const srvOwner = `_framework._tcp.${owner}`;
-      rs.addSRV(rs.entry(srvOwner), srvOwner, srv(owner, fw.pid.port));
-    }
+    const owner = b.name(`${fname}.${zone}`);
+    for (const ip of ips) addIP(b, owner, ip);
+    if (fw.pid) b.addSRV(b.name(`_framework._tcp.${fname}.${zone}`), owner, fw.pid.port);
   });
 
   // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agentIps = new Map<string, Ip[]>();
-  const slaveOwner = `slave.${zone}`;
-  const slaveSrvOwner = `_slave._tcp.${zone}`;
+  const agents = new Map<string, { ips: Ip[]; tail: string }>();
+  const slaveOwner = b.name(`slave.${zone}`);
+  const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
   for (const agent of state.agents) {
     const ips = agent.pid ? ipsOf(agent.pid.host) : [];
     if (agent.pid && ips.length > 0) {
-      const rec = rs.entry(slaveOwner);
-      for (const ip of ips) rs.addIP(rec, slaveOwner, ip);
-      rs.addSRV(rs.entry(slaveSrvOwner), slaveSrvOwner, srv(slaveOwner, agent.pid.port));
+      for (const ip of ips) addIP(b, slaveOwner, ip);
+      b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
     }
-    agentIps.set(agent.id, ips);
+    agents.set(agent.id, { ips, tail: agentTail(agent.id) });
   }
 
   // --- this server: the SOA MNAME record ------------------------------------------------------
   let mname = config.SOAMname.toLowerCase();
   if (!mname.endsWith('.')) mname += '.';
-  for (const ip of toIps(inputs.selfAddresses)) rs.addIP(rs.entry(mname), mname, ip);
+  const selfIps = toIps(b, inputs.selfAddresses);
+  if (selfIps.length > 0) {
+    const owner = b.name(mname);
+    for (const ip of selfIps) addIP(b, owner, ip);
+  }
 
-  masterRecords(rs, state, inputs.masters, zone, ipsOf, srv);
+  masterRecords(b, state, inputs.masters, zone, ipsOf);
 
   // --- tasks ------------------------------------------------------------------------------
   const frameworkTasks: TaskLogRange[][] = [];
-  rs.logging = true;
   state.frameworks.forEach((fw, i) => {
     const ranges: TaskLogRange[] = [];
     frameworkTasks.push(ranges);
     const fname = fwNames[i];
     if (fname === '') return;
-    const fwCtx: FrameworkContext = {
-      fwTail: `.${fname}.${zone}`,
-      slaveTail: `.${fname}.slave.${zone}`,
-      groups: new Map(),
-      label,
-      srv,
-    };
+    const fwCtx: FrameworkContext = { fwTail: `.${fname}.${zone}`, slaveTail: `.${fname}.slave.${zone}`, groups: new Map(), label };
     for (const task of fw.tasks) {
       if (task.state !== 'TASK_RUNNING') continue;
-      const slaveIps = agentIps.get(task.agentId);
-      if (slaveIps === undefined) continue; // not on a known agent
-      const start = rs.logNames.length;
+      const agent = agents.get(task.agentId);
+      if (agent === undefined) continue; // not on a known agent
+      const slaveIps = agent.ips;
+      const start = b.length;
       const ctx: TaskContext = {
         task,
-        suffix: `-${taskHash(task.id)}-${agentTail(task.agentId)}`,
-        taskIps: taskIPs(task, slaveIps, config.IPSources),
+        suffix: `-${taskHash(task.id)}-${agent.tail}`,
+        taskIps: taskIPs(b, task, slaveIps, config.IPSources),
         slaveIps,
         discovery: task.discovery && task.discovery.name !== '' ? task.discovery : undefined,
       };
       if (ctx.discovery) {
         // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
         // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
-        taskContextRecords(rs, fwCtx, ctx, ctx.discovery.name);
-        taskContextRecords(rs, fwCtx, ctx, label(ctx.discovery.name));
+        taskContextRecords(b, fwCtx, ctx, ctx.discovery.name);
+        taskContextRecords(b, fwCtx, ctx, label(ctx.discovery.name));
       } else {
-        taskContextRecords(rs, fwCtx, ctx, label(task.name));
+        taskContextRecords(b, fwCtx, ctx, label(task.name));
       }
-      ranges.push({ name: task.name, id: task.id, start, end: rs.logNames.length });
+      ranges.push({ name: task.name, id: task.id, start, end: b.length });
     }
   });
-  rs.logging = false;
 
-  const existing = new ExistingNames(rs.names, emptyNonTerminals(rs.names, zone));
+  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null
-      : {
-          frameworkNames: state.frameworks.map((fw) => fw.name),
-          frameworkTasks,
-          logNames: rs.logNames,
-          logValues: rs.logValues,
-        };
-  return assemble(zone, mname, inputs, rs.names, existing, pending);
+      : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
+  return assemble(zone, mname, inputs, built.packed, pending);
 }
 
 /**
  * The frozen table. Kept apart from buildTable so that the enumeration getter's closure holds
- * only the enumeration log, not the build's working state (the master state, the key Sets).
+ * only the enumeration log, not the build's working state (the master state, the builder).
  */
-function assemble(
-  zone: string,
-  mname: string,
-  inputs: BuildInputs,
-  names: ReadonlyMap<string, NameRecords>,
-  existing: ReadonlySet<string>,
-  pending: PendingEnumeration | null,
-): RecordTable {
+function assemble(zone: string, mname: string, inputs: BuildInputs, packed: PackedTable, pending: PendingEnumeration | null): RecordTable {
   const { config } = inputs;
   const soa: SoaData = Object.freeze({
     zone,
@@ -322,8 +222,9 @@ function assemble(
     ttl: config.TTL,
     soa,
     ns: Object.freeze([mname]),
-    names,
-    existing,
+    names: new PackedNames(packed),
+    existing: new PackedExisting(packed),
+    packed,
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {
         enumeration = enumerate(log);
@@ -338,12 +239,13 @@ function assemble(
 interface PendingEnumeration {
   frameworkNames: string[];
   frameworkTasks: TaskLogRange[][];
-  /** The enumeration log as parallel arrays: owner name, and IP text or SRV record. */
-  logNames: readonly string[];
-  logValues: readonly (string | SrvRecord)[];
+  packed: PackedTable;
+  /** The builder's log (name id, value, kind/port per entry) and which entries added a record. */
+  log: Int32Array;
+  firstSeen: Uint8Array;
 }
 
-/** One generated task and the slice of the enumeration log its records occupy. */
+/** One generated task and the slice of the builder's log its records occupy. */
 interface TaskLogRange {
   name: string;
   id: string;
@@ -352,17 +254,20 @@ interface TaskLogRange {
 }
 
 /** §5.6: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
-function enumerate(log: PendingEnumeration): readonly EnumerateFramework[] {
-  const { logNames, logValues } = log;
+function enumerate(pending: PendingEnumeration): readonly EnumerateFramework[] {
+  const { packed, log, firstSeen } = pending;
   return Object.freeze(
-    log.frameworkNames.map((name, i): EnumerateFramework => ({
+    pending.frameworkNames.map((name, i): EnumerateFramework => ({
       name,
-      tasks: log.frameworkTasks[i].map((t): EnumerateTask => {
+      tasks: pending.frameworkTasks[i].map((t): EnumerateTask => {
         const records: EnumerateRecord[] = [];
         for (let j = t.start; j < t.end; j++) {
-          const v = logValues[j];
-          if (typeof v === 'string') records.push({ name: logNames[j], host: v, rtype: v.includes(':') ? 'AAAA' : 'A' });
-          else records.push({ name: logNames[j], host: `${v.target}:${v.port}`, rtype: 'SRV' });
+          if (firstSeen[j] === 0) continue;
+          const owner = nameAt(packed, log[3 * j]);
+          const value = log[3 * j + 1];
+          const kind = log[3 * j + 2];
+          if (kind === KIND_A || kind === KIND_AAAA) records.push({ name: owner, host: stringAt(packed.ips, value), rtype: kind === KIND_A ? 'A' : 'AAAA' });
+          else records.push({ name: owner, host: `${nameAt(packed, value)}:${kind}`, rtype: 'SRV' });
         }
         return { name: t.name, id: t.id, records: records.length > 0 ? records : null };
       }),
@@ -371,57 +276,33 @@ function enumerate(log: PendingEnumeration): readonly EnumerateFramework[] {
 }
 
 /**
- * Every ancestor of an owner name, inside the zone, that owns nothing itself: the empty
- * non-terminals of RFC 8020 (`_tcp.marathon.mesos.`, `slave.mesos.` without agents), plus the apex.
- * Ancestors outside the zone (a SOAMname under another domain) are not part of it.
- */
-function emptyNonTerminals(owners: ReadonlyMap<string, unknown>, zone: string): Set<string> {
-  const ents = new Set<string>([zone]);
-  const dotZone = `.${zone}`;
-  for (const name of owners.keys()) {
-    if (!name.endsWith(dotZone)) continue;
-    let n = name;
-    for (;;) {
-      n = n.slice(n.indexOf('.') + 1);
-      // Stop at the first ancestor already known: its own ancestors were handled with it. The
-      // apex is in `ents` from the start, so the walk always ends.
-      if (ents.has(n) || owners.has(n)) break;
-      ents.add(n);
-    }
-  }
-  return ents;
-}
-
-
-/**
  * `leader.`, `master.`, `masterN.` and the `_leader` SRVs, numbered as mesos-dns masterRecord
  * (its TestMasterRecord table): masters-list order; a master whose addresses are all already under
  * `master.` is a duplicate and uses no index; the leader, if not listed, gets the next index.
  * Hosts that do not resolve are skipped and use no index.
  */
-function masterRecords(
-  rs: RecordSet,
-  state: MasterState,
-  masters: readonly string[],
-  zone: string,
-  ipsOf: (host: string) => Ip[],
-  srv: (target: string, port: number) => SrvRecord,
-): void {
+function masterRecords(b: TableBuilder, state: MasterState, masters: readonly string[], zone: string, ipsOf: (host: string) => Ip[]): void {
   const leader = state.leader;
   const leaderIps = ipsOf(leader.host);
-  const leaderOwner = `leader.${zone}`;
-  const masterOwner = `master.${zone}`;
-  const addAll = (owner: string, ips: Ip[]): boolean => {
-    const rec = rs.entry(owner);
+  const leaderOwner = b.name(`leader.${zone}`);
+  const masterOwner = b.name(`master.${zone}`);
+  const addAll = (owner: number, ips: Ip[]): void => {
+    for (const ip of ips) addIP(b, owner, ip);
+  };
+  /** Adds the IPs to `master.`; false when it held every one of them already. */
+  const addToMaster = (ips: Ip[]): boolean => {
     let added = false;
-    for (const ip of ips) if (rs.addIP(rec, owner, ip)) added = true;
+    for (const ip of ips) {
+      if (b.has(masterOwner, ip.id, ip.v6 ? KIND_AAAA : KIND_A)) continue;
+      addIP(b, masterOwner, ip);
+      added = true;
+    }
     return added;
   };
   if (leaderIps.length > 0) {
     addAll(leaderOwner, leaderIps);
-    addAll(masterOwner, leaderIps);
-    const target = srv(leaderOwner, leader.port);
-    for (const owner of [`_leader._tcp.${zone}`, `_leader._udp.${zone}`]) rs.addSRV(rs.entry(owner), owner, target);
+    addToMaster(leaderIps);
+    for (const owner of [`_leader._tcp.${zone}`, `_leader._udp.${zone}`]) b.addSRV(b.name(owner), leaderOwner, leader.port);
   }
   let index = 0;
   let leaderNumbered = false;
@@ -432,15 +313,15 @@ function masterRecords(
     if (ips.length === 0) continue;
     const isLeader = sameHostPort(hp, leader);
     if (!isLeader) {
-      if (!addAll(masterOwner, ips)) continue; // duplicate master
+      if (!addToMaster(ips)) continue; // duplicate master
     } else if (leaderNumbered) {
       continue; // the leader listed twice
     }
-    addAll(`master${index}.${zone}`, ips);
+    addAll(b.name(`master${index}.${zone}`), ips);
     index++;
     if (isLeader) leaderNumbered = true;
   }
-  if (!leaderNumbered && leaderIps.length > 0) addAll(`master${index}.${zone}`, leaderIps);
+  if (!leaderNumbered && leaderIps.length > 0) addAll(b.name(`master${index}.${zone}`), leaderIps);
 }
 
 interface FrameworkContext {
@@ -448,24 +329,19 @@ interface FrameworkContext {
   fwTail: string;
   /** `.fw.slave.domain.` */
   slaveTail: string;
-  /** Owner entries shared by all tasks with the same label in this framework. */
+  /** Name ids shared by all tasks with the same label in this framework. */
   groups: Map<string, TaskGroup>;
   label: LabelFunc;
-  srv: (target: string, port: number) => SrvRecord;
 }
 
-/** The names one task label owns in a framework, looked up once instead of once per task. */
+/** The names one task label owns in a framework, interned once instead of once per task. */
 interface TaskGroup {
-  owner: string;
-  /** Entries are created on first value, so a name never exists without records. */
-  rec: MutableRecords | undefined;
-  slaveOwner: string;
-  slaveRec: MutableRecords | undefined;
+  owner: number;
+  slaveOwner: number;
   /** `_task._tcp.fw.slave.`, `_task._udp.fw.slave.`, `_task._tcp.fw.`, `_task._udp.fw.`; filled on first use. */
-  portOwners: string[] | undefined;
-  portRecs: MutableRecords[] | undefined;
+  portOwners: number[] | undefined;
   /** DiscoveryInfo SRV owners by raw (protocol, port name); filled on first use. */
-  discovery: Map<string, { owners: string[]; recs: MutableRecords[] }> | undefined;
+  discovery: Map<string, number[]> | undefined;
 }
 
 interface TaskContext {
@@ -477,47 +353,32 @@ interface TaskContext {
   discovery: Discovery | undefined;
 }
 
-function taskGroup(rs: RecordSet, fw: FrameworkContext, taskName: string): TaskGroup {
+function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): TaskGroup {
   let group = fw.groups.get(taskName);
   if (group === undefined) {
-    group = {
-      owner: taskName + fw.fwTail,
-      rec: undefined,
-      slaveOwner: taskName + fw.slaveTail,
-      slaveRec: undefined,
-      portOwners: undefined,
-      portRecs: undefined,
-      discovery: undefined,
-    };
+    // A name is interned here even if the task turns out to add nothing under it; only names
+    // that get records become owners (table-builder.ts), so that changes nothing visible.
+    group = { owner: b.name3(taskName, fw.fwTail, ''), slaveOwner: b.name3(taskName, fw.slaveTail, ''), portOwners: undefined, discovery: undefined };
     fw.groups.set(taskName, group);
   }
   return group;
 }
 
 /** One task's records under one task label (mesos-dns taskContextRecord, chains.go order). */
-function taskContextRecords(rs: RecordSet, fw: FrameworkContext, ctx: TaskContext, taskName: string): void {
+function taskContextRecords(b: TableBuilder, fw: FrameworkContext, ctx: TaskContext, taskName: string): void {
   if (makesEmptyLabel(taskName)) return;
   const { fwTail, slaveTail } = fw;
   const { discovery } = ctx;
-  const group = taskGroup(rs, fw, taskName);
-  const canonical = taskName + ctx.suffix;
-  const canonicalOwner = canonical + fwTail;
-  const canonicalSlaveOwner = canonical + slaveTail;
-  if (ctx.taskIps.length > 0) {
-    const rec = (group.rec ??= rs.entry(group.owner));
-    const canonicalRec = rs.entry(canonicalOwner);
-    for (const ip of ctx.taskIps) {
-      rs.addIP(rec, group.owner, ip);
-      rs.addIP(canonicalRec, canonicalOwner, ip);
-    }
+  const group = taskGroup(b, fw, taskName);
+  const canonicalOwner = b.name3(taskName, ctx.suffix, fwTail);
+  const canonicalSlaveOwner = b.name3(taskName, ctx.suffix, slaveTail);
+  for (const ip of ctx.taskIps) {
+    addIP(b, group.owner, ip);
+    addIP(b, canonicalOwner, ip);
   }
-  if (ctx.slaveIps.length > 0) {
-    const slaveRec = (group.slaveRec ??= rs.entry(group.slaveOwner));
-    const canonicalSlaveRec = rs.entry(canonicalSlaveOwner);
-    for (const ip of ctx.slaveIps) {
-      rs.addIP(slaveRec, group.slaveOwner, ip);
-      rs.addIP(canonicalSlaveRec, canonicalSlaveOwner, ip);
-    }
+  for (const ip of ctx.slaveIps) {
+    addIP(b, group.slaveOwner, ip);
+    addIP(b, canonicalSlaveOwner, ip);
   }
 
   // Resource (host) ports target the agent canonical name: `.slave.` always, and the plain
@@ -525,23 +386,15 @@ function taskContextRecords(rs: RecordSet, fw: FrameworkContext, ctx: TaskContex
   const service = `_${taskName}`;
   const ports = ctx.task.ports;
   if (ports.length > 0) {
-    if (group.portOwners === undefined) {
-      group.portOwners = [
-        `${service}._tcp${slaveTail}`,
-        `${service}._udp${slaveTail}`,
-        `${service}._tcp${fwTail}`,
-        `${service}._udp${fwTail}`,
-      ];
-      group.portRecs = [];
-    }
+    group.portOwners ??= [
+      b.name(`${service}._tcp${slaveTail}`),
+      b.name(`${service}._udp${slaveTail}`),
+      b.name(`${service}._tcp${fwTail}`),
+      b.name(`${service}._udp${fwTail}`),
+    ];
     const owners = group.portOwners;
-    const recs = group.portRecs!;
     const count = discovery ? 2 : 4;
-    for (let k = recs.length; k < count; k++) recs.push(rs.entry(owners[k]));
-    for (const port of ports) {
-      const target = fw.srv(canonicalSlaveOwner, port);
-      for (let k = 0; k < count; k++) rs.addSRV(recs[k], owners[k], target);
-    }
+    for (const port of ports) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, port);
   }
   if (!discovery) return;
 
@@ -550,17 +403,15 @@ function taskContextRecords(rs: RecordSet, fw: FrameworkContext, ctx: TaskContex
   group.discovery ??= new Map();
   for (const port of discovery.ports) {
     const key = `${port.protocol}\u0000${port.name}`;
-    let set = group.discovery.get(key);
-    if (set === undefined) {
+    let owners = group.discovery.get(key);
+    if (owners === undefined) {
       const protocol = fw.label(port.protocol);
-      const plain =
-        protocol === '' ? [`${service}._tcp${fwTail}`, `${service}._udp${fwTail}`] : [`${service}._${protocol}${fwTail}`];
+      const plain = protocol === '' ? [`${service}._tcp${fwTail}`, `${service}._udp${fwTail}`] : [`${service}._${protocol}${fwTail}`];
       const portName = fw.label(port.name);
-      const owners = portName === '' ? plain : [...plain, ...plain.map((o) => `_${portName}.${o}`)];
-      set = { owners, recs: owners.map((o) => rs.entry(o)) };
-      group.discovery.set(key, set);
+      const all = portName === '' ? plain : [...plain, ...plain.map((o) => `_${portName}.${o}`)];
+      owners = all.map((o) => b.name(o));
+      group.discovery.set(key, owners);
     }
-    const target = fw.srv(canonicalOwner, port.number);
-    for (let k = 0; k < set.owners.length; k++) rs.addSRV(set.recs[k], set.owners[k], target);
+    for (const owner of owners) b.addSRV(owner, canonicalOwner, port.number);
   }
 }

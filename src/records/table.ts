@@ -1,6 +1,7 @@
 // The immutable record table: what build-table.ts produces from one master state, and what
 // every DNS query and HTTP request reads (one snapshot per request, see store.ts).
 // Records are typed values, never "host:port" strings to re-parse per query.
+import type { PackedTable } from './packed-table.js';
 
 export interface SrvRecord {
   /** Absolute, lower-case target name with trailing dot. */
@@ -70,4 +71,9 @@ export interface RecordTable {
   readonly existing: ReadonlySet<string>;
   /** /v1/enumerate data; null when the state had no frameworks. */
   readonly enumeration: readonly EnumerateFramework[] | null;
+  /**
+   * The packed arrays `names` and `existing` read from, when the table is packed (always for
+   * tables built from a state, see packed-table.ts): what goes to the DNS workers as it is.
+   */
+  readonly packed?: PackedTable;
 }

@@ -1,13 +1,13 @@
-// Messages between the primary (supervisor.ts) and a DNS worker process (worker-main.ts), over
-// the child_process IPC channel with serialization 'advanced' (structured clone: Buffers and
-// typed arrays go across as bytes, not JSON).
+// Messages between the main thread (supervisor.ts) and a DNS worker thread (worker-main.ts),
+// over the worker's message port (structured clone; typed arrays over a SharedArrayBuffer are
+// shared, not copied).
 //
-// A worker's life: init -> ready (or fatal, then exit) -> any number of config, table-* and
-// stats messages -> stop. Table generations arrive as begin, chunks, end; a begin for a newer
-// generation abandons an unfinished older one.
+// A worker's life: init -> ready (or fatal, then the main thread ends it) -> any number of
+// config, table and stats messages -> stop. Each table generation is one message carrying the
+// packed table.
 import type { Config } from '../config.js';
 import type { QueryStats } from '../dns/handle-query.js';
-import type { TableHeader, TableTrailer } from './table-codec.js';
+import type { EncodedTable } from './table-codec.js';
 
 /** QueryStats as plain numbers (QueryStats.toJSON). */
 export interface StatsSnapshot {
@@ -25,9 +25,7 @@ export type ToWorker =
   | { type: 'init'; config: Config; logLevel: string; worker: number }
   /** A new config with the same listener. */
   | { type: 'config'; config: Config }
-  | { type: 'table-begin'; generation: number; header: TableHeader }
-  | { type: 'table-chunk'; generation: number; chunk: Uint8Array }
-  | { type: 'table-end'; generation: number; trailer: TableTrailer }
+  | { type: 'table'; generation: number; table: EncodedTable }
   | { type: 'stats'; request: number }
   | { type: 'stop' };
 

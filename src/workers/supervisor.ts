@@ -1,32 +1,38 @@
-// The primary's side of the DNS worker processes: start N of them on one port (SO_REUSEPORT,
+// The main thread's side of the DNS worker threads: start N of them on one port (SO_REUSEPORT,
 // so the kernel spreads datagrams and connections over their sockets and every core answers
 // queries), hand each new table generation to all of them, restart one that dies, sum their
 // counters for /metrics, and stop them on shutdown.
 //
-// Tables: on every swap the primary encodes the table once (table-codec.ts), a chunk at a time
-// with a turn of its event loop between chunks, and sends each chunk to every worker as it is
-// made; workers decode while the previous generation keeps serving, then swap. The chunks of
-// the current generation are kept, so a restarted worker gets the table at once.
+// Threads rather than processes: the packed table lives in a SharedArrayBuffer
+// (records/packed-table.ts), so every thread answers from the one copy the main thread built,
+// handed over by reference in a message, while a process would need its own copy (and its own
+// ~45 MB Node runtime). Each thread still has its own event loop, sockets and JS heap, so
+// queries are served in parallel exactly as by processes, and one thread's garbage collection
+// does not pause the others. A thread that throws or exits is restarted with backoff.
 //
-// Port 0 (tests): the primary first binds a port free for UDP and TCP itself (with
+// Tables: on every swap the main thread posts the table (table-codec.ts) to every worker; a
+// worker checks it and swaps it in, serving the previous generation until then. The current
+// generation's message is kept, so a restarted worker gets the table at once.
+//
+// Port 0 (tests): the main thread first binds a port free for UDP and TCP itself (with
 // SO_REUSEPORT), hands that number to the workers, and lets its own sockets go once they are
 // all listening. Nobody can know the port before startWorkerPool resolves, so no query reaches
 // the primary's placeholder sockets.
-import { fork, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { Worker as Thread } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { DnsListenError, startDnsServer } from '../dns/dns-server.js';
 import { QueryStats } from '../dns/handle-query.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
 import { addStats, type FromWorker, type StatsSnapshot, type ToWorker } from './protocol.js';
-import { encodeChunks, tableHeader, type TableHeader, type TableTrailer } from './table-codec.js';
+import { encodeTable, type EncodedTable } from './table-codec.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
   /** The DNS settings; Port 0 picks a free port for all workers. */
   config: Config;
-  /** Number of worker processes, at least 1. */
+  /** Number of worker threads, at least 1. */
   workers: number;
   store: TableStore;
   logger: Logger;
@@ -39,8 +45,10 @@ export interface WorkerPoolOptions {
 export interface WorkerPool {
   readonly udpAddress: AddressInfo;
   readonly tcpAddress: AddressInfo;
-  /** Process ids of the running workers. */
-  pids(): number[];
+  /** Thread ids of the running workers. */
+  workerIds(): number[];
+  /** Ends one worker abruptly, as a crash would; it is restarted like one (tests, drills). */
+  kill(threadId: number): Promise<void>;
   /** Counters summed over all workers (asked now, 1 s at most), including workers that died. */
   stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
   /** A new config with the same listener (Listener, Port, buffers): sent to every worker. */
@@ -60,7 +68,9 @@ const STOP_GRACE_MS = 3000;
 
 interface Worker {
   readonly index: number;
-  readonly child: ChildProcess;
+  readonly thread: Thread;
+  readonly threadId: number;
+  exited: boolean;
   ready: boolean;
   readyAt: number;
   /** Table generation it serves (0: none yet). */
@@ -70,12 +80,10 @@ interface Worker {
   statsWaiters: Map<number, () => void>;
 }
 
-/** The generation being handed out (or last handed out), kept for workers that start later. */
+/** The generation last handed out, kept for workers that start later. */
 interface Generation {
   generation: number;
-  header: TableHeader;
-  chunks: Buffer[];
-  trailer?: TableTrailer;
+  table: EncodedTable;
 }
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -104,7 +112,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   let addresses: { udp: AddressInfo; tcp: AddressInfo } | undefined;
 
   const send = (w: Worker, message: ToWorker): void => {
-    if (w.child.connected) w.child.send(message);
+    if (!w.exited) w.thread.postMessage(message);
   };
   const broadcast = (message: ToWorker): void => {
     for (const w of workers) if (w?.ready) send(w, message);
@@ -113,51 +121,39 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     for (const wake of [...servingWaiters]) wake();
   };
 
-  /** Sends the current generation, as far as it is encoded, to one worker. */
-  const sendBacklog = (w: Worker): void => {
-    const g = current;
-    if (!g) return;
-    send(w, { type: 'table-begin', generation: g.generation, header: g.header });
-    for (const chunk of g.chunks) send(w, { type: 'table-chunk', generation: g.generation, chunk });
-    if (g.trailer) send(w, { type: 'table-end', generation: g.generation, trailer: g.trailer });
+  /** Sends the current generation to one worker. */
+  const sendCurrent = (w: Worker): void => {
+    if (current) send(w, { type: 'table', generation: current.generation, table: current.table });
   };
 
-  const publish = async (snapshot: Snapshot): Promise<void> => {
-    const g: Generation = { generation: snapshot.generation, header: tableHeader(snapshot.table), chunks: [] };
-    current = g;
+  const publish = (snapshot: Snapshot): void => {
+    if (closing) return;
     const startedAt = performance.now();
-    broadcast({ type: 'table-begin', generation: g.generation, header: g.header });
-    const chunks = encodeChunks(snapshot.table);
-    for (;;) {
-      if (current !== g || closing) return; // a newer generation took over
-      const step = chunks.next();
-      if (step.done) {
-        g.trailer = step.value;
-        broadcast({ type: 'table-end', generation: g.generation, trailer: g.trailer });
-        log.debug({ generation: g.generation, chunks: g.chunks.length, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
-        return;
-      }
-      g.chunks.push(step.value);
-      broadcast({ type: 'table-chunk', generation: g.generation, chunk: step.value });
-      // Let the primary's own work (HTTP API, the state source) run between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    current = { generation: snapshot.generation, table: encodeTable(snapshot.table) };
+    broadcast({ type: 'table', generation: current.generation, table: current.table });
+    log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };
 
   const spawn = (index: number): Worker => {
-    const child = fork(entry.path, [], {
-      serialization: 'advanced',
-      execArgv: entry.execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const w: Worker = { index, child, ready: false, readyAt: 0, generation: 0, lastCacheEntries: 0, statsWaiters: new Map() };
+    const thread = new Thread(entry.path, { execArgv: entry.execArgv });
+    const w: Worker = {
+      index,
+      thread,
+      threadId: thread.threadId,
+      exited: false,
+      ready: false,
+      readyAt: 0,
+      generation: 0,
+      lastCacheEntries: 0,
+      statsWaiters: new Map(),
+    };
     workers[index] = w;
-    child.on('message', (m: FromWorker) => {
+    thread.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ready':
           w.ready = true;
           w.readyAt = Date.now();
-          sendBacklog(w);
+          sendCurrent(w);
           break;
         case 'swapped':
           w.generation = m.generation;
@@ -171,22 +167,26 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           break;
         case 'fatal':
           log.error({ worker: index, code: m.code, err: m.message }, 'DNS worker cannot serve');
+          // It cannot serve: end it (start-up reports the failure, later the restart backoff applies).
+          void thread.terminate();
           break;
       }
     });
-    child.on('error', (err) => log.warn({ worker: index, err }, 'DNS worker channel error'));
-    child.on('exit', (code, signal) => {
+    // An exception nobody caught in the worker: the thread is gone ('exit' follows).
+    thread.on('error', (err) => log.error({ worker: index, err }, 'DNS worker failed'));
+    thread.on('exit', (code) => {
+      w.exited = true;
       if (workers[index] === w) workers[index] = undefined;
       if (w.lastStats) addStats(retired, w.lastStats);
       for (const wake of w.statsWaiters.values()) wake();
       checkServing();
       if (closing || !addresses) return; // shutting down, or still starting (startup handles it)
       // Only a worker that got ready and then ran a while earns a fresh backoff; one that died
-      // before 'ready' (readyAt 0) would otherwise reset it every time and be re-forked in a loop.
+      // before 'ready' (readyAt 0) would otherwise reset it every time and be restarted in a loop.
       if (w.ready && Date.now() - w.readyAt > STABLE_MS) crashes[index] = 0;
       const delay = Math.min(restart.maxMs, restart.initialMs * 2 ** crashes[index]);
       crashes[index]++;
-      log.warn({ worker: index, pid: child.pid, code, signal, restartInMs: delay }, 'DNS worker exited; restarting it');
+      log.warn({ worker: index, threadId: w.threadId, code, restartInMs: delay }, 'DNS worker exited; restarting it');
       const timer = setTimeout(() => {
         restartTimers.delete(timer);
         if (!closing) spawn(index);
@@ -203,15 +203,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     restartTimers.clear();
     await Promise.all(
       workers.map((w) => {
-        if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return undefined;
+        if (!w || w.exited) return undefined;
         return new Promise<void>((resolve) => {
-          const kill = setTimeout(() => w.child.kill('SIGKILL'), STOP_GRACE_MS);
-          w.child.once('exit', () => {
+          // A worker that does not finish closing its sockets in time is ended regardless.
+          const kill = setTimeout(() => void w.thread.terminate(), STOP_GRACE_MS);
+          w.thread.once('exit', () => {
             clearTimeout(kill);
             resolve();
           });
-          if (w.child.connected) send(w, { type: 'stop' });
-          else w.child.kill('SIGTERM');
+          send(w, { type: 'stop' });
         });
       }),
     );
@@ -227,19 +227,19 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           const onMessage = (m: FromWorker): void => {
             if (m.type === 'ready') {
               clearTimeout(timer);
-              w.child.off('exit', onExit);
+              w.thread.off('exit', onExit);
               resolve(m);
             } else if (m.type === 'fatal') {
               clearTimeout(timer);
               reject(new DnsListenError(m.message));
             }
           };
-          const onExit = (code: number | null, signal: string | null): void => {
+          const onExit = (code: number): void => {
             clearTimeout(timer);
-            reject(new DnsListenError(`DNS worker ${i} exited during start-up (code ${code}, signal ${signal})`));
+            reject(new DnsListenError(`DNS worker ${i} exited during start-up (code ${code})`));
           };
-          w.child.on('message', onMessage);
-          w.child.once('exit', onExit);
+          w.thread.on('message', onMessage);
+          w.thread.once('exit', onExit);
         });
       }),
     );
@@ -254,24 +254,33 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     throw err;
   }
   await placeholder?.close();
-  log.info({ workers: count, udp: addresses.udp, tcp: addresses.tcp }, 'DNS served by worker processes');
+  log.info({ workers: count, udp: addresses.udp, tcp: addresses.tcp }, 'DNS served by worker threads');
 
-  const unsubscribe = options.store.onSwap((snapshot) => {
-    publish(snapshot).catch((err: unknown) => log.error({ err, generation: snapshot.generation }, 'could not hand a table to the DNS workers'));
-  });
+  const handOut = (snapshot: Snapshot): void => {
+    try {
+      publish(snapshot);
+    } catch (err) {
+      log.error({ err, generation: snapshot.generation }, 'could not hand a table to the DNS workers');
+    }
+  };
+  const unsubscribe = options.store.onSwap(handOut);
   const now = options.store.current();
-  if (now) void publish(now).catch((err: unknown) => log.error({ err }, 'could not hand the table to the DNS workers'));
+  if (now) handOut(now);
 
   const bound = addresses;
   return {
     udpAddress: bound.udp,
     tcpAddress: bound.tcp,
-    pids: () => workers.flatMap((w) => (w?.child.pid !== undefined && w.child.exitCode === null ? [w.child.pid] : [])),
+    workerIds: () => workers.flatMap((w) => (w && !w.exited ? [w.threadId] : [])),
+    async kill(threadId) {
+      const w = workers.find((x) => x?.threadId === threadId);
+      if (w) await w.thread.terminate();
+    },
     async stats() {
       const request = ++statsRequest;
       await Promise.all(
         workers.map((w) => {
-          if (!w?.ready || !w.child.connected) return undefined;
+          if (!w?.ready || w.exited) return undefined;
           return new Promise<void>((resolve) => {
             const done = (): void => {
               clearTimeout(timer);

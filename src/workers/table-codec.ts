@@ -1,24 +1,29 @@
-// A built RecordTable -> chunks of bytes -> a RecordTable again, for handing each new table
-// generation from the primary to the DNS worker processes (supervisor.ts -> worker-main.ts).
+// A built RecordTable -> a message -> a RecordTable again, for handing each new table generation
+// from the main thread to the DNS worker threads (supervisor.ts -> worker-main.ts).
 //
-// Why ship the built table rather than the master state for each worker to build: at 100,000
-// tasks, building takes seconds of CPU per process while decoding this form takes a fraction
-// of that (bench/fast-path.ts measures both), and every worker would otherwise compete with
-// query serving for the same cores to repeat the primary's work.
-//
-// The form: names in chunks of a few thousand, each chunk one v8-serialized object { names,
-// records, strings }. Record values are numbers: counts, then indexes into a string list (IP
-// texts and SRV targets, each sent once, whichever chunk first uses it). The decoder keeps them
-// that way, packed in one Int32Array behind a name -> offset Map, and builds a NameRecords
-// object only when asked for one (a slow-path query or a cache fill). That keeps each worker's
-// copy at a fraction of the primary's (objects per name) and makes decoding mostly Map inserts,
-// which happen chunk by chunk between queries, while the previous table keeps serving.
+// Why ship the built table rather than the master state for each worker to build: building
+// costs CPU in every thread, competing with query serving for the same cores, while the packed
+// table (records/packed-table.ts) is a few flat arrays in one SharedArrayBuffer, which the
+// message shares rather than copies and the worker uses as they arrive: no per-name decoding,
+// no index to rebuild (its hash index travels with it). What the worker does do is check the
+// arrays' shapes and bounds (a few ms for 100,000 tasks), so a table that does not hold
+// together is refused instead of served.
 import { types } from 'node:util';
-import v8 from 'node:v8';
-import type { NameRecords, RecordTable, SoaData, SrvRecord } from '../records/table.js';
-import { ExistingNames } from '../records/existing-names.js';
+import type { RecordTable, SoaData } from '../records/table.js';
+import {
+  KIND_AAAA,
+  NAME_ENT,
+  NAME_OWNER,
+  NAME_TARGET,
+  PackedExisting,
+  PackedNames,
+  type PackedTable,
+  type StringBlob,
+} from '../records/packed-table.js';
+import { TableBuilder } from '../records/table-builder.js';
+import { TableMessageError } from '../errors.js';
 
-/** Everything but the names; sent first. */
+/** Everything but the records. */
 export interface TableHeader {
   zone: string;
   ttl: number;
@@ -26,223 +31,126 @@ export interface TableHeader {
   ns: string[];
 }
 
-/** Sent after the last chunk: what the decoder must have seen, and the names owning nothing. */
-export interface TableTrailer {
-  names: number;
-  chunks: number;
-  /** Existing names that own no records (empty non-terminals, the apex). */
-  emptyNonTerminals: string[];
-}
-
 export interface EncodedTable {
   header: TableHeader;
-  /** Each a v8-serialized ChunkBody. */
-  chunks: Buffer[];
-  trailer: TableTrailer;
+  packed: PackedTable;
 }
-
-interface ChunkBody {
-  names: string[];
-  /** Per name: nA, nAAAA, nSRV, A indexes, AAAA indexes, then (target index, port, priority, weight) per SRV. */
-  records: Int32Array;
-  /** Strings first used in this chunk, appended to the list in order. */
-  strings: string[];
-}
-
-export const DEFAULT_CHUNK_NAMES = 20_000;
 
 export function tableHeader(table: RecordTable): TableHeader {
   return { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
 }
 
+/** The table as a message. The enumeration is not carried: workers serve DNS only. */
+export function encodeTable(table: RecordTable): EncodedTable {
+  return { header: tableHeader(table), packed: table.packed ?? packTable(table) };
+}
+
 /**
- * Encodes the names of `table` a chunk at a time (so a caller can send each as it is made and
- * yield in between); returns the trailer. The enumeration is not carried: workers serve DNS only.
+ * Packs a table that is not packed yet (hand-made tables in tests): every owner's records in
+ * table order, and exactly its existing names that own nothing.
  */
-export function* encodeChunks(table: RecordTable, chunkNames = DEFAULT_CHUNK_NAMES): Generator<Buffer, TableTrailer> {
-  const strings = new Map<string, number>();
-  let chunks = 0;
-  let names: string[] = [];
-  let fresh: string[] = [];
-  let records = new Int32Array(chunkNames * 8);
-  let n = 0;
-  const intern = (s: string): number => {
-    let i = strings.get(s);
-    if (i === undefined) {
-      i = strings.size;
-      strings.set(s, i);
-      fresh.push(s);
-    }
-    return i;
-  };
-  const chunk = (): Buffer => {
-    const body: ChunkBody = { names, records: records.slice(0, n), strings: fresh };
-    names = [];
-    fresh = [];
-    n = 0;
-    chunks++;
-    return v8.serialize(body);
-  };
+export function packTable(table: RecordTable): PackedTable {
+  const b = new TableBuilder();
+  let priority: number | undefined;
+  let weight: number | undefined;
   for (const [name, rec] of table.names) {
-    const need = 3 + rec.a.length + rec.aaaa.length + 4 * rec.srv.length;
-    if (n + need > records.length) {
-      const grown = new Int32Array(Math.max(records.length * 2, n + need));
-      grown.set(records.subarray(0, n));
-      records = grown;
-    }
-    records[n++] = rec.a.length;
-    records[n++] = rec.aaaa.length;
-    records[n++] = rec.srv.length;
-    for (const ip of rec.a) records[n++] = intern(ip);
-    for (const ip of rec.aaaa) records[n++] = intern(ip);
+    const owner = b.name(name);
+    for (const ip of rec.a) b.addA(owner, b.ip(ip));
+    for (const ip of rec.aaaa) b.addAAAA(owner, b.ip(ip));
     for (const s of rec.srv) {
-      records[n++] = intern(s.target);
-      records[n++] = s.port;
-      records[n++] = s.priority;
-      records[n++] = s.weight;
+      priority ??= s.priority;
+      weight ??= s.weight;
+      b.addSRV(owner, b.name(s.target), s.port, s.priority, s.weight);
     }
-    names.push(name);
-    if (names.length === chunkNames) yield chunk();
   }
-  if (names.length > 0) yield chunk();
-  const emptyNonTerminals: string[] = [];
-  for (const name of table.existing) if (!table.names.has(name)) emptyNonTerminals.push(name);
-  return { names: table.names.size, chunks, emptyNonTerminals };
+  const ents = [...table.existing].filter((n) => !table.names.has(n));
+  return b.finish({ zone: table.zone, emptyNonTerminals: ents, srvPriority: priority ?? 0, srvWeight: weight ?? 0 }).packed;
 }
 
-/** The whole table at once (tests, benchmarks). */
-export function encodeTable(table: RecordTable, chunkNames = DEFAULT_CHUNK_NAMES): EncodedTable {
-  const chunks: Buffer[] = [];
-  const it = encodeChunks(table, chunkNames);
-  for (;;) {
-    const step = it.next();
-    if (step.done) return { header: tableHeader(table), chunks, trailer: step.value };
-    chunks.push(step.value);
-  }
-}
-
-/** Rebuilds a table chunk by chunk: add() each chunk in order, then finish() with the trailer. */
-export class TableDecoder {
-  readonly #header: TableHeader;
-  readonly #index = new Map<string, number>();
-  readonly #parts: Int32Array[] = [];
-  readonly #strings: string[] = [];
-  #values = 0;
-
-  constructor(header: TableHeader) {
-    this.#header = header;
-  }
-
-  /** Decodes one chunk; throws on a malformed one. */
-  add(chunk: Uint8Array): void {
-    const body = v8.deserialize(chunk) as ChunkBody;
-    if (!Array.isArray(body?.names) || !types.isInt32Array(body.records) || !Array.isArray(body.strings)) {
-      throw new Error('table chunk: unexpected shape');
-    }
-    for (const s of body.strings) this.#strings.push(s);
-    const r = body.records;
-    const base = this.#values;
-    let p = 0;
-    for (const name of body.names) {
-      if (p + 3 > r.length) throw new Error('table chunk: records do not match its names');
-      this.#index.set(name, base + p);
-      p += 3 + r[p] + r[p + 1] + 4 * r[p + 2];
-    }
-    if (p !== r.length) throw new Error('table chunk: records do not match its names');
-    this.#parts.push(r);
-    this.#values += p;
-  }
-
-  finish(trailer: TableTrailer): RecordTable {
-    if (this.#parts.length !== trailer.chunks || this.#index.size !== trailer.names) {
-      throw new Error(`table: got ${this.#parts.length}/${trailer.chunks} chunks, ${this.#index.size}/${trailer.names} names`);
-    }
-    const values = new Int32Array(this.#values);
-    let at = 0;
-    for (const part of this.#parts) {
-      values.set(part, at);
-      at += part.length;
-    }
-    this.#parts.length = 0;
-    const h = this.#header;
-    return Object.freeze({
-      zone: h.zone,
-      ttl: h.ttl,
-      soa: Object.freeze({ ...h.soa }),
-      ns: Object.freeze([...h.ns]),
-      names: new PackedNames(this.#index, values, this.#strings),
-      existing: new ExistingNames(this.#index, new Set(trailer.emptyNonTerminals)),
-      enumeration: null,
-    });
-  }
-}
-
-/** Whole-table convenience (tests, benchmarks). */
+/** Rebuilds the table from a message; throws (and nothing is served from it) if it is malformed. */
 export function decodeTable(encoded: EncodedTable): RecordTable {
-  const decoder = new TableDecoder(encoded.header);
-  for (const chunk of encoded.chunks) decoder.add(chunk);
-  return decoder.finish(encoded.trailer);
+  const h = encoded.header;
+  const packed = checkPacked(encoded.packed);
+  return Object.freeze({
+    zone: h.zone,
+    ttl: h.ttl,
+    soa: Object.freeze({ ...h.soa }),
+    ns: Object.freeze([...h.ns]),
+    names: new PackedNames(packed),
+    existing: new PackedExisting(packed),
+    enumeration: null,
+    packed,
+  });
 }
 
-/** name -> NameRecords over the packed values; records are built per get(). */
-class PackedNames implements ReadonlyMap<string, NameRecords> {
-  readonly #index: ReadonlyMap<string, number>;
-  readonly #values: Int32Array;
-  readonly #strings: readonly string[];
+// util.types rather than instanceof: the checks must hold for arrays made in another realm too.
+const isInt32 = (v: unknown): v is Int32Array => types.isInt32Array(v);
+const isBytes = (v: unknown): v is Uint8Array => types.isUint8Array(v);
 
-  constructor(index: ReadonlyMap<string, number>, values: Int32Array, strings: readonly string[]) {
-    this.#index = index;
-    this.#values = values;
-    this.#strings = strings;
+function checkBlob(v: unknown, what: string): StringBlob {
+  const blob = v as { bytes?: unknown; ends?: unknown } | undefined;
+  if (!isBytes(blob?.bytes) || !isInt32(blob.ends)) throw new TableMessageError(`table message: ${what} is not a string blob`);
+  const bytes: Uint8Array = blob.bytes;
+  const ends = blob.ends;
+  let previous = 0;
+  for (let i = 0; i < ends.length; i++) {
+    if (ends[i] < previous || ends[i] > bytes.length) throw new TableMessageError(`table message: ${what} offsets out of order`);
+    previous = ends[i];
   }
-
-  get size(): number {
-    return this.#index.size;
-  }
-
-  has(name: string): boolean {
-    return this.#index.has(name);
-  }
-
-  get(name: string): NameRecords | undefined {
-    const at = this.#index.get(name);
-    return at === undefined ? undefined : this.#records(at);
-  }
-
-  #records(at: number): NameRecords {
-    const v = this.#values;
-    const s = this.#strings;
-    const nA = v[at];
-    const nAAAA = v[at + 1];
-    const nSrv = v[at + 2];
-    let p = at + 3;
-    const a = new Array<string>(nA);
-    for (let i = 0; i < nA; i++) a[i] = s[v[p++]];
-    const aaaa = new Array<string>(nAAAA);
-    for (let i = 0; i < nAAAA; i++) aaaa[i] = s[v[p++]];
-    const srv = new Array<SrvRecord>(nSrv);
-    for (let i = 0; i < nSrv; i++, p += 4) srv[i] = { target: s[v[p]], port: v[p + 1], priority: v[p + 2], weight: v[p + 3] };
-    return { a, aaaa, srv };
-  }
-
-  *entries(): MapIterator<[string, NameRecords]> {
-    for (const [name, at] of this.#index) yield [name, this.#records(at)];
-  }
-
-  keys(): MapIterator<string> {
-    return this.#index.keys();
-  }
-
-  *values(): MapIterator<NameRecords> {
-    for (const at of this.#index.values()) yield this.#records(at);
-  }
-
-  [Symbol.iterator](): MapIterator<[string, NameRecords]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: NameRecords, key: string, map: ReadonlyMap<string, NameRecords>) => void, thisArg?: unknown): void {
-    for (const [name, at] of this.#index) callback.call(thisArg, this.#records(at), name, this);
-  }
+  // Structured clone hands a Buffer over as a plain Uint8Array; readers decode with Buffer.
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { bytes: buffer, ends };
 }
 
+/** Shapes and bounds of every array, so that no read of a served table can go out of range. */
+function checkPacked(v: unknown): PackedTable {
+  const t = v as Partial<PackedTable> | undefined;
+  if (typeof t !== 'object' || t === null) throw new TableMessageError('table message: no packed table');
+  const names = checkBlob(t.names, 'names');
+  const ips = checkBlob(t.ips, 'ips');
+  const count = names.ends.length;
+  const { nameKind, slots, recStart, recPort, recValue, srvExtra } = t;
+  if (!isBytes(nameKind) || nameKind.length !== count) throw new TableMessageError('table message: name kinds do not match the names');
+  if (!isInt32(slots) || slots.length < count || (slots.length & (slots.length - 1)) !== 0) throw new TableMessageError('table message: bad name index');
+  for (let s = 0; s < slots.length; s++) if (slots[s] < 0 || slots[s] > count) throw new TableMessageError('table message: name index out of range');
+  if (!isInt32(recStart) || recStart.length !== count + 1 || recStart[0] !== 0) throw new TableMessageError('table message: bad record offsets');
+  if (!isInt32(recPort) || !isInt32(recValue) || recPort.length !== recValue.length || recStart[count] !== recPort.length) {
+    throw new TableMessageError('table message: record arrays do not match');
+  }
+  if (srvExtra != null && (!isInt32(srvExtra) || srvExtra.length !== recPort.length)) throw new TableMessageError('table message: bad SRV priorities');
+  let owners = 0;
+  let existing = 0;
+  for (let id = 0; id < count; id++) {
+    const kind = nameKind[id];
+    if (kind !== NAME_OWNER && kind !== NAME_ENT && kind !== NAME_TARGET) throw new TableMessageError('table message: bad name kind');
+    const from = recStart[id];
+    const to = recStart[id + 1];
+    if (to < from) throw new TableMessageError('table message: record offsets out of order');
+    if ((kind === NAME_OWNER) !== to > from) throw new TableMessageError('table message: owners and records disagree');
+    if (kind === NAME_OWNER) owners++;
+    if (kind !== NAME_TARGET) existing++;
+  }
+  const ipCount = ips.ends.length;
+  for (let r = 0; r < recPort.length; r++) {
+    const port = recPort[r];
+    const value = recValue[r];
+    if (port < KIND_AAAA || port > 0xffff) throw new TableMessageError('table message: bad record kind');
+    if (value < 0 || value >= (port < 0 ? ipCount : count)) throw new TableMessageError('table message: record value out of range');
+  }
+  if (t.ownerCount !== owners || t.existingCount !== existing) throw new TableMessageError('table message: name counts do not match');
+  if (typeof t.srvPriority !== 'number' || typeof t.srvWeight !== 'number') throw new TableMessageError('table message: bad SRV defaults');
+  return {
+    names,
+    nameKind,
+    ownerCount: owners,
+    existingCount: existing,
+    slots,
+    recStart,
+    recPort,
+    recValue,
+    ips,
+    srvPriority: t.srvPriority,
+    srvWeight: t.srvWeight,
+    srvExtra: srvExtra ?? null,
+  };
+}

@@ -1,25 +1,25 @@
-// Entry point of a DNS worker process (forked by supervisor.ts). It binds the DNS port with
-// SO_REUSEPORT next to its siblings, serves DNS from its own copy of the table (fast path,
-// forwarding and forwarding cache included), and takes every new table generation from the
-// primary, decoding it one chunk per event-loop turn so queries keep being answered from the
-// previous table meanwhile. It exits when told to stop or when the primary goes away.
+// Entry point of a DNS worker thread (started by supervisor.ts). It binds the DNS port with
+// SO_REUSEPORT next to its siblings, serves DNS (fast path, forwarding and forwarding cache
+// included), and takes every new table generation from the main thread as one message holding
+// the packed table, shared with it (not copied), which it checks and swaps in. It exits when
+// told to stop.
+import { parentPort } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import { garbageCollector } from '../collect-garbage.js';
 import { startDnsService, type DnsService } from '../dns/dns-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { TableStore } from '../store.js';
 import { QueryStats } from '../dns/handle-query.js';
 import { statsSnapshot, type FromWorker, type ToWorker } from './protocol.js';
-import { TableDecoder } from './table-codec.js';
-
-type TableMessage = Extract<ToWorker, { type: 'table-begin' | 'table-chunk' | 'table-end' }>;
+import { decodeTable } from './table-codec.js';
 
 const STATS_PUSH_MS = 2000;
 
-if (typeof process.send !== 'function') {
-  process.stderr.write('worker-main is started by the mesos-dns-ts primary process, not directly\n');
+if (parentPort === null) {
+  process.stderr.write('worker-main is started by mesos-dns-ts as a worker thread, not directly\n');
   process.exit(1);
 }
-process.title = 'mesos-dns-ts-worker';
+const port = parentPort;
 
 const store = new TableStore();
 let log: Logger = createLogger({ level: 'info' }).child({ worker: 'starting' });
@@ -27,51 +27,26 @@ let service: DnsService | undefined;
 let stopping = false;
 
 function send(message: FromWorker): void {
-  if (process.connected) process.send!(message);
+  port.postMessage(message);
 }
 
-// --- tables: one message per macrotask, newest generation wins --------------------------------
-const queue: TableMessage[] = [];
-let draining = false;
-let decoding: { generation: number; decoder: TableDecoder } | undefined;
+// --- tables ------------------------------------------------------------------------------------
+/** Frees the previous generation's shared table once nothing here uses it (collect-garbage.ts). */
+const collector = garbageCollector();
+/** Newest generation swapped in; an older one arriving late (a restart race) is ignored. */
+let servedGeneration = 0;
 
-function enqueue(m: TableMessage): void {
-  if (m.type === 'table-begin') {
-    // Whatever older generation is still queued will never be served: drop it unread.
-    for (let i = queue.length - 1; i >= 0; i--) if (queue[i].generation < m.generation) queue.splice(i, 1);
-  }
-  queue.push(m);
-  if (!draining) {
-    draining = true;
-    setImmediate(drain);
-  }
-}
-
-function drain(): void {
-  const m = queue.shift();
-  if (m === undefined) {
-    draining = false;
-    return;
-  }
+function receiveTable(m: Extract<ToWorker, { type: 'table' }>): void {
+  if (m.generation <= servedGeneration) return;
   try {
-    if (m.type === 'table-begin') {
-      decoding = { generation: m.generation, decoder: new TableDecoder(m.header) };
-    } else if (decoding?.generation === m.generation) {
-      if (m.type === 'table-chunk') {
-        decoding.decoder.add(m.chunk);
-      } else {
-        const table = decoding.decoder.finish(m.trailer);
-        decoding = undefined;
-        store.swap(table);
-        send({ type: 'swapped', generation: m.generation, names: table.names.size });
-      }
-    }
+    const table = decodeTable(m.table);
+    store.swap(table);
+    collector.afterSwap();
+    servedGeneration = m.generation;
+    send({ type: 'swapped', generation: m.generation, names: table.names.size });
   } catch (err) {
-    log.error({ err, generation: m.generation }, 'could not decode a table generation; keeping the current one');
-    decoding = undefined;
+    log.error({ err, generation: m.generation }, 'could not use a table generation; keeping the current one');
   }
-  // setImmediate runs after the poll phase: datagrams that arrived meanwhile are answered first.
-  setImmediate(drain);
 }
 
 // --- lifecycle --------------------------------------------------------------------------------
@@ -82,8 +57,9 @@ async function init(config: Config, logLevel: string, worker: number): Promise<v
     service = await startDnsService({ config, snapshot: () => store.current(), logger: log, reusePort: true });
   } catch (err) {
     const e = err as { code?: string; message?: string };
+    // The main thread ends this thread when it gets this.
     send({ type: 'fatal', code: e.code ?? 'MDNS_ERR', message: e.message ?? String(err) });
-    process.exit(1);
+    return;
   }
   const addresses = service.addresses();
   send({
@@ -111,7 +87,7 @@ function sendStats(request: number): void {
 // primary's sum (it asks on every /metrics request as well).
 setInterval(() => sendStats(0), STATS_PUSH_MS).unref();
 
-process.on('message', (m: ToWorker) => {
+port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'init':
       void init(m.config, m.logLevel, m.worker);
@@ -119,10 +95,8 @@ process.on('message', (m: ToWorker) => {
     case 'config':
       service?.reconfigure(m.config).catch((err: unknown) => log.error({ err }, 'could not apply the new config'));
       break;
-    case 'table-begin':
-    case 'table-chunk':
-    case 'table-end':
-      enqueue(m);
+    case 'table':
+      receiveTable(m);
       break;
     case 'stats':
       sendStats(m.request);
@@ -132,5 +106,3 @@ process.on('message', (m: ToWorker) => {
       break;
   }
 });
-// The primary died or closed the channel: nobody will send tables or stop us any more.
-process.on('disconnect', () => void stop());

@@ -1,0 +1,190 @@
+// Name -> id while a table is built, storing each distinct name once as UTF-8 bytes, never as a
+// JS string kept alive.
+//
+// Why not a Map<string, number>: a 100,000-task build interns ~375,000 names, each a freshly
+// concatenated string. In a Map every one of them is flattened, hashed and then kept, so it
+// survives into V8's old generation (copied on the way) and is walked by every later GC; that
+// was the largest single cost of a build. Here the string only lives until its bytes are
+// copied into the blob, so it dies young, and the blob plus the hash index are exactly what
+// the packed table (packed-table.ts) needs at the end: nothing is converted afterwards.
+//
+// The hash is FNV-1a over the UTF-8 bytes, the same function findName() uses on the finished
+// table; ASCII strings (nearly every name) are hashed from their character codes directly.
+import { fnv1aStep, FNV_OFFSET } from './packed-table.js';
+
+export class NameInterner {
+  #bytes: Buffer;
+  #used = 0;
+  #ends: Int32Array;
+  #hashes: Int32Array;
+  #count = 0;
+  #slots: Int32Array;
+
+  /**
+   * `expected` names (a guess) size the arrays up front: growing them means copying large
+   * buffers, and each large allocation counts towards V8's external-memory pressure, which
+   * triggers full garbage collections of the whole heap.
+   */
+  constructor(expected = 1024) {
+    const n = Math.max(1024, expected);
+    this.#bytes = Buffer.allocUnsafeSlow(n * 48);
+    this.#ends = new Int32Array(n);
+    this.#hashes = new Int32Array(n);
+    let slots = 2048;
+    while (slots < n * 2) slots *= 2;
+    this.#slots = new Int32Array(slots);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The id of `name`, added if new. */
+  intern(name: string): number {
+    return this.intern3(name, '', '');
+  }
+
+  /**
+   * The id of the name `a + b + c`, without making that string: the parts are usually flat
+   * strings already, while their concatenation would be a rope that V8 flattens on first read.
+   */
+  intern3(a: string, b: string, c: string): number {
+    // One pass hashes the characters and writes them after the used part of the blob, where
+    // they stay if the name is new. A non-ASCII character sends the name the UTF-8 way.
+    const length = a.length + b.length + c.length;
+    this.#reserve(length);
+    const bytes = this.#bytes;
+    const at = this.#used;
+    let h = FNV_OFFSET;
+    let ascii = 0;
+    let o = at;
+    for (let i = 0; i < a.length; i++) {
+      const ch = a.charCodeAt(i);
+      ascii |= ch;
+      bytes[o++] = ch;
+      h = fnv1aStep(h, ch);
+    }
+    for (let i = 0; i < b.length; i++) {
+      const ch = b.charCodeAt(i);
+      ascii |= ch;
+      bytes[o++] = ch;
+      h = fnv1aStep(h, ch);
+    }
+    for (let i = 0; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      ascii |= ch;
+      bytes[o++] = ch;
+      h = fnv1aStep(h, ch);
+    }
+    if (ascii > 0x7f) return this.#internUtf8(Buffer.from(a + b + c, 'utf8'));
+    const s = this.#probe(h, bytes, at, o);
+    return s < 0 ? -s - 1 : this.#add(s, h, o);
+  }
+
+  /** The id of the name stored as bytes [start, end) of the blob (a suffix of a stored name). */
+  internStored(start: number, end: number): number {
+    let h = FNV_OFFSET;
+    const bytes = this.#bytes;
+    for (let i = start; i < end; i++) h = fnv1aStep(h, bytes[i]);
+    const s = this.#probe(h, bytes, start, end);
+    if (s < 0) return -s - 1;
+    this.#reserve(end - start);
+    // #reserve may have moved the blob; copy from where the bytes are now.
+    this.#bytes.copyWithin(this.#used, start, end);
+    return this.#add(s, h, this.#used + (end - start));
+  }
+
+  /** Where the name with this id sits in the blob: [start, end). */
+  start(id: number): number {
+    return id === 0 ? 0 : this.#ends[id - 1];
+  }
+
+  end(id: number): number {
+    return this.#ends[id];
+  }
+
+  /** A byte of the blob (valid until the next intern call). */
+  byte(at: number): number {
+    return this.#bytes[at];
+  }
+
+  string(id: number): string {
+    return this.#bytes.toString('utf8', this.start(id), this.#ends[id]);
+  }
+
+  /** Views of the used blob, its ends and the index; the interner must not be used afterwards. */
+  finish(): { bytes: Buffer; ends: Int32Array; slots: Int32Array } {
+    return { bytes: this.#bytes.subarray(0, this.#used), ends: this.#ends.subarray(0, this.#count), slots: this.#slots };
+  }
+
+  #internUtf8(key: Buffer): number {
+    let h = FNV_OFFSET;
+    for (let i = 0; i < key.length; i++) h = fnv1aStep(h, key[i]);
+    const s = this.#probe(h, key, 0, key.length);
+    if (s < 0) return -s - 1;
+    this.#reserve(key.length);
+    key.copy(this.#bytes, this.#used);
+    return this.#add(s, h, this.#used + key.length);
+  }
+
+  /** The free slot for a new name (>= 0), or -(id + 1) when the name is already there. */
+  #probe(h: number, key: Uint8Array, from: number, to: number): number {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    const bytes = this.#bytes;
+    const ends = this.#ends;
+    const length = to - from;
+    let s = (h >>> 0) & mask;
+    for (; slots[s] !== 0; s = (s + 1) & mask) {
+      const id = slots[s] - 1;
+      if (this.#hashes[id] !== h) continue;
+      const start = id === 0 ? 0 : ends[id - 1];
+      if (ends[id] - start !== length) continue;
+      let i = 0;
+      while (i < length && bytes[start + i] === key[from + i]) i++;
+      if (i === length) return -(id + 1);
+    }
+    return s;
+  }
+
+  /** Records a new name whose bytes end at `end`, in slot `s` (found before anything grew). */
+  #add(s: number, h: number, end: number): number {
+    const id = this.#count;
+    if (id === this.#ends.length) {
+      this.#ends = grow(this.#ends);
+      this.#hashes = grow(this.#hashes);
+    }
+    this.#ends[id] = end;
+    this.#hashes[id] = h;
+    this.#used = end;
+    this.#count = id + 1;
+    this.#slots[s] = id + 1;
+    // Load factor at most 1/2 keeps probe runs short; the finished index keeps this property.
+    if (this.#count * 2 > this.#slots.length) this.#rehash();
+    return id;
+  }
+
+  #reserve(length: number): void {
+    if (this.#used + length <= this.#bytes.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#bytes.length * 2, this.#used + length));
+    this.#bytes.copy(bigger, 0, 0, this.#used);
+    this.#bytes = bigger;
+  }
+
+  #rehash(): void {
+    const slots = new Int32Array(this.#slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.#count; id++) {
+      let s = (this.#hashes[id] >>> 0) & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.#slots = slots;
+  }
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}

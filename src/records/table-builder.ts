@@ -1,0 +1,273 @@
+// Collects records while a table is built and packs them (packed-table.ts) at the end.
+//
+// Adding a record is three integers appended to a log: owner name id, value, kind/port. Names
+// and IPs are interned once (one Map lookup per new string); nothing per record is allocated.
+// De-duplication happens in finish(), per name, keeping the first occurrence, which gives the
+// same result as checking on every insert (mesos-dns keeps sets per name) at a fraction of the
+// cost. The log stays available afterwards with a "first seen" flag per entry, which is what
+// /v1/enumerate needs: the records each task added that were not there before.
+import { NameInterner } from './name-interner.js';
+import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
+import type { PackedTable } from './packed-table.js';
+
+export interface BuiltTable {
+  packed: PackedTable;
+  /** The insertion log: per entry, name id, value, kind/port (3 Int32s). */
+  log: Int32Array;
+  /** Per log entry: 1 if it added a record, 0 if the name already had it. */
+  firstSeen: Uint8Array;
+}
+
+export interface FinishOptions {
+  /** Zone apex, absolute, lower-case; its empty non-terminals are derived from the owners. */
+  zone: string;
+  /**
+   * Instead of deriving them: exactly these names exist without owning records (used when
+   * packing a table that already lists them).
+   */
+  emptyNonTerminals?: Iterable<string>;
+  srvPriority: number;
+  srvWeight: number;
+}
+
+/** Lists longer than this are de-duplicated with a Set instead of scanning. */
+const SCAN_LIMIT = 32;
+
+export class TableBuilder {
+  readonly #names: NameInterner;
+  readonly #ipIds = new Map<string, number>();
+  readonly #ips: string[] = [];
+  #log: Int32Array;
+  #n = 0;
+  /** Per log entry (priority << 16 | weight), only once an SRV with other values was added. */
+  #extra: Int32Array | undefined;
+  readonly #defaultExtra: number;
+
+  /** `expected` sizes the working arrays up front (see NameInterner); a guess, not a limit. */
+  constructor(srvPriority = 0, srvWeight = 0, expected: { names: number; records: number } = { names: 1024, records: 1024 }) {
+    this.#defaultExtra = (srvPriority << 16) | srvWeight;
+    this.#names = new NameInterner(expected.names);
+    this.#log = new Int32Array(3 * Math.max(1024, expected.records));
+  }
+
+  /** Number of log entries so far (positions for enumeration ranges). */
+  get length(): number {
+    return this.#n / 3;
+  }
+
+  name(name: string): number {
+    return this.#names.intern(name);
+  }
+
+  /** The id of the name `a + b + c`, without making that string. */
+  name3(a: string, b: string, c: string): number {
+    return this.#names.intern3(a, b, c);
+  }
+
+  /** The id of an IP in canonical text form. */
+  ip(text: string): number {
+    let id = this.#ipIds.get(text);
+    if (id === undefined) {
+      id = this.#ips.length;
+      this.#ips.push(text);
+      this.#ipIds.set(text, id);
+    }
+    return id;
+  }
+
+  addA(owner: number, ip: number): void {
+    this.#append(owner, ip, KIND_A);
+  }
+
+  addAAAA(owner: number, ip: number): void {
+    this.#append(owner, ip, KIND_AAAA);
+  }
+
+  addSRV(owner: number, target: number, port: number, priority?: number, weight?: number): void {
+    const at = this.#n / 3;
+    this.#append(owner, target, port);
+    if (priority === undefined || weight === undefined) return;
+    const extra = (priority << 16) | (weight & 0xffff);
+    if (extra === this.#defaultExtra && this.#extra === undefined) return;
+    if (this.#extra === undefined) this.#extra = new Int32Array(this.#log.length / 3).fill(this.#defaultExtra);
+    this.#extra[at] = extra;
+  }
+
+  /** Whether `owner` already has this record (a scan: for the few checks the master records need). */
+  has(owner: number, value: number, kind: number): boolean {
+    const log = this.#log;
+    for (let i = 0; i < this.#n; i += 3) if (log[i] === owner && log[i + 1] === value && log[i + 2] === kind) return true;
+    return false;
+  }
+
+  #append(owner: number, value: number, kind: number): void {
+    if (this.#n + 3 > this.#log.length) {
+      const grown = new Int32Array(this.#log.length * 2);
+      grown.set(this.#log);
+      this.#log = grown;
+      if (this.#extra) {
+        const extra = new Int32Array(grown.length / 3).fill(this.#defaultExtra);
+        extra.set(this.#extra);
+        this.#extra = extra;
+      }
+    }
+    const log = this.#log;
+    const n = this.#n;
+    log[n] = owner;
+    log[n + 1] = value;
+    log[n + 2] = kind;
+    this.#n = n + 3;
+  }
+
+  finish(options: FinishOptions): BuiltTable {
+    const entries = this.#n / 3;
+    const log = this.#log.subarray(0, this.#n);
+
+    // Records per name, then the names that exist without records.
+    let counts = new Int32Array(this.#names.count);
+    for (let i = 0; i < this.#n; i += 3) counts[log[i]]++;
+    const owners = this.#names.count;
+    const ents =
+      options.emptyNonTerminals === undefined ? this.#derivedEmptyNonTerminals(counts, options.zone) : this.#givenEmptyNonTerminals(options.emptyNonTerminals, counts);
+    const nameCount = this.#names.count;
+    if (nameCount > owners) {
+      const grown = new Int32Array(nameCount);
+      grown.set(counts);
+      counts = grown;
+    }
+    const nameKind = new Uint8Array(nameCount);
+    let ownerCount = 0;
+    for (let id = 0; id < nameCount; id++) {
+      if (counts[id] > 0) {
+        nameKind[id] = NAME_OWNER;
+        ownerCount++;
+      }
+    }
+    for (const id of ents) if (nameKind[id] !== NAME_OWNER) nameKind[id] = NAME_ENT;
+    let existingCount = ownerCount;
+    for (let id = 0; id < nameCount; id++) if (nameKind[id] === NAME_ENT) existingCount++;
+
+    // Group the log by name, stable (counting sort), then drop repeats within each name.
+    const cursor = new Int32Array(nameCount + 1);
+    for (let id = 0; id < nameCount; id++) cursor[id + 1] = cursor[id] + counts[id];
+    const order = new Int32Array(entries);
+    for (let e = 0; e < entries; e++) order[cursor[log[3 * e]]++] = e;
+    const firstSeen = new Uint8Array(entries);
+    const recStart = new Int32Array(nameCount + 1);
+    const recValue = new Int32Array(entries);
+    const recPort = new Int32Array(entries);
+    const extraIn = this.#extra;
+    const recExtra = extraIn ? new Int32Array(entries) : null;
+    let out = 0;
+    let from = 0;
+    for (let id = 0; id < nameCount; id++) {
+      recStart[id] = out;
+      const to = from + counts[id];
+      let seen: Set<number> | undefined;
+      for (let k = from; k < to; k++) {
+        const e = order[k];
+        const value = log[3 * e + 1];
+        const kind = log[3 * e + 2];
+        const kept = out - recStart[id];
+        let dup = false;
+        if (seen !== undefined) {
+          const key = value * 0x20000 + (kind + 2);
+          dup = seen.has(key);
+          if (!dup) seen.add(key);
+        } else {
+          for (let r = recStart[id]; r < out; r++) {
+            if (recValue[r] === value && recPort[r] === kind) {
+              dup = true;
+              break;
+            }
+          }
+          if (!dup && kept + 1 > SCAN_LIMIT) {
+            seen = new Set();
+            for (let r = recStart[id]; r < out; r++) seen.add(recValue[r] * 0x20000 + (recPort[r] + 2));
+            seen.add(value * 0x20000 + (kind + 2));
+          }
+        }
+        if (dup) continue;
+        firstSeen[e] = 1;
+        recValue[out] = value;
+        recPort[out] = kind;
+        if (recExtra && extraIn) recExtra[out] = extraIn[e];
+        out++;
+      }
+      from = to;
+    }
+    recStart[nameCount] = out;
+
+    const { bytes, ends, slots } = this.#names.finish();
+    // sharePacked copies every array, exactly sized, into the table's one shared buffer; the
+    // working arrays (sized for every log entry) are dropped.
+    const packed = sharePacked({
+      names: { bytes, ends },
+      nameKind,
+      ownerCount,
+      existingCount,
+      slots,
+      recStart,
+      recPort: recPort.subarray(0, out),
+      recValue: recValue.subarray(0, out),
+      ips: packStrings(this.#ips),
+      srvPriority: options.srvPriority,
+      srvWeight: options.srvWeight,
+      srvExtra: recExtra ? recExtra.subarray(0, out) : null,
+    });
+    return { packed, log: log.slice(), firstSeen };
+  }
+
+  /**
+   * Every ancestor of an owner name, inside the zone, that owns nothing itself: the empty
+   * non-terminals of RFC 8020 (`_tcp.marathon.mesos.`, `slave.mesos.` without agents), plus the
+   * apex. Ancestors outside the zone (a SOAMname under another domain) are not part of it.
+   */
+  #derivedEmptyNonTerminals(counts: Int32Array, zone: string): number[] {
+    const out: number[] = [];
+    const marked = new Set<number>();
+    const mark = (id: number): void => {
+      marked.add(id);
+      if (id >= counts.length || counts[id] === 0) out.push(id);
+    };
+    const names = this.#names;
+    const apex = names.intern(zone);
+    mark(apex);
+    const dotZone = Buffer.from(`.${zone}`, 'utf8');
+    const owners = counts.length;
+    for (let id = 0; id < owners; id++) {
+      if (counts[id] === 0) continue;
+      const end = names.end(id);
+      let start = names.start(id);
+      if (!endsWith(names, start, end, dotZone)) continue;
+      for (;;) {
+        while (names.byte(start) !== 0x2e) start++; // '.'
+        start++;
+        const ancestor = names.internStored(start, end);
+        // Stop at the first ancestor already seen: its own ancestors were handled with it. The
+        // apex is marked from the start, so the walk always ends.
+        if (marked.has(ancestor) || (ancestor < owners && counts[ancestor] > 0)) break;
+        mark(ancestor);
+      }
+    }
+    return out;
+  }
+
+  #givenEmptyNonTerminals(names: Iterable<string>, counts: Int32Array): number[] {
+    const out: number[] = [];
+    for (const name of names) {
+      const id = this.name(name);
+      if (id >= counts.length || counts[id] === 0) out.push(id);
+    }
+    return out;
+  }
+}
+
+export { KIND_A, KIND_AAAA };
+
+/** Whether the stored name [start, end) ends with `suffix`. */
+function endsWith(names: NameInterner, start: number, end: number, suffix: Buffer): boolean {
+  if (end - start < suffix.length) return false;
+  for (let i = 0; i < suffix.length; i++) if (names.byte(end - suffix.length + i) !== suffix[i]) return false;
+  return true;
+}
