@@ -76,6 +76,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   const collector = garbageCollector();
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   const publisher = createPublisher({
+    logger: log.child({ component: 'publish' }),
     config: () => config,
     store,
     selfAddresses: () => selfAddresses(config.Listener),

@@ -6,6 +6,7 @@ import type { MasterState } from './mesos/state.js';
 import { buildTable } from './records/build-table.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
+import type { Logger } from './log.js';
 
 export type HostLookup = (name: string) => Promise<string[]>;
 
@@ -26,6 +27,8 @@ export function createPublisher(deps: {
   selfAddresses: () => readonly string[];
   lookupHost?: HostLookup;
   now?: () => number;
+  /** Debug line per swap with where the time went. */
+  logger?: Logger;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -33,7 +36,9 @@ export function createPublisher(deps: {
 
   async function build(state: MasterState, masters: readonly string[]): Promise<Snapshot> {
     const config = deps.config();
+    const started = performance.now();
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
+    const resolved = performance.now();
     // mesos-dns sets the serial to the unix time of each reload; with live updates several
     // swaps can land in one second, and RFC 1982 serials must still increase.
     lastSerial = Math.max(now(), lastSerial + 1);
@@ -44,7 +49,12 @@ export function createPublisher(deps: {
       selfAddresses: deps.selfAddresses(),
       serial: lastSerial,
     });
-    return deps.store.swap(table);
+    const snapshot = deps.store.swap(table);
+    deps.logger?.debug(
+      { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(performance.now() - resolved) },
+      'table swapped in',
+    );
+    return snapshot;
   }
 
   // Publishes run one at a time, latest wins: the stream and the poller may both deliver while

@@ -10,7 +10,7 @@
 //
 // The hash is FNV-1a over the UTF-8 bytes, the same function findName() uses on the finished
 // table; ASCII strings (nearly every name) are hashed from their character codes directly.
-import { fnv1aStep, FNV_OFFSET } from './packed-table.js';
+import { firstSlot, fnv1aStep, FNV_OFFSET } from './packed-table.js';
 
 export class NameInterner {
   #bytes: Buffer;
@@ -134,7 +134,7 @@ export class NameInterner {
     const bytes = this.#bytes;
     const ends = this.#ends;
     const length = to - from;
-    let s = (h >>> 0) & mask;
+    let s = firstSlot(h, mask);
     for (; slots[s] !== 0; s = (s + 1) & mask) {
       const id = slots[s] - 1;
       if (this.#hashes[id] !== h) continue;
@@ -175,7 +175,7 @@ export class NameInterner {
     const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
     for (let id = 0; id < this.#count; id++) {
-      let s = (this.#hashes[id] >>> 0) & mask;
+      let s = firstSlot(this.#hashes[id], mask);
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = id + 1;
     }

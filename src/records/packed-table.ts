@@ -86,6 +86,19 @@ export function fnv1aStep(h: number, byte: number): number {
   return Math.imul(h ^ byte, 0x01000193);
 }
 
+/**
+ * The first slot for a hash. FNV-1a's low bits are its weakest (bit k of the result depends
+ * only on bits 0..k of the input), and names differing near their start but sharing a long
+ * suffix clustered under a plain mask; folding the high bits in first (murmur3's finaliser
+ * steps) spreads them.
+ */
+export function firstSlot(h: number, mask: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & mask;
+}
+
 /** Encoding space for the rare non-ASCII name looked up. */
 let scratch = Buffer.allocUnsafeSlow(512);
 
@@ -98,7 +111,7 @@ export function findName(t: PackedTable, name: string): number {
     // Hash and compare the characters directly: no encoding step for the usual name.
     let h = FNV_OFFSET;
     for (let i = 0; i < name.length; i++) h = fnv1aStep(h, name.charCodeAt(i));
-    for (let s = h & mask; ; s = (s + 1) & mask) {
+    for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
       const slot = slots[s];
       if (slot === 0) return -1;
       const id = slot - 1;
@@ -115,7 +128,7 @@ export function findName(t: PackedTable, name: string): number {
   key.write(name, 0, 'utf8');
   let h = FNV_OFFSET;
   for (let i = 0; i < length; i++) h = fnv1aStep(h, key[i]);
-  for (let s = h & mask; ; s = (s + 1) & mask) {
+  for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
     const slot = slots[s];
     if (slot === 0) return -1;
     const id = slot - 1;
