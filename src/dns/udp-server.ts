@@ -3,6 +3,7 @@
 // socket: binding, buffer sizes, a bound on queries in flight, and never throwing out of an
 // event handler.
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 
@@ -36,6 +37,22 @@ export interface UdpServer {
 
 export const DEFAULT_UDP_MAX_IN_FLIGHT = 4096;
 
+/**
+ * dgram resolves the address of every send (and of bind) through `lookup`; the default one
+ * answers an IP literal on the next tick, so each reply waited for a process.nextTick round.
+ * Replies always go to the literal address a query came from, so answer at once; anything
+ * else (a hostname as the bind address) still goes to the system resolver.
+ */
+function literalLookup(address: string, family: number | dns.LookupOneOptions, callback: (err: Error | null, address: string, family: number) => void): void {
+  const want = typeof family === 'number' ? family : (family.family as number | undefined);
+  const is = net.isIP(address);
+  if (is !== 0 && (want === undefined || want === 0 || want === is)) {
+    callback(null, address, is);
+    return;
+  }
+  dns.lookup(address, typeof family === 'number' ? { family } : family, (err, ip, fam) => callback(err, ip, fam));
+}
+
 export function socketTypeFor(address: string): 'udp4' | 'udp6' {
   return net.isIPv6(address) ? 'udp6' : 'udp4';
 }
@@ -48,6 +65,7 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
     // "::" must also take IPv4 (mapped) traffic, like Go's net.ListenUDP on "[::]".
     ipv6Only: false,
     ...(options.reusePort ? { reusePort: true } : {}),
+    lookup: literalLookup,
   });
 
   await new Promise<void>((resolve, reject) => {
