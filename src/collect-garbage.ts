@@ -36,6 +36,13 @@ function gcFunction(): Gc | null {
 }
 
 export interface CollectorOptions {
+  /**
+   * Also compact and give emptied pages back to the system (V8's "last resort" collection,
+   * several passes). Worth it on the main thread, whose heap a build grows by hundreds of MB;
+   * a DNS worker's heap is small, and there a single pass frees the old table without pausing
+   * its queries longer than needed.
+   */
+  shrink?: boolean;
   delayMs?: number;
   minIntervalMs?: number;
   now?: () => number;
@@ -47,6 +54,7 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
   const minIntervalMs = options.minIntervalMs ?? 2000;
   const now = options.now ?? (() => performance.now());
   const gc = gcFunction();
+  const flavor = options.shrink ? 'last-resort' : 'regular';
   let timer: NodeJS.Timeout | undefined;
   let last = -Infinity;
   return {
@@ -56,9 +64,7 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
       timer = setTimeout(() => {
         timer = undefined;
         last = now();
-        // Most of the heap is garbage by now (the parsed state, the previous table), so this
-        // costs little, and without compaction V8 would keep the emptied pages for a while.
-        gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+        gc({ type: 'major', execution: 'sync', flavor });
       }, wait);
       timer.unref();
     },

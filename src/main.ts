@@ -73,7 +73,7 @@ export async function start(opts: StartOptions): Promise<Running> {
 
   const store = new TableStore();
   // Old table generations and a build's garbage are collected soon after each swap.
-  const collector = garbageCollector();
+  const collector = garbageCollector({ shrink: true });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   const publisher = createPublisher({
     logger: log.child({ component: 'publish' }),

@@ -2,11 +2,11 @@
 //
 // Why: a 100,000-task cluster makes ~375,000 names and ~1.2 million records. As objects (a Map
 // entry, a records object, arrays and a string per value) that was ~160 MB of heap and seconds
-// of garbage collection per build, repeated in every DNS worker process that decoded its own
-// copy. Packed, the same table is ~40 MB of flat arrays that the builder fills without creating
-// per-record objects, that go to a worker as a few byte copies (no per-name decoding), and whose
-// name index is an open-addressing hash table over the names' bytes, usable as soon as it
-// arrives.
+// of garbage collection per build, and every DNS worker decoded a copy of its own. Packed, the
+// same table is ~50 MB of flat arrays that the builder fills without creating per-record
+// objects, that live in one SharedArrayBuffer which every worker thread reads (sharePacked),
+// and whose name index is an open-addressing hash table over the names' bytes, usable as soon
+// as it arrives.
 //
 // Layout (every array is plain data, so the whole PackedTable survives structured clone):
 //   names      every name the table knows: owners, empty non-terminals (RFC 8020) and names
