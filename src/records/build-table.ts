@@ -44,16 +44,28 @@ interface Ip {
   id: number;
 }
 
-/** Canonical, de-duplicated IPs; values that are not IP literals are skipped (mesos-dns: net.ParseIP). */
-function toIps(b: TableBuilder, values: readonly string[] | undefined): Ip[] {
+/** Shared result for "no IPs" (never modified): most tasks have no container IP, and the sources are tried in turn. */
+const NO_IPS: Ip[] = [];
+
+/**
+ * Canonical, de-duplicated IPs; values that are not IP literals are skipped (mesos-dns:
+ * net.ParseIP). `seen` remembers each raw text's Ip for the rest of the build: the same agent
+ * and container addresses come up again and again, and canonicalising IPv6 is not cheap.
+ */
+function toIps(b: TableBuilder, seen: Map<string, Ip | null>, values: readonly string[] | undefined): Ip[] {
+  if (values === undefined || values.length === 0) return NO_IPS;
   const out: Ip[] = [];
-  if (values === undefined) return out;
   for (const v of values) {
-    const text = ipLiteral(v);
-    if (text === undefined || out.some((ip) => ip.text === text)) continue;
-    out.push({ text, v6: text.includes(':'), id: b.ip(text) });
+    let ip = seen.get(v);
+    if (ip === undefined) {
+      const text = ipLiteral(v);
+      ip = text === undefined ? null : { text, v6: text.includes(':'), id: b.ip(text) };
+      seen.set(v, ip);
+    }
+    if (ip === null || out.some((o) => o.text === ip.text)) continue;
+    out.push(ip);
   }
-  return out;
+  return out.length === 0 ? NO_IPS : out;
 }
 
 function addIP(b: TableBuilder, owner: number, ip: Ip): void {
@@ -76,7 +88,7 @@ function makesEmptyLabel(part: string): boolean {
 }
 
 /** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
-function taskIPs(b: TableBuilder, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
+function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
   for (const source of sources) {
     let ips: Ip[];
     switch (source) {
@@ -84,13 +96,13 @@ function taskIPs(b: TableBuilder, task: Task, agentIps: Ip[], sources: readonly 
         ips = agentIps;
         break;
       case 'netinfo':
-        ips = toIps(b, task.running?.networkIPs);
+        ips = toIps(b, seen, task.running?.networkIPs);
         break;
       case 'mesos':
-        ips = toIps(b, task.running?.mesosLabelIPs);
+        ips = toIps(b, seen, task.running?.mesosLabelIPs);
         break;
       case 'docker':
-        ips = toIps(b, task.running?.dockerLabelIPs);
+        ips = toIps(b, seen, task.running?.dockerLabelIPs);
         break;
       default:
         ips = [];
@@ -116,7 +128,8 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   let tasks = 0;
   for (const fw of state.frameworks) tasks += fw.tasks.length;
   const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 12 * tasks + 2 * state.agents.length });
-  const ipsOf = (host: string): Ip[] => toIps(b, hostIPs(host, inputs.addresses));
+  const seenIps = new Map<string, Ip | null>();
+  const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
 
   // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` (§5.3) -----------------
   const fwNames = state.frameworks.map((fw) => domainFrag(fw.name, label));
@@ -147,7 +160,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   // --- this server: the SOA MNAME record ------------------------------------------------------
   let mname = config.SOAMname.toLowerCase();
   if (!mname.endsWith('.')) mname += '.';
-  const selfIps = toIps(b, inputs.selfAddresses);
+  const selfIps = toIps(b, seenIps, inputs.selfAddresses);
   if (selfIps.length > 0) {
     const owner = b.name(mname);
     for (const ip of selfIps) addIP(b, owner, ip);
@@ -172,7 +185,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       const ctx: TaskContext = {
         task,
         suffix: `-${taskHash(task.id)}-${agent.tail}`,
-        taskIps: taskIPs(b, task, slaveIps, config.IPSources),
+        taskIps: taskIPs(b, seenIps, task, slaveIps, config.IPSources),
         slaveIps,
         discovery: task.discovery && task.discovery.name !== '' ? task.discovery : undefined,
       };

@@ -215,7 +215,8 @@ export class TableBuilder {
       srvWeight: options.srvWeight,
       srvExtra: recExtra ? recExtra.subarray(0, out) : null,
     });
-    return { packed, log: log.slice(), firstSeen };
+    // The log's own buffer is kept when it is mostly used; a copy only when it is mostly slack.
+    return { packed, log: this.#n * 2 >= this.#log.length ? log : log.slice(), firstSeen };
   }
 
   /**
