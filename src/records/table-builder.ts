@@ -264,7 +264,6 @@ export class TableBuilder {
   }
 }
 
-export { KIND_A, KIND_AAAA };
 
 /** Whether the stored name [start, end) ends with `suffix`. */
 function endsWith(names: NameInterner, start: number, end: number, suffix: Buffer): boolean {

@@ -1,4 +1,4 @@
-// How the primary starts worker-main: the file next to this module, compiled
+// How the main thread starts worker-main (a worker thread): the file next to this module, compiled
 // (dist/workers/worker-main.js) in production. When the server itself runs from its TypeScript
 // sources (the tests under Jest, development), the worker runs from worker-main.ts under Node's
 // own type stripping, with a module resolve hook that maps the sources' `./x.js` imports (the
@@ -24,9 +24,9 @@ registerHooks({
 `;
 
 export interface WorkerEntry {
-  /** The module to fork. */
+  /** The module the worker thread runs. */
   path: string;
-  /** Node flags for it (not inherited from this process: a test runner's flags do not belong there). */
+  /** Node flags for it (not inherited from this thread: a test runner's flags do not belong there). */
   execArgv: string[];
 }
 
