@@ -141,7 +141,9 @@ export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult
       // server is busy with the build.
       reloadMs.push(Date.now() - master.finishes[response]);
     }
-    await new Promise((r) => setTimeout(r, 3000));
+    // Longer than after the first load: with reloads back to back the server compacts its heap
+    // at most every 10 s (collect-garbage.ts), and steady state is after that.
+    await new Promise((r) => setTimeout(r, 11_000));
     const afterReloads = await treeMemoryKiB(s.pid);
     return {
       tasks: o.tasks,

@@ -72,8 +72,10 @@ export async function start(opts: StartOptions): Promise<Running> {
   log.debug({ component: 'config', config: redactConfig(config) }, 'configuration');
 
   const store = new TableStore();
-  // Old table generations and a build's garbage are collected soon after each swap.
-  const collector = garbageCollector({ shrink: true });
+  // Old table generations and a build's garbage are collected soon after each swap. Compacting
+  // takes several passes over a heap that, with the event stream, holds the cluster's state:
+  // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
+  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   const publisher = createPublisher({
     logger: log.child({ component: 'publish' }),
