@@ -41,9 +41,14 @@ if (major < 22) {
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
-} else if (!mallocSettled && process.platform === 'linux' && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], mallocEnv(process.env));
 } else {
+  if (!mallocSettled && process.platform === 'linux' && typeof process.execve === 'function') {
+    try {
+      process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], mallocEnv(process.env));
+    } catch {
+      // Could not re-execute (a sandbox forbidding execve, say): run with the defaults.
+    }
+  }
   const { main } = await import(pathToFileURL(join(root, 'dist', 'main.js')).href);
   await main(process.argv.slice(2));
 }

@@ -111,6 +111,9 @@ describe('npm start demo', () => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const port = await readyPort(() => out);
+    // The launcher re-executed itself (same pid) with its glibc malloc settings.
+    const environ = (await (await import('node:fs/promises')).readFile(`/proc/${child.pid}/environ`, 'latin1')).split('\0');
+    expect(environ).toEqual(expect.arrayContaining(['MALLOC_MMAP_THRESHOLD_=131072', 'MALLOC_ARENA_MAX=2']));
     const r = new Resolver({ timeout: 2000, tries: 1 });
     r.setServers([`127.0.0.1:${port}`]);
     const srv = await r.resolveSrv('_nginx._tcp.marathon.mesos');
@@ -147,7 +150,7 @@ describe('npm start demo', () => {
       await writeFile(file, JSON.stringify({ ...base, port, ttl: 7 }));
       proc.kill('SIGHUP');
       await waitFor(() => out.includes('SIGHUP: configuration reloaded'), 5000, 'reload logged');
-      // DNS worker processes receive the rebuilt table just after the swap: allow a bounded wait.
+      // DNS worker threads receive the rebuilt table just after the swap: allow a bounded wait.
       const deadline = Date.now() + 5000;
       while ((await ttl()) !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await ttl()).toBe(7);
