@@ -76,22 +76,17 @@ export class NameInterner {
       bytes[o++] = ch;
       h = fnv1aStep(h, ch);
     }
-    if (ascii > 0x7f) return this.#internUtf8(Buffer.from(a + b + c, 'utf8'));
+    if (ascii > 0x7f) {
+      const utf8 = Buffer.from(a + b + c, 'utf8');
+      return this.#internBytes(utf8, 0, utf8.length);
+    }
     const s = this.#probe(h, bytes, at, o);
     return s < 0 ? -s - 1 : this.#add(s, h, o);
   }
 
   /** The id of the name stored as bytes [start, end) of the blob (a suffix of a stored name). */
   internStored(start: number, end: number): number {
-    let h = FNV_OFFSET;
-    const bytes = this.#bytes;
-    for (let i = start; i < end; i++) h = fnv1aStep(h, bytes[i]);
-    const s = this.#probe(h, bytes, start, end);
-    if (s < 0) return -s - 1;
-    this.#reserve(end - start);
-    // #reserve may have moved the blob; copy from where the bytes are now.
-    this.#bytes.copyWithin(this.#used, start, end);
-    return this.#add(s, h, this.#used + (end - start));
+    return this.#internBytes(this.#bytes, start, end);
   }
 
   /** Where the name with this id sits in the blob: [start, end). */
@@ -117,14 +112,17 @@ export class NameInterner {
     return { bytes: this.#bytes.subarray(0, this.#used), ends: this.#ends.subarray(0, this.#count), slots: this.#slots };
   }
 
-  #internUtf8(key: Buffer): number {
+  /** The id of the name whose UTF-8 bytes are key[from, to); `key` may be the blob itself. */
+  #internBytes(key: Uint8Array, from: number, to: number): number {
     let h = FNV_OFFSET;
-    for (let i = 0; i < key.length; i++) h = fnv1aStep(h, key[i]);
-    const s = this.#probe(h, key, 0, key.length);
+    for (let i = from; i < to; i++) h = fnv1aStep(h, key[i]);
+    const s = this.#probe(h, key, from, to);
     if (s < 0) return -s - 1;
-    this.#reserve(key.length);
-    key.copy(this.#bytes, this.#used);
-    return this.#add(s, h, this.#used + key.length);
+    const stored = key === this.#bytes;
+    this.#reserve(to - from);
+    // #reserve may have moved the blob: a stored name is copied from where it is now.
+    this.#bytes.set((stored ? this.#bytes : key).subarray(from, to), this.#used);
+    return this.#add(s, h, this.#used + (to - from));
   }
 
   /** The free slot for a new name (>= 0), or -(id + 1) when the name is already there. */

@@ -68,7 +68,7 @@ export function packStrings(strings: readonly string[]): StringBlob {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
-export function isAscii(s: string): boolean {
+function isAscii(s: string): boolean {
   return !NON_ASCII.test(s);
 }
 
@@ -99,7 +99,7 @@ export function firstSlot(h: number, mask: number): number {
   return h & mask;
 }
 
-/** Encoding space for the rare non-ASCII name looked up. */
+/** Where a looked-up name is encoded to UTF-8, to be hashed and compared as bytes. */
 let scratch = Buffer.allocUnsafeSlow(512);
 
 /** The id of `name` (exact bytes: no case folding), or -1. */
@@ -107,25 +107,10 @@ export function findName(t: PackedTable, name: string): number {
   const { bytes, ends } = t.names;
   const slots = t.slots;
   const mask = slots.length - 1;
-  if (isAscii(name)) {
-    // Hash and compare the characters directly: no encoding step for the usual name.
-    let h = FNV_OFFSET;
-    for (let i = 0; i < name.length; i++) h = fnv1aStep(h, name.charCodeAt(i));
-    for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
-      const slot = slots[s];
-      if (slot === 0) return -1;
-      const id = slot - 1;
-      const start = id === 0 ? 0 : ends[id - 1];
-      if (ends[id] - start !== name.length) continue;
-      let i = 0;
-      while (i < name.length && bytes[start + i] === name.charCodeAt(i)) i++;
-      if (i === name.length) return id;
-    }
-  }
-  const length = Buffer.byteLength(name, 'utf8');
-  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(length * 2);
+  // Three bytes per UTF-16 unit is the most UTF-8 needs.
+  if (scratch.length < name.length * 3) scratch = Buffer.allocUnsafeSlow(name.length * 3);
   const key = scratch;
-  key.write(name, 0, 'utf8');
+  const length = key.write(name, 0, 'utf8');
   let h = FNV_OFFSET;
   for (let i = 0; i < length; i++) h = fnv1aStep(h, key[i]);
   for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
