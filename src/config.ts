@@ -72,6 +72,8 @@ export interface Config {
   Workers: number;
   /** SO_RCVBUF / SO_SNDBUF for the UDP sockets, bytes. */
   UDPBufferBytes: number;
+  /** Move UDP datagrams in batches (recvmmsg/sendmmsg, native/udp-batch.c) when the addon is built; false uses dgram. */
+  UDPBatching: boolean;
   /** Largest UDP payload we advertise and accept from EDNS clients (RFC 6891 §6.2.5). */
   EDNSMaxUDPSize: number;
 }
@@ -121,5 +123,6 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ForwardCacheSize: 10000,
   Workers: 0,
   UDPBufferBytes: 4 * 1024 * 1024,
+  UDPBatching: true,
   EDNSMaxUDPSize: 1232,
 } satisfies Config);

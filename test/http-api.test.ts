@@ -213,6 +213,7 @@ describe('GET /v1/config', () => {
       '  "ForwardCacheSize": 10000,',
       '  "Workers": 0,',
       '  "UDPBufferBytes": 4194304,',
+      '  "UDPBatching": true,',
       '  "EDNSMaxUDPSize": 1232',
       ' }',
     );

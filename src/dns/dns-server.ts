@@ -1,12 +1,14 @@
 // The DNS listener: UDP and TCP on the same address and port (config Listener:Port), both
 // feeding one query handler. Binding is all-or-nothing: if either socket cannot be had, the
 // other is released and startDnsServer rejects with DnsListenError, which main turns into exit 1.
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { MesosDnsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import net from 'node:net';
 import { startTcpServer, type TcpLimits, type TcpServer } from './tcp-server.js';
-import { startUdpServer, type UdpServer } from './udp-server.js';
+import { udpBatchAddon } from './udp-batch-addon.js';
+import { startBatchUdpServer } from './udp-batch-server.js';
+import { startDgramServer, type UdpServer, type UdpServerOptions } from './udp-server.js';
 
 /** The DNS port could not be bound (in use, no permission, bad listener address). */
 export class DnsListenError extends MesosDnsError {
@@ -25,8 +27,8 @@ export interface DnsServerOptions {
 }
 
 export interface DnsServer {
-  readonly udpAddress: AddressInfo;
-  readonly tcpAddress: AddressInfo;
+  readonly udpAddress: net.AddressInfo;
+  readonly tcpAddress: net.AddressInfo;
   close(): Promise<void>;
 }
 
@@ -42,15 +44,19 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let udp: UdpServer;
     try {
-      udp = await startUdpServer({
-        address,
-        port: config.Port,
-        handler: (query) => options.handler(query, 'udp'),
-        logger: options.logger,
-        bufferBytes: config.UDPBufferBytes,
-        reusePort: options.reusePort,
-        maxInFlight: options.udpMaxInFlight,
-      });
+      udp = await startUdpServer(
+        {
+          address,
+          port: config.Port,
+          handler: (query) => options.handler(query, 'udp'),
+          logger: options.logger,
+          bufferBytes: config.UDPBufferBytes,
+          reusePort: options.reusePort,
+          maxInFlight: options.udpMaxInFlight,
+        },
+        config.UDPBatching,
+        log,
+      );
     } catch (err) {
       throw listenError('udp', address, config.Port, err);
     }
@@ -75,7 +81,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       }
       throw listenError('tcp', address, port, err);
     }
-    log.info({ address, port, udp: udp.address, tcp: tcp.address }, 'DNS server listening on UDP and TCP');
+    log.info({ address, port, udp: udp.address, tcp: tcp.address, udpMode: udp.mode }, 'DNS server listening on UDP and TCP');
     let closing: Promise<void> | undefined;
     return {
       udpAddress: udp.address,
@@ -87,6 +93,26 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     };
   }
   throw listenError('tcp', address, 0, lastError);
+}
+
+/**
+ * The batched server (recvmmsg/sendmmsg) when asked for and the addon loads, else dgram. The
+ * addon binds IP literals only; a hostname listener goes through dgram's resolver.
+ */
+async function startUdpServer(options: UdpServerOptions, batching: boolean, log: Logger): Promise<UdpServer> {
+  if (batching && net.isIP(options.address) !== 0) {
+    const found = udpBatchAddon();
+    if ('addon' in found) return startBatchUdpServer(options, found.addon);
+    warnOnce(log, found.reason);
+  }
+  return startDgramServer(options);
+}
+
+let warned = false;
+function warnOnce(log: Logger, reason: string): void {
+  if (warned) return;
+  warned = true;
+  log.warn({ reason }, 'batched UDP unavailable; serving UDP through dgram, one datagram per system call');
 }
 
 function listenError(transport: 'udp' | 'tcp', address: string, port: number, cause: unknown): DnsListenError {

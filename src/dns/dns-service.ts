@@ -32,7 +32,7 @@ export interface DnsService {
 }
 
 /** The settings that decide the sockets; a change re-binds them. */
-export const listenerKey = (c: Config): string => JSON.stringify([c.DnsOn, c.Listener, c.Port, c.UDPBufferBytes]);
+export const listenerKey = (c: Config): string => JSON.stringify([c.DnsOn, c.Listener, c.Port, c.UDPBufferBytes, c.UDPBatching]);
 
 export async function startDnsService(options: DnsServiceOptions): Promise<DnsService> {
   const log = options.logger;

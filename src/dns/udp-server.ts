@@ -1,7 +1,8 @@
 // DNS over UDP (RFC 1035 §4.2.1): one datagram in, at most one datagram out. The handler owns
-// every DNS decision (including fitting the reply to the client's size); this module owns the
+// every DNS decision (including fitting the reply to the client's size); the UDP servers own the
 // socket: binding, buffer sizes, a bound on queries in flight, and never throwing out of an
-// event handler.
+// event handler. This module holds what both servers share and the dgram one, which moves one
+// datagram per system call; udp-batch-server.ts moves them in batches through a native addon.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net, { type AddressInfo } from 'node:net';
@@ -32,6 +33,8 @@ export interface UdpServerOptions {
 
 export interface UdpServer {
   readonly address: AddressInfo;
+  /** How datagrams move: recvmmsg/sendmmsg batches (udp-batch-server.ts) or one by one (dgram). */
+  readonly mode: 'batched' | 'dgram';
   close(): Promise<void>;
 }
 
@@ -57,9 +60,63 @@ export function socketTypeFor(address: string): 'udp4' | 'udp6' {
   return net.isIPv6(address) ? 'udp6' : 'udp4';
 }
 
-export async function startUdpServer(options: UdpServerOptions): Promise<UdpServer> {
-  const log = options.logger.child({ component: 'dns-udp' });
+/**
+ * Runs the handler for one datagram under the in-flight bound: the reply at once (Buffer), none
+ * (null: silence, dropped over the bound, or the handler threw), or a promise of one that never
+ * rejects. Shared by both UDP servers so they drop, count and log alike.
+ */
+export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buffer) => Buffer | null | Promise<Buffer | null> {
   const maxInFlight = options.maxInFlight ?? DEFAULT_UDP_MAX_IN_FLIGHT;
+  const handler = options.handler;
+  let inFlight = 0;
+  let droppedSinceLog = 0;
+  const failed = (err: unknown): null => {
+    log.error({ err }, 'query handler failed; no reply sent');
+    return null;
+  };
+  return (query) => {
+    if (inFlight >= maxInFlight) {
+      if (droppedSinceLog++ === 0) log.warn({ maxInFlight }, 'too many UDP queries in flight, dropping new ones');
+      return null;
+    }
+    droppedSinceLog = 0;
+    let answering: Buffer | null | Promise<Buffer | null>;
+    try {
+      answering = handler(query);
+    } catch (err) {
+      return failed(err);
+    }
+    if (answering === null || answering instanceof Uint8Array) return answering;
+    inFlight++;
+    return answering.then(
+      (buf) => {
+        inFlight--;
+        return buf;
+      },
+      (err: unknown) => {
+        inFlight--;
+        return failed(err);
+      },
+    );
+  };
+}
+
+/**
+ * Linux silently caps SO_RCVBUF/SO_SNDBUF at net.core.rmem_max/wmem_max (SO_RCVBUFFORCE would
+ * need CAP_NET_ADMIN) and reports twice the size it granted (socket(7)), so a value below the
+ * request means the cap applied: worth a warning, since bursts then overflow sooner.
+ */
+export function logBufferSizes(log: Logger, requested: number, effective: { recv: number; send: number }): void {
+  if (effective.recv < requested || effective.send < requested) {
+    log.warn({ requested, effective }, 'UDP socket buffers are smaller than configured (capped by net.core.rmem_max / wmem_max)');
+  } else {
+    log.debug({ requested, effective }, 'UDP socket buffers set');
+  }
+}
+
+/** The UDP server on Node's dgram: one system call and one JavaScript callback per datagram. */
+export async function startDgramServer(options: UdpServerOptions): Promise<UdpServer> {
+  const log = options.logger.child({ component: 'dns-udp' });
   const socket = dgram.createSocket({
     type: socketTypeFor(options.address),
     // "::" must also take IPv4 (mapped) traffic, like Go's net.ListenUDP on "[::]".
@@ -85,15 +142,7 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
     try {
       socket.setRecvBufferSize(requested);
       socket.setSendBufferSize(requested);
-      // Linux silently caps SO_RCVBUF/SO_SNDBUF at net.core.rmem_max/wmem_max (SO_RCVBUFFORCE
-      // would need CAP_NET_ADMIN) and reports twice the size it granted (socket(7)), so a
-      // value below the request means the cap applied.
-      const effective = { recv: socket.getRecvBufferSize(), send: socket.getSendBufferSize() };
-      if (effective.recv < requested || effective.send < requested) {
-        log.warn({ requested, effective }, 'UDP socket buffers are smaller than configured (capped by net.core.rmem_max / wmem_max)');
-      } else {
-        log.debug({ requested, effective }, 'UDP socket buffers set');
-      }
+      logBufferSizes(log, requested, { recv: socket.getRecvBufferSize(), send: socket.getSendBufferSize() });
     } catch (err) {
       // The defaults still work, only with less headroom for bursts.
       log.warn({ err: (err as Error).message, bytes: requested }, 'could not set the UDP socket buffer sizes');
@@ -101,8 +150,7 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
   }
 
   let closed = false;
-  let inFlight = 0;
-  let droppedSinceLog = 0;
+  const run = queryRunner(options, log);
   socket.on('error', (err) => log.error({ err }, 'UDP socket error'));
   // No send callback: Node then completes the send without a callback per reply (it costs about
   // 0.5 µs each). A send that fails is, to the client, a lost datagram, which it retries.
@@ -110,38 +158,18 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
     if (!closed) socket.send(buf, rinfo.port, rinfo.address);
   };
   socket.on('message', (msg, rinfo) => {
-    if (inFlight >= maxInFlight) {
-      if (droppedSinceLog++ === 0) log.warn({ maxInFlight }, 'too many UDP queries in flight, dropping new ones');
-      return;
-    }
-    droppedSinceLog = 0;
-    let answering: Buffer | null | Promise<Buffer | null>;
-    try {
-      answering = options.handler(msg);
-    } catch (err) {
-      log.error({ err }, 'query handler failed; no reply sent');
-      return;
-    }
+    const answering = run(msg);
     if (answering === null) return;
-    if (answering instanceof Uint8Array) {
-      reply(answering, rinfo);
-      return;
-    }
-    inFlight++;
-    answering.then(
-      (buf) => {
-        inFlight--;
+    if (answering instanceof Uint8Array) reply(answering, rinfo);
+    else
+      void answering.then((buf) => {
         if (buf) reply(buf, rinfo);
-      },
-      (err: unknown) => {
-        inFlight--;
-        log.error({ err }, 'query handler failed; no reply sent');
-      },
-    );
+      });
   });
 
   return {
     address: socket.address(),
+    mode: 'dgram',
     close: () =>
       new Promise<void>((resolve) => {
         if (closed) return resolve();

@@ -115,6 +115,7 @@ const CONFIG_KEYS = [
   'ForwardCacheSize',
   'Workers',
   'UDPBufferBytes',
+  'UDPBatching',
   'EDNSMaxUDPSize',
 ] as const satisfies readonly (keyof Config)[];
 

@@ -1,0 +1,64 @@
+// Loads the batched-UDP addon (native/udp-batch.c, built into dist/native/ by `npm run build`)
+// once per thread. Missing or unloadable is not an error: the UDP server then uses dgram, and
+// the reason is kept so the listener can log it.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The opaque socket handle the addon hands out. */
+export type BatchHandle = { readonly __udpBatch: unique symbol };
+
+export interface BatchBuffers {
+  /** `batch` slots of `slot` bytes: datagram i starts at i * slot. */
+  data: ArrayBuffer;
+  /** Length of datagram i; -1 when it did not fit its slot (cut by the kernel). */
+  lengths: Int32Array;
+  /** The sender of datagram i: ADDRESS_BYTES bytes of sockaddr at i * ADDRESS_BYTES. */
+  addresses: ArrayBuffer;
+  slot: number;
+  batch: number;
+}
+
+export interface BatchCounters {
+  batches: number;
+  datagrams: number;
+  truncated: number;
+  sendErrors: number;
+}
+
+export interface UdpBatchAddon {
+  open(address: string, port: number, reusePort: boolean, bufferBytes: number): BatchHandle;
+  localAddress(handle: BatchHandle): { address: string; family: 'IPv4' | 'IPv6'; port: number };
+  bufferSizes(handle: BatchHandle): [number, number];
+  /** `onBatch(count)` returns, per datagram, its reply (a Uint8Array) or anything else for none. */
+  start(handle: BatchHandle, onBatch: (count: number) => readonly unknown[]): BatchBuffers;
+  sendTo(handle: BatchHandle, reply: Uint8Array, address: Uint8Array): boolean;
+  stats(handle: BatchHandle): BatchCounters;
+  close(handle: BatchHandle): void;
+}
+
+/** Bytes of one sender address in BatchBuffers.addresses (a sockaddr_in6, the larger family). */
+export const ADDRESS_BYTES = 28;
+
+/** src/dns/ and dist/dns/ both sit two levels below the package root. */
+export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'native', 'udp-batch.node');
+
+let loaded: { addon: UdpBatchAddon } | { reason: string } | undefined;
+
+/** The addon, or why it cannot be had here. */
+export function udpBatchAddon(): { addon: UdpBatchAddon } | { reason: string } {
+  if (loaded === undefined) loaded = load();
+  return loaded;
+}
+
+function load(): { addon: UdpBatchAddon } | { reason: string } {
+  if (process.platform !== 'linux') return { reason: `recvmmsg/sendmmsg are Linux-only (this is ${process.platform})` };
+  if (!existsSync(ADDON_PATH)) return { reason: `${ADDON_PATH} was not built (npm run build needs a C compiler)` };
+  try {
+    const module = { exports: {} as UdpBatchAddon };
+    process.dlopen(module, ADDON_PATH);
+    return { addon: module.exports };
+  } catch (err) {
+    return { reason: `${ADDON_PATH} does not load: ${(err as Error).message}` };
+  }
+}
