@@ -129,7 +129,12 @@ function tcpSession(port: number, chunks: Buffer[], expected: number): Promise<{
   });
 }
 
-describe('DNS server', () => {
+// Every case runs over both UDP servers: batched (recvmmsg/sendmmsg through native/udp-batch.c,
+// the default) and dgram (the fallback).
+describe.each([
+  ['batched', true],
+  ['dgram', false],
+] as const)('DNS server (UDP %s)', (udpMode, UDPBatching) => {
   const store = new TableStore();
   let upstream: FakeUpstream;
   let main: Running;
@@ -143,8 +148,8 @@ describe('DNS server', () => {
         'many.example.org': Array.from({ length: 100 }, (_, i) => ({ name: 'many.example.org', type: 'A' as const, ttl: 300, data: `198.51.100.${i}` })),
       },
     });
-    main = await start(store, { Resolvers: [upstream.address], Timeout: 0.3 });
-    closed = await start(store, { ExternalOn: false, Resolvers: [upstream.address] });
+    main = await start(store, { Resolvers: [upstream.address], Timeout: 0.3, UDPBatching });
+    closed = await start(store, { ExternalOn: false, Resolvers: [upstream.address], UDPBatching });
   });
 
   afterAll(async () => {
@@ -156,6 +161,8 @@ describe('DNS server', () => {
   });
 
   it('binds UDP and TCP to the same port', () => {
+    expect(main.server.udpMode).toBe(udpMode);
+    expect(closed.server.udpMode).toBe(udpMode);
     expect(main.server.tcpAddress.port).toBe(main.server.udpAddress.port);
     expect(main.server.udpAddress.address).toBe('127.0.0.1');
   });
@@ -318,7 +325,7 @@ describe('DNS server', () => {
   });
 
   it('rejects with DnsListenError when the port is taken', async () => {
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: main.port };
+    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: main.port, UDPBatching };
     await expect(startDnsServer({ config, handler: async () => null, logger: silentLogger })).rejects.toThrow(DnsListenError);
   });
 });

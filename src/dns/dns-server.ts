@@ -29,6 +29,8 @@ export interface DnsServerOptions {
 export interface DnsServer {
   readonly udpAddress: net.AddressInfo;
   readonly tcpAddress: net.AddressInfo;
+  /** How UDP datagrams move: see startUdpServer below. */
+  readonly udpMode: UdpServer['mode'];
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     let closing: Promise<void> | undefined;
     return {
       udpAddress: udp.address,
+      udpMode: udp.mode,
       tcpAddress: tcp.address,
       close: () => {
         closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);
