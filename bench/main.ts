@@ -14,6 +14,7 @@
 //   BENCH_OUTSTANDING      dnsperf -q (default 100)
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
+//   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
         clients: envInt('BENCH_CLIENTS', 2),
         outstanding: envInt('BENCH_OUTSTANDING', 100),
         queries: 100_000,
+        dgram: process.env.BENCH_DGRAM !== '0',
         progress,
       };
       process.stderr.write(`qps: ${o.rounds} rounds x (${o.seconds} s throughput + ${o.latencySeconds} s latency) per server\n`);

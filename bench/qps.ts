@@ -26,6 +26,8 @@ export interface QpsOptions {
   outstanding: number;
   queries: number;
   seed?: number;
+  /** Also measure our server with UDPBatching off (dgram), for the batched/dgram comparison. */
+  dgram?: boolean;
   /** Progress lines (one per run). */
   progress?: (line: string) => void;
 }
@@ -43,7 +45,8 @@ export interface QpsResult {
   mismatches: string[];
   checked: number;
   knot: ServerRuns;
-  ours: ServerRuns;
+  /** Our server as configured by default first, then (with `dgram`) with UDPBatching off. */
+  ours: ServerRuns[];
 }
 
 /**
@@ -74,19 +77,25 @@ export async function runQps(o: QpsOptions): Promise<QpsResult> {
   const probeName = lines.find((l) => l.endsWith(' A'))!.split(' ')[0];
 
   let knot: KnotServer | undefined;
-  let ours: OurServer | undefined;
+  const ours: { name: string; server: OurServer }[] = [];
   try {
     log(`starting knotd on a ${table.names.size.toLocaleString('en-US')}-name zone`);
     knot = await startKnot(table, { dir: path.join(o.dir, 'knot'), probeName });
-    log('starting our server');
-    ours = await startOurServer({ dir: o.dir, stateFile });
-    await waitHealthy(ours, 120_000);
+    const variants = [{ name: 'mesos-dns-ts', extra: {} }, ...(o.dgram ? [{ name: 'mesos-dns-ts (dgram)', extra: { UDPBatching: false } }] : [])];
+    for (const v of variants) {
+      log(`starting our server: ${v.name}`);
+      ours.push({ name: v.name, server: await startOurServer({ dir: o.dir, stateFile, extra: v.extra }) });
+    }
+    for (const { server } of ours) await waitHealthy(server, 120_000);
     const checked = Math.min(300, lines.length);
-    const mismatches = await compareAnswers(lines, knot.port, ours.port, checked);
+    const mismatches: string[] = [];
+    for (const { name, server } of ours) {
+      for (const m of await compareAnswers(lines, knot.port, server.port, checked)) mismatches.push(`${name}: ${m}`);
+    }
 
     const subjects = [
       { runs: { server: 'Knot DNS', throughput: [], verbose: [] } as ServerRuns, port: knot.port },
-      { runs: { server: 'mesos-dns-ts', throughput: [], verbose: [] } as ServerRuns, port: ours.port },
+      ...ours.map(({ name, server }) => ({ runs: { server: name, throughput: [], verbose: [] } as ServerRuns, port: server.port })),
     ];
     for (let round = 0; round < o.rounds; round++) {
       const order = round % 2 === 0 ? subjects : [...subjects].reverse();
@@ -102,9 +111,9 @@ export async function runQps(o: QpsOptions): Promise<QpsResult> {
         );
       }
     }
-    return { tasks: o.tasks, queryLines: lines.length, mismatches, checked, knot: subjects[0].runs, ours: subjects[1].runs };
+    return { tasks: o.tasks, queryLines: lines.length, mismatches, checked, knot: subjects[0].runs, ours: subjects.slice(1).map((s) => s.runs) };
   } finally {
-    await ours?.stop();
+    for (const { server } of ours) await server.stop();
     await knot?.stop();
   }
 }
@@ -125,5 +134,5 @@ export function formatQps(r: QpsResult): string {
       fixed(qps / knotQps, 2),
     ];
   };
-  return markdownTable(['server', 'QPS (median)', 'QPS per round', 'mean ms', 'p99 ms', 'lost', 'ratio to Knot'], [row(r.knot), row(r.ours)]);
+  return markdownTable(['server', 'QPS (median)', 'QPS per round', 'mean ms', 'p99 ms', 'lost', 'ratio to Knot'], [row(r.knot), ...r.ours.map(row)]);
 }

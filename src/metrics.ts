@@ -40,6 +40,13 @@ export function renderMetrics(m: MetricsInput): string {
   metric(out, 'mesos_dns_forward_cache_hits_total', 'counter', 'Forwarded queries answered from the cache.', [['', s.cacheHits]]);
   metric(out, 'mesos_dns_forward_cache_entries', 'gauge', 'Replies held in the forwarding cache.', [['', m.forwardCacheEntries]]);
   metric(out, 'mesos_dns_internal_errors_total', 'counter', 'Unexpected errors answered with SERVFAIL.', [['', s.internalErrors]]);
+  // The batched UDP socket's (udp-batch-server.ts); all 0 when UDP goes through dgram.
+  metric(out, 'mesos_dns_udp_batches_total', 'counter', 'UDP receive batches (recvmmsg calls that returned datagrams).', [['', s.udpBatches]]);
+  metric(out, 'mesos_dns_udp_batched_datagrams_total', 'counter', 'UDP datagrams received in batches; divided by the batches, the mean batch size.', [
+    ['', s.udpDatagrams],
+  ]);
+  metric(out, 'mesos_dns_udp_send_errors_total', 'counter', 'UDP replies the kernel refused (send buffer full, unreachable sender).', [['', s.udpSendErrors]]);
+  metric(out, 'mesos_dns_udp_oversize_total', 'counter', 'UDP datagrams over 4 KiB, dropped unanswered.', [['', s.udpOversize]]);
   const t = m.snapshot?.table;
   metric(out, 'mesos_dns_table_loaded', 'gauge', '1 once a record table has been loaded.', [['', t ? 1 : 0]]);
   metric(out, 'mesos_dns_table_generation', 'gauge', 'Record table swaps since start.', [['', m.snapshot?.generation ?? 0]]);

@@ -108,7 +108,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     });
     return {
       addresses: () => service.addresses(),
-      stats: async () => ({ stats: service.stats, forwardCacheEntries: service.forwardCacheEntries() }),
+      stats: async () => ({ stats: service.countedStats(), forwardCacheEntries: service.forwardCacheEntries() }),
       workerIds: () => [],
       reconfigure: (next) => service.reconfigure(next),
       close: () => service.close(),

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULTS, type Config } from '../src/config.js';
 import { DnsListenError, startDnsServer } from '../src/dns/dns-server.js';
+import { startDnsService } from '../src/dns/dns-service.js';
 import { ADDON_PATH, ADDRESS_BYTES, udpBatchAddon, type UdpBatchAddon } from '../src/dns/udp-batch-addon.js';
 import { startBatchUdpServer } from '../src/dns/udp-batch-server.js';
 import type { UdpServer } from '../src/dns/udp-server.js';
@@ -274,3 +275,36 @@ describe('choosing the UDP server', () => {
     }
   });
 });
+
+describe('the batched socket counters', () => {
+  it('are summed into the query stats, across a reconfigure that replaces the socket', async () => {
+    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [] };
+    const service = await startDnsService({ config, snapshot: () => undefined, logger: silentLogger });
+    // 2-byte runts: read by the socket, then dropped unanswered by the query handler.
+    const ask = async (n: number): Promise<void> => {
+      const c = await client();
+      await sendAll(c, Array.from({ length: n }, () => Buffer.alloc(2)), service.addresses()!.udp.port, '127.0.0.1');
+      c.close();
+    };
+    try {
+      await ask(5);
+      await until(() => service.countedStats().udpDatagrams === 5);
+      // A new buffer size re-binds the socket; the old socket's counts are kept.
+      await service.reconfigure({ ...config, UDPBufferBytes: 1 << 20 });
+      await ask(3);
+      await until(() => service.countedStats().udpDatagrams === 8);
+      expect(service.countedStats()).toMatchObject({ udpDatagrams: 8, udpSendErrors: 0, udpOversize: 0, dropped: 8 });
+      expect(service.countedStats().udpBatches).toBeGreaterThanOrEqual(2);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

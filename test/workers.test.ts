@@ -383,6 +383,10 @@ describeWorkers('startServing with Workers > 1', () => {
       expect(total).toBeGreaterThanOrEqual(10);
       expect(total).toBeGreaterThanOrEqual(stats.requests);
       expect(body).toMatch(/^mesos_dns_table_loaded 1$/m);
+      // Every query came in through a worker's batched UDP socket, and every reply went out.
+      expect(Number(/^mesos_dns_udp_batched_datagrams_total (\d+)$/m.exec(body)?.[1])).toBeGreaterThanOrEqual(10);
+      expect(Number(/^mesos_dns_udp_batches_total (\d+)$/m.exec(body)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(body).toMatch(/^mesos_dns_udp_send_errors_total 0$/m);
     } finally {
       await serving.close();
     }

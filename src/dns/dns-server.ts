@@ -8,7 +8,7 @@ import net from 'node:net';
 import { startTcpServer, type TcpLimits, type TcpServer } from './tcp-server.js';
 import { udpBatchAddon } from './udp-batch-addon.js';
 import { startBatchUdpServer } from './udp-batch-server.js';
-import { startDgramServer, type UdpServer, type UdpServerOptions } from './udp-server.js';
+import { startDgramServer, type SocketCounters, type UdpServer, type UdpServerOptions } from './udp-server.js';
 
 /** The DNS port could not be bound (in use, no permission, bad listener address). */
 export class DnsListenError extends MesosDnsError {
@@ -31,6 +31,7 @@ export interface DnsServer {
   readonly tcpAddress: net.AddressInfo;
   /** How UDP datagrams move: see startUdpServer below. */
   readonly udpMode: UdpServer['mode'];
+  udpCounters(): SocketCounters;
   close(): Promise<void>;
 }
 
@@ -88,6 +89,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     return {
       udpAddress: udp.address,
       udpMode: udp.mode,
+      udpCounters: () => udp.counters(),
       tcpAddress: tcp.address,
       close: () => {
         closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);

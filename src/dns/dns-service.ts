@@ -10,6 +10,7 @@ import { startDnsServer, type DnsServer } from './dns-server.js';
 import { ForwardCache } from './forward-cache.js';
 import { UpstreamForwarder } from './forward.js';
 import { QueryStats, respond, type QueryContext } from './handle-query.js';
+import { NO_SOCKET_COUNTERS, type SocketCounters } from './udp-server.js';
 
 export interface DnsServiceOptions {
   config: Config;
@@ -22,7 +23,10 @@ export interface DnsServiceOptions {
 }
 
 export interface DnsService {
+  /** Bumped per query; the UDP socket's counts are copied in by countedStats(). */
   readonly stats: QueryStats;
+  /** `stats` with the UDP socket counters brought up to date (sockets replaced by reconfigure included). */
+  countedStats(): QueryStats;
   /** Undefined while DnsOn is false. */
   addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
   forwardCacheEntries(): number;
@@ -56,8 +60,18 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     c.DnsOn ? startDnsServer({ config: c, handler, logger: log, reusePort: options.reusePort }) : Promise.resolve(undefined);
 
   let server = await open(config);
+  /** Counts of UDP sockets already closed by a reconfigure. */
+  const retired = { ...NO_SOCKET_COUNTERS };
   return {
     stats,
+    countedStats() {
+      const now = server?.udpCounters() ?? NO_SOCKET_COUNTERS;
+      stats.udpBatches = retired.batches + now.batches;
+      stats.udpDatagrams = retired.datagrams + now.datagrams;
+      stats.udpSendErrors = retired.sendErrors + now.sendErrors;
+      stats.udpOversize = retired.truncated + now.truncated;
+      return stats;
+    },
     addresses: () => (server ? { udp: server.udpAddress, tcp: server.tcpAddress } : undefined),
     forwardCacheEntries: () => ctx.forwardCache?.size ?? 0,
     async reconfigure(next) {
@@ -66,6 +80,10 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
         const old = server;
         server = fresh;
         await old?.close();
+        if (old) {
+          const last = old.udpCounters();
+          for (const k of Object.keys(retired) as (keyof SocketCounters)[]) retired[k] += last[k];
+        }
       }
       if (config.Timeout !== next.Timeout || config.ForwardCacheSize !== next.ForwardCacheSize) {
         const old = ctx.forwarder;

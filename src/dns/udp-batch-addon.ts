@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SocketCounters } from './udp-server.js';
 
 /** The opaque socket handle the addon hands out. */
 export type BatchHandle = { readonly __udpBatch: unique symbol };
@@ -19,12 +20,6 @@ export interface BatchBuffers {
   batch: number;
 }
 
-export interface BatchCounters {
-  batches: number;
-  datagrams: number;
-  truncated: number;
-  sendErrors: number;
-}
 
 export interface UdpBatchAddon {
   open(address: string, port: number, reusePort: boolean, bufferBytes: number): BatchHandle;
@@ -33,7 +28,7 @@ export interface UdpBatchAddon {
   /** `onBatch(count)` returns, per datagram, its reply (a Uint8Array) or anything else for none. */
   start(handle: BatchHandle, onBatch: (count: number) => readonly unknown[]): BatchBuffers;
   sendTo(handle: BatchHandle, reply: Uint8Array, address: Uint8Array): boolean;
-  stats(handle: BatchHandle): BatchCounters;
+  stats(handle: BatchHandle): SocketCounters;
   close(handle: BatchHandle): void;
 }
 

@@ -11,7 +11,7 @@
 // copied out of the batch before the batch's buffers are reused.
 import type { Logger } from '../log.js';
 import { ADDRESS_BYTES, type BatchHandle, type UdpBatchAddon } from './udp-batch-addon.js';
-import { logBufferSizes, queryRunner, type UdpServer, type UdpServerOptions } from './udp-server.js';
+import { logBufferSizes, queryRunner, type SocketCounters, type UdpServer, type UdpServerOptions } from './udp-server.js';
 
 export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpBatchAddon): Promise<UdpServer> {
   const log: Logger = options.logger.child({ component: 'dns-udp' });
@@ -69,16 +69,18 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   replies.length = buffers.batch;
   replies.fill(null);
 
+  let final: SocketCounters | undefined;
   return {
     address: addon.localAddress(handle),
     mode: 'batched',
+    counters: () => final ?? addon.stats(handle),
     // The socket is closed when this returns (the addon closes the fd synchronously).
     close: async () => {
       if (closed) return;
       closed = true;
-      const counters = addon.stats(handle);
+      final = addon.stats(handle);
       addon.close(handle);
-      log.debug({ ...counters }, 'batched UDP socket closed');
+      log.debug({ ...final }, 'batched UDP socket closed');
     },
   };
 }

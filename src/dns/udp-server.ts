@@ -35,8 +35,20 @@ export interface UdpServer {
   readonly address: AddressInfo;
   /** How datagrams move: recvmmsg/sendmmsg batches (udp-batch-server.ts) or one by one (dgram). */
   readonly mode: 'batched' | 'dgram';
+  /** The batched socket's cumulative counts; dgram keeps none (zeros). */
+  counters(): SocketCounters;
   close(): Promise<void>;
 }
+
+export interface SocketCounters {
+  batches: number;
+  datagrams: number;
+  sendErrors: number;
+  /** Datagrams too large for a receive slot. */
+  truncated: number;
+}
+
+export const NO_SOCKET_COUNTERS: Readonly<SocketCounters> = Object.freeze({ batches: 0, datagrams: 0, sendErrors: 0, truncated: 0 });
 
 export const DEFAULT_UDP_MAX_IN_FLIGHT = 4096;
 
@@ -170,6 +182,7 @@ export async function startDgramServer(options: UdpServerOptions): Promise<UdpSe
   return {
     address: socket.address(),
     mode: 'dgram',
+    counters: () => NO_SOCKET_COUNTERS,
     close: () =>
       new Promise<void>((resolve) => {
         if (closed) return resolve();

@@ -6,19 +6,11 @@
 // config, table and stats messages -> stop. Each table generation is one message carrying the
 // packed table.
 import type { Config } from '../config.js';
-import type { QueryStats } from '../dns/handle-query.js';
+import { QUERY_COUNTERS, type QueryCounter, type QueryStats } from '../dns/handle-query.js';
 import type { EncodedTable } from './table-codec.js';
 
 /** QueryStats as plain numbers (QueryStats.toJSON). */
-export interface StatsSnapshot {
-  requests: number;
-  dropped: number;
-  forwarded: number;
-  forwardFailures: number;
-  cacheHits: number;
-  internalErrors: number;
-  rcodes: Record<string, number>;
-}
+export type StatsSnapshot = Record<QueryCounter, number> & { rcodes: Record<string, number> };
 
 export type ToWorker =
   /** Bind the DNS port (config.Port is never 0 here) and start serving. */
@@ -38,24 +30,11 @@ export type FromWorker =
   | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number };
 
 export function statsSnapshot(stats: QueryStats): StatsSnapshot {
-  return {
-    requests: stats.requests,
-    dropped: stats.dropped,
-    forwarded: stats.forwarded,
-    forwardFailures: stats.forwardFailures,
-    cacheHits: stats.cacheHits,
-    internalErrors: stats.internalErrors,
-    rcodes: Object.fromEntries([...stats.rcodes].map(([k, v]) => [String(k), v])),
-  };
+  return stats.toJSON() as StatsSnapshot;
 }
 
 /** Adds a worker's counters into `into` (the primary's sum for /metrics). */
 export function addStats(into: QueryStats, s: StatsSnapshot): void {
-  into.requests += s.requests;
-  into.dropped += s.dropped;
-  into.forwarded += s.forwarded;
-  into.forwardFailures += s.forwardFailures;
-  into.cacheHits += s.cacheHits;
-  into.internalErrors += s.internalErrors;
+  for (const k of QUERY_COUNTERS) into[k] += s[k];
   for (const [code, n] of Object.entries(s.rcodes)) into.rcodes.set(Number(code), (into.rcodes.get(Number(code)) ?? 0) + n);
 }

@@ -25,7 +25,7 @@ import { DnsListenError, startDnsServer } from '../dns/dns-server.js';
 import { QueryStats } from '../dns/handle-query.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
-import { addStats, type FromWorker, type StatsSnapshot, type ToWorker } from './protocol.js';
+import { addStats, statsSnapshot, type FromWorker, type StatsSnapshot, type ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
 import { workerEntry } from './worker-entry.js';
 
@@ -294,15 +294,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         }),
       );
       const sum = new QueryStats();
-      addStats(sum, {
-        requests: retired.requests,
-        dropped: retired.dropped,
-        forwarded: retired.forwarded,
-        forwardFailures: retired.forwardFailures,
-        cacheHits: retired.cacheHits,
-        internalErrors: retired.internalErrors,
-        rcodes: Object.fromEntries(retired.rcodes),
-      });
+      addStats(sum, statsSnapshot(retired));
       let forwardCacheEntries = 0;
       for (const w of workers) {
         if (!w?.lastStats) continue;
