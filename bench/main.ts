@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       results.qps = await runQps(o);
       const check =
         results.qps.mismatches.length === 0
-          ? `Answers checked equal on both servers for the first ${results.qps.checked} queries.`
+          ? `Answers checked equal to Knot's on every server for the first ${results.qps.checked} queries.`
           : `WARNING: ${results.qps.mismatches.length} of ${results.qps.checked} sample queries answered differently:\n` +
             results.qps.mismatches.slice(0, 10).map((m) => `    ${m}`).join('\n');
       print(
