@@ -255,7 +255,9 @@ function parseRunningStatus(statuses: unknown[]): RunningStatus | undefined {
 }
 
 function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
-  const status: RunningStatus = { timestamp, networkIPs: networkIPs(best), mesosLabelIPs: [], dockerLabelIPs: [] };
+  const network = networkIPs(best);
+  let mesos: string[] | undefined;
+  let docker: string[] | undefined;
   const labels = optArray(best, 'labels', '');
   for (let i = 0; i < labels.length; i++) {
     let key: string | undefined;
@@ -267,19 +269,23 @@ function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
     } catch (err) {
       throw within(err, `.labels[${i}]`);
     }
-    if (key === MESOS_IP_LABEL) status.mesosLabelIPs.push(value);
-    else if (key === DOCKER_IP_LABEL) status.dockerLabelIPs.push(value);
+    if (key === MESOS_IP_LABEL) (mesos ??= []).push(value);
+    else if (key === DOCKER_IP_LABEL) (docker ??= []).push(value);
   }
+  const status: RunningStatus = { timestamp, networkIPs: network, mesosLabelIPs: mesos ?? NO_STRINGS, dockerLabelIPs: docker ?? NO_STRINGS };
   const healthy = optBoolean(best, 'healthy', '');
   if (healthy !== undefined) status.healthy = healthy;
   return status;
 }
 
+/** Shared by every status without such IPs (most of them): one array, not three per task. */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
 /** container_status.network_infos[].ip_addresses[].ip_address, or per network_info the 0.25 `ip_address`. */
-function networkIPs(status: JsonObject): string[] {
-  const ips: string[] = [];
+function networkIPs(status: JsonObject): readonly string[] {
   const container = optObject(status, 'container_status', '');
-  if (!container) return ips;
+  if (!container) return NO_STRINGS;
+  const ips: string[] = [];
   const infos = optArray(container, 'network_infos', '.container_status');
   for (let i = 0; i < infos.length; i++) {
     try {
