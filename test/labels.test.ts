@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { domainFrag, labelFunc, rfc1123Label, rfc952Label } from '../src/records/labels.js';
+import { cachedLabelFunc, domainFrag, labelFunc, rfc1123Label, rfc952Label } from '../src/records/labels.js';
 import { taskHash } from '../src/records/task-hash.js';
 
 // Cases that hold for both specs (mesos-dns labels_test.go testFunc).
@@ -124,6 +124,32 @@ describe('labelFunc', () => {
   });
 });
 
+describe('cachedLabelFunc', () => {
+  // Names it returns as they are without sanitising, and names just outside that.
+  it.each<[string, boolean, string]>([
+    ['', false, ''],
+    ['nginx', false, 'nginx'],
+    ['web-000042', false, 'web-000042'],
+    ['4abc', false, '4abc'],
+    ['4abc', true, 'abc'],
+    ['-abc', false, 'abc'],
+    ['abc-', false, 'abc'],
+    ['Abc', false, 'abc'],
+    ['a.b', false, 'a-b'],
+    ['a'.repeat(63), false, 'a'.repeat(63)],
+    ['a'.repeat(64), false, 'a'.repeat(63)],
+    ['a'.repeat(24), true, 'a'.repeat(24)],
+    ['a'.repeat(25), true, 'a'.repeat(24)],
+    ['a-'.repeat(12) + 'b', true, 'a-a-a-a-a-a-a-a-a-a-a-ab'],
+    ['x\u00e9', false, 'x'],
+  ])('%j (RFC 952: %s) -> %j', (name, rfc952, want) => {
+    const label = cachedLabelFunc(rfc952);
+    expect(label(name)).toBe(want);
+    expect(label(name)).toBe(want);
+    expect(labelFunc(rfc952)(name)).toBe(want);
+  });
+});
+
 describe('label properties (deterministic pseudo-random names)', () => {
   // A small LCG so the inputs are the same on every run.
   let seed = 34553613;
@@ -147,6 +173,14 @@ describe('label properties (deterministic pseudo-random names)', () => {
     for (const name of names) {
       const l = rfc952Label(name);
       expect(l).toMatch(/^(?:[a-z][a-z0-9-]{0,23})?$/);
+    }
+  });
+
+  it('cachedLabelFunc gives what labelFunc gives, first time and repeated', () => {
+    for (const rfc952 of [false, true]) {
+      const cached = cachedLabelFunc(rfc952);
+      const plain = labelFunc(rfc952);
+      for (const name of [...names, ...names]) expect([name, cached(name)]).toEqual([name, plain(name)]);
     }
   });
 

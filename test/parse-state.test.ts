@@ -109,8 +109,61 @@ describe('parsePortRanges', () => {
     ['[a-b]', []],
     ['[1-2,]', []],
     ['[1-2', []],
+    // the one-pass reader's edges, and what it hands to the general reading
+    ['[00031-00032]', [31, 32]],
+    ['[ 1-2 ,3-3 ]', [1, 2, 3]],
+    ['[ ]', []],
+    ['[1-2,,3-4]', []],
+    ['[1-2 3-4]', []],
+    ['[1 -2]', []],
+    ['[-1-2]', []],
+    ['[123456-123457]', []],
+    ['[2-1, x]', []],
+    ['[1-2,\t3-3]', [1, 2, 3]],
+    ['[1-2]\n', [1, 2]],
+    ['\u00a0[7-7]', [7]],
+    ['[1-2,\u00a03-3\u00a0]', [1, 2, 3]],
+    ['[1-2,3\u00a0-3]', []],
   ])('%j', (text, want) => {
     expect(parsePortRanges(text)).toEqual(want);
+  });
+
+  // The plain form is read in one pass; this is the general reading it must agree with.
+  function reference(text: string): number[] {
+    const s = text.trim();
+    if (s === '' || s === '[]' || !s.startsWith('[') || !s.endsWith(']')) return [];
+    const ports: number[] = [];
+    for (const part of s.slice(1, -1).split(',')) {
+      const m = /^(\d{1,5})-(\d{1,5})$/.exec(part.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 65535) return [];
+      for (let p = Number(m[1]); p <= Number(m[2]); p++) ports.push(p);
+    }
+    return ports;
+  }
+
+  it('agrees with the general reading on generated texts', () => {
+    const alphabet = ['[', ']', '-', ',', ' ', '\t', '0', '1', '5', '9', '12', '655', '65535', '99999', '100000', '\u00a0', 'x'];
+    let seed = 42;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let k = 0; k < 20_000; k++) {
+      let text = next(4) === 0 ? '' : '[';
+      for (let j = next(12); j > 0; j--) text += alphabet[next(alphabet.length)];
+      if (next(4) !== 0) text += ']';
+      expect([text, parsePortRanges(text)]).toEqual([text, reference(text)]);
+    }
+    // and on well-formed lists, which the generator above rarely makes
+    for (let k = 0; k < 2000; k++) {
+      const parts: string[] = [];
+      for (let j = next(4); j >= 0; j--) {
+        const lo = next(70000);
+        parts.push(`${lo}-${lo + next(3)}`);
+      }
+      const text = `[${parts.join(next(2) === 0 ? ',' : ', ')}]`;
+      expect([text, parsePortRanges(text)]).toEqual([text, reference(text)]);
+    }
   });
 });
 
@@ -279,6 +332,22 @@ describe('parseState failures (the caller keeps its last table)', () => {
     ['a status timestamp that is a string', { ...ok, frameworks: [{ tasks: [{ statuses: [{ state: 'TASK_RUNNING', timestamp: 'now' }] }] }] }, /statuses\[0\]\.timestamp: expected a number/],
     ['a ports value that is not a string', { ...ok, frameworks: [{ tasks: [{ resources: { ports: [1] } }] }] }, /resources\.ports: expected a string/],
     ['a fractional DI port', { ...ok, frameworks: [{ tasks: [{ discovery: { name: 'x', ports: { ports: [{ number: 1.5 }] } } }] }] }, /number: expected an integer/],
+    [
+      'a network address that is not a string',
+      { ...ok, frameworks: [{ tasks: [{ statuses: [{ state: 'TASK_RUNNING', container_status: { network_infos: [{ ip_addresses: [{ ip_address: 7 }] }] } }] }] }] },
+      /^state\.frameworks\[0\]\.tasks\[0\]\.statuses\[0\]\.container_status\.network_infos\[0\]\.ip_addresses\[0\]\.ip_address: expected a string$/,
+    ],
+    [
+      'a label of the running status that is not an object',
+      { ...ok, frameworks: [{ tasks: [{}, { statuses: [{ state: 'TASK_KILLED' }, { state: 'TASK_RUNNING', labels: [{ key: 'k' }, 5] }] }] }] },
+      /^state\.frameworks\[0\]\.tasks\[1\]\.statuses\[1\]\.labels\[1\]: expected an object$/,
+    ],
+    [
+      'a DI port protocol that is a number',
+      { ...ok, frameworks: [{}, { tasks: [{ discovery: { name: 'x', ports: { ports: [{ number: 1, protocol: 5 }] } } }] }] },
+      /^state\.frameworks\[1\]\.tasks\[0\]\.discovery\.ports\.ports\[0\]\.protocol: expected a string$/,
+    ],
+    ['a framework hostname that is a number', { ...ok, frameworks: [{ hostname: 1, tasks: [7] }] }, /^state\.frameworks\[0\]\.hostname: expected a string$/],
   ])('rejects %s', (_what, json, message) => {
     expectParseError(() => parseState(json), message);
   });

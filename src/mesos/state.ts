@@ -32,11 +32,11 @@ export interface Discovery {
 export interface RunningStatus {
   timestamp: number;
   /** container_status.network_infos[].ip_addresses[].ip_address (or the 0.25 single ip_address). */
-  networkIPs: string[];
+  networkIPs: readonly string[];
   /** Values of label MesosContainerizer.NetworkSettings.IPAddress. */
-  mesosLabelIPs: string[];
+  mesosLabelIPs: readonly string[];
   /** Values of label Docker.NetworkSettings.IPAddress. */
-  dockerLabelIPs: string[];
+  dockerLabelIPs: readonly string[];
   /** TaskStatus.healthy when the task has a health check; undefined otherwise. */
   healthy?: boolean;
 }

@@ -7,7 +7,7 @@
 import type { Config } from '../config.js';
 import { ipLiteral, sameHostPort, splitHostPort } from '../mesos/pid.js';
 import type { Discovery, MasterState, Task } from '../mesos/state.js';
-import { domainFrag, labelFunc, type LabelFunc } from './labels.js';
+import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
 import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
 import { taskHash } from './task-hash.js';
@@ -55,17 +55,23 @@ const NO_IPS: Ip[] = [];
 function toIps(b: TableBuilder, seen: Map<string, Ip | null>, values: readonly string[] | undefined): Ip[] {
   if (values === undefined || values.length === 0) return NO_IPS;
   const out: Ip[] = [];
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     let ip = seen.get(v);
     if (ip === undefined) {
       const text = ipLiteral(v);
       ip = text === undefined ? null : { text, v6: text.includes(':'), id: b.ip(text) };
       seen.set(v, ip);
     }
-    if (ip === null || out.some((o) => o.text === ip.text)) continue;
+    if (ip === null || includesIp(out, ip)) continue;
     out.push(ip);
   }
   return out.length === 0 ? NO_IPS : out;
+}
+
+function includesIp(ips: readonly Ip[], ip: Ip): boolean {
+  for (let i = 0; i < ips.length; i++) if (ips[i].text === ip.text) return true;
+  return false;
 }
 
 function addIP(b: TableBuilder, owner: number, ip: Ip): void {
@@ -89,9 +95,9 @@ function makesEmptyLabel(part: string): boolean {
 
 /** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
 function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
-  for (const source of sources) {
+  for (let i = 0; i < sources.length; i++) {
     let ips: Ip[];
-    switch (source) {
+    switch (sources[i]) {
       case 'host':
         ips = agentIps;
         break;
@@ -105,29 +111,31 @@ function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agen
         ips = toIps(b, seen, task.running?.dockerLabelIPs);
         break;
       default:
-        ips = [];
+        ips = NO_IPS;
     }
     if (ips.length > 0) return ips;
   }
-  return [];
+  return NO_IPS;
 }
 
 export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable {
   const { config } = inputs;
   const zone = `${config.Domain.toLowerCase().replace(/\.+$/, '')}.`;
-  const rawLabel = labelFunc(config.EnforceRFC952);
-  // Task names repeat (every instance of an app): sanitise each distinct one once.
-  const labels = new Map<string, string>();
-  const label: LabelFunc = (name) => {
-    let l = labels.get(name);
-    if (l === undefined) labels.set(name, (l = rawLabel(name)));
-    return l;
-  };
+  const label = cachedLabelFunc(config.EnforceRFC952);
   const weight = config.SRVRecordDefaultWeight;
-  // About 4 names and 12 records per running task in a typical cluster (bench/gen-state.ts).
+  // Sizes for the builder's arrays, so that they need not grow (a copy of tens of MB) or sit
+  // mostly empty: about 4 names per task, and per task a few A records plus 4 SRVs per port
+  // (bench/gen-state.ts: 3.8 names and 13.3 log entries per task).
   let tasks = 0;
-  for (const fw of state.frameworks) tasks += fw.tasks.length;
-  const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 12 * tasks + 2 * state.agents.length });
+  let ports = 0;
+  for (const fw of state.frameworks) {
+    tasks += fw.tasks.length;
+    for (let t = 0; t < fw.tasks.length; t++) {
+      const task = fw.tasks[t];
+      ports += task.ports.length + (task.discovery === undefined ? 0 : task.discovery.ports.length);
+    }
+  }
+  const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
   const seenIps = new Map<string, Ip | null>();
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
 
@@ -169,37 +177,40 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   masterRecords(b, state, inputs.masters, zone, ipsOf);
 
   // --- tasks ------------------------------------------------------------------------------
-  const frameworkTasks: TaskLogRange[][] = [];
-  state.frameworks.forEach((fw, i) => {
-    const ranges: TaskLogRange[] = [];
-    frameworkTasks.push(ranges);
+  // Indexed loops and plain arguments: this runs once per task, and on a server's first load it
+  // runs before V8 has optimised it, when every iterator result and context object is a real
+  // allocation.
+  const frameworkTasks: FrameworkTasks[] = [];
+  const frameworks = state.frameworks;
+  for (let i = 0; i < frameworks.length; i++) {
+    const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
+    frameworkTasks.push(generated);
     const fname = fwNames[i];
-    if (fname === '') return;
+    if (fname === '') continue;
     const fwCtx: FrameworkContext = { fwTail: `.${fname}.${zone}`, slaveTail: `.${fname}.slave.${zone}`, groups: new Map(), label };
-    for (const task of fw.tasks) {
+    const tasks = frameworks[i].tasks;
+    for (let t = 0; t < tasks.length; t++) {
+      const task = tasks[t];
       if (task.state !== 'TASK_RUNNING') continue;
       const agent = agents.get(task.agentId);
       if (agent === undefined) continue; // not on a known agent
-      const slaveIps = agent.ips;
       const start = b.length;
-      const ctx: TaskContext = {
-        task,
-        suffix: `-${taskHash(task.id)}-${agent.tail}`,
-        taskIps: taskIPs(b, seenIps, task, slaveIps, config.IPSources),
-        slaveIps,
-        discovery: task.discovery && task.discovery.name !== '' ? task.discovery : undefined,
-      };
-      if (ctx.discovery) {
+      const suffix = `-${taskHash(task.id)}-${agent.tail}`;
+      const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
+      const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
+      if (discovery !== undefined) {
         // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
         // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
-        taskContextRecords(b, fwCtx, ctx, ctx.discovery.name);
-        taskContextRecords(b, fwCtx, ctx, label(ctx.discovery.name));
+        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, discovery, discovery.name);
+        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, discovery, label(discovery.name));
       } else {
-        taskContextRecords(b, fwCtx, ctx, label(task.name));
+        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, undefined, label(task.name));
       }
-      ranges.push({ name: task.name, id: task.id, start, end: b.length });
+      generated.names.push(task.name);
+      generated.ids.push(task.id);
+      generated.bounds.push(start, b.length);
     }
-  });
+  }
 
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
   const pending: PendingEnumeration | null =
@@ -251,19 +262,23 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
 /** What /v1/enumerate is made from: per framework its generated tasks and their log slices. */
 interface PendingEnumeration {
   frameworkNames: string[];
-  frameworkTasks: TaskLogRange[][];
+  frameworkTasks: FrameworkTasks[];
   packed: PackedTable;
   /** The builder's log (name id, value, kind/port per entry) and which entries added a record. */
   log: Int32Array;
   firstSeen: Uint8Array;
 }
 
-/** One generated task and the slice of the builder's log its records occupy. */
-interface TaskLogRange {
-  name: string;
-  id: string;
-  start: number;
-  end: number;
+/**
+ * A framework's generated tasks, in order: name, id, and the slice of the builder's log their
+ * records occupy (`bounds[2k]` to `bounds[2k + 1]` for task k). Parallel arrays rather than an
+ * object per task: they live as long as the table, and 100,000 small objects surviving each
+ * build are work for every garbage collection.
+ */
+interface FrameworkTasks {
+  names: string[];
+  ids: string[];
+  bounds: number[];
 }
 
 /** §5.6: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
@@ -272,20 +287,26 @@ function enumerate(pending: PendingEnumeration): readonly EnumerateFramework[] {
   return Object.freeze(
     pending.frameworkNames.map((name, i): EnumerateFramework => ({
       name,
-      tasks: pending.frameworkTasks[i].map((t): EnumerateTask => {
-        const records: EnumerateRecord[] = [];
-        for (let j = t.start; j < t.end; j++) {
-          if (firstSeen[j] === 0) continue;
-          const owner = nameAt(packed, log[3 * j]);
-          const value = log[3 * j + 1];
-          const kind = log[3 * j + 2];
-          if (kind === KIND_A || kind === KIND_AAAA) records.push({ name: owner, host: stringAt(packed.ips, value), rtype: kind === KIND_A ? 'A' : 'AAAA' });
-          else records.push({ name: owner, host: `${nameAt(packed, value)}:${kind}`, rtype: 'SRV' });
-        }
-        return { name: t.name, id: t.id, records: records.length > 0 ? records : null };
-      }),
+      tasks: enumerateTasks(packed, log, firstSeen, pending.frameworkTasks[i]),
     })),
   );
+}
+
+function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Array, generated: FrameworkTasks): EnumerateTask[] {
+  const out: EnumerateTask[] = [];
+  for (let k = 0; k < generated.names.length; k++) {
+    const records: EnumerateRecord[] = [];
+    for (let j = generated.bounds[2 * k]; j < generated.bounds[2 * k + 1]; j++) {
+      if (firstSeen[j] === 0) continue;
+      const owner = nameAt(packed, log[3 * j]);
+      const value = log[3 * j + 1];
+      const kind = log[3 * j + 2];
+      if (kind === KIND_A || kind === KIND_AAAA) records.push({ name: owner, host: stringAt(packed.ips, value), rtype: kind === KIND_A ? 'A' : 'AAAA' });
+      else records.push({ name: owner, host: `${nameAt(packed, value)}:${kind}`, rtype: 'SRV' });
+    }
+    out.push({ name: generated.names[k], id: generated.ids[k], records: records.length > 0 ? records : null });
+  }
+  return out;
 }
 
 /**
@@ -357,15 +378,6 @@ interface TaskGroup {
   discovery: Map<string, number[]> | undefined;
 }
 
-interface TaskContext {
-  task: Task;
-  /** `-hash-agenttail`, appended to the task label to form the canonical label. */
-  suffix: string;
-  taskIps: Ip[];
-  slaveIps: Ip[];
-  discovery: Discovery | undefined;
-}
-
 function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): TaskGroup {
   let group = fw.groups.get(taskName);
   if (group === undefined) {
@@ -377,42 +389,52 @@ function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): Tas
   return group;
 }
 
-/** One task's records under one task label (mesos-dns taskContextRecord, chains.go order). */
-function taskContextRecords(b: TableBuilder, fw: FrameworkContext, ctx: TaskContext, taskName: string): void {
+/**
+ * One task's records under one task label (mesos-dns taskContextRecord, chains.go order).
+ * `suffix` is `-hash-agenttail`, appended to the label to form the canonical label.
+ */
+function taskContextRecords(
+  b: TableBuilder,
+  fw: FrameworkContext,
+  ports: readonly number[],
+  suffix: string,
+  taskIps: readonly Ip[],
+  slaveIps: readonly Ip[],
+  discovery: Discovery | undefined,
+  taskName: string,
+): void {
   if (makesEmptyLabel(taskName)) return;
   const { fwTail, slaveTail } = fw;
-  const { discovery } = ctx;
   const group = taskGroup(b, fw, taskName);
-  const canonicalOwner = b.name3(taskName, ctx.suffix, fwTail);
-  const canonicalSlaveOwner = b.name3(taskName, ctx.suffix, slaveTail);
-  for (const ip of ctx.taskIps) {
-    addIP(b, group.owner, ip);
-    addIP(b, canonicalOwner, ip);
+  const canonicalOwner = b.name3(taskName, suffix, fwTail);
+  const canonicalSlaveOwner = b.name3(taskName, suffix, slaveTail);
+  for (let k = 0; k < taskIps.length; k++) {
+    addIP(b, group.owner, taskIps[k]);
+    addIP(b, canonicalOwner, taskIps[k]);
   }
-  for (const ip of ctx.slaveIps) {
-    addIP(b, group.slaveOwner, ip);
-    addIP(b, canonicalSlaveOwner, ip);
+  for (let k = 0; k < slaveIps.length; k++) {
+    addIP(b, group.slaveOwner, slaveIps[k]);
+    addIP(b, canonicalSlaveOwner, slaveIps[k]);
   }
 
   // Resource (host) ports target the agent canonical name: `.slave.` always, and the plain
   // framework name only while the task has no DiscoveryInfo.
-  const service = `_${taskName}`;
-  const ports = ctx.task.ports;
   if (ports.length > 0) {
     group.portOwners ??= [
-      b.name(`${service}._tcp${slaveTail}`),
-      b.name(`${service}._udp${slaveTail}`),
-      b.name(`${service}._tcp${fwTail}`),
-      b.name(`${service}._udp${fwTail}`),
+      b.name(`_${taskName}._tcp${slaveTail}`),
+      b.name(`_${taskName}._udp${slaveTail}`),
+      b.name(`_${taskName}._tcp${fwTail}`),
+      b.name(`_${taskName}._udp${fwTail}`),
     ];
     const owners = group.portOwners;
     const count = discovery ? 2 : 4;
-    for (const port of ports) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, port);
+    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
   }
   if (!discovery) return;
 
   // DiscoveryInfo ports target the task canonical name. An empty protocol means both; a named
   // port is published a second time under `_name.`.
+  const service = `_${taskName}`;
   group.discovery ??= new Map();
   for (const port of discovery.ports) {
     const key = `${port.protocol}\u0000${port.name}`;

@@ -27,6 +27,36 @@ export function labelFunc(enforceRFC952: boolean): LabelFunc {
 }
 
 /**
+ * The label function for a table build, where names repeat (every instance of an app has its
+ * app's task name): a name that is a label already comes back as it is after one scan, with no
+ * lookup (nearly every name); any other is sanitised once and remembered.
+ */
+export function cachedLabelFunc(enforceRFC952: boolean): LabelFunc {
+  const label = labelFunc(enforceRFC952);
+  const maxlen = enforceRFC952 ? 24 : 63;
+  const badFirst = enforceRFC952 ? isDashOrDigit : isDash;
+  const seen = new Map<string, string>();
+  return (name) => {
+    if (isLabelAsIs(name, maxlen, badFirst)) return name;
+    let l = seen.get(name);
+    if (l === undefined) seen.set(name, (l = label(name)));
+    return l;
+  };
+}
+
+/** Whether the label function returns `s` unchanged: [a-z0-9-] only, short enough, clean ends. */
+function isLabelAsIs(s: string, maxlen: number, badFirst: (c: number) => boolean): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  if (n > maxlen || badFirst(s.charCodeAt(0)) || s.charCodeAt(n - 1) === DASH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === DASH)) return false;
+  }
+  return true;
+}
+
+/**
  * Each `.`-separated part labelled on its own, empty results dropped, joined with `.`: framework
  * names keep their dots as label separators (`marathon.prod` -> two labels).
  */
