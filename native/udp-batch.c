@@ -47,7 +47,6 @@ enum socket_state { STATE_OPEN, STATE_STARTED, STATE_CLOSING, STATE_CLOSED };
 typedef struct {
   uv_poll_t poll;
   int fd;
-  int family;
   enum socket_state state;
   /** The JavaScript handle was garbage-collected: free this when the close completes. */
   int finalized;
@@ -113,8 +112,6 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
 
 // --- the handle ---------------------------------------------------------------------------------
 
-static void free_socket(batch_socket *s) { free(s); }
-
 static void release_refs(batch_socket *s) {
   napi_env env = s->env;
   if (s->callback) napi_delete_reference(env, s->callback);
@@ -135,7 +132,7 @@ static void on_closed(uv_handle_t *handle) {
     s->cleanup = NULL;
     napi_remove_async_cleanup_hook(cleanup);
   }
-  if (s->finalized) free_socket(s);
+  if (s->finalized) free(s);
 }
 
 /**
@@ -186,16 +183,28 @@ static void finalize_socket(napi_env env, void *data, void *hint) {
   batch_socket *s = (batch_socket *)data;
   s->finalized = 1;
   if (s->state == STATE_OPEN) begin_close(s);
-  if (s->state == STATE_CLOSED && s->cleanup == NULL) free_socket(s);
+  if (s->state == STATE_CLOSED && s->cleanup == NULL) free(s);
 }
 
-static batch_socket *unwrap(napi_env env, napi_value value) {
+/**
+ * The arguments of a call whose first is the socket handle: fills argv (up to `count`, missing
+ * ones undefined) and returns the socket, or NULL with an exception pending.
+ */
+static batch_socket *socket_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
   void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
-    napi_throw_type_error(env, "MDNS_ERR_UDP_BATCH", "not a udp-batch socket");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc == 0 ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, "MDNS_ERR_UDP_BATCH", "the first argument must be a udp-batch socket");
     return NULL;
   }
   return (batch_socket *)data;
+}
+
+static napi_status set_number(napi_env env, napi_value object, const char *name, double value) {
+  napi_value v;
+  napi_status status = napi_create_double(env, value, &v);
+  return status == napi_ok ? napi_set_named_property(env, object, name, v) : status;
 }
 
 // --- sending ------------------------------------------------------------------------------------
@@ -377,7 +386,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   s->fd = fd;
-  s->family = family;
   s->state = STATE_OPEN;
   s->env = env;
   napi_value external;
@@ -393,10 +401,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 /** localAddress(handle) -> { address, family, port }, like dgram's socket.address(). */
 static napi_value js_local_address(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 1, argv);
   if (s == NULL) return NULL;
   if (s->fd < 0) {
     napi_throw_error(env, "ERR_SOCKET_DGRAM_NOT_RUNNING", "socket is closed");
@@ -419,35 +425,30 @@ static napi_value js_local_address(napi_env env, napi_callback_info info) {
     inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
     port = ntohs(a->sin_port);
   }
-  napi_value out, address, family, port_value;
+  napi_value out, address, family;
   CHECK(env, napi_create_object(env, &out));
   CHECK(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address));
   CHECK(env, napi_create_string_utf8(env, local.ss_family == AF_INET6 ? "IPv6" : "IPv4", NAPI_AUTO_LENGTH, &family));
-  CHECK(env, napi_create_int32(env, port, &port_value));
   CHECK(env, napi_set_named_property(env, out, "address", address));
   CHECK(env, napi_set_named_property(env, out, "family", family));
-  CHECK(env, napi_set_named_property(env, out, "port", port_value));
+  CHECK(env, set_number(env, out, "port", port));
   return out;
 }
 
-/** bufferSizes(handle) -> [SO_RCVBUF, SO_SNDBUF] as the kernel reports them (twice what it granted, socket(7)). */
+/** bufferSizes(handle) -> { recv: SO_RCVBUF, send: SO_SNDBUF } as the kernel reports them (twice what it granted, socket(7)). */
 static napi_value js_buffer_sizes(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 1, argv);
   if (s == NULL) return NULL;
   int recv = 0, send = 0;
   socklen_t length = sizeof recv;
   getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &recv, &length);
   length = sizeof send;
   getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &send, &length);
-  napi_value out, r, w;
-  CHECK(env, napi_create_array_with_length(env, 2, &out));
-  CHECK(env, napi_create_int32(env, recv, &r));
-  CHECK(env, napi_create_int32(env, send, &w));
-  CHECK(env, napi_set_element(env, out, 0, r));
-  CHECK(env, napi_set_element(env, out, 1, w));
+  napi_value out;
+  CHECK(env, napi_create_object(env, &out));
+  CHECK(env, set_number(env, out, "recv", recv));
+  CHECK(env, set_number(env, out, "send", send));
   return out;
 }
 
@@ -459,13 +460,11 @@ static napi_value js_buffer_sizes(napi_env env, napi_callback_info info) {
  * anything else for none. The buffers are reused by the next batch.
  */
 static napi_value js_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 2, argv);
   if (s == NULL) return NULL;
   napi_valuetype type;
-  if (argc < 2 || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
+  if (napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
     napi_throw_type_error(env, "MDNS_ERR_UDP_BATCH", "start(handle, onBatch): onBatch must be a function");
     return NULL;
   }
@@ -473,7 +472,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "MDNS_ERR_UDP_BATCH", "socket already started or closed");
     return NULL;
   }
-  napi_value data, lengths_buffer, lengths, addresses, name, out, slot, batch;
+  napi_value data, lengths_buffer, lengths, addresses, name, out;
   void *data_bytes, *lengths_bytes, *address_bytes;
   // Memory owned by V8 (not external): its address is stable for the life of the ArrayBuffer,
   // which the references below hold until close.
@@ -523,13 +522,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   s->state = STATE_STARTED;
 
   CHECK(env, napi_create_object(env, &out));
-  CHECK(env, napi_create_int32(env, SLOT, &slot));
-  CHECK(env, napi_create_int32(env, BATCH, &batch));
   CHECK(env, napi_set_named_property(env, out, "data", data));
   CHECK(env, napi_set_named_property(env, out, "lengths", lengths));
   CHECK(env, napi_set_named_property(env, out, "addresses", addresses));
-  CHECK(env, napi_set_named_property(env, out, "slot", slot));
-  CHECK(env, napi_set_named_property(env, out, "batch", batch));
+  CHECK(env, set_number(env, out, "slot", SLOT));
+  CHECK(env, set_number(env, out, "batch", BATCH));
   return out;
 }
 
@@ -539,13 +536,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
  * ready within its batch). False when the kernel refused it (counted as a send error).
  */
 static napi_value js_send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 3, argv);
   if (s == NULL) return NULL;
   napi_value result;
-  if (argc < 3 || s->fd < 0) {
+  if (s->fd < 0) {
     CHECK(env, napi_get_boolean(env, false, &result));
     return result;
   }
@@ -573,30 +568,22 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
 
 /** stats(handle) -> { batches, datagrams, truncated, sendErrors }: cumulative counts for /metrics. */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 1, argv);
   if (s == NULL) return NULL;
-  napi_value out, v;
+  napi_value out;
   CHECK(env, napi_create_object(env, &out));
-  CHECK(env, napi_create_double(env, s->batches, &v));
-  CHECK(env, napi_set_named_property(env, out, "batches", v));
-  CHECK(env, napi_create_double(env, s->datagrams, &v));
-  CHECK(env, napi_set_named_property(env, out, "datagrams", v));
-  CHECK(env, napi_create_double(env, s->truncated, &v));
-  CHECK(env, napi_set_named_property(env, out, "truncated", v));
-  CHECK(env, napi_create_double(env, s->send_errors, &v));
-  CHECK(env, napi_set_named_property(env, out, "sendErrors", v));
+  CHECK(env, set_number(env, out, "batches", s->batches));
+  CHECK(env, set_number(env, out, "datagrams", s->datagrams));
+  CHECK(env, set_number(env, out, "truncated", s->truncated));
+  CHECK(env, set_number(env, out, "sendErrors", s->send_errors));
   return out;
 }
 
 /** close(handle): stops reading and closes the socket (the fd is closed once libuv lets go of it). */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  batch_socket *s = argc > 0 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = socket_args(env, info, 1, argv);
   if (s == NULL) return NULL;
   release_refs(s);
   begin_close(s);

@@ -187,18 +187,23 @@ describe('the batched UDP server', () => {
     return server;
   }
 
+  /** Each of `clients` sockets sends `perClient` payloads at once; every one must get back exactly its own payloads echoed. */
+  async function expectEchoedToEachSender(server: UdpServer, clients: number, perClient: number, payload: (c: number, i: number) => string): Promise<void> {
+    const sockets = await Promise.all(Array.from({ length: clients }, () => client()));
+    const sent = sockets.map((_, c) => Array.from({ length: perClient }, (_, i) => Buffer.from(payload(c, i))));
+    const got = sockets.map((s) => receive(s, perClient));
+    await Promise.all(sockets.map((s, c) => sendAll(s, sent[c], server.address.port, '127.0.0.1')));
+    const replies = await Promise.all(got);
+    for (let c = 0; c < clients; c++) {
+      expect(replies[c].sort()).toEqual(sent[c].map((q) => `${q}!`).sort());
+      sockets[c].close();
+    }
+  }
+
   it('answers a burst from many clients, each reply to its own sender', async () => {
     const server = await serve(echo);
     expect(server.mode).toBe('batched');
-    const clients = await Promise.all(Array.from({ length: 8 }, () => client()));
-    const sent = clients.map((_, c) => Array.from({ length: 100 }, (_, i) => Buffer.from(`c${c}-q${i}`)));
-    const got = clients.map((s) => receive(s, 100));
-    await Promise.all(clients.map((s, c) => sendAll(s, sent[c], server.address.port, '127.0.0.1')));
-    const replies = await Promise.all(got);
-    for (let c = 0; c < clients.length; c++) {
-      expect(replies[c].sort()).toEqual(sent[c].map((q) => `${q}!`).sort());
-      clients[c].close();
-    }
+    await expectEchoedToEachSender(server, 8, 100, (c, i) => `c${c}-q${i}`);
   });
 
   it('answers queries that finish after later batches reused the buffers with their own bytes', async () => {
@@ -206,15 +211,7 @@ describe('the batched UDP server', () => {
     // would by then hold another datagram's bytes.
     let n = 0;
     const server = await serve((query) => new Promise((resolve) => setTimeout(() => resolve(echo(query)), (n++ * 7) % 23)));
-    const clients = await Promise.all(Array.from({ length: 4 }, () => client()));
-    const sent = clients.map((_, c) => Array.from({ length: 150 }, (_, i) => Buffer.from(`late-c${c}-q${i}-${'x'.repeat(i % 40)}`)));
-    const got = clients.map((s) => receive(s, 150));
-    await Promise.all(clients.map((s, c) => sendAll(s, sent[c], server.address.port, '127.0.0.1')));
-    const replies = await Promise.all(got);
-    for (let c = 0; c < clients.length; c++) {
-      expect(replies[c].sort()).toEqual(sent[c].map((q) => `${q}!`).sort());
-      clients[c].close();
-    }
+    await expectEchoedToEachSender(server, 4, 150, (c, i) => `late-c${c}-q${i}-${'x'.repeat(i % 40)}`);
   });
 
   it('keeps answering the rest of a batch when the handler throws on one query', async () => {

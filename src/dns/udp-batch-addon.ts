@@ -24,7 +24,7 @@ export interface BatchBuffers {
 export interface UdpBatchAddon {
   open(address: string, port: number, reusePort: boolean, bufferBytes: number): BatchHandle;
   localAddress(handle: BatchHandle): { address: string; family: 'IPv4' | 'IPv6'; port: number };
-  bufferSizes(handle: BatchHandle): [number, number];
+  bufferSizes(handle: BatchHandle): { recv: number; send: number };
   /** `onBatch(count)` returns, per datagram, its reply (a Uint8Array) or anything else for none. */
   start(handle: BatchHandle, onBatch: (count: number) => readonly unknown[]): BatchBuffers;
   sendTo(handle: BatchHandle, reply: Uint8Array, address: Uint8Array): boolean;

@@ -18,10 +18,7 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   const requested = options.bufferBytes && options.bufferBytes > 0 ? options.bufferBytes : 0;
   // Throws Node-style system errors (code EADDRINUSE, EACCES, ...), as dgram's bind does.
   const handle: BatchHandle = addon.open(options.address, options.port, options.reusePort === true, requested);
-  if (requested > 0) {
-    const [recv, send] = addon.bufferSizes(handle);
-    logBufferSizes(log, requested, { recv, send });
-  }
+  if (requested > 0) logBufferSizes(log, requested, addon.bufferSizes(handle));
 
   const run = queryRunner(options, log);
   let closed = false;
