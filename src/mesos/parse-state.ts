@@ -113,30 +113,20 @@ function frameworkAt(json: unknown): Framework {
 
 function taskAt(json: unknown): Task {
   const o = asObject(json, '');
-  const task: Task = {
-    id: optString(o, 'id', '') ?? '',
-    name: optString(o, 'name', '') ?? '',
-    frameworkId: optString(o, 'framework_id', '') ?? '',
-    agentId: optString(o, 'slave_id', '') ?? '',
-    state: optString(o, 'state', '') ?? '',
-    ports: NO_PORTS,
-  };
+  const id = optString(o, 'id', '') ?? '';
+  const name = optString(o, 'name', '') ?? '';
+  const frameworkId = optString(o, 'framework_id', '') ?? '';
+  const agentId = optString(o, 'slave_id', '') ?? '';
+  const state = optString(o, 'state', '') ?? '';
   const resources = optObject(o, 'resources', '');
-  if (resources) {
-    const ranges = optString(resources, 'ports', '.resources');
-    task.ports = ranges === undefined ? [] : parsePortRanges(ranges);
-  } else {
-    task.ports = [];
-  }
+  const ranges = resources ? optString(resources, 'ports', '.resources') : undefined;
+  const task: Task = { id, name, frameworkId, agentId, state, ports: ranges === undefined ? [] : parsePortRanges(ranges) };
   const running = parseRunningStatus(optArray(o, 'statuses', ''));
   if (running) task.running = running;
   const discovery = parseDiscovery(o);
   if (discovery) task.discovery = discovery;
   return task;
 }
-
-/** Placeholder while a task is filled in (replaced by a fresh array before it is returned). */
-const NO_PORTS: number[] = [];
 
 /**
  * `"[31000-31001, 31005-31005]"` -> every port of every range, in document order. `""` and `"[]"`
