@@ -196,6 +196,22 @@ describe('failures keep nothing half-read', () => {
     expect(got.master).toBe(`127.0.0.1:${leader}`);
   });
 
+  it('decodes a body whose UTF-8 characters are split across chunks', async () => {
+    // "marathön-é" written in single-byte writes: every multi-byte character arrives in pieces.
+    const leader = await serve((_req, res) => {
+      const body = Buffer.from(JSON.stringify({ ...state(leader), frameworks: [{ id: 'f1', name: 'marathön-é', tasks: [] }] }));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      let i = 0;
+      const next = (): void => {
+        if (i >= body.length) return void res.end();
+        res.write(body.subarray(i, ++i), next);
+      };
+      next();
+    });
+    const got = await fetchLeaderState(client({}), [`127.0.0.1:${leader}`]);
+    expect(got.state.frameworks[0].name).toBe('marathön-é');
+  });
+
   it("asks the leader named in a follower's state, on the leader's own port", async () => {
     const leader = await serve((_req, res) => res.end(JSON.stringify(state(leader))));
     const stale = await serve((_req, res) => res.end(JSON.stringify(state(leader))));
