@@ -13,6 +13,9 @@ import { UpstreamForwarder } from '../src/dns/forward.js';
 import { ForwardCache } from '../src/dns/forward-cache.js';
 import { handleQuery, QueryStats } from '../src/dns/handle-query.js';
 import { silentLogger } from '../src/log.js';
+import { LogSampler } from '../src/log-sampler.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { TableStore } from '../src/store.js';
 import { checkReply, summaryFromDig, summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
@@ -370,6 +373,36 @@ describe('handleQuery', () => {
     };
     await handleQuery(query('_leader._tcp.mesos', 'SRV', 1), 'tcp', ctx);
     expect(reads).toBe(1);
+  });
+
+  it('writes one "forwarding failed" line per interval, noting how many it held back', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    let now = 0;
+    const stats = new QueryStats();
+    // Nothing listens on port 9 of 127.0.0.1: every forward fails at once (ICMP port unreachable).
+    const ctx = {
+      ...base,
+      config: { ...config, Resolvers: ['127.0.0.1:9'] },
+      stats,
+      snapshot: () => undefined,
+      logger: pino({ level: 'info' }, sink),
+      forwardFailureLog: new LogSampler(1000, () => now),
+    };
+    for (let i = 0; i < 5; i++) expect(summaryFromWire((await handleQuery(query('www.example.org', 'A', i), 'udp', ctx))!).rcode).toBe('SERVFAIL');
+    now = 1000;
+    await handleQuery(query('www.example.org', 'A', 5), 'udp', ctx);
+    await new Promise((r) => setImmediate(r));
+    const warned = lines.filter((l) => l.msg === 'forwarding failed, answering SERVFAIL');
+    expect(warned).toHaveLength(2);
+    expect(warned[0].heldBack).toBeUndefined();
+    expect(warned[1].heldBack).toBe(4);
+    expect(stats.forwardFailures).toBe(6);
   });
 
   it('answers names outside the domain REFUSED when there are no resolvers', async () => {

@@ -5,12 +5,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { LogSampler } from '../log-sampler.js';
 import type { Snapshot } from '../store.js';
 import { startDnsServer, type DnsServer } from './dns-server.js';
 import { ForwardCache } from './forward-cache.js';
 import { UpstreamForwarder } from './forward.js';
 import { QueryStats, respond, type QueryContext } from './handle-query.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './udp-server.js';
+
+/** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */
+const FORWARD_FAILURE_LOG_MS = 1000;
 
 export interface DnsServiceOptions {
   config: Config;
@@ -53,6 +57,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     logger: log.child({ component: 'dns' }),
     stats,
     answers: {},
+    forwardFailureLog: new LogSampler(FORWARD_FAILURE_LOG_MS),
     ...forwarding(config),
   };
   const handler = (buf: Buffer, transport: 'udp' | 'tcp') => respond(buf, transport, ctx);

@@ -9,6 +9,7 @@
 import type { Config } from '../config.js';
 import { ForwardError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { LogSampler } from '../log-sampler.js';
 import type { Snapshot } from '../store.js';
 import { AnswerCache } from './answer-cache.js';
 import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from './encode.js';
@@ -89,6 +90,8 @@ export interface QueryContext {
   stats?: QueryStats;
   /** Where respond() keeps pre-encoded answers; absent: respond() never uses the fast path. */
   answers?: AnswerSlot;
+  /** Limits the "forwarding failed" warnings (one line per interval); absent: one per failure. */
+  forwardFailureLog?: LogSampler;
 }
 
 /** The pre-encoded answers of one (snapshot, config) pair; replaced when either changes. */
@@ -164,7 +167,13 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
   } catch (err) {
     if (err instanceof ForwardError) {
       if (stats) stats.forwardFailures++;
-      ctx.logger.warn({ qname: query.question.name, qtype: query.question.type, err: err.message }, 'forwarding failed, answering SERVFAIL');
+      const held = ctx.forwardFailureLog ? ctx.forwardFailureLog.take() : 0;
+      if (held >= 0) {
+        ctx.logger.warn(
+          { qname: query.question.name, qtype: query.question.type, err: err.message, ...(held > 0 ? { heldBack: held } : {}) },
+          'forwarding failed, answering SERVFAIL',
+        );
+      }
     } else {
       if (stats) stats.internalErrors++;
       ctx.logger.error({ qname: query.question.name, qtype: query.question.type, err }, 'query failed, answering SERVFAIL');
