@@ -3,7 +3,7 @@
 // addon loads in any Node >= 22 whichever headers it was built with). Run by `npm run build`.
 //
 // The addon is an accelerator, not a requirement: when there is no compiler or no headers this
-// prints why and exits 0, and the server serves UDP through dgram instead (src/dns/udp-socket.ts
+// prints why and exits 0, and the server serves UDP through dgram instead (src/dns/dns-server.ts
 // logs which one it uses). Set MDNS_NATIVE_REQUIRED=1 to make a failed build an error (CI does).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';

@@ -4,7 +4,7 @@
 // Node DNS server (docs/performance.md: dgram's send path was a third of a serving thread's time),
 // and it is how Knot and NSD amortise theirs.
 //
-// It knows nothing about DNS. The JavaScript side (src/dns/udp-batch.ts) owns every decision;
+// It knows nothing about DNS. The JavaScript side (src/dns/udp-batch-server.ts) owns every decision;
 // this file owns only the socket and the batch:
 //
 //   readable -> recvmmsg up to BATCH datagrams into a shared buffer (one slot each) ->
@@ -271,7 +271,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       napi_status called = napi_make_callback(env, s->async_context, receiver, callback, 1, &count, &result);
       if (called == napi_pending_exception) {
         napi_value ignored;
-        napi_get_and_clear_last_exception(env, &ignored);  // the JavaScript side catches its own; never leave one pending
+        // Handler errors are caught per query in JavaScript (queryRunner), so this is a bug in
+        // onBatch itself: the batch goes unanswered (clients retry) and no exception is left pending.
+        napi_get_and_clear_last_exception(env, &ignored);
       } else if (called == napi_ok && s->state == STATE_STARTED) {
         bool is_array = false;
         napi_is_array(env, result, &is_array);
