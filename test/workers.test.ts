@@ -21,7 +21,8 @@ import type { RecordTable } from '../src/records/table.js';
 import { dnsWorkerCount, startServing } from '../src/serve.js';
 import { TableStore } from '../src/store.js';
 import { startWorkerPool, type WorkerPool } from '../src/workers/supervisor.js';
-import { decodeTable, encodeTable } from '../src/workers/table-codec.js';
+import { decodeTable, decodeTableInSlices, encodeTable } from '../src/workers/table-codec.js';
+import { generateStateText } from '../bench/gen-state.js';
 import { reusePortSupported } from '../src/workers/worker-entry.js';
 import { summaryFromAnswer, summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
@@ -222,6 +223,31 @@ describe('table codec', () => {
       expect(() => decodeTable(copy)).toThrow(expect.objectContaining({ code: 'MDNS_ERR_TABLE_MESSAGE' }));
     }
     expect(() => decodeTable({ header: encoded.header, packed: 'nope' } as never)).toThrow(/table message/);
+  });
+
+  it('checks a large table in slices, pausing between them, with the same result and the same refusals', async () => {
+    // 20,000 tasks: a name index of 131,072 slots and over 200,000 records, several slices.
+    const state = parseStateText(generateStateText(20_000, 3, { leader: 'master@10.0.0.1:5050' }));
+    const table = buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: [], serial: 1 });
+    const encoded = v8.deserialize(v8.serialize(encodeTable(table)));
+    let pauses = 0;
+    const pause = (): Promise<void> => {
+      pauses++;
+      return new Promise((r) => setImmediate(r));
+    };
+    const sliced = await decodeTableInSlices(encoded, pause);
+    expect(pauses).toBeGreaterThan(2);
+    const whole = decodeTable(encoded);
+    const sample = [...whole.names.keys()].filter((_, i) => i % 997 === 0);
+    for (const name of [...sample, 'leader.mesos.', 'nothing.mesos.']) expect(sliced.names.get(name)).toEqual(whole.names.get(name));
+    expect(sliced.names.get('leader.mesos.')?.a).toEqual(['10.0.0.1']);
+    expect(sliced.names.size).toBe(whole.names.size);
+    expect(sliced.names.size).toBeGreaterThan(50_000);
+
+    // Damage in the last slice (the last record) is still found.
+    const damaged = v8.deserialize(v8.serialize(encoded));
+    damaged.packed.recValue[damaged.packed.recValue.length - 1] = 1 << 30;
+    await expect(decodeTableInSlices(damaged, pause)).rejects.toMatchObject({ code: 'MDNS_ERR_TABLE_MESSAGE' });
   });
 });
 

@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../log.js';
 import { TableStore } from '../store.js';
 import { QueryStats } from '../dns/handle-query.js';
 import { statsSnapshot, type FromWorker, type ToWorker } from './protocol.js';
-import { decodeTable } from './table-codec.js';
+import { decodeTableInSlices } from './table-codec.js';
 
 const STATS_PUSH_MS = 2000;
 
@@ -33,16 +33,20 @@ function send(message: FromWorker): void {
 // --- tables ------------------------------------------------------------------------------------
 /** Frees the previous generation's shared table once nothing here uses it (collect-garbage.ts). */
 const collector = garbageCollector();
-/** Newest generation swapped in; an older one arriving late (a restart race) is ignored. */
-let servedGeneration = 0;
+/**
+ * Newest generation received. An older one arriving late (a restart race) is ignored, and one
+ * still being checked when a newer one comes is dropped, so swaps only ever move forward.
+ */
+let receivedGeneration = 0;
 
-function receiveTable(m: Extract<ToWorker, { type: 'table' }>): void {
-  if (m.generation <= servedGeneration) return;
+async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<void> {
+  if (m.generation <= receivedGeneration) return;
+  receivedGeneration = m.generation;
   try {
-    const table = decodeTable(m.table);
+    const table = await decodeTableInSlices(m.table);
+    if (m.generation !== receivedGeneration) return;
     store.swap(table);
     collector.afterSwap();
-    servedGeneration = m.generation;
     send({ type: 'swapped', generation: m.generation, names: table.names.size });
   } catch (err) {
     log.error({ err, generation: m.generation }, 'could not use a table generation; keeping the current one');
@@ -96,7 +100,7 @@ port.on('message', (m: ToWorker) => {
       service?.reconfigure(m.config).catch((err: unknown) => log.error({ err }, 'could not apply the new config'));
       break;
     case 'table':
-      receiveTable(m);
+      void receiveTable(m);
       break;
     case 'stats':
       sendStats(m.request);
