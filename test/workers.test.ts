@@ -226,7 +226,7 @@ describe('table codec', () => {
   });
 
   it('checks a large table in slices, pausing between them, with the same result and the same refusals', async () => {
-    // 20,000 tasks: a name index of 131,072 slots and over 200,000 records, several slices.
+    // 20,000 tasks: 262,144 name index slots and about 240,000 records, four slices or more.
     const state = parseStateText(generateStateText(20_000, 3, { leader: 'master@10.0.0.1:5050' }));
     const table = buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: [], serial: 1 });
     const encoded = v8.deserialize(v8.serialize(encodeTable(table)));
