@@ -106,13 +106,36 @@ async function answer(up: FakeUpstream, raw: Buffer, transport: 'udp' | 'tcp'): 
   return reply ? dnsPacket.encode(reply) : null;
 }
 
+/**
+ * A UDP socket and a TCP server on one free port. The UDP port comes from the kernel; the same
+ * TCP port can be taken already (by another test's connection), and then both try again, as the
+ * server itself does for Port 0 (dns-server.ts).
+ */
+async function bindBoth(tcp: net.Server): Promise<{ udp: dgram.Socket; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, '127.0.0.1', () => resolve());
+    });
+    const port = udp.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      return { udp, port };
+    } catch (err) {
+      udp.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
+    }
+  }
+}
+
 export async function startUpstream(options: UpstreamOptions = {}): Promise<FakeUpstream> {
-  const udp = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, '127.0.0.1', () => resolve());
-  });
-  const port = udp.address().port;
   const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
@@ -133,10 +156,7 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Fake
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  const { udp, port } = await bindBoth(tcp);
   const up: FakeUpstream = {
     host: '127.0.0.1',
     port,
