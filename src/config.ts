@@ -74,6 +74,8 @@ export interface Config {
   UDPBufferBytes: number;
   /** Move UDP datagrams in batches (recvmmsg/sendmmsg, native/udp-batch.c) when the addon is built; false uses dgram. */
   UDPBatching: boolean;
+  /** Read master states with the C reader (native/state-reader.c) when it is built; false uses JSON.parse. */
+  NativeStateReader: boolean;
   /** Largest UDP payload we advertise and accept from EDNS clients (RFC 6891 §6.2.5). */
   EDNSMaxUDPSize: number;
 }
@@ -124,5 +126,6 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   Workers: 0,
   UDPBufferBytes: 4 * 1024 * 1024,
   UDPBatching: true,
+  NativeStateReader: true,
   EDNSMaxUDPSize: 1232,
 } satisfies Config);

@@ -136,6 +136,7 @@ const SCHEMA: { readonly [K in keyof Config]: Kind } = {
   Workers: int(0, 1024, 'an integer from 0 to 1024 (0 = one per core)'),
   UDPBufferBytes: int(0, INT31_MAX, `an integer from 0 to ${INT31_MAX}`),
   UDPBatching: BOOL,
+  NativeStateReader: BOOL,
   // RFC 6891 §6.2.5: values below 512 are treated as 512; 65535 is the field's ceiling.
   EDNSMaxUDPSize: int(512, 65535, 'an integer from 512 to 65535'),
 };

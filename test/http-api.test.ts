@@ -214,6 +214,7 @@ describe('GET /v1/config', () => {
       '  "Workers": 0,',
       '  "UDPBufferBytes": 4194304,',
       '  "UDPBatching": true,',
+      '  "NativeStateReader": true,',
       '  "EDNSMaxUDPSize": 1232',
       ' }',
     );

@@ -1,9 +1,7 @@
 // Loads the batched-UDP addon (native/udp-batch.c, built into dist/native/ by `npm run build`)
 // once per thread. Missing or unloadable is not an error: the UDP server then uses dgram, and
 // the reason is kept so the listener can log it.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { addonPath, loadAddon, type Loaded } from '../native-addon.js';
 import type { SocketCounters } from './udp-server.js';
 
 /** The opaque socket handle the addon hands out. */
@@ -35,25 +33,17 @@ export interface UdpBatchAddon {
 /** Bytes of one sender address in BatchBuffers.addresses (a sockaddr_in6, the larger family). */
 export const ADDRESS_BYTES = 28;
 
-/** src/dns/ and dist/dns/ both sit two levels below the package root. */
-export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'native', 'udp-batch.node');
+export const ADDON_PATH = addonPath('udp-batch.node');
 
-let loaded: { addon: UdpBatchAddon } | { reason: string } | undefined;
+let loaded: Loaded<UdpBatchAddon> | undefined;
 
 /** The addon, or why it cannot be had here. */
-export function udpBatchAddon(): { addon: UdpBatchAddon } | { reason: string } {
+export function udpBatchAddon(): Loaded<UdpBatchAddon> {
   if (loaded === undefined) loaded = load();
   return loaded;
 }
 
-function load(): { addon: UdpBatchAddon } | { reason: string } {
+function load(): Loaded<UdpBatchAddon> {
   if (process.platform !== 'linux') return { reason: `recvmmsg/sendmmsg are Linux-only (this is ${process.platform})` };
-  if (!existsSync(ADDON_PATH)) return { reason: `${ADDON_PATH} was not built (npm run build needs a C compiler)` };
-  try {
-    const module = { exports: {} as UdpBatchAddon };
-    process.dlopen(module, ADDON_PATH);
-    return { addon: module.exports };
-  } catch (err) {
-    return { reason: `${ADDON_PATH} does not load: ${(err as Error).message}` };
-  }
+  return loadAddon<UdpBatchAddon>('udp-batch.node');
 }

@@ -116,6 +116,7 @@ const CONFIG_KEYS = [
   'Workers',
   'UDPBufferBytes',
   'UDPBatching',
+  'NativeStateReader',
   'EDNSMaxUDPSize',
 ] as const satisfies readonly (keyof Config)[];
 

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { StateFetchError, StateParseError } from '../errors.js';
 import { parseStateText } from './parse-state.js';
+import { configuredStateReader, readStateBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
 import type { MasterState, Pid } from './state.js';
 
@@ -17,10 +18,20 @@ export interface FetchedState {
   state: MasterState;
   /** "host:port" of the master that served it (the leader). */
   master: string;
+  /** Why the native state reader did not read it (read-state.ts); undefined when it did. */
+  declined?: string;
+  /** Time spent turning the body into a MasterState, ms. */
+  readMs: number;
 }
 
-/** GET one master's /master/state body as text, following up to three redirects. */
-export async function fetchStateText(http: MasterHttp, master: string): Promise<{ text: string; master: string }> {
+/**
+ * A body as bytes for the native state reader when it is built, else as text for JSON.parse
+ * (decoded while it arrives, see readBody).
+ */
+type StateBody = Uint8Array | string;
+
+/** GET one master's /master/state body, following up to three redirects. */
+export async function fetchStateBody(http: MasterHttp, master: string, asBytes: boolean): Promise<{ body: StateBody; master: string }> {
   const signal = AbortSignal.timeout(http.timeoutMs);
   let url = `${masterOrigin(http.scheme, master)}/master/state`;
   for (let hop = 0; ; hop++) {
@@ -53,21 +64,22 @@ export async function fetchStateText(http: MasterHttp, master: string): Promise<
       await res.body.dump();
       throw new StateFetchError(`GET ${url}: HTTP ${res.statusCode}`);
     }
-    const text = await readBody(res.body, res.headers['content-encoding'] === 'gzip', url);
+    const body = await readBody(res.body, res.headers['content-encoding'] === 'gzip', url, asBytes);
     const served = new URL(url);
-    return { text, master: `${served.hostname}:${served.port || (http.scheme === 'https' ? 443 : 80)}` };
+    return { body, master: `${served.hostname}:${served.port || (http.scheme === 'https' ? 443 : 80)}` };
   }
 }
 
 /**
- * The body as text. A plain body is decoded chunk by chunk while it arrives, so little is left
- * to do after its last byte (a 40 MB state: ~30 ms instead of ~75 ms for gathering the chunks,
- * copying them into one buffer and decoding that) and the whole body is never held twice as bytes.
- * A gzip body is gathered and inflated at the end. Both stop at MAX_STATE_BYTES.
+ * The body, as bytes when `asBytes` (for the native reader, which reads bytes) or else as text. As
+ * text, a plain body is decoded chunk by chunk while it arrives, so little is left to do after its
+ * last byte (a 40 MB state: ~30 ms instead of ~75 ms for gathering the chunks, copying them into
+ * one buffer and decoding that) and the whole body is never held twice as bytes. A gzip body is
+ * gathered and inflated at the end. All stop at MAX_STATE_BYTES.
  */
-async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip: boolean, url: string): Promise<string> {
+async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip: boolean, url: string, asBytes: boolean): Promise<StateBody> {
   // ignoreBOM: a byte order mark stays in the text, as with Buffer.toString (JSON.parse refuses it).
-  const decoder = gzip ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
+  const decoder = gzip || asBytes ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
   const parts: string[] = [];
   const chunks: Buffer[] = [];
   let bytes = 0;
@@ -89,11 +101,20 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip:
     parts.push(decoder.decode());
     return parts.join('');
   }
+  const gathered = Buffer.concat(chunks, bytes);
+  if (!gzip) return gathered;
   try {
-    return gunzipSync(Buffer.concat(chunks, bytes), { maxOutputLength: MAX_STATE_BYTES }).toString('utf8');
+    const inflated = gunzipSync(gathered, { maxOutputLength: MAX_STATE_BYTES });
+    return asBytes ? inflated : inflated.toString('utf8');
   } catch (err) {
     throw new StateFetchError(`GET ${url}: bad gzip body: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function parseBody(body: StateBody, reader: StateReaderAddon | null): { state: MasterState; declined?: string; readMs: number } {
+  const started = performance.now();
+  const read = typeof body === 'string' ? { state: parseStateText(body) } : readStateBytes(body, reader);
+  return { ...read, readMs: performance.now() - started };
 }
 
 function pidHostPort(pid: Pid): string {
@@ -107,21 +128,27 @@ function sameMaster(a: string, b: string): boolean {
 /**
  * Fetch and parse the state from the leader: the known leader first, then every other master in
  * order (LoadMasterStateTryAll); if the state names a different leader, fetch again from it.
+ * `reader` reads the bodies (read-state.ts); null reads them with JSON.parse.
  */
-export async function fetchLeaderState(http: MasterHttp, masters: readonly string[], leader?: string): Promise<FetchedState> {
+export async function fetchLeaderState(
+  http: MasterHttp,
+  masters: readonly string[],
+  leader?: string,
+  reader: StateReaderAddon | null = configuredStateReader(true).reader,
+): Promise<FetchedState> {
   const order = leader ? [leader, ...masters.filter((m) => !sameMaster(m, leader))] : [...masters];
   if (order.length === 0) throw new StateFetchError('no masters to fetch the state from');
   const failures: string[] = [];
   for (const master of order) {
     try {
-      const got = await fetchStateText(http, master);
-      const state = parseStateText(got.text);
-      const leaderAddr = pidHostPort(state.leader);
-      if (sameMaster(leaderAddr, got.master)) return { state, master: got.master };
+      const got = await fetchStateBody(http, master, reader !== null);
+      const read = parseBody(got.body, reader);
+      const leaderAddr = pidHostPort(read.state.leader);
+      if (sameMaster(leaderAddr, got.master)) return { ...read, master: got.master };
       // The contacted master is not the leader (a stale replica answering with its view):
       // ask the leader it names.
-      const fromLeader = await fetchStateText(http, leaderAddr);
-      return { state: parseStateText(fromLeader.text), master: fromLeader.master };
+      const fromLeader = await fetchStateBody(http, leaderAddr, reader !== null);
+      return { ...parseBody(fromLeader.body, reader), master: fromLeader.master };
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
       failures.push(`${master}: ${(err as Error).message}`);

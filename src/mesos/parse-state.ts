@@ -269,7 +269,7 @@ function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
 }
 
 /** Shared by every status without such IPs (most of them): one array, not three per task. */
-const NO_STRINGS: readonly string[] = Object.freeze([]);
+export const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /** container_status.network_infos[].ip_addresses[].ip_address, or per network_info the 0.25 `ip_address`. */
 function networkIPs(status: JsonObject): readonly string[] {

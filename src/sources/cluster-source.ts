@@ -4,6 +4,7 @@
 //    or polling /master/state every refreshSeconds (old masters, or while the stream is down).
 // Every state it receives goes to `publish`; a failure anywhere keeps the last good table.
 import { EventEmitter } from 'node:events';
+import { configuredStateReader } from '../mesos/read-state.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
@@ -70,6 +71,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       onState: (state, master) => this.#onPolledState(state, master),
       // While the stream delivers, polling would only repeat what we already have.
       skip: () => this.#stream?.mode === 'streaming',
+      stateReader: configuredStateReader(opts.config.NativeStateReader).reader,
       logger: opts.logger.child({ component: 'poller' }),
     });
   }

@@ -5,6 +5,7 @@ import { fetchLeaderState } from '../mesos/fetch-state.js';
 import type { MasterHttp } from '../mesos/master-http.js';
 import { FailureStreak } from '../failure-streak.js';
 import type { Logger } from '../log.js';
+import type { StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
 
 export interface MastersView {
@@ -21,6 +22,8 @@ export interface PollerOptions {
   onState: (state: MasterState, master: string) => Promise<void>;
   /** Scheduled polls are skipped while this says so (the event stream is delivering). */
   skip?: () => boolean;
+  /** Reads the fetched documents (read-state.ts); null reads them with JSON.parse. */
+  stateReader: StateReaderAddon | null;
   logger: Logger;
 }
 
@@ -74,8 +77,9 @@ export class StatePoller {
     const epoch = this.#epoch;
     const view = this.opts.masters();
     try {
-      const { state, master } = await fetchLeaderState(this.opts.http, view.masters, view.leader);
+      const { state, master, readMs, declined } = await fetchLeaderState(this.opts.http, view.masters, view.leader, this.opts.stateReader);
       if (epoch !== this.#epoch) return false;
+      this.opts.logger.debug({ master, readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
       await this.opts.onState(state, master);
       this.#streak.ok();
       return true;

@@ -11,6 +11,7 @@ import { ZkDetector } from '../mesos/zk-detector.js';
 import type { Publisher } from '../publish.js';
 import { ClusterSource } from './cluster-source.js';
 import { StateFileSource } from './state-file.js';
+import { configuredStateReader } from '../mesos/read-state.js';
 
 export interface RunningSource {
   /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
@@ -25,6 +26,8 @@ export async function startSource(deps: {
   onFatal?: (err: Error) => void;
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
+  const { reader, reason } = configuredStateReader(config.NativeStateReader);
+  logger.info({ component: 'state-reader', stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
   const publish = async (state: MasterState, masters: readonly string[]) => {
     await publisher.publish(state, masters);
   };
@@ -32,7 +35,7 @@ export async function startSource(deps: {
   if (config.StateFile) {
     // A relative path is relative to the config file, so a config and its state travel together.
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
-    const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger.child({ component: 'state-file' }));
+    const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger.child({ component: 'state-file' }), 1000, reader);
     await source.start();
     return { refresh: () => source.load(), close: async () => source.stop() };
   }

@@ -2,7 +2,7 @@
 // changes. fs.watchFile polls stat(), which survives editors that replace the file by rename.
 import { readFile } from 'node:fs/promises';
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
-import { parseStateText } from '../mesos/parse-state.js';
+import { readStateBytes, type StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
 import { FailureStreak } from '../failure-streak.js';
 import type { Logger } from '../log.js';
@@ -16,6 +16,8 @@ export class StateFileSource {
     private readonly onState: (state: MasterState) => Promise<void>,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
+    /** Reads the file (read-state.ts); null reads it with JSON.parse. */
+    private readonly reader: StateReaderAddon | null = null,
   ) {
     this.#streak = new FailureStreak(logger, `reading state file ${path}`);
   }
@@ -32,10 +34,10 @@ export class StateFileSource {
 
   async load(): Promise<boolean> {
     try {
-      const state = parseStateText(await readFile(this.path, 'utf8'));
+      const { state, declined } = readStateBytes(await readFile(this.path), this.reader);
       await this.onState(state);
       this.#streak.ok();
-      this.logger.debug({ path: this.path }, 'state file loaded');
+      this.logger.debug({ path: this.path, ...(declined === undefined ? {} : { declined }) }, 'state file loaded');
       return true;
     } catch (err) {
       this.#streak.fail(err);

@@ -1,0 +1,1125 @@
+// Reads a Mesos /master/state document (JSON bytes) and keeps only the fields DNS needs, without
+// building the JavaScript object graph that JSON.parse makes: for a 100,000-task state that graph
+// is about 300 MB, and making it, walking it (parse-state.ts) and collecting it was about half of
+// a first load. src/mesos/read-state-native.ts turns the result into the same MasterState.
+//
+// The contract is narrow on purpose: this reader either returns exactly what
+// JSON.parse + parseState would give, or declines (returns a reason string) and the caller runs
+// the JavaScript path, which then also produces the precise error message. So it declines on
+// anything it does not need to get right itself:
+//   - any JSON syntax error (RFC 8259 grammar, as V8's JSON.parse applies it);
+//   - a field DNS reads that has the wrong JSON type (including where parseState would only
+//     complain in some cases, e.g. a malformed label of a status that is not the newest);
+//   - a key DNS reads appearing twice in one object (JSON.parse keeps the last one);
+//   - an extracted string with invalid UTF-8 or a lone surrogate escape (a JS string can hold
+//     the latter, UTF-8 cannot), a number it cannot convert exactly (see read_double), nesting
+//     deeper than MAX_DEPTH.
+// Values DNS does not read are checked for syntax only. Strings are de-duplicated: the result
+// names each distinct string once (task names, agent ids and states repeat across tasks).
+//
+// Result layout (all Int32 unless said; a string is an index into the string table, -1 for a
+// field that is absent or null):
+//   leader
+//   agents:      per agent  id, hostname, pid
+//   frameworks:  per framework  id, name, hostname, pid, task count, then per task
+//                id, name, slave_id, state, resources.ports (text left to JavaScript),
+//                flags (1 running status, 2 discovery, 4 the running status has a
+//                container_status, 8 resources.ports expanded here), then
+//                if expanded:  n, ports...
+//                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
+//                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
+//                if discovery: name, n, then per port  number, protocol, name
+#include <node_api.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 512
+
+typedef struct { int32_t *v; size_t n, cap; } IntVec;
+typedef struct { double *v; size_t n, cap; } DblVec;
+typedef struct { uint8_t *v; size_t n, cap; } ByteVec;
+
+/** A decoded string: in the input when it had no escapes, else in a scratch buffer. */
+typedef struct { const uint8_t *s; size_t len; int ascii; } Str;
+
+/** The newest-so-far TASK_RUNNING status of the task being read, and the one being read. */
+typedef struct {
+  int running;
+  double timestamp;
+  int healthy;
+  int has_container;
+  IntVec net, mesos, docker;
+} Status;
+
+typedef struct {
+  const uint8_t *p, *end;
+  jmp_buf fail;
+  const char *why;
+  int depth;
+
+  int32_t leader;
+  IntVec agents, frameworks;
+  DblVec numbers;
+
+  // The string table: bytes, end offsets, ASCII flags, and an open-addressing index of ids.
+  ByteVec sbytes;
+  IntVec sends;
+  ByteVec sascii;
+  IntVec shashes;
+  int32_t *slots;
+  size_t slot_mask;
+
+  ByteVec scratch;  // decoded strings with escapes (keys and values)
+  Status cur, best;
+  IntVec ports;     // discovery ports of the task being read: number, protocol, name
+  IntVec task_ports;  // resources.ports of the task being read, expanded
+} Reader;
+
+static void decline(Reader *r, const char *why) {
+  r->why = why;
+  longjmp(r->fail, 1);
+}
+
+// --- growable vectors ------------------------------------------------------------------------
+
+static void *grow(Reader *r, void *v, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return v;
+  size_t cap2 = *cap < 64 ? 64 : *cap;
+  while (cap2 < need) cap2 *= 2;
+  void *w = realloc(v, cap2 * size);
+  if (w == NULL) decline(r, "out of memory");
+  *cap = cap2;
+  return w;
+}
+
+static void int_push(Reader *r, IntVec *a, int32_t x) {
+  if (a->n == a->cap) a->v = grow(r, a->v, &a->cap, a->n + 1, sizeof(int32_t));
+  a->v[a->n++] = x;
+}
+
+static void byte_append(Reader *r, ByteVec *a, const uint8_t *s, size_t len) {
+  if (a->n + len > a->cap) a->v = grow(r, a->v, &a->cap, a->n + len, 1);
+  if (len > 0) memcpy(a->v + a->n, s, len);
+  a->n += len;
+}
+
+static void byte_push(Reader *r, ByteVec *a, uint8_t b) {
+  if (a->n == a->cap) a->v = grow(r, a->v, &a->cap, a->n + 1, 1);
+  a->v[a->n++] = b;
+}
+
+static void ints_append(Reader *r, IntVec *a, const IntVec *b) {
+  if (a->n + b->n > a->cap) a->v = grow(r, a->v, &a->cap, a->n + b->n, sizeof(int32_t));
+  if (b->n > 0) memcpy(a->v + a->n, b->v, b->n * sizeof(int32_t));
+  a->n += b->n;
+}
+
+// --- the string table -----------------------------------------------------------------------
+
+/** A word-at-a-time multiplicative hash: strings here are short, and most of them are new. */
+static uint32_t hash_bytes(const uint8_t *s, size_t len) {
+  uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
+  for (; len >= 8; s += 8, len -= 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 32;
+  }
+  uint64_t w = 0;
+  memcpy(&w, s, len);
+  h = (h ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
+  h ^= h >> 29;
+  return (uint32_t)h;
+}
+
+/** Flags per string-table entry (stringAscii in the result). */
+enum { S_ASCII = 1, S_UNINDEXED = 2 };
+
+static void rehash(Reader *r) {
+  size_t size = r->slot_mask == 0 ? 4096 : (r->slot_mask + 1) * 2;
+  int32_t *slots = calloc(size, sizeof(int32_t));
+  if (slots == NULL) decline(r, "out of memory");
+  for (size_t id = 0; id < r->sends.n; id++) {
+    if (r->sascii.v[id] & S_UNINDEXED) continue;
+    size_t s = (uint32_t)r->shashes.v[id] & (size - 1);
+    while (slots[s] != 0) s = (s + 1) & (size - 1);
+    slots[s] = (int32_t)id + 1;
+  }
+  free(r->slots);
+  r->slots = slots;
+  r->slot_mask = size - 1;
+}
+
+/** A new entry in the string table; `flags` S_UNINDEXED for one that intern() does not find. */
+static int32_t append_string(Reader *r, Str str, uint32_t h, uint8_t flags) {
+  int32_t id = (int32_t)r->sends.n;
+  byte_append(r, &r->sbytes, str.s, str.len);
+  if (r->sbytes.n > INT32_MAX) decline(r, "strings too large");
+  int_push(r, &r->sends, (int32_t)r->sbytes.n);
+  int_push(r, &r->shashes, (int32_t)h);
+  byte_push(r, &r->sascii, (uint8_t)(str.ascii ? S_ASCII | flags : flags));
+  return id;
+}
+
+/** The id of an equal string already in the table, else of a new entry. */
+static int32_t intern(Reader *r, Str str) {
+  uint32_t h = hash_bytes(str.s, str.len);
+  if ((r->sends.n + 1) * 2 > r->slot_mask + 1) rehash(r);
+  size_t s = h & r->slot_mask;
+  for (; r->slots[s] != 0; s = (s + 1) & r->slot_mask) {
+    int32_t id = r->slots[s] - 1;
+    if ((uint32_t)r->shashes.v[id] != h) continue;
+    size_t start = id == 0 ? 0 : (size_t)r->sends.v[id - 1];
+    if ((size_t)r->sends.v[id] - start == str.len && memcmp(r->sbytes.v + start, str.s, str.len) == 0) return id;
+  }
+  int32_t id = append_string(r, str, h, 0);
+  r->slots[s] = id + 1;
+  return id;
+}
+
+// --- JSON syntax (RFC 8259) ------------------------------------------------------------------
+
+static void ws(Reader *r) {
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t')) r->p++;
+}
+
+static int peek(Reader *r) {
+  ws(r);
+  if (r->p >= r->end) decline(r, "syntax");
+  return *r->p;
+}
+
+static void expect(Reader *r, uint8_t c) {
+  if (peek(r) != c) decline(r, "syntax");
+  r->p++;
+}
+
+static int hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static unsigned read_hex4(Reader *r) {
+  if (r->end - r->p < 4) decline(r, "syntax");
+  unsigned u = 0;
+  for (int i = 0; i < 4; i++) {
+    int d = hex_value(r->p[i]);
+    if (d < 0) decline(r, "syntax");
+    u = (u << 4) | (unsigned)d;
+  }
+  r->p += 4;
+  return u;
+}
+
+/** Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
+static size_t utf8_sequence(const uint8_t *s, const uint8_t *end) {
+  uint8_t c = s[0];
+  size_t n;
+  uint32_t min, cp;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, min = 0x80, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, min = 0x800, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, min = 0x10000, cp = c & 0x07;
+  else return 0;
+  if ((size_t)(end - s) < n) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (s[i] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+static void utf8_encode(Reader *r, ByteVec *out, uint32_t cp) {
+  uint8_t b[4];
+  size_t n;
+  if (cp < 0x80) b[0] = (uint8_t)cp, n = 1;
+  else if (cp < 0x800) b[0] = (uint8_t)(0xc0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3f)), n = 2;
+  else if (cp < 0x10000) b[0] = (uint8_t)(0xe0 | (cp >> 12)), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f)), b[2] = (uint8_t)(0x80 | (cp & 0x3f)), n = 3;
+  else b[0] = (uint8_t)(0xf0 | (cp >> 18)), b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f)), b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f)), b[3] = (uint8_t)(0x80 | (cp & 0x3f)), n = 4;
+  byte_append(r, out, b, n);
+}
+
+/** Bytes a string's fast path passes over: printable ASCII other than `"` and `\\`. */
+static const uint8_t PLAIN[256] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/** The same for a string whose bytes are not kept (non-ASCII passes, see skip_string). */
+static const uint8_t SKIP[256] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/** The cursor moved past the bytes that `table` passes, four at a time while it can. */
+static const uint8_t *scan(const uint8_t *p, const uint8_t *end, const uint8_t *table) {
+  while (end - p >= 4 && table[p[0]] && table[p[1]] && table[p[2]] && table[p[3]]) p += 4;
+  while (p < end && table[*p]) p++;
+  return p;
+}
+
+/**
+ * A string DNS reads (or a key), decoded. Raw bytes below 0x20 are a JSON syntax error; non-ASCII
+ * bytes must be valid UTF-8 (else the JavaScript decoder would put U+FFFD there: declined).
+ */
+static Str read_string(Reader *r) {
+  expect(r, '"');
+  const uint8_t *start = r->p;
+  int ascii = 1;
+  // Fast path: no escapes, the string is a slice of the input.
+  for (;;) {
+    r->p = scan(r->p, r->end, PLAIN);
+    if (r->p >= r->end) decline(r, "syntax");
+    uint8_t c = *r->p;
+    if (c == '"') {
+      Str s = { start, (size_t)(r->p - start), ascii };
+      r->p++;
+      return s;
+    }
+    if (c == '\\') break;
+    if (c < 0x20) decline(r, "syntax");
+    if (c >= 0x80) {
+      size_t n = utf8_sequence(r->p, r->end);
+      if (n == 0) decline(r, "invalid UTF-8 in a string");
+      ascii = 0;
+      r->p += n;
+    } else {
+      r->p++;
+    }
+  }
+  ByteVec *out = &r->scratch;
+  out->n = 0;
+  byte_append(r, out, start, (size_t)(r->p - start));
+  for (;;) {
+    if (r->p >= r->end) decline(r, "syntax");
+    uint8_t c = *r->p;
+    if (c == '"') {
+      r->p++;
+      Str s = { out->v, out->n, ascii };
+      return s;
+    }
+    if (c < 0x20) decline(r, "syntax");
+    if (c >= 0x80) {
+      size_t n = utf8_sequence(r->p, r->end);
+      if (n == 0) decline(r, "invalid UTF-8 in a string");
+      ascii = 0;
+      byte_append(r, out, r->p, n);
+      r->p += n;
+      continue;
+    }
+    if (c != '\\') {
+      byte_push(r, out, c);
+      r->p++;
+      continue;
+    }
+    r->p++;
+    if (r->p >= r->end) decline(r, "syntax");
+    uint8_t e = *r->p++;
+    switch (e) {
+      case '"': byte_push(r, out, '"'); break;
+      case '\\': byte_push(r, out, '\\'); break;
+      case '/': byte_push(r, out, '/'); break;
+      case 'b': byte_push(r, out, '\b'); break;
+      case 'f': byte_push(r, out, '\f'); break;
+      case 'n': byte_push(r, out, '\n'); break;
+      case 'r': byte_push(r, out, '\r'); break;
+      case 't': byte_push(r, out, '\t'); break;
+      case 'u': {
+        uint32_t cp = read_hex4(r);
+        if (cp >= 0xdc00 && cp <= 0xdfff) decline(r, "lone surrogate escape");
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u') decline(r, "lone surrogate escape");
+          r->p += 2;
+          uint32_t low = read_hex4(r);
+          if (low < 0xdc00 || low > 0xdfff) decline(r, "lone surrogate escape");
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        }
+        if (cp >= 0x80) ascii = 0;
+        utf8_encode(r, out, cp);
+        break;
+      }
+      default:
+        decline(r, "syntax");
+    }
+  }
+}
+
+/** A string DNS does not read: syntax only (its bytes never reach a result). */
+static void skip_string(Reader *r) {
+  expect(r, '"');
+  for (;;) {
+    r->p = scan(r->p, r->end, SKIP);
+    if (r->p >= r->end) decline(r, "syntax");
+    uint8_t c = *r->p++;
+    if (c == '"') return;
+    if (c < 0x20) decline(r, "syntax");
+    if (c != '\\') continue;
+    if (r->p >= r->end) decline(r, "syntax");
+    uint8_t e = *r->p++;
+    if (e == 'u') read_hex4(r);
+    else if (!(e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't')) decline(r, "syntax");
+  }
+}
+
+static const double POW10[] = {
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/**
+ * A JSON number. Its value is computed only where it is exact (Clinger's fast path: a decimal
+ * significand below 2^53 times or divided by a power of ten up to 10^22, each exactly
+ * representable, so one IEEE operation rounds correctly, as JSON.parse does). Timestamps such as
+ * 1458823233.62374 and port numbers are all of that kind; anything else (`exact` = 0 afterwards)
+ * declines when its value is needed.
+ */
+static double read_number(Reader *r, int *exact) {
+  ws(r);
+  const uint8_t *p = r->p, *end = r->end;
+  int negative = 0;
+  if (p < end && *p == '-') negative = 1, p++;
+  if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
+  uint64_t m = 0;
+  int digits = 0;   // significant digits in m
+  int overflow = 0;
+  long exp10 = 0;
+  if (*p == '0') {
+    p++;
+  } else {
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (digits < 19) m = m * 10 + (uint64_t)(*p - '0'), digits += m != 0;
+      else overflow = 1, exp10++;
+      p++;
+    }
+  }
+  if (p < end && *p == '.') {
+    p++;
+    if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (digits < 19) m = m * 10 + (uint64_t)(*p - '0'), digits += m != 0, exp10--;
+      else if (*p != '0') overflow = 1;
+      p++;
+    }
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    p++;
+    int eneg = 0;
+    if (p < end && (*p == '+' || *p == '-')) eneg = *p == '-', p++;
+    if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
+    long e = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (e < 100000) e = e * 10 + (*p - '0');
+      p++;
+    }
+    exp10 += eneg ? -e : e;
+  }
+  r->p = p;
+  *exact = 0;
+  if (overflow) return 0;
+  if (m == 0) {
+    *exact = 1;
+    return negative ? -0.0 : 0.0;
+  }
+  while (exp10 < 0 && m % 10 == 0) m /= 10, exp10++;
+  if (m > (UINT64_C(1) << 53) || exp10 < -22 || exp10 > 22) return 0;
+  double v = (double)m;
+  v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
+  *exact = 1;
+  return negative ? -v : v;
+}
+
+static void skip_literal(Reader *r, const char *word) {
+  size_t n = strlen(word);
+  if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0) decline(r, "syntax");
+  r->p += n;
+}
+
+static void skip_value(Reader *r);
+
+/** Calls `member(r, ctx, key)` for each member of the object at the cursor, positioned at its value. */
+typedef void (*MemberFn)(Reader *r, void *ctx, Str key);
+
+static void read_object(Reader *r, void *ctx, MemberFn member) {
+  expect(r, '{');
+  if (++r->depth > MAX_DEPTH) decline(r, "nesting too deep");
+  if (peek(r) == '}') {
+    r->p++;
+    r->depth--;
+    return;
+  }
+  for (;;) {
+    Str key = read_string(r);
+    expect(r, ':');
+    member(r, ctx, key);
+    int c = peek(r);
+    r->p++;
+    if (c == '}') break;
+    if (c != ',') decline(r, "syntax");
+  }
+  r->depth--;
+}
+
+/** Calls `element(r, ctx)` for each element of the array at the cursor. */
+typedef void (*ElementFn)(Reader *r, void *ctx);
+
+static void read_array(Reader *r, void *ctx, ElementFn element) {
+  expect(r, '[');
+  if (++r->depth > MAX_DEPTH) decline(r, "nesting too deep");
+  if (peek(r) == ']') {
+    r->p++;
+    r->depth--;
+    return;
+  }
+  for (;;) {
+    element(r, ctx);
+    int c = peek(r);
+    r->p++;
+    if (c == ']') break;
+    if (c != ',') decline(r, "syntax");
+  }
+  r->depth--;
+}
+
+static void skip_member(Reader *r, void *ctx, Str key) {
+  (void)ctx;
+  (void)key;
+  skip_value(r);
+}
+
+static void skip_element(Reader *r, void *ctx) {
+  (void)ctx;
+  skip_value(r);
+}
+
+static void skip_value(Reader *r) {
+  int exact;
+  switch (peek(r)) {
+    case '{': read_object(r, NULL, skip_member); break;
+    case '[': read_array(r, NULL, skip_element); break;
+    case '"': skip_string(r); break;
+    case 't': skip_literal(r, "true"); break;
+    case 'f': skip_literal(r, "false"); break;
+    case 'n': skip_literal(r, "null"); break;
+    default: read_number(r, &exact); break;
+  }
+}
+
+// --- typed reads: parse-state.ts's optString / optArray / ... -----------------------------------
+
+static int key_is(Str key, const char *name) {
+  size_t n = strlen(name);
+  return key.len == n && memcmp(key.s, name, n) == 0;
+}
+
+/** Marks `bit` seen in `*seen`; a key read twice in one object declines (JSON.parse keeps the last). */
+static void once(Reader *r, unsigned *seen, unsigned bit) {
+  if (*seen & bit) decline(r, "a key repeated in one object");
+  *seen |= bit;
+}
+
+static int is_null(Reader *r) {
+  if (peek(r) != 'n') return 0;
+  skip_literal(r, "null");
+  return 1;
+}
+
+/** optString: absent or null -> -1, a string -> its id, anything else declines. */
+static int32_t opt_string(Reader *r) {
+  if (is_null(r)) return -1;
+  if (peek(r) != '"') decline(r, "a field of the wrong type");
+  return intern(r, read_string(r));
+}
+
+/** optString for a value that does not repeat (a task id): kept without looking for an equal one. */
+static int32_t opt_unique_string(Reader *r) {
+  if (is_null(r)) return -1;
+  if (peek(r) != '"') decline(r, "a field of the wrong type");
+  return append_string(r, read_string(r), 0, S_UNINDEXED);
+}
+
+/** optString whose value is not needed, only its type. */
+static void check_string(Reader *r) {
+  if (is_null(r)) return;
+  if (peek(r) != '"') decline(r, "a field of the wrong type");
+  skip_string(r);
+}
+
+/** optNumber's value (absent or null -> `absent`); declines on another type or an inexact value. */
+static double opt_number(Reader *r, double absent) {
+  if (is_null(r)) return absent;
+  int c = peek(r);
+  if (!(c == '-' || (c >= '0' && c <= '9'))) decline(r, "a field of the wrong type");
+  int exact;
+  double v = read_number(r, &exact);
+  if (!exact) decline(r, "a number not read exactly");
+  return v;
+}
+
+/** optObject / optArray: 1 if an object (array) follows, 0 for null, declines on another type. */
+static int opt_container(Reader *r, uint8_t open) {
+  if (is_null(r)) return 0;
+  if (peek(r) != open) decline(r, "a field of the wrong type");
+  return 1;
+}
+
+/** asObject for an array element. */
+static void need_object(Reader *r) {
+  if (peek(r) != '{') decline(r, "an element of the wrong type");
+}
+
+/** A pid: absent -> -1, a string -> its id; null or another type declines (optPid). */
+static int32_t opt_pid(Reader *r) {
+  if (peek(r) != '"') decline(r, "a pid that is not a string");
+  return intern(r, read_string(r));
+}
+
+// --- agents -----------------------------------------------------------------------------------
+
+typedef struct { int32_t id, hostname, pid; unsigned seen; } Agent;
+
+static void agent_member(Reader *r, void *ctx, Str key) {
+  Agent *a = ctx;
+  if (key_is(key, "id")) once(r, &a->seen, 1), a->id = opt_string(r);
+  else if (key_is(key, "hostname")) once(r, &a->seen, 2), a->hostname = opt_string(r);
+  else if (key_is(key, "pid")) once(r, &a->seen, 4), a->pid = opt_pid(r);
+  else skip_value(r);
+}
+
+static void agent_element(Reader *r, void *ctx) {
+  (void)ctx;
+  need_object(r);
+  Agent a = { -1, -1, -1, 0 };
+  read_object(r, &a, agent_member);
+  int_push(r, &r->agents, a.id);
+  int_push(r, &r->agents, a.hostname);
+  int_push(r, &r->agents, a.pid);
+}
+
+// --- a task's statuses: the newest TASK_RUNNING one ---------------------------------------------
+
+static const char MESOS_IP_LABEL[] = "MesosContainerizer.NetworkSettings.IPAddress";
+static const char DOCKER_IP_LABEL[] = "Docker.NetworkSettings.IPAddress";
+
+typedef struct { int32_t key_kind, value; unsigned seen; } Label;
+
+static void label_member(Reader *r, void *ctx, Str key) {
+  Label *l = ctx;
+  if (key_is(key, "key")) {
+    once(r, &l->seen, 1);
+    if (is_null(r)) return;
+    if (peek(r) != '"') decline(r, "a field of the wrong type");
+    Str k = read_string(r);
+    l->key_kind = key_is(k, MESOS_IP_LABEL) ? 1 : key_is(k, DOCKER_IP_LABEL) ? 2 : 0;
+  } else if (key_is(key, "value")) {
+    once(r, &l->seen, 2);
+    l->value = opt_string(r);
+  } else {
+    skip_value(r);
+  }
+}
+
+static void label_element(Reader *r, void *ctx) {
+  Status *s = ctx;
+  need_object(r);
+  Label l = { 0, -1, 0 };
+  read_object(r, &l, label_member);
+  if (l.key_kind == 0) return;
+  // `value ?? ''`: a label without a value still contributes an (empty) entry.
+  Str empty = { (const uint8_t *)"", 0, 1 };
+  int32_t value = l.value >= 0 ? l.value : intern(r, empty);
+  int_push(r, l.key_kind == 1 ? &s->mesos : &s->docker, value);
+}
+
+static int nonempty(Reader *r, int32_t id) {
+  return id >= 0 && r->sends.v[id] != (id == 0 ? 0 : r->sends.v[id - 1]);
+}
+
+typedef struct { int32_t ip; unsigned seen; } IpAddress;
+
+static void ip_address_member(Reader *r, void *ctx, Str key) {
+  IpAddress *a = ctx;
+  if (key_is(key, "ip_address")) once(r, &a->seen, 1), a->ip = opt_string(r);
+  else skip_value(r);
+}
+
+typedef struct { IntVec *ips; size_t count; } IpAddresses;
+
+static void ip_address_element(Reader *r, void *ctx) {
+  IpAddresses *list = ctx;
+  need_object(r);
+  IpAddress a = { -1, 0 };
+  read_object(r, &a, ip_address_member);
+  list->count++;
+  if (nonempty(r, a.ip)) int_push(r, list->ips, a.ip);  // `if (ip) ips.push(ip)`
+}
+
+typedef struct { IntVec listed; size_t count; int32_t single; unsigned seen; } NetworkInfo;
+
+static void network_info_member(Reader *r, void *ctx, Str key) {
+  NetworkInfo *info = ctx;
+  if (key_is(key, "ip_addresses")) {
+    once(r, &info->seen, 1);
+    if (!opt_container(r, '[')) return;
+    IpAddresses list = { &info->listed, 0 };
+    read_array(r, &list, ip_address_element);
+    info->count = list.count;
+  } else if (key_is(key, "ip_address")) {
+    once(r, &info->seen, 2);
+    info->single = opt_string(r);
+  } else {
+    skip_value(r);
+  }
+}
+
+static void network_info_element(Reader *r, void *ctx) {
+  Status *s = ctx;
+  need_object(r);
+  // `listed` takes over s->net while the info is read, and appends this info's non-empty
+  // ip_addresses[].ip_address values after the IPs of earlier infos.
+  size_t before = s->net.n;
+  NetworkInfo info = { s->net, 0, -1, 0 };
+  read_object(r, &info, network_info_member);
+  s->net = info.listed;
+  // ip_addresses with any element wins; otherwise the 0.25 single ip_address (networkIPs()).
+  if (info.count == 0) {
+    s->net.n = before;
+    if (nonempty(r, info.single)) int_push(r, &s->net, info.single);
+  }
+}
+
+typedef struct { Status *s; unsigned seen; } Container;
+
+static void container_member(Reader *r, void *ctx, Str key) {
+  Container *c = ctx;
+  if (key_is(key, "network_infos")) {
+    once(r, &c->seen, 1);
+    if (!opt_container(r, '[')) return;
+    read_array(r, c->s, network_info_element);
+  } else {
+    skip_value(r);
+  }
+}
+
+typedef struct { Status *s; int state; unsigned seen; } StatusCtx;
+
+static void status_member(Reader *r, void *ctx, Str key) {
+  StatusCtx *c = ctx;
+  Status *s = c->s;
+  if (key_is(key, "state")) {
+    once(r, &c->seen, 1);
+    if (is_null(r)) return;
+    if (peek(r) != '"') decline(r, "a field of the wrong type");
+    c->state = key_is(read_string(r), "TASK_RUNNING");
+  } else if (key_is(key, "timestamp")) {
+    once(r, &c->seen, 2);
+    s->timestamp = opt_number(r, 0);
+  } else if (key_is(key, "labels")) {
+    once(r, &c->seen, 4);
+    if (opt_container(r, '[')) read_array(r, s, label_element);
+  } else if (key_is(key, "container_status")) {
+    once(r, &c->seen, 8);
+    if (!opt_container(r, '{')) return;
+    s->has_container = 1;
+    Container container = { s, 0 };
+    read_object(r, &container, container_member);
+  } else if (key_is(key, "healthy")) {
+    once(r, &c->seen, 16);
+    if (is_null(r)) return;
+    int v = peek(r);
+    if (v == 't') skip_literal(r, "true"), s->healthy = 1;
+    else if (v == 'f') skip_literal(r, "false"), s->healthy = 0;
+    else decline(r, "a field of the wrong type");
+  } else {
+    skip_value(r);
+  }
+}
+
+static void status_reset(Status *s) {
+  s->running = 0;
+  s->timestamp = 0;
+  s->healthy = -1;
+  s->has_container = 0;
+  s->net.n = s->mesos.n = s->docker.n = 0;
+}
+
+static void status_element(Reader *r, void *ctx) {
+  (void)ctx;
+  need_object(r);
+  Status *s = &r->cur;
+  status_reset(s);
+  StatusCtx c = { s, 0, 0 };
+  read_object(r, &c, status_member);
+  if (!c.state) return;
+  // The largest timestamp, the first one on a tie (parseRunningStatus).
+  if (!r->best.running || s->timestamp > r->best.timestamp) {
+    Status t = r->best;
+    r->best = *s;
+    r->cur = t;
+    r->best.running = 1;
+  }
+}
+
+// --- discovery --------------------------------------------------------------------------------
+
+typedef struct { double number; int32_t protocol, name; unsigned seen; } Port;
+
+static void port_member(Reader *r, void *ctx, Str key) {
+  Port *p = ctx;
+  if (key_is(key, "number")) once(r, &p->seen, 1), p->number = opt_number(r, 0);
+  else if (key_is(key, "protocol")) once(r, &p->seen, 2), p->protocol = opt_string(r);
+  else if (key_is(key, "name")) once(r, &p->seen, 4), p->name = opt_string(r);
+  else skip_value(r);
+}
+
+static void port_element(Reader *r, void *ctx) {
+  (void)ctx;
+  need_object(r);
+  Port p = { 0, -1, -1, 0 };
+  read_object(r, &p, port_member);
+  double n = p.number;
+  // Number.isInteger (exact values are finite; every double from 2^53 up is an integer), then
+  // a port out of SRV range is left out.
+  if ((n < 0 ? -n : n) < 9007199254740992.0 && n != (double)(int64_t)n) decline(r, "a port number that is not an integer");
+  if (n == 0 && 1 / n < 0) decline(r, "a port number of -0");
+  if (n < 0 || n > 65535) return;
+  int_push(r, &r->ports, (int32_t)n);
+  int_push(r, &r->ports, p.protocol);
+  int_push(r, &r->ports, p.name);
+}
+
+static void port_list_member(Reader *r, void *ctx, Str key) {
+  unsigned *seen = ctx;
+  if (key_is(key, "ports")) {
+    once(r, seen, 1);
+    if (opt_container(r, '[')) read_array(r, NULL, port_element);
+  } else {
+    skip_value(r);
+  }
+}
+
+typedef struct { int32_t name; unsigned seen; } Discovery;
+
+static void discovery_member(Reader *r, void *ctx, Str key) {
+  Discovery *d = ctx;
+  if (key_is(key, "name")) {
+    once(r, &d->seen, 1);
+    d->name = opt_string(r);
+  } else if (key_is(key, "ports")) {
+    once(r, &d->seen, 2);
+    if (!opt_container(r, '{')) return;
+    unsigned seen = 0;
+    read_object(r, &seen, port_list_member);
+  } else {
+    skip_value(r);
+  }
+}
+
+// --- tasks and frameworks -----------------------------------------------------------------------
+
+// --- resources.ports: parse-state.ts plainPortRanges, to the letter ---------------------------
+
+static int plain_char(uint8_t c) {
+  return c == ' ' || c == ',' || c == '-' || (c >= '0' && c <= '9');
+}
+
+/**
+ * `[lo-hi, lo-hi]` with single spaces at most around the parts, expanded into r->task_ports
+ * (1); text it must leave to the general parser in JavaScript (0: other whitespace to trim,
+ * other characters). Malformed text of plain characters gives no ports, as in plainPortRanges.
+ */
+static int plain_port_ranges(Reader *r, Str text) {
+  const uint8_t *s = text.s;
+  size_t n = text.len, i = 1, end = n - 1;
+  IntVec *ports = &r->task_ports;
+  ports->n = 0;
+  if (n < 2 || s[0] != '[' || s[n - 1] != ']') return 0;
+  if (i == end) return 1;
+  for (;;) {
+    while (i < end && s[i] == ' ') i++;
+    long lo = 0, hi = 0;
+    int digits = 0;
+    for (; i < end && s[i] >= '0' && s[i] <= '9'; i++, digits++) if (digits < 9) lo = lo * 10 + (s[i] - '0');
+    if (digits == 0 || digits > 5 || i >= end || s[i] != '-') goto stopped;
+    i++;
+    digits = 0;
+    for (; i < end && s[i] >= '0' && s[i] <= '9'; i++, digits++) if (digits < 9) hi = hi * 10 + (s[i] - '0');
+    if (digits == 0 || digits > 5) goto stopped;
+    while (i < end && s[i] == ' ') i++;
+    if (i < end && s[i] != ',') goto stopped;
+    if (lo > hi || hi > 65535) {
+      ports->n = 0;
+      return 1;
+    }
+    for (long p = lo; p <= hi; p++) int_push(r, ports, (int32_t)p);
+    if (i == end) return 1;
+    i++;  // the comma
+  }
+stopped:
+  // plainOrMalformed: a character of its own here means malformed (no ports), else the general
+  // parser decides.
+  ports->n = 0;
+  for (size_t k = i; k < end; k++) if (!plain_char(s[k])) return 0;
+  return 1;
+}
+
+/** resources.ports: expanded here when plain (`*plain` = 1), else the text's id for JavaScript. */
+typedef struct { int32_t ports; int plain; unsigned seen; } Resources;
+
+static void resources_member(Reader *r, void *ctx, Str key) {
+  Resources *res = ctx;
+  if (!key_is(key, "ports")) {
+    skip_value(r);
+    return;
+  }
+  once(r, &res->seen, 1);
+  if (is_null(r)) return;
+  if (peek(r) != '"') decline(r, "a field of the wrong type");
+  Str text = read_string(r);
+  res->plain = plain_port_ranges(r, text);
+  if (!res->plain) res->ports = intern(r, text);
+}
+
+/** The fixed part of a task in the result; members arrive in any order and fill it in. */
+enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_FIXED };
+
+typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; } Task;
+
+static void task_member(Reader *r, void *ctx, Str key) {
+  Task *t = ctx;
+  if (key_is(key, "id")) once(r, &t->seen, 1), t->fixed[T_ID] = opt_unique_string(r);
+  else if (key_is(key, "name")) once(r, &t->seen, 2), t->fixed[T_NAME] = opt_string(r);
+  else if (key_is(key, "slave_id")) once(r, &t->seen, 4), t->fixed[T_SLAVE] = opt_string(r);
+  else if (key_is(key, "state")) once(r, &t->seen, 8), t->fixed[T_STATE] = opt_string(r);
+  else if (key_is(key, "framework_id")) once(r, &t->seen, 16), check_string(r);  // replaced by the framework's id
+  else if (key_is(key, "resources")) {
+    once(r, &t->seen, 32);
+    if (!opt_container(r, '{')) return;
+    Resources res = { -1, 0, 0 };
+    read_object(r, &res, resources_member);
+    t->fixed[T_PORTS] = res.ports;
+    t->ports_plain = res.plain;
+  } else if (key_is(key, "statuses")) {
+    once(r, &t->seen, 64);
+    if (opt_container(r, '[')) read_array(r, NULL, status_element);
+  } else if (key_is(key, "discovery")) {
+    once(r, &t->seen, 128);
+    if (!opt_container(r, '{')) return;
+    Discovery d = { -1, 0 };
+    read_object(r, &d, discovery_member);
+    // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
+    if (nonempty(r, d.name)) t->discovery = d.name;
+    else r->ports.n = 0;
+  } else {
+    skip_value(r);
+  }
+}
+
+static void task_element(Reader *r, void *ctx) {
+  size_t *count = ctx;
+  need_object(r);
+  Task t = { { -1, -1, -1, -1, -1 }, -1, 0, 0 };
+  status_reset(&r->best);
+  r->ports.n = 0;
+  read_object(r, &t, task_member);
+  IntVec *out = &r->frameworks;
+  for (int i = 0; i < T_FIXED; i++) int_push(r, out, t.fixed[i]);
+  Status *b = &r->best;
+  int_push(r, out, (b->running ? 1 | (b->has_container ? 4 : 0) : 0) | (t.discovery >= 0 ? 2 : 0) | (t.ports_plain ? 8 : 0));
+  if (t.ports_plain) {
+    int_push(r, out, (int32_t)r->task_ports.n);
+    ints_append(r, out, &r->task_ports);
+  }
+  if (b->running) {
+    if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
+    int_push(r, out, (int32_t)r->numbers.n);
+    r->numbers.v[r->numbers.n++] = b->timestamp;
+    int_push(r, out, b->healthy);
+    int_push(r, out, (int32_t)b->net.n);
+    ints_append(r, out, &b->net);
+    int_push(r, out, (int32_t)b->mesos.n);
+    ints_append(r, out, &b->mesos);
+    int_push(r, out, (int32_t)b->docker.n);
+    ints_append(r, out, &b->docker);
+  }
+  if (t.discovery >= 0) {
+    int_push(r, out, t.discovery);
+    int_push(r, out, (int32_t)(r->ports.n / 3));
+    ints_append(r, out, &r->ports);
+  }
+  (*count)++;
+}
+
+/** A framework: id, name, hostname, pid and its task count go before its tasks in the result. */
+enum { F_ID, F_NAME, F_HOSTNAME, F_PID, F_TASKS, F_FIXED };
+
+typedef struct { int32_t fixed[F_FIXED]; unsigned seen; } Framework;
+
+static void framework_member(Reader *r, void *ctx, Str key) {
+  Framework *f = ctx;
+  if (key_is(key, "id")) once(r, &f->seen, 1), f->fixed[F_ID] = opt_string(r);
+  else if (key_is(key, "name")) once(r, &f->seen, 2), f->fixed[F_NAME] = opt_string(r);
+  else if (key_is(key, "hostname")) once(r, &f->seen, 4), f->fixed[F_HOSTNAME] = opt_string(r);
+  else if (key_is(key, "pid")) once(r, &f->seen, 8), f->fixed[F_PID] = opt_pid(r);
+  else if (key_is(key, "tasks")) {
+    once(r, &f->seen, 16);
+    if (!opt_container(r, '[')) return;
+    size_t count = 0;
+    read_array(r, &count, task_element);
+    f->fixed[F_TASKS] = (int32_t)count;
+  } else {
+    skip_value(r);
+  }
+}
+
+static void framework_element(Reader *r, void *ctx) {
+  size_t *count = ctx;
+  need_object(r);
+  // The tasks are written while the object is read, so the fixed part is reserved in front of
+  // them and filled in at the end.
+  size_t at = r->frameworks.n;
+  for (int i = 0; i < F_FIXED; i++) int_push(r, &r->frameworks, -1);
+  Framework f = { { -1, -1, -1, -1, 0 }, 0 };
+  read_object(r, &f, framework_member);
+  memcpy(r->frameworks.v + at, f.fixed, sizeof f.fixed);
+  (*count)++;
+}
+
+typedef struct { size_t frameworks; unsigned seen; } Top;
+
+static void top_member(Reader *r, void *ctx, Str key) {
+  Top *top = ctx;
+  if (key_is(key, "leader")) once(r, &top->seen, 1), r->leader = opt_string(r);
+  else if (key_is(key, "slaves")) {
+    once(r, &top->seen, 2);
+    if (opt_container(r, '[')) read_array(r, NULL, agent_element);
+  } else if (key_is(key, "frameworks")) {
+    once(r, &top->seen, 4);
+    if (opt_container(r, '[')) read_array(r, &top->frameworks, framework_element);
+  } else {
+    skip_value(r);
+  }
+}
+
+static void free_reader(Reader *r) {
+  free(r->agents.v);
+  free(r->frameworks.v);
+  free(r->numbers.v);
+  free(r->sbytes.v);
+  free(r->sends.v);
+  free(r->sascii.v);
+  free(r->shashes.v);
+  free(r->slots);
+  free(r->scratch.v);
+  free(r->cur.net.v), free(r->cur.mesos.v), free(r->cur.docker.v);
+  free(r->best.net.v), free(r->best.mesos.v), free(r->best.docker.v);
+  free(r->ports.v);
+  free(r->task_ports.v);
+}
+
+// --- Node-API ---------------------------------------------------------------------------------
+
+#define CHECK(call) do { if ((call) != napi_ok) goto failed; } while (0)
+
+/** A new ArrayBuffer holding a copy of `bytes` bytes at `data`. */
+static napi_value copy_out(napi_env env, const void *data, size_t bytes, napi_typedarray_type type, size_t length) {
+  void *target;
+  napi_value buffer, array;
+  if (napi_create_arraybuffer(env, bytes, &target, &buffer) != napi_ok) return NULL;
+  if (bytes > 0) memcpy(target, data, bytes);
+  if (napi_create_typedarray(env, type, length, buffer, 0, &array) != napi_ok) return NULL;
+  return array;
+}
+
+static int set(napi_env env, napi_value obj, const char *name, napi_value value) {
+  return value != NULL && napi_set_named_property(env, obj, name, value) == napi_ok;
+}
+
+/** read(bytes: Uint8Array): the extracted fields, or a string saying why it declined. */
+static napi_value Read(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  void *data;
+  size_t length;
+  napi_typedarray_type type;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) goto failed;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL));
+  if (type != napi_uint8_array) goto failed;
+
+  Reader *r = calloc(1, sizeof(Reader));
+  if (r == NULL) goto failed;
+  r->p = data;
+  r->end = r->p + length;
+  r->leader = -1;
+  status_reset(&r->cur);
+  status_reset(&r->best);
+  Top top = { 0, 0 };
+  if (setjmp(r->fail) != 0) {
+    napi_value why;
+    napi_status made = napi_create_string_utf8(env, r->why, NAPI_AUTO_LENGTH, &why);
+    free_reader(r);
+    free(r);
+    return made == napi_ok ? why : NULL;
+  }
+  if (peek(r) != '{') decline(r, "not a JSON object");
+  read_object(r, &top, top_member);
+  ws(r);
+  if (r->p != r->end) decline(r, "syntax");
+
+  int ok = napi_create_object(env, &result) == napi_ok;
+  napi_value leader, frameworks;
+  ok = ok && napi_create_int32(env, r->leader, &leader) == napi_ok && set(env, result, "leader", leader);
+  ok = ok && napi_create_int32(env, (int32_t)top.frameworks, &frameworks) == napi_ok && set(env, result, "frameworkCount", frameworks);
+  ok = ok && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
+  ok = ok && set(env, result, "frameworks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));
+  ok = ok && set(env, result, "numbers", copy_out(env, r->numbers.v, r->numbers.n * 8, napi_float64_array, r->numbers.n));
+  ok = ok && set(env, result, "stringBytes", copy_out(env, r->sbytes.v, r->sbytes.n, napi_uint8_array, r->sbytes.n));
+  ok = ok && set(env, result, "stringEnds", copy_out(env, r->sends.v, r->sends.n * 4, napi_int32_array, r->sends.n));
+  ok = ok && set(env, result, "stringAscii", copy_out(env, r->sascii.v, r->sascii.n, napi_uint8_array, r->sascii.n));
+  free_reader(r);
+  free(r);
+  if (ok) return result;
+
+failed:
+  napi_throw_error(env, NULL, "state-reader: bad call or out of memory");
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "read", NAPI_AUTO_LENGTH, Read, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "read", fn) != napi_ok) return NULL;
+  return exports;
+}

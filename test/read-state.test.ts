@@ -1,0 +1,310 @@
+// The native state reader (native/state-reader.c through src/mesos/read-state.ts) against the
+// JavaScript one (JSON.parse + parseState): for every document, either both give the same
+// MasterState (compared strictly: -0, undefined members and array kinds count) or both throw the
+// same error. The native reader must also really read the ordinary documents (not decline them),
+// or the comparison would only be testing the fallback.
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { generateStateText } from '../bench/gen-state.js';
+import { DEFAULTS } from '../src/config.js';
+import { fetchLeaderState } from '../src/mesos/fetch-state.js';
+import { createMasterHttp } from '../src/mesos/master-http.js';
+import { parseStateText } from '../src/mesos/parse-state.js';
+import { readStateBytes, stateReaderAddon, type StateReaderAddon } from '../src/mesos/read-state.js';
+import type { MasterState } from '../src/mesos/state.js';
+import { silentLogger } from '../src/log.js';
+import { seededRandom } from './helpers/seeded-random.js';
+
+const fixture = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url));
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function nativeAddon(): StateReaderAddon {
+  const loaded = stateReaderAddon();
+  if (!('addon' in loaded)) throw new Error(`the native state reader is not built: ${loaded.reason}`);
+  return loaded.addon;
+}
+
+type Outcome = { state: MasterState } | { error: string; code: unknown };
+
+function outcome(read: () => MasterState): Outcome {
+  try {
+    return { state: read() };
+  } catch (err) {
+    return { error: (err as Error).message, code: (err as { code?: unknown }).code };
+  }
+}
+
+/** Both readers on `bytes`: the same outcome; returns why the native reader declined, if it did. */
+function expectSameAsJavaScript(bytes: Uint8Array): string | undefined {
+  const js = outcome(() => parseStateText(decoder.decode(bytes)));
+  let declined: string | undefined;
+  const native = outcome(() => {
+    const read = readStateBytes(bytes, nativeAddon());
+    declined = read.declined;
+    return read.state;
+  });
+  expect(native).toStrictEqual(js);
+  return declined;
+}
+
+const bytesOf = (doc: unknown): Buffer => Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc));
+
+/**
+ * A small state with every field DNS reads, in awkward forms: members in unusual order, nulls,
+ * escapes and non-ASCII text, several statuses, both network-info forms, labels, DiscoveryInfo,
+ * port ranges the plain reader takes and ones it leaves to the general parser.
+ */
+function richState(): Record<string, unknown> {
+  return {
+    version: '1.11.0',
+    frameworks: [
+      {
+        tasks: [
+          {
+            statuses: [
+              { state: 'TASK_STARTING', timestamp: 1458823300 },
+              { timestamp: 1458823233.62374, state: 'TASK_RUNNING', labels: [{ key: 'Docker.NetworkSettings.IPAddress', value: '172.17.0.2' }], healthy: true },
+              { state: 'TASK_RUNNING', timestamp: 1458823233.62374, labels: [{ key: 'Docker.NetworkSettings.IPAddress', value: '172.17.0.9' }] },
+            ],
+            state: 'TASK_RUNNING',
+            slave_id: 'S1',
+            name: 'nginx',
+            id: 'nginx.1',
+            framework_id: 'ignored',
+            resources: { cpus: 1, ports: '[31000-31002, 31005-31005]' },
+          },
+          {
+            id: 'caf\u00e9.2',
+            name: 'caf\u00e9 \ud83d\ude00',
+            slave_id: 'S2',
+            state: 'TASK_RUNNING',
+            resources: { ports: ' [31000-31000]\t' },
+            statuses: [
+              {
+                state: 'TASK_RUNNING',
+                timestamp: 2e9,
+                healthy: false,
+                labels: [
+                  { key: 'MesosContainerizer.NetworkSettings.IPAddress', value: '10.0.0.7' },
+                  { key: 'MesosContainerizer.NetworkSettings.IPAddress' },
+                  { key: 'other', value: 'x' },
+                  { value: 'no key' },
+                ],
+                container_status: {
+                  network_infos: [
+                    { ip_addresses: [{ ip_address: '10.9.0.1' }, { ip_address: '' }, { protocol: 'IPv6', ip_address: 'fd00::1' }, {}] },
+                    { ip_address: '10.9.0.2', ip_addresses: [] },
+                    { ip_address: '10.9.0.3' },
+                    { ip_addresses: null, ip_address: null },
+                  ],
+                },
+              },
+            ],
+            discovery: {
+              name: 'web.app',
+              visibility: 'FRAMEWORK',
+              ports: {
+                ports: [
+                  { number: 80, protocol: 'tcp', name: 'http' },
+                  { number: 8.0e1, name: null },
+                  { protocol: 'udp', number: 53 },
+                  { number: 70000, protocol: 'tcp' },
+                  { number: -1 },
+                  {},
+                ],
+              },
+            },
+          },
+          { id: 'no-status', name: 'quiet', slave_id: 'S1', state: 'TASK_STAGING', resources: { ports: '[]' }, statuses: [] },
+          { id: 'bad-ranges', name: 'odd', slave_id: 'S1', state: 'TASK_RUNNING', resources: { ports: '[31002-31001]' }, statuses: null, discovery: { name: '', ports: { ports: [{ number: 1 }] } } },
+          { id: 'empty-status', name: 'x', statuses: [{ state: 'TASK_RUNNING', container_status: {} }], resources: null, discovery: null },
+          { id: 'wordy-ranges', name: 'y', resources: { ports: 'ports 31000' }, statuses: [{ state: 'TASK_RUNNING', container_status: { network_infos: null } }] },
+        ],
+        id: 'f1',
+        name: 'Marathon',
+        pid: 'scheduler-1@10.1.0.9:25501',
+        hostname: 'm1.example.com',
+      },
+      { id: 'f2', name: null, hostname: 'h2', tasks: null },
+      { id: 'f3', tasks: [] },
+    ],
+    slaves: [
+      { id: 'S1', pid: 'slave(1)@10.1.0.1:5051', hostname: 'agent-1', resources: { ports: '[31000-32000]' } },
+      { hostname: 'agent-2', id: 'S2', pid: 'slave(1)@[2001:db8::2]:5051' },
+      { id: 'S3', hostname: null },
+    ],
+    leader: 'master@10.0.0.1:5050',
+    completed_frameworks: [{ id: 'old', tasks: [{ id: 'gone' }] }],
+  };
+}
+
+describe('native state reader', () => {
+  it('is built (npm run build; CI requires it)', () => {
+    expect(stateReaderAddon()).toHaveProperty('addon');
+  });
+
+  it('reads the recorded master state exactly as parseState does', () => {
+    expect(expectSameAsJavaScript(fixture)).toBeUndefined();
+  });
+
+  it.each([
+    [1, 10],
+    [2, 500],
+    [3, 3000],
+  ])('reads synthetic states exactly as parseState does (seed %i, %i tasks)', (seed, tasks) => {
+    expect(expectSameAsJavaScript(bytesOf(generateStateText(tasks, seed)))).toBeUndefined();
+  });
+
+  it('reads every field DNS needs, in awkward forms, exactly as parseState does', () => {
+    const doc = richState();
+    expect(expectSameAsJavaScript(bytesOf(doc))).toBeUndefined();
+    // The same, pretty-printed with other whitespace, and with escapes where raw text was.
+    const pretty = JSON.stringify(doc, null, '\t').replace(/\n/g, '\r\n');
+    expect(expectSameAsJavaScript(bytesOf(pretty))).toBeUndefined();
+    const escaped = JSON.stringify(doc).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect(escaped).toContain('\\ud83d\\ude00');
+    expect(expectSameAsJavaScript(bytesOf(escaped.replace('"name":"nginx"', '"n\\u0061me":"ng\\/inx\\n"')))).toBeUndefined();
+    // Sanity: the rich state has what it claims to have.
+    const { state } = readStateBytes(bytesOf(doc), nativeAddon());
+    const [nginx, cafe] = state.frameworks[0].tasks;
+    expect(nginx.ports).toEqual([31000, 31001, 31002, 31005]);
+    expect(nginx.running).toEqual({ timestamp: 1458823233.62374, networkIPs: [], mesosLabelIPs: [], dockerLabelIPs: ['172.17.0.2'], healthy: true });
+    expect(cafe.name).toBe('caf\u00e9 \ud83d\ude00');
+    expect(cafe.ports).toEqual([31000]);
+    expect(cafe.running?.networkIPs).toEqual(['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3']);
+    expect(cafe.running?.mesosLabelIPs).toEqual(['10.0.0.7', '']);
+    expect(cafe.discovery?.ports).toEqual([
+      { number: 80, protocol: 'tcp', name: 'http' },
+      { number: 80, protocol: '', name: '' },
+      { number: 53, protocol: 'udp', name: '' },
+      { number: 0, protocol: '', name: '' },
+    ]);
+    expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
+  });
+
+  it.each<[string, string]>([
+    ['a JSON syntax error', '{"leader": "master@1.2.3.4:5050",}'],
+    ['trailing text', '{"leader": "master@1.2.3.4:5050"} x'],
+    ['a byte order mark', '\ufeff{"leader": "master@1.2.3.4:5050"}'],
+    ['a raw control character in a skipped string', '{"leader": "master@1.2.3.4:5050", "x": "a\u0001b"}'],
+    ['a bad escape in a skipped string', '{"leader": "master@1.2.3.4:5050", "x": "\\x"}'],
+    ['no leader', '{"slaves": []}'],
+    ['an empty leader', '{"leader": ""}'],
+    ['a leader that is not a pid', '{"leader": "nonsense"}'],
+    ['an agent pid that is null', '{"leader": "master@1.2.3.4:5050", "slaves": [{"id": "a", "pid": null}]}'],
+    ['an agent pid that does not parse', '{"leader": "master@1.2.3.4:5050", "slaves": [{"id": "a", "pid": "x@y"}]}'],
+    ['a framework pid that does not parse', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "pid": "bad"}]}'],
+    ['a task that is not an object', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "tasks": [null]}]}'],
+    ['a task name that is a number', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "tasks": [{"name": 5}]}]}'],
+    ['a framework_id that is an object', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "tasks": [{"framework_id": {}}]}]}'],
+    ['resources that are an array', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"resources": []}]}]}'],
+    ['a timestamp that is a string', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"statuses": [{"state": "TASK_RUNNING", "timestamp": "1"}]}]}]}'],
+    ['a discovery port that is not an integer', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"discovery": {"name": "d", "ports": {"ports": [{"number": 80.5}]}}}]}]}'],
+    ['healthy that is a string', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"statuses": [{"state": "TASK_RUNNING", "healthy": "yes"}]}]}]}'],
+    ['slaves that are an object', '{"leader": "master@1.2.3.4:5050", "slaves": {}}'],
+    ['a state that is an array', '[]'],
+    ['nothing', ''],
+  ])('fails on %s with the error parseState gives', (_, doc) => {
+    const bytes = bytesOf(doc);
+    const js = outcome(() => parseStateText(decoder.decode(bytes)));
+    expect(js).toHaveProperty('error');
+    expectSameAsJavaScript(bytes);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a key it reads, twice (JSON.parse keeps the last)', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "a", "id": "b", "tasks": [{"id": "t"}]}]}', /repeated/],
+    ['a lone surrogate escape in a name', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "name": "\\ud800x"}]}', /surrogate/],
+    ['invalid UTF-8 in a name', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"id": "f", "name": "a\u00ffb"}]}', /UTF-8/],
+    ['a timestamp it cannot convert exactly', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"statuses": [{"state": "TASK_RUNNING", "timestamp": 1.2345678901234567890123e9}]}]}]}', /exactly/],
+    ['a port of -0', '{"leader": "master@1.2.3.4:5050", "frameworks": [{"tasks": [{"discovery": {"name": "d", "ports": {"ports": [{"number": -0}]}}}]}]}', /-0/],
+    ['deep nesting', `{"leader": "master@1.2.3.4:5050", "x": ${'['.repeat(600)}${']'.repeat(600)}}`, /deep/],
+  ])('leaves %s to JSON.parse, with the same result', (_, doc, why) => {
+    // \u00ff is written as the single byte 0xff, which is not UTF-8.
+    const bytes = doc.includes('\u00ff') ? Buffer.from(doc, 'latin1') : bytesOf(doc);
+    expect(expectSameAsJavaScript(bytes)).toMatch(why);
+  });
+
+  it('agrees with parseState on thousands of damaged documents', () => {
+    const rand = seededRandom(20261130);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
+    const values: unknown[] = [null, 0, 1.5, -1, 65536, '', 'x', 'TASK_RUNNING', '[1-2]', true, false, [], {}, [{}], { name: 'n' }, ['a']];
+    const bytes = [' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', 'a', '\u0001', '\u00e9'];
+    let nativeRead = 0;
+    let failed = 0;
+    const cases = 4000;
+    for (let n = 0; n < cases; n++) {
+      const doc = richState();
+      // Structural damage: replace, delete or duplicate a value somewhere in the document.
+      const nodes: Array<[Record<string, unknown> | unknown[], string | number]> = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach((x, i) => (nodes.push([v, i]), walk(x)));
+        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) nodes.push([v as Record<string, unknown>, k]), walk(x);
+      };
+      walk(doc);
+      let text: string;
+      const [parent, key] = pick(nodes);
+      const op = rand();
+      if (op < 0.5) {
+        (parent as Record<string | number, unknown>)[key] = pick(values);
+        text = JSON.stringify(doc);
+      } else if (op < 0.65 && !Array.isArray(parent)) {
+        delete (parent as Record<string, unknown>)[key as string];
+        text = JSON.stringify(doc);
+      } else if (op < 0.8 && !Array.isArray(parent)) {
+        // The member again, with another value, at the start of its object.
+        const marker = '"__dup__":0';
+        (parent as Record<string, unknown>).__dup__ = 0;
+        text = JSON.stringify(doc).replace(marker, `${JSON.stringify(key)}:${JSON.stringify(pick(values))}`);
+      } else {
+        // Byte damage: cut, overwrite or insert one character.
+        text = JSON.stringify(doc);
+        const at = Math.floor(rand() * text.length);
+        const kind = rand();
+        text = kind < 0.2 ? text.slice(0, at) : kind < 0.6 ? text.slice(0, at) + pick(bytes) + text.slice(at + 1) : text.slice(0, at) + pick(bytes) + text.slice(at);
+      }
+      const raw = bytesOf(text);
+      const declined = expectSameAsJavaScript(raw);
+      if (declined === undefined) nativeRead++;
+      if ('error' in outcome(() => parseStateText(text))) failed++;
+    }
+    // The damage must have exercised both outcomes, and the native reader must have read most
+    // of the documents itself.
+    expect(failed).toBeGreaterThan(cases / 10);
+    expect(nativeRead).toBeGreaterThan(cases / 2);
+  });
+
+  it('is what the poller reads with, plain and gzip, and says when it declined', async () => {
+    let body: Buffer = Buffer.alloc(0);
+    let gzip = false;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      res.end(gzip ? gzipSync(body) : body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const leader = `master@127.0.0.1:${port}`;
+    const client = createMasterHttp({ ...DEFAULTS, StateTimeoutSeconds: 5 }, silentLogger);
+    try {
+      body = bytesOf(generateStateText(50, 4, { leader }));
+      const want = parseStateText(body.toString());
+      const plain = await fetchLeaderState(client, [`127.0.0.1:${port}`]);
+      expect(plain.declined).toBeUndefined();
+      expect(plain.state).toStrictEqual(want);
+      gzip = true;
+      const inflated = await fetchLeaderState(client, [`127.0.0.1:${port}`]);
+      expect(inflated.declined).toBeUndefined();
+      expect(inflated.state).toStrictEqual(want);
+      gzip = false;
+      body = bytesOf(body.toString().replace('"leader":', '"leader":"x","leader":'));
+      const repeated = await fetchLeaderState(client, [`127.0.0.1:${port}`]);
+      expect(repeated.declined).toMatch(/repeated/);
+      expect(repeated.state).toStrictEqual(want);
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
