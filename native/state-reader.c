@@ -23,7 +23,7 @@
 //   agents:      per agent  id, hostname, pid
 //   frameworks:  per framework  id, name, hostname, pid, task count, then per task
 //                id, name, slave_id, state, resources.ports (text left to JavaScript),
-//                flags (1 running status, 2 discovery, 4 the running status has a
+//                taskHash(id), flags (1 running status, 2 discovery, 4 the running status has a
 //                container_status, 8 resources.ports expanded here), then
 //                if expanded:  n, ports...
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
@@ -846,6 +846,62 @@ static void discovery_member(Reader *r, void *ctx, Str key) {
   }
 }
 
+// --- the task hash: records/task-hash.ts ---------------------------------------------------------
+
+static uint32_t rotl(uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const uint8_t *block) {
+  uint32_t w[80];
+  for (int t = 0; t < 16; t++) w[t] = (uint32_t)block[4 * t] << 24 | (uint32_t)block[4 * t + 1] << 16 | (uint32_t)block[4 * t + 2] << 8 | block[4 * t + 3];
+  for (int t = 16; t < 80; t++) w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+  for (int t = 0; t < 80; t++) {
+    uint32_t f, k;
+    if (t < 20) f = (b & c) | (~b & d), k = 0x5a827999;
+    else if (t < 40) f = b ^ c ^ d, k = 0x6ed9eba1;
+    else if (t < 60) f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
+    else f = b ^ c ^ d, k = 0xca62c1d6;
+    uint32_t temp = rotl(a, 5) + f + e + k + w[t];
+    e = d, d = c, c = rotl(b, 30), b = a, a = temp;
+  }
+  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+}
+
+/** The first 32 bits of SHA-1(s) (FIPS 180-4 §6.1). */
+static uint32_t sha1_head(const uint8_t *s, size_t len) {
+  uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+  size_t i = 0;
+  for (; len - i >= 64; i += 64) sha1_block(h, s + i);
+  // The tail, 0x80, zeros and the length in bits (big-endian), in one or two blocks.
+  uint8_t last[128] = { 0 };
+  size_t rest = len - i;
+  memcpy(last, s + i, rest);
+  last[rest] = 0x80;
+  size_t blocks = rest < 56 ? 1 : 2;
+  uint64_t bits = (uint64_t)len * 8;
+  for (int b = 0; b < 8; b++) last[blocks * 64 - 1 - b] = (uint8_t)(bits >> (8 * b));
+  for (size_t b = 0; b < blocks; b++) sha1_block(h, last + 64 * b);
+  return h[0];
+}
+
+/**
+ * taskHash(id): the first 25 bits of SHA-1 of the id's UTF-8 in z-base-32, computed here because
+ * the build needs it for every task and a crypto call per task from JavaScript costs more than
+ * the hash itself.
+ */
+static int32_t task_hash(Reader *r, int32_t id) {
+  static const char ZBASE32[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
+  size_t start = id <= 0 ? 0 : (size_t)r->sends.v[id - 1];
+  size_t len = id < 0 ? 0 : (size_t)r->sends.v[id] - start;
+  uint32_t bits = sha1_head(len == 0 ? (const uint8_t *)"" : r->sbytes.v + start, len) >> 7;
+  uint8_t text[5];
+  for (int k = 0; k < 5; k++) text[k] = (uint8_t)ZBASE32[(bits >> (20 - 5 * k)) & 31];
+  Str s = { text, 5, 1 };
+  return append_string(r, s, 0, S_UNINDEXED);
+}
+
 // --- tasks and frameworks -----------------------------------------------------------------------
 
 // --- resources.ports: parse-state.ts plainPortRanges, to the letter ---------------------------
@@ -912,7 +968,7 @@ static void resources_member(Reader *r, void *ctx, Str key) {
 }
 
 /** The fixed part of a task in the result; members arrive in any order and fill it in. */
-enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_FIXED };
+enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_HASH, T_FIXED };
 
 typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; } Task;
 
@@ -949,10 +1005,11 @@ static void task_member(Reader *r, void *ctx, Str key) {
 static void task_element(Reader *r, void *ctx) {
   size_t *count = ctx;
   need_object(r);
-  Task t = { { -1, -1, -1, -1, -1 }, -1, 0, 0 };
+  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0 };
   status_reset(&r->best);
   r->ports.n = 0;
   read_object(r, &t, task_member);
+  t.fixed[T_HASH] = task_hash(r, t.fixed[T_ID]);
   IntVec *out = &r->frameworks;
   for (int i = 0; i < T_FIXED; i++) int_push(r, out, t.fixed[i]);
   Status *b = &r->best;

@@ -137,9 +137,9 @@ export function fromNative(out: NativeState): MasterState | undefined {
     k += 5;
     for (let t = 0; t < tasks.length; t++) {
       const ranges = f[k + 4];
-      const flags = f[k + 5];
+      const flags = f[k + 6];
       const at = k;
-      k += 6;
+      k += 7;
       let ports: number[];
       if (flags & 8) {
         // Expanded by the reader (its plainPortRanges); the text otherwise.
@@ -149,7 +149,7 @@ export function fromNative(out: NativeState): MasterState | undefined {
       } else {
         ports = ranges < 0 ? [] : parsePortRanges(str(ranges));
       }
-      const task: Task = { id: str(f[at]), name: str(f[at + 1]), frameworkId: id, agentId: str(f[at + 2]), state: str(f[at + 3]), ports };
+      const task: Task = { id: str(f[at]), name: str(f[at + 1]), frameworkId: id, agentId: str(f[at + 2]), state: str(f[at + 3]), ports, idHash: str(f[at + 5]) };
       if (flags & 1) {
         const timestamp = numbers[f[k]];
         const healthy = f[k + 1];

@@ -54,6 +54,11 @@ export interface Task {
   state: TaskState;
   /** Host ports from resources.ports ranges, expanded, in document order. */
   ports: number[];
+  /**
+   * taskHash(id) (records/task-hash.ts), when the reader had it at hand: the native state reader
+   * computes it with the id (a SHA-1 per task is a large part of a build otherwise).
+   */
+  idHash?: string;
   discovery?: Discovery;
   /** The newest TASK_RUNNING status (largest timestamp, first on a tie), if any. */
   running?: RunningStatus;

@@ -13,6 +13,7 @@ import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, S
 import { taskHash } from './task-hash.js';
 import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
+import { namePart, NO_PART } from './name-interner.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -153,7 +154,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   });
 
   // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agents = new Map<string, { ips: Ip[]; tail: string }>();
+  const agents = new Map<string, { ips: Ip[]; tail: Uint8Array }>();
   const slaveOwner = b.name(`slave.${zone}`);
   const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
   for (const agent of state.agents) {
@@ -162,7 +163,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       for (const ip of ips) addIP(b, slaveOwner, ip);
       b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
     }
-    agents.set(agent.id, { ips, tail: agentTail(agent.id) });
+    agents.set(agent.id, { ips, tail: namePart(`-${agentTail(agent.id)}`) });
   }
 
   // --- this server: the SOA MNAME record ------------------------------------------------------
@@ -187,7 +188,15 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     frameworkTasks.push(generated);
     const fname = fwNames[i];
     if (fname === '') continue;
-    const fwCtx: FrameworkContext = { fwTail: `.${fname}.${zone}`, slaveTail: `.${fname}.slave.${zone}`, groups: new Map(), label };
+    const fwTail = `.${fname}.${zone}`;
+    const slaveTail = `.${fname}.slave.${zone}`;
+    const fwCtx: FrameworkContext = {
+      fwTail,
+      slaveTail,
+      parts: [namePart(fwTail), namePart(slaveTail), namePart(`._tcp${slaveTail}`), namePart(`._udp${slaveTail}`), namePart(`._tcp${fwTail}`), namePart(`._udp${fwTail}`)],
+      groups: new Map(),
+      label,
+    };
     const tasks = frameworks[i].tasks;
     for (let t = 0; t < tasks.length; t++) {
       const task = tasks[t];
@@ -195,16 +204,17 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       const agent = agents.get(task.agentId);
       if (agent === undefined) continue; // not on a known agent
       const start = b.length;
-      const suffix = `-${taskHash(task.id)}-${agent.tail}`;
+      // The canonical label's suffix `-hash-agenttail`, as two name parts.
+      const hash = namePart(`-${task.idHash ?? taskHash(task.id)}`);
       const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
       if (discovery !== undefined) {
         // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
         // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
-        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, discovery, discovery.name);
-        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, discovery, label(discovery.name));
+        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
+        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, label(discovery.name));
       } else {
-        taskContextRecords(b, fwCtx, task.ports, suffix, taskIps, agent.ips, undefined, label(task.name));
+        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
       }
       generated.names.push(task.name);
       generated.ids.push(task.id);
@@ -363,13 +373,25 @@ interface FrameworkContext {
   fwTail: string;
   /** `.fw.slave.domain.` */
   slaveTail: string;
+  /** As name parts: fwTail, slaveTail, then `._tcp`/`._udp` before slaveTail and before fwTail (PART_*). */
+  parts: Uint8Array[];
   /** Name ids shared by all tasks with the same label in this framework. */
   groups: Map<string, TaskGroup>;
   label: LabelFunc;
 }
 
+const PART_FW = 0;
+const PART_SLAVE = 1;
+const PART_TCP_SLAVE = 2;
+const PART_UDP_SLAVE = 3;
+const PART_TCP_FW = 4;
+const PART_UDP_FW = 5;
+const UNDERSCORE = namePart('_');
+
 /** The names one task label owns in a framework, interned once instead of once per task. */
 interface TaskGroup {
+  /** The label as a name part. */
+  label: Uint8Array;
   owner: number;
   slaveOwner: number;
   /** `_task._tcp.fw.slave.`, `_task._udp.fw.slave.`, `_task._tcp.fw.`, `_task._udp.fw.`; filled on first use. */
@@ -383,7 +405,14 @@ function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): Tas
   if (group === undefined) {
     // A name is interned here even if the task turns out to add nothing under it; only names
     // that get records become owners (table-builder.ts), so that changes nothing visible.
-    group = { owner: b.name3(taskName, fw.fwTail, ''), slaveOwner: b.name3(taskName, fw.slaveTail, ''), portOwners: undefined, discovery: undefined };
+    const label = namePart(taskName);
+    group = {
+      label,
+      owner: b.nameOfParts(label, fw.parts[PART_FW], NO_PART, NO_PART),
+      slaveOwner: b.nameOfParts(label, fw.parts[PART_SLAVE], NO_PART, NO_PART),
+      portOwners: undefined,
+      discovery: undefined,
+    };
     fw.groups.set(taskName, group);
   }
   return group;
@@ -391,23 +420,24 @@ function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): Tas
 
 /**
  * One task's records under one task label (mesos-dns taskContextRecord, chains.go order).
- * `suffix` is `-hash-agenttail`, appended to the label to form the canonical label.
+ * `hash` + `agentTail` (`-hash`, `-agenttail`) follow the label in the canonical label.
  */
 function taskContextRecords(
   b: TableBuilder,
   fw: FrameworkContext,
   ports: readonly number[],
-  suffix: string,
+  hash: Uint8Array,
+  agentTail: Uint8Array,
   taskIps: readonly Ip[],
   slaveIps: readonly Ip[],
   discovery: Discovery | undefined,
   taskName: string,
 ): void {
   if (makesEmptyLabel(taskName)) return;
-  const { fwTail, slaveTail } = fw;
+  const { fwTail } = fw;
   const group = taskGroup(b, fw, taskName);
-  const canonicalOwner = b.name3(taskName, suffix, fwTail);
-  const canonicalSlaveOwner = b.name3(taskName, suffix, slaveTail);
+  const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
+  const canonicalSlaveOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_SLAVE]);
   for (let k = 0; k < taskIps.length; k++) {
     addIP(b, group.owner, taskIps[k]);
     addIP(b, canonicalOwner, taskIps[k]);
@@ -420,11 +450,12 @@ function taskContextRecords(
   // Resource (host) ports target the agent canonical name: `.slave.` always, and the plain
   // framework name only while the task has no DiscoveryInfo.
   if (ports.length > 0) {
+    const parts = fw.parts;
     group.portOwners ??= [
-      b.name(`_${taskName}._tcp${slaveTail}`),
-      b.name(`_${taskName}._udp${slaveTail}`),
-      b.name(`_${taskName}._tcp${fwTail}`),
-      b.name(`_${taskName}._udp${fwTail}`),
+      b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_SLAVE], NO_PART),
+      b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_SLAVE], NO_PART),
+      b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_FW], NO_PART),
+      b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_FW], NO_PART),
     ];
     const owners = group.portOwners;
     const count = discovery ? 2 : 4;

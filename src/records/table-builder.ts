@@ -59,9 +59,9 @@ export class TableBuilder {
     return this.#names.intern(name);
   }
 
-  /** The id of the name `a + b + c`, without making that string. */
-  name3(a: string, b: string, c: string): number {
-    return this.#names.intern3(a, b, c);
+  /** The id of the name made of these byte parts (name-interner.ts namePart), in order. */
+  nameOfParts(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): number {
+    return this.#names.internParts(a, b, c, d);
   }
 
   /** The id of an IP in canonical text form. */
