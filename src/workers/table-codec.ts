@@ -112,16 +112,65 @@ const SLICE = 1 << 17;
 const isInt32 = (v: unknown): v is Int32Array => types.isInt32Array(v);
 const isBytes = (v: unknown): v is Uint8Array => types.isUint8Array(v);
 
+// Each check below is a plain function over one slice [from, to) of an array, and the generators
+// only walk the slices, pausing before each (a pause costs one turn of the event loop): a loop inside a generator, with a yield test per element, ran several
+// times slower, which on a worker's first table (cold code) was most of the time between the
+// swap and the worker serving it.
+
+/** `ends[from..to)` ascending from `previous` and within `size`; the last end, or -1 if not. */
+function endsInOrder(ends: Int32Array, from: number, to: number, previous: number, size: number): number {
+  for (let i = from; i < to; i++) {
+    const end = ends[i];
+    if (end < previous || end > size) return -1;
+    previous = end;
+  }
+  return previous;
+}
+
+function slotsInRange(slots: Int32Array, from: number, to: number, count: number): boolean {
+  for (let s = from; s < to; s++) if (slots[s] < 0 || slots[s] > count) return false;
+  return true;
+}
+
+/** Name kinds and record offsets of ids [from, to); adds to counts[0] (owners) and counts[1] (existing), or gives the error. */
+function namesHoldTogether(nameKind: Uint8Array, recStart: Int32Array, from: number, to: number, counts: number[]): string | undefined {
+  let owners = 0;
+  let existing = 0;
+  for (let id = from; id < to; id++) {
+    const kind = nameKind[id];
+    if (kind !== NAME_OWNER && kind !== NAME_ENT && kind !== NAME_TARGET) return 'bad name kind';
+    const first = recStart[id];
+    const end = recStart[id + 1];
+    if (end < first) return 'record offsets out of order';
+    if ((kind === NAME_OWNER) !== end > first) return 'owners and records disagree';
+    if (kind === NAME_OWNER) owners++;
+    if (kind !== NAME_TARGET) existing++;
+  }
+  counts[0] += owners;
+  counts[1] += existing;
+  return undefined;
+}
+
+function recordsInRange(recPort: Int32Array, recValue: Int32Array, from: number, to: number, ipCount: number, count: number): string | undefined {
+  for (let r = from; r < to; r++) {
+    const port = recPort[r];
+    const value = recValue[r];
+    if (port < KIND_AAAA || port > 0xffff) return 'bad record kind';
+    if (value < 0 || value >= (port < 0 ? ipCount : count)) return 'record value out of range';
+  }
+  return undefined;
+}
+
 function* checkBlob(v: unknown, what: string): Generator<void, StringBlob> {
   const blob = v as { bytes?: unknown; ends?: unknown } | undefined;
   if (!isBytes(blob?.bytes) || !isInt32(blob.ends)) throw new TableMessageError(`table message: ${what} is not a string blob`);
   const bytes: Uint8Array = blob.bytes;
   const ends = blob.ends;
   let previous = 0;
-  for (let i = 0; i < ends.length; i++) {
-    if (ends[i] < previous || ends[i] > bytes.length) throw new TableMessageError(`table message: ${what} offsets out of order`);
-    previous = ends[i];
-    if ((i + 1) % SLICE === 0) yield;
+  for (let from = 0; from < ends.length; from += SLICE) {
+    if (from > 0) yield;
+    previous = endsInOrder(ends, from, Math.min(ends.length, from + SLICE), previous, bytes.length);
+    if (previous < 0) throw new TableMessageError(`table message: ${what} offsets out of order`);
   }
   // Structured clone hands a Buffer over as a plain Uint8Array; readers decode with Buffer.
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -141,35 +190,27 @@ function* checkPacked(v: unknown): Generator<void, PackedTable> {
   const { nameKind, slots, recStart, recPort, recValue, srvExtra } = t;
   if (!isBytes(nameKind) || nameKind.length !== count) throw new TableMessageError('table message: name kinds do not match the names');
   if (!isInt32(slots) || slots.length < count || (slots.length & (slots.length - 1)) !== 0) throw new TableMessageError('table message: bad name index');
-  for (let s = 0; s < slots.length; s++) {
-    if (slots[s] < 0 || slots[s] > count) throw new TableMessageError('table message: name index out of range');
-    if ((s + 1) % SLICE === 0) yield;
+  for (let from = 0; from < slots.length; from += SLICE) {
+    yield;
+    if (!slotsInRange(slots, from, Math.min(slots.length, from + SLICE), count)) throw new TableMessageError('table message: name index out of range');
   }
   if (!isInt32(recStart) || recStart.length !== count + 1 || recStart[0] !== 0) throw new TableMessageError('table message: bad record offsets');
   if (!isInt32(recPort) || !isInt32(recValue) || recPort.length !== recValue.length || recStart[count] !== recPort.length) {
     throw new TableMessageError('table message: record arrays do not match');
   }
   if (srvExtra != null && (!isInt32(srvExtra) || srvExtra.length !== recPort.length)) throw new TableMessageError('table message: bad SRV priorities');
-  let owners = 0;
-  let existing = 0;
-  for (let id = 0; id < count; id++) {
-    const kind = nameKind[id];
-    if (kind !== NAME_OWNER && kind !== NAME_ENT && kind !== NAME_TARGET) throw new TableMessageError('table message: bad name kind');
-    const from = recStart[id];
-    const to = recStart[id + 1];
-    if (to < from) throw new TableMessageError('table message: record offsets out of order');
-    if ((kind === NAME_OWNER) !== to > from) throw new TableMessageError('table message: owners and records disagree');
-    if (kind === NAME_OWNER) owners++;
-    if (kind !== NAME_TARGET) existing++;
-    if ((id + 1) % SLICE === 0) yield;
+  const counts = [0, 0];
+  for (let from = 0; from < count; from += SLICE) {
+    yield;
+    const error = namesHoldTogether(nameKind, recStart, from, Math.min(count, from + SLICE), counts);
+    if (error !== undefined) throw new TableMessageError(`table message: ${error}`);
   }
+  const [owners, existing] = counts;
   const ipCount = ips.ends.length;
-  for (let r = 0; r < recPort.length; r++) {
-    const port = recPort[r];
-    const value = recValue[r];
-    if (port < KIND_AAAA || port > 0xffff) throw new TableMessageError('table message: bad record kind');
-    if (value < 0 || value >= (port < 0 ? ipCount : count)) throw new TableMessageError('table message: record value out of range');
-    if ((r + 1) % SLICE === 0) yield;
+  for (let from = 0; from < recPort.length; from += SLICE) {
+    yield;
+    const error = recordsInRange(recPort, recValue, from, Math.min(recPort.length, from + SLICE), ipCount, count);
+    if (error !== undefined) throw new TableMessageError(`table message: ${error}`);
   }
   if (t.ownerCount !== owners || t.existingCount !== existing) throw new TableMessageError('table message: name counts do not match');
   if (typeof t.srvPriority !== 'number' || typeof t.srvWeight !== 'number') throw new TableMessageError('table message: bad SRV defaults');
