@@ -852,20 +852,22 @@ static uint32_t rotl(uint32_t x, int n) {
   return (x << n) | (x >> (32 - n));
 }
 
+#define SHA1_ROUND(f, k, t)                              \
+  do {                                                   \
+    uint32_t temp = rotl(a, 5) + (f) + e + (k) + w[t];   \
+    e = d, d = c, c = rotl(b, 30), b = a, a = temp;      \
+  } while (0)
+
 static void sha1_block(uint32_t h[5], const uint8_t *block) {
   uint32_t w[80];
   for (int t = 0; t < 16; t++) w[t] = (uint32_t)block[4 * t] << 24 | (uint32_t)block[4 * t + 1] << 16 | (uint32_t)block[4 * t + 2] << 8 | block[4 * t + 3];
   for (int t = 16; t < 80; t++) w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-  for (int t = 0; t < 80; t++) {
-    uint32_t f, k;
-    if (t < 20) f = (b & c) | (~b & d), k = 0x5a827999;
-    else if (t < 40) f = b ^ c ^ d, k = 0x6ed9eba1;
-    else if (t < 60) f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdc;
-    else f = b ^ c ^ d, k = 0xca62c1d6;
-    uint32_t temp = rotl(a, 5) + f + e + k + w[t];
-    e = d, d = c, c = rotl(b, 30), b = a, a = temp;
-  }
+  // The four kinds of round in four loops, so no round tests which kind it is.
+  for (int t = 0; t < 20; t++) SHA1_ROUND((b & c) | (~b & d), 0x5a827999, t);
+  for (int t = 20; t < 40; t++) SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1, t);
+  for (int t = 40; t < 60; t++) SHA1_ROUND((b & c) | (b & d) | (c & d), 0x8f1bbcdc, t);
+  for (int t = 60; t < 80; t++) SHA1_ROUND(b ^ c ^ d, 0xca62c1d6, t);
   h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
 }
 
