@@ -50,7 +50,7 @@ process.exit(failed && required ? 1 : 0);
 /** Compiles one addon; undefined on success, else why not. */
 function build(name) {
   const args = [
-    '-O2', '-std=gnu11', '-fPIC', '-shared', '-fvisibility=hidden',
+    '-O2', '-std=gnu11', '-fPIC', '-shared', '-fvisibility=hidden', '-pthread',
     '-Wall', '-Wextra', '-Werror',
     '-I', include,
     path.join(root, 'native', `${name}.c`), '-o', path.join(root, 'dist', 'native', `${name}.node`),

@@ -30,6 +30,7 @@
 //                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
 //                if discovery: name, n, then per port  number, protocol, name
 #include <node_api.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,8 +54,25 @@ typedef struct {
   IntVec net, mesos, docker;
 } Status;
 
+/**
+ * A document that is still arriving (read_stream): the HTTP body is copied into one buffer of its
+ * Content-Length as it comes, and the reader runs on its own thread a little behind, so that most
+ * of the document is read by the time its last byte arrives.
+ */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t avail;     // bytes of the buffer filled so far
+  int eof;          // no more bytes will come
+  int cancelled;    // stop reading: the fetch failed (read without the lock: __atomic)
+  pthread_t thread;
+  int ok;           // the reader's result, once the thread has ended
+} Stream;
+
 typedef struct {
   const uint8_t *p, *end;
+  const uint8_t *base;  // the start of the document
+  Stream *stream;       // NULL when the whole document is there from the start
   jmp_buf fail;
   const char *why;
   int depth;
@@ -179,10 +197,41 @@ static int32_t intern(Reader *r, Str str) {
   return id;
 }
 
+// --- more of a document that is still arriving ---------------------------------------------------
+
+/** Waits for bytes beyond r->end; 0 at the end of the document (or without a stream). */
+static int more(Reader *r) {
+  Stream *s = r->stream;
+  if (s == NULL) return 0;
+  size_t seen = (size_t)(r->end - r->base);
+  pthread_mutex_lock(&s->mu);
+  while (s->avail == seen && !s->eof) pthread_cond_wait(&s->cv, &s->mu);
+  size_t avail = s->avail;
+  int cancelled = s->cancelled;
+  pthread_mutex_unlock(&s->mu);
+  if (cancelled) decline(r, "cancelled");
+  r->end = r->base + avail;
+  return avail > seen;
+}
+
+/** Bytes available at the cursor, after waiting for up to `n` of them; fewer only at the end. */
+static size_t have(Reader *r, size_t n) {
+  while ((size_t)(r->end - r->p) < n && more(r)) continue;
+  return (size_t)(r->end - r->p);
+}
+
+/** The byte at the cursor, or -1 at the end of the document. */
+static int at(Reader *r) {
+  return r->p < r->end || more(r) ? *r->p : -1;
+}
+
 // --- JSON syntax (RFC 8259) ------------------------------------------------------------------
 
 static void ws(Reader *r) {
-  while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t')) r->p++;
+  for (;;) {
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t')) r->p++;
+    if (r->p < r->end || !more(r)) return;
+  }
 }
 
 static int peek(Reader *r) {
@@ -204,7 +253,7 @@ static int hex_value(int c) {
 }
 
 static unsigned read_hex4(Reader *r) {
-  if (r->end - r->p < 4) decline(r, "syntax");
+  if (have(r, 4) < 4) decline(r, "syntax");
   unsigned u = 0;
   for (int i = 0; i < 4; i++) {
     int d = hex_value(r->p[i]);
@@ -301,7 +350,10 @@ static Str read_string(Reader *r) {
   // Fast path: no escapes, the string is a slice of the input.
   for (;;) {
     r->p = scan(r->p, r->end, PLAIN);
-    if (r->p >= r->end) decline(r, "syntax");
+    if (r->p >= r->end) {
+      if (!more(r)) decline(r, "syntax");
+      continue;
+    }
     uint8_t c = *r->p;
     if (c == '"') {
       Str s = { start, (size_t)(r->p - start), ascii };
@@ -311,6 +363,7 @@ static Str read_string(Reader *r) {
     if (c == '\\') break;
     if (c < 0x20) decline(r, "syntax");
     if (c >= 0x80) {
+      have(r, 4);
       size_t n = utf8_sequence(r->p, r->end);
       if (n == 0) decline(r, "invalid UTF-8 in a string");
       ascii = 0;
@@ -323,7 +376,7 @@ static Str read_string(Reader *r) {
   out->n = 0;
   byte_append(r, out, start, (size_t)(r->p - start));
   for (;;) {
-    if (r->p >= r->end) decline(r, "syntax");
+    if (r->p >= r->end && !more(r)) decline(r, "syntax");
     uint8_t c = *r->p;
     if (c == '"') {
       r->p++;
@@ -332,6 +385,7 @@ static Str read_string(Reader *r) {
     }
     if (c < 0x20) decline(r, "syntax");
     if (c >= 0x80) {
+      have(r, 4);
       size_t n = utf8_sequence(r->p, r->end);
       if (n == 0) decline(r, "invalid UTF-8 in a string");
       ascii = 0;
@@ -345,7 +399,7 @@ static Str read_string(Reader *r) {
       continue;
     }
     r->p++;
-    if (r->p >= r->end) decline(r, "syntax");
+    if (r->p >= r->end && !more(r)) decline(r, "syntax");
     uint8_t e = *r->p++;
     switch (e) {
       case '"': byte_push(r, out, '"'); break;
@@ -360,7 +414,7 @@ static Str read_string(Reader *r) {
         uint32_t cp = read_hex4(r);
         if (cp >= 0xdc00 && cp <= 0xdfff) decline(r, "lone surrogate escape");
         if (cp >= 0xd800 && cp <= 0xdbff) {
-          if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u') decline(r, "lone surrogate escape");
+          if (have(r, 6) < 6 || r->p[0] != '\\' || r->p[1] != 'u') decline(r, "lone surrogate escape");
           r->p += 2;
           uint32_t low = read_hex4(r);
           if (low < 0xdc00 || low > 0xdfff) decline(r, "lone surrogate escape");
@@ -381,12 +435,15 @@ static void skip_string(Reader *r) {
   expect(r, '"');
   for (;;) {
     r->p = scan(r->p, r->end, SKIP);
-    if (r->p >= r->end) decline(r, "syntax");
+    if (r->p >= r->end) {
+      if (!more(r)) decline(r, "syntax");
+      continue;
+    }
     uint8_t c = *r->p++;
     if (c == '"') return;
     if (c < 0x20) decline(r, "syntax");
     if (c != '\\') continue;
-    if (r->p >= r->end) decline(r, "syntax");
+    if (r->p >= r->end && !more(r)) decline(r, "syntax");
     uint8_t e = *r->p++;
     if (e == 'u') read_hex4(r);
     else if (!(e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't')) decline(r, "syntax");
@@ -407,45 +464,45 @@ static const double POW10[] = {
  */
 static double read_number(Reader *r, int *exact) {
   ws(r);
-  const uint8_t *p = r->p, *end = r->end;
   int negative = 0;
-  if (p < end && *p == '-') negative = 1, p++;
-  if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
+  if (at(r) == '-') negative = 1, r->p++;
+  int c = at(r);
+  if (c < '0' || c > '9') decline(r, "syntax");
   uint64_t m = 0;
   int digits = 0;   // significant digits in m
   int overflow = 0;
   long exp10 = 0;
-  if (*p == '0') {
-    p++;
+  if (c == '0') {
+    r->p++;
   } else {
-    while (p < end && *p >= '0' && *p <= '9') {
-      if (digits < 19) m = m * 10 + (uint64_t)(*p - '0'), digits += m != 0;
+    for (; (c = at(r)) >= '0' && c <= '9'; r->p++) {
+      if (digits < 19) m = m * 10 + (uint64_t)(c - '0'), digits += m != 0;
       else overflow = 1, exp10++;
-      p++;
     }
   }
-  if (p < end && *p == '.') {
-    p++;
-    if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
-    while (p < end && *p >= '0' && *p <= '9') {
-      if (digits < 19) m = m * 10 + (uint64_t)(*p - '0'), digits += m != 0, exp10--;
-      else if (*p != '0') overflow = 1;
-      p++;
+  if (at(r) == '.') {
+    r->p++;
+    c = at(r);
+    if (c < '0' || c > '9') decline(r, "syntax");
+    for (; (c = at(r)) >= '0' && c <= '9'; r->p++) {
+      if (digits < 19) m = m * 10 + (uint64_t)(c - '0'), digits += m != 0, exp10--;
+      else if (c != '0') overflow = 1;
     }
   }
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    p++;
+  c = at(r);
+  if (c == 'e' || c == 'E') {
+    r->p++;
     int eneg = 0;
-    if (p < end && (*p == '+' || *p == '-')) eneg = *p == '-', p++;
-    if (p >= end || *p < '0' || *p > '9') decline(r, "syntax");
+    c = at(r);
+    if (c == '+' || c == '-') eneg = c == '-', r->p++;
+    c = at(r);
+    if (c < '0' || c > '9') decline(r, "syntax");
     long e = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
-      if (e < 100000) e = e * 10 + (*p - '0');
-      p++;
+    for (; (c = at(r)) >= '0' && c <= '9'; r->p++) {
+      if (e < 100000) e = e * 10 + (c - '0');
     }
     exp10 += eneg ? -e : e;
   }
-  r->p = p;
   *exact = 0;
   if (overflow) return 0;
   if (m == 0) {
@@ -462,7 +519,7 @@ static double read_number(Reader *r, int *exact) {
 
 static void skip_literal(Reader *r, const char *word) {
   size_t n = strlen(word);
-  if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0) decline(r, "syntax");
+  if (have(r, n) < n || memcmp(r->p, word, n) != 0) decline(r, "syntax");
   r->p += n;
 }
 
@@ -480,6 +537,9 @@ static void read_object(Reader *r, void *ctx, MemberFn member) {
     return;
   }
   for (;;) {
+    // A failed fetch stops a reader that is behind (read_stream) without waiting for it to
+    // catch up with what has arrived.
+    if (r->stream != NULL && __atomic_load_n(&r->stream->cancelled, __ATOMIC_RELAXED)) decline(r, "cancelled");
     Str key = read_string(r);
     expect(r, ':');
     member(r, ctx, key);
@@ -1109,8 +1169,6 @@ static void free_reader(Reader *r) {
 
 // --- Node-API ---------------------------------------------------------------------------------
 
-#define CHECK(call) do { if ((call) != napi_ok) goto failed; } while (0)
-
 /** A new ArrayBuffer holding a copy of `bytes` bytes at `data`. */
 static napi_value copy_out(napi_env env, const void *data, size_t bytes, napi_typedarray_type type, size_t length) {
   void *target;
@@ -1125,60 +1183,244 @@ static int set(napi_env env, napi_value obj, const char *name, napi_value value)
   return value != NULL && napi_set_named_property(env, obj, name, value) == napi_ok;
 }
 
-/** read(bytes: Uint8Array): the extracted fields, or a string saying why it declined. */
-static napi_value Read(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  void *data;
-  size_t length;
-  napi_typedarray_type type;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) goto failed;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL));
-  if (type != napi_uint8_array) goto failed;
-
+/** A reader over `length` bytes at `data`, of which `stream` may not have brought all yet. */
+static Reader *new_reader(const uint8_t *data, size_t length, Stream *stream) {
   Reader *r = calloc(1, sizeof(Reader));
-  if (r == NULL) goto failed;
-  r->p = data;
-  r->end = r->p + length;
+  if (r == NULL) return NULL;
+  r->base = r->p = data;
+  r->end = data + length;
+  r->stream = stream;
   r->leader = -1;
   status_reset(&r->cur);
   status_reset(&r->best);
-  Top top = { 0, 0 };
-  if (setjmp(r->fail) != 0) {
-    napi_value why;
-    napi_status made = napi_create_string_utf8(env, r->why, NAPI_AUTO_LENGTH, &why);
-    free_reader(r);
-    free(r);
-    return made == napi_ok ? why : NULL;
-  }
+  return r;
+}
+
+/** Reads the whole document; 0 if it declined (r->why says why). */
+static int read_document(Reader *r, Top *top) {
+  if (setjmp(r->fail) != 0) return 0;
   if (peek(r) != '{') decline(r, "not a JSON object");
-  read_object(r, &top, top_member);
+  read_object(r, top, top_member);
   ws(r);
   if (r->p != r->end) decline(r, "syntax");
+  return 1;
+}
 
-  int ok = napi_create_object(env, &result) == napi_ok;
+/** The result for JavaScript: the extracted fields, or the reason string; NULL on a Node-API failure. */
+static napi_value result_of(napi_env env, Reader *r, const Top *top, int ok) {
+  napi_value result;
+  if (!ok) return napi_create_string_utf8(env, r->why, NAPI_AUTO_LENGTH, &result) == napi_ok ? result : NULL;
+  int made = napi_create_object(env, &result) == napi_ok;
   napi_value leader, frameworks;
-  ok = ok && napi_create_int32(env, r->leader, &leader) == napi_ok && set(env, result, "leader", leader);
-  ok = ok && napi_create_int32(env, (int32_t)top.frameworks, &frameworks) == napi_ok && set(env, result, "frameworkCount", frameworks);
-  ok = ok && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
-  ok = ok && set(env, result, "frameworks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));
-  ok = ok && set(env, result, "numbers", copy_out(env, r->numbers.v, r->numbers.n * 8, napi_float64_array, r->numbers.n));
-  ok = ok && set(env, result, "stringBytes", copy_out(env, r->sbytes.v, r->sbytes.n, napi_uint8_array, r->sbytes.n));
-  ok = ok && set(env, result, "stringEnds", copy_out(env, r->sends.v, r->sends.n * 4, napi_int32_array, r->sends.n));
-  ok = ok && set(env, result, "stringAscii", copy_out(env, r->sascii.v, r->sascii.n, napi_uint8_array, r->sascii.n));
+  made = made && napi_create_int32(env, r->leader, &leader) == napi_ok && set(env, result, "leader", leader);
+  made = made && napi_create_int32(env, (int32_t)top->frameworks, &frameworks) == napi_ok && set(env, result, "frameworkCount", frameworks);
+  made = made && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
+  made = made && set(env, result, "frameworks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));
+  made = made && set(env, result, "numbers", copy_out(env, r->numbers.v, r->numbers.n * 8, napi_float64_array, r->numbers.n));
+  made = made && set(env, result, "stringBytes", copy_out(env, r->sbytes.v, r->sbytes.n, napi_uint8_array, r->sbytes.n));
+  made = made && set(env, result, "stringEnds", copy_out(env, r->sends.v, r->sends.n * 4, napi_int32_array, r->sends.n));
+  made = made && set(env, result, "stringAscii", copy_out(env, r->sascii.v, r->sascii.n, napi_uint8_array, r->sascii.n));
+  return made ? result : NULL;
+}
+
+/** A Uint8Array argument's bytes, or 0. */
+static int bytes_arg(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  napi_typedarray_type type;
+  void *p;
+  if (napi_get_typedarray_info(env, value, &type, length, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
+  *data = p;
+  return 1;
+}
+
+/** read(bytes: Uint8Array): the extracted fields, or a string saying why it declined. */
+static napi_value Read(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint8_t *data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_arg(env, argv[0], &data, &length)) goto failed;
+  Reader *r = new_reader(data, length, NULL);
+  if (r == NULL) goto failed;
+  Top top = { 0, 0 };
+  int ok = read_document(r, &top);
+  napi_value result = result_of(env, r, &top, ok);
   free_reader(r);
   free(r);
-  if (ok) return result;
-
+  if (result != NULL) return result;
 failed:
   napi_throw_error(env, NULL, "state-reader: bad call or out of memory");
   return NULL;
 }
 
+// --- a document that is still arriving ------------------------------------------------------------
+//
+// open(buffer) starts a reader thread over a buffer that JavaScript fills in order; push(handle,
+// filled) says how far it is filled; finish(handle, filled) says it is complete, waits for the
+// reader and gives read()'s result; cancel(handle) stops and discards it. The buffer is held by a
+// reference until then, so its bytes stay where the reader looks.
+
+typedef struct {
+  Reader *r;
+  Stream stream;
+  Top top;
+  size_t capacity;  // the buffer's length
+  napi_ref buffer;
+  int done;  // finished or cancelled: the thread is joined and the reader freed
+} Handle;
+
+static void *reader_thread(void *arg) {
+  Handle *h = arg;
+  h->stream.ok = read_document(h->r, &h->top);
+  return NULL;
+}
+
+/** Lets the reader see `filled` bytes, and the end if `eof`. */
+static void fill(Handle *h, size_t filled, int eof, int cancel) {
+  Stream *s = &h->stream;
+  pthread_mutex_lock(&s->mu);
+  if (filled > s->avail) s->avail = filled;
+  if (eof) s->eof = 1;
+  if (cancel) __atomic_store_n(&s->cancelled, 1, __ATOMIC_RELAXED);
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/** Ends the reader (waiting for its thread) and frees it. */
+static void close_handle(napi_env env, Handle *h, int cancel) {
+  if (h->done) return;
+  fill(h, 0, 1, cancel);
+  pthread_join(h->stream.thread, NULL);
+  h->done = 1;
+  if (h->buffer != NULL) napi_delete_reference(env, h->buffer);
+  h->buffer = NULL;
+}
+
+/** Frees what the reader holds (the handle itself lives on until JavaScript drops it). */
+static void release_reader(Handle *h) {
+  free_reader(h->r);
+  memset(h->r, 0, sizeof *h->r);
+}
+
+static void free_handle(Handle *h) {
+  pthread_mutex_destroy(&h->stream.mu);
+  pthread_cond_destroy(&h->stream.cv);
+  free_reader(h->r);
+  free(h->r);
+  free(h);
+}
+
+/** A handle dropped without finish() or cancel(): stop its reader. */
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Handle *h = data;
+  close_handle(env, h, 1);
+  free_handle(h);
+}
+
+static Handle *handle_arg(napi_env env, napi_callback_info info, size_t *filled) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok) return NULL;
+  Handle *h = data;
+  if (filled != NULL) {
+    double n;
+    if (argc < 2 || napi_get_value_double(env, argv[1], &n) != napi_ok || !(n >= 0)) return NULL;
+    *filled = n > (double)h->capacity ? h->capacity : (size_t)n;
+  }
+  return h;
+}
+
+/** open(buffer: Uint8Array): a handle whose reader reads the buffer as it is filled. */
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], external;
+  uint8_t *data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_arg(env, argv[0], &data, &length)) goto failed;
+  Handle *h = calloc(1, sizeof(Handle));
+  if (h == NULL) goto failed;
+  // Nothing is there yet: the reader's end starts at the start, and more() moves it as push()
+  // reports bytes.
+  h->r = new_reader(data, 0, &h->stream);
+  if (h->r == NULL) {
+    free(h);
+    goto failed;
+  }
+  h->capacity = length;
+  pthread_mutex_init(&h->stream.mu, NULL);
+  pthread_cond_init(&h->stream.cv, NULL);
+  if (napi_create_reference(env, argv[0], 1, &h->buffer) != napi_ok) {
+    h->done = 1;
+    free_handle(h);
+    goto failed;
+  }
+  if (pthread_create(&h->stream.thread, NULL, reader_thread, h) != 0) {
+    napi_delete_reference(env, h->buffer);
+    h->done = 1;
+    free_handle(h);
+    goto failed;
+  }
+  if (napi_create_external(env, h, finalize_handle, NULL, &external) != napi_ok) {
+    close_handle(env, h, 1);
+    free_handle(h);
+    goto failed;
+  }
+  return external;
+failed:
+  napi_throw_error(env, NULL, "state-reader: bad call or out of memory");
+  return NULL;
+}
+
+/** push(handle, filled): the first `filled` bytes of the buffer are in place. */
+static napi_value Push(napi_env env, napi_callback_info info) {
+  size_t filled;
+  Handle *h = handle_arg(env, info, &filled);
+  if (h == NULL) {
+    napi_throw_error(env, NULL, "state-reader: bad call");
+    return NULL;
+  }
+  if (!h->done) fill(h, filled, 0, 0);
+  return NULL;
+}
+
+/** finish(handle, filled): the document is complete; read()'s result for it. */
+static napi_value Finish(napi_env env, napi_callback_info info) {
+  size_t filled;
+  Handle *h = handle_arg(env, info, &filled);
+  if (h == NULL || h->done) {
+    napi_throw_error(env, NULL, "state-reader: bad call");
+    return NULL;
+  }
+  fill(h, filled, 1, 0);
+  close_handle(env, h, 0);
+  napi_value result = result_of(env, h->r, &h->top, h->stream.ok);
+  release_reader(h);
+  if (result == NULL) napi_throw_error(env, NULL, "state-reader: out of memory");
+  return result;
+}
+
+/** cancel(handle): the document will not be completed; stop its reader. */
+static napi_value Cancel(napi_env env, napi_callback_info info) {
+  Handle *h = handle_arg(env, info, NULL);
+  if (h == NULL) {
+    napi_throw_error(env, NULL, "state-reader: bad call");
+    return NULL;
+  }
+  close_handle(env, h, 1);
+  release_reader(h);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "read", NAPI_AUTO_LENGTH, Read, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "read", fn) != napi_ok) return NULL;
+  static const struct { const char *name; napi_callback fn; } functions[] = {
+    { "read", Read }, { "open", Open }, { "push", Push }, { "finish", Finish }, { "cancel", Cancel },
+  };
+  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+    napi_value fn;
+    if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, functions[i].name, fn) != napi_ok) return NULL;
+  }
   return exports;
 }

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { StateFetchError, StateParseError } from '../errors.js';
 import { parseStateText } from './parse-state.js';
-import { configuredStateReader, readStateBytes, type StateReaderAddon } from './read-state.js';
+import { ArrivingDocument, configuredStateReader, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
 import type { MasterState, Pid } from './state.js';
 
@@ -25,13 +25,13 @@ export interface FetchedState {
 }
 
 /**
- * A body as bytes for the native state reader when it is built, else as text for JSON.parse
- * (decoded while it arrives, see readBody).
+ * A body as bytes for the native state reader when it is built (read while it arrived when its
+ * length was announced), else as text for JSON.parse (decoded while it arrived). See readBody.
  */
-type StateBody = Uint8Array | string;
+type StateBody = ReadBytes | Uint8Array | string;
 
 /** GET one master's /master/state body, following up to three redirects. */
-export async function fetchStateBody(http: MasterHttp, master: string, asBytes: boolean): Promise<{ body: StateBody; master: string }> {
+export async function fetchStateBody(http: MasterHttp, master: string, reader: StateReaderAddon | null): Promise<{ body: StateBody; master: string }> {
   const signal = AbortSignal.timeout(http.timeoutMs);
   let url = `${masterOrigin(http.scheme, master)}/master/state`;
   for (let hop = 0; ; hop++) {
@@ -64,7 +64,12 @@ export async function fetchStateBody(http: MasterHttp, master: string, asBytes: 
       await res.body.dump();
       throw new StateFetchError(`GET ${url}: HTTP ${res.statusCode}`);
     }
-    const body = await readBody(res.body, res.headers['content-encoding'] === 'gzip', url, asBytes);
+    const gzip = res.headers['content-encoding'] === 'gzip';
+    const length = Number(res.headers['content-length']);
+    const body =
+      reader !== null && !gzip && Number.isSafeInteger(length) && length > 0 && length <= MAX_STATE_BYTES
+        ? await readArriving(res.body, new ArrivingDocument(reader, length), url)
+        : await readBody(res.body, gzip, url, reader !== null);
     const served = new URL(url);
     return { body, master: `${served.hostname}:${served.port || (http.scheme === 'https' ? 443 : 80)}` };
   }
@@ -111,9 +116,34 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip:
   }
 }
 
+/**
+ * A body of announced length into an ArrivingDocument, which the native reader reads as it fills.
+ * undici ends the body with an error if it comes out shorter or longer than announced; both are
+ * checked here as well.
+ */
+async function readArriving(body: AsyncIterable<Buffer> & { destroy(): void }, doc: ArrivingDocument, url: string): Promise<ReadBytes> {
+  let read: ReadBytes | undefined;
+  try {
+    for await (const chunk of body) {
+      if (!doc.push(chunk)) {
+        body.destroy();
+        throw new StateFetchError(`GET ${url}: body longer than its Content-Length`);
+      }
+    }
+    read = doc.finish();
+  } catch (err) {
+    doc.cancel();
+    if (err instanceof StateFetchError) throw err;
+    throw new StateFetchError(`GET ${url}: body: ${(err as Error).message}`, { cause: err });
+  }
+  if (read === undefined) throw new StateFetchError(`GET ${url}: body shorter than its Content-Length`);
+  return read;
+}
+
 function parseBody(body: StateBody, reader: StateReaderAddon | null): { state: MasterState; declined?: string; readMs: number } {
   const started = performance.now();
-  const read = typeof body === 'string' ? { state: parseStateText(body) } : readStateBytes(body, reader);
+  const read =
+    typeof body === 'string' ? { state: parseStateText(body) } : body instanceof Uint8Array ? readStateBytes(body, reader) : readStateBytes(body.bytes, reader, body.native);
   return { ...read, readMs: performance.now() - started };
 }
 
@@ -141,13 +171,13 @@ export async function fetchLeaderState(
   const failures: string[] = [];
   for (const master of order) {
     try {
-      const got = await fetchStateBody(http, master, reader !== null);
+      const got = await fetchStateBody(http, master, reader);
       const read = parseBody(got.body, reader);
       const leaderAddr = pidHostPort(read.state.leader);
       if (sameMaster(leaderAddr, got.master)) return { ...read, master: got.master };
       // The contacted master is not the leader (a stale replica answering with its view):
       // ask the leader it names.
-      const fromLeader = await fetchStateBody(http, leaderAddr, reader !== null);
+      const fromLeader = await fetchStateBody(http, leaderAddr, reader);
       return { ...parseBody(fromLeader.body, reader), master: fromLeader.master };
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
