@@ -7,6 +7,7 @@
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
+//   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
 //   BENCH_ROUNDS           qps rounds, alternating Knot and ours (default 3)
 //   BENCH_SECONDS          seconds per qps throughput run (default 10)
 //   BENCH_LATENCY_SECONDS  seconds per verbose (p99) run (default 5)
@@ -105,9 +106,9 @@ async function main(): Promise<void> {
       const sizes = sizesFromEnv();
       process.stderr.write(`table build: ${sizes.join(', ')} tasks, each in a fresh process\n`);
       results.tableBuild = await runTableBuild({ sizes, dir });
-      print(`## Table build (parse = JSON.parse + parseState; build = buildTable)\n\n${formatTableBuild(results.tableBuild)}`);
+      print(`## Table build (read = the server's state reader, ${results.tableBuild[0]?.reader ?? "native"}, over the whole document; build = buildTable)\n\n${formatTableBuild(results.tableBuild)}`);
       process.stderr.write(`serve time: ${tasks} tasks from a stand-in master\n`);
-      results.serveTime = await runServeTime({ tasks, dir, reloads: 3 });
+      results.serveTime = await runServeTime({ tasks, dir, reloads: 3, firstLoads: envInt('BENCH_FIRST_LOADS', 5) });
       print(`## State arrival to serving, and memory (real binary, stand-in master)\n\n${formatServeTime(results.serveTime)}`);
     }
     if (sections.includes('qps')) {

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateState } from './gen-state.js';
 import { NOERROR, queryUdp } from './dns-probe.js';
-import { fixed, grouped, markdownTable, mib } from './report.js';
+import { fixed, grouped, markdownTable, median, mib } from './report.js';
 import { treeMemoryKiB, waitFor, GiveUp } from './processes.js';
 import { health, startOurServer, type OurServer } from './server-process.js';
 
@@ -21,6 +21,11 @@ export interface ServeTimeOptions {
   dir: string;
   /** Reloads to wait for before the steady-state reading. */
   reloads: number;
+  /**
+   * More first loads, each on a freshly started server: this many with the default state reader
+   * and as many with NativeStateReader false, alternating, for medians that one run cannot give.
+   */
+  firstLoads: number;
   seed?: number;
 }
 
@@ -39,6 +44,8 @@ export interface ServeTimeResult {
   reloadsSeen: number;
   /** Per reload: last byte of the response sent -> /health reports the new generation. */
   reloadArrivalToSwapMs: number[];
+  /** State arrival -> serving on further fresh servers: the default reader, and JSON.parse. */
+  firstLoadsMs: { native: number[]; json: number[] };
 }
 
 interface StandInMaster {
@@ -82,6 +89,27 @@ function lastTaskName(state: Record<string, unknown>): string {
     if (tasks.length > 0) return `${tasks[tasks.length - 1].name.replace(/\./g, '-')}.${frameworks[i].name}.mesos.`;
   }
   throw new Error('serve-time: the generated state has no tasks');
+}
+
+/** A fresh server's first load: its state arrival -> its first answer for `probeName`, ms. */
+async function firstLoad(master: StandInMaster, dir: string, probeName: string, extra: Record<string, unknown>): Promise<number> {
+  master.allowance = 1;
+  const response = master.finishes.length;
+  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { streamOn: false, refreshSeconds: 1, ...extra } });
+  try {
+    const servingAt = await waitFor(
+      `our server to answer ${probeName}`,
+      async () => {
+        if (server.exited()) throw new GiveUp(`our server exited:\n${server.output().trim()}`);
+        const r = await queryUdp(server.port, probeName, 'A', 2000).catch(() => undefined);
+        return r && r.rcode === NOERROR && r.answers > 0 ? Date.now() : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 10 },
+    );
+    return servingAt - master.finishes[response];
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult> {
@@ -145,6 +173,14 @@ export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult
     // at most every 10 s (collect-garbage.ts), and steady state is after that.
     await new Promise((r) => setTimeout(r, 11_000));
     const afterReloads = await treeMemoryKiB(s.pid);
+    await s.stop();
+    server = undefined;
+    const firstLoadsMs = { native: [] as number[], json: [] as number[] };
+    for (let i = 0; i < o.firstLoads; i++) {
+      // Alternating, so that both see the same phases of a noisy machine.
+      firstLoadsMs.native.push(await firstLoad(master, o.dir, probeName, {}));
+      firstLoadsMs.json.push(await firstLoad(master, o.dir, probeName, { NativeStateReader: false }));
+    }
     return {
       tasks: o.tasks,
       jsonBytes,
@@ -156,6 +192,7 @@ export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult
       afterReloads,
       reloadsSeen: reloadMs.length,
       reloadArrivalToSwapMs: reloadMs,
+      firstLoadsMs,
     };
   } finally {
     await server?.stop();
@@ -171,6 +208,18 @@ export function formatServeTime(r: ServeTimeResult): string {
       ['tasks (state JSON MB)', `${grouped(r.tasks)} (${(r.jsonBytes / 1e6).toFixed(1)})`],
       ['process start -> first state request, ms', grouped(r.startToRequestMs)],
       ['state arrival -> serving the last task, ms', grouped(r.arrivalToServingMs)],
+      ...(r.firstLoadsMs.native.length > 0
+        ? [
+            [
+              `the same on ${r.firstLoadsMs.native.length} more fresh servers: median (each)`,
+              `${grouped(median(r.firstLoadsMs.native))} (${r.firstLoadsMs.native.map((ms) => grouped(ms)).join(' / ')})`,
+            ],
+            [
+              '... and alternating with those, NativeStateReader false (JSON.parse): median (each)',
+              `${grouped(median(r.firstLoadsMs.json))} (${r.firstLoadsMs.json.map((ms) => grouped(ms)).join(' / ')})`,
+            ],
+          ]
+        : []),
       ['process start -> serving the last task, ms', grouped(r.startToServingMs)],
       [
         'reload: state arrival -> new table swapped in, ms (each reload)',

@@ -1,5 +1,7 @@
-// Table build cost for 1k, 10k, 50k and 100k tasks: time to parse the state text (JSON.parse +
-// parseState) and to build the RecordTable (buildTable), and the memory the results hold.
+// Table build cost for 1k, 10k, 50k and 100k tasks: time to read the state (the server's reader:
+// the native one when it is built, native/state-reader.c, over the whole document) and to build
+// the RecordTable (buildTable), and the memory the results hold. JSON.parse + parseState is timed
+// too, for comparison.
 //
 // Each size runs in a fresh Node process started with --expose-gc, reading the state text from a
 // file written beforehand, so that neither the generator's garbage nor an earlier size's heap is
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseState } from '../src/mesos/parse-state.js';
+import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
 import type { RecordTable } from '../src/records/table.js';
 import { buildTable } from '../src/records/build-table.js';
 import { packedBytes } from '../src/records/packed-table.js';
@@ -25,10 +28,15 @@ export interface TableBuildRow {
   jsonBytes: number;
   names: number;
   records: number;
+  /** Which reader `parse` is: 'native' or 'JSON.parse' (the addon was not built). */
+  reader: string;
   parseColdMs: number;
   buildColdMs: number;
   parseWarmMs: number;
   buildWarmMs: number;
+  /** JSON.parse + parseState, timed after the builds: first call, and the median of the rest. */
+  jsonParseColdMs: number;
+  jsonParseWarmMs: number;
   iterations: number;
   /** Memory (heap + array buffers) held by one RecordTable (after GC), bytes. */
   tableHeapBytes: number;
@@ -49,12 +57,16 @@ function buildBench(state: State): RecordTable {
 
 // Each of these returns only what should stay alive: the temporaries (the parsed JSON, the
 // MasterState behind a table) die with the callee's frame, so a GC afterwards frees them.
-function parseOnce(text: string): State {
-  return parseState(JSON.parse(text));
+function parseOnce(bytes: Buffer): State {
+  return readStateBytes(bytes).state;
 }
 
-function tableOnce(text: string): RecordTable {
-  return buildBench(parseOnce(text));
+function jsonParseOnce(bytes: Buffer): State {
+  return parseState(JSON.parse(bytes.toString('utf8')));
+}
+
+function tableOnce(bytes: Buffer): RecordTable {
+  return buildBench(parseOnce(bytes));
 }
 
 /** JS heap bytes that the value made by `make` keeps alive, measured between two full GCs. */
@@ -74,16 +86,16 @@ function heapHeldBy(gc: Gc, make: () => unknown): number {
  * their sizes: process.memoryUsage().arrayBuffers lags behind a GC (buffers are swept
  * concurrently), so a heap-style before/after difference could even come out negative.
  */
-function tableBytes(gc: Gc, text: string): number {
+function tableBytes(gc: Gc, bytes: Buffer): number {
   let table: RecordTable | undefined;
-  const heap = heapHeldBy(gc, () => (table = tableOnce(text)));
+  const heap = heapHeldBy(gc, () => (table = tableOnce(bytes)));
   return heap + (table?.packed ? packedBytes(table.packed) : 0);
 }
 
 function childMeasure(file: string, tasks: number, iterations: number): TableBuildRow {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (!gc) throw new Error('table-build child: run with --expose-gc');
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(file);
   gc();
   const baseRss = process.memoryUsage().rss;
 
@@ -111,13 +123,23 @@ function childMeasure(file: string, tasks: number, iterations: number): TableBui
   previous = undefined;
   const tableHeapBytes = tableBytes(gc, text);
   const stateHeapBytes = heapHeldBy(gc, () => parseOnce(text));
+  const jsonParseMs: number[] = [];
+  for (let i = 0; i < Math.min(iterations, 3); i++) {
+    gc();
+    const t0 = performance.now();
+    jsonParseOnce(text);
+    jsonParseMs.push(performance.now() - t0);
+  }
 
   const warm = (xs: number[]): number => (xs.length > 1 ? median(xs.slice(1)) : NaN);
   return {
     tasks,
-    jsonBytes: Buffer.byteLength(text),
+    jsonBytes: text.length,
     names,
     records,
+    reader: 'addon' in stateReaderAddon() ? 'native' : 'JSON.parse',
+    jsonParseColdMs: jsonParseMs[0],
+    jsonParseWarmMs: warm(jsonParseMs),
     parseColdMs: parseMs[0],
     buildColdMs: buildMs[0],
     parseWarmMs: warm(parseMs),
@@ -160,7 +182,7 @@ export async function runTableBuild(o: TableBuildOptions): Promise<TableBuildRow
 export function formatTableBuild(rows: readonly TableBuildRow[]): string {
   const mb = (b: number): string => (b / 1e6).toFixed(1);
   return markdownTable(
-    ['tasks', 'state JSON MB', 'names', 'records', 'parse ms cold/warm', 'build ms cold/warm', 'total ms warm', 'table MB', 'state heap MB', 'peak RSS MB'],
+    ['tasks', 'state JSON MB', 'names', 'records', 'read ms cold/warm', 'build ms cold/warm', 'total ms warm', 'JSON.parse ms cold/warm', 'table MB', 'state heap MB', 'peak RSS MB'],
     rows.map((r) => [
       grouped(r.tasks),
       mb(r.jsonBytes),
@@ -169,6 +191,7 @@ export function formatTableBuild(rows: readonly TableBuildRow[]): string {
       `${fixed(r.parseColdMs, 0)} / ${fixed(r.parseWarmMs, 0)}`,
       `${fixed(r.buildColdMs, 0)} / ${fixed(r.buildWarmMs, 0)}`,
       fixed(r.parseWarmMs + r.buildWarmMs, 0),
+      `${fixed(r.jsonParseColdMs, 0)} / ${fixed(r.jsonParseWarmMs, 0)}`,
       mb(r.tableHeapBytes),
       mb(r.stateHeapBytes),
       fixed(r.peakRssKiB / 1024, 0),

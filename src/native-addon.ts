@@ -5,9 +5,22 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** src/ and dist/ both sit one level below the package root. */
+/**
+ * dist/native/`file` of the package this module belongs to: the first directory up from here
+ * with a package.json. That is one level up from src/ and dist/, and three from the benchmark's
+ * compiled copy (bench/out/src/).
+ */
 export function addonPath(file: string): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'native', file);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let root = path.resolve(here, '..');
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) {
+      root = dir;
+      break;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return path.join(root, 'dist', 'native', file);
 }
 
 export type Loaded<T> = { addon: T } | { reason: string };
