@@ -200,10 +200,17 @@ export function fromNative(out: NativeState): MasterState | undefined {
       k += 7;
       let ports: number[];
       if (flags & 8) {
-        // Expanded by the reader (its plainPortRanges); the text otherwise.
+        // Expanded by the reader (its plainPortRanges); the text otherwise. One or two ports
+        // (nearly every task) as array literals: exactly sized, where the first push would
+        // reserve 17 slots, and these arrays live as long as the state.
         const n = f[k++];
-        ports = [];
-        for (let j = 0; j < n; j++) ports.push(f[k++]);
+        if (n === 1) ports = [f[k]];
+        else if (n === 2) ports = [f[k], f[k + 1]];
+        else {
+          ports = [];
+          for (let j = 0; j < n; j++) ports.push(f[k + j]);
+        }
+        k += n;
       } else {
         ports = ranges < 0 ? [] : parsePortRanges(str(ranges));
       }

@@ -183,6 +183,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   // allocation.
   const frameworkTasks: FrameworkTasks[] = [];
   const frameworks = state.frameworks;
+  const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -204,8 +205,10 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       const agent = agents.get(task.agentId);
       if (agent === undefined) continue; // not on a known agent
       const start = b.length;
-      // The canonical label's suffix `-hash-agenttail`, as two name parts.
-      const hash = namePart(`-${task.idHash ?? taskHash(task.id)}`);
+      // The canonical label's suffix `-hash-agenttail`, as two name parts; the hash one is
+      // rewritten per task (the interner copies the bytes it keeps).
+      const hashText = task.idHash ?? taskHash(task.id);
+      for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
       const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
       if (discovery !== undefined) {
