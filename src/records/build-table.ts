@@ -214,8 +214,11 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       if (discovery !== undefined) {
         // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
         // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
+        // A name that is a label already gives the same set twice, and the second adds nothing
+        // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
+        const sanitised = label(discovery.name);
         taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
-        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, label(discovery.name));
+        if (sanitised !== discovery.name) taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
       } else {
         taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
       }
