@@ -295,6 +295,27 @@ describe('native state reader', () => {
     expect(nativeRead).toBeGreaterThan(cases / 2);
   });
 
+  it('hashes task ids of every length as taskHash does, with and without the CPU\'s SHA extensions', () => {
+    // Ids from 0 to 200 bytes (one to four SHA-1 blocks, every padding case), ASCII and not. The
+    // reader picks the SHA-NI rounds when the CPU has them; MDNS_SHA1_PORTABLE forces the others,
+    // so both are checked wherever this runs.
+    const script = `
+      const { readStateBytes } = await import(${JSON.stringify(new URL('../dist/mesos/read-state.js', import.meta.url).href)});
+      const { taskHash } = await import(${JSON.stringify(new URL('../dist/records/task-hash.js', import.meta.url).href)});
+      const tasks = [];
+      for (let len = 0; len <= 200; len++) {
+        tasks.push({ id: 'x'.repeat(len), name: 'a' });
+        if (len >= 2) tasks.push({ id: 'é'.repeat(len >> 1) + String.fromCharCode(33 + (len % 90)), name: 'b' });
+      }
+      const { state, declined } = readStateBytes(Buffer.from(JSON.stringify({ leader: 'master@1.2.3.4:5050', frameworks: [{ id: 'f', tasks }] })));
+      const wrong = state.frameworks[0].tasks.filter((t) => t.idHash !== taskHash(t.id)).length;
+      console.log(JSON.stringify({ declined: declined ?? null, tasks: tasks.length, wrong }));`;
+    for (const env of [{}, { MDNS_SHA1_PORTABLE: '1' }]) {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(JSON.parse(out)).toEqual({ declined: null, tasks: 400, wrong: 0 });
+    }
+  });
+
   it('reads a document that arrives in pieces, whatever the cut, as it reads it whole', () => {
     const addon = nativeAddon();
     const rand = seededRandom(7);
