@@ -91,22 +91,28 @@ function lastTaskName(state: Record<string, unknown>): string {
   throw new Error('serve-time: the generated state has no tasks');
 }
 
+/** When `server` first answers `probeName` with data (Date.now()). */
+function servingAt(server: OurServer, probeName: string): Promise<number> {
+  return waitFor(
+    `our server to answer ${probeName}`,
+    async () => {
+      if (server.exited()) throw new GiveUp(`our server exited:\n${server.output().trim()}`);
+      // A generous timeout: a query that arrives while the server is busy building is answered
+      // as soon as it is free, and that moment is the one to catch.
+      const r = await queryUdp(server.port, probeName, 'A', 2000).catch(() => undefined);
+      return r && r.rcode === NOERROR && r.answers > 0 ? Date.now() : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
+}
+
 /** A fresh server's first load: its state arrival -> its first answer for `probeName`, ms. */
 async function firstLoad(master: StandInMaster, dir: string, probeName: string, extra: Record<string, unknown>): Promise<number> {
   master.allowance = 1;
   const response = master.finishes.length;
   const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { streamOn: false, refreshSeconds: 1, ...extra } });
   try {
-    const servingAt = await waitFor(
-      `our server to answer ${probeName}`,
-      async () => {
-        if (server.exited()) throw new GiveUp(`our server exited:\n${server.output().trim()}`);
-        const r = await queryUdp(server.port, probeName, 'A', 2000).catch(() => undefined);
-        return r && r.rcode === NOERROR && r.answers > 0 ? Date.now() : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 10 },
-    );
-    return servingAt - master.finishes[response];
+    return (await servingAt(server, probeName)) - master.finishes[response];
   } finally {
     await server.stop();
   }
@@ -130,17 +136,7 @@ export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult
       extra: { streamOn: false, refreshSeconds: 1 },
     });
     const s = server;
-    const servingAt = await waitFor(
-      `our server to answer ${probeName}`,
-      async () => {
-        if (s.exited()) throw new GiveUp(`our server exited:\n${s.output().trim()}`);
-        // A generous timeout: a query that arrives while the server is busy building is answered
-        // as soon as it is free, and that moment is the one to catch.
-        const r = await queryUdp(s.port, probeName, 'A', 2000).catch(() => undefined);
-        return r && r.rcode === NOERROR && r.answers > 0 ? Date.now() : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 10 },
-    );
+    const served = await servingAt(s, probeName);
     const arrival = master.finishes[0];
     const firstRequest = master.requests[0];
 
@@ -185,8 +181,8 @@ export async function runServeTime(o: ServeTimeOptions): Promise<ServeTimeResult
       tasks: o.tasks,
       jsonBytes,
       probeName,
-      startToServingMs: servingAt - s.spawnedAt,
-      arrivalToServingMs: servingAt - arrival,
+      startToServingMs: served - s.spawnedAt,
+      arrivalToServingMs: served - arrival,
       startToRequestMs: firstRequest - s.spawnedAt,
       afterLoad,
       afterReloads,

@@ -185,6 +185,13 @@ export function fromNative(out: NativeState): MasterState | undefined {
   const numbers = out.numbers;
   const frameworks: Framework[] = new Array(out.frameworkCount);
   let k = 0;
+  /** The list at f[k] (a count, then string ids), and k moved past it. Filled with push, as
+   * parse-state.ts does: packed arrays, not holey ones. */
+  const list = (): string[] => {
+    const out: string[] = [];
+    for (let n = f[k++]; n > 0; n--) out.push(str(f[k++]));
+    return out;
+  };
   for (let i = 0; i < frameworks.length; i++) {
     const id = str(f[k]);
     const name = str(f[k + 1]);
@@ -219,28 +226,10 @@ export function fromNative(out: NativeState): MasterState | undefined {
         const timestamp = numbers[f[k]];
         const healthy = f[k + 1];
         k += 2;
-        // Filled with push, as parse-state.ts does: packed arrays, not holey ones.
-        let n = f[k++];
-        let networkIPs: readonly string[] = NO_STRINGS;
-        if (flags & 4) {
-          const ips: string[] = [];
-          for (let j = 0; j < n; j++) ips.push(str(f[k++]));
-          networkIPs = ips;
-        }
-        n = f[k++];
-        let mesos: readonly string[] = NO_STRINGS;
-        if (n > 0) {
-          const ips: string[] = [];
-          for (let j = 0; j < n; j++) ips.push(str(f[k++]));
-          mesos = ips;
-        }
-        n = f[k++];
-        let docker: readonly string[] = NO_STRINGS;
-        if (n > 0) {
-          const ips: string[] = [];
-          for (let j = 0; j < n; j++) ips.push(str(f[k++]));
-          docker = ips;
-        }
+        // A container_status gives a list of its own even when empty; label lists share NO_STRINGS.
+        const networkIPs = flags & 4 ? list() : (k += 1 + f[k], NO_STRINGS);
+        const mesos = f[k] > 0 ? list() : (k++, NO_STRINGS);
+        const docker = f[k] > 0 ? list() : (k++, NO_STRINGS);
         const running: RunningStatus = { timestamp, networkIPs, mesosLabelIPs: mesos, dockerLabelIPs: docker };
         if (healthy >= 0) running.healthy = healthy === 1;
         task.running = running;
