@@ -6,7 +6,7 @@ import { DEFAULTS } from '../src/config.js';
 import { garbageCollector } from '../src/collect-garbage.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable } from '../src/records/build-table.js';
-import { NameInterner } from '../src/records/name-interner.js';
+import { NameInterner, namePart, NO_PART } from '../src/records/name-interner.js';
 import { findName, nameAt, NAME_ENT, NAME_OWNER, NAME_TARGET } from '../src/records/packed-table.js';
 import { TableBuilder } from '../src/records/table-builder.js';
 import { decodeTable, encodeTable } from '../src/workers/table-codec.js';
@@ -17,10 +17,11 @@ describe('NameInterner', () => {
   it('gives one id per name however it is spelled in parts, and keeps ids across growth', () => {
     const names = new NameInterner(4); // far too small: every array has to grow
     const ids: number[] = [];
-    for (let i = 0; i < 5000; i++) ids.push(names.intern3(`task-${i}`, '-abcde-s1', '.marathon.mesos.'));
+    const tail = namePart('.marathon.mesos.');
+    for (let i = 0; i < 5000; i++) ids.push(names.internParts(namePart(`task-${i}`), namePart('-abcde'), namePart('-s1'), tail));
     for (let i = 0; i < 5000; i++) {
       expect(names.intern(`task-${i}-abcde-s1.marathon.mesos.`)).toBe(ids[i]);
-      expect(names.intern3(`task-${i}-abcde`, '', '-s1.marathon.mesos.')).toBe(ids[i]);
+      expect(names.internParts(namePart(`task-${i}-abcde`), NO_PART, namePart('-s1.marathon.mesos.'), NO_PART)).toBe(ids[i]);
       expect(names.string(ids[i])).toBe(`task-${i}-abcde-s1.marathon.mesos.`);
     }
     expect(names.count).toBe(5000);
@@ -30,7 +31,7 @@ describe('NameInterner', () => {
   it('interns non-ASCII names by their UTF-8 bytes, distinct from look-alikes', () => {
     const names = new NameInterner();
     const cafe = names.intern('café.mesos.');
-    expect(names.intern3('caf', 'é', '.mesos.')).toBe(cafe);
+    expect(names.internParts(namePart('caf'), namePart('é'), namePart('.mesos.'), NO_PART)).toBe(cafe);
     expect(names.intern('cafe.mesos.')).not.toBe(cafe);
     expect(names.string(cafe)).toBe('café.mesos.');
   });

@@ -58,11 +58,6 @@ export class NameInterner {
     return this.internParts(namePart(name), NO_PART, NO_PART, NO_PART);
   }
 
-  /** The id of the name `a + b + c`, without making that string. */
-  intern3(a: string, b: string, c: string): number {
-    return this.internParts(namePart(a), namePart(b), namePart(c), NO_PART);
-  }
-
   /**
    * The id of the name made of these parts' bytes in order. A build makes most names from a few
    * pieces it has encoded once (the task label, `.framework.domain.`), and reading bytes from a
