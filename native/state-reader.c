@@ -192,7 +192,8 @@ static int32_t intern(Reader *r, Str str) {
     int32_t id = r->slots[s] - 1;
     if ((uint32_t)r->shashes.v[id] != h) continue;
     size_t start = id == 0 ? 0 : (size_t)r->sends.v[id - 1];
-    if ((size_t)r->sends.v[id] - start == str.len && memcmp(r->sbytes.v + start, str.s, str.len) == 0) return id;
+    // (No memcmp for the empty string: the bytes may be no buffer at all yet.)
+    if ((size_t)r->sends.v[id] - start == str.len && (str.len == 0 || memcmp(r->sbytes.v + start, str.s, str.len) == 0)) return id;
   }
   int32_t id = append_string(r, str, h, 0);
   r->slots[s] = id + 1;
@@ -752,14 +753,15 @@ static void ip_address_element(Reader *r, void *ctx) {
   if (nonempty(r, a.ip)) int_push(r, list->ips, a.ip);  // `if (ip) ips.push(ip)`
 }
 
-typedef struct { IntVec listed; size_t count; int32_t single; unsigned seen; } NetworkInfo;
+/** One network_infos[] element: its ip_addresses go straight into `ips` (the status's list). */
+typedef struct { IntVec *ips; size_t count; int32_t single; unsigned seen; } NetworkInfo;
 
 static void network_info_member(Reader *r, void *ctx, Str key) {
   NetworkInfo *info = ctx;
   if (key_is(key, "ip_addresses")) {
     once(r, &info->seen, 1);
     if (!opt_container(r, '[')) return;
-    IpAddresses list = { &info->listed, 0 };
+    IpAddresses list = { info->ips, 0 };
     read_array(r, &list, ip_address_element);
     info->count = list.count;
   } else if (key_is(key, "ip_address")) {
@@ -773,12 +775,12 @@ static void network_info_member(Reader *r, void *ctx, Str key) {
 static void network_info_element(Reader *r, void *ctx) {
   Status *s = ctx;
   need_object(r);
-  // `listed` takes over s->net while the info is read, and appends this info's non-empty
-  // ip_addresses[].ip_address values after the IPs of earlier infos.
+  // This info's non-empty ip_addresses[].ip_address values go after the IPs of earlier infos.
+  // (Appended in place, never through a copy of the vector: a decline half way must leave
+  // s->net owning whatever buffer a push moved it to, or that buffer is lost.)
   size_t before = s->net.n;
-  NetworkInfo info = { s->net, 0, -1, 0 };
+  NetworkInfo info = { &s->net, 0, -1, 0 };
   read_object(r, &info, network_info_member);
-  s->net = info.listed;
   // ip_addresses with any element wins; otherwise the 0.25 single ip_address (networkIPs()).
   if (info.count == 0) {
     s->net.n = before;

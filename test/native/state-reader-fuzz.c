@@ -1,0 +1,151 @@
+// Memory-safety fuzzing of native/state-reader.c, built by test/state-reader-fuzz.test.ts with
+// AddressSanitizer and UndefinedBehaviorSanitizer: seed documents damaged at random (cut, a byte
+// overwritten, a token inserted), each read whole and some also streamed in random pieces on the
+// reader's thread (sometimes cancelled half way). Any out-of-bounds access, leak, undefined
+// behaviour or a streamed read that disagrees with the whole read fails the run.
+//
+// The Node-API calls are replaced by a stub before the reader's source is included, so the
+// reader's own code is what runs, without Node.
+//
+// Usage: state-reader-fuzz SEED... -n ITERATIONS; prints "ok N declined M".
+#include <node_api.h>
+#include <stdio.h>
+
+static napi_status fuzz_stub(void) { return napi_generic_failure; }
+#define napi_create_string_utf8(...) fuzz_stub()
+#define napi_create_object(...) fuzz_stub()
+#define napi_create_int32(...) fuzz_stub()
+#define napi_create_arraybuffer(...) fuzz_stub()
+#define napi_create_typedarray(...) fuzz_stub()
+#define napi_set_named_property(...) fuzz_stub()
+#define napi_get_cb_info(...) fuzz_stub()
+#define napi_get_typedarray_info(...) fuzz_stub()
+#define napi_throw_error(...) fuzz_stub()
+#define napi_create_function(...) fuzz_stub()
+#define napi_get_value_external(...) fuzz_stub()
+#define napi_get_value_double(...) fuzz_stub()
+#define napi_create_reference(...) fuzz_stub()
+#define napi_delete_reference(...) fuzz_stub()
+#define napi_create_external(...) fuzz_stub()
+#include "../../native/state-reader.c"
+
+static uint64_t seed_state = 0x9e3779b97f4a7c15ull;
+static uint64_t next(void) {
+  seed_state ^= seed_state << 13;
+  seed_state ^= seed_state >> 7;
+  seed_state ^= seed_state << 17;
+  return seed_state;
+}
+
+static uint8_t *load(const char *file, size_t *n) {
+  FILE *f = fopen(file, "rb");
+  if (f == NULL) return NULL;
+  fseek(f, 0, SEEK_END);
+  *n = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*n);
+  if (b == NULL || fread(b, 1, *n, f) != *n) exit(2);
+  fclose(f);
+  return b;
+}
+
+static const char *const TOKENS[] = {
+  "\"", "\\", "{", "}", "[", "]", ",", ":", " ", "0", "-", "e", "E", ".", "null", "true", "1e999",
+  "\\u", "\\ud800", "\\udc00", "\\ud83d\\ude00", "\xff", "\xc3", "\xe2\x82", "\x01", "-0",
+  "9999999999999999999999", "\"TASK_RUNNING\"", "[[[[[[[[", "}}}}", "\"ports\":", "\"tasks\":",
+  "\"statuses\":", "\"ip_addresses\":[{}],", "\"discovery\":{\"name\":\"d\",\"ports\":{\"ports\":[{}]}},",
+};
+
+/** Reads doc[0..n) streamed in random pieces; 1 if it read, 0 if it declined, -1 if cancelled. */
+static int streamed(const uint8_t *doc, size_t n, Reader **out) {
+  Handle *h = calloc(1, sizeof(Handle));
+  h->r = new_reader(doc, 0, &h->stream);
+  h->capacity = n;
+  pthread_mutex_init(&h->stream.mu, NULL);
+  pthread_cond_init(&h->stream.cv, NULL);
+  pthread_create(&h->stream.thread, NULL, reader_thread, h);
+  int cancel = next() % 8 == 0;
+  size_t filled = 0;
+  while (filled < n) {
+    filled += 1 + next() % 700;
+    if (filled > n) filled = n;
+    fill(h, filled, 0, 0);
+    if (cancel && next() % 3 == 0) break;
+  }
+  fill(h, filled, 1, cancel);
+  pthread_join(h->stream.thread, NULL);
+  int ok = cancel ? -1 : h->stream.ok;
+  *out = h->r;
+  pthread_mutex_destroy(&h->stream.mu);
+  pthread_cond_destroy(&h->stream.cv);
+  free(h);
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  uint8_t *seeds[16];
+  size_t sizes[16], seed_count = 0, largest = 0;
+  long iterations = 1000;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+      iterations = atol(argv[++i]);
+    } else if (seed_count < 16) {
+      seeds[seed_count] = load(argv[i], &sizes[seed_count]);
+      if (seeds[seed_count] == NULL) return 2;
+      if (sizes[seed_count] > largest) largest = sizes[seed_count];
+      seed_count++;
+    }
+  }
+  if (seed_count == 0) return 2;
+  size_t room = largest + 64 * 64;
+  uint8_t *doc = malloc(room);
+  long read = 0, declined = 0;
+  for (long it = 0; it < iterations; it++) {
+    size_t which = (size_t)it % seed_count, n = sizes[which];
+    memcpy(doc, seeds[which], n);
+    for (int m = 1 + next() % 4; m > 0; m--) {
+      size_t at = n == 0 ? 0 : next() % n;
+      int kind = next() % 4;
+      if (kind == 0) {
+        n = at;
+      } else if (kind == 1 && n > 0) {
+        doc[at] = (uint8_t)next();
+      } else {
+        const char *t = TOKENS[next() % (sizeof TOKENS / sizeof TOKENS[0])];
+        size_t len = strlen(t);
+        if (n + len > room) continue;
+        memmove(doc + at + len, doc + at, n - at);
+        memcpy(doc + at, t, len);
+        n += len;
+      }
+    }
+    // Each case in a buffer of exactly its size, so that a read past the end is caught.
+    uint8_t *exact = malloc(n == 0 ? 1 : n);
+    memcpy(exact, doc, n);
+    Reader *whole = new_reader(exact, n, NULL);
+    Top top = { 0, 0 };
+    int ok = read_document(whole, &top);
+    if (ok) read++;
+    else declined++;
+    if (it % 4 == 0) {
+      Reader *pieces;
+      int streamed_ok = streamed(exact, n, &pieces);
+      if (streamed_ok >= 0 && (streamed_ok != ok || (ok && (pieces->frameworks.n != whole->frameworks.n ||
+          pieces->agents.n != whole->agents.n || pieces->sbytes.n != whole->sbytes.n ||
+          (whole->frameworks.n > 0 && memcmp(pieces->frameworks.v, whole->frameworks.v, whole->frameworks.n * sizeof(int32_t)) != 0) ||
+          (whole->sbytes.n > 0 && memcmp(pieces->sbytes.v, whole->sbytes.v, whole->sbytes.n) != 0))))) {
+        fprintf(stderr, "case %ld: read in pieces (%d) differs from read whole (%d)\n", it, streamed_ok, ok);
+        return 1;
+      }
+      free_reader(pieces);
+      free(pieces);
+    }
+    free_reader(whole);
+    free(whole);
+    free(exact);
+  }
+  for (size_t i = 0; i < seed_count; i++) free(seeds[i]);
+  free(doc);
+  printf("ok %ld declined %ld\n", read, declined);
+  return 0;
+}
