@@ -3,6 +3,9 @@
 // over both UDP servers are in dns-server.test.ts.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULTS, type Config } from '../src/config.js';
@@ -253,6 +256,31 @@ describe('choosing the UDP server', () => {
     const server = await startDnsServer({ config: { ...base, ...overrides }, handler: () => null, logger: silentLogger });
     try {
       expect(server.udpMode).toBe(mode);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ['batched', {}],
+    ['dgram', { UDPBatching: false }],
+  ] as const)('gives the %s socket the UDPBufferBytes it is configured with, both ways', async (mode, overrides) => {
+    // The kernel reports twice what it granted and grants at most net.core.rmem_max / wmem_max
+    // (socket(7)); the server logs what it got.
+    const requested = 1 << 20;
+    const limit = (name: string): number => Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8'));
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const server = await startDnsServer({ config: { ...base, ...overrides, UDPBufferBytes: requested }, handler: () => null, logger: pino({ level: 'debug' }, sink) });
+    try {
+      expect(server.udpMode).toBe(mode);
+      const line = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('UDP socket buffers'));
+      expect(line?.effective).toEqual({ recv: 2 * Math.min(requested, limit('rmem_max')), send: 2 * Math.min(requested, limit('wmem_max')) });
     } finally {
       await server.close();
     }
