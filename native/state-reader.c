@@ -55,7 +55,7 @@ typedef struct {
 } Status;
 
 /**
- * A document that is still arriving (read_stream): the HTTP body is copied into one buffer of its
+ * A document that is still arriving (open/push/finish below): the HTTP body is copied into one buffer of its
  * Content-Length as it comes, and the reader runs on its own thread a little behind, so that most
  * of the document is read by the time its last byte arrives.
  */
@@ -545,7 +545,7 @@ static void read_object(Reader *r, void *ctx, MemberFn member) {
     return;
   }
   for (;;) {
-    // A failed fetch stops a reader that is behind (read_stream) without waiting for it to
+    // A failed fetch stops a reader that is behind (cancel()) without waiting for it to
     // catch up with what has arrived.
     if (r->stream != NULL && __atomic_load_n(&r->stream->cancelled, __ATOMIC_RELAXED)) decline(r, "cancelled");
     Str key = read_string(r);
@@ -623,25 +623,29 @@ static int is_null(Reader *r) {
   return 1;
 }
 
+/**
+ * optString / optObject / optArray's type test: 1 if a value starting with `first` follows ('"' a
+ * string, '{' an object, '[' an array), 0 for null (read), and a decline for any other type.
+ */
+static int opt_value(Reader *r, uint8_t first) {
+  if (is_null(r)) return 0;
+  if (peek(r) != first) decline(r, "a field of the wrong type");
+  return 1;
+}
+
 /** optString: absent or null -> -1, a string -> its id, anything else declines. */
 static int32_t opt_string(Reader *r) {
-  if (is_null(r)) return -1;
-  if (peek(r) != '"') decline(r, "a field of the wrong type");
-  return intern(r, read_string(r));
+  return opt_value(r, '"') ? intern(r, read_string(r)) : -1;
 }
 
 /** optString for a value that does not repeat (a task id): kept without looking for an equal one. */
 static int32_t opt_unique_string(Reader *r) {
-  if (is_null(r)) return -1;
-  if (peek(r) != '"') decline(r, "a field of the wrong type");
-  return append_string(r, read_string(r), 0, S_UNINDEXED);
+  return opt_value(r, '"') ? append_string(r, read_string(r), 0, S_UNINDEXED) : -1;
 }
 
 /** optString whose value is not needed, only its type. */
 static void check_string(Reader *r) {
-  if (is_null(r)) return;
-  if (peek(r) != '"') decline(r, "a field of the wrong type");
-  skip_string(r);
+  if (opt_value(r, '"')) skip_string(r);
 }
 
 /** optNumber's value (absent or null -> `absent`); declines on another type or an inexact value. */
@@ -655,12 +659,6 @@ static double opt_number(Reader *r, double absent) {
   return v;
 }
 
-/** optObject / optArray: 1 if an object (array) follows, 0 for null, declines on another type. */
-static int opt_container(Reader *r, uint8_t open) {
-  if (is_null(r)) return 0;
-  if (peek(r) != open) decline(r, "a field of the wrong type");
-  return 1;
-}
 
 /** asObject for an array element. */
 static void need_object(Reader *r) {
@@ -706,8 +704,7 @@ static void label_member(Reader *r, void *ctx, Str key) {
   Label *l = ctx;
   if (key_is(key, "key")) {
     once(r, &l->seen, 1);
-    if (is_null(r)) return;
-    if (peek(r) != '"') decline(r, "a field of the wrong type");
+    if (!opt_value(r, '"')) return;
     Str k = read_string(r);
     l->key_kind = key_is(k, MESOS_IP_LABEL) ? 1 : key_is(k, DOCKER_IP_LABEL) ? 2 : 0;
   } else if (key_is(key, "value")) {
@@ -760,7 +757,7 @@ static void network_info_member(Reader *r, void *ctx, Str key) {
   NetworkInfo *info = ctx;
   if (key_is(key, "ip_addresses")) {
     once(r, &info->seen, 1);
-    if (!opt_container(r, '[')) return;
+    if (!opt_value(r, '[')) return;
     IpAddresses list = { info->ips, 0 };
     read_array(r, &list, ip_address_element);
     info->count = list.count;
@@ -794,7 +791,7 @@ static void container_member(Reader *r, void *ctx, Str key) {
   Container *c = ctx;
   if (key_is(key, "network_infos")) {
     once(r, &c->seen, 1);
-    if (!opt_container(r, '[')) return;
+    if (!opt_value(r, '[')) return;
     read_array(r, c->s, network_info_element);
   } else {
     skip_value(r);
@@ -808,18 +805,16 @@ static void status_member(Reader *r, void *ctx, Str key) {
   Status *s = c->s;
   if (key_is(key, "state")) {
     once(r, &c->seen, 1);
-    if (is_null(r)) return;
-    if (peek(r) != '"') decline(r, "a field of the wrong type");
-    c->state = key_is(read_string(r), "TASK_RUNNING");
+    if (opt_value(r, '"')) c->state = key_is(read_string(r), "TASK_RUNNING");
   } else if (key_is(key, "timestamp")) {
     once(r, &c->seen, 2);
     s->timestamp = opt_number(r, 0);
   } else if (key_is(key, "labels")) {
     once(r, &c->seen, 4);
-    if (opt_container(r, '[')) read_array(r, s, label_element);
+    if (opt_value(r, '[')) read_array(r, s, label_element);
   } else if (key_is(key, "container_status")) {
     once(r, &c->seen, 8);
-    if (!opt_container(r, '{')) return;
+    if (!opt_value(r, '{')) return;
     s->has_container = 1;
     Container container = { s, 0 };
     read_object(r, &container, container_member);
@@ -892,7 +887,7 @@ static void port_list_member(Reader *r, void *ctx, Str key) {
   unsigned *seen = ctx;
   if (key_is(key, "ports")) {
     once(r, seen, 1);
-    if (opt_container(r, '[')) read_array(r, NULL, port_element);
+    if (opt_value(r, '[')) read_array(r, NULL, port_element);
   } else {
     skip_value(r);
   }
@@ -907,7 +902,7 @@ static void discovery_member(Reader *r, void *ctx, Str key) {
     d->name = opt_string(r);
   } else if (key_is(key, "ports")) {
     once(r, &d->seen, 2);
-    if (!opt_container(r, '{')) return;
+    if (!opt_value(r, '{')) return;
     unsigned seen = 0;
     read_object(r, &seen, port_list_member);
   } else {
@@ -1115,8 +1110,7 @@ static void resources_member(Reader *r, void *ctx, Str key) {
     return;
   }
   once(r, &res->seen, 1);
-  if (is_null(r)) return;
-  if (peek(r) != '"') decline(r, "a field of the wrong type");
+  if (!opt_value(r, '"')) return;
   Str text = read_string(r);
   res->plain = plain_port_ranges(r, text);
   if (!res->plain) res->ports = intern(r, text);
@@ -1136,17 +1130,17 @@ static void task_member(Reader *r, void *ctx, Str key) {
   else if (key_is(key, "framework_id")) once(r, &t->seen, 16), check_string(r);  // replaced by the framework's id
   else if (key_is(key, "resources")) {
     once(r, &t->seen, 32);
-    if (!opt_container(r, '{')) return;
+    if (!opt_value(r, '{')) return;
     Resources res = { -1, 0, 0 };
     read_object(r, &res, resources_member);
     t->fixed[T_PORTS] = res.ports;
     t->ports_plain = res.plain;
   } else if (key_is(key, "statuses")) {
     once(r, &t->seen, 64);
-    if (opt_container(r, '[')) read_array(r, NULL, status_element);
+    if (opt_value(r, '[')) read_array(r, NULL, status_element);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
-    if (!opt_container(r, '{')) return;
+    if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
@@ -1206,7 +1200,7 @@ static void framework_member(Reader *r, void *ctx, Str key) {
   else if (key_is(key, "pid")) once(r, &f->seen, 8), f->fixed[F_PID] = opt_pid(r);
   else if (key_is(key, "tasks")) {
     once(r, &f->seen, 16);
-    if (!opt_container(r, '[')) return;
+    if (!opt_value(r, '[')) return;
     size_t count = 0;
     read_array(r, &count, task_element);
     f->fixed[F_TASKS] = (int32_t)count;
@@ -1235,10 +1229,10 @@ static void top_member(Reader *r, void *ctx, Str key) {
   if (key_is(key, "leader")) once(r, &top->seen, 1), r->leader = opt_string(r);
   else if (key_is(key, "slaves")) {
     once(r, &top->seen, 2);
-    if (opt_container(r, '[')) read_array(r, NULL, agent_element);
+    if (opt_value(r, '[')) read_array(r, NULL, agent_element);
   } else if (key_is(key, "frameworks")) {
     once(r, &top->seen, 4);
-    if (opt_container(r, '[')) read_array(r, &top->frameworks, framework_element);
+    if (opt_value(r, '[')) read_array(r, &top->frameworks, framework_element);
   } else {
     skip_value(r);
   }

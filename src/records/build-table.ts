@@ -193,7 +193,6 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     const slaveTail = `.${fname}.slave.${zone}`;
     const fwCtx: FrameworkContext = {
       fwTail,
-      slaveTail,
       parts: [namePart(fwTail), namePart(slaveTail), namePart(`._tcp${slaveTail}`), namePart(`._udp${slaveTail}`), namePart(`._tcp${fwTail}`), namePart(`._udp${fwTail}`)],
       groups: new Map(),
       label,
@@ -377,9 +376,7 @@ function masterRecords(b: TableBuilder, state: MasterState, masters: readonly st
 interface FrameworkContext {
   /** `.fw.domain.` */
   fwTail: string;
-  /** `.fw.slave.domain.` */
-  slaveTail: string;
-  /** As name parts: fwTail, slaveTail, then `._tcp`/`._udp` before slaveTail and before fwTail (PART_*). */
+  /** As name parts (PART_*): fwTail, `.fw.slave.domain.`, then `._tcp`/`._udp` before each of those two. */
   parts: Uint8Array[];
   /** Name ids shared by all tasks with the same label in this framework. */
   groups: Map<string, TaskGroup>;
