@@ -4,7 +4,7 @@
 // Node DNS server (docs/performance.md: dgram's send path was a third of a serving thread's time),
 // and it is how Knot and NSD amortise theirs.
 //
-// It knows nothing about DNS. The JavaScript side (src/dns/udp-batch-server.ts) owns every decision;
+// It knows nothing about DNS. The JavaScript side (src/dns/transport/udp-batch-server.ts) owns every decision;
 // this file owns only the socket and the batch:
 //
 //   readable -> recvmmsg up to BATCH datagrams into a shared buffer (one slot each) ->

@@ -3,11 +3,11 @@
 // negative-answer tails. test/fast-path.test.ts checks the bytes that come out of it.
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS, type Config } from '../src/config.js';
-import { AnswerCache, describe as describeReply, NODATA, NXDOMAIN, preEncode, SLOW, type Layout } from '../src/dns/answer-cache.js';
-import { encodeAnswer } from '../src/dns/encode.js';
-import { lookup } from '../src/dns/lookup.js';
-import { QTYPE } from '../src/dns/message.js';
-import { nameToWire } from '../src/dns/name-wire.js';
+import { AnswerCache, describe as describeReply, NODATA, NXDOMAIN, preEncode, SLOW, type Layout } from '../src/dns/answer/answer-cache.js';
+import { encodeAnswer } from '../src/dns/wire/encode.js';
+import { lookup } from '../src/dns/answer/lookup.js';
+import { QTYPE } from '../src/dns/wire/message.js';
+import { nameToWire } from '../src/dns/wire/name-wire.js';
 import type { RecordTable } from '../src/records/table.js';
 import { TableStore } from '../src/store.js';
 import { summaryFromWire } from './helpers/dns-case.js';

@@ -8,10 +8,10 @@ import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { DEFAULTS, type Config } from '../src/config.js';
-import { startDnsServer, DnsListenError, type DnsServer } from '../src/dns/dns-server.js';
-import { UpstreamForwarder } from '../src/dns/forward.js';
-import { ForwardCache } from '../src/dns/forward-cache.js';
-import { handleQuery, QueryStats } from '../src/dns/handle-query.js';
+import { startDnsServer, DnsListenError, type DnsServer } from '../src/dns/transport/dns-server.js';
+import { UpstreamForwarder } from '../src/dns/forward/forward.js';
+import { ForwardCache } from '../src/dns/forward/forward-cache.js';
+import { handleQuery, QueryStats } from '../src/dns/answer/handle-query.js';
 import { silentLogger } from '../src/log.js';
 import { LogSampler } from '../src/log-sampler.js';
 import { Writable } from 'node:stream';
@@ -489,7 +489,7 @@ describe('TCP limits', () => {
 
 describe('a DNS port held by another process', () => {
   it('is refused at start-up even though our sockets use SO_REUSEPORT', async () => {
-    const { assertPortFree } = await import('../src/dns/port-probe.js');
+    const { assertPortFree } = await import('../src/dns/transport/port-probe.js');
     const dgram = await import('node:dgram');
     // Another program on the port, itself with SO_REUSEPORT (the case a plain bind would miss).
     const other = dgram.createSocket({ type: 'udp4', reusePort: true });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import dnsPacket from 'dns-packet';
-import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../src/dns/encode.js';
-import { lookup } from '../src/dns/lookup.js';
-import { parseQuery } from '../src/dns/parse-query.js';
-import { QTYPE, RCODE, type Answer, type Query, type ResourceRecord } from '../src/dns/message.js';
+import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../src/dns/wire/encode.js';
+import { lookup } from '../src/dns/answer/lookup.js';
+import { parseQuery } from '../src/dns/wire/parse-query.js';
+import { QTYPE, RCODE, type Answer, type Query, type ResourceRecord } from '../src/dns/wire/message.js';
 import { buildTestTable } from './helpers/table.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { checkReply, summaryFromDig, summaryFromWire, type DnsCase } from './helpers/dns-case.js';
-import { nameToWire } from '../src/dns/name-wire.js';
+import { nameToWire } from '../src/dns/wire/name-wire.js';
 
 const UDP: EncodeOptions = { maxSize: 512, setTruncateBit: true, ednsUdpSize: 1232 };
 const TCP: EncodeOptions = { maxSize: 65535, setTruncateBit: true, ednsUdpSize: 1232 };

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { UpstreamForwarder } from '../src/dns/forward.js';
-import { ForwardCache, cacheableTtl } from '../src/dns/forward-cache.js';
-import { parseQuery } from '../src/dns/parse-query.js';
-import { scanMessage } from '../src/dns/reply-scan.js';
-import type { Query } from '../src/dns/message.js';
+import { UpstreamForwarder } from '../src/dns/forward/forward.js';
+import { ForwardCache, cacheableTtl } from '../src/dns/forward/forward-cache.js';
+import { parseQuery } from '../src/dns/wire/parse-query.js';
+import { scanMessage } from '../src/dns/wire/reply-scan.js';
+import type { Query } from '../src/dns/wire/message.js';
 import { ForwardError, NoResolverError } from '../src/errors.js';
 import { startUpstream, type FakeUpstream } from './helpers/upstream.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { lookup, type LookupOptions } from '../src/dns/lookup.js';
-import { QTYPE } from '../src/dns/message.js';
+import { lookup, type LookupOptions } from '../src/dns/answer/lookup.js';
+import { QTYPE } from '../src/dns/wire/message.js';
 import { buildTestTable } from './helpers/table.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { caseQuery, checkReply, summaryFromAnswer, type DnsCase } from './helpers/dns-case.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import dnsPacket from 'dns-packet';
-import { parseQuery, type ParseResult } from '../src/dns/parse-query.js';
-import { nameToWire, readName } from '../src/dns/name-wire.js';
-import { RCODE } from '../src/dns/message.js';
+import { parseQuery, type ParseResult } from '../src/dns/wire/parse-query.js';
+import { nameToWire, readName } from '../src/dns/wire/name-wire.js';
+import { RCODE } from '../src/dns/wire/message.js';
 import { seededRandom } from './helpers/seeded-random.js';
 
 function header(o: { id?: number; flags?: number; qd?: number; an?: number; ns?: number; ar?: number } = {}): Buffer {

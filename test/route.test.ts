@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseUpstream, route, type RouteConfig } from '../src/dns/route.js';
+import { parseUpstream, route, type RouteConfig } from '../src/dns/answer/route.js';
 import { ConfigError } from '../src/errors.js';
 
 const base: RouteConfig = {

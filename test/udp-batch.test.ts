@@ -9,11 +9,11 @@ import { pino } from 'pino';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DEFAULTS, type Config } from '../src/config.js';
-import { DnsListenError, startDnsServer } from '../src/dns/dns-server.js';
+import { DnsListenError, startDnsServer } from '../src/dns/transport/dns-server.js';
 import { startDnsService } from '../src/dns/dns-service.js';
-import { ADDON_PATH, ADDRESS_BYTES, udpBatchAddon, type UdpBatchAddon } from '../src/dns/udp-batch-addon.js';
-import { startBatchUdpServer } from '../src/dns/udp-batch-server.js';
-import type { UdpServer } from '../src/dns/udp-server.js';
+import { ADDON_PATH, ADDRESS_BYTES, udpBatchAddon, type UdpBatchAddon } from '../src/dns/transport/udp-batch-addon.js';
+import { startBatchUdpServer } from '../src/dns/transport/udp-batch-server.js';
+import type { UdpServer } from '../src/dns/transport/udp-server.js';
 import { silentLogger } from '../src/log.js';
 
 function addon(): UdpBatchAddon {

@@ -7,11 +7,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { LogSampler } from '../log-sampler.js';
 import type { Snapshot } from '../store.js';
-import { startDnsServer, type DnsServer } from './dns-server.js';
-import { ForwardCache } from './forward-cache.js';
-import { UpstreamForwarder } from './forward.js';
-import { QueryStats, respond, type QueryContext } from './handle-query.js';
-import { NO_SOCKET_COUNTERS, type SocketCounters } from './udp-server.js';
+import { startDnsServer, type DnsServer } from './transport/dns-server.js';
+import { ForwardCache } from './forward/forward-cache.js';
+import { UpstreamForwarder } from './forward/forward.js';
+import { QueryStats, respond, type QueryContext } from './answer/handle-query.js';
+import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
 
 /** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */
 const FORWARD_FAILURE_LOG_MS = 1000;

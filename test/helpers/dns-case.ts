@@ -9,7 +9,7 @@
 // names are compared exactly (so 0x20 case survival is checked), AAAA addresses canonicalised.
 import { expect } from '@jest/globals';
 import dnsPacket from 'dns-packet';
-import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/message.js';
+import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/wire/message.js';
 
 export type RcodeName = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | 'BADVERS';
 

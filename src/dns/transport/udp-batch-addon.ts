@@ -1,7 +1,7 @@
 // Loads the batched-UDP addon (native/udp-batch.c, built into dist/native/ by `npm run build`)
 // once per thread. Missing or unloadable is not an error: the UDP server then uses dgram, and
 // the reason is kept so the listener can log it.
-import { addonPath, loadAddon, type Loaded } from '../native-addon.js';
+import { addonPath, loadAddon, type Loaded } from '../../native-addon.js';
 import type { SocketCounters } from './udp-server.js';
 
 /** The opaque socket handle the addon hands out. */

@@ -2,7 +2,7 @@
 // things are rather than decoding them: the forwarding path relays upstream bytes unchanged, and
 // only needs to check the question (forward.ts), find the TTL fields (forward-cache.ts) and cut
 // a reply down to its question (handle-query.ts). Pure; throws MalformedMessageError.
-import { MalformedMessageError } from '../errors.js';
+import { MalformedMessageError } from '../../errors.js';
 
 export type Section = 'answer' | 'authority' | 'additional';
 

@@ -14,8 +14,8 @@
 // Synchronous and allocation-light on purpose: the UDP server sends the result in the same
 // tick it received the query.
 import { CACHED_TYPES, NODATA, NXDOMAIN, SLOW, type AnswerCache, type PreEncoded } from './answer-cache.js';
-import { QTYPE, RCODE } from './message.js';
-import { readName } from './name-wire.js';
+import { QTYPE, RCODE } from '../wire/message.js';
+import { readName } from '../wire/name-wire.js';
 
 export type Transport = 'udp' | 'tcp';
 

@@ -3,7 +3,7 @@
 // which picks the longest suffix match on whole labels (§8.1 of the behaviour reference).
 // One deliberate difference: mesos-dns forwards DS queries for its own domain (a ServeMux quirk
 // in miekg v1.0.15); we answer them ourselves, since we are the authority for the zone.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 import { isIP } from 'node:net';
 
 export interface Upstream {

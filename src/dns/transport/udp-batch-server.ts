@@ -9,7 +9,7 @@
 // reply the handler has at once (the fast path) goes out in the batch's sendmmsg; a later one
 // (forwarded, or the full pipeline) goes out by itself through sendTo, to the sender's address
 // copied out of the batch before the batch's buffers are reused.
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { ADDRESS_BYTES, type BatchHandle, type UdpBatchAddon } from './udp-batch-addon.js';
 import { logBufferSizes, queryRunner, type SocketCounters, type UdpServer, type UdpServerOptions } from './udp-server.js';
 

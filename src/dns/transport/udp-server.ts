@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net, { type AddressInfo } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 export interface UdpServerOptions {
   /** Listener IP; "0.0.0.0" binds IPv4 only, "::" binds IPv6 and, dual-stack, IPv4 too. */

@@ -6,20 +6,20 @@
 // respond() puts the fast path in front: most queries for our zone are answered synchronously
 // from answers pre-encoded for the current table (answer-cache.ts, fast-path.ts), the same
 // bytes this pipeline would produce; the rest go through handleQuery.
-import type { Config } from '../config.js';
-import { ForwardError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { LogSampler } from '../log-sampler.js';
-import type { Snapshot } from '../store.js';
+import type { Config } from '../../config.js';
+import { ForwardError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { LogSampler } from '../../log-sampler.js';
+import type { Snapshot } from '../../store.js';
 import { AnswerCache } from './answer-cache.js';
-import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from './encode.js';
+import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../wire/encode.js';
 import { fastAnswer } from './fast-path.js';
-import type { Forwarder, Transport } from './forward.js';
-import type { ForwardCache } from './forward-cache.js';
+import type { Forwarder, Transport } from '../forward/forward.js';
+import type { ForwardCache } from '../forward/forward-cache.js';
 import { lookup } from './lookup.js';
-import { QTYPE, RCODE, type Query } from './message.js';
-import { parseQuery } from './parse-query.js';
-import { scanMessage } from './reply-scan.js';
+import { QTYPE, RCODE, type Query } from '../wire/message.js';
+import { parseQuery } from '../wire/parse-query.js';
+import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
 
 /** The plain counters of QueryStats, for copying them between threads and summing them. */

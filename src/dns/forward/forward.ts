@@ -10,10 +10,10 @@
 // datagrams from any other address, and an ICMP port-unreachable fails the attempt at once.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { ForwardError, MalformedMessageError, NoResolverError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
-import type { Upstream } from './route.js';
-import { scanMessage } from './reply-scan.js';
+import { ForwardError, MalformedMessageError, NoResolverError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import type { Upstream } from '../answer/route.js';
+import { scanMessage } from '../wire/reply-scan.js';
 
 export type Transport = 'udp' | 'tcp';
 

@@ -10,8 +10,8 @@
 //   - Apex SOA and NS go in the ANSWER section, owned by the apex (mesos-dns: authority, owner
 //     = qname, for any name).
 //   - Non-IN classes are REFUSED, as CoreDNS does (mesos-dns ignores the class).
-import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord } from './message.js';
-import type { RecordTable } from '../records/table.js';
+import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord } from '../wire/message.js';
+import type { RecordTable } from '../../records/table.js';
 
 export interface LookupOptions {
   /** A number in [0, 1), for the Fisher–Yates shuffle of the answer section. */

@@ -20,13 +20,13 @@
 // and no randomness is needed per query. SRV rotations carry their glue along (additional
 // section order and compression pointers follow the rotated answers, as encodeAnswer would
 // write them).
-import type { Config } from '../config.js';
-import type { RecordTable } from '../records/table.js';
-import type { Snapshot } from '../store.js';
-import { encodeAnswer } from './encode.js';
+import type { Config } from '../../config.js';
+import type { RecordTable } from '../../records/table.js';
+import type { Snapshot } from '../../store.js';
+import { encodeAnswer } from '../wire/encode.js';
 import { lookup } from './lookup.js';
-import { QCLASS, QTYPE, RCODE, type Query } from './message.js';
-import { nameToWire, readName } from './name-wire.js';
+import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
+import { nameToWire, readName } from '../wire/name-wire.js';
 import { route } from './route.js';
 
 const HEADER_LENGTH = 12;

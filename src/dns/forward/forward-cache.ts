@@ -4,8 +4,8 @@
 // every TTL is lowered by the time spent in the cache (RFC 1035 §7.3, RFC 2181 §8), so a client
 // never holds a record longer than the upstream allowed. The clock is injected.
 import { LRUCache } from 'lru-cache';
-import { QTYPE, RCODE, type Query } from './message.js';
-import { firstQuestionEnd, scanMessage, type ScannedMessage } from './reply-scan.js';
+import { QTYPE, RCODE, type Query } from '../wire/message.js';
+import { firstQuestionEnd, scanMessage, type ScannedMessage } from '../wire/reply-scan.js';
 
 export interface ForwardCacheOptions {
   /** Most entries kept (least recently used go first); must be >= 1. */

@@ -9,7 +9,7 @@
 // counts as in flight until its reply has been handed to the kernel, so a client that does not
 // read its replies stalls itself, not the server.
 import net, { type AddressInfo } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 export interface TcpLimits {
   /** Close a connection with nothing in flight after this long without traffic. */
