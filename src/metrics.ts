@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of what an operator needs to see: query counts by
 // rcode, forwarding, cache, the table's generation/serial/size and its age. mesos-dns has no
 // metrics endpoint (it logs nine counters at -v=2); this is ours.
-import type { QueryStats } from './dns/answer/handle-query.js';
+import type { QueryStats } from './dns/query-stats.js';
 import type { Snapshot } from './store.js';
 
 const RCODE_NAMES: Record<number, string> = {

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
 import { listenerKey, startDnsService } from './dns/dns-service.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
-import { QueryStats } from './dns/answer/handle-query.js';
+import { QueryStats } from './dns/query-stats.js';
 import { createHttpServer, listen } from './http/server.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';

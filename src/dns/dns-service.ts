@@ -10,7 +10,8 @@ import type { Snapshot } from '../store.js';
 import { startDnsServer, type DnsServer } from './transport/dns-server.js';
 import { ForwardCache } from './forward/forward-cache.js';
 import { UpstreamForwarder } from './forward/forward.js';
-import { QueryStats, respond, type QueryContext } from './answer/handle-query.js';
+import { respond, type QueryContext } from './answer/handle-query.js';
+import { QueryStats } from './query-stats.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
 
 /** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */

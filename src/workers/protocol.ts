@@ -6,7 +6,7 @@
 // config, table and stats messages -> stop. Each table generation is one message carrying the
 // packed table.
 import type { Config } from '../config.js';
-import { QUERY_COUNTERS, type QueryCounter, type QueryStats } from '../dns/answer/handle-query.js';
+import { QUERY_COUNTERS, type QueryCounter, type QueryStats } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
 
 /** QueryStats as plain numbers (QueryStats.toJSON). */

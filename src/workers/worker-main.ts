@@ -9,7 +9,7 @@ import { garbageCollector } from '../collect-garbage.js';
 import { startDnsService, type DnsService } from '../dns/dns-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { TableStore } from '../store.js';
-import { QueryStats } from '../dns/answer/handle-query.js';
+import { QueryStats } from '../dns/query-stats.js';
 import { statsSnapshot, type FromWorker, type ToWorker } from './protocol.js';
 import { decodeTableInSlices } from './table-codec.js';
 
