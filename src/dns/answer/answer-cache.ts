@@ -28,12 +28,7 @@ import { lookup } from './lookup.js';
 import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
 import { nameToWire, readName } from '../wire/name-wire.js';
 import { route } from './route.js';
-
-const HEADER_LENGTH = 12;
-const TCP_MAX = 65535;
-const UDP_MIN = 512;
-/** Compression pointers carry 14 bits (RFC 1035 §4.1.4). Rotated replies must stay below it. */
-const MAX_POINTER_OFFSET = 0x3fff;
+import { HEADER_LENGTH, MAX_POINTER_OFFSET, TCP_MAX, UDP_MIN } from '../wire/constants.js';
 
 /** Query types answered from entries; every other type is negative (or ANY/AXFR/IXFR: slow). */
 export const CACHED_TYPES: ReadonlySet<number> = new Set([QTYPE.A, QTYPE.AAAA, QTYPE.SRV, QTYPE.NS, QTYPE.SOA]);

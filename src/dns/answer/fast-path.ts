@@ -16,15 +16,9 @@
 import { CACHED_TYPES, NODATA, NXDOMAIN, SLOW, type AnswerCache, type PreEncoded } from './answer-cache.js';
 import { QTYPE, RCODE } from '../wire/message.js';
 import { readName } from '../wire/name-wire.js';
+import { HEADER_LENGTH, MAX_NAME_OCTETS, OPT_LENGTH, TCP_MAX, UDP_MIN } from '../wire/constants.js';
 
 export type Transport = 'udp' | 'tcp';
-
-const HEADER_LENGTH = 12;
-/** Root owner, TYPE, CLASS, TTL, RDLENGTH 0: the OPT we send carries no options. */
-const OPT_LENGTH = 11;
-const UDP_MIN = 512;
-const TCP_MAX = 65535;
-const MAX_NAME_OCTETS = 255;
 
 /** The lower-cased QNAME + QTYPE of the query being answered (the map key's bytes). */
 const scratch = Buffer.allocUnsafe(MAX_NAME_OCTETS + 2);

@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import { QTYPE, RCODE, type Query } from '../wire/message.js';
 import { firstQuestionEnd, scanMessage, type ScannedMessage } from '../wire/reply-scan.js';
+import { HEADER_LENGTH } from '../wire/constants.js';
 
 export interface ForwardCacheOptions {
   /** Most entries kept (least recently used go first); must be >= 1. */
@@ -130,7 +131,7 @@ export class ForwardCache {
     } catch {
       // the caller parsed this query already; keep the stored question if it does not scan
     }
-    if (clientQuestionEnd === entry.questionEnd) raw.copy(reply, 12, 12, clientQuestionEnd);
+    if (clientQuestionEnd === entry.questionEnd) raw.copy(reply, HEADER_LENGTH, HEADER_LENGTH, clientQuestionEnd);
     if (age > 0) {
       for (const offset of entry.ttlOffsets) {
         const ttl = ttlValue(reply.readUInt32BE(offset));

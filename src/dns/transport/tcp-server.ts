@@ -10,6 +10,7 @@
 // read its replies stalls itself, not the server.
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
+import { HEADER_LENGTH } from '../wire/constants.js';
 
 export interface TcpLimits {
   /** Close a connection with nothing in flight after this long without traffic. */
@@ -29,9 +30,6 @@ export const DEFAULT_TCP_LIMITS: Readonly<TcpLimits> = Object.freeze({
   // Queries are a header, one question and an OPT with a few options; 4 KiB leaves ample room.
   maxQueryBytes: 4096,
 });
-
-/** The smallest DNS message: a bare header (RFC 1035 §4.1.1). */
-const HEADER_LENGTH = 12;
 
 export interface TcpServerOptions {
   address: string;

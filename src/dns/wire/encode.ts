@@ -5,6 +5,7 @@
 // (RFC 2782 forbids it), drops the OPT record and cuts buffers mid-record.
 import { NameCompressor, nameToWire } from './name-wire.js';
 import { QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
+import { HEADER_LENGTH, OPT_LENGTH, TCP_MAX, UDP_MIN } from './constants.js';
 
 export interface EncodeOptions {
   /** Largest reply allowed (maxResponseSize). The result never exceeds it. */
@@ -28,13 +29,6 @@ export interface ErrorReply {
   question?: Question;
   edns?: Edns;
 }
-
-const HEADER_LENGTH = 12;
-/** Root owner, TYPE, CLASS, TTL, RDLENGTH 0: our OPT carries no options. */
-const OPT_LENGTH = 11;
-const TCP_MAX = 65535;
-/** RFC 1035 §4.2.1 without EDNS; also the floor for any advertised size (RFC 6891 §6.2.5). */
-const UDP_MIN = 512;
 
 const RCODE_OF: Readonly<Record<ResultKind, number>> = {
   success: RCODE.NOERROR,

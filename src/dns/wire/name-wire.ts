@@ -9,12 +9,7 @@
 // with the two-label name "a.b" in the record table; and since every other character is
 // printable ASCII, lower-casing with String#toLowerCase only ever touches A-Z.
 
-/** RFC 1035 §2.3.4: a name is at most 255 octets on the wire, a label at most 63. */
-export const MAX_NAME_OCTETS = 255;
-export const MAX_LABEL_OCTETS = 63;
-
-/** Compression pointers carry a 14-bit offset (RFC 1035 §4.1.4). */
-const MAX_POINTER_OFFSET = 0x3fff;
+import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, MAX_POINTER_OFFSET } from './constants.js';
 
 const BACKSLASH = 0x5c;
 const DOT = 0x2e;

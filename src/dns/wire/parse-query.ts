@@ -4,6 +4,7 @@
 // bounds-checked; the function never throws (test/parse-query.test.ts fuzzes it).
 import { readName } from './name-wire.js';
 import { OPCODE, QTYPE, RCODE, type Edns, type Query, type Question } from './message.js';
+import { HEADER_LENGTH, RR_FIXED_LENGTH } from './constants.js';
 
 /** A message we must answer with an error and no records (see encodeError in encode.ts). */
 export interface ParseError {
@@ -23,9 +24,6 @@ export interface ParseError {
 export type ParseResult = { kind: 'query'; query: Query } | { kind: 'drop' } | ParseError;
 
 const DROP: ParseResult = Object.freeze({ kind: 'drop' });
-const HEADER_LENGTH = 12;
-/** TYPE, CLASS, TTL, RDLENGTH after an RR's owner name (RFC 1035 §4.1.3). */
-const RR_FIXED_LENGTH = 10;
 
 /**
  * Reading order decides which error wins, as in miekg/dns's acceptance check followed by

@@ -3,6 +3,7 @@
 // only needs to check the question (forward.ts), find the TTL fields (forward-cache.ts) and cut
 // a reply down to its question (handle-query.ts). Pure; throws MalformedMessageError.
 import { MalformedMessageError } from '../../errors.js';
+import { HEADER_LENGTH, MAX_NAME_OCTETS } from './constants.js';
 
 export type Section = 'answer' | 'authority' | 'additional';
 
@@ -37,10 +38,6 @@ export interface ScannedMessage {
   questionEnd: number;
   records: ScannedRecord[];
 }
-
-const HEADER_SIZE = 12;
-/** RFC 1035 §2.3.4: names are at most 255 octets in wire form. */
-const MAX_NAME_OCTETS = 255;
 
 function fail(what: string): never {
   throw new MalformedMessageError(`malformed DNS message: ${what}`);
@@ -94,7 +91,7 @@ function readNameKey(buf: Buffer, offset: number): string {
 }
 
 export function scanMessage(buf: Buffer): ScannedMessage {
-  if (buf.length < HEADER_SIZE) fail('shorter than a header');
+  if (buf.length < HEADER_LENGTH) fail('shorter than a header');
   const flags = buf.readUInt16BE(2);
   const qdcount = buf.readUInt16BE(4);
   const counts: [Section, number][] = [
@@ -102,7 +99,7 @@ export function scanMessage(buf: Buffer): ScannedMessage {
     ['authority', buf.readUInt16BE(8)],
     ['additional', buf.readUInt16BE(10)],
   ];
-  let at = HEADER_SIZE;
+  let at = HEADER_LENGTH;
   let questionKey: string | undefined;
   for (let q = 0; q < qdcount; q++) {
     const nameEnd = skipName(buf, at);
@@ -149,8 +146,8 @@ export function scanMessage(buf: Buffer): ScannedMessage {
 
 /** One past the first question of a message that has one (for patching a cached reply's question). */
 export function firstQuestionEnd(buf: Buffer): number {
-  if (buf.length < HEADER_SIZE || buf.readUInt16BE(4) === 0) fail('no question');
-  const end = skipName(buf, HEADER_SIZE) + 4;
+  if (buf.length < HEADER_LENGTH || buf.readUInt16BE(4) === 0) fail('no question');
+  const end = skipName(buf, HEADER_LENGTH) + 4;
   if (end > buf.length) fail('question runs past the end');
   return end;
 }
