@@ -52,6 +52,11 @@ export class NoResolverError extends ForwardError {
   override readonly code = 'MDNS_ERR_NO_RESOLVER';
 }
 
+/** The DNS port could not be bound (in use, no permission, bad listener address), or a DNS worker did not start. */
+export class DnsListenError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_DNS_LISTEN';
+}
+
 /** A DNS message that does not parse; the server answers FORMERR when it can, else stays silent. */
 export class MalformedMessageError extends MesosDnsError {
   override readonly code = 'MDNS_ERR_MALFORMED';
@@ -69,4 +74,14 @@ export class ZooKeeperError extends MesosDnsError {
 /** A table generation handed to a DNS worker that does not hold together; the worker keeps its current one. */
 export class TableMessageError extends MesosDnsError {
   override readonly code = 'MDNS_ERR_TABLE_MESSAGE';
+}
+
+/** A value the HTTP API's Go-style JSON cannot encode (NaN, Infinity, undefined, a function): a bug in a handler. */
+export class JsonEncodeError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_JSON_ENCODE';
+}
+
+/** The compiled DNS worker script is not where the build puts it (`npm run build` not run, or a broken install). */
+export class WorkerEntryError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_WORKER_ENTRY';
 }

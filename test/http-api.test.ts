@@ -17,6 +17,7 @@ import {
   type RouteParams,
 } from '../src/http/api.js';
 import { JsonMap, compareCodePoints, marshalIndent, type JsonValue } from '../src/http/json.js';
+import { JsonEncodeError } from '../src/errors.js';
 
 // --- a small hand-built table ------------------------------------------------------------
 
@@ -110,8 +111,8 @@ describe('marshalIndent (Go json.MarshalIndent(v, " ", " "))', () => {
   });
 
   it('refuses what Go cannot encode', () => {
-    expect(() => marshalIndent(Number.NaN)).toThrow(TypeError);
-    expect(() => marshalIndent({ u: undefined as unknown as JsonValue })).toThrow(TypeError);
+    expect(() => marshalIndent(Number.NaN)).toThrow(JsonEncodeError);
+    expect(() => marshalIndent({ u: undefined as unknown as JsonValue })).toThrow(expect.objectContaining({ code: 'MDNS_ERR_JSON_ENCODE' }));
   });
 
   it('sorts by code point like Go compares UTF-8 bytes', () => {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import v8 from 'node:v8';
 import { request } from 'undici';
 import { DEFAULTS, type Config } from '../src/config.js';
-import { DnsListenError } from '../src/dns/transport/dns-server.js';
+import { DnsListenError } from '../src/errors.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';
 import { nameToWire } from '../src/dns/wire/name-wire.js';

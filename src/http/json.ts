@@ -9,6 +9,7 @@
 //     escaped, control characters other than \n \r \t as \u00XX (Go before 1.22, which is
 //     what mesos-dns was built with), and invalid UTF-16 (a lone surrogate, which could not
 //     come from valid UTF-8) replaced by U+FFFD as Go does for invalid UTF-8.
+import { JsonEncodeError } from '../errors.js';
 
 /** A Go map: rendered with its keys sorted, whatever order they were given in. */
 export class JsonMap {
@@ -29,7 +30,7 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
 const PREFIX = ' ';
 const INDENT = ' ';
 
-/** `json.MarshalIndent(value, " ", " ")` as Go renders it. Throws TypeError on values Go cannot encode. */
+/** `json.MarshalIndent(value, " ", " ")` as Go renders it. Throws JsonEncodeError on values Go cannot encode. */
 export function marshalIndent(value: JsonValue): string {
   return render(value, 0);
 }
@@ -46,7 +47,7 @@ function render(value: JsonValue, depth: number): string {
     case 'object':
       break;
     default:
-      throw new TypeError(`json: unsupported type ${typeof value}`);
+      throw new JsonEncodeError(`json: unsupported type ${typeof value}`);
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
@@ -56,7 +57,7 @@ function render(value: JsonValue, depth: number): string {
   const entries = value instanceof JsonMap ? value.entries : Object.entries(value as JsonObject);
   if (entries.length === 0) return '{}';
   const members = entries.map(([key, member]) => {
-    if (member === undefined) throw new TypeError(`json: key ${key} has no value`);
+    if (member === undefined) throw new JsonEncodeError(`json: key ${key} has no value`);
     return `${lineStart(depth + 1)}${quote(key)}: ${render(member, depth + 1)}`;
   });
   return `{\n${members.join(',\n')}\n${lineStart(depth)}}`;
@@ -69,7 +70,7 @@ function lineStart(depth: number): string {
 // Go's float64 encoder switches to exponent form below 1e-6 and from 1e21 on, and writes
 // exponents like e-7 / e+21: the same thresholds and spelling as ECMAScript's Number::toString.
 function renderNumber(n: number): string {
-  if (!Number.isFinite(n)) throw new TypeError(`json: unsupported value ${n}`);
+  if (!Number.isFinite(n)) throw new JsonEncodeError(`json: unsupported value ${n}`);
   if (Object.is(n, -0)) return '-0';
   return String(n);
 }

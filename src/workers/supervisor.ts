@@ -21,7 +21,8 @@
 import type { AddressInfo } from 'node:net';
 import { Worker as Thread } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import { DnsListenError, startDnsServer } from '../dns/transport/dns-server.js';
+import { DnsListenError } from '../errors.js';
+import { startDnsServer } from '../dns/transport/dns-server.js';
 import { QueryStats } from '../dns/query-stats.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';

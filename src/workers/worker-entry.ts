@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WorkerEntryError } from '../errors.js';
 
 /** Passed to --import as a data: URL, so running from sources needs no extra file. */
 const TS_RESOLVE_HOOK = `
@@ -40,7 +41,7 @@ export function workerEntry(): WorkerEntry {
     };
   }
   const compiled = path.join(dir, 'worker-main.js');
-  if (!existsSync(compiled)) throw new Error(`worker entry ${compiled} is missing`);
+  if (!existsSync(compiled)) throw new WorkerEntryError(`worker entry ${compiled} is missing`);
   return { path: compiled, execArgv: [] };
 }
 

@@ -2,18 +2,13 @@
 // feeding one query handler. Binding is all-or-nothing: if either socket cannot be had, the
 // other is released and startDnsServer rejects with DnsListenError, which main turns into exit 1.
 import type { Config } from '../../config.js';
-import { MesosDnsError } from '../../errors.js';
+import { DnsListenError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import net from 'node:net';
 import { startTcpServer, type TcpLimits, type TcpServer } from './tcp-server.js';
 import { udpBatchAddon } from './udp-batch-addon.js';
 import { startBatchUdpServer } from './udp-batch-server.js';
 import { startDgramServer, type SocketCounters, type UdpServer, type UdpServerOptions } from './udp-server.js';
-
-/** The DNS port could not be bound (in use, no permission, bad listener address). */
-export class DnsListenError extends MesosDnsError {
-  override readonly code = 'MDNS_ERR_DNS_LISTEN';
-}
 
 export interface DnsServerOptions {
   config: Config;

@@ -4,7 +4,7 @@
 // EADDRINUSE whenever anything else holds the port, reuseport or not.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { DnsListenError } from './dns-server.js';
+import { DnsListenError } from '../../errors.js';
 import { socketTypeFor } from './udp-server.js';
 
 function probeUdp(address: string, port: number): Promise<void> {
