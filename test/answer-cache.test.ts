@@ -3,8 +3,9 @@
 // negative-answer tails. test/fast-path.test.ts checks the bytes that come out of it.
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS, type Config } from '../src/config.js';
-import { AnswerCache, describe as describeReply, NODATA, NXDOMAIN, preEncode, SLOW, type Layout } from '../src/dns/answer/answer-cache.js';
-import { encodeAnswer } from '../src/dns/wire/encode.js';
+import { AnswerCache, NODATA, NXDOMAIN, SLOW } from '../src/dns/answer/answer-cache.js';
+import { preEncode, shape, type Layout } from '../src/dns/answer/pre-encode.js';
+import { encodeAnswer, encodeAnswerLaidOut } from '../src/dns/wire/encode.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';
 import { nameToWire } from '../src/dns/wire/name-wire.js';
@@ -25,7 +26,7 @@ function table(): RecordTable {
 
 const qnameEnd = (name: string): number => 12 + nameToWire(name)!.length;
 
-describe('describe(): the shape of a canonical reply', () => {
+describe('preEncode(): the shape of a canonical reply', () => {
   const t = table();
   it.each<[string, number, Layout, { answers: number; additional?: number; caseFrom: number | 'end'; recordSize?: number; targets?: number }]>([
     // One record: served as is. The owner is a pointer to the question, so any case works.
@@ -62,9 +63,17 @@ describe('describe(): the shape of a canonical reply', () => {
     expect(summaryFromWire(e.wire).answer[0]).toBe('big.mesos. 60 IN A 10.1.0.0');
   });
 
-  it('marks replies it cannot walk as slow', () => {
-    expect(describeReply(Buffer.from([0, 0, 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1])).layout).toBe('slow');
-    expect(describeReply(Buffer.from([0, 0, 0x84, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1])).layout).toBe('slow');
+  it('marks replies whose shape it does not model as slow: no question, or cut short (TC)', () => {
+    const query = (name: string) => ({ id: 0, opcode: 0, rd: false, cd: false, question: { name, type: QTYPE.A, class: 1 } });
+    const shaped = (q: ReturnType<typeof query>, maxSize: number) => {
+      const { wire, layout } = encodeAnswerLaidOut(q, lookup(t, q, { random: () => 1 - 2 ** -53, recurseOn: true }), { maxSize, setTruncateBit: true, ednsUdpSize: 1232 });
+      return shape(wire, layout);
+    };
+    // A 64-octet label cannot be written: the reply carries no question.
+    expect(shaped(query(`${'a'.repeat(64)}.mesos`), 65535).layout).toBe('slow');
+    // The five A records of big.mesos cut to three: TC.
+    expect(shaped(query('big.mesos'), 12 + 15 + 3 * 16).layout).toBe('slow');
+    expect(shaped(query('big.mesos'), 65535).layout).toBe('uniform');
   });
 });
 

@@ -1,13 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import dnsPacket from 'dns-packet';
-import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../src/dns/wire/encode.js';
+import { encodeAnswer, encodeAnswerLaidOut, encodeError, maxResponseSize, type EncodeOptions } from '../src/dns/wire/encode.js';
+import type { WireLayout } from '../src/dns/wire/layout.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { parseQuery } from '../src/dns/wire/parse-query.js';
 import { QTYPE, RCODE, type Answer, type Query, type ResourceRecord } from '../src/dns/wire/message.js';
 import { buildTestTable } from './helpers/table.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { checkReply, summaryFromDig, summaryFromWire, type DnsCase } from './helpers/dns-case.js';
-import { nameToWire } from '../src/dns/wire/name-wire.js';
+import { nameToWire, readName } from '../src/dns/wire/name-wire.js';
 
 const UDP: EncodeOptions = { maxSize: 512, setTruncateBit: true, ednsUdpSize: 1232 };
 const TCP: EncodeOptions = { maxSize: 65535, setTruncateBit: true, ednsUdpSize: 1232 };
@@ -420,6 +421,84 @@ describe('truncation', () => {
     expect(an).toBeGreaterThan(0);
     expect((p.answers ?? []).map((rr) => (rr as dnsPacket.SrvAnswer).data.target)).toEqual(targets.slice(0, an).map((t) => t.slice(0, -1)));
     expect((p.additionals ?? []).map((rr) => rr.name)).toEqual(targets.slice(0, p.additionals?.length).map((t) => t.slice(0, -1)));
+  });
+});
+
+describe('encodeAnswerLaidOut: where the encoder put the question, records and names', () => {
+  /** Names per record type: the owner, then RDATA names. */
+  const NAMES: Record<number, number> = { [QTYPE.A]: 1, [QTYPE.AAAA]: 1, [QTYPE.NS]: 2, [QTYPE.SRV]: 2, [QTYPE.SOA]: 3 };
+
+  /**
+   * Where `layout` disagrees with the bytes, read independently with the message parser's
+   * readName; [] when it agrees. (Plain comparisons, one expect per reply: this runs per budget.)
+   */
+  function layoutProblems(wire: Buffer, layout: WireLayout): string[] {
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string): void => {
+      if (!ok) problems.push(what);
+    };
+    const [qd, an, ns, ar] = counts(wire);
+    const withOpt = optOf(wire) !== undefined;
+    if (qd === 1) {
+      const q = readName(wire, 12);
+      check(layout.qname?.at === 12 && q.ok && layout.qname.end === q.next && layout.qname.pointer === -1, 'qname');
+      check(layout.questionEnd === (layout.qname?.end ?? 0) + 4, 'questionEnd');
+    } else {
+      check(layout.qname === undefined && layout.questionEnd === 12, 'no question');
+    }
+    check(layout.records.length === an + ns + ar - (withOpt ? 1 : 0), 'record count');
+    let at = layout.questionEnd;
+    for (const [i, record] of layout.records.entries()) {
+      check(record.start === at && record.names[0].at === at, `record ${i} start`);
+      check(record.names.length === NAMES[record.type], `record ${i} names`);
+      const ownerEnd = record.names[0].end;
+      check(wire.readUInt16BE(ownerEnd) === record.type, `record ${i} type`);
+      check(record.end === ownerEnd + 10 + wire.readUInt16BE(ownerEnd + 8), `record ${i} end`);
+      for (const [k, name] of record.names.entries()) {
+        const read = readName(wire, name.at);
+        check(read.ok && read.next === name.end, `record ${i} name ${k} end`);
+        const bytes = name.pointer >= 0 ? wire[name.end - 2] === (0xc0 | (name.pointer >> 8)) && wire[name.end - 1] === (name.pointer & 0xff) : wire[name.end - 1] === 0;
+        check(bytes, `record ${i} name ${k} pointer`);
+      }
+      if (record.type === QTYPE.SRV) check(record.names[1].pointer === -1, `record ${i} SRV target compressed`); // RFC 2782
+      at = record.end;
+    }
+    check(at === wire.length - (withOpt ? 11 : 0), 'records end where the message (or our OPT) ends');
+    return problems;
+  }
+
+  const targets = Array.from({ length: 6 }, (_, i) => `t${i}.slave.mesos.`);
+  const srvAnswer = success(
+    targets.map((t, i) => srv('_x._tcp.mesos.', 1000 + i, t)),
+    [...targets.map((t, i) => a(t, `10.2.0.${i}`)), ...targets.map((t, i) => aaaa(t, `fd00::${i}`))],
+  );
+
+  it('reports the same bytes as encodeAnswer, and every record and name in them, at every budget', () => {
+    const q = query('_x._tcp.mesos', 'SRV', { udpSize: 4096 });
+    const full = encodeAnswer(q, srvAnswer, TCP);
+    for (let maxSize = 12; maxSize <= full.length + 1; maxSize++) {
+      const opts = { ...UDP, maxSize };
+      const { wire, layout } = encodeAnswerLaidOut(q, srvAnswer, opts);
+      expect(wire.equals(encodeAnswer(q, srvAnswer, opts))).toBe(true);
+      expect([maxSize, layoutProblems(wire, layout)]).toEqual([maxSize, []]);
+    }
+  });
+
+  it('reports pointers into the question and earlier records, also in a reply past the 14-bit pointer range', () => {
+    for (const [name, type] of [['mesos', 'NS'], ['mesos', 'SOA'], ['nope.mesos', 'A'], ['_web._tcp.marathon.mesos', 'SRV']] as const) {
+      const q = query(name, type);
+      const { wire, layout } = encodeAnswerLaidOut(q, lookup(table, q, lookupOpts), TCP);
+      expect(layoutProblems(wire, layout)).toEqual([]);
+      expect(layout.records.some((r) => r.names.some((n) => n.pointer >= 12))).toBe(true);
+    }
+    const big = Array.from({ length: 900 }, (_, i) => `task-${i}-zzzzz-0.some-framework.slave.mesos.`);
+    const answer = success(
+      big.map((t, i) => srv('_big._tcp.some-framework.mesos.', 20000 + i, t)),
+      big.map((t, i) => a(t, `10.3.${i >> 8}.${i & 0xff}`)),
+    );
+    const { wire, layout } = encodeAnswerLaidOut(query('_big._tcp.some-framework.mesos', 'SRV'), answer, TCP);
+    expect(wire.length).toBeGreaterThan(0x4000);
+    expect(layoutProblems(wire, layout)).toEqual([]);
   });
 });
 

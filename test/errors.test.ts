@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as errors from '../src/errors.js';
 
 type ErrorClass = new (...args: never[]) => errors.MesosDnsError;
-const classes = Object.entries(errors).filter((entry): entry is [string, ErrorClass] => typeof entry[1] === 'function');
+const classes = (Object.entries(errors) as [string, unknown][]).filter((entry): entry is [string, ErrorClass] => typeof entry[1] === 'function');
 
 /** Constructor arguments for the classes whose constructor is not (message, options). */
 function make(name: string, cls: ErrorClass): errors.MesosDnsError {

@@ -3,7 +3,7 @@
 // object, no name strings beyond the map key, no encoder run.
 //
 // It answers only what it can answer byte-for-byte as the ordinary pipeline (parseQuery ->
-// route -> lookup -> encodeAnswer) would, rotation aside (see answer-cache.ts): a plain QUERY
+// route -> lookup -> encodeAnswer) would, rotation aside (see pre-encode.ts): a plain QUERY
 // with one IN question whose name is written out (no compression pointer) inside our zone, and
 // either no additional record or exactly one OPT of version 0 without options. For anything
 // else (ANY, EDNS options, other classes, names we forward, shapes the cache does not model,
@@ -13,7 +13,8 @@
 //
 // Synchronous and allocation-light on purpose: the UDP server sends the result in the same
 // tick it received the query.
-import { CACHED_TYPES, NODATA, NXDOMAIN, SLOW, type AnswerCache, type PreEncoded } from './answer-cache.js';
+import { CACHED_TYPES, NODATA, NXDOMAIN, SLOW, type AnswerCache } from './answer-cache.js';
+import type { PreEncoded } from './pre-encode.js';
 import { QTYPE, RCODE } from '../wire/message.js';
 import { readName } from '../wire/name-wire.js';
 import { HEADER_LENGTH, MAX_NAME_OCTETS, OPT_LENGTH, TCP_MAX, UDP_MIN } from '../wire/constants.js';

@@ -3,9 +3,11 @@
 //
 // Why not dns2's encoder: it is quadratic in the number of records, compresses SRV targets
 // (RFC 2782 forbids it), drops the OPT record and cuts buffers mid-record.
+import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { NameCompressor, nameToWire } from './name-wire.js';
 import { QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
 import { HEADER_LENGTH, OPT_LENGTH, TCP_MAX, UDP_MIN } from './constants.js';
+import type { WireLayout, WrittenName, WrittenRecord } from './layout.js';
 
 export interface EncodeOptions {
   /** Largest reply allowed (maxResponseSize). The result never exceeds it. */
@@ -58,6 +60,19 @@ export function maxResponseSize(query: Query | undefined, transport: 'udp' | 'tc
  * when the result is BADVERS, whose rcode needs the OPT's extended bits.
  */
 export function encodeAnswer(query: Query, answer: Answer, opts: EncodeOptions): Buffer {
+  return encodeAnswerTo(query, answer, opts, undefined);
+}
+
+/**
+ * encodeAnswer's bytes, and where it put the question, each record and each name in them
+ * (the answer cache patches and rotates these bytes per query, answer/pre-encode.ts).
+ */
+export function encodeAnswerLaidOut(query: Query, answer: Answer, opts: EncodeOptions): { wire: Buffer; layout: WireLayout } {
+  const layout: LayoutRecorder = { qname: undefined, questionEnd: HEADER_LENGTH, records: [] };
+  return { wire: encodeAnswerTo(query, answer, opts, layout), layout };
+}
+
+function encodeAnswerTo(query: Query, answer: Answer, opts: EncodeOptions, layout: LayoutRecorder | undefined): Buffer {
   const rcode = RCODE_OF[answer.kind];
   return encodeMessage(
     {
@@ -73,6 +88,7 @@ export function encodeAnswer(query: Query, answer: Answer, opts: EncodeOptions):
     [answer.answer, answer.authority, answer.additional],
     query.edns || rcode > 0x0f ? { dnssecOk: query.edns?.dnssecOk ?? false } : undefined,
     opts,
+    layout,
   );
 }
 
@@ -85,6 +101,13 @@ export function encodeError(e: ErrorReply, opts: EncodeOptions): Buffer {
     e.edns || e.rcode > 0x0f ? { dnssecOk: e.edns?.dnssecOk ?? false } : undefined,
     opts,
   );
+}
+
+/** A WireLayout being filled by encodeMessage. */
+interface LayoutRecorder {
+  qname: WrittenName | undefined;
+  questionEnd: number;
+  records: WrittenRecord[];
 }
 
 interface Header {
@@ -116,6 +139,7 @@ function encodeMessage(
   sections: readonly [readonly ResourceRecord[], readonly ResourceRecord[], readonly ResourceRecord[]],
   opt: { dnssecOk: boolean } | undefined,
   opts: EncodeOptions,
+  layout?: LayoutRecorder,
 ): Buffer {
   const maxSize = Math.max(HEADER_LENGTH, Math.min(Math.floor(opts.maxSize), TCP_MAX));
   const optLength = opt ? OPT_LENGTH : 0;
@@ -129,6 +153,7 @@ function encodeMessage(
   if (question && qname) {
     w.ensure(qname.length + 4);
     w.pos = names.write(w.buf, w.pos, qname, true);
+    if (layout) layout.qname = { at: HEADER_LENGTH, end: w.pos, pointer: names.lastPointer };
     w.u16(question.type);
     w.u16(question.class);
     qdcount = 1;
@@ -138,8 +163,10 @@ function encodeMessage(
     w.pos = HEADER_LENGTH;
     qdcount = 0;
     names = new NameCompressor(); // forget pointers into the question we just dropped
+    if (layout) layout.qname = undefined;
   }
   const questionEnd = w.pos;
+  if (layout) layout.questionEnd = questionEnd;
 
   const counts = [0, 0, 0];
   let truncated = false;
@@ -152,15 +179,18 @@ function encodeMessage(
     let end = questionEnd;
     fill: for (let s = 0; s < 3; s++) {
       for (const rr of sections[s]) {
+        const start = w.pos;
+        const written: WrittenName[] | undefined = layout ? [] : undefined;
         // Records we cannot put on the wire (an over-long name, a malformed address) are
         // skipped rather than failing the whole reply.
-        if (!writeRecord(w, names, rr)) continue;
+        if (!writeRecord(w, names, rr, written)) continue;
         if (w.pos + optLength > maxSize) {
           truncated = s < 2;
           break fill;
         }
         end = w.pos;
         counts[s] += 1;
+        if (layout && written) layout.records.push({ start, end, type: rr.data.type, names: written });
       }
     }
     w.pos = end;
@@ -192,8 +222,11 @@ function encodeMessage(
   return b.subarray(0, w.pos);
 }
 
-/** Writes one RR; returns false, writing nothing, when it cannot be encoded. */
-function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord): boolean {
+/**
+ * Writes one RR; returns false, writing nothing, when it cannot be encoded. With `written`, each
+ * name's position and pointer go there (see WrittenRecord.names).
+ */
+function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
   const owner = nameToWire(rr.name);
   if (!owner) return false;
   const data = rr.data;
@@ -233,7 +266,7 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord): bool
   }
 
   w.ensure(room);
-  w.pos = names.write(w.buf, w.pos, owner, true);
+  writeName(w, names, owner, true, written);
   w.u16(data.type);
   w.u16(QCLASS.IN);
   // RFC 2181 §8: TTLs are 0..2^31-1.
@@ -250,14 +283,14 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord): bool
       w.u16(data.weight);
       w.u16(data.port);
       // RFC 2782: "name compression is not to be used for this field".
-      w.pos = names.write(w.buf, w.pos, target as Buffer, false);
+      writeName(w, names, target as Buffer, false, written);
       break;
     case QTYPE.NS:
-      w.pos = names.write(w.buf, w.pos, target as Buffer, true);
+      writeName(w, names, target as Buffer, true, written);
       break;
     case QTYPE.SOA:
-      w.pos = names.write(w.buf, w.pos, target as Buffer, true);
-      w.pos = names.write(w.buf, w.pos, rname as Buffer, true);
+      writeName(w, names, target as Buffer, true, written);
+      writeName(w, names, rname as Buffer, true, written);
       w.u32(data.serial);
       w.u32(data.refresh);
       w.u32(data.retry);
@@ -267,6 +300,12 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord): bool
   }
   w.buf.writeUInt16BE(w.pos - lengthAt - 2, lengthAt);
   return true;
+}
+
+function writeName(w: Writer, names: NameCompressor, wire: Buffer, compress: boolean, written: WrittenName[] | undefined): void {
+  const at = w.pos;
+  w.pos = names.write(w.buf, at, wire, compress);
+  if (written) written.push({ at, end: w.pos, pointer: names.lastPointer });
 }
 
 /** A growable output buffer; callers ensure() room before writing. */
@@ -305,62 +344,4 @@ class Writer {
     b.copy(this.buf, this.pos);
     this.pos += b.length;
   }
-}
-
-/** Dotted quad → 4 octets; undefined unless exactly four decimal parts of 0..255. */
-function ipv4Bytes(text: string): Buffer | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = Buffer.allocUnsafe(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out[i] = v;
-  }
-  return out;
-}
-
-/**
- * IPv6 text (RFC 4291 §2.2: '::' once at most, an embedded IPv4 tail allowed) → 16 octets.
- * A zone suffix ("%eth0") is dropped: it has no meaning outside the host and no wire form.
- */
-function ipv6Bytes(text: string): Buffer | undefined {
-  const percent = text.indexOf('%');
-  if (percent >= 0) text = text.slice(0, percent);
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    const parts = s.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = ipv4Bytes(p);
-        if (!v4) return undefined;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
-        out.push(parseInt(p, 16));
-      } else {
-        return undefined;
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  if (!head || !tail) return undefined;
-  // An embedded IPv4 tail is only valid at the very end.
-  if (halves.length === 2 && halves[0].includes('.')) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const all = halves.length === 2 ? [...head, ...new Array<number>(missing).fill(0), ...tail] : head;
-  const out = Buffer.allocUnsafe(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = all[i] >> 8;
-    out[2 * i + 1] = all[i] & 0xff;
-  }
-  return out;
 }

@@ -147,6 +147,11 @@ const ROOT: Buffer = Buffer.from([0]);
  */
 export class NameCompressor {
   readonly #offsets = new Map<string, number>();
+  /**
+   * Where the pointer ending the name of the last write() points, -1 when that name was written
+   * out in full: the encoder reports it (WireLayout) so nobody has to read its output back.
+   */
+  lastPointer = -1;
 
   /**
    * Writes `wire` (from nameToWire) at `pos` in `out` and returns the offset after it. With
@@ -180,6 +185,7 @@ export class NameCompressor {
       if (!this.#offsets.has(keys[k])) this.#offsets.set(keys[k], at);
     }
     pos += literalEnd;
+    this.lastPointer = pointer;
     if (pointer >= 0) {
       out[pos] = 0xc0 | (pointer >> 8);
       out[pos + 1] = pointer & 0xff;
