@@ -66,10 +66,11 @@ export interface StartOptions {
 /** Start everything for one config file. Rejects (with everything closed) when it cannot. */
 export async function start(opts: StartOptions): Promise<Running> {
   const log = opts.logger;
+  const configLog = log.child({ component: 'config' });
   const loaded = await loadConfig(opts.configPath);
-  for (const warning of loaded.warnings) log.warn({ component: 'config' }, warning);
+  for (const warning of loaded.warnings) configLog.warn(warning);
   let config = loaded.config;
-  log.debug({ component: 'config', config: redactConfig(config) }, 'configuration');
+  configLog.debug({ config: redactConfig(config) }, 'configuration');
 
   const store = new TableStore();
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
@@ -78,7 +79,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   const publisher = createPublisher({
-    logger: log.child({ component: 'publish' }),
+    logger: log,
     config: () => config,
     store,
     selfAddresses: () => selfAddresses(config.Listener),
@@ -105,10 +106,10 @@ export async function start(opts: StartOptions): Promise<Running> {
     let next: Config;
     try {
       const got = await loadConfig(opts.configPath);
-      for (const warning of got.warnings) log.warn({ component: 'config' }, warning);
+      for (const warning of got.warnings) configLog.warn(warning);
       next = got.config;
     } catch (err) {
-      log.error({ component: 'config', err }, 'SIGHUP: the new config is invalid; keeping the running one');
+      configLog.error({ err }, 'SIGHUP: the new config is invalid; keeping the running one');
       return false;
     }
     try {
@@ -131,10 +132,10 @@ export async function start(opts: StartOptions): Promise<Running> {
         // Same cluster: rebuild the table under the new naming settings (domain, TTL, ...) now.
         await source.refresh();
       }
-      log.info({ component: 'config' }, 'SIGHUP: configuration reloaded');
+      configLog.info('SIGHUP: configuration reloaded');
       return true;
     } catch (err) {
-      log.error({ component: 'config', err }, 'SIGHUP: applying the new config failed; keeping the running one');
+      configLog.error({ err }, 'SIGHUP: applying the new config failed; keeping the running one');
       return false;
     }
   }

@@ -32,6 +32,7 @@ export function createPublisher(deps: {
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const log = deps.logger?.child({ component: 'publish' });
   let lastSerial = 0;
 
   async function build(state: MasterState, masters: readonly string[]): Promise<Snapshot> {
@@ -50,7 +51,7 @@ export function createPublisher(deps: {
       serial: lastSerial,
     });
     const snapshot = deps.store.swap(table);
-    deps.logger?.debug(
+    log?.debug(
       { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(performance.now() - resolved) },
       'table swapped in',
     );

@@ -55,7 +55,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     snapshot: options.snapshot,
     config,
     random: options.random ?? Math.random,
-    logger: log.child({ component: 'dns' }),
+    logger: log,
     stats,
     answers: {},
     forwardFailureLog: new LogSampler(FORWARD_FAILURE_LOG_MS),

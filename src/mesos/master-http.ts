@@ -29,7 +29,7 @@ export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
     // CAs unless the operator explicitly asks otherwise, and say so loudly.
     if (config.MesosHTTPSInsecure) {
       connect.rejectUnauthorized = false;
-      logger.warn({ component: 'master-http' }, 'TLS certificate verification towards Mesos masters is DISABLED (MesosHTTPSInsecure)');
+      logger.child({ component: 'master-http' }).warn('TLS certificate verification towards Mesos masters is DISABLED (MesosHTTPSInsecure)');
     }
   }
   const agent = new Agent({

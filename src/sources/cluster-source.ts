@@ -72,7 +72,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       // While the stream delivers, polling would only repeat what we already have.
       skip: () => this.#stream?.mode === 'streaming',
       stateReader: configuredStateReader(opts.config.NativeStateReader).reader,
-      logger: opts.logger.child({ component: 'poller' }),
+      logger: opts.logger,
     });
   }
 

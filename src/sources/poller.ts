@@ -34,9 +34,11 @@ export class StatePoller {
   /** Bumped when the masters change: a fetch started before then is from the old view. */
   #epoch = 0;
   readonly #streak: FailureStreak;
+  readonly #log: Logger;
 
   constructor(private readonly opts: PollerOptions) {
-    this.#streak = new FailureStreak(opts.logger, 'state refresh');
+    this.#log = opts.logger.child({ component: 'poller' });
+    this.#streak = new FailureStreak(this.#log, 'state refresh');
   }
 
   start(): void {
@@ -79,7 +81,7 @@ export class StatePoller {
     try {
       const { state, master, readMs, declined } = await fetchLeaderState(this.opts.http, view.masters, view.leader, this.opts.stateReader);
       if (epoch !== this.#epoch) return false;
-      this.opts.logger.debug({ master, readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
+      this.#log.debug({ master, readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
       await this.opts.onState(state, master);
       this.#streak.ok();
       return true;

@@ -27,7 +27,7 @@ export async function startSource(deps: {
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
-  logger.info({ component: 'state-reader', stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
+  logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
   const publish = async (state: MasterState, masters: readonly string[]) => {
     await publisher.publish(state, masters);
   };
@@ -35,14 +35,14 @@ export async function startSource(deps: {
   if (config.StateFile) {
     // A relative path is relative to the config file, so a config and its state travel together.
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
-    const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger.child({ component: 'state-file' }), 1000, reader);
+    const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger, 1000, reader);
     await source.start();
     return { refresh: () => source.load(), close: async () => source.stop() };
   }
 
   const http = createMasterHttp(config, logger);
   const detector = config.Zk
-    ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger: logger.child({ component: 'zk' }) })
+    ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
   const source = new ClusterSource({ config, http, publish, logger, detector });
   source.on('fatal', (err) => deps.onFatal?.(err));

@@ -9,17 +9,19 @@ import type { Logger } from '../log.js';
 
 export class StateFileSource {
   readonly #streak: FailureStreak;
+  readonly #log: Logger;
   #listener: ((curr: Stats, prev: Stats) => void) | undefined;
 
   constructor(
     private readonly path: string,
     private readonly onState: (state: MasterState) => Promise<void>,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly pollMs = 1000,
     /** Reads the file (read-state.ts); null reads it with JSON.parse. */
     private readonly reader: StateReaderAddon | null = null,
   ) {
-    this.#streak = new FailureStreak(logger, `reading state file ${path}`);
+    this.#log = logger.child({ component: 'state-file' });
+    this.#streak = new FailureStreak(this.#log, `reading state file ${path}`);
   }
 
   /** Loads once; resolves to whether that first load succeeded. Then watches for changes. */
@@ -37,7 +39,7 @@ export class StateFileSource {
       const { state, declined } = readStateBytes(await readFile(this.path), this.reader);
       await this.onState(state);
       this.#streak.ok();
-      this.logger.debug({ path: this.path, ...(declined === undefined ? {} : { declined }) }, 'state file loaded');
+      this.#log.debug({ path: this.path, ...(declined === undefined ? {} : { declined }) }, 'state file loaded');
       return true;
     } catch (err) {
       this.#streak.fail(err);

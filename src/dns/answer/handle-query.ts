@@ -30,7 +30,7 @@ export interface QueryContext {
   /** [0, 1), for answer shuffling. */
   random: () => number;
   forwarder: Forwarder;
-  /** Already scoped by the caller, e.g. logger.child({ component: 'dns' }). */
+  /** The caller's logger; this module's lines are scoped as component 'dns' (queryLog). */
   logger: Logger;
   /** Absent when ForwardCacheSize is 0. */
   forwardCache?: ForwardCache;
@@ -49,6 +49,14 @@ export interface AnswerSlot {
   failures?: number;
 }
 
+/** This module's child of each context's logger, made on first use: lines are only written on failures. */
+const queryLogs = new WeakMap<Logger, Logger>();
+function queryLog(ctx: QueryContext): Logger {
+  let log = queryLogs.get(ctx.logger);
+  if (log === undefined) queryLogs.set(ctx.logger, (log = ctx.logger.child({ component: 'dns' })));
+  return log;
+}
+
 /**
  * The servers' entry point: a reply (or null) right away when the fast path can answer, else
  * the promise of handleQuery. Never throws or rejects.
@@ -62,7 +70,7 @@ export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): B
     } catch (err) {
       // The ordinary pipeline below still answers; log the 1st, 2nd, 4th, 8th... failure.
       const failures = (slot.failures = (slot.failures ?? 0) + 1);
-      if ((failures & (failures - 1)) === 0) ctx.logger.error({ err, failures }, 'fast path failed; answering through the full pipeline');
+      if ((failures & (failures - 1)) === 0) queryLog(ctx).error({ err, failures }, 'fast path failed; answering through the full pipeline');
     }
     if (reply !== undefined) {
       const stats = ctx.stats;
@@ -117,14 +125,14 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
       if (stats) stats.forwardFailures++;
       const held = ctx.forwardFailureLog ? ctx.forwardFailureLog.take() : 0;
       if (held >= 0) {
-        ctx.logger.warn(
+        queryLog(ctx).warn(
           { qname: query.question.name, qtype: query.question.type, err: err.message, ...(held > 0 ? { heldBack: held } : {}) },
           'forwarding failed, answering SERVFAIL',
         );
       }
     } else {
       if (stats) stats.internalErrors++;
-      ctx.logger.error({ qname: query.question.name, qtype: query.question.type, err }, 'query failed, answering SERVFAIL');
+      queryLog(ctx).error({ qname: query.question.name, qtype: query.question.type, err }, 'query failed, answering SERVFAIL');
     }
     if (stats) stats.countRcode(RCODE.SERVFAIL);
     return safeEncodeError({ ...query, rcode: RCODE.SERVFAIL, ra: ctx.config.RecurseOn }, encodeOptions, ctx);
@@ -166,7 +174,7 @@ function safeEncodeError(e: Parameters<typeof encodeError>[0], opts: EncodeOptio
   try {
     return encodeError(e, opts);
   } catch (err) {
-    ctx.logger.error({ err }, 'could not encode an error reply; dropping the query');
+    queryLog(ctx).error({ err }, 'could not encode an error reply; dropping the query');
     return null;
   }
 }
