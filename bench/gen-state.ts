@@ -2,7 +2,7 @@
 // two host ports each, about N/50 agents, a handful of frameworks. The same (n, seed) always
 // gives the same document, so Knot and our server are measured on identical records.
 //
-// Shape follows a Mesos 1.x master (docs: /work/shared/reference/mesos-master-api.md), with the
+// Shape follows a Mesos 1.x master (GET /master/state), with the
 // fields mesos-dns reads plus some of the bulk around them (resources, agent attributes): about
 // 395 bytes per task, so 100,000 tasks make 39.5 MB of JSON, a little more than the 34 MB of the
 // state mesos-dns was measured on in issue 4 (the comparison errs against us, not for us).

@@ -1,7 +1,7 @@
 // Reads a Mesos /master/state document (JSON bytes) and keeps only the fields DNS needs, without
 // building the JavaScript object graph that JSON.parse makes: for a 100,000-task state that graph
 // is about 300 MB, and making it, walking it (parse-state.ts) and collecting it was about half of
-// a first load. src/mesos/read-state-native.ts turns the result into the same MasterState.
+// a first load. src/mesos/read-state.ts (fromNative) turns the result into the same MasterState.
 //
 // The contract is narrow on purpose: this reader either returns exactly what
 // JSON.parse + parseState would give, or declines (returns a reason string) and the caller runs

@@ -36,7 +36,7 @@ describe('rfc1123Label', () => {
     ['%%fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789---123', 'fdgsf---gs7-fgs--d7fddg1234567890123456789012345678901234567891'],
     ['##fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789-', 'fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789'],
     ['hello--------------------------------------------------------f', 'hello--------------------------------------------------------f'],
-    // behaviour reference §5.1 examples
+    // mesos-dns's documented examples
     ['chronos with a space AND MIXED CASE-2.0.1', 'chronoswithaspaceandmixedcase-2-0-1'],
     ['no pid', 'nopid'],
     ['liquor.store', 'liquor-store'],

@@ -209,7 +209,7 @@ interface Rendered {
 }
 
 // A snapshot never changes, so its dumps are rendered once; a swap brings a new snapshot
-// object and the old entry goes with the old snapshot (design-anchors §6.4).
+// object and the old entry goes with the old snapshot.
 const rendered = new WeakMap<Snapshot, Rendered>();
 
 function renderedFor(snapshot: Snapshot): Rendered {

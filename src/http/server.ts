@@ -2,7 +2,7 @@
 // mesos-dns uses it: a route table of GET-only paths, 404 for an unknown path (whatever the
 // method), 405 for a known path with another method, 406 when Accept rules out JSON, and a
 // trailing slash tolerated. Each request reads store.current() and the config once and
-// hands that one snapshot to a pure handler (design-anchors §6.2).
+// hands that one snapshot to a pure handler.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';

@@ -147,7 +147,7 @@ function putAgent(state: StreamState, agent: Agent): EventResult {
 }
 
 /** AGENT_REMOVED: only the agent goes. Its tasks stay (MESOS-5965: the agent may come back) but
- * produce no records, because records are built only for tasks on known agents (mesos-dns §5.2). */
+ * produce no records, because records are built only for tasks on known agents, as in mesos-dns. */
 function removeAgent(state: StreamState, agentId: string): EventResult {
   const agents = state.master.agents.filter((a) => a.id !== agentId);
   if (agents.length === state.master.agents.length) return unchanged(state);

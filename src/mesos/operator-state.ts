@@ -38,7 +38,7 @@ type Json = Record<string, unknown>;
  * The leader is not part of get_state: it is the master the caller talked to.
  * `get_tasks.tasks` holds staging, running and not-yet-acknowledged terminal tasks; terminal ones
  * are dropped here. completed_tasks, unreachable_tasks, pending_tasks and completed_frameworks never
- * produce records (mesos-dns §5.2) and are ignored.
+ * produce records (as in mesos-dns) and are ignored.
  */
 export function streamStateFromGetState(getState: unknown, leader: Pid): StreamState {
   const gs = object(getState, 'get_state');
@@ -106,7 +106,7 @@ export function fromAgent(v1Agent: unknown): Agent {
     id: idValue(info.id, 'agent_info.id'),
     hostname: optionalString(info.hostname, 'agent_info.hostname') ?? '',
   };
-  // A present but malformed pid fails the document, as in mesos-dns (§5.2); a missing one is fine.
+  // A present but malformed pid fails the document, as in mesos-dns; a missing one is fine.
   const pid = optionalString(a.pid, 'agent.pid');
   if (pid !== undefined && pid !== '') agent.pid = parsePid(pid);
   return agent;
@@ -114,7 +114,7 @@ export function fromAgent(v1Agent: unknown): Agent {
 
 /** v1 `GetFrameworks.Framework` (also the `framework` of FRAMEWORK_ADDED/UPDATED) → Framework
  * without tasks. v1 framework entries carry no scheduler pid, so the framework's A record comes
- * from `framework_info.hostname` and there is no `_framework._tcp` SRV (mesos-dns §5.3). */
+ * from `framework_info.hostname` and there is no `_framework._tcp` SRV (as in mesos-dns). */
 export function fromFramework(v1Framework: unknown): Framework {
   const f = object(v1Framework, 'framework');
   const info = object(f.framework_info, 'framework.framework_info');
@@ -131,7 +131,7 @@ export function frameworkFromInfo(info: Json): Framework {
   };
 }
 
-/** The IP-source view of one v1 `TaskStatus` (mesos-dns §5.5). The caller checks it is RUNNING. */
+/** The IP-source view of one v1 `TaskStatus` (docs/naming.md). The caller checks it is RUNNING. */
 export function runningFromStatus(v1Status: unknown): RunningStatus {
   const s = object(v1Status, 'status');
   const timestamp = s.timestamp === undefined ? 0 : number(s.timestamp, 'status.timestamp');

@@ -42,7 +42,7 @@ export interface OperatorStreamOptions {
    * renewed token is picked up on reconnect. */
   headers?: Record<string, string> | (() => Promise<Record<string, string>>);
   /** Silence longer than heartbeatMisses × heartbeat interval ends the subscription. Default 5
-   * (master-api §4.1; dcos-net uses 3). */
+   * (Mesos advises about 5 × the interval SUBSCRIBED announces; dcos-net uses 3). */
   heartbeatMisses?: number;
   /** Reconnect delay: initialMs doubling per failure up to maxMs, with jitter. */
   backoff?: { initialMs: number; maxMs: number };

@@ -1,4 +1,4 @@
-// /master/state JSON -> MasterState (mesos-dns §5.2). Pure: no I/O, no clock, no logger.
+// /master/state JSON -> MasterState, keeping what mesos-dns reads. Pure: no I/O, no clock, no logger.
 // Only the fields DNS needs are read. A field that is present with the wrong JSON type fails the
 // whole document, as Go's encoding/json does in mesos-dns, so the caller keeps the last table;
 // `null` counts as absent except for a pid, which mesos-dns rejects.
@@ -386,7 +386,7 @@ function optArray(o: JsonObject, key: string, path: string): unknown[] {
   return v;
 }
 
-/** A missing pid is fine; a null or malformed one fails the state, as in mesos-dns (§5.2). */
+/** A missing pid is fine; a null or malformed one fails the state, as in mesos-dns. */
 function optPid(o: JsonObject, path: string): Pid | undefined {
   if (!('pid' in o) || o.pid === undefined) return undefined;
   const v = o.pid;

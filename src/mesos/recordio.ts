@@ -1,4 +1,4 @@
-// Incremental decoder for Mesos RecordIO (docs/recordio.md): `record = record-size LF record-data`,
+// Incremental decoder for Mesos RecordIO: `record = record-size LF record-data`,
 // where record-size is the decimal byte length of record-data. The Operator API's SUBSCRIBE stream
 // is framed this way. HTTP chunk boundaries carry no meaning (proxies may re-chunk), so the decoder
 // works on the byte stream: a length may be split across chunks, a record may span many chunks and

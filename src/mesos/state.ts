@@ -28,7 +28,7 @@ export interface Discovery {
   ports: DiscoveryPort[];
 }
 
-/** The parts of the newest TASK_RUNNING status that the IP sources read (mesos-dns §5.5). */
+/** The parts of the newest TASK_RUNNING status that the IP sources read (docs/naming.md). */
 export interface RunningStatus {
   timestamp: number;
   /** container_status.network_infos[].ip_addresses[].ip_address (or the 0.25 single ip_address). */

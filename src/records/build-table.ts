@@ -1,5 +1,5 @@
-// MasterState -> RecordTable, the way mesos-dns's RecordGenerator.InsertState does it (behaviour
-// reference §5.2–§5.6), with the decisions of docs/naming.md. Pure and deterministic: hostnames
+// MasterState -> RecordTable, the way mesos-dns's RecordGenerator.InsertState does it, with the
+// decisions of docs/naming.md (which lists every name and record). Pure and deterministic: hostnames
 // were resolved beforehand (resolve-hosts.ts) and the self addresses and serial are passed in.
 //
 // Insertion order follows mesos-dns (frameworks, agents, self, leader/masters, tasks) because
@@ -140,7 +140,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const seenIps = new Map<string, Ip | null>();
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
 
-  // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` (§5.3) -----------------
+  // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` ------------------------
   const fwNames = state.frameworks.map((fw) => domainFrag(fw.name, label));
   state.frameworks.forEach((fw, i) => {
     const fname = fwNames[i];
@@ -296,7 +296,7 @@ interface FrameworkTasks {
   bounds: number[];
 }
 
-/** §5.6: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
+/** /v1/enumerate: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
 function enumerate(pending: PendingEnumeration): readonly EnumerateFramework[] {
   const { packed, log, firstSeen } = pending;
   return Object.freeze(

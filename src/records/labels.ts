@@ -1,4 +1,4 @@
-// DNS label mangling, exactly as mesos-dns's records/labels (behaviour reference §5.1): task,
+// DNS label mangling, exactly as mesos-dns's records/labels (docs/naming.md): task,
 // framework, DiscoveryInfo, port and protocol names become labels. These outputs are the names
 // clients query, so every quirk (the refill after a cut, digits kept under RFC 1123) is kept.
 

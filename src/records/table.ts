@@ -31,7 +31,7 @@ export interface SoaData {
   minimum: number;
 }
 
-/** One row of /v1/enumerate (mesos-dns §5.6). */
+/** One row of /v1/enumerate (docs/http-api.md). */
 export interface EnumerateRecord {
   name: string;
   host: string;

@@ -1,6 +1,6 @@
 // The 5-character task hash in canonical names (`nginx-6ud99-0.marathon.mesos.`): the first 25
-// bits of SHA-1(task id, UTF-8) in z-base-32, most significant bit first (mesos-dns hashString,
-// behaviour reference §5.3). z-base-32: http://philzimmermann.com/docs/human-oriented-base-32-encoding.txt
+// bits of SHA-1(task id, UTF-8) in z-base-32, most significant bit first (mesos-dns hashString;
+// "test" gives iffe9). z-base-32: http://philzimmermann.com/docs/human-oriented-base-32-encoding.txt
 import { hash } from 'node:crypto';
 
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';

@@ -1,6 +1,6 @@
 // A stand-in Mesos master on 127.0.0.1 (ephemeral port), speaking just enough of the real thing:
 //  - POST /api/v1 {"type":"SUBSCRIBE"} → 200 chunked RecordIO: SUBSCRIBED first, then whatever the
-//    test pushes, plus HEARTBEATs on a timer (the Operator API stream, master-api §4.1);
+//    test pushes, plus HEARTBEATs on a timer (the Operator API stream);
 //  - GET /master/state → a settable JSON document (for polling tests).
 // Plus v1-shaped JSON builders for events, so tests read like the cluster story they tell.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
