@@ -7,7 +7,7 @@
 // The addons are accelerators, not requirements: when one cannot be built this prints why and
 // goes on (exit 0), and the server takes its JavaScript path instead (dgram for UDP, JSON.parse
 // for states; the server logs which). Set MDNS_NATIVE_REQUIRED=1 to make a failed build an error
-// (CI does).
+// (npm test's pretest does: the tests load the addons).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';

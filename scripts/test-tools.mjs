@@ -10,8 +10,9 @@
 //
 // Adding a tool: one row in TOOLS. A row is checked only when one of its `neededBy` files exists,
 // so a row for a tool no test uses yet costs nothing: list the test (or helper) file that runs the
-// tool there when you add it. test/test-tools.test.ts fails when a test runs a command (a literal
-// name given to execFile/spawn/run…) that no row lists for that file.
+// tool there when you add it, and the tool in the README's table. test/test-tools.test.ts fails
+// when a test runs a command (a literal name given to execFile/spawn/exec…) that no row lists for
+// that file, and lists the tools in use (update it too).
 //
 // Environment, for test/test-tools.test.ts and for trying it out:
 //   MDNS_TOOLS_ROOT     root directory for the file checks and the OS detection (default /)

@@ -1,7 +1,8 @@
 // A real, throwaway ZooKeeper for tests, and helpers that play a Mesos master's part in it.
 // It runs the Debian `zookeeper` package's server directly with Java (no init scripts, no
 // /etc/zookeeper): standalone, bound to 127.0.0.1 on a free port, data in a temp dir, no fsync,
-// no ACL checks, no admin server, no four-letter words. CI installs it with `apt-get install zookeeper`.
+// no ACL checks, no admin server, no four-letter words. `npm test` installs the package when it
+// is missing (scripts/test-tools.mjs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
