@@ -176,7 +176,8 @@ export function main(env = process.env) {
   if (noInstall === undefined) {
     const reasons = missing.map((row) => `${row.tool}: ${row.why}`).join('; ');
     process.stderr.write(`test-tools: installing ${packages.join(' ')} with apt-get, once, for the tests (${reasons})\n`);
-    const commands = [['update', '-qq'], ['install', '-y', '-qq', ...packages]];
+    // The lock timeout waits out another apt or dpkg run (unattended upgrades, a CI image's setup).
+    const commands = [['update', '-qq'], ['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=120', ...packages]];
     if (mode === 'dry-run') {
       for (const args of commands) process.stderr.write(`test-tools: dry run: apt-get ${args.join(' ')}\n`);
       return 1;

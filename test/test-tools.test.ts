@@ -130,7 +130,7 @@ describe('test-tools check', () => {
     const r = check({ MDNS_TOOLS_INSTALL: 'dry-run' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^test-tools: installing ${allPackages.join(' ')} with apt-get, once, for the tests \\(.+\\)$`, 'm'));
-    expect(r.stderr).toContain(`dry run: apt-get update -qq\ntest-tools: dry run: apt-get install -y -qq ${allPackages.join(' ')}\n`);
+    expect(r.stderr).toContain(`dry run: apt-get update -qq\ntest-tools: dry run: apt-get install -y -qq -o DPkg::Lock::Timeout=120 ${allPackages.join(' ')}\n`);
     expect(r.aptCalls).toBe('');
   });
 
@@ -143,7 +143,7 @@ describe('test-tools check', () => {
     rootFile('etc/debian_version', '12.0\n');
     const r = check();
     expect(r.status).toBe(0);
-    expect(r.aptCalls).toBe('update -qq\ninstall -y -qq bind9-dnsutils\n');
+    expect(r.aptCalls).toBe('update -qq\ninstall -y -qq -o DPkg::Lock::Timeout=120 bind9-dnsutils\n');
   });
 
   it('honours CC, JAVA and ZOOKEEPER_CLASSPATH as the tests do', () => {
