@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyEvent, type StreamState } from '../src/mesos/operator-events.js';
+import { applyEvent, LiveState, type StreamState } from '../src/mesos/operator-events.js';
 import { fromAgent, fromFramework, fromGetState, fromTask, recoveredAgentIds, streamStateFromGetState } from '../src/mesos/operator-state.js';
 import { StateParseError } from '../src/errors.js';
 import type { MasterState, Pid, Task } from '../src/mesos/state.js';
@@ -245,25 +245,28 @@ describe('applyEvent', () => {
   ];
 
   it.each(cases)('$name', ({ events, check, changed }) => {
-    const input = deepFreeze(base());
-    const before = structuredClone(input);
-    let state = input;
+    const live = new LiveState(base());
+    // What the stream emitted before the events: frozen, so a change in place would throw, and
+    // compared with a copy afterwards (an emitted state is never changed by later events).
+    const first = deepFreeze(live.snapshot());
+    const before = structuredClone(first);
     let anyChange = false;
     for (const ev of events) {
-      const result = applyEvent(state, deepFreeze(ev));
-      anyChange ||= result.changed;
-      if (!result.changed) expect(result.state).toBe(state);
-      state = result.state;
+      const previous = live.snapshot();
+      const result = applyEvent(live, deepFreeze(ev));
+      anyChange ||= result;
+      if (!result) expect(live.snapshot()).toBe(previous);
     }
-    check(state);
+    check(live.snapshot());
     expect(anyChange).toBe(changed ?? true);
-    // the input value is untouched (deepFreeze would also have made a mutation throw)
-    expect(input).toEqual(before);
+    expect(first).toEqual(before);
   });
 
   it('shares untouched frameworks between the old and new state', () => {
-    const input = base();
-    const { state } = applyEvent(input, taskAdded(v1Task({ id: 'n', frameworkId: FW, agentId: AGENT })));
+    const live = new LiveState(base());
+    const input = live.snapshot();
+    applyEvent(live, taskAdded(v1Task({ id: 'n', frameworkId: FW, agentId: AGENT })));
+    const state = live.snapshot();
     const chronosBefore = input.master.frameworks.find((f) => f.id === 'fw-chronos');
     expect(state.master.frameworks.find((f) => f.id === 'fw-chronos')).toBe(chronosBefore);
     expect(state.master.agents).toBe(input.master.agents);
@@ -275,7 +278,10 @@ describe('applyEvent', () => {
     ['TASK_UPDATED without framework_id', { type: 'TASK_UPDATED', task_updated: { status: v1Status({ taskId: 'web.1', state: 'TASK_RUNNING' }), state: 'TASK_RUNNING' } }],
     ['AGENT_ADDED with a bad pid', agentAdded({ ...v1Agent('a', '10.0.0.1'), pid: 'slave(1)@nowhere' })],
     ['AGENT_REMOVED without agent_id', { type: 'AGENT_REMOVED', agent_removed: {} }],
-  ])('rejects a malformed event (%s) with StateParseError', (_name, ev) => {
-    expect(() => applyEvent(base(), ev)).toThrow(StateParseError);
+  ])('rejects a malformed event (%s) with StateParseError, the state unchanged', (_name, ev) => {
+    const live = new LiveState(base());
+    const before = live.snapshot();
+    expect(() => applyEvent(live, ev)).toThrow(StateParseError);
+    expect(live.snapshot()).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 // Live cluster state from the Mesos Operator API (POST /api/v1 {"type":"SUBSCRIBE"}): the I/O
 // half. It frames the RecordIO body (recordio.ts), turns the SUBSCRIBED snapshot into a
-// StreamState (operator-state.ts), folds later events in (operator-events.ts) and emits the
-// resulting MasterState. The pure steps do the thinking; this module owns the connection, the
+// StreamState (operator-state.ts), folds later events into its LiveState (operator-events.ts,
+// live-state.ts: owned here, changed in place) and emits immutable MasterState snapshots of it. The pure steps do the thinking; this module owns the connection, the
 // heartbeat watchdog, reconnect backoff, emit coalescing and the failover hold.
 //
 // Events:
@@ -13,8 +13,8 @@ import { EventEmitter } from 'node:events';
 import { request, type Dispatcher } from 'undici';
 import { StreamError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { applyEvent } from './operator-events.js';
-import { object, recoveredAgentIds, streamStateFromGetState, type StreamState } from './operator-state.js';
+import { applyEvent, LiveState } from './operator-events.js';
+import { object, recoveredAgentIds, streamStateFromGetState } from './operator-state.js';
 import { DEFAULT_MAX_RECORD_BYTES, RecordIODecoder } from './recordio.js';
 import type { MasterState, Pid } from './state.js';
 
@@ -91,8 +91,9 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
 
-  /** The master's view as of the last applied event; undefined until the first SUBSCRIBED. */
-  #state: StreamState | undefined;
+  /** The master's view as of the last applied event; undefined until the first SUBSCRIBED. Only
+   * this stream changes it (applyEvent); what leaves is snapshot().master, never changed after. */
+  #state: LiveState | undefined;
   #coalesceTimer: NodeJS.Timeout | undefined;
   /** Failover hold: agent ids still expected to re-register, and the timer that gives up. */
   #awaitedAgents: Set<string> | undefined;
@@ -122,7 +123,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
 
   /** The last emitted-or-held view, or undefined before the first snapshot. */
   get state(): MasterState | undefined {
-    return this.#state?.master;
+    return this.#state?.snapshot().master;
   }
 
   start(): void {
@@ -271,10 +272,8 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       this.#failures = 0;
       return undefined;
     }
-    const { state, changed } = applyEvent(this.#state!, event);
-    if (!changed) return undefined;
-    this.#state = state;
-    if (type === 'AGENT_ADDED' && this.#awaitedAgents) this.#agentBack(state);
+    if (!applyEvent(this.#state!, event)) return undefined;
+    if (type === 'AGENT_ADDED' && this.#awaitedAgents) this.#agentBack(this.#state!);
     this.#scheduleEmit();
     return undefined;
   }
@@ -284,7 +283,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     const interval = typeof seconds === 'number' && seconds > 0 ? seconds : DEFAULT_HEARTBEAT_SECONDS;
     const next = streamStateFromGetState(subscribed.get_state, this.#leader);
     const recovered = recoveredAgentIds(subscribed.get_state);
-    this.#state = next;
+    this.#state = new LiveState(next);
     this.#setMode('streaming');
     this.#clearTimer('coalesce');
     this.#clearTimer('grace');
@@ -303,9 +302,9 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     return interval;
   }
 
-  #agentBack(state: StreamState): void {
+  #agentBack(state: LiveState): void {
     const awaited = this.#awaitedAgents!;
-    for (const agent of state.master.agents) awaited.delete(agent.id);
+    for (const id of awaited) if (state.hasAgent(id)) awaited.delete(id);
     if (awaited.size === 0) this.#releaseHold('all recovered agents re-registered');
   }
 
@@ -324,7 +323,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
 
   #emitNow(): void {
     this.#clearTimer('coalesce');
-    if (this.#state && !this.#closed) this.emit('state', this.#state.master);
+    if (this.#state && !this.#closed) this.emit('state', this.#state.snapshot().master);
   }
 
   /** Log once per failure streak at warn; repeats go to debug until the stream is healthy. */
