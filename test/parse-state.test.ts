@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { StateParseError } from '../src/errors.js';
-import { parseAgent, parseFramework, parsePortRanges, parseState, parseStateText, parseTask } from '../src/mesos/parse-state.js';
+import { parseAgent, parseFramework, parseState, parseStateText } from '../src/mesos/parse-state.js';
+import { parseTask } from '../src/mesos/parse-task.js';
+import { parsePortRanges } from '../src/mesos/port-ranges.js';
 import { ipLiteral, parsePid, sameHostPort, splitHostPort } from '../src/mesos/pid.js';
 import type { Task } from '../src/mesos/state.js';
 

@@ -7,6 +7,7 @@
 import { StateParseError } from '../errors.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, Task, TaskState } from './state.js';
 import { parsePid } from './pid.js';
+import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
 
 /** MasterState plus the tasks whose framework is not known yet (dcos-net's "waiting_tasks"): the
  * stream may announce a task before its framework, so such tasks wait here and are attached when
@@ -27,9 +28,6 @@ const TERMINAL_STATES: ReadonlySet<string> = new Set([
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);
 }
-
-const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
-const DOCKER_IP_LABEL = 'Docker.NetworkSettings.IPAddress';
 
 type Json = Record<string, unknown>;
 

@@ -9,7 +9,9 @@
 // fields DNS needs (a few MB): about 0.3 s less per read, more in a first load, where most of the
 // reading happens while the body arrives (ArrivingDocument).
 import { loadAddon, type Loaded } from '../native-addon.js';
-import { NO_STRINGS, parsePortRanges, parseStateText } from './parse-state.js';
+import { parseStateText } from './parse-state.js';
+import { NO_STRINGS } from './parse-task.js';
+import { parsePortRanges } from './port-ranges.js';
 import { parsePid } from './pid.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, Task } from './state.js';
 
