@@ -4,7 +4,8 @@
 // Environment (all optional):
 //   BENCH_ONLY             comma list of sections: table, qps, swap, stream (default: all four)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
-//   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000)
+//   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
+//   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
 //   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
@@ -28,6 +29,7 @@ import { formatSwap, runSwap, swapFailed, type SwapResult } from './swap.js';
 import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-build.js';
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
+import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 
 const SECTIONS = ['table', 'qps', 'swap', 'stream'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -48,6 +50,15 @@ function sizesFromEnv(): number[] {
   return raw.split(',').map((s) => {
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_SIZES: ${JSON.stringify(s)} is not a positive integer`);
+    return n;
+  });
+}
+
+/** A comma list of task counts (0 allowed) from the environment; an empty value means none. */
+function countsFromEnv(name: string, fallback: string): number[] {
+  return (process.env[name] ?? fallback).split(',').filter((s) => s.trim() !== '').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: ${JSON.stringify(s)} is not a task count`);
     return n;
   });
 }
@@ -98,6 +109,7 @@ async function main(): Promise<void> {
     qps?: QpsResult;
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
+    streamSnapshot?: SnapshotRow[];
   } = {};
 
   try {
@@ -153,14 +165,28 @@ async function main(): Promise<void> {
     }
     if (sections.includes('stream')) {
       process.stderr.write('stream: task launches on a stand-in master speaking the Operator API stream\n');
-      const bases = (process.env.BENCH_STREAM_BASES ?? '0,10000').split(',').map((b) => Number(b.trim()));
+      const bases = countsFromEnv('BENCH_STREAM_BASES', '0,10000');
       const rows = (results.stream = [] as Array<Awaited<ReturnType<typeof runStreamLatency>>>);
       for (const b of bases) rows.push(await runStreamLatency(b));
-      print(
-        `## Event to answer: Operator API stream -> DNS answer\n\n` +
+      if (rows.length > 0) {
+        print(
+          `## Event to answer: Operator API stream -> DNS answer\n\n` +
           `| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
-          rows.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
-      );
+            rows.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
+        );
+      }
+      const sizes = countsFromEnv('BENCH_SNAPSHOT_SIZES', '10000,50000,100000');
+      const snapshots = (results.streamSnapshot = [] as SnapshotRow[]);
+      for (const n of sizes) {
+        process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot, /health polled every 50 ms, one launch\n`);
+        snapshots.push(await runSnapshotRow(n, dir));
+      }
+      if (snapshots.length > 0) {
+        print(
+          `## Stream snapshot to serving (real binary; the snapshot alone has one more task, answered = served; ` +
+            `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
+        );
+      }
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);

@@ -9,7 +9,8 @@ import path from 'node:path';
 import dnsPacket from 'dns-packet';
 import { start } from '../src/main.js';
 import { silentLogger } from '../src/log.js';
-import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../test/helpers/stream-master.js';
+import { StreamMaster, taskAdded, taskUpdated, v1Status, v1Task, waitFor } from '../test/helpers/stream-master.js';
+import { runningCluster } from './stream-cluster.js';
 
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 200);
 // Generous: on a large cluster one launch takes seconds (a full rebuild plus the hand-off to the DNS workers).
@@ -46,38 +47,9 @@ export async function runStreamLatency(
   baseTasks = 0,
 ): Promise<{ median: number; p99: number; max: number; launches: number; baseTasks: number }> {
   const master = await StreamMaster.start();
-  const agents = [v1Agent('a1', '10.1.0.1')];
-  const frameworks = [v1Framework('fw1', 'marathon', '10.1.0.100')];
-  const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  const base = Array.from({ length: baseTasks }, (_, i) => ({ id: `base${i}.0000`, name: `base${i}`, ip: ip(i) }));
-  master.getState = getState({
-    agents,
-    frameworks,
-    tasks: base.map((t) =>
-      v1Task({
-        id: t.id,
-        name: t.name,
-        frameworkId: 'fw1',
-        agentId: 'a1',
-        state: 'TASK_RUNNING',
-        ports: [[31000, 31001]],
-        statuses: [v1Status({ taskId: t.id, agentId: 'a1', state: 'TASK_RUNNING', ips: [t.ip] })],
-      }),
-    ),
-  });
-  master.stateDocument = {
-    leader: `master@127.0.0.1:${master.port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [
-      {
-        id: 'fw1',
-        name: 'marathon',
-        pid: 'scheduler@10.1.0.100:8080',
-        hostname: '10.1.0.100',
-        tasks: base.map((t) => ({ id: t.id, name: t.name, slave_id: 'a1', state: 'TASK_RUNNING', resources: { ports: '[31000-31001]' }, statuses: [] })),
-      },
-    ],
-  };
+  const cluster = runningCluster(baseTasks, master.port);
+  master.getState = cluster.getState;
+  master.stateDocument = cluster.stateDocument;
   const dir = await mkdtemp(path.join(tmpdir(), 'mdns-bench-'));
   const configPath = path.join(dir, 'config.json');
   await writeFile(

@@ -27,11 +27,18 @@ export class StreamMaster {
   /** The get_state sent in SUBSCRIBED to each new subscriber. */
   getState: Json = getState({});
   heartbeatIntervalSeconds = 15;
+  /** When set, sent as the SUBSCRIBED record instead of one encoded from getState per subscriber
+   * (a benchmark encodes a 100,000-task snapshot once, before it starts measuring). */
+  subscribedRecord: Buffer | undefined;
+  /** performance.now() when the last subscriber's SUBSCRIBED record was fully handed to the
+   * kernel (its last byte written); undefined until then. */
+  snapshotWrittenAt: number | undefined;
   /** Send HEARTBEAT every heartbeatIntervalSeconds on every open stream. */
   heartbeats = true;
   /** When set, SUBSCRIBE is answered with this status instead of a stream. */
   subscribeAnswer: SubscribeAnswer | undefined;
-  /** Served at GET /master/state. */
+  /** Served at GET /master/state, as JSON; a Buffer is served as it is (a benchmark serialises a
+   * large document once, instead of blocking this process for it on every request). */
   stateDocument: unknown = {};
   /** When set, GET /master/state is answered with this status and headers (e.g. a 307 to the leader). */
   stateAnswer: SubscribeAnswer | undefined;
@@ -108,7 +115,7 @@ export class StreamMaster {
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.stateDocument));
+        res.end(Buffer.isBuffer(this.stateDocument) ? this.stateDocument : JSON.stringify(this.stateDocument));
         return;
       }
       if (req.method === 'POST' && req.url === '/api/v1') {
@@ -146,7 +153,11 @@ export class StreamMaster {
       clearInterval(this.#heartbeatTimers.get(res));
       this.#heartbeatTimers.delete(res);
     });
-    res.write(encodeRecord(JSON.stringify(subscribed(this.getState, this.heartbeatIntervalSeconds))));
+    this.snapshotWrittenAt = undefined;
+    const record = this.subscribedRecord ?? encodeRecord(JSON.stringify(subscribed(this.getState, this.heartbeatIntervalSeconds)));
+    res.write(record, () => {
+      this.snapshotWrittenAt = performance.now();
+    });
     if (this.heartbeats) {
       const timer = setInterval(() => res.write(encodeRecord(JSON.stringify(heartbeat()))), this.heartbeatIntervalSeconds * 1000);
       this.#heartbeatTimers.set(res, timer);
