@@ -78,6 +78,12 @@ export interface Config {
   NativeStateReader: boolean;
   /** Largest UDP payload we advertise and accept from EDNS clients (RFC 6891 §6.2.5). */
   EDNSMaxUDPSize: number;
+  // --- security keys (issue 12) ---
+  /**
+   * What version.bind, version.server, hostname.bind and id.server (class CH, TXT) and NSID
+   * (RFC 5001) answer; "" (the default) answers none of them (REFUSED, no NSID).
+   */
+  Identity: string;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -128,4 +134,5 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   UDPBatching: true,
   NativeStateReader: true,
   EDNSMaxUDPSize: 1232,
+  Identity: '',
 } satisfies Config);

@@ -139,6 +139,8 @@ const SCHEMA: { readonly [K in keyof Config]: Kind } = {
   NativeStateReader: BOOL,
   // RFC 6891 §6.2.5: values below 512 are treated as 512; 65535 is the field's ceiling.
   EDNSMaxUDPSize: int(512, 65535, 'an integer from 512 to 65535'),
+  // --- security keys (issue 12); validated in validateSecurity ---
+  Identity: STRING,
 };
 
 const FIELDS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -263,6 +265,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateListeners(c, p);
   validateTLS(c, p);
   validateAuth(c, p);
+  validateSecurity(c, p);
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = DEFAULTS.Timeout;
 
@@ -375,6 +378,13 @@ function decodeCredentials(value: unknown, field: keyof Config, p: Problems): Co
     creds[sub] = v;
   }
   return ok ? creds : undefined;
+}
+
+// --- security keys (issue 12) ---
+function validateSecurity(c: Config, p: Problems): void {
+  // It goes out as one TXT <character-string> (RFC 1035 §3.3: at most 255 octets).
+  const octets = Buffer.byteLength(c.Identity, 'utf8');
+  if (octets > 255) p.error('Identity', `must be at most 255 octets of UTF-8, got ${octets}`);
 }
 
 function validateServices(c: Config, p: Problems): void {

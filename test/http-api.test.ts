@@ -216,7 +216,8 @@ describe('GET /v1/config', () => {
       '  "UDPBufferBytes": 4194304,',
       '  "UDPBatching": true,',
       '  "NativeStateReader": true,',
-      '  "EDNSMaxUDPSize": 1232',
+      '  "EDNSMaxUDPSize": 1232,',
+      '  "Identity": ""',
       ' }',
     );
 

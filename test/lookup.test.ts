@@ -81,13 +81,8 @@ const cases: DnsCase[] = [
   },
   { qname: 'mesos.', qtype: 'A', rcode: 'NOERROR', authority: [SOA] },
   { qname: 'mesos.', qtype: 'DS', rcode: 'NOERROR', authority: [SOA] },
-  {
-    qname: 'mesos.',
-    qtype: 'ANY',
-    rcode: 'NOERROR',
-    answer: [SOA, 'mesos. 60 IN NS ns1.mesos.'],
-    additional: ['ns1.mesos. 60 IN A 10.0.0.53', 'ns1.mesos. 60 IN AAAA fd00::53'],
-  },
+  // ANY (over UDP, the default): the apex holds no A, AAAA or SRV, so the synthesized HINFO (RFC 8482 §4.2)
+  { qname: 'mesos.', qtype: 'ANY', rcode: 'NOERROR', aa: true, answer: ['mesos. 60 IN HINFO "RFC8482" ""'] },
   // SOA and NS below the apex: the name has no such RRset
   { qname: 'leader.mesos.', qtype: 'SOA', rcode: 'NOERROR', authority: [SOA] },
   { qname: 'leader.mesos.', qtype: 'NS', rcode: 'NOERROR', authority: [SOA] },
@@ -102,13 +97,8 @@ const cases: DnsCase[] = [
   { qname: 'leader.mesos.', qtype: 'CNAME', rcode: 'NOERROR', authority: [SOA] },
   { qname: 'leader.mesos.', qtype: 'PTR', rcode: 'NOERROR', authority: [SOA] },
   { qname: 'leader.mesos.', qtype: 'AAAA', rcode: 'NOERROR', authority: [SOA] },
-  // ANY returns every RRset of the name
-  {
-    qname: 'toy-store.ipv6-framework.mesos.',
-    qtype: 'ANY',
-    rcode: 'NOERROR',
-    answer: ['toy-store.ipv6-framework.mesos. 60 IN A 12.0.1.3', 'toy-store.ipv6-framework.mesos. 60 IN AAAA fd01:b::1:8000:2'],
-  },
+  // ANY (over UDP, the default) returns one RRset: the first of A, AAAA, SRV (RFC 8482 §4.1)
+  { qname: 'toy-store.ipv6-framework.mesos.', qtype: 'ANY', rcode: 'NOERROR', aa: true, answer: ['toy-store.ipv6-framework.mesos. 60 IN A 12.0.1.3'] },
   {
     qname: '_lost._tcp.marathon.mesos.',
     qtype: 'ANY',
@@ -133,9 +123,32 @@ const cases: DnsCase[] = [
   { qname: 'svc.one.my.mesos.', qtype: 'A', rcode: 'NXDOMAIN', authority: [SOA] },
 ];
 
+// ANY with fullAny (over TCP): every RRset of the name.
+const fullAnyCases: DnsCase[] = [
+  {
+    qname: 'mesos.',
+    qtype: 'ANY',
+    rcode: 'NOERROR',
+    answer: [SOA, 'mesos. 60 IN NS ns1.mesos.'],
+    additional: ['ns1.mesos. 60 IN A 10.0.0.53', 'ns1.mesos. 60 IN AAAA fd00::53'],
+  },
+  {
+    qname: 'toy-store.ipv6-framework.mesos.',
+    qtype: 'ANY',
+    rcode: 'NOERROR',
+    answer: ['toy-store.ipv6-framework.mesos. 60 IN A 12.0.1.3', 'toy-store.ipv6-framework.mesos. 60 IN AAAA fd01:b::1:8000:2'],
+  },
+  { qname: '_tcp.marathon.mesos.', qtype: 'ANY', rcode: 'NOERROR', authority: [SOA] },
+  { qname: 'missing.mesos.', qtype: 'ANY', rcode: 'NXDOMAIN', authority: [SOA] },
+];
+
 describe('lookup', () => {
   it.each(cases.map((c) => [`${c.qname} ${c.qclass ?? 'IN'} ${c.qtype} -> ${c.rcode}`, c] as const))('%s', (_label, c) => {
     checkReply(c, summaryFromAnswer(lookup(table, caseQuery(c), opts)));
+  });
+
+  it.each(fullAnyCases.map((c) => [`${c.qname} ${c.qtype} -> ${c.rcode}`, c] as const))('fullAny: %s', (_label, c) => {
+    checkReply(c, summaryFromAnswer(lookup(table, caseQuery(c), { ...opts, fullAny: true })));
   });
 
   it('answers SERVFAIL, not authoritative, before any state is loaded', () => {

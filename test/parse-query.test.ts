@@ -190,9 +190,10 @@ describe('parseQuery: errors', () => {
     ['NOTIFY', 4],
     ['UPDATE', 5],
     ['unassigned 15', 15],
-  ])('NOTIMP for opcode %s, question and EDNS echoed', (_label, opcode) => {
-    const buf = Buffer.concat([header({ flags: (opcode << 11) | 0x0100, ar: 1 }), q, opt({ flags: 0x8000 })]);
-    expect(parseQuery(buf)).toEqual({ ...base, opcode, rcode: RCODE.NOTIMP, question: echoed, edns: { udpSize: 1232, version: 0, dnssecOk: true } });
+  ])('NOTIMP for opcode %s: only ID and opcode echoed (not RD, CD or the question), our OPT for EDNS', (_label, opcode) => {
+    // RD and CD set in the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6: they mean something for QUERY only).
+    const buf = Buffer.concat([header({ flags: (opcode << 11) | 0x0110, ar: 1 }), q, opt({ flags: 0x8000 })]);
+    expect(parseQuery(buf)).toEqual({ ...base, rd: false, cd: false, opcode, rcode: RCODE.NOTIMP, edns: { udpSize: 1232, version: 0, dnssecOk: true } });
   });
 
   it('NOTIMP without a question when the question does not parse', () => {

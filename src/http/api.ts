@@ -118,6 +118,7 @@ const CONFIG_KEYS = [
   'UDPBatching',
   'NativeStateReader',
   'EDNSMaxUDPSize',
+  'Identity',
 ] as const satisfies readonly (keyof Config)[];
 
 type UnlistedConfigKey = Exclude<keyof Config, (typeof CONFIG_KEYS)[number]>;

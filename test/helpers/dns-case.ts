@@ -83,7 +83,7 @@ export function normaliseRR(text: string): string {
 
 /** Our ResourceRecord as a presentation string. */
 export function rrToString(rr: ResourceRecord): string {
-  const head = `${absolute(rr.name)} ${rr.ttl} IN`;
+  const head = `${absolute(rr.name)} ${rr.ttl} ${rr.class === QCLASS.CH ? 'CH' : 'IN'}`;
   const d = rr.data;
   switch (d.type) {
     case QTYPE.A:
@@ -96,6 +96,10 @@ export function rrToString(rr: ResourceRecord): string {
       return `${head} NS ${absolute(d.target)}`;
     case QTYPE.SOA:
       return `${head} SOA ${absolute(d.mname)} ${absolute(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
+    case QTYPE.TXT:
+      return `${head} TXT ${d.texts.map((t) => JSON.stringify(t)).join(' ')}`;
+    case QTYPE.HINFO:
+      return `${head} HINFO ${JSON.stringify(d.cpu)} ${JSON.stringify(d.os)}`;
   }
 }
 

@@ -17,11 +17,13 @@ import { fastAnswer } from './fast-path.js';
 import type { Forwarder, Transport } from '../forward/forward.js';
 import type { ForwardCache } from '../forward/forward-cache.js';
 import { lookup } from './lookup.js';
-import { QTYPE, RCODE, type Query } from '../wire/message.js';
+import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
 import type { QueryStats } from '../query-stats.js';
+import { lookupChaos, nsidBytes } from './chaos.js';
+import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 
 export interface QueryContext {
   /** The store's current(): called once per query, so one query sees one table generation. */
@@ -110,6 +112,8 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
     setTruncateBit: ctx.config.SetTruncateBit,
     ednsUdpSize: ctx.config.EDNSMaxUDPSize,
   };
+  const edns = parsed.kind === 'query' ? parsed.query.edns : parsed.edns;
+  if (edns?.nsid) encodeOptions.nsid = nsidBytes(ctx.config.Identity);
   if (parsed.kind === 'error') {
     // FORMERR, NOTIMP, BADVERS: decided before routing, so they never reach an upstream.
     if (stats) stats.countRcode(parsed.rcode);
@@ -141,29 +145,39 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
 
 async function answerQuery(buf: Buffer, query: Query, transport: Transport, encodeOptions: EncodeOptions, ctx: QueryContext): Promise<Buffer> {
   const config = ctx.config;
-  const where = route(query.question.name.toLowerCase(), {
-    domain: config.Domain,
-    externalOn: config.ExternalOn,
-    zoneResolvers: config.ZoneResolvers,
-    resolvers: config.Resolvers,
-  });
+  // Class CH is answered here and never forwarded (chaos.ts), whatever the name.
+  const chaos = query.question.class === QCLASS.CH;
+  const where = chaos
+    ? undefined
+    : route(query.question.name.toLowerCase(), {
+        domain: config.Domain,
+        externalOn: config.ExternalOn,
+        zoneResolvers: config.ZoneResolvers,
+        resolvers: config.Resolvers,
+      });
+  // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
+  // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5), past the cache.
+  if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
+  if (where === undefined) return encodeAnswer(query, lookupChaos(query.question, config.Identity, config.RecurseOn), encodeOptions);
   switch (where.kind) {
     case 'authority': {
       const snapshot = ctx.snapshot();
-      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn });
+      // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
+      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' });
       return encodeAnswer(query, answer, encodeOptions);
     }
     case 'refused':
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
     case 'forward': {
-      let reply = ctx.forwardCache?.get(query, buf);
+      const cache = query.tsig ? undefined : ctx.forwardCache;
+      let reply = cache?.get(query, buf);
       if (reply) {
         if (ctx.stats) ctx.stats.cacheHits++;
       } else {
         reply = await ctx.forwarder.forward(buf, transport, where.upstreams);
         if (ctx.stats) ctx.stats.forwarded++;
-        ctx.forwardCache?.set(query, reply);
+        cache?.set(query, reply);
       }
       return reply.length > encodeOptions.maxSize ? truncateToQuestion(reply, encodeOptions.maxSize) : reply;
     }

@@ -11,13 +11,18 @@
 //     = qname, for any name).
 //   - Non-IN classes are REFUSED, as CoreDNS does (mesos-dns ignores the class).
 import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord } from '../wire/message.js';
-import type { RecordTable } from '../../records/table.js';
+import type { NameRecords, RecordTable } from '../../records/table.js';
 
 export interface LookupOptions {
   /** A number in [0, 1), for the Fisher–Yates shuffle of the answer section. */
   random: () => number;
   /** Sets RA (mesos-dns `recurseon`). */
   recurseOn: boolean;
+  /**
+   * ANY gets every RRset of the name (true: over TCP, where a reply cannot be aimed at a forged
+   * source) instead of one (RFC 8482 §4.1, the default: over UDP). See minimalAny.
+   */
+  fullAny?: boolean;
 }
 
 export function lookup(table: RecordTable | undefined, query: Query, opts: LookupOptions): Answer {
@@ -44,9 +49,10 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   const glueFor: string[] = [];
   const type = question.type;
   const any = type === QTYPE.ANY;
+  if (any && !opts.fullAny) return minimalAny(table, query, records, apex, opts);
 
-  // RFC 8482 would allow a minimal ANY answer; the zone is small, so ANY returns every RRset we
-  // hold for the name. Each RRset is shuffled on its own and the sets stay grouped.
+  // A full ANY (over TCP) returns every RRset we hold for the name, each shuffled on its own,
+  // the sets grouped.
   if (apex && (type === QTYPE.SOA || any)) {
     answer.push({ name: owner, ttl, data: soaData(table) });
   }
@@ -86,6 +92,22 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   if (answer.length === 0) return negative('nodata', table, ra);
 
   return { kind: 'success', aa: true, ra, answer, authority: [], additional: glue(table, glueFor) };
+}
+
+/**
+ * ANY over UDP, RFC 8482 §4.1: one RRset, the first of A, AAAA, SRV that the name has (the
+ * answer an A, AAAA or SRV query gets, glue included), so ANY cannot make a larger reply than
+ * the same name's ordinary queries. A name holding only other data (the apex: SOA and NS) gets
+ * the synthesized HINFO "RFC8482" "" with the zone TTL (§4.2). Names that do not exist, and
+ * names that exist without data (empty non-terminals), keep their NXDOMAIN and NODATA.
+ */
+function minimalAny(table: RecordTable, query: Query, records: NameRecords | undefined, apex: boolean, opts: LookupOptions): Answer {
+  const pick = !records ? 0 : records.a.length > 0 ? QTYPE.A : records.aaaa.length > 0 ? QTYPE.AAAA : records.srv.length > 0 ? QTYPE.SRV : 0;
+  if (pick !== 0) return lookup(table, { ...query, question: { ...query.question, type: pick } }, opts);
+  if (!apex) return negative('nodata', table, opts.recurseOn);
+  const owner = query.question.name === '' ? '.' : query.question.name + '.';
+  const hinfo: ResourceRecord = { name: owner, ttl: table.ttl, data: { type: QTYPE.HINFO, cpu: 'RFC8482', os: '' } };
+  return { kind: 'success', aa: true, ra: opts.recurseOn, answer: [hinfo], authority: [], additional: [] };
 }
 
 /**

@@ -1,19 +1,26 @@
 // Forwarding of names outside our zone (mesos-dns §8.4, CoreDNS plugin/forward): the client's
-// query bytes go out unchanged (same ID, flags, OPT) over the client's own transport, to each
-// upstream in order, and the first reply that matches the query is relayed as-is, whatever its
-// rcode. An upstream is skipped only on an error: timeout, network failure, or a reply that does
-// not parse or does not match. Each attempt is bounded by one timer covering dial, send and read.
+// query goes out over the client's own transport, to each upstream in order, and the first reply
+// that matches the query is relayed, whatever its rcode. An upstream is skipped only on an error:
+// timeout, network failure, or a reply that does not parse or does not match. Each attempt is
+// bounded by one timer covering dial, send and read.
 //
-// Every UDP attempt uses a fresh socket. The query keeps the client's ID, so the only entropy we
-// add against off-path spoofing is the source port: a new OS-chosen ephemeral port per query
-// (RFC 5452 §9.2) instead of one shared port. The socket is connect()ed, so the kernel discards
-// datagrams from any other address, and an ICMP port-unreachable fails the attempt at once.
+// Against off-path spoofing (RFC 5452 §9.2) each attempt adds two random values an attacker must
+// guess: a fresh message ID from a crypto-strength source (query-ids.ts), written over the
+// client's (which the client chose and an attacker on its host may know), and a fresh OS-chosen
+// source port (a new socket per attempt). The socket is connect()ed, so the kernel discards
+// datagrams from any other address and an ICMP port-unreachable fails the attempt at once; the
+// sender is checked again here. A datagram that does not match ID, question (name compared
+// case-insensitively, type, class) and sender is discarded and the attempt keeps waiting for
+// the real reply. The reply the client gets carries the client's ID again; the rest of the bytes
+// (flags, OPT, records) are the upstream's.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { ForwardError, MalformedMessageError, NoResolverError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { Upstream } from '../answer/route.js';
 import { scanMessage } from '../wire/reply-scan.js';
+import { canonicalIP } from '../../addresses.js';
+import { cryptoQueryIds } from './query-ids.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -32,6 +39,8 @@ export interface UpstreamForwarderOptions {
   /** Per-upstream attempt limit, milliseconds (config `timeout` is in seconds). */
   timeoutMs: number;
   logger?: Logger;
+  /** The ID of each upstream query, 0..65535; crypto-strength random by default (tests pin it). */
+  queryId?: () => number;
 }
 
 /** What a reply must repeat from the query (CoreDNS request.Match: QR set, same ID and question). */
@@ -67,6 +76,7 @@ interface Attempt {
 export class UpstreamForwarder implements Forwarder {
   readonly #timeoutMs: number;
   readonly #log: Logger;
+  readonly #queryId: () => number;
   readonly #attempts = new Set<Attempt>();
   #closed = false;
 
@@ -74,22 +84,29 @@ export class UpstreamForwarder implements Forwarder {
     if (!(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
     this.#timeoutMs = options.timeoutMs;
     this.#log = (options.logger ?? silentLogger).child({ component: 'forward' });
+    this.#queryId = options.queryId ?? cryptoQueryIds();
   }
 
   async forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[]): Promise<Buffer> {
     if (upstreams.length === 0) throw new NoResolverError('no upstream resolver for this name');
-    let expected: Expectation;
+    let questionKey: string | undefined;
     try {
-      const scanned = scanMessage(raw);
-      expected = { id: scanned.id, questionKey: scanned.questionKey };
+      questionKey = scanMessage(raw).questionKey;
     } catch (err) {
       throw new ForwardError('query cannot be forwarded: it does not parse', { cause: err });
     }
     const failures: Error[] = [];
     for (const upstream of upstreams) {
       if (this.#closed) break;
+      // A fresh ID per attempt: a reply to an earlier attempt (a slow upstream) cannot match.
+      const id = this.#queryId() & 0xffff;
+      const query = Buffer.from(raw);
+      query.writeUInt16BE(id, 0);
       try {
-        return await this.#attempt(raw, transport, upstream, expected);
+        const reply = await this.#attempt(query, transport, upstream, { id, questionKey });
+        const out = Buffer.from(reply);
+        raw.copy(out, 0, 0, 2); // the client's ID back
+        return out;
       } catch (err) {
         failures.push(err as Error);
         this.#log.debug({ upstream: describe(upstream, transport), err: (err as Error).message }, 'upstream failed, trying the next');
@@ -145,9 +162,11 @@ export class UpstreamForwarder implements Forwarder {
     settle: (err: Error | null, reply?: Buffer) => void,
   ): () => void {
     const socket = dgram.createSocket(net.isIPv6(upstream.host) ? 'udp6' : 'udp4');
+    const upstreamIP = canonicalIP(upstream.host);
     socket.on('error', (err) => settle(new ForwardError(`${label}: ${err.message}`, { cause: err })));
-    socket.on('message', (reply) => {
-      const why = mismatch(reply, expected);
+    socket.on('message', (reply, from) => {
+      const sameSender = from.port === upstream.port && (from.address === upstream.host || canonicalIP(from.address) === upstreamIP);
+      const why = sameSender ? mismatch(reply, expected) : `sent by ${from.address}:${from.port}`;
       if (why === undefined) {
         settle(null, reply);
         return;

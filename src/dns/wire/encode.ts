@@ -16,6 +16,8 @@ export interface EncodeOptions {
   setTruncateBit: boolean;
   /** The UDP payload size we advertise in our OPT (config EDNSMaxUDPSize). */
   ednsUdpSize: number;
+  /** Our NSID (RFC 5001), sent to queries whose OPT asks for it; absent or empty: never sent. */
+  nsid?: Buffer;
 }
 
 /** An error reply with no records. parseQuery's ParseError fits this shape as is. */
@@ -31,6 +33,9 @@ export interface ErrorReply {
   question?: Question;
   edns?: Edns;
 }
+
+/** EDNS option code of NSID (RFC 5001 §2.3). */
+const NSID_OPTION = 3;
 
 const RCODE_OF: Readonly<Record<ResultKind, number>> = {
   success: RCODE.NOERROR,
@@ -86,7 +91,7 @@ function encodeAnswerTo(query: Query, answer: Answer, opts: EncodeOptions, layou
     },
     query.question,
     [answer.answer, answer.authority, answer.additional],
-    query.edns || rcode > 0x0f ? { dnssecOk: query.edns?.dnssecOk ?? false } : undefined,
+    query.edns || rcode > 0x0f ? ourOpt(query.edns, opts) : undefined,
     opts,
     layout,
   );
@@ -98,9 +103,20 @@ export function encodeError(e: ErrorReply, opts: EncodeOptions): Buffer {
     { id: e.id, opcode: e.opcode, rd: e.rd, cd: e.cd ?? false, aa: false, ra: e.ra ?? false, rcode: e.rcode },
     e.question,
     [[], [], []],
-    e.edns || e.rcode > 0x0f ? { dnssecOk: e.edns?.dnssecOk ?? false } : undefined,
+    e.edns || e.rcode > 0x0f ? ourOpt(e.edns, opts) : undefined,
     opts,
   );
+}
+
+interface OurOpt {
+  dnssecOk: boolean;
+  /** RFC 5001 §2.3: the NSID option's payload, only to a query that asked for it. */
+  nsid?: Buffer;
+}
+
+function ourOpt(edns: Edns | undefined, opts: EncodeOptions): OurOpt {
+  const nsid = edns?.nsid && opts.nsid && opts.nsid.length > 0 ? opts.nsid : undefined;
+  return nsid ? { dnssecOk: edns?.dnssecOk ?? false, nsid } : { dnssecOk: edns?.dnssecOk ?? false };
 }
 
 /** A WireLayout being filled by encodeMessage. */
@@ -137,12 +153,12 @@ function encodeMessage(
   header: Header,
   question: Question | undefined,
   sections: readonly [readonly ResourceRecord[], readonly ResourceRecord[], readonly ResourceRecord[]],
-  opt: { dnssecOk: boolean } | undefined,
+  opt: OurOpt | undefined,
   opts: EncodeOptions,
   layout?: LayoutRecorder,
 ): Buffer {
   const maxSize = Math.max(HEADER_LENGTH, Math.min(Math.floor(opts.maxSize), TCP_MAX));
-  const optLength = opt ? OPT_LENGTH : 0;
+  const optLength = opt ? OPT_LENGTH + (opt.nsid ? 4 + opt.nsid.length : 0) : 0;
   const w = new Writer(Math.min(maxSize, 1024));
   let names = new NameCompressor();
 
@@ -197,14 +213,22 @@ function encodeMessage(
   }
 
   if (withOpt && opt) {
-    w.ensure(OPT_LENGTH);
+    w.ensure(optLength);
     w.u8(0); // root owner (RFC 6891 §6.1.2)
     w.u16(QTYPE.OPT);
     w.u16(Math.max(UDP_MIN, Math.min(Math.floor(opts.ednsUdpSize), TCP_MAX)));
     w.u8((header.rcode >> 4) & 0xff); // extended RCODE, upper 8 bits
     w.u8(0); // EDNS version 0
     w.u16(opt.dnssecOk ? 0x8000 : 0); // DO copied from the query (RFC 3225 §3)
-    w.u16(0); // no options: the client's are ignored (RFC 6891 §6.1.2)
+    if (opt.nsid) {
+      // RFC 5001 §2.3: OPTION-CODE 3, the payload our identity; the client's other options are ignored.
+      w.u16(4 + opt.nsid.length);
+      w.u16(NSID_OPTION);
+      w.u16(opt.nsid.length);
+      w.bytes(opt.nsid);
+    } else {
+      w.u16(0); // no options: the client's are ignored (RFC 6891 §6.1.2)
+    }
   }
 
   const tc = truncated && opts.setTruncateBit;
@@ -261,6 +285,16 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
       if (!target || !rname) return false;
       room += target.length + rname.length + 20;
       break;
+    case QTYPE.TXT:
+      rdata = characterStrings(data.texts);
+      if (!rdata) return false;
+      room += rdata.length;
+      break;
+    case QTYPE.HINFO:
+      rdata = characterStrings([data.cpu, data.os]);
+      if (!rdata) return false;
+      room += rdata.length;
+      break;
     default:
       return false;
   }
@@ -268,7 +302,7 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
   w.ensure(room);
   writeName(w, names, owner, true, written);
   w.u16(data.type);
-  w.u16(QCLASS.IN);
+  w.u16(rr.class ?? QCLASS.IN);
   // RFC 2181 §8: TTLs are 0..2^31-1.
   w.u32(Math.min(Math.max(0, Math.floor(rr.ttl) || 0), 0x7fffffff));
   const lengthAt = w.pos;
@@ -276,6 +310,8 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
   switch (data.type) {
     case QTYPE.A:
     case QTYPE.AAAA:
+    case QTYPE.TXT:
+    case QTYPE.HINFO:
       w.bytes(rdata as Buffer);
       break;
     case QTYPE.SRV:
@@ -344,4 +380,15 @@ class Writer {
     b.copy(this.buf, this.pos);
     this.pos += b.length;
   }
+}
+
+/** <character-string>s (RFC 1035 §3.3): a length octet and up to 255 octets of UTF-8 each. */
+function characterStrings(texts: readonly string[]): Buffer | undefined {
+  const parts: Buffer[] = [];
+  for (const text of texts) {
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length > 255) return undefined;
+    parts.push(Buffer.from([bytes.length]), bytes);
+  }
+  return Buffer.concat(parts);
 }

@@ -7,6 +7,8 @@ export const QTYPE = {
   CNAME: 5,
   SOA: 6,
   PTR: 12,
+  /** RFC 1035 §3.3.2; synthesized for ANY over UDP (RFC 8482 §4.2). */
+  HINFO: 13,
   MX: 15,
   TXT: 16,
   AAAA: 28,
@@ -14,6 +16,8 @@ export const QTYPE = {
   OPT: 41,
   DS: 43,
   AXFR: 252,
+  /** RFC 8945 §4.2: transaction signature, last record of the additional section. */
+  TSIG: 250,
   IXFR: 251,
   ANY: 255,
 } as const;
@@ -27,6 +31,8 @@ export const RCODE = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  /** RFC 8945 §5.2: a TSIG the server cannot verify (unknown key: TSIG error BADKEY). */
+  NOTAUTH: 9,
   /** Extended rcode 16, carried as 1 in the OPT TTL's high byte (RFC 6891 §6.1.3, §9). */
   BADVERS: 16,
 } as const;
@@ -46,6 +52,8 @@ export interface Edns {
   version: number;
   /** DNSSEC OK bit (RFC 3225); echoed, since we never sign. */
   dnssecOk: boolean;
+  /** The query carried an NSID option (RFC 5001 §2.1, code 3); absent otherwise. */
+  nsid?: true;
 }
 
 /** A parsed query: what the header and question say, plus the client's EDNS if any. */
@@ -57,6 +65,23 @@ export interface Query {
   question: Question;
   /** Undefined when the query carried no OPT record. */
   edns?: Edns;
+  /** The query's TSIG record (RFC 8945), when it is signed. */
+  tsig?: TsigRecord;
+}
+
+/** The fields of a request's TSIG RR (RFC 8945 §4.2) that a reply or a verifier needs. */
+export interface TsigRecord {
+  /** The key name (the RR's owner), presentation form. */
+  keyName: string;
+  /** Algorithm name, presentation form (e.g. "hmac-sha256"). */
+  algorithm: string;
+  /** Seconds since the epoch, 48 bits. */
+  timeSigned: number;
+  fudge: number;
+  mac: Buffer;
+  originalId: number;
+  error: number;
+  other: Buffer;
 }
 
 export type RData =
@@ -64,6 +89,9 @@ export type RData =
   | { type: typeof QTYPE.AAAA; address: string }
   | { type: typeof QTYPE.SRV; priority: number; weight: number; port: number; target: string }
   | { type: typeof QTYPE.NS; target: string }
+  /** Character-strings of at most 255 octets each (RFC 1035 §3.3.14). */
+  | { type: typeof QTYPE.TXT; texts: readonly string[] }
+  | { type: typeof QTYPE.HINFO; cpu: string; os: string }
   | {
       type: typeof QTYPE.SOA;
       mname: string;
@@ -79,6 +107,8 @@ export interface ResourceRecord {
   /** Owner name, dotted presentation; a trailing dot is allowed and ignored by the encoder. */
   name: string;
   ttl: number;
+  /** IN unless given (CHAOS answers are class CH). */
+  class?: number;
   data: RData;
 }
 

@@ -3,8 +3,9 @@
 // message is unusable so it can pick between silence, FORMERR, NOTIMP and BADVERS. Every read is
 // bounds-checked; the function never throws (test/parse-query.test.ts fuzzes it).
 import { readName } from './name-wire.js';
-import { OPCODE, QTYPE, RCODE, type Edns, type Query, type Question } from './message.js';
+import { OPCODE, QTYPE, RCODE, type Edns, type Query, type Question, type TsigRecord } from './message.js';
 import { HEADER_LENGTH, RR_FIXED_LENGTH } from './constants.js';
+import { readTsig } from './tsig.js';
 
 /** A message we must answer with an error and no records (see encodeError in encode.ts). */
 export interface ParseError {
@@ -79,8 +80,12 @@ export function parseQuery(buf: Buffer): ParseResult {
   if (questionOk) rest = readRest(buf, pos, qdcount - 1, ancount + nscount, arcount);
 
   if (opcode !== OPCODE.QUERY) {
-    // Echo only what parsed cleanly (RFC 6891 §7: an OPT in the reply only if the query had one).
-    return fail(RCODE.NOTIMP, qdcount === 1 ? question : undefined, rest?.ok ? rest.edns : undefined);
+    // Only the ID and the opcode are echoed: RD and CD have their meaning for QUERY alone
+    // (RFC 1035 §4.1.1, RFC 4035 §3.1.6), and the sections of an opcode we do not implement
+    // need not hold a question (RFC 6895 §2). Our OPT goes back to an EDNS client (RFC 6891 §7).
+    const e: ParseError = { kind: 'error', rcode: RCODE.NOTIMP, id, opcode, rd: false, cd: false };
+    if (rest?.ok && rest.edns) e.edns = rest.edns;
+    return e;
   }
   if (qdcount !== 1) {
     // RFC 1035 allows QDCOUNT > 1 in theory, but no server answers it (miekg/dns and CoreDNS
@@ -94,11 +99,12 @@ export function parseQuery(buf: Buffer): ParseResult {
 
   const query: Query = { id, opcode, rd, cd, question };
   if (edns) query.edns = edns;
+  if (rest.tsig) query.tsig = rest.tsig;
   return { kind: 'query', query };
 }
 
 /** `edns` is set whenever exactly one OPT parsed, even if something after it was bad. */
-type RestResult = { ok: boolean; edns?: Edns };
+type RestResult = { ok: boolean; edns?: Edns; tsig?: TsigRecord };
 
 function readRest(buf: Buffer, pos: number, extraQuestions: number, skipRecords: number, additional: number): RestResult {
   for (let i = 0; i < extraQuestions; i++) {
@@ -108,14 +114,21 @@ function readRest(buf: Buffer, pos: number, extraQuestions: number, skipRecords:
   }
   for (let i = 0; i < skipRecords; i++) {
     const rr = readRecordFrame(buf, pos);
-    // RFC 6891 §6.1.1: OPT belongs in the additional section only.
-    if (!rr || rr.type === QTYPE.OPT) return { ok: false };
+    // RFC 6891 §6.1.1: OPT belongs in the additional section only; so does TSIG (RFC 8945 §5.1).
+    if (!rr || rr.type === QTYPE.OPT || rr.type === QTYPE.TSIG) return { ok: false };
     pos = rr.end;
   }
   let edns: Edns | undefined;
+  let tsig: TsigRecord | undefined;
   for (let i = 0; i < additional; i++) {
     const rr = readRecordFrame(buf, pos);
     if (!rr) return { ok: false, edns };
+    if (rr.type === QTYPE.TSIG) {
+      // RFC 8945 §5.1: the TSIG RR must be the last record; one anywhere else, or one that does
+      // not parse, makes the message FORMERR.
+      tsig = i === additional - 1 ? readTsig(buf, pos, rr.rdata, rr.end) : undefined;
+      if (!tsig) return { ok: false, edns };
+    }
     if (rr.type === QTYPE.OPT) {
       // RFC 6891 §6.1.1: at most one OPT, owned by the root; more than one is FORMERR (§7).
       // The first OPT's values are not trusted once a second appears, so none is echoed.
@@ -127,10 +140,22 @@ function readRest(buf: Buffer, pos: number, extraQuestions: number, skipRecords:
         version: buf[ttlAt + 1],
         dnssecOk: (buf[ttlAt + 2] & 0x80) !== 0,
       };
+      if (hasOption(buf, rr.rdata, rr.end, EDNS_NSID)) edns.nsid = true;
     }
     pos = rr.end;
   }
-  return { ok: true, edns };
+  return tsig ? { ok: true, edns, tsig } : { ok: true, edns };
+}
+
+/** EDNS option code of NSID (RFC 5001 §2.3). */
+const EDNS_NSID = 3;
+
+/** Whether well-formed OPT RDATA [start, end) holds an option with this code. */
+function hasOption(buf: Buffer, start: number, end: number, code: number): boolean {
+  for (let pos = start; pos + 4 <= end; pos += 4 + ((buf[pos + 2] << 8) | buf[pos + 3])) {
+    if (((buf[pos] << 8) | buf[pos + 1]) === code) return true;
+  }
+  return false;
 }
 
 interface RecordFrame {
