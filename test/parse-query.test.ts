@@ -207,6 +207,57 @@ describe('parseQuery: errors', () => {
   });
 });
 
+describe('parseQuery: NSID and TSIG', () => {
+  const q = question(wireName('leader', 'mesos'));
+  /** A TSIG RR (RFC 8945 §4.2) owned by "k", algorithm "hmac-sha256", with `mac` and `other`. */
+  function tsig(o: { klass?: number; ttl?: number; mac?: number; other?: number; cut?: number } = {}): Buffer {
+    const rdata = Buffer.concat([
+      wireName('hmac-sha256'),
+      Buffer.from([0, 0, 0x65, 0x53, 0xf1, 0x00]), // Time Signed 1700000000
+      u16(300, o.mac ?? 32),
+      Buffer.alloc(o.mac ?? 32, 1),
+      u16(0x1234, 0, o.other ?? 0),
+      Buffer.alloc(o.other ?? 0, 2),
+    ]).subarray(0, o.cut);
+    return Buffer.concat([wireName('k'), u16(250, o.klass ?? 255), Buffer.from([0, 0, 0, o.ttl ?? 0]), u16(rdata.length), rdata]);
+  }
+
+  it('marks an NSID option (code 3) among others', () => {
+    const rdata = Buffer.concat([u16(10, 8), Buffer.alloc(8), u16(3, 0)]);
+    const parsed = expectQuery(parseQuery(Buffer.concat([header({ ar: 1 }), q, opt({ rdata })])));
+    expect(parsed.edns).toEqual({ udpSize: 1232, version: 0, dnssecOk: false, nsid: true });
+    expect(expectQuery(parseQuery(Buffer.concat([header({ ar: 1 }), q, opt({ rdata: Buffer.concat([u16(10, 8), Buffer.alloc(8)]) })]))).edns!.nsid).toBeUndefined();
+  });
+
+  it('reads a TSIG that ends the message, after OPT', () => {
+    const parsed = expectQuery(parseQuery(Buffer.concat([header({ ar: 2 }), q, opt(), tsig({ other: 6 })])));
+    expect(parsed.tsig).toEqual({
+      keyName: 'k',
+      algorithm: 'hmac-sha256',
+      timeSigned: 1_700_000_000,
+      fudge: 300,
+      mac: Buffer.alloc(32, 1),
+      originalId: 0x1234,
+      error: 0,
+      other: Buffer.alloc(6, 2),
+    });
+  });
+
+  const base = { kind: 'error', id: 0x1234, opcode: 0, rd: true, cd: false, rcode: RCODE.FORMERR, question: { name: 'leader.mesos', type: 1, class: 1 } };
+  it.each([
+    ['TSIG before OPT (RFC 8945 §5.1: last)', Buffer.concat([header({ ar: 2 }), q, tsig(), opt()]), {}],
+    ['two TSIGs', Buffer.concat([header({ ar: 2 }), q, tsig(), tsig()]), {}],
+    ['TSIG in the authority section', Buffer.concat([header({ ns: 1 }), q, tsig()]), {}],
+    ['TSIG of class IN', Buffer.concat([header({ ar: 1 }), q, tsig({ klass: 1 })]), {}],
+    ['TSIG with a TTL', Buffer.concat([header({ ar: 1 }), q, tsig({ ttl: 5 })]), {}],
+    ['TSIG RDATA cut inside the MAC', Buffer.concat([header({ ar: 1 }), q, tsig({ cut: 30 })]), {}],
+  ])('FORMERR: %s', (_label, buf, extra) => {
+    const r = parseQuery(buf);
+    expect(r).toMatchObject({ ...base, ...extra });
+    expect((r as { edns?: unknown }).edns).toBeUndefined();
+  });
+});
+
 describe('parseQuery: fuzzing', () => {
   const kinds = new Set(['query', 'drop', 'error']);
   const check = (buf: Buffer): void => {
