@@ -26,8 +26,8 @@ export type Transport = 'udp' | 'tcp';
 
 export interface Forwarder {
   /**
-   * Sends `raw` (a client query) to `upstreams` in order and resolves with the first matching
-   * reply, unchanged. Rejects with ForwardError when every upstream failed (the caller answers
+   * Sends `raw` (a client query, under an ID of our own) to `upstreams` in order and resolves
+   * with the first matching reply, unchanged but for the client's ID. Rejects with ForwardError when every upstream failed (the caller answers
    * SERVFAIL) and with NoResolverError when `upstreams` is empty.
    */
   forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[]): Promise<Buffer>;
@@ -103,10 +103,10 @@ export class UpstreamForwarder implements Forwarder {
       const query = Buffer.from(raw);
       query.writeUInt16BE(id, 0);
       try {
+        // Each attempt's reply is a buffer of its own (a datagram, a copied TCP frame): patch it.
         const reply = await this.#attempt(query, transport, upstream, { id, questionKey });
-        const out = Buffer.from(reply);
-        raw.copy(out, 0, 0, 2); // the client's ID back
-        return out;
+        raw.copy(reply, 0, 0, 2); // the client's ID back
+        return reply;
       } catch (err) {
         failures.push(err as Error);
         this.#log.debug({ upstream: describe(upstream, transport), err: (err as Error).message }, 'upstream failed, trying the next');
