@@ -5,7 +5,7 @@
 // (RFC 2782 forbids it), drops the OPT record and cuts buffers mid-record.
 import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { NameCompressor, nameToWire } from './name-wire.js';
-import { QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
+import { EDNS_OPTION, QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
 import { HEADER_LENGTH, OPT_LENGTH, TCP_MAX, UDP_MIN } from './constants.js';
 import type { WireLayout, WrittenName, WrittenRecord } from './layout.js';
 
@@ -34,8 +34,6 @@ export interface ErrorReply {
   edns?: Edns;
 }
 
-/** EDNS option code of NSID (RFC 5001 §2.3). */
-const NSID_OPTION = 3;
 
 const RCODE_OF: Readonly<Record<ResultKind, number>> = {
   success: RCODE.NOERROR,
@@ -223,7 +221,7 @@ function encodeMessage(
     if (opt.nsid) {
       // RFC 5001 §2.3: OPTION-CODE 3, the payload our identity; the client's other options are ignored.
       w.u16(4 + opt.nsid.length);
-      w.u16(NSID_OPTION);
+      w.u16(EDNS_OPTION.NSID);
       w.u16(opt.nsid.length);
       w.bytes(opt.nsid);
     } else {

@@ -37,6 +37,9 @@ export const RCODE = {
   BADVERS: 16,
 } as const;
 
+/** EDNS option codes (RFC 6891 §6.1.2, IANA "DNS EDNS0 Option Codes"). */
+export const EDNS_OPTION = { NSID: 3 } as const;
+
 export const OPCODE = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
 
 export interface Question {

@@ -3,7 +3,7 @@
 // message is unusable so it can pick between silence, FORMERR, NOTIMP and BADVERS. Every read is
 // bounds-checked; the function never throws (test/parse-query.test.ts fuzzes it).
 import { readName } from './name-wire.js';
-import { OPCODE, QTYPE, RCODE, type Edns, type Query, type Question, type TsigRecord } from './message.js';
+import { EDNS_OPTION, OPCODE, QTYPE, RCODE, type Edns, type Query, type Question, type TsigRecord } from './message.js';
 import { HEADER_LENGTH, RR_FIXED_LENGTH } from './constants.js';
 import { readTsig } from './tsig.js';
 
@@ -140,15 +140,12 @@ function readRest(buf: Buffer, pos: number, extraQuestions: number, skipRecords:
         version: buf[ttlAt + 1],
         dnssecOk: (buf[ttlAt + 2] & 0x80) !== 0,
       };
-      if (hasOption(buf, rr.rdata, rr.end, EDNS_NSID)) edns.nsid = true;
+      if (hasOption(buf, rr.rdata, rr.end, EDNS_OPTION.NSID)) edns.nsid = true;
     }
     pos = rr.end;
   }
   return tsig ? { ok: true, edns, tsig } : { ok: true, edns };
 }
-
-/** EDNS option code of NSID (RFC 5001 §2.3). */
-const EDNS_NSID = 3;
 
 /** Whether well-formed OPT RDATA [start, end) holds an option with this code. */
 function hasOption(buf: Buffer, start: number, end: number, code: number): boolean {
