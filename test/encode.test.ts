@@ -245,6 +245,42 @@ describe('encodeAnswer: EDNS0', () => {
   });
 });
 
+describe('encodeAnswer: NSID, TXT and HINFO', () => {
+  const nsidQuery = (): Query => ({ ...query('leader.mesos', 'A', { udpSize: 1232 }), edns: { udpSize: 1232, version: 0, dnssecOk: false, nsid: true } });
+  const nsidOption = (buf: Buffer) => (optOf(buf)?.options as unknown as { code: number; data: Buffer }[]).find((o) => o.code === 3);
+
+  it('puts NSID in our OPT only when the query asked and an identity is given (RFC 5001 §2.1)', () => {
+    const answer = success([a('leader.mesos.', '10.0.0.1')]);
+    const id = Buffer.from('edge-7');
+    expect(nsidOption(encodeAnswer(nsidQuery(), answer, { ...UDP, nsid: id }))?.data).toEqual(id);
+    expect(nsidOption(encodeAnswer(nsidQuery(), answer, UDP))).toBeUndefined();
+    expect(nsidOption(encodeAnswer(query('leader.mesos', 'A', { udpSize: 1232 }), answer, { ...UDP, nsid: id }))).toBeUndefined();
+    const err = encodeError({ id: 1, opcode: 0, rd: true, rcode: RCODE.REFUSED, edns: nsidQuery().edns }, { ...UDP, nsid: id });
+    expect(nsidOption(err)?.data).toEqual(id);
+  });
+
+  it('counts the NSID option against the size limit and keeps it when records are dropped (RFC 6891 §7)', () => {
+    const many = Array.from({ length: 40 }, (_, i) => a('leader.mesos.', `10.0.0.${i}`));
+    const id = Buffer.alloc(200, 0x61);
+    const out = encodeAnswer(nsidQuery(), success(many), { ...UDP, nsid: id });
+    expect(out.length).toBeLessThanOrEqual(512);
+    expect(decode(out).flag_tc).toBe(true);
+    expect(nsidOption(out)?.data).toEqual(id);
+    const without = encodeAnswer(nsidQuery(), success(many), UDP);
+    expect(counts(out)[1]).toBeLessThan(counts(without)[1]);
+  });
+
+  it('writes TXT of class CH and HINFO as character-strings (RFC 1035 §3.3.2, §3.3.14)', () => {
+    const txt: ResourceRecord = { name: 'version.bind.', ttl: 0, class: 3, data: { type: QTYPE.TXT, texts: ['edge-7'] } };
+    const hinfo: ResourceRecord = { name: 'mesos.', ttl: 60, data: { type: QTYPE.HINFO, cpu: 'RFC8482', os: '' } };
+    const p = decode(encodeAnswer(query('mesos', 'A'), success([txt, hinfo]), UDP));
+    expect(p.answers).toEqual([
+      expect.objectContaining({ name: 'version.bind', type: 'TXT', class: 'CH', ttl: 0, data: [Buffer.from('edge-7')] }),
+      expect.objectContaining({ name: 'mesos', type: 'HINFO', class: 'IN', ttl: 60, data: { cpu: 'RFC8482', os: '' } }),
+    ]);
+  });
+});
+
 describe('encodeError', () => {
   const question = { name: 'leader.mesos', type: 1, class: 1 };
   it.each([
