@@ -74,6 +74,7 @@ describe('parseConfig: defaults and key matching', () => {
     ['settruncatebit', false, 'SetTruncateBit', false],
     ['statefile', '/tmp/state.json', 'StateFile', '/tmp/state.json'],
     ['ednsmaxudpsize', 4096, 'EDNSMaxUDPSize', 4096],
+    ['identity', 'é'.repeat(127), 'Identity', 'é'.repeat(127)],
     ['mesoscredentials', { PRINCIPAL: 'p', Secret: 's' }, 'MesosCredentials', { Principal: 'p', Secret: 's' }],
   ];
   it.each(keyCases)('key %s sets %s', (key, value, field, expected) => {
@@ -233,6 +234,9 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['StateFile not a string', { StateFile: 5 }, 'StateFile', 'must be a string'],
     ['MesosHTTPSInsecure not a boolean', { MesosHTTPSInsecure: 'no' }, 'MesosHTTPSInsecure', 'must be true or false'],
     ['StreamOn not a boolean', { StreamOn: 1 }, 'StreamOn', 'must be true or false'],
+    // One TXT character-string (RFC 1035 §3.3): 128 two-octet characters are 256 octets.
+    ['Identity over 255 octets', { identity: 'é'.repeat(128) }, 'identity', 'at most 255 octets of UTF-8, got 256'],
+    ['Identity not a string', { Identity: 7 }, 'Identity', 'must be a string'],
   ];
   it.each(cases)('%s', (_name, raw, key, reason) => {
     const errors = errorsOf(() => parse(withBase(raw)));
