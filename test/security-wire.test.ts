@@ -202,6 +202,14 @@ describe('CHAOS class and identity', () => {
     expect(await dig(withIdentity.port, '+nsid', 'leader.mesos', 'A')).toContain(`; NSID: ${[...Buffer.from(IDENTITY)].map((b) => b.toString(16)).join(' ')} ("${IDENTITY}")`);
   });
 
+  it('forwards NSID queries past the cache, so no upstream NSID reaches a client that did not ask', async () => {
+    const before = upstream.count();
+    for (let i = 0; i < 2; i++) await udpExchange(withIdentity.port, query('www.example.org', 'A', { nsid: true }));
+    expect(upstream.count()).toBe(before + 2);
+    for (let i = 0; i < 2; i++) await udpExchange(withIdentity.port, query('www.example.org', 'A', { edns: true }));
+    expect(upstream.count()).toBe(before + 3);
+  });
+
   it('sends no NSID without an Identity', async () => {
     expect(nsidOf(await udpExchange(open.port, query('leader.mesos', 'A', { nsid: true })))).toBeUndefined();
     expect(await dig(open.port, '+nsid', 'leader.mesos', 'A')).not.toContain('NSID');

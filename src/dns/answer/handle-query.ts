@@ -156,7 +156,7 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
         resolvers: config.Resolvers,
       });
   // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
-  // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5), past the cache.
+  // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
   if (where === undefined) return encodeAnswer(query, lookupChaos(query.question, config.Identity, config.RecurseOn), encodeOptions);
   switch (where.kind) {
@@ -170,7 +170,9 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
     case 'forward': {
-      const cache = query.tsig ? undefined : ctx.forwardCache;
+      // Past the cache: a signed reply is for its client alone, and an upstream's NSID must not
+      // reach a client that did not ask for it (RFC 5001 §2.1); the cache key has no options.
+      const cache = query.tsig || query.edns?.nsid ? undefined : ctx.forwardCache;
       let reply = cache?.get(query, buf);
       if (reply) {
         if (ctx.stats) ctx.stats.cacheHits++;
