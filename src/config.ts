@@ -84,6 +84,25 @@ export interface Config {
    * (RFC 5001) answer; "" (the default) answers none of them (REFUSED, no NSID).
    */
   Identity: string;
+
+  // --- connection limits (docs/security.md "Limits"); all live on SIGHUP ---
+  /** A TCP message must arrive whole this long after its first byte (Knot's tcp-io-timeout), ms. */
+  TCPIOTimeoutMs: number;
+  /** A TCP connection with nothing in flight and no message begun is closed after this long, ms. */
+  TCPIdleTimeoutMs: number;
+  /** TCP connections per DNS thread; at the cap the longest-idle one is closed for a new one. */
+  TCPMaxConnections: number;
+  /** TCP connections per source address per DNS thread (0 = no cap). */
+  TCPMaxClientConnections: number;
+  /** HTTP connections at once; more are closed on arrival (node:http server.maxConnections). */
+  HTTPMaxConnections: number;
+  /** An HTTP request's headers must arrive within this long of the connection or the previous response, ms. */
+  HTTPHeadersTimeoutMs: number;
+  /** A whole HTTP request must arrive within this long, ms (at least HTTPHeadersTimeoutMs). */
+  HTTPRequestTimeoutMs: number;
+  /** An idle keep-alive HTTP connection is closed after this long, ms. */
+  HTTPKeepAliveTimeoutMs: number;
+  // --- end of connection limits ---
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -135,4 +154,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   NativeStateReader: true,
   EDNSMaxUDPSize: 1232,
   Identity: '',
+  // --- connection limits ---
+  TCPIOTimeoutMs: 500,
+  TCPIdleTimeoutMs: 10_000,
+  TCPMaxConnections: 1024,
+  TCPMaxClientConnections: 16,
+  HTTPMaxConnections: 256,
+  HTTPHeadersTimeoutMs: 10_000,
+  HTTPRequestTimeoutMs: 30_000,
+  HTTPKeepAliveTimeoutMs: 5_000,
+  // --- end of connection limits ---
 } satisfies Config);

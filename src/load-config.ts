@@ -84,6 +84,8 @@ const seconds = (min: 0 | 1): Kind =>
 const port = int(0, 65535, 'a port from 0 to 65535 (0 = any free port)');
 // RFC 1035 §3.3.13: SOA REFRESH, RETRY, EXPIRE and MINIMUM are unsigned 32-bit.
 const uint32 = int(0, UINT32_MAX, `an integer from 0 to ${UINT32_MAX}`);
+// A timer of at least 1 ms (0 would mean "no timeout" to node:http, and fire at once for our own timers).
+const milliseconds = int(1, INT31_MAX, `an integer from 1 to ${INT31_MAX} (milliseconds)`);
 const BOOL: Kind = { t: 'bool' };
 const STRING: Kind = { t: 'string' };
 const STRINGS: Kind = { t: 'strings' };
@@ -141,6 +143,16 @@ const SCHEMA: { readonly [K in keyof Config]: Kind } = {
   EDNSMaxUDPSize: int(512, 65535, 'an integer from 512 to 65535'),
   // --- security keys (issue 12); validated in validateSecurity ---
   Identity: STRING,
+  // --- connection limits (docs/security.md "Limits") ---
+  TCPIOTimeoutMs: milliseconds,
+  TCPIdleTimeoutMs: milliseconds,
+  TCPMaxConnections: int(1, 1_000_000, 'an integer from 1 to 1000000'),
+  TCPMaxClientConnections: int(0, 1_000_000, 'an integer from 0 to 1000000 (0 = no per-client cap)'),
+  HTTPMaxConnections: int(1, 1_000_000, 'an integer from 1 to 1000000'),
+  HTTPHeadersTimeoutMs: milliseconds,
+  HTTPRequestTimeoutMs: milliseconds,
+  HTTPKeepAliveTimeoutMs: milliseconds,
+  // --- end of connection limits ---
 };
 
 const FIELDS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -266,6 +278,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateTLS(c, p);
   validateAuth(c, p);
   validateSecurity(c, p);
+  validateConnectionLimits(c, p);
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = DEFAULTS.Timeout;
 
@@ -561,6 +574,16 @@ function validateAuth(c: Config, p: Problems): void {
     p.warnings.push('IAMConfigFile is set but MesosAuthentication is not "iam", so it is not used');
   }
 }
+
+// --- connection limits ---
+function validateConnectionLimits(c: Config, p: Problems): void {
+  // node:http refuses a headers timeout longer than the request timeout: the request one would
+  // cut the headers off first anyway.
+  if (c.HTTPHeadersTimeoutMs > c.HTTPRequestTimeoutMs) {
+    p.error('HTTPHeadersTimeoutMs', `must not exceed HTTPRequestTimeoutMs (${c.HTTPRequestTimeoutMs}), got ${c.HTTPHeadersTimeoutMs}`);
+  }
+}
+// --- end of connection limits ---
 
 // ---------------------------------------------------------------------------------------------
 // loadConfig: the I/O around parseConfig

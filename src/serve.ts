@@ -18,9 +18,10 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
 import { listenerKey, startDnsService } from './dns/dns-service.js';
+import { descriptorBudget, readOpenFileLimit } from './fd-budget.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
-import { createHttpServer, listen } from './http/server.js';
+import { applyHttpLimits, createHttpServer, listen } from './http/server.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { TableStore } from './store.js';
@@ -144,6 +145,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         ],
       ]),
     });
+    applyHttpLimits(server, c);
     const address = await listen(server, c.HttpPort, c.HTTPListener);
     return { server, address };
   };
@@ -154,7 +156,18 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       h.server.closeAllConnections();
     });
 
+  /** Warns when the connection caps could take more file descriptors than the process may open. */
+  const checkDescriptors = (c: Config): void => {
+    const limit = readOpenFileLimit();
+    if (limit === undefined) return;
+    const budget = descriptorBudget(c, c.DnsOn ? workersFor(c) : 0);
+    if (budget.total > limit) {
+      log.warn({ component: 'limits', openFileLimit: limit, ...budget }, 'the connection caps add up to more file descriptors than the process may open; lower TCPMaxConnections or HTTPMaxConnections, or raise the limit (ulimit -n, LimitNOFILE)');
+    }
+  };
+
   let config = deps.config();
+  checkDescriptors(config);
   // Refuse a port someone else holds before our SO_REUSEPORT sockets could share it silently.
   if (config.DnsOn) await assertPortFree(config.Listener, config.Port);
   let dns = await openDns(config);
@@ -173,6 +186,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     },
     workerIds: () => dns?.workerIds() ?? [],
     async reconfigure(next) {
+      checkDescriptors(next);
       // A config that names the port we bound for its 0 ("pick one") keeps the listener.
       const prev = {
         ...config,
@@ -195,6 +209,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         const old = web;
         web = fresh;
         await closeHttp(old);
+      } else if (web) {
+        applyHttpLimits(web.server, next);
       }
       config = next;
     },

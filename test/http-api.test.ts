@@ -217,7 +217,15 @@ describe('GET /v1/config', () => {
       '  "UDPBatching": true,',
       '  "NativeStateReader": true,',
       '  "EDNSMaxUDPSize": 1232,',
-      '  "Identity": ""',
+      '  "Identity": "",',
+      '  "TCPIOTimeoutMs": 500,',
+      '  "TCPIdleTimeoutMs": 10000,',
+      '  "TCPMaxConnections": 1024,',
+      '  "TCPMaxClientConnections": 16,',
+      '  "HTTPMaxConnections": 256,',
+      '  "HTTPHeadersTimeoutMs": 10000,',
+      '  "HTTPRequestTimeoutMs": 30000,',
+      '  "HTTPKeepAliveTimeoutMs": 5000',
       ' }',
     );
 

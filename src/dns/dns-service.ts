@@ -90,6 +90,9 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
           const last = old.udpCounters();
           for (const k of Object.keys(retired) as (keyof SocketCounters)[]) retired[k] += last[k];
         }
+      } else {
+        // TCP limits apply live: re-binding would drop every open connection.
+        server?.setTcpLimits(next);
       }
       if (config.Timeout !== next.Timeout || config.ForwardCacheSize !== next.ForwardCacheSize) {
         const old = ctx.forwarder;

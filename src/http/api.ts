@@ -119,6 +119,14 @@ const CONFIG_KEYS = [
   'NativeStateReader',
   'EDNSMaxUDPSize',
   'Identity',
+  'TCPIOTimeoutMs',
+  'TCPIdleTimeoutMs',
+  'TCPMaxConnections',
+  'TCPMaxClientConnections',
+  'HTTPMaxConnections',
+  'HTTPHeadersTimeoutMs',
+  'HTTPRequestTimeoutMs',
+  'HTTPKeepAliveTimeoutMs',
 ] as const satisfies readonly (keyof Config)[];
 
 type UnlistedConfigKey = Exclude<keyof Config, (typeof CONFIG_KEYS)[number]>;

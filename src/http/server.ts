@@ -3,10 +3,17 @@
 // method), 405 for a known path with another method, 406 when Accept rules out JSON, and a
 // trailing slash tolerated. Each request reads store.current() and the config once and
 // hands that one snapshot to a pure handler.
+//
+// Limits (docs/security.md): the port is reachable from every container on the host, and every
+// open connection costs a file descriptor that DNS forwarding and the state source need too.
+// So connections are capped (more are closed on arrival) and none may sit without sending a
+// request: headers, a whole request and a keep-alive pause each have a deadline (mesos-dns's Go
+// server has none of these).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { LogSampler } from '../log-sampler.js';
 import type { TableStore } from '../store.js';
 import {
   handleAxfr,
@@ -63,12 +70,29 @@ const API_ROUTES: readonly ApiRoute[] = [
 
 type Match = { kind: 'api'; route: ApiRoute; params: RouteParams } | { kind: 'extra'; handler: ExtraRouteHandler } | { kind: 'bad-path' };
 
+/**
+ * How often node:http looks for connections past their headers or request deadline (its default,
+ * 30 s, would let a 10 s headers timeout hold a connection for up to 40 s). Each look walks the
+ * open connections, at most HTTPMaxConnections of them.
+ */
+const TIMEOUT_CHECK_MS = 500;
+/** At most one "HTTP connection limit reached" line per this many ms. */
+const DROP_LOG_MS = 1000;
+
+/** The connection cap and timeouts of `config`; node:http reads them per connection, so a reload applies them live. */
+export function applyHttpLimits(server: http.Server, config: Config): void {
+  server.maxConnections = config.HTTPMaxConnections;
+  server.headersTimeout = config.HTTPHeadersTimeoutMs;
+  server.requestTimeout = config.HTTPRequestTimeoutMs;
+  server.keepAliveTimeout = config.HTTPKeepAliveTimeoutMs;
+}
+
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const log = deps.logger.child({ component: 'http' });
   const random = deps.random ?? Math.random;
   const extraRoutes = deps.extraRoutes ?? new Map<string, ExtraRouteHandler>();
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => {
     // GET bodies are ignored (mesos-dns ignores them too); drain so keep-alive keeps working.
     req.resume();
     respond(req)
@@ -108,6 +132,12 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
     log.debug({ method: req.method, url: req.url, status: answer.status }, 'http request');
   }
 
+  applyHttpLimits(server, deps.config());
+  const drops = new LogSampler(DROP_LOG_MS);
+  server.on('drop', (info?: { remoteAddress?: string }) => {
+    const held = drops.take();
+    if (held >= 0) log.warn({ client: info?.remoteAddress, held, max: server.maxConnections }, 'HTTP connection limit reached; closing new connections');
+  });
   return server;
 }
 

@@ -27,7 +27,20 @@ export interface DnsServer {
   /** How UDP datagrams move: see startUdpServer below. */
   readonly udpMode: UdpServer['mode'];
   udpCounters(): SocketCounters;
+  /** Apply a reloaded config's TCP limits to the running listener (no re-bind). */
+  setTcpLimits(config: Config): void;
   close(): Promise<void>;
+}
+
+/** The TCP limits a config sets (per thread); `overrides` (tests) win. */
+export function tcpLimitsOf(config: Config, overrides?: Partial<TcpLimits>): Partial<TcpLimits> {
+  return {
+    ioTimeoutMs: config.TCPIOTimeoutMs,
+    idleTimeoutMs: config.TCPIdleTimeoutMs,
+    maxConnections: config.TCPMaxConnections,
+    maxConnectionsPerClient: config.TCPMaxClientConnections,
+    ...overrides,
+  };
 }
 
 /** With port 0, tries for a port free for both UDP and TCP this many times. */
@@ -68,7 +81,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         handler: async (query) => options.handler(query, 'tcp'),
         logger: options.logger,
         reusePort: options.reusePort,
-        limits: options.tcpLimits,
+        limits: tcpLimitsOf(config, options.tcpLimits),
       });
     } catch (err) {
       await udp.close();
@@ -86,6 +99,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       udpMode: udp.mode,
       udpCounters: () => udp.counters(),
       tcpAddress: tcp.address,
+      setTcpLimits: (next) => tcp.setLimits(tcpLimitsOf(next, options.tcpLimits)),
       close: () => {
         closing ??= Promise.all([udp.close(), tcp.close()]).then(() => undefined);
         return closing;

@@ -3,19 +3,39 @@
 // (RFC 7766 §6.2.1.1: pipelining, clients match on ID). A connection that sends a frame that
 // cannot be a DNS query is closed; other connections are unaffected.
 //
-// Resource bounds: a cap on connections (the server refuses more), on queries in flight per
-// connection (past it we stop reading, so TCP flow control pushes back on the client), on the
-// query size, and an idle timeout (RFC 7766 §6.2.3 recommends seconds, not minutes). A query
-// counts as in flight until its reply has been handed to the kernel, so a client that does not
-// read its replies stalls itself, not the server.
+// The port is open to every container on the host, so no client may hold the others out
+// (RFC 7766 §6.2.2-§6.2.4; the limits are Knot DNS's tcp-io-timeout, tcp-idle-timeout and
+// tcp-max-clients):
+// - a message must arrive whole within ioTimeoutMs of its first byte. More bytes do not extend
+//   it, so a client trickling one byte at a time is closed after ioTimeoutMs, not kept forever;
+// - a connection with nothing in flight and no message begun is closed after idleTimeoutMs;
+// - one source address holds at most maxConnectionsPerClient connections; more are closed at once;
+// - at maxConnections, a new connection closes the connection idle the longest (RFC 7766
+//   §6.2.3 "MAY close the connection that has been idle the longest") instead of being refused.
+//   "Idle" means no query in flight: one that is only part-way through sending a message counts,
+//   ranked by when it last had an answer (or connected), so a trickler is evicted before a
+//   client that just got one. Only when every connection is waiting for an answer is the new one
+//   refused.
+// Also bounded: queries in flight per connection (past it we stop reading, so TCP flow control
+// pushes back on the client) and the query size. A query counts as in flight until its reply has
+// been handed to the kernel, so a client that does not read its replies stalls itself: with
+// replies queued and no progress for idleTimeoutMs, its connection is closed.
+//
+// With worker threads (workers/) every thread runs one of these on the shared port and the
+// kernel spreads connections over them (SO_REUSEPORT), so every limit here is per thread.
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
 import { HEADER_LENGTH } from '../wire/constants.js';
+import { LogSampler } from '../../log-sampler.js';
 
 export interface TcpLimits {
-  /** Close a connection with nothing in flight after this long without traffic. */
+  /** Close a connection with nothing in flight and no message begun after this long. */
   idleTimeoutMs: number;
+  /** A message must be complete this long after its first byte arrived, or the connection closes. */
+  ioTimeoutMs: number;
   maxConnections: number;
+  /** Connections from one source address; 0 = no per-client cap. */
+  maxConnectionsPerClient: number;
   maxInFlightPerConnection: number;
   /** Largest query accepted; a bigger length prefix closes the connection. */
   maxQueryBytes: number;
@@ -23,13 +43,19 @@ export interface TcpLimits {
 
 export const DEFAULT_TCP_LIMITS: Readonly<TcpLimits> = Object.freeze({
   idleTimeoutMs: 10_000,
+  // Knot DNS's tcp-io-timeout: a query of a few hundred bytes takes one round trip to arrive.
+  ioTimeoutMs: 500,
   maxConnections: 1024,
+  maxConnectionsPerClient: 16,
   // miekg/dns (and so mesos-dns) serves up to 128 queries per connection; we bound concurrency
   // rather than the total, and allow this many at once.
   maxInFlightPerConnection: 64,
   // Queries are a header, one question and an OPT with a few options; 4 KiB leaves ample room.
   maxQueryBytes: 4096,
 });
+
+/** At most one "connection refused/evicted" line per this many ms (an attack would flood the log). */
+const REFUSAL_LOG_MS = 1000;
 
 export interface TcpServerOptions {
   address: string;
@@ -38,26 +64,93 @@ export interface TcpServerOptions {
   logger: Logger;
   reusePort?: boolean;
   limits?: Partial<TcpLimits>;
+  /** Milliseconds; injectable for tests. */
+  now?: () => number;
 }
 
 export interface TcpServer {
   readonly address: AddressInfo;
+  /** New limits (a reload): caps apply to the next connection, timeouts from each connection's next state change. */
+  setLimits(limits: Partial<TcpLimits>): void;
   close(): Promise<void>;
+}
+
+/** What a connection shares with the server: the limits, and its place among the idle ones. */
+interface ConnectionContext {
+  limits: () => TcpLimits;
+  handler: (query: Buffer) => Promise<Buffer | null>;
+  log: Logger;
+  now: () => number;
+  /** Nothing in flight: joins the end of the eviction order (its `evict` closes it at once). */
+  becameIdle(socket: net.Socket, evict: () => void): void;
+  becameBusy(socket: net.Socket): void;
 }
 
 export async function startTcpServer(options: TcpServerOptions): Promise<TcpServer> {
   const log = options.logger.child({ component: 'dns-tcp' });
-  const limits: TcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.limits };
+  let limits: TcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.limits };
   const connections = new Set<net.Socket>();
+  const perClient = new Map<string, number>();
+  // Insertion order is eviction order: a connection is (re)inserted when it becomes idle, so the
+  // first entry is the one idle the longest.
+  const idle = new Map<net.Socket, () => void>();
+  const refusals = new LogSampler(REFUSAL_LOG_MS);
+  const ctx: ConnectionContext = {
+    limits: () => limits,
+    handler: options.handler,
+    log,
+    now: options.now ?? Date.now,
+    becameIdle: (socket, evict) => {
+      idle.delete(socket);
+      idle.set(socket, evict);
+    },
+    becameBusy: (socket) => idle.delete(socket),
+  };
+
+  const note = (message: string, client: string): void => {
+    const held = refusals.take();
+    if (held >= 0) log.warn({ client, held, connections: connections.size, max: limits.maxConnections, perClient: limits.maxConnectionsPerClient }, message);
+  };
+
   // allowHalfOpen: a client may send its queries, shut down its side, and still read the answers.
+  // No server.maxConnections: Node would refuse at the cap, where we evict the longest idle.
   const server = net.createServer({ allowHalfOpen: true, noDelay: true });
-  server.maxConnections = limits.maxConnections;
   server.on('connection', (socket) => {
+    socket.on('error', (err) => log.debug({ err: err.message, client: socket.remoteAddress }, 'TCP connection error'));
+    const client = clientOf(socket);
+    const held = perClient.get(client) ?? 0;
+    // Per client first, so a client at its cap cannot push other clients' connections out.
+    if (limits.maxConnectionsPerClient > 0 && held >= limits.maxConnectionsPerClient) {
+      note('TCP connections per client at the cap; closing a new one', client);
+      socket.destroy();
+      return;
+    }
+    if (connections.size >= limits.maxConnections) {
+      const longestIdle = idle.values().next();
+      if (longestIdle.done) {
+        note('TCP connection limit reached with every connection awaiting an answer; closing a new one', client);
+        socket.destroy();
+        return;
+      }
+      note('TCP connection limit reached; closing the connection idle the longest', client);
+      longestIdle.value();
+    }
     connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, options.handler, limits, log);
+    perClient.set(client, held + 1);
+    let released = false;
+    // Called on 'close', and at once by an eviction, so the slot is free for this connection.
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      connections.delete(socket);
+      idle.delete(socket);
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    };
+    socket.on('close', release);
+    serveConnection(socket, ctx, release);
   });
-  server.on('drop', (info) => log.warn({ client: info?.remoteAddress, max: limits.maxConnections }, 'TCP connection limit reached; refusing a connection'));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,6 +164,9 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
   let closing: Promise<void> | undefined;
   return {
     address: server.address() as AddressInfo,
+    setLimits(next) {
+      limits = { ...limits, ...next };
+    },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -81,22 +177,87 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
   };
 }
 
-function serveConnection(socket: net.Socket, handler: (query: Buffer) => Promise<Buffer | null>, limits: TcpLimits, log: Logger): void {
+/** The source address, IPv4-mapped IPv6 (a dual-stack listener) written as IPv4. */
+function clientOf(socket: net.Socket): string {
+  const address = socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: () => void): void {
+  const { handler, log } = ctx;
   let buffered: Buffer = Buffer.alloc(0);
   let inFlight = 0;
   let peerEnded = false;
   let closing = false;
+  let isIdle = false;
+  /** When the io deadline of the message being received started (its first byte), if one is. */
+  let messageSince: number | undefined;
+  /** When the connection last became idle. */
+  let idleSince = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const disarm = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = (at: number, expire: () => void): void => {
+    disarm();
+    timer = setTimeout(expire, Math.max(0, at - ctx.now()));
+  };
 
   const close = (graceful: boolean): void => {
     if (closing) return;
     closing = true;
+    disarm();
+    ctx.becameBusy(socket);
     if (!graceful) {
       socket.destroy();
       return;
     }
     socket.end();
-    // A peer that never closes its side would hold the half-closed socket forever.
-    setTimeout(() => socket.destroy(), limits.idleTimeoutMs).unref();
+    // A peer that never closes its side would hold the half-closed socket (and its slot): it
+    // gets one io timeout to take our FIN. Replies already handed to the kernel still go out.
+    setTimeout(() => socket.destroy(), ctx.limits().ioTimeoutMs).unref();
+  };
+  const evict = (): void => {
+    close(false);
+    release();
+  };
+
+  /** The buffer starts a message that has not fully arrived. */
+  const incomplete = (): boolean => buffered.length > 0 && (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0));
+
+  /**
+   * Sets the one timer for the connection's state. Called after every change, but a deadline
+   * already running is left alone: bytes of a message under way never extend its io deadline.
+   */
+  const review = (): void => {
+    if (closing) return;
+    const limits = ctx.limits();
+    if (inFlight > 0) {
+      if (isIdle) {
+        isIdle = false;
+        ctx.becameBusy(socket);
+      }
+    } else if (!isIdle) {
+      isIdle = true;
+      idleSince = ctx.now();
+      ctx.becameIdle(socket, evict);
+    }
+    // While paused at the in-flight cap we do not read, so a partial message is our delay, not the client's.
+    if (incomplete() && inFlight < limits.maxInFlightPerConnection) {
+      if (messageSince === undefined) {
+        messageSince = ctx.now();
+        arm(messageSince + limits.ioTimeoutMs, () => {
+          log.debug({ client: socket.remoteAddress, bytes: buffered.length, ioTimeoutMs: limits.ioTimeoutMs }, 'TCP message not complete within the io timeout; closing the connection');
+          close(false);
+        });
+      }
+      return;
+    }
+    messageSince = undefined;
+    if (isIdle) arm(idleSince + limits.idleTimeoutMs, () => close(true));
+    else disarm();
   };
 
   const finishIfDone = (): void => {
@@ -119,10 +280,12 @@ function serveConnection(socket: net.Socket, handler: (query: Buffer) => Promise
     inFlight--;
     pump();
     finishIfDone();
+    review();
   };
 
   /** Takes complete frames off the buffer while the in-flight budget allows. */
   const pump = (): void => {
+    const limits = ctx.limits();
     while (!closing && inFlight < limits.maxInFlightPerConnection && buffered.length >= 2) {
       const length = buffered.readUInt16BE(0);
       if (length < HEADER_LENGTH || length > limits.maxQueryBytes) {
@@ -133,6 +296,8 @@ function serveConnection(socket: net.Socket, handler: (query: Buffer) => Promise
       if (buffered.length < 2 + length) break;
       const query = Buffer.from(buffered.subarray(2, 2 + length));
       buffered = buffered.subarray(2 + length);
+      // The next message's deadline starts with its first byte, not with this one's.
+      messageSince = undefined;
       dispatch(query);
     }
     if (closing || socket.destroyed) return;
@@ -160,17 +325,16 @@ function serveConnection(socket: net.Socket, handler: (query: Buffer) => Promise
     );
   };
 
-  socket.setTimeout(limits.idleTimeoutMs);
+  // Replies queued with no progress either way for the idle timeout: the client stopped reading.
+  // (Node re-arms this timer on every read and write; the deadlines above are our own.)
+  socket.setTimeout(ctx.limits().idleTimeoutMs);
   socket.on('timeout', () => {
-    if (inFlight === 0) close(true);
-    // Replies waiting in our buffer with no progress: the client stopped reading.
-    else if (socket.writableLength > 0) close(false);
-    // Otherwise answers are still being worked out (e.g. a slow upstream); writing them re-arms
-    // the timer.
+    if (inFlight > 0 && socket.writableLength > 0) close(false);
   });
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     pump();
+    review();
   });
   socket.on('end', () => {
     peerEnded = true;
@@ -181,6 +345,8 @@ function serveConnection(socket: net.Socket, handler: (query: Buffer) => Promise
       buffered = Buffer.alloc(0);
     }
     finishIfDone();
+    review();
   });
-  socket.on('error', (err) => log.debug({ err: err.message, client: socket.remoteAddress }, 'TCP connection error'));
+  socket.on('close', disarm);
+  review();
 }
