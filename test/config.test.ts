@@ -75,6 +75,14 @@ describe('parseConfig: defaults and key matching', () => {
     ['statefile', '/tmp/state.json', 'StateFile', '/tmp/state.json'],
     ['ednsmaxudpsize', 4096, 'EDNSMaxUDPSize', 4096],
     ['identity', 'é'.repeat(127), 'Identity', 'é'.repeat(127)],
+    ['tcpIoTimeoutMs', 250, 'TCPIOTimeoutMs', 250],
+    ['tcpidletimeoutms', 3000, 'TCPIdleTimeoutMs', 3000],
+    ['tcpMaxConnections', 64, 'TCPMaxConnections', 64],
+    ['tcpMaxClientConnections', 0, 'TCPMaxClientConnections', 0],
+    ['httpMaxConnections', 32, 'HTTPMaxConnections', 32],
+    ['httpHeadersTimeoutMs', 2000, 'HTTPHeadersTimeoutMs', 2000],
+    ['httpRequestTimeoutMs', 60000, 'HTTPRequestTimeoutMs', 60000],
+    ['httpKeepAliveTimeoutMs', 1000, 'HTTPKeepAliveTimeoutMs', 1000],
     ['mesoscredentials', { PRINCIPAL: 'p', Secret: 's' }, 'MesosCredentials', { Principal: 'p', Secret: 's' }],
   ];
   it.each(keyCases)('key %s sets %s', (key, value, field, expected) => {
@@ -237,6 +245,11 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     // One TXT character-string (RFC 1035 §3.3): 128 two-octet characters are 256 octets.
     ['Identity over 255 octets', { identity: 'é'.repeat(128) }, 'identity', 'at most 255 octets of UTF-8, got 256'],
     ['Identity not a string', { Identity: 7 }, 'Identity', 'must be a string'],
+    ['TCPIOTimeoutMs of 0', { tcpIoTimeoutMs: 0 }, 'tcpIoTimeoutMs', 'from 1 to 2147483647 (milliseconds)'],
+    ['TCPMaxConnections of 0', { TCPMaxConnections: 0 }, 'TCPMaxConnections', 'from 1 to 1000000'],
+    ['negative TCPMaxClientConnections', { TCPMaxClientConnections: -1 }, 'TCPMaxClientConnections', 'from 0 to 1000000'],
+    ['HTTPMaxConnections of 0', { httpMaxConnections: 0 }, 'httpMaxConnections', 'from 1 to 1000000'],
+    ['HTTP headers timeout longer than the request timeout', { HTTPHeadersTimeoutMs: 5000, HTTPRequestTimeoutMs: 4000 }, 'HTTPHeadersTimeoutMs', 'must not exceed HTTPRequestTimeoutMs (4000), got 5000'],
   ];
   it.each(cases)('%s', (_name, raw, key, reason) => {
     const errors = errorsOf(() => parse(withBase(raw)));
