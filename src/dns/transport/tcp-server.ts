@@ -118,9 +118,9 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
   server.on('connection', (socket) => {
     socket.on('error', (err) => log.debug({ err: err.message, client: socket.remoteAddress }, 'TCP connection error'));
     const client = clientOf(socket);
-    const held = perClient.get(client) ?? 0;
+    const fromClient = perClient.get(client) ?? 0;
     // Per client first, so a client at its cap cannot push other clients' connections out.
-    if (limits.maxConnectionsPerClient > 0 && held >= limits.maxConnectionsPerClient) {
+    if (limits.maxConnectionsPerClient > 0 && fromClient >= limits.maxConnectionsPerClient) {
       note('TCP connections per client at the cap; closing a new one', client);
       socket.destroy();
       return;
@@ -136,7 +136,7 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
       longestIdle.value();
     }
     connections.add(socket);
-    perClient.set(client, held + 1);
+    perClient.set(client, fromClient + 1);
     let released = false;
     // Called on 'close', and at once by an eviction, so the slot is free for this connection.
     const release = (): void => {
@@ -332,6 +332,8 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
     if (inFlight > 0 && socket.writableLength > 0) close(false);
   });
   socket.on('data', (chunk: Buffer) => {
+    // After we closed our side nothing more is read into memory: it could never be answered.
+    if (closing) return;
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     pump();
     review();
