@@ -13,6 +13,7 @@ import { silentLogger } from '../src/log.js';
 import { TableStore } from '../src/store.js';
 import { summaryFromDig, summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
+import { startWorkerPool } from '../src/workers/supervisor.js';
 
 const store = new TableStore();
 store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
@@ -211,5 +212,22 @@ describe('DNS over TCP at the connection cap', () => {
 
     release.forEach((r) => r());
     expect((await pending).readUInt16BE(0)).toBe(1);
+  });
+});
+
+describe('DNS over TCP with worker threads', () => {
+  it('counts the per-client cap per thread: one address holds at most workers x TCPMaxClientConnections', async () => {
+    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ExternalOn: false, TCPMaxClientConnections: 2 };
+    const pool = await startWorkerPool({ config, workers: 2, store, logger: silentLogger });
+    cleanups.push(() => pool.close());
+    await pool.serving(store.current()!.generation);
+    const clients: Client[] = [];
+    for (let i = 0; i < 10; i++) clients.push(await connect(pool.tcpAddress.port, '127.0.0.1'));
+    await new Promise((r) => setTimeout(r, 300));
+    const open = clients.filter((c) => !c.isClosed());
+    // The kernel spreads connections over the two threads' sockets; each thread admits two.
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    expect(open.length).toBeLessThanOrEqual(4);
+    for (const [i, client] of open.entries()) expect(summaryFromWire(await client.ask('leader.mesos', i + 1)).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
   });
 });
