@@ -145,6 +145,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         ],
       ]),
     });
+    // During a reload deps.config() (read by createHttpServer) is still the old config.
     applyHttpLimits(server, c);
     const address = await listen(server, c.HttpPort, c.HTTPListener);
     return { server, address };

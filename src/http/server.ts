@@ -7,8 +7,8 @@
 // Limits (docs/security.md): the port is reachable from every container on the host, and every
 // open connection costs a file descriptor that DNS forwarding and the state source need too.
 // So connections are capped (more are closed on arrival) and none may sit without sending a
-// request: headers, a whole request and a keep-alive pause each have a deadline (mesos-dns's Go
-// server has none of these).
+// request: headers, a whole request and a keep-alive pause each have a deadline (mesos-dns sets
+// none of these).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
