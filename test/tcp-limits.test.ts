@@ -160,6 +160,33 @@ describe('DNS over TCP against slow clients', () => {
     expect(summaryFromWire(await fine.ask('leader.mesos', 7)).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
   });
 
+  it('does not close a connection whose query was complete in the kernel when a stalled event loop let its deadline pass', async () => {
+    const { port } = await service({ TCPIOTimeoutMs: 200 });
+    const client = await connect(port);
+    const whole = framed('leader.mesos', 9);
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      let got = Buffer.alloc(0);
+      client.socket.on('data', (chunk: Buffer) => {
+        got = Buffer.concat([got, chunk]);
+        if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) resolve(got.subarray(2));
+      });
+      void client.closed.then(() => reject(new Error('closed before the reply')));
+    });
+    client.socket.write(whole.subarray(0, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    // The rest goes to the kernel (a write to an idle socket is made at once), then this thread,
+    // the server's too, is busy past the deadline. From a setImmediate, so that the loop's next
+    // step is its timers, before it polls for I/O.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        client.socket.write(whole.subarray(5));
+        for (const end = Date.now() + 500; Date.now() < end; );
+        resolve();
+      }),
+    );
+    expect(summaryFromWire(await reply).answer).toEqual(['leader.mesos. 60 IN A 10.0.0.1']);
+  });
+
   it('caps connections per source address (127.0.0.1), while another address (127.0.0.2) still connects; a reload raises the cap live', async () => {
     const { service: svc, port, config } = await service({ TCPMaxClientConnections: 3 });
     const mine = [await connect(port, '127.0.0.1'), await connect(port, '127.0.0.1'), await connect(port, '127.0.0.1')];

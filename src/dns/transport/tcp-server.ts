@@ -195,14 +195,22 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
   /** When the connection last became idle. */
   let idleSince = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Bumped by every arm and disarm, so a deadline overtaken by a state change does nothing. */
+  let armed = 0;
 
   const disarm = (): void => {
+    armed++;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
   };
   const arm = (at: number, expire: () => void): void => {
     disarm();
-    timer = setTimeout(expire, Math.max(0, at - ctx.now()));
+    const mine = armed;
+    // After the event loop was held up (a table build, a collection), a deadline can come due
+    // while the bytes that meet it already wait in the kernel. Timers run before the loop polls
+    // for I/O and setImmediate after it, so those bytes are read first; if they change the
+    // state, review() has moved `armed` on and the expiry is dropped.
+    timer = setTimeout(() => setImmediate(() => mine === armed && expire()), Math.max(0, at - ctx.now()));
   };
 
   const close = (graceful: boolean): void => {
