@@ -3,7 +3,6 @@
 // and DNS and the state source go on meanwhile. Timeouts are set to about a second so the cases
 // stay short.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/log.js';
@@ -38,12 +37,6 @@ async function until(what: () => boolean, ms: number): Promise<boolean> {
   return what();
 }
 
-function digTcp(port: number, name: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('dig', ['@127.0.0.1', '-p', String(port), '+tcp', '+tries=1', '+time=2', '+short', name, 'A'], { timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
-}
-
 describe('HTTP connection limits', () => {
   let server: TestServer;
   const clients: RawClient[] = [];
@@ -65,7 +58,7 @@ describe('HTTP connection limits', () => {
 
     // HTTP is full: DNS and the state source use other sockets.
     expect(await server.resolver().resolve4('leader.mesos')).toEqual([leader]);
-    expect((await digTcp(server.dnsPort, 'leader.mesos')).trim()).toBe(leader);
+    expect((await server.dig('+tcp', '+short', 'leader.mesos', 'A')).trim()).toBe(leader);
     expect(await server.running.refresh()).toBe(true);
     await expect(server.http('/v1/version')).rejects.toThrow();
 
