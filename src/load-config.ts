@@ -17,7 +17,7 @@ import { networkInterfaces as osNetworkInterfaces, type NetworkInterfaceInfo } f
 import path from 'node:path';
 import { DEFAULTS, type Config, type IPSource, type MesosAuthentication } from './config.js';
 import { ConfigError, ConfigErrors } from './errors.js';
-import { canonicalIP, parseMasterAddress, parseResolverAddress } from './addresses.js';
+import { canonicalIP, parseMasterAddress, parseResolverAddress } from './net/address.js';
 import { parseZkUrl } from './mesos/zk-url.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULTS, type Config } from '../src/config.js';
 import { ConfigError, ConfigErrors } from '../src/errors.js';
-import { canonicalIP, parseMasterAddress, parseResolverAddress } from '../src/addresses.js';
 import {
   loadConfig,
   parseConfig,
@@ -353,31 +352,6 @@ describe('parseConfig: resolvers from /etc/resolv.conf', () => {
 
   it('reads nameserver lines in order, without comments', () => {
     expect(resolvConfNameservers(resolvConf)).toEqual(['10.0.0.2', '127.0.0.53', '2001:db8::53', '10.0.0.2', 'fe80::1%eth0', '10.0.0.3']);
-  });
-});
-
-describe('address parsers', () => {
-  const ips: [string, string | undefined][] = [
-    ['10.0.0.1', '10.0.0.1'],
-    ['::1', '0:0:0:0:0:0:0:1'],
-    ['2001:0db8:0:0:0:0:0:1', '2001:db8:0:0:0:0:0:1'],
-    ['2001:DB8::1', '2001:db8:0:0:0:0:0:1'],
-    ['::ffff:10.0.0.1', '10.0.0.1'],
-    ['::', '0:0:0:0:0:0:0:0'],
-    ['64:ff9b::192.0.2.33', '64:ff9b:0:0:0:0:c000:221'],
-    ['fe80::1%eth0', undefined],
-    ['010.0.0.1', undefined],
-    ['leader.mesos', undefined],
-  ];
-  it.each(ips)('canonicalIP(%s) = %s', (text, expected) => {
-    expect(canonicalIP(text)).toBe(expected);
-  });
-
-  it('parses masters and resolvers for the modules that connect to them', () => {
-    expect(parseMasterAddress('[::1]:5050').value).toEqual({ host: '::1', port: 5050 });
-    expect(parseMasterAddress('leader.mesos:5050').value).toEqual({ host: 'leader.mesos', port: 5050 });
-    expect(parseResolverAddress('8.8.8.8').value).toEqual({ host: '8.8.8.8', port: 53 });
-    expect(parseResolverAddress('[2001:db8::53]:5353').value).toEqual({ host: '2001:db8::53', port: 5353 });
   });
 });
 

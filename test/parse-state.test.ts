@@ -4,7 +4,7 @@ import { StateParseError } from '../src/errors.js';
 import { parseAgent, parseFramework, parseState, parseStateText } from '../src/mesos/parse-state.js';
 import { parseTask } from '../src/mesos/parse-task.js';
 import { parsePortRanges } from '../src/mesos/port-ranges.js';
-import { ipLiteral, parsePid, sameHostPort, splitHostPort } from '../src/mesos/pid.js';
+import { parsePid } from '../src/mesos/pid.js';
 import type { Task } from '../src/mesos/state.js';
 
 const fixtureText = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8');
@@ -56,41 +56,6 @@ describe('parsePid', () => {
     'master@a..:5050',
   ])('rejects %j', (text) => {
     expectParseError(() => parsePid(text), /malformed pid/);
-  });
-});
-
-describe('splitHostPort / sameHostPort / ipLiteral', () => {
-  it('splits host:port and [v6]:port, and rejects the rest', () => {
-    expect(splitHostPort('144.76.157.37:5050')).toEqual({ host: '144.76.157.37', port: 5050 });
-    expect(splitHostPort('[::1]:5050')).toEqual({ host: '::1', port: 5050 });
-    expect(splitHostPort('localhost:15050')).toEqual({ host: 'localhost', port: 15050 });
-    expect(splitHostPort('localhost')).toBeUndefined();
-    expect(splitHostPort('::1:5050')).toBeUndefined();
-  });
-
-  it('compares IP literals canonically and hostnames case-insensitively', () => {
-    expect(sameHostPort({ host: '2001:DB8:0::1', port: 1 }, { host: '2001:db8::1', port: 1 })).toBe(true);
-    expect(sameHostPort({ host: 'Master.Example', port: 1 }, { host: 'master.example', port: 1 })).toBe(true);
-    expect(sameHostPort({ host: '1.2.3.4', port: 1 }, { host: '1.2.3.4', port: 2 })).toBe(false);
-  });
-
-  it.each<[string, string | undefined]>([
-    ['1.2.3.4', '1.2.3.4'],
-    ['255.255.255.255', '255.255.255.255'],
-    ['256.1.1.1', undefined],
-    ['010.1.1.1', undefined], // leading zeros: Go's net.ParseIP rejects them
-    ['1.2.3', undefined],
-    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'], // RFC 5952 canonical text
-    ['fd01:b::1:8000:2', 'fd01:b::1:8000:2'],
-    ['::ffff:1.2.3.4', '1.2.3.4'], // v4-mapped gives an A record, as Go's To4()
-    ['::1', '::1'],
-    ['fe80::1%eth0', undefined],
-    ['[::1]', undefined],
-    ['localhost', undefined],
-    ['', undefined],
-    ['dev-123-1e.c.mesos.internal', undefined],
-  ])('ipLiteral(%j) = %j', (input, want) => {
-    expect(ipLiteral(input)).toBe(want);
   });
 });
 

@@ -8,7 +8,8 @@ import { StateFetchError, StateParseError } from '../errors.js';
 import { parseStateText } from './parse-state.js';
 import { ArrivingDocument, configuredStateReader, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
-import type { MasterState, Pid } from './state.js';
+import type { MasterState } from './state.js';
+import { joinHostPort, parseMasterAddress, sameHostPort } from '../net/address.js';
 
 const MAX_REDIRECTS = 3;
 /** Far above any real state (a 100k-task master is ~34 MB); stops a runaway body. */
@@ -147,12 +148,11 @@ function parseBody(body: StateBody, reader: StateReaderAddon | null): { state: M
   return { ...read, readMs: performance.now() - started };
 }
 
-function pidHostPort(pid: Pid): string {
-  return pid.host.includes(':') ? `[${pid.host}]:${pid.port}` : `${pid.host}:${pid.port}`;
-}
-
+/** Two `host:port` texts name the same master (net/address.ts rules); unparsable ones compare as text. */
 function sameMaster(a: string, b: string): boolean {
-  return a.replace(/^\[|\](?=:)/g, '').toLowerCase() === b.replace(/^\[|\](?=:)/g, '').toLowerCase();
+  const pa = parseMasterAddress(a).value;
+  const pb = parseMasterAddress(b).value;
+  return pa && pb ? sameHostPort(pa, pb) : a.toLowerCase() === b.toLowerCase();
 }
 
 /**
@@ -173,7 +173,7 @@ export async function fetchLeaderState(
     try {
       const got = await fetchStateBody(http, master, reader);
       const read = parseBody(got.body, reader);
-      const leaderAddr = pidHostPort(read.state.leader);
+      const leaderAddr = joinHostPort(read.state.leader);
       if (sameMaster(leaderAddr, got.master)) return { ...read, master: got.master };
       // The contacted master is not the leader (a stale replica answering with its view):
       // ask the leader it names.

@@ -6,7 +6,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { createAuthorizer, type Authorizer } from './auth.js';
 import type { Logger } from '../log.js';
-import { parseMasterAddress } from '../addresses.js';
+import { joinHostPort, parseMasterAddress } from '../net/address.js';
 import { StateFetchError } from '../errors.js';
 
 export interface MasterHttp {
@@ -56,6 +56,5 @@ export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
 export function masterOrigin(scheme: 'http' | 'https', master: string): string {
   const parsed = parseMasterAddress(master);
   if (parsed.reason !== undefined) throw new StateFetchError(`bad master address: ${parsed.reason}`);
-  const { host, port } = parsed.value;
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${scheme}://${joinHostPort(parsed.value)}`;
 }

@@ -7,6 +7,7 @@
 // The lowest sequence number is the leader (apache/mesos src/master/detector/zookeeper.cpp,
 // MASTER_INFO_JSON_LABEL in src/master/constants.hpp). Sequence numbers come from one counter per
 // parent, so `json.info_` and `info_` sequences are comparable.
+import { joinHostPort } from '../net/address.js';
 
 export type MasterInfoLabel = 'json' | 'protobuf';
 
@@ -63,8 +64,7 @@ export function leaderFromChildren(children: readonly string[]): string | undefi
 
 /** "host:port", bracketing IPv6 like Go's net.JoinHostPort (which mesos-dns uses). */
 export function masterAddress(info: MasterInfo): string {
-  const host = info.host.includes(':') ? `[${info.host}]` : info.host;
-  return `${host}:${info.port}`;
+  return joinHostPort(info);
 }
 
 /** Decodes one master node's data. Never throws: garbage gives undefined. */

@@ -1,12 +1,12 @@
 // Small internal types for the parts of a Mesos master state that DNS needs. Foreign JSON
 // (/master/state, the Operator API's GET_STATE / events) is converted into these at the edge
 // (parse-state.ts, operator-events.ts) and never carried further in.
+import type { HostPort } from '../net/address.js';
 
 /** A libprocess PID `name@host:port`, split. `host` may be an IP literal or a hostname. */
-export interface Pid {
+/** A libprocess pid: `name@host:port`. */
+export interface Pid extends HostPort {
   name: string;
-  host: string;
-  port: number;
 }
 
 export interface Agent {

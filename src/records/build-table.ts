@@ -5,7 +5,7 @@
 // Insertion order follows mesos-dns (frameworks, agents, self, leader/masters, tasks) because
 // it decides the order of values under a name and the /v1/enumerate rows.
 import type { Config } from '../config.js';
-import { ipLiteral, sameHostPort, splitHostPort } from '../mesos/pid.js';
+import { canonicalIP, parsePidAddress, sameHostPort } from '../net/address.js';
 import type { Discovery, MasterState, Task } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -60,7 +60,7 @@ function toIps(b: TableBuilder, seen: Map<string, Ip | null>, values: readonly s
     const v = values[i];
     let ip = seen.get(v);
     if (ip === undefined) {
-      const text = ipLiteral(v);
+      const text = canonicalIP(v);
       ip = text === undefined ? null : { text, v6: text.includes(':'), id: b.ip(text) };
       seen.set(v, ip);
     }
@@ -356,7 +356,7 @@ function masterRecords(b: TableBuilder, state: MasterState, masters: readonly st
   let index = 0;
   let leaderNumbered = false;
   for (const master of masters) {
-    const hp = splitHostPort(master);
+    const hp = parsePidAddress(master);
     if (hp === undefined) continue;
     const ips = ipsOf(hp.host);
     if (ips.length === 0) continue;

@@ -3,7 +3,7 @@
 // records; here it is done once, up front, through an injected lookup, so buildTable stays pure.
 // A name that does not resolve maps to [] and then contributes no records (mesos-dns instead
 // stores the hostname text as an "IP", issue #509).
-import { ipLiteral, splitHostPort } from '../mesos/pid.js';
+import { canonicalIP, parsePidAddress } from '../net/address.js';
 import type { MasterState } from '../mesos/state.js';
 
 /** Resolves a hostname to its IP addresses (A and AAAA); rejects or returns [] when it has none. */
@@ -17,11 +17,11 @@ export type HostLookup = (name: string) => Promise<string[]>;
 export function collectHostnames(state: MasterState, masters: readonly string[]): string[] {
   const names = new Set<string>();
   const add = (host: string): void => {
-    if (host !== '' && ipLiteral(host) === undefined) names.add(host);
+    if (host !== '' && canonicalIP(host) === undefined) names.add(host);
   };
   add(state.leader.host);
   for (const master of masters) {
-    const hp = splitHostPort(master);
+    const hp = parsePidAddress(master);
     if (hp) add(hp.host);
   }
   for (const agent of state.agents) if (agent.pid) add(agent.pid.host);
@@ -52,7 +52,7 @@ export async function resolveHostnames(
       }
       const clean = new Set<string>();
       for (const ip of Array.isArray(ips) ? ips : []) {
-        const literal = typeof ip === 'string' ? ipLiteral(ip) : undefined;
+        const literal = typeof ip === 'string' ? canonicalIP(ip) : undefined;
         if (literal !== undefined) clean.add(literal);
       }
       result.set(name, [...clean]);
@@ -69,7 +69,7 @@ export async function resolveHostnames(
  */
 export function hostIPs(host: string, addresses: ReadonlyMap<string, readonly string[]>): readonly string[] {
   if (host === '') return [];
-  const literal = ipLiteral(host);
+  const literal = canonicalIP(host);
   if (literal !== undefined) return [literal];
   return addresses.get(host) ?? [];
 }

@@ -10,13 +10,11 @@ import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
 import type { MasterState, Pid } from '../mesos/state.js';
+import type { MastersUpdate } from '../mesos/zk-detector.js';
+
+export type { MastersUpdate };
 import { StatePoller, type MastersView } from './poller.js';
 
-/** What a leader detector reports: the leader ("host:port") and every master, leader first. */
-export interface MastersUpdate {
-  leader: string | undefined;
-  masters: string[];
-}
 
 /** The part of the ZooKeeper detector the source needs (so tests can drive it). */
 export interface LeaderDetector {

@@ -18,8 +18,7 @@ import type { PreEncoded } from './pre-encode.js';
 import { QTYPE, RCODE } from '../wire/message.js';
 import { readName } from '../wire/name-wire.js';
 import { HEADER_LENGTH, MAX_NAME_OCTETS, OPT_LENGTH, TCP_MAX, UDP_MIN } from '../wire/constants.js';
-
-export type Transport = 'udp' | 'tcp';
+import type { Transport } from '../forward/forward.js';
 
 /** The lower-cased QNAME + QTYPE of the query being answered (the map key's bytes). */
 const scratch = Buffer.allocUnsafe(MAX_NAME_OCTETS + 2);
