@@ -16,7 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { parentPort, Worker } from 'node:worker_threads';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { AnswerCache } from '../src/dns/answer/answer-cache.js';
 import { preEncode } from '../src/dns/answer/pre-encode.js';
 import { encodeAnswer, maxResponseSize } from '../src/dns/wire/encode.js';

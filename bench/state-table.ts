@@ -1,7 +1,7 @@
 // The table the benchmarks compare against: built from a state the same way our server builds it
 // when started with server-process.ts's config (same masters list, same listener as the SOA MNAME
 // address, defaults for every naming setting). Knot's zone and the query file come from it.
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';

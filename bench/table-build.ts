@@ -17,7 +17,7 @@ import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
 import type { RecordTable } from '../src/records/table.js';
 import { buildTable } from '../src/records/build-table.js';
 import { packedBytes } from '../src/records/packed-table.js';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { generateStateText } from './gen-state.js';
 import { fixed, grouped, markdownTable, median } from './report.js';
 import { runCommand } from './processes.js';

@@ -8,7 +8,7 @@
 // so the limit read here is already the most the process can have without a new hard limit
 // (`ulimit -Hn`, systemd's LimitNOFILE); a process cannot raise its hard limit itself.
 import { readFileSync } from 'node:fs';
-import type { Config } from './config.js';
+import type { Config } from './config/typed.js';
 import { DEFAULT_UDP_MAX_IN_FLIGHT } from './dns/transport/udp-server.js';
 
 /** Listening sockets, stdio, connections to masters and ZooKeeper, the event loop's own. */

@@ -6,9 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, usage } from './cli.js';
 import { garbageCollector } from './collect-garbage.js';
-import type { Config } from './config.js';
+import type { Config } from './config/typed.js';
 import { ConfigError, ConfigErrors } from './errors.js';
-import { loadConfig, redactConfig } from './load-config.js';
+import { loadConfig } from './config/load.js';
+import { redactConfig } from './config/redact.js';
+import { restarts } from './config/reload.js';
 import { createLogger, type Logger } from './log.js';
 import { TableStore } from './store.js';
 import { createPublisher, type HostLookup, type Publisher } from './publish.js';
@@ -117,7 +119,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.reconfigure(next);
       const previous = config;
       config = next;
-      if (sourceKey(previous) !== sourceKey(next)) {
+      if (restarts('source', previous, next)) {
         const old = source;
         const oldId = activeSource;
         activeSource = oldId + 1;
@@ -158,15 +160,6 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.close();
     },
   };
-}
-
-/** The settings that decide where the state comes from; a change restarts the source. */
-function sourceKey(c: Config): string {
-  return JSON.stringify([
-    c.StateFile, c.Zk, c.Masters, c.MesosHTTPSOn, c.CACertFile, c.CertFile, c.KeyFile, c.MesosHTTPSInsecure,
-    c.MesosAuthentication, c.MesosCredentials, c.IAMConfigFile, c.StateTimeoutSeconds, c.RefreshSeconds,
-    c.ZkDetectionTimeout, c.StreamOn,
-  ]);
 }
 
 function printDemoHelp(config: Config): void {

@@ -1,7 +1,7 @@
 // One step of the pipeline's I/O edge: a parsed MasterState becomes the served table.
 // Hostnames are resolved first (the only I/O), then build-table runs pure, then one swap.
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { Config } from './config.js';
+import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import { buildTable } from './records/build-table.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';

@@ -16,8 +16,10 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { Config } from './config.js';
-import { listenerKey, startDnsService } from './dns/dns-service.js';
+import type { Config } from './config/typed.js';
+import { redactConfig } from './config/redact.js';
+import { restartKey } from './config/reload.js';
+import { startDnsService } from './dns/dns-service.js';
 import { descriptorBudget, readOpenFileLimit } from './fd-budget.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
@@ -65,7 +67,7 @@ interface DnsBackend {
   close(): Promise<void>;
 }
 
-const httpKey = (c: Config) => JSON.stringify([c.HttpOn, c.HTTPListener, c.HttpPort]);
+const httpKey = (c: Config) => restartKey('http', c);
 
 export async function startServing(deps: ServeDeps): Promise<Serving> {
   const log = deps.logger;
@@ -84,7 +86,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     }
     return n;
   };
-  const dnsKey = (c: Config) => JSON.stringify([listenerKey(c), c.DnsOn ? workersFor(c) : 0]);
+  const dnsKey = (c: Config) => JSON.stringify([restartKey('dnsSockets', c), c.DnsOn ? workersFor(c) : 0]);
 
   const openDns = async (c: Config): Promise<DnsBackend | undefined> => {
     if (!c.DnsOn) return undefined;
@@ -120,7 +122,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     if (!c.HttpOn) return undefined;
     const server = createHttpServer({
       store: deps.store,
-      config: deps.config,
+      // Only the redacted view reaches the HTTP API (/v1/config shows it).
+      config: () => redactConfig(deps.config()),
       version: deps.version,
       logger: log,
       random: deps.random,

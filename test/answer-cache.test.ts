@@ -2,7 +2,7 @@
 // fast path (layout, where case starts to matter), what a miss fills in, and the per-cache
 // negative-answer tails. test/fast-path.test.ts checks the bytes that come out of it.
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { AnswerCache, NODATA, NXDOMAIN, SLOW } from '../src/dns/answer/answer-cache.js';
 import { preEncode, shape, type Layout } from '../src/dns/answer/pre-encode.js';
 import { encodeAnswer, encodeAnswerLaidOut } from '../src/dns/wire/encode.js';

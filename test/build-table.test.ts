@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, type IPSource } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
+import type { IPSource } from '../src/config/schema.js';
 import { parseState, parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState } from '../src/mesos/state.js';

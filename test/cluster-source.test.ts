@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { silentLogger } from '../src/log.js';
 import { createMasterHttp, type MasterHttp } from '../src/mesos/master-http.js';
 import type { MasterState } from '../src/mesos/state.js';

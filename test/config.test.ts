@@ -3,16 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
+import { RAW_DEFAULTS, type RawConfig } from '../src/config/schema.js';
 import { ConfigError, ConfigErrors } from '../src/errors.js';
-import {
-  loadConfig,
-  parseConfig,
-  redactConfig,
-  resolvConfNameservers,
-  wantsResolvConf,
-  type ConfigEnv,
-} from '../src/load-config.js';
+import { wantsResolvConf } from '../src/config/decode.js';
+import { loadConfig } from '../src/config/load.js';
+import { redactConfig } from '../src/config/redact.js';
+import { parseConfig, resolvConfNameservers, type ConfigEnv } from '../src/config/validate.js';
 
 const ENV: ConfigEnv = { file: '/etc/mesos-dns/config.json', resolvConf: '', localAddresses: [], now: 1_700_000_000 };
 const BASE = { masters: ['127.0.0.1:5050'] };
@@ -46,7 +43,7 @@ async function asyncErrorsOf(run: () => Promise<unknown>): Promise<ConfigError[]
 describe('parseConfig: defaults and key matching', () => {
   it('fills every default from {masters:[...]}, with File and SOASerial from the environment', () => {
     const { config: c, warnings } = parse(BASE);
-    expect(c).toEqual({ ...DEFAULTS, Masters: ['127.0.0.1:5050'], File: ENV.file, SOASerial: ENV.now });
+    expect(c).toEqual(withTyped({ ...DEFAULTS, Masters: ['127.0.0.1:5050'], File: ENV.file, SOASerial: ENV.now }));
     expect(warnings).toEqual([]);
   });
 
@@ -362,7 +359,8 @@ describe('redactConfig', () => {
     expect(shown.MesosCredentials).toEqual({ Principal: 'p', Secret: '******' });
     expect(JSON.stringify(shown)).not.toContain('s3cret');
     expect(c.MesosCredentials.Secret).toBe('s3cret');
-    expect(shown).toEqual({ ...c, MesosCredentials: { Principal: 'p', Secret: '******' } });
+    const { typed: _typed, ...raw } = c;
+    expect(shown).toEqual({ ...raw, MesosCredentials: { Principal: 'p', Secret: '******' } });
   });
 
   it('leaves an empty secret empty', () => {
@@ -537,7 +535,7 @@ describe('config.example.json and docs/configuration.md', () => {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
   // Set by the server, not by the file: listing them in the example would suggest they do something.
   const NOT_IN_FILE = new Set<keyof Config>(['SOASerial', 'File']);
-  const fields = (Object.keys(DEFAULTS) as (keyof Config)[]).filter((k) => !NOT_IN_FILE.has(k));
+  const fields = (Object.keys(RAW_DEFAULTS) as (keyof RawConfig)[]).filter((k) => !NOT_IN_FILE.has(k));
 
   it('lists every key with its default (masters aside) and parses without warnings', async () => {
     const example = JSON.parse(await readFile(path.join(root, 'config.example.json'), 'utf8')) as Record<string, unknown>;
@@ -553,7 +551,7 @@ describe('config.example.json and docs/configuration.md', () => {
 
     const loaded = await loadConfig(path.join(root, 'config.example.json'), { now: () => 1 });
     expect(loaded.warnings).toEqual([]);
-    expect(loaded.config).toEqual({ ...DEFAULTS, Masters: ['127.0.0.1:5050'], File: path.join(root, 'config.example.json'), SOASerial: 1 });
+    expect(loaded.config).toEqual(withTyped({ ...DEFAULTS, Masters: ['127.0.0.1:5050'], File: path.join(root, 'config.example.json'), SOASerial: 1 }));
   });
 
   it('documents every key', async () => {

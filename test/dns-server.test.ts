@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { startDnsServer, type DnsServer } from '../src/dns/transport/dns-server.js';
 import { UpstreamForwarder } from '../src/dns/forward/forward.js';

@@ -7,7 +7,7 @@
 // decline (undefined) so the ordinary pipeline answers.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { AnswerCache } from '../src/dns/answer/answer-cache.js';
 import { encodeAnswer, maxResponseSize } from '../src/dns/wire/encode.js';
 import { fastAnswer } from '../src/dns/answer/fast-path.js';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { startDnsServer, type DnsServer } from '../src/dns/transport/dns-server.js';
 import { UpstreamForwarder } from '../src/dns/forward/forward.js';
 import { handleQuery, type QueryContext } from '../src/dns/answer/handle-query.js';
@@ -93,7 +93,7 @@ let pinned: DnsServer;
 const forwarders: UpstreamForwarder[] = [];
 
 async function serve(queryId?: () => number): Promise<DnsServer> {
-  const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [`127.0.0.1:${standIn.port}`], ForwardCacheSize: 0 };
+  const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [`127.0.0.1:${standIn.port}`], ForwardCacheSize: 0 });
   const forwarder = new UpstreamForwarder({ timeoutMs: 1000, queryId });
   forwarders.push(forwarder);
   const ctx: QueryContext = { snapshot: () => undefined, config, random: seededRandom(5), forwarder, logger: silentLogger };

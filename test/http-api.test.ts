@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { redactConfig } from '../src/config/redact.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import type { Snapshot } from '../src/store.js';
 import type { EnumerateFramework, NameRecords, RecordTable, SrvRecord } from '../src/records/table.js';
 import {
@@ -81,7 +82,7 @@ const CONFIG: Config = {
 };
 
 /** random() = 0 makes the Fisher–Yates walk swap nothing: every group keeps table order. */
-const ctx = (over: Partial<ApiContext> = {}): ApiContext => ({ config: CONFIG, version: '0.1.0', random: () => 0, ...over });
+const ctx = (over: Partial<ApiContext> = {}): ApiContext => ({ config: redactConfig(CONFIG), version: '0.1.0', random: () => 0, ...over });
 
 const lines = (...ls: string[]): string => ls.join('\n');
 
@@ -241,13 +242,13 @@ describe('GET /v1/config', () => {
 
   it('keeps a redacted secret redacted and keeps the key order whatever the object order', () => {
     const shuffledKeys = Object.fromEntries(Object.entries(CONFIG).reverse()) as unknown as Config;
-    const r = call(handleConfig, {}, SNAPSHOT, ctx({ config: shuffledKeys }));
+    const r = call(handleConfig, {}, SNAPSHOT, ctx({ config: redactConfig(shuffledKeys) }));
     expect(r.body).toBe(expected(1700000000));
     expect(r.body).not.toMatch(/"Secret": "[^*]/);
   });
 
   it('prints null Masters as null', () => {
-    const r = call(handleConfig, {}, SNAPSHOT, ctx({ config: { ...CONFIG, Masters: null } }));
+    const r = call(handleConfig, {}, SNAPSHOT, ctx({ config: redactConfig({ ...CONFIG, Masters: null }) }));
     expect(r.body).toContain('\n  "Masters": null,\n');
   });
 });
@@ -440,7 +441,7 @@ describe('GET /v1/axfr', () => {
 });
 
 describe('enumeration endpoints', () => {
-  const off = ctx({ config: { ...CONFIG, EnumerationOn: false } });
+  const off = ctx({ config: redactConfig({ ...CONFIG, EnumerationOn: false }) });
   it.each([
     ['enumerate', handleEnumerate],
     ['axfr', handleAxfr],

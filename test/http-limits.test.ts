@@ -7,7 +7,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/log.js';
 import { descriptorBudget, openFileLimit, readOpenFileLimit } from '../src/fd-budget.js';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const STATE_FILE = fileURLToPath(new URL('./fixtures/mesos-state-fake.json', import.meta.url));

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import { Agent, request } from 'undici';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { redactConfig } from '../src/config/redact.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { createLogger } from '../src/log.js';
 import { TableStore } from '../src/store.js';
 import type { NameRecords, RecordTable } from '../src/records/table.js';
@@ -41,7 +42,7 @@ let base: string;
 const agent = new Agent();
 
 beforeAll(async () => {
-  server = createHttpServer({ store, config: () => config, version: '0.1.0', logger, random: () => 0, extraRoutes });
+  server = createHttpServer({ store, config: () => redactConfig(config), version: '0.1.0', logger, random: () => 0, extraRoutes });
   const address = await listen(server, 0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
 });

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { createLogger } from '../src/log.js';
 import type { Publisher } from '../src/publish.js';
 import { startSource, type RunningSource } from '../src/sources/start-source.js';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { StateFetchError } from '../src/errors.js';
 import { fetchLeaderState } from '../src/mesos/fetch-state.js';
 import { createMasterHttp, type MasterHttp } from '../src/mesos/master-http.js';

@@ -2,7 +2,7 @@
 // empty non-terminals, the hash index (findName), and the collection that frees old
 // generations. build-table.test.ts covers the records themselves against mesos-dns's output.
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { garbageCollector } from '../src/collect-garbage.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable } from '../src/records/build-table.js';

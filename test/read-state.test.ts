@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { generateStateText } from '../bench/gen-state.js';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { StateFetchError } from '../src/errors.js';
 import { fetchLeaderState } from '../src/mesos/fetch-state.js';
 import { createMasterHttp } from '../src/mesos/master-http.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { startDnsServer, type DnsServer } from '../src/dns/transport/dns-server.js';
 import { UpstreamForwarder } from '../src/dns/forward/forward.js';
 import { ForwardCache } from '../src/dns/forward/forward-cache.js';
@@ -34,7 +34,7 @@ interface Running {
 }
 
 async function start(store: TableStore, overrides: Partial<Config>): Promise<Running> {
-  const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ...overrides };
+  const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ...overrides });
   const ctx: QueryContext = {
     snapshot: () => store.current(),
     config,

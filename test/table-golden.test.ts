@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generateStateText } from '../bench/gen-state.js';
-import { parseConfig } from '../src/load-config.js';
+import { parseConfig } from '../src/config/validate.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import type { MasterState } from '../src/mesos/state.js';
 import { buildTable } from '../src/records/build-table.js';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { startDnsService, type DnsService } from '../src/dns/dns-service.js';
 import { startDnsServer } from '../src/dns/transport/dns-server.js';
 import { silentLogger } from '../src/log.js';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function service(overrides: Partial<Config>): Promise<{ service: DnsService; port: number; config: Config }> {
-  const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Workers: 1, ExternalOn: false, ...overrides };
+  const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Workers: 1, ExternalOn: false, ...overrides });
   const svc = await startDnsService({ config, snapshot: () => store.current(), logger: silentLogger });
   cleanups.push(() => svc.close());
   return { service: svc, port: svc.addresses()!.tcp.port, config };
@@ -217,7 +217,7 @@ describe('DNS over TCP at the connection cap', () => {
       reply[2] |= 0x80;
       return reply;
     };
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, TCPMaxConnections: 3, TCPMaxClientConnections: 0 };
+    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, TCPMaxConnections: 3, TCPMaxClientConnections: 0 });
     const server = await startDnsServer({ config, handler, logger: silentLogger });
     cleanups.push(() => server.close());
     cleanups.push(() => release.forEach((r) => r()));
@@ -244,7 +244,7 @@ describe('DNS over TCP at the connection cap', () => {
 
 describe('DNS over TCP with worker threads', () => {
   it('counts the per-client cap per thread: one address holds at most workers x TCPMaxClientConnections', async () => {
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ExternalOn: false, TCPMaxClientConnections: 2 };
+    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ExternalOn: false, TCPMaxClientConnections: 2 });
     const pool = await startWorkerPool({ config, workers: 2, store, logger: silentLogger });
     cleanups.push(() => pool.close());
     await pool.serving(store.current()!.generation);

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { startDnsServer } from '../src/dns/transport/dns-server.js';
 import { startDnsService } from '../src/dns/dns-service.js';

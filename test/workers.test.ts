@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import v8 from 'node:v8';
 import { request } from 'undici';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';

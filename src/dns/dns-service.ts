@@ -3,7 +3,8 @@
 // as is when the main thread serves DNS, and by each worker thread (workers/worker-main.ts)
 // when several share the port.
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config.js';
+import { restarts } from '../config/reload.js';
+import type { Config } from '../config/typed.js';
 import type { Logger } from '../log.js';
 import { LogSampler } from '../log-sampler.js';
 import type { Snapshot } from '../store.js';
@@ -39,9 +40,6 @@ export interface DnsService {
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
 }
-
-/** The settings that decide the sockets; a change re-binds them. */
-export const listenerKey = (c: Config): string => JSON.stringify([c.DnsOn, c.Listener, c.Port, c.UDPBufferBytes, c.UDPBatching]);
 
 export async function startDnsService(options: DnsServiceOptions): Promise<DnsService> {
   const log = options.logger;
@@ -81,7 +79,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     addresses: () => (server ? { udp: server.udpAddress, tcp: server.tcpAddress } : undefined),
     forwardCacheEntries: () => ctx.forwardCache?.size ?? 0,
     async reconfigure(next) {
-      if (listenerKey(config) !== listenerKey(next)) {
+      if (restarts('dnsSockets', config, next)) {
         const fresh = await open(next);
         const old = server;
         server = fresh;
@@ -94,7 +92,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
         // TCP limits apply live: re-binding would drop every open connection.
         server?.setTcpLimits(next);
       }
-      if (config.Timeout !== next.Timeout || config.ForwardCacheSize !== next.ForwardCacheSize) {
+      if (restarts('forwarder', config, next)) {
         const old = ctx.forwarder;
         Object.assign(ctx, forwarding(next));
         old.close();

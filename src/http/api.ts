@@ -3,7 +3,8 @@
 // Each handler is pure: (snapshot, path params, context) -> response. The snapshot is read
 // once per request by the server (store.ts), randomness comes in as ctx.random, and the
 // config is already redacted by the caller. server.ts turns the result into bytes on a socket.
-import type { Config } from '../config.js';
+import type { PublicConfig } from '../config/redact.js';
+import type { RawConfig } from '../config/schema.js';
 import type { Snapshot } from '../store.js';
 import type { EnumerateFramework, RecordTable } from '../records/table.js';
 import { JsonMap, marshalIndent, type JsonObject, type JsonValue } from './json.js';
@@ -16,7 +17,8 @@ export interface ApiResponse {
 
 export interface ApiContext {
   /** The effective config, secrets already hidden by the caller. */
-  config: Config;
+  /** The redacted view: the API never holds the Mesos secret or the zk password. */
+  config: PublicConfig;
   version: string;
   /** Uniform in [0, 1); drives the answer shuffling that mesos-dns does per request. */
   random: () => number;
@@ -68,8 +70,8 @@ export const handleVersion: ApiHandler = (_snapshot, _params, ctx) =>
 
 // --- GET /v1/config --------------------------------------------------------------------
 
-// Every Config field, in its declaration order (which is mesos-dns's struct order for the
-// shared keys). The type below fails to compile when config.ts gains a field not listed here.
+// Every RawConfig field, in its declaration order (which is mesos-dns's struct order for the
+// shared keys). The type below fails to compile when config/schema.ts gains a field not listed here.
 const CONFIG_KEYS = [
   'RefreshSeconds',
   'Port',
@@ -127,9 +129,9 @@ const CONFIG_KEYS = [
   'HTTPHeadersTimeoutMs',
   'HTTPRequestTimeoutMs',
   'HTTPKeepAliveTimeoutMs',
-] as const satisfies readonly (keyof Config)[];
+] as const satisfies readonly (keyof RawConfig)[];
 
-type UnlistedConfigKey = Exclude<keyof Config, (typeof CONFIG_KEYS)[number]>;
+type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;
 const everyConfigKeyListed: [UnlistedConfigKey] extends [never] ? true : UnlistedConfigKey = true;
 void everyConfigKeyListed;
 

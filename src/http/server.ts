@@ -11,7 +11,8 @@
 // none of these).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config.js';
+import type { PublicConfig } from '../config/redact.js';
+import type { RawConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { LogSampler } from '../log-sampler.js';
 import type { TableStore } from '../store.js';
@@ -37,7 +38,7 @@ export type ExtraRouteHandler = (req: http.IncomingMessage) => ApiResponse | Pro
 export interface HttpServerDeps {
   store: TableStore;
   /** Called once per request, so a reloaded config shows on the next request. */
-  config: () => Config;
+  config: () => PublicConfig;
   version: string;
   logger: Logger;
   random?: () => number;
@@ -52,10 +53,10 @@ interface ApiRoute {
   segments: readonly string[];
   handler: ApiHandler;
   /** mesos-dns registers the enumeration routes only with EnumerationOn; otherwise the path is unknown. */
-  enabled?: (config: Config) => boolean;
+  enabled?: (config: PublicConfig) => boolean;
 }
 
-const enumerationOn = (config: Config): boolean => config.EnumerationOn;
+const enumerationOn = (config: PublicConfig): boolean => config.EnumerationOn;
 
 const API_ROUTES: readonly ApiRoute[] = [
   { segments: ['v1', 'version'], handler: handleVersion },
@@ -80,7 +81,10 @@ const TIMEOUT_CHECK_MS = 500;
 const DROP_LOG_MS = 1000;
 
 /** The connection cap and timeouts of `config`; node:http reads them per connection, so a reload applies them live. */
-export function applyHttpLimits(server: http.Server, config: Config): void {
+export function applyHttpLimits(
+  server: http.Server,
+  config: Pick<RawConfig, 'HTTPMaxConnections' | 'HTTPHeadersTimeoutMs' | 'HTTPRequestTimeoutMs' | 'HTTPKeepAliveTimeoutMs'>,
+): void {
   server.maxConnections = config.HTTPMaxConnections;
   server.headersTimeout = config.HTTPHeadersTimeoutMs;
   server.requestTimeout = config.HTTPRequestTimeoutMs;
@@ -141,7 +145,7 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
   return server;
 }
 
-function matchRoute(url: string, config: Config, extraRoutes: ReadonlyMap<string, ExtraRouteHandler>): Match | undefined {
+function matchRoute(url: string, config: PublicConfig, extraRoutes: ReadonlyMap<string, ExtraRouteHandler>): Match | undefined {
   const path = requestPath(url);
   if (path === undefined) return { kind: 'bad-path' };
 

@@ -6,7 +6,7 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { StateFetchError } from '../errors.js';
 
 /** Returns the Authorization header value, or undefined when no authentication is configured. */

@@ -3,7 +3,7 @@
 // Operator API stream so both reach masters the same way.
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { createAuthorizer, type Authorizer } from './auth.js';
 import type { Logger } from '../log.js';
 import { joinHostPort, parseMasterAddress } from '../net/address.js';

@@ -4,7 +4,7 @@
 //
 // Insertion order follows mesos-dns (frameworks, agents, self, leader/masters, tasks) because
 // it decides the order of values under a name and the /v1/enumerate rows.
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { canonicalIP, parsePidAddress, sameHostPort } from '../net/address.js';
 import type { Discovery, MasterState, Task } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';

@@ -5,7 +5,7 @@
 // Every state it receives goes to `publish`; a failure anywhere keeps the last good table.
 import { EventEmitter } from 'node:events';
 import { configuredStateReader } from '../mesos/read-state.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';

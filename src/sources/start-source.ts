@@ -3,7 +3,7 @@
 // the publisher. No state is kept here: a 100k-task state is ~75 MB, and a reload that needs a
 // rebuild simply fetches (or re-reads) the state again.
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import type { Logger } from '../log.js';
 import { createMasterHttp } from '../mesos/master-http.js';
 import type { MasterState } from '../mesos/state.js';

@@ -5,7 +5,7 @@
 // A worker's life: init -> ready (or fatal, then the main thread ends it) -> any number of
 // config, table and stats messages -> stop. Each table generation is one message carrying the
 // packed table.
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { QUERY_COUNTERS, type QueryCounter, type QueryStats } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
 

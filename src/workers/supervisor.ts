@@ -20,7 +20,7 @@
 // the primary's placeholder sockets.
 import type { AddressInfo } from 'node:net';
 import { Worker as Thread } from 'node:worker_threads';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { DnsListenError } from '../errors.js';
 import { startDnsServer } from '../dns/transport/dns-server.js';
 import { QueryStats } from '../dns/query-stats.js';

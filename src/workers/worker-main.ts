@@ -4,7 +4,7 @@
 // the packed table, shared with it (not copied), which it checks and swaps in. It exits when
 // told to stop.
 import { parentPort } from 'node:worker_threads';
-import type { Config } from '../config.js';
+import type { Config } from '../config/typed.js';
 import { garbageCollector } from '../collect-garbage.js';
 import { startDnsService, type DnsService } from '../dns/dns-service.js';
 import { createLogger, type Logger } from '../log.js';

@@ -14,7 +14,7 @@
 // Shuffling: mesos-dns shuffles every reply. Here each RRset is rotated round-robin instead,
 // one step per reply (RFC 1794 style, BIND's "cyclic" order): every record leads equally often
 // and no randomness is needed per query.
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/typed.js';
 import type { RecordTable } from '../../records/table.js';
 import type { Snapshot } from '../../store.js';
 import { TCP_MAX, UDP_MIN } from '../wire/constants.js';

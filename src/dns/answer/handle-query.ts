@@ -6,7 +6,7 @@
 // respond() puts the fast path in front: most queries for our zone are answered synchronously
 // from answers pre-encoded for the current table (answer-cache.ts, fast-path.ts), the same
 // bytes this pipeline would produce; the rest go through handleQuery.
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/typed.js';
 import { ForwardError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { LogSampler } from '../../log-sampler.js';

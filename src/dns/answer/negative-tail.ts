@@ -3,7 +3,7 @@
 // Its compression pointers are re-aimed per reply, either at the zone suffix of the query name
 // or into the record itself; the encoder reports where they are (WireLayout), so nothing here
 // reads its output back.
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/typed.js';
 import type { RecordTable } from '../../records/table.js';
 import { HEADER_LENGTH, TCP_MAX } from '../wire/constants.js';
 import { encodeAnswerLaidOut } from '../wire/encode.js';

@@ -9,7 +9,7 @@
 // Rotation: each RRset is rotated round-robin, one step per reply (RFC 1794 style, BIND's
 // "cyclic" order). SRV rotations carry their glue along (additional section order and
 // compression pointers follow the rotated answers, as encodeAnswer would write them).
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/typed.js';
 import type { RecordTable } from '../../records/table.js';
 import { HEADER_LENGTH, MAX_POINTER_OFFSET, TCP_MAX } from '../wire/constants.js';
 import { encodeAnswerLaidOut } from '../wire/encode.js';

@@ -19,7 +19,7 @@ import { ForwardError, MalformedMessageError, NoResolverError } from '../../erro
 import { silentLogger, type Logger } from '../../log.js';
 import type { Upstream } from '../answer/route.js';
 import { scanMessage } from '../wire/reply-scan.js';
-import { canonicalIP } from '../../addresses.js';
+import { canonicalIP } from '../../net/address.js';
 import { cryptoQueryIds } from './query-ids.js';
 
 export type Transport = 'udp' | 'tcp';

@@ -1,7 +1,7 @@
 // The DNS listener: UDP and TCP on the same address and port (config Listener:Port), both
 // feeding one query handler. Binding is all-or-nothing: if either socket cannot be had, the
 // other is released and startDnsServer rejects with DnsListenError, which main turns into exit 1.
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/typed.js';
 import { DnsListenError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import net from 'node:net';

@@ -1,0 +1,31 @@
+// What a reload (SIGHUP) must restart, by key. Each part of the server compares its keys between
+// the running and the new config and restarts only when one of them changed; everything else is
+// applied in place (the next table build or query reads the new value).
+import type { RawConfig } from './schema.js';
+
+export const RESTARTS = {
+  /** The state source (main.ts): where the state comes from and how it is fetched. */
+  source: [
+    'StateFile', 'Zk', 'Masters', 'MesosHTTPSOn', 'CACertFile', 'CertFile', 'KeyFile', 'MesosHTTPSInsecure',
+    'MesosAuthentication', 'MesosCredentials', 'IAMConfigFile', 'StateTimeoutSeconds', 'RefreshSeconds',
+    'ZkDetectionTimeout', 'StreamOn', 'NativeStateReader',
+  ],
+  /** The HTTP server (serve.ts). */
+  http: ['HttpOn', 'HTTPListener', 'HttpPort'],
+  /** The DNS sockets (dns-service.ts; serve.ts adds the worker count). */
+  dnsSockets: ['DnsOn', 'Listener', 'Port', 'UDPBufferBytes', 'UDPBatching'],
+  /** The forwarder and its cache (dns-service.ts). */
+  forwarder: ['Timeout', 'ForwardCacheSize'],
+} as const satisfies Record<string, readonly (keyof RawConfig)[]>;
+
+export type RestartPart = keyof typeof RESTARTS;
+
+/** The values of `part`'s keys in `c`, as one comparable string. */
+export function restartKey(part: RestartPart, c: RawConfig): string {
+  return JSON.stringify(RESTARTS[part].map((k) => c[k]));
+}
+
+/** Whether going from `a` to `b` restarts `part`. */
+export function restarts(part: RestartPart, a: RawConfig, b: RawConfig): boolean {
+  return restartKey(part, a) !== restartKey(part, b);
+}

@@ -1,0 +1,222 @@
+// The configuration keys: for each, its type (RawConfig), its kind (how config.json's value is
+// decoded and range-checked) and its default, side by side in KEYS. Field names are mesos-dns's
+// own (records/config.go), because /v1/config must show them exactly that way and config.json
+// keys match them case-insensitively. A new key is one RawConfig field plus one KEYS row (the
+// compiler insists on both), its semantic checks in validate.ts, its reload effect in reload.ts,
+// and its line in docs/configuration.md.
+
+export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
+
+export type MesosAuthentication = '' | 'basic' | 'iam';
+
+export interface MesosCredentials {
+  Principal: string;
+  Secret: string;
+}
+
+/** The mesos-dns-shaped values, as /v1/config shows them (validated and normalised). */
+export interface RawConfig {
+  // --- mesos-dns keys, in the order /v1/config prints them ---
+  RefreshSeconds: number;
+  Port: number;
+  Timeout: number;
+  StateTimeoutSeconds: number;
+  ZkDetectionTimeout: number;
+  HttpPort: number;
+  TTL: number;
+  SRVRecordDefaultWeight: number;
+  /** Current serial; set by the server (unix time of the last swap), not by the file. */
+  SOASerial: number;
+  SOARefresh: number;
+  SOARetry: number;
+  SOAExpire: number;
+  SOAMinttl: number;
+  /** Absolute, lower-cased, with one trailing dot (mesos-dns normalisation). */
+  SOAMname: string;
+  /** Absolute, `@` turned into `.`, with one trailing dot. */
+  SOARname: string;
+  /** null when not configured, like mesos-dns's nil slice in /v1/config. */
+  Masters: string[] | null;
+  /** zone (lower-case, no trailing dot) -> resolver addresses (ip or ip:port). */
+  ZoneResolvers: Record<string, string[]>;
+  Resolvers: string[];
+  IPSources: IPSource[];
+  Zk: string;
+  /** Lower-case, no trailing dot. */
+  Domain: string;
+  /** Absolute path of the config file ("" for the built-in demo). */
+  File: string;
+  Listener: string;
+  HTTPListener: string;
+  RecurseOn: boolean;
+  DnsOn: boolean;
+  HttpOn: boolean;
+  ExternalOn: boolean;
+  EnforceRFC952: boolean;
+  SetTruncateBit: boolean;
+  EnumerationOn: boolean;
+  MesosHTTPSOn: boolean;
+  CACertFile: string;
+  CertFile: string;
+  KeyFile: string;
+  MesosCredentials: MesosCredentials;
+  IAMConfigFile: string;
+  MesosAuthentication: MesosAuthentication;
+
+  // --- keys of our own (documented in docs/configuration.md) ---
+  /** Read the master state from this JSON file instead of a master; re-read when it changes. */
+  StateFile: string;
+  /** Skip TLS verification towards masters (mesos-dns does this silently without a CA file; we only on request). */
+  MesosHTTPSInsecure: boolean;
+  /** Use the Operator API event stream when the master offers it; false forces polling. */
+  StreamOn: boolean;
+  /** Entries in the forwarding cache (0 disables it). */
+  ForwardCacheSize: number;
+  /** DNS worker threads sharing the port (0 = one per core). */
+  Workers: number;
+  /** SO_RCVBUF / SO_SNDBUF for the UDP sockets, bytes. */
+  UDPBufferBytes: number;
+  /** Move UDP datagrams in batches (recvmmsg/sendmmsg, native/udp-batch.c) when the addon is built; false uses dgram. */
+  UDPBatching: boolean;
+  /** Read master states with the C reader (native/state-reader.c) when it is built; false uses JSON.parse. */
+  NativeStateReader: boolean;
+  /** Largest UDP payload we advertise and accept from EDNS clients (RFC 6891 §6.2.5). */
+  EDNSMaxUDPSize: number;
+  // --- security keys (issue 12) ---
+  /**
+   * What version.bind, version.server, hostname.bind and id.server (class CH, TXT) and NSID
+   * (RFC 5001) answer; "" (the default) answers none of them (REFUSED, no NSID).
+   */
+  Identity: string;
+
+  // --- connection limits (docs/security.md "Limits"); all live on SIGHUP ---
+  /** A TCP message must arrive whole this long after its first byte (Knot's tcp-io-timeout), ms. */
+  TCPIOTimeoutMs: number;
+  /** A TCP connection with nothing in flight and no message begun is closed after this long, ms. */
+  TCPIdleTimeoutMs: number;
+  /** TCP connections per DNS thread; at the cap the longest-idle one is closed for a new one. */
+  TCPMaxConnections: number;
+  /** TCP connections per source address per DNS thread (0 = no cap). */
+  TCPMaxClientConnections: number;
+  /** HTTP connections at once; more are closed on arrival (node:http server.maxConnections). */
+  HTTPMaxConnections: number;
+  /** An HTTP request's headers must arrive within this long of the connection or the previous response, ms. */
+  HTTPHeadersTimeoutMs: number;
+  /** A whole HTTP request must arrive within this long, ms (at least HTTPHeadersTimeoutMs). */
+  HTTPRequestTimeoutMs: number;
+  /** An idle keep-alive HTTP connection is closed after this long, ms. */
+  HTTPKeepAliveTimeoutMs: number;
+  // --- end of connection limits ---
+}
+
+export type Kind =
+  | { t: 'int'; min: number; max: number; rule: string }
+  | { t: 'bool' }
+  | { t: 'string' }
+  | { t: 'strings' }
+  | { t: 'zones' }
+  | { t: 'credentials' }
+  /** Present in Config but set by the server, never by the file. */
+  | { t: 'ignored'; why: string };
+
+// Timers in Node take a signed 32-bit millisecond delay; anything larger fires at once
+// (TimeoutOverflowWarning). Every "seconds" key therefore tops out here.
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const UINT32_MAX = 2 ** 32 - 1;
+const INT31_MAX = 2 ** 31 - 1;
+
+const int = (min: number, max: number, rule: string): Kind => ({ t: 'int', min, max, rule });
+const seconds = (min: 0 | 1): Kind =>
+  int(min, MAX_TIMER_SECONDS, `an integer from ${min} to ${MAX_TIMER_SECONDS} (seconds)`);
+const port = int(0, 65535, 'a port from 0 to 65535 (0 = any free port)');
+// RFC 1035 §3.3.13: SOA REFRESH, RETRY, EXPIRE and MINIMUM are unsigned 32-bit.
+const uint32 = int(0, UINT32_MAX, `an integer from 0 to ${UINT32_MAX}`);
+// A timer of at least 1 ms (0 would mean "no timeout" to node:http, and fire at once for our own timers).
+const milliseconds = int(1, INT31_MAX, `an integer from 1 to ${INT31_MAX} (milliseconds)`);
+const BOOL: Kind = { t: 'bool' };
+const STRING: Kind = { t: 'string' };
+const STRINGS: Kind = { t: 'strings' };
+
+export interface KeySpec<T> {
+  kind: Kind;
+  default: T;
+}
+
+export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = {
+  RefreshSeconds: { kind: seconds(1), default: 60 },
+  Port: { kind: port, default: 53 },
+  Timeout: { kind: seconds(0), default: 5 },
+  StateTimeoutSeconds: { kind: seconds(1), default: 300 },
+  ZkDetectionTimeout: { kind: seconds(0), default: 30 },
+  HttpPort: { kind: port, default: 8123 },
+  // RFC 2181 §8: a TTL is an unsigned value whose top bit must be zero.
+  TTL: { kind: int(0, INT31_MAX, `an integer from 0 to ${INT31_MAX}`), default: 60 },
+  SRVRecordDefaultWeight: { kind: int(0, 65535, 'an integer from 0 to 65535'), default: 1 }, // RFC 2782: 16-bit weight
+  SOASerial: { kind: { t: 'ignored', why: 'the serial is the unix time of the last refresh' }, default: 0 },
+  SOARefresh: { kind: uint32, default: 60 },
+  SOARetry: { kind: uint32, default: 600 },
+  SOAExpire: { kind: uint32, default: 86400 },
+  SOAMinttl: { kind: uint32, default: 60 },
+  SOAMname: { kind: STRING, default: 'ns1.mesos.' },
+  SOARname: { kind: STRING, default: 'root.ns1.mesos.' },
+  Masters: { kind: STRINGS, default: null },
+  ZoneResolvers: { kind: { t: 'zones' }, default: {} },
+  Resolvers: { kind: STRINGS, default: ['8.8.8.8'] },
+  IPSources: { kind: STRINGS, default: ['netinfo', 'mesos', 'host'] },
+  Zk: { kind: STRING, default: '' },
+  Domain: { kind: STRING, default: 'mesos' },
+  File: { kind: { t: 'ignored', why: 'it is the path the configuration was read from' }, default: '' },
+  Listener: { kind: STRING, default: '0.0.0.0' },
+  HTTPListener: { kind: STRING, default: '0.0.0.0' },
+  RecurseOn: { kind: BOOL, default: true },
+  DnsOn: { kind: BOOL, default: true },
+  HttpOn: { kind: BOOL, default: true },
+  ExternalOn: { kind: BOOL, default: true },
+  EnforceRFC952: { kind: BOOL, default: false },
+  SetTruncateBit: { kind: BOOL, default: true },
+  EnumerationOn: { kind: BOOL, default: true },
+  MesosHTTPSOn: { kind: BOOL, default: false },
+  CACertFile: { kind: STRING, default: '' },
+  CertFile: { kind: STRING, default: '' },
+  KeyFile: { kind: STRING, default: '' },
+  MesosCredentials: { kind: { t: 'credentials' }, default: { Principal: '', Secret: '' } },
+  IAMConfigFile: { kind: STRING, default: '' },
+  MesosAuthentication: { kind: STRING, default: '' },
+  StateFile: { kind: STRING, default: '' },
+  MesosHTTPSInsecure: { kind: BOOL, default: false },
+  StreamOn: { kind: BOOL, default: true },
+  // lru-cache sizes its index arrays from `max` up front, so an absurd size costs memory at once.
+  ForwardCacheSize: { kind: int(0, 10_000_000, 'an integer from 0 to 10000000'), default: 10000 },
+  Workers: { kind: int(0, 1024, 'an integer from 0 to 1024 (0 = one per core)'), default: 0 },
+  UDPBufferBytes: { kind: int(0, INT31_MAX, `an integer from 0 to ${INT31_MAX}`), default: 4 * 1024 * 1024 },
+  UDPBatching: { kind: BOOL, default: true },
+  NativeStateReader: { kind: BOOL, default: true },
+  // RFC 6891 §6.2.5: values below 512 are treated as 512; 65535 is the field's ceiling.
+  EDNSMaxUDPSize: { kind: int(512, 65535, 'an integer from 512 to 65535'), default: 1232 },
+  // --- security keys (issue 12); validated in validateSecurity (validate.ts) ---
+  Identity: { kind: STRING, default: '' },
+  // --- connection limits (docs/security.md "Limits") ---
+  TCPIOTimeoutMs: { kind: milliseconds, default: 500 },
+  TCPIdleTimeoutMs: { kind: milliseconds, default: 10_000 },
+  TCPMaxConnections: { kind: int(1, 1_000_000, 'an integer from 1 to 1000000'), default: 1024 },
+  TCPMaxClientConnections: { kind: int(0, 1_000_000, 'an integer from 0 to 1000000 (0 = no per-client cap)'), default: 16 },
+  HTTPMaxConnections: { kind: int(1, 1_000_000, 'an integer from 1 to 1000000'), default: 256 },
+  HTTPHeadersTimeoutMs: { kind: milliseconds, default: 10_000 },
+  HTTPRequestTimeoutMs: { kind: milliseconds, default: 30_000 },
+  HTTPKeepAliveTimeoutMs: { kind: milliseconds, default: 5_000 },
+  // --- end of connection limits ---
+};
+
+/** Every key's default, as config.json without the key gives it. */
+export const RAW_DEFAULTS: Readonly<RawConfig> = Object.freeze(
+  Object.fromEntries(Object.entries(KEYS).map(([k, spec]) => [k, spec.default])) as unknown as RawConfig,
+);
+
+export const FIELDS = Object.keys(KEYS) as (keyof RawConfig)[];
+export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.toLowerCase(), f]));
+
+export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
+export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
+// mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
+export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
+

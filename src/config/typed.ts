@@ -1,0 +1,71 @@
+// The config as the rest of the server uses it: the mesos-dns-shaped values (RawConfig, which
+// /v1/config shows) plus what they mean, parsed once when the config is loaded: masters as
+// endpoints, resolvers as upstreams, the domain in both forms, and the routing table route()
+// reads per query. Nothing downstream parses a config string again.
+import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
+import { RAW_DEFAULTS, type RawConfig } from './schema.js';
+
+/** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
+export interface Routing {
+  /** Our zone, lower-case, no trailing dot. */
+  readonly domain: string;
+  /**
+   * mesos-dns: with externalon=false or no resolvers there is no forwarder at all, and
+   * zoneResolvers are ignored with it (behaviour §8.4).
+   */
+  readonly forwarding: boolean;
+  /** zone (lower-case, no trailing dot) -> upstreams; zones with no resolvers left out. Empty unless forwarding. */
+  readonly zones: ReadonlyMap<string, readonly HostPort[]>;
+  readonly resolvers: readonly HostPort[];
+}
+
+export interface TypedConfig {
+  /** The configured masters, in order (masterN numbering follows it). */
+  readonly masters: readonly HostPort[];
+  /** Lower-case, no trailing dot ("mesos"). */
+  readonly domain: string;
+  /** Absolute, lower-case ("mesos."): the zone apex. */
+  readonly zone: string;
+  readonly routing: Routing;
+}
+
+export interface Config extends RawConfig {
+  readonly typed: TypedConfig;
+}
+
+function parsedList(list: readonly string[], parse: (text: string) => { value?: HostPort }): HostPort[] {
+  // Entries were validated by parseConfig; one that is not valid (a hand-made config in a test)
+  // is left out rather than thrown at query time.
+  return list.flatMap((text) => {
+    const { value } = parse(text);
+    return value ? [Object.freeze(value)] : [];
+  });
+}
+
+/** The typed values of `raw`. Pure; parseConfig calls it once per load. */
+export function typedValues(raw: RawConfig): TypedConfig {
+  const domain = raw.Domain.toLowerCase().replace(/\.+$/, '');
+  const forwarding = raw.ExternalOn && raw.Resolvers.length > 0;
+  const zones = new Map<string, readonly HostPort[]>();
+  if (forwarding) {
+    for (const [zone, list] of Object.entries(raw.ZoneResolvers)) {
+      const upstreams = parsedList(list, parseResolverAddress);
+      if (upstreams.length > 0) zones.set(zone.toLowerCase().replace(/\.$/, ''), Object.freeze(upstreams));
+    }
+  }
+  return {
+    masters: Object.freeze(parsedList(raw.Masters ?? [], parseMasterAddress)),
+    domain,
+    zone: `${domain}.`,
+    routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
+  };
+}
+
+/** A Config from raw values: `withTyped({ ...DEFAULTS, Masters: [...] })` in tests. */
+export function withTyped(raw: RawConfig): Config {
+  const { typed: _ignored, ...rest } = raw as RawConfig & { typed?: unknown };
+  return { ...(rest as RawConfig), typed: typedValues(rest as RawConfig) };
+}
+
+/** Every default, typed. */
+export const DEFAULTS: Readonly<Config> = Object.freeze(withTyped(RAW_DEFAULTS));
