@@ -16,7 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { parentPort, Worker } from 'node:worker_threads';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { AnswerCache } from '../src/dns/answer/answer-cache.js';
 import { preEncode } from '../src/dns/answer/pre-encode.js';
 import { encodeAnswer, maxResponseSize } from '../src/dns/wire/encode.js';
@@ -80,7 +80,7 @@ async function timePerQuery(queries: readonly Buffer[], rounds: number, answer: 
 }
 
 async function main(tasks: number): Promise<void> {
-  const config: Config = { ...DEFAULTS, Resolvers: [] };
+  const config: Config = withTyped({ ...DEFAULTS, Resolvers: [] });
   console.log(`# fast path benchmark: ${tasks} tasks, node ${process.version}`);
   let t0 = performance.now();
   const json = generateState(tasks, 1);
@@ -102,7 +102,7 @@ async function main(tasks: number): Promise<void> {
     const parsed = parseQuery(q);
     if (parsed.kind !== 'query') throw new Error('bad query');
     const query = parsed.query;
-    route(query.question.name.toLowerCase(), { domain: config.Domain, externalOn: config.ExternalOn, zoneResolvers: config.ZoneResolvers, resolvers: config.Resolvers });
+    route(query.question.name.toLowerCase(), config.typed.routing);
     const answer = lookup(store.current()!.table, query, { random: Math.random, recurseOn: config.RecurseOn });
     return encodeAnswer(query, answer, { maxSize: maxResponseSize(query, 'udp', config.EDNSMaxUDPSize), setTruncateBit: true, ednsUdpSize: config.EDNSMaxUDPSize });
   };

@@ -2,7 +2,7 @@
 // fast path (layout, where case starts to matter), what a miss fills in, and the per-cache
 // negative-answer tails. test/fast-path.test.ts checks the bytes that come out of it.
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { AnswerCache, NODATA, NXDOMAIN, SLOW } from '../src/dns/answer/answer-cache.js';
 import { preEncode, shape, type Layout } from '../src/dns/answer/pre-encode.js';
 import { encodeAnswer, encodeAnswerLaidOut } from '../src/dns/wire/encode.js';
@@ -106,7 +106,7 @@ describe('AnswerCache', () => {
   });
 
   it('leaves names under a forwarded zone to the ordinary path', () => {
-    const config: Config = { ...DEFAULTS, ZoneResolvers: { 'app.mesos': ['10.9.9.9'] } };
+    const config: Config = withTyped({ ...DEFAULTS, ZoneResolvers: { 'app.mesos': ['10.9.9.9'] } });
     const cache = new AnswerCache(snapshot, config);
     expect(cache.fill('x', '_fw._tcp.app.mesos', QTYPE.SRV)).toBe(SLOW);
     expect(cache.fill('y', 'ns1.mesos', QTYPE.A)).toMatchObject({ layout: 'plain' });
@@ -115,7 +115,7 @@ describe('AnswerCache', () => {
   });
 
   it('is unusable while the configured domain and the table zone differ', () => {
-    const cache = new AnswerCache(snapshot, { ...DEFAULTS, Domain: 'dc1.mesos' });
+    const cache = new AnswerCache(snapshot, withTyped({ ...DEFAULTS, Domain: 'dc1.mesos' }));
     expect(cache.zoneWire).toBeUndefined();
     expect(cache.fill('k', 'ns1.mesos', QTYPE.A)).toBe(SLOW);
   });
@@ -131,16 +131,16 @@ describe('AnswerCache', () => {
     expect(one.negative![0].zonePointers).toEqual([]);
 
     const dc1 = new TableStore().swap(buildTestTable(['a.dc1.mesos. A 10.0.0.1'], { zone: 'dc1.mesos.', soa: { mname: 'ns.example.org.', rname: 'root.example.org.' } }));
-    const two = new AnswerCache(dc1, { ...DEFAULTS, Domain: 'dc1.mesos' });
+    const two = new AnswerCache(dc1, withTyped({ ...DEFAULTS, Domain: 'dc1.mesos' }));
     expect(two.zoneLabels).toEqual([0, 4]);
     expect(two.negative).toHaveLength(3);
     expect(two.blockedLabels).toEqual([]);
   });
 
   it('sets RA and the advertised EDNS size from the config', () => {
-    expect(new AnswerCache(snapshot, { ...DEFAULTS, RecurseOn: false }).raBit).toBe(0);
+    expect(new AnswerCache(snapshot, withTyped({ ...DEFAULTS, RecurseOn: false })).raBit).toBe(0);
     expect(new AnswerCache(snapshot, DEFAULTS).raBit).toBe(0x80);
-    expect(new AnswerCache(snapshot, { ...DEFAULTS, EDNSMaxUDPSize: 100 }).ednsUdpSize).toBe(512);
-    expect(new AnswerCache(snapshot, { ...DEFAULTS, EDNSMaxUDPSize: 4096 }).ednsCeiling).toBe(4096);
+    expect(new AnswerCache(snapshot, withTyped({ ...DEFAULTS, EDNSMaxUDPSize: 100 })).ednsUdpSize).toBe(512);
+    expect(new AnswerCache(snapshot, withTyped({ ...DEFAULTS, EDNSMaxUDPSize: 4096 })).ednsCeiling).toBe(4096);
   });
 });

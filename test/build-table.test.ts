@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS } from '../src/config/typed.js';
+import { DEFAULTS, withTyped } from '../src/config/typed.js';
 import type { IPSource } from '../src/config/schema.js';
 import { parseState, parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
@@ -30,7 +30,7 @@ function inputs(overrides: InputOverrides = {}): BuildInputs {
     selfAddresses: ['127.0.0.1'],
     serial: 1234,
     ...overrides,
-    config: { ...DEFAULTS, SOAMname: 'mesos-dns.mesos.', ...overrides.config },
+    config: withTyped({ ...DEFAULTS, SOAMname: 'mesos-dns.mesos.', ...overrides.config }),
   };
 }
 

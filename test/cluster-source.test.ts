@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { silentLogger } from '../src/log.js';
 import { createMasterHttp, type MasterHttp } from '../src/mesos/master-http.js';
 import type { MasterState } from '../src/mesos/state.js';
@@ -89,7 +89,7 @@ beforeAll(async () => {
   oldLeader = new HoldingMaster('old');
   newLeader = new HoldingMaster('new');
   await Promise.all([oldLeader.start(), newLeader.start()]);
-  const config: Config = { ...DEFAULTS, Masters: [], RefreshSeconds: 3600, StreamOn: false };
+  const config: Config = withTyped({ ...DEFAULTS, Masters: [], RefreshSeconds: 3600, StreamOn: false });
   http = createMasterHttp(config, silentLogger);
 });
 
@@ -100,7 +100,7 @@ afterAll(async () => {
 
 describe('ClusterSource leader changes', () => {
   it('drops a poll started against the old leader and polls the new one', async () => {
-    const config: Config = { ...DEFAULTS, Masters: [], RefreshSeconds: 3600, StreamOn: false };
+    const config: Config = withTyped({ ...DEFAULTS, Masters: [], RefreshSeconds: 3600, StreamOn: false });
     const published: string[] = [];
     const detector = new TestDetector();
     const source = new ClusterSource({
@@ -143,7 +143,7 @@ describe('closing the cluster source', () => {
     let published = 0;
     const publisher = { publish: async () => void published++ } as unknown as Publisher;
     // mesos-dns's default stateTimeoutSeconds (300 s): close() must not sit that out.
-    const config: Config = { ...DEFAULTS, Masters: [oldLeader.address], StateTimeoutSeconds: 300, StreamOn: false };
+    const config: Config = withTyped({ ...DEFAULTS, Masters: [oldLeader.address], StateTimeoutSeconds: 300, StreamOn: false });
     const running = await startSource({ config, publisher, logger: silentLogger });
     await waitFor(() => oldLeader.requests > before, 5000, 'a poll to the hanging master');
     const outcome = await Promise.race([
@@ -221,7 +221,7 @@ describe('SIGHUP switching the source', () => {
 describe('stream and poll together', () => {
   it('a poll landing while the stream delivers does not replace the streamed view', async () => {
     const master = await StreamMaster.start();
-    const config: Config = { ...DEFAULTS, Masters: [`127.0.0.1:${master.port}`], RefreshSeconds: 3600, StreamOn: true };
+    const config: Config = withTyped({ ...DEFAULTS, Masters: [`127.0.0.1:${master.port}`], RefreshSeconds: 3600, StreamOn: true });
     const streamHttp = createMasterHttp(config, silentLogger);
     const published: string[][] = [];
     const source = new ClusterSource({

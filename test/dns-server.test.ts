@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { startDnsServer, type DnsServer } from '../src/dns/transport/dns-server.js';
 import { UpstreamForwarder } from '../src/dns/forward/forward.js';
@@ -44,7 +44,7 @@ interface Running {
 }
 
 async function start(store: TableStore, overrides: Partial<Config>): Promise<Running> {
-  const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ...overrides };
+  const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, ...overrides });
   const stats = new QueryStats();
   const forwarder = new UpstreamForwarder({ timeoutMs: config.Timeout * 1000 });
   const ctx = {
@@ -330,13 +330,13 @@ describe.each([
   });
 
   it('rejects with DnsListenError when the port is taken', async () => {
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: main.port, UDPBatching };
+    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: main.port, UDPBatching });
     await expect(startDnsServer({ config, handler: async () => null, logger: silentLogger })).rejects.toThrow(DnsListenError);
   });
 });
 
 describe('handleQuery', () => {
-  const config: Config = { ...DEFAULTS, Resolvers: [] };
+  const config: Config = withTyped({ ...DEFAULTS, Resolvers: [] });
   const base = {
     config,
     random: seededRandom(1),
@@ -390,7 +390,7 @@ describe('handleQuery', () => {
     // Nothing listens on port 9 of 127.0.0.1: every forward fails at once (ICMP port unreachable).
     const ctx = {
       ...base,
-      config: { ...config, Resolvers: ['127.0.0.1:9'] },
+      config: withTyped({ ...config, Resolvers: ['127.0.0.1:9'] }),
       stats,
       snapshot: () => undefined,
       logger: pino({ level: 'info' }, sink),
@@ -429,7 +429,7 @@ describe('TCP limits', () => {
   }
 
   async function listen(handler: (buf: Buffer) => Promise<Buffer | null>, tcpLimits: Parameters<typeof startDnsServer>[0]['tcpLimits']) {
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0 };
+    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0 });
     return startDnsServer({ config, handler, logger: silentLogger, tcpLimits });
   }
 

@@ -7,7 +7,7 @@
 // decline (undefined) so the ordinary pipeline answers.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { AnswerCache } from '../src/dns/answer/answer-cache.js';
 import { encodeAnswer, maxResponseSize } from '../src/dns/wire/encode.js';
 import { fastAnswer } from '../src/dns/answer/fast-path.js';
@@ -181,7 +181,7 @@ function compareAll(table: RecordTable, config: Config, names: readonly string[]
 // --- the tables -----------------------------------------------------------------------------
 
 const fixtureText = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8');
-const FIXTURE_CONFIG: Config = { ...DEFAULTS, SOAMname: 'mesos-dns.mesos.' };
+const FIXTURE_CONFIG: Config = withTyped({ ...DEFAULTS, SOAMname: 'mesos-dns.mesos.' });
 
 function fixtureTable(config: Config = FIXTURE_CONFIG): RecordTable {
   const state = parseStateText(fixtureText);
@@ -260,7 +260,7 @@ describe('fast path equals the ordinary pipeline', () => {
 
   it('on the edge-case table: long RRsets cut to size, SRV glue rotation, escaped labels', () => {
     const table = edgeTable();
-    const config: Config = { ...DEFAULTS };
+    const config: Config = withTyped({ ...DEFAULTS });
     const tally = compareAll(table, config, namesOf(table));
     // The only lower-case declines: the SRV set whose glue points into the question name.
     expect([...tally.declinedLower].filter((k) => !soaShadowed(table, k) && !k.startsWith('_fw._tcp.app.mesos/'))).toEqual([]);
@@ -277,7 +277,7 @@ describe('fast path equals the ordinary pipeline', () => {
     ];
     for (const [overrides, zone] of settings) {
       const table = edgeTable(zone);
-      const config: Config = { ...DEFAULTS, ...overrides };
+      const config: Config = withTyped({ ...DEFAULTS, ...overrides });
       const tally = compareAll(table, config, namesOf(table));
       const declined = [...tally.declinedLower].filter((k) => !soaShadowed(table, k) && !k.startsWith(`_fw._tcp.app.${zone.slice(0, -1)}/`));
       expect({ overrides, declined }).toEqual({ overrides, declined: [] });
@@ -332,12 +332,12 @@ describe('fast path declines what it does not model', () => {
   });
 
   it('answers nothing when the table zone and the configured domain differ (mid-reload)', () => {
-    const other = new AnswerCache(snapshotOf(table), { ...DEFAULTS, Domain: 'dc1.mesos' });
+    const other = new AnswerCache(snapshotOf(table), withTyped({ ...DEFAULTS, Domain: 'dc1.mesos' }));
     expect(fastAnswer(base, 'udp', other)).toBeUndefined();
   });
 
   it('leaves names under a forwarded zone inside the domain to the ordinary path', () => {
-    const forwarding: Config = { ...DEFAULTS, ZoneResolvers: { 'elsewhere.mesos': ['10.9.9.9'] } };
+    const forwarding: Config = withTyped({ ...DEFAULTS, ZoneResolvers: { 'elsewhere.mesos': ['10.9.9.9'] } });
     const c = new AnswerCache(snapshotOf(table), forwarding);
     expect(fastAnswer(makeQuery({ name: 'host0.elsewhere.mesos', type: QTYPE.A }), 'udp', c)).toBeUndefined();
     expect(fastAnswer(makeQuery({ name: 'x.elsewhere.mesos', type: QTYPE.TXT }), 'udp', c)).toBeUndefined();
@@ -419,7 +419,7 @@ describe('respond(): the fast path inside the query pipeline', () => {
     const ctx = context(store);
     const q = makeQuery({ name: 'leader.mesos', type: QTYPE.A });
     expect((respond(q, 'udp', ctx) as Buffer)[3] & 0x80).toBe(0x80);
-    ctx.config = { ...DEFAULTS, RecurseOn: false };
+    ctx.config = withTyped({ ...DEFAULTS, RecurseOn: false });
     expect((respond(q, 'udp', ctx) as Buffer)[3] & 0x80).toBe(0);
     ctx.forwarder.close();
   });

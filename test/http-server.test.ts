@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import { Agent, request } from 'undici';
 import { redactConfig } from '../src/config/redact.js';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { createLogger } from '../src/log.js';
 import { TableStore } from '../src/store.js';
 import type { NameRecords, RecordTable } from '../src/records/table.js';
@@ -23,7 +23,7 @@ function makeTable(serial: number, names: Record<string, NameRecords>): RecordTa
 }
 
 const store = new TableStore();
-let config: Config = { ...DEFAULTS };
+let config: Config = withTyped({ ...DEFAULTS });
 const logLines: string[] = [];
 const logger = createLogger({ level: 'error', destination: { write: (line: string) => void logLines.push(line) } });
 
@@ -158,14 +158,14 @@ describe('with a table', () => {
 
   it('unregisters enumerate and axfr when EnumerationOn is false (404 even for POST)', async () => {
     expect((await get('/v1/axfr')).status).toBe(200);
-    config = { ...DEFAULTS, EnumerationOn: false };
+    config = withTyped({ ...DEFAULTS, EnumerationOn: false });
     try {
       for (const path of ['/v1/axfr', '/v1/enumerate']) {
         expect((await get(path)).status).toBe(404);
         expect((await get(path, { method: 'POST' })).status).toBe(404);
       }
     } finally {
-      config = { ...DEFAULTS };
+      config = withTyped({ ...DEFAULTS });
     }
   });
 

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { createLogger } from '../src/log.js';
 import type { Publisher } from '../src/publish.js';
 import { startSource, type RunningSource } from '../src/sources/start-source.js';
@@ -49,7 +49,7 @@ describe('each log line names its component once', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      const config: Config = { ...DEFAULTS, Zk: `zk://127.0.0.1:${(silent.address() as AddressInfo).port}/mesos`, StreamOn: false };
+      const config: Config = withTyped({ ...DEFAULTS, Zk: `zk://127.0.0.1:${(silent.address() as AddressInfo).port}/mesos`, StreamOn: false });
       running = await startSource({ config, publisher, logger });
       await waitFor(() => sockets.length > 0, 5000, 'the detector to connect');
       const zkLines = linesWith('watching ZooKeeper');
@@ -65,7 +65,7 @@ describe('each log line names its component once', () => {
   });
 
   it('the state poller, started by the cluster source', async () => {
-    const config: Config = { ...DEFAULTS, Masters: [`127.0.0.1:${await closedPort()}`], StreamOn: false };
+    const config: Config = withTyped({ ...DEFAULTS, Masters: [`127.0.0.1:${await closedPort()}`], StreamOn: false });
     running = await startSource({ config, publisher, logger });
     await waitFor(() => linesWith('"component":"poller"').length > 0, 5000, 'a failed poll to be logged');
     for (const line of lines) expect(componentKeys(line)).toHaveLength(1);
@@ -75,7 +75,7 @@ describe('each log line names its component once', () => {
   it('the state file source', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mdns-log-'));
     try {
-      const config: Config = { ...DEFAULTS, StateFile: path.join(dir, 'missing.json') };
+      const config: Config = withTyped({ ...DEFAULTS, StateFile: path.join(dir, 'missing.json') });
       running = await startSource({ config, publisher, logger });
       await waitFor(() => linesWith('"component":"state-file"').length > 0, 5000, 'the failed read to be logged');
       for (const line of lines) expect(componentKeys(line)).toHaveLength(1);

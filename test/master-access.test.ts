@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { StateFetchError } from '../src/errors.js';
 import { fetchLeaderState } from '../src/mesos/fetch-state.js';
 import { createMasterHttp, type MasterHttp } from '../src/mesos/master-http.js';
@@ -39,7 +39,7 @@ async function serve(handler: Handler, tls?: { key: Buffer; cert: Buffer }): Pro
 }
 
 function client(overrides: Partial<Config>): MasterHttp {
-  const c = createMasterHttp({ ...DEFAULTS, ...overrides }, silentLogger);
+  const c = createMasterHttp(withTyped({ ...DEFAULTS, ...overrides }), silentLogger);
   clients.push(c);
   return c;
 }

@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { generateStateText } from '../bench/gen-state.js';
-import { DEFAULTS } from '../src/config/typed.js';
+import { DEFAULTS, withTyped } from '../src/config/typed.js';
 import { StateFetchError } from '../src/errors.js';
 import { fetchLeaderState } from '../src/mesos/fetch-state.js';
 import { createMasterHttp } from '../src/mesos/master-http.js';
@@ -440,7 +440,7 @@ describe('native state reader', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     const leader = `master@127.0.0.1:${port}`;
-    const client = createMasterHttp({ ...DEFAULTS, StateTimeoutSeconds: 5 }, silentLogger);
+    const client = createMasterHttp(withTyped({ ...DEFAULTS, StateTimeoutSeconds: 5 }), silentLogger);
     const fetch = () => fetchLeaderState(client, [`127.0.0.1:${port}`], undefined, counting);
     try {
       body = bytesOf(generateStateText(50, 4, { leader }));

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { startDnsServer } from '../src/dns/transport/dns-server.js';
 import { startDnsService } from '../src/dns/dns-service.js';
@@ -248,7 +248,7 @@ describe('the batched UDP server', () => {
 });
 
 describe('choosing the UDP server', () => {
-  const base: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0 };
+  const base: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0 });
 
   it.each([
     ['batched by default', {}, 'batched'],
@@ -304,7 +304,7 @@ describe('choosing the UDP server', () => {
 
 describe('the batched socket counters', () => {
   it('are summed into the query stats, across a reconfigure that replaces the socket', async () => {
-    const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [] };
+    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [] });
     const service = await startDnsService({ config, snapshot: () => undefined, logger: silentLogger });
     // 2-byte runts: read by the socket, then dropped unanswered by the query handler.
     const ask = async (n: number): Promise<void> => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import v8 from 'node:v8';
 import { request } from 'undici';
-import { DEFAULTS, type Config } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';
@@ -144,7 +144,7 @@ function tableOf(state: MasterState, serial = 1): RecordTable {
   return buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: ['127.0.0.1'], serial });
 }
 
-const LISTEN: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [], ExternalOn: false };
+const LISTEN: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [], ExternalOn: false });
 
 // --- the codec ------------------------------------------------------------------------------
 
@@ -457,8 +457,8 @@ describeWorkers('startServing with Workers > 1', () => {
     } finally {
       await serving.close();
     }
-    expect(dnsWorkerCount({ ...DEFAULTS, Workers: 0 }, 6)).toBe(6);
-    expect(dnsWorkerCount({ ...DEFAULTS, Workers: 3 }, 6)).toBe(3);
+    expect(dnsWorkerCount(withTyped({ ...DEFAULTS, Workers: 0 }), 6)).toBe(6);
+    expect(dnsWorkerCount(withTyped({ ...DEFAULTS, Workers: 3 }), 6)).toBe(3);
   });
 });
 

@@ -22,7 +22,7 @@ import { QTYPE, RCODE } from '../wire/message.js';
 import { nameToWire } from '../wire/name-wire.js';
 import { blockedLabels, labelStarts, negativeTails, type NegativeTail } from './negative-tail.js';
 import { preEncode, type PreEncoded } from './pre-encode.js';
-import { route } from './route.js';
+import { domainIsAllOurs, route } from './route.js';
 
 /** Query types answered from entries; every other type is negative (or ANY/AXFR/IXFR: slow). */
 export const CACHED_TYPES: ReadonlySet<number> = new Set([QTYPE.A, QTYPE.AAAA, QTYPE.SRV, QTYPE.NS, QTYPE.SOA]);
@@ -85,11 +85,10 @@ export class AnswerCache {
     this.setTruncateBit = config.SetTruncateBit;
     this.ednsUdpSize = Math.max(UDP_MIN, Math.min(Math.floor(config.EDNSMaxUDPSize), TCP_MAX));
     this.ednsCeiling = this.ednsUdpSize;
-    const domain = config.Domain.toLowerCase().replace(/\.+$/, '');
     // Routing (config) and records (table) must agree on the zone; right after a reload that
     // changed Domain they may not, until the table is rebuilt. The ordinary path copes.
-    this.zoneWire = this.table.zone === `${domain}.` ? nameToWire(this.table.zone) : undefined;
-    this.#allOurs = allNamesAreOurs(config, domain);
+    this.zoneWire = this.table.zone === config.typed.zone ? nameToWire(this.table.zone) : undefined;
+    this.#allOurs = domainIsAllOurs(config.typed.routing);
     this.zoneLabels = this.zoneWire ? labelStarts(this.zoneWire) : [];
     this.blockedLabels = this.zoneWire ? blockedLabels(this.table, this.zoneWire) : [];
     this.negative = this.zoneWire && this.#allOurs ? negativeTails(this.table, this.zoneWire, this.zoneLabels, this.blockedLabels, config) : undefined;
@@ -115,7 +114,7 @@ export class AnswerCache {
     // The caller checked that the name is under the zone; only a forwarded zone inside it can
     // take the name away from us.
     if (!this.#allOurs) {
-      const where = route(name, { domain: c.Domain, externalOn: c.ExternalOn, zoneResolvers: c.ZoneResolvers, resolvers: c.Resolvers });
+      const where = route(name, c.typed.routing);
       if (where.kind !== 'authority') return SLOW;
     }
     if (!this.table.existing.has(name === '' ? '.' : `${name}.`)) return NXDOMAIN;
@@ -155,18 +154,4 @@ export class AnswerCache {
   exists(absoluteName: string): boolean {
     return this.table.existing.has(absoluteName);
   }
-}
-
-/**
- * Whether route() sends every name under the domain to us: with a zoneResolvers zone at or
- * below the domain, some of them are forwarded instead.
- */
-function allNamesAreOurs(config: Config, domain: string): boolean {
-  if (!config.ExternalOn || config.Resolvers.length === 0) return true; // zoneResolvers unused (route.ts)
-  for (const [zone, upstreams] of Object.entries(config.ZoneResolvers)) {
-    if (upstreams.length === 0) continue;
-    const z = zone.toLowerCase().replace(/\.$/, '');
-    if (z === domain || z.endsWith(`.${domain}`)) return false;
-  }
-  return true;
 }

@@ -149,12 +149,7 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
   const chaos = query.question.class === QCLASS.CH;
   const where = chaos
     ? undefined
-    : route(query.question.name.toLowerCase(), {
-        domain: config.Domain,
-        externalOn: config.ExternalOn,
-        zoneResolvers: config.ZoneResolvers,
-        resolvers: config.Resolvers,
-      });
+    : route(query.question.name.toLowerCase(), config.typed.routing);
   // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
   // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
