@@ -39,7 +39,7 @@ import { decodeTable, encodeTable, type EncodedTable } from '../src/workers/tabl
 import { packedBytes } from '../src/records/packed-table.js';
 import { generateState } from './gen-state.js';
 import { buildQueries } from './query-file.js';
-import { BENCH_LISTENER, BENCH_MASTERS } from './state-table.js';
+import { BENCH_LISTENER, BENCH_MASTER_ENDPOINTS } from './state-table.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapMB = (): number => {
@@ -49,7 +49,7 @@ const heapMB = (): number => {
 const ms = (t0: number): string => `${(performance.now() - t0).toFixed(0)} ms`;
 
 function inputsFor(config: Config): BuildInputs {
-  return { config, masters: BENCH_MASTERS, addresses: new Map(), selfAddresses: [BENCH_LISTENER], serial: 1 };
+  return { config, masters: BENCH_MASTER_ENDPOINTS, addresses: new Map(), selfAddresses: [BENCH_LISTENER], serial: 1 };
 }
 
 function wireQuery(line: string, id: number): Buffer {

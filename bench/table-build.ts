@@ -21,7 +21,7 @@ import { DEFAULTS } from '../src/config/typed.js';
 import { generateStateText } from './gen-state.js';
 import { fixed, grouped, markdownTable, median } from './report.js';
 import { runCommand } from './processes.js';
-import { BENCH_LISTENER, BENCH_MASTERS } from './state-table.js';
+import { BENCH_LISTENER, BENCH_MASTER_ENDPOINTS } from './state-table.js';
 
 export interface TableBuildRow {
   tasks: number;
@@ -52,7 +52,7 @@ type Gc = () => void;
 type State = ReturnType<typeof parseState>;
 
 function buildBench(state: State): RecordTable {
-  return buildTable(state, { config: DEFAULTS, masters: BENCH_MASTERS, addresses: new Map(), selfAddresses: [BENCH_LISTENER], serial: 1 });
+  return buildTable(state, { config: DEFAULTS, masters: BENCH_MASTER_ENDPOINTS, addresses: new Map(), selfAddresses: [BENCH_LISTENER], serial: 1 });
 }
 
 // Each of these returns only what should stay alive: the temporaries (the parsed JSON, the

@@ -3,6 +3,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
+import type { HostPort } from './net/address.js';
 import { buildTable } from './records/build-table.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
@@ -18,7 +19,7 @@ export const systemLookup: HostLookup = async (name) => {
 
 export interface Publisher {
   /** Build a table from `state` and swap it in; resolves to the new snapshot. */
-  publish(state: MasterState, masters: readonly string[]): Promise<Snapshot>;
+  publish(state: MasterState, masters: readonly HostPort[]): Promise<Snapshot>;
 }
 
 export function createPublisher(deps: {
@@ -35,7 +36,7 @@ export function createPublisher(deps: {
   const log = deps.logger?.child({ component: 'publish' });
   let lastSerial = 0;
 
-  async function build(state: MasterState, masters: readonly string[]): Promise<Snapshot> {
+  async function build(state: MasterState, masters: readonly HostPort[]): Promise<Snapshot> {
     const config = deps.config();
     const started = performance.now();
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
@@ -62,7 +63,7 @@ export function createPublisher(deps: {
   // a build is resolving hostnames, and an older state must never be swapped in after a newer
   // one. Callers whose state was superseded resolve with the snapshot of the newer state.
   let running: Promise<void> | undefined;
-  let next: { state: MasterState; masters: readonly string[]; waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> } | undefined;
+  let next: { state: MasterState; masters: readonly HostPort[]; waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> } | undefined;
 
   async function drain(): Promise<void> {
     while (next) {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, withTyped } from '../src/config/typed.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import type { IPSource } from '../src/config/schema.js';
 import { parseState, parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState } from '../src/mesos/state.js';
 import { buildTable, type BuildInputs } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
+import { masters as endpoints } from './helpers/masters.js';
+import { parseMasterAddress } from '../src/net/address.js';
 
 const fixtureText = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8');
 const expectedRows = readFileSync(new URL('./fixtures/expected-records-default.tsv', import.meta.url), 'utf8')
@@ -20,11 +22,11 @@ function fixtureState(): MasterState {
   return state;
 }
 
-type InputOverrides = Partial<Omit<BuildInputs, 'config'>> & { config?: Partial<BuildInputs['config']> };
+type InputOverrides = Partial<Omit<BuildInputs, 'config'>> & { config?: Partial<Omit<Config, 'typed'>> };
 
 function inputs(overrides: InputOverrides = {}): BuildInputs {
   return {
-    masters: ['144.76.157.37:5050'],
+    masters: endpoints(['144.76.157.37:5050']),
     // the "no pid" framework is found by its hostname, which the tsv shows as 127.0.0.1
     addresses: new Map([['localhost', ['127.0.0.1']]]),
     selfAddresses: ['127.0.0.1'],
@@ -406,9 +408,18 @@ describe('frameworks', () => {
 
 describe('leader, master and masterN (mesos-dns TestMasterRecord)', () => {
   const build = (leader: string, masters: string[], addresses = new Map<string, string[]>()): RecordTable =>
-    buildTable(parseState({ leader }), inputs({ masters, addresses, selfAddresses: [], config: { Domain: 'foo.com' } }));
+    buildTable(parseState({ leader }), inputs({ masters: endpoints(masters), addresses, selfAddresses: [], config: { Domain: 'foo.com' } }));
   /** Only the master/leader records, sorted, as "KIND name value". */
   const masterRows = (t: RecordTable): string[] => rows(t).filter((r) => /\t(_leader|leader|master\d*)\./.test(r)).sort();
+
+  it('a master the config accepts as [::ffff:a.b.c.d]:port gets its records, as the A address (Go ParseIP)', () => {
+    // The build used to re-parse masters with the pid rule, which refuses a bracketed IPv4-mapped
+    // host, and dropped such a master; the config's parse is now the only one.
+    const masters = [parseMasterAddress('[::ffff:0.0.0.8]:9').value!];
+    const t = buildTable(parseState({ leader: '5@0.0.0.6:7' }), inputs({ masters, selfAddresses: [], config: { Domain: 'foo.com' } }));
+    const want = ['A leader. 0.0.0.6', 'A master. 0.0.0.6', 'A master. 0.0.0.8', 'A master0. 0.0.0.8', 'A master1. 0.0.0.6'];
+    expect(masterRows(t).filter((r) => r.startsWith('A\t'))).toEqual(want.map((w) => w.replace(/ /g, '\t').replace(/\.\t/, '.foo.com.\t')).sort());
+  });
 
   it.each<[string, string, string[], string[]]>([
     ['no masters list', '5@0.0.0.6:7', [], ['A leader. 0.0.0.6', 'A master. 0.0.0.6', 'A master0. 0.0.0.6']],

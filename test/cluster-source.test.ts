@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { start } from '../src/main.js';
 import { agentAdded, getState, StreamMaster, v1Agent, v1Framework, waitFor } from './helpers/stream-master.js';
+import { hp, masters } from './helpers/masters.js';
+import { configuredStateReader } from '../src/mesos/read-state.js';
 
 /** A master whose /master/state names itself leader; answers can be held back by the test. */
 class HoldingMaster {
@@ -105,6 +107,7 @@ describe('ClusterSource leader changes', () => {
     const detector = new TestDetector();
     const source = new ClusterSource({
       config,
+      stateReader: configuredStateReader(true).reader,
       http,
       logger: silentLogger,
       detector,
@@ -117,11 +120,11 @@ describe('ClusterSource leader changes', () => {
       source.start();
       // Let the start-up poll (no masters known yet) fail first.
       await new Promise((r) => setTimeout(r, 50));
-      detector.report({ leader: oldLeader.address, masters: [oldLeader.address, newLeader.address] });
+      detector.report({ leader: hp(oldLeader.address), masters: masters([oldLeader.address, newLeader.address]) });
       await waitFor(() => oldLeader.requests === 1, 5000, 'a poll to the old leader');
 
       // The old leader loses leadership while its answer is still on the way.
-      detector.report({ leader: newLeader.address, masters: [newLeader.address, oldLeader.address] });
+      detector.report({ leader: hp(newLeader.address), masters: masters([newLeader.address, oldLeader.address]) });
       await waitFor(() => newLeader.requests >= 1, 3000, 'a poll to the new leader');
       await waitFor(() => published.includes('new'), 3000, "the new leader's state published");
 
@@ -129,7 +132,7 @@ describe('ClusterSource leader changes', () => {
       // Give the old answer time to land; it must not replace the new leader's state.
       await new Promise((r) => setTimeout(r, 200));
       expect(published[published.length - 1]).toBe('new');
-      expect(source.masters.leader).toBe(newLeader.address);
+      expect(source.masters.leader).toEqual(hp(newLeader.address));
     } finally {
       await source.close();
     }
@@ -226,6 +229,7 @@ describe('stream and poll together', () => {
     const published: string[][] = [];
     const source = new ClusterSource({
       config,
+      stateReader: configuredStateReader(true).reader,
       http: streamHttp,
       logger: silentLogger,
       publish: async (state: MasterState) => void published.push(state.agents.map((a) => a.id).sort()),

@@ -27,6 +27,7 @@ import { TableStore, type Snapshot } from '../src/store.js';
 import { summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { masters } from './helpers/masters.js';
 
 type Transport = 'udp' | 'tcp';
 
@@ -188,7 +189,7 @@ function fixtureTable(config: Config = FIXTURE_CONFIG): RecordTable {
   state.leader = parsePid('master@144.76.157.37:5050');
   return buildTable(state, {
     config,
-    masters: ['144.76.157.37:5050'],
+    masters: masters(['144.76.157.37:5050']),
     addresses: new Map([['localhost', ['127.0.0.1']]]),
     selfAddresses: ['127.0.0.1', 'fd00::53'],
     serial: 1234,

@@ -16,6 +16,11 @@ import { StateFetchError } from '../src/errors.js';
 import { fetchLeaderState } from '../src/mesos/fetch-state.js';
 import { createMasterHttp, type MasterHttp } from '../src/mesos/master-http.js';
 import { silentLogger } from '../src/log.js';
+import { masters } from './helpers/masters.js';
+import { joinHostPort } from '../src/net/address.js';
+import { configuredStateReader } from '../src/mesos/read-state.js';
+
+const READER = configuredStateReader(true).reader;
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -82,17 +87,17 @@ describe('HTTPS to masters', () => {
   });
 
   it('verifies the master against CACertFile', async () => {
-    const got = await fetchLeaderState(client({ MesosHTTPSOn: true, CACertFile: ca.caFile }), [`127.0.0.1:${port}`]);
-    expect(got.master).toBe(`127.0.0.1:${port}`);
+    const got = await fetchLeaderState(client({ MesosHTTPSOn: true, CACertFile: ca.caFile }), masters([`127.0.0.1:${port}`]), undefined, READER);
+    expect(joinHostPort(got.master)).toBe(`127.0.0.1:${port}`);
     expect(got.state.agents.map((a) => a.id)).toEqual(['a1']);
   });
 
   it('without a CA file, verifies against the system CAs and refuses an unknown issuer (mesos-dns skips verification)', async () => {
-    await expect(fetchLeaderState(client({ MesosHTTPSOn: true }), [`127.0.0.1:${port}`])).rejects.toBeInstanceOf(StateFetchError);
+    await expect(fetchLeaderState(client({ MesosHTTPSOn: true }), masters([`127.0.0.1:${port}`]), undefined, READER)).rejects.toBeInstanceOf(StateFetchError);
   });
 
   it('skips verification only when MesosHTTPSInsecure is set', async () => {
-    const got = await fetchLeaderState(client({ MesosHTTPSOn: true, MesosHTTPSInsecure: true }), [`127.0.0.1:${port}`]);
+    const got = await fetchLeaderState(client({ MesosHTTPSOn: true, MesosHTTPSInsecure: true }), masters([`127.0.0.1:${port}`]), undefined, READER);
     expect(got.state.leader.port).toBe(port);
   });
 });
@@ -105,9 +110,7 @@ describe('authentication', () => {
       res.end(JSON.stringify(state(port)));
     });
     await fetchLeaderState(
-      client({ MesosAuthentication: 'basic', MesosCredentials: { Principal: 'dns', Secret: 's3cret' } }),
-      [`127.0.0.1:${port}`],
-    );
+      client({ MesosAuthentication: 'basic', MesosCredentials: { Principal: 'dns', Secret: 's3cret' } }), masters([`127.0.0.1:${port}`]), undefined, READER);
     expect(seen).toBe(`Basic ${Buffer.from('dns:s3cret').toString('base64')}`);
   });
 
@@ -148,8 +151,8 @@ describe('authentication', () => {
       res.end(JSON.stringify(state(port)));
     });
     const c = client({ MesosAuthentication: 'iam', IAMConfigFile: iamFile });
-    await fetchLeaderState(c, [`127.0.0.1:${port}`]);
-    await fetchLeaderState(c, [`127.0.0.1:${port}`]);
+    await fetchLeaderState(c, masters([`127.0.0.1:${port}`]), undefined, READER);
+    await fetchLeaderState(c, masters([`127.0.0.1:${port}`]), undefined, READER);
     expect(verified).toBe(true);
     expect(seen).toEqual(['token=tok-123', 'token=tok-123']);
     expect(logins).toBe(1);
@@ -162,8 +165,8 @@ describe('failures keep nothing half-read', () => {
       /* never answers */
     });
     const good = await serve((_req, res) => res.end(JSON.stringify(state(good))));
-    const got = await fetchLeaderState(client({ StateTimeoutSeconds: 1 }), [`127.0.0.1:${hanging}`, `127.0.0.1:${good}`]);
-    expect(got.master).toBe(`127.0.0.1:${good}`);
+    const got = await fetchLeaderState(client({ StateTimeoutSeconds: 1 }), masters([`127.0.0.1:${hanging}`, `127.0.0.1:${good}`]), undefined, READER);
+    expect(joinHostPort(got.master)).toBe(`127.0.0.1:${good}`);
   });
 
   it.each([
@@ -180,7 +183,7 @@ describe('failures keep nothing half-read', () => {
     ['a JSON error object', (res: http.ServerResponse) => res.end('{"error":"not ready"}'), 'leader'],
   ])('refuses %s', async (_what, answer, reason) => {
     const port = await serve((_req, res) => answer(res));
-    const err = await fetchLeaderState(client({}), [`127.0.0.1:${port}`]).catch((e: unknown) => e);
+    const err = await fetchLeaderState(client({}), masters([`127.0.0.1:${port}`]), undefined, READER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(reason);
   });
@@ -192,8 +195,8 @@ describe('failures keep nothing half-read', () => {
       res.end(gzipSync(JSON.stringify(state(leader))));
     });
     const follower = await serve((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${leader}/master/state` }).end());
-    const got = await fetchLeaderState(client({}), [`127.0.0.1:${follower}`]);
-    expect(got.master).toBe(`127.0.0.1:${leader}`);
+    const got = await fetchLeaderState(client({}), masters([`127.0.0.1:${follower}`]), undefined, READER);
+    expect(joinHostPort(got.master)).toBe(`127.0.0.1:${leader}`);
   });
 
   it('decodes a body whose UTF-8 characters are split across chunks', async () => {
@@ -208,14 +211,14 @@ describe('failures keep nothing half-read', () => {
       };
       next();
     });
-    const got = await fetchLeaderState(client({}), [`127.0.0.1:${leader}`]);
+    const got = await fetchLeaderState(client({}), masters([`127.0.0.1:${leader}`]), undefined, READER);
     expect(got.state.frameworks[0].name).toBe('marathön-é');
   });
 
   it("asks the leader named in a follower's state, on the leader's own port", async () => {
     const leader = await serve((_req, res) => res.end(JSON.stringify(state(leader))));
     const stale = await serve((_req, res) => res.end(JSON.stringify(state(leader))));
-    const got = await fetchLeaderState(client({}), [`127.0.0.1:${stale}`]);
-    expect(got.master).toBe(`127.0.0.1:${leader}`);
+    const got = await fetchLeaderState(client({}), masters([`127.0.0.1:${stale}`]), undefined, READER);
+    expect(joinHostPort(got.master)).toBe(`127.0.0.1:${leader}`);
   });
 });

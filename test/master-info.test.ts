@@ -10,9 +10,10 @@ import {
 import { parseZkUrl } from '../src/mesos/zk-url.js';
 import { ConfigError } from '../src/errors.js';
 import { masterInfoJson, masterInfoProtobuf, packIPv4 } from './helpers/zookeeper.js';
+import { joinHostPort } from '../src/net/address.js';
 
 const json = (doc: unknown): Buffer => Buffer.from(JSON.stringify(doc));
-const addr = (info: MasterInfo | undefined): string | undefined => (info ? masterAddress(info) : undefined);
+const addr = (info: MasterInfo | undefined): string | undefined => (info ? joinHostPort(masterAddress(info)) : undefined);
 
 describe('parseZkUrl', () => {
   it.each([
@@ -230,6 +231,7 @@ describe('mastersFromChildren', () => {
       { leader: undefined, masters: ['10.0.0.2:5050'] },
     ],
   ])('%s', (_name, children, want) => {
-    expect(mastersFromChildren(children)).toEqual(want);
+    const got = mastersFromChildren(children);
+    expect({ leader: got.leader && joinHostPort(got.leader), masters: got.masters.map(joinHostPort) }).toEqual(want);
   });
 });

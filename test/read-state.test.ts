@@ -23,6 +23,7 @@ import type { MasterState } from '../src/mesos/state.js';
 import { taskHash } from '../src/records/task-hash.js';
 import { silentLogger } from '../src/log.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { masters } from './helpers/masters.js';
 
 const fixture = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url));
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -441,7 +442,7 @@ describe('native state reader', () => {
     const port = (server.address() as AddressInfo).port;
     const leader = `master@127.0.0.1:${port}`;
     const client = createMasterHttp(withTyped({ ...DEFAULTS, StateTimeoutSeconds: 5 }), silentLogger);
-    const fetch = () => fetchLeaderState(client, [`127.0.0.1:${port}`], undefined, counting);
+    const fetch = () => fetchLeaderState(client, masters([`127.0.0.1:${port}`]), undefined, counting);
     try {
       body = bytesOf(generateStateText(50, 4, { leader }));
       const want = parseStateText(body.toString());
@@ -465,7 +466,7 @@ describe('native state reader', () => {
       expect(repeated.declined).toMatch(/repeated/);
       expect(repeated.state).toStrictEqual(want);
       // A reader that is not there: JSON.parse, and no reason to give.
-      const plain = await fetchLeaderState(client, [`127.0.0.1:${port}`], undefined, null);
+      const plain = await fetchLeaderState(client, masters([`127.0.0.1:${port}`]), undefined, null);
       expect(plain.declined).toBeUndefined();
       expect(plain.state).toStrictEqual(want);
     } finally {

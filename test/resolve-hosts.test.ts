@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseState } from '../src/mesos/parse-state.js';
 import { collectHostnames, hostIPs, resolveHostnames } from '../src/records/resolve-hosts.js';
+import { masters } from './helpers/masters.js';
 
 const state = parseState({
   leader: 'master@leader.example:5050',
@@ -21,7 +22,7 @@ const state = parseState({
 
 describe('collectHostnames', () => {
   it('lists every non-IP host once: leader, masters, agent pids, framework pids or hostnames', () => {
-    expect(collectHostnames(state, ['m1.example:5050', '10.0.0.1:5050', '[::1]:5050', 'leader.example:5050', 'bogus'])).toEqual([
+    expect(collectHostnames(state, masters(['m1.example:5050', '10.0.0.1:5050', '[::1]:5050', 'leader.example:5050', 'bogus']))).toEqual([
       'leader.example',
       'm1.example',
       'agent-0.example',
@@ -32,7 +33,7 @@ describe('collectHostnames', () => {
 
   it('is empty when everything is an IP literal', () => {
     const ips = parseState({ leader: 'master@1.2.3.4:5050', slaves: [{ id: 'a', pid: 'slave(1)@1.2.3.5:5051' }] });
-    expect(collectHostnames(ips, ['1.2.3.4:5050'])).toEqual([]);
+    expect(collectHostnames(ips, masters(['1.2.3.4:5050']))).toEqual([]);
   });
 });
 

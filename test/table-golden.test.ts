@@ -44,7 +44,7 @@ const HOSTS: Record<string, string[]> = {
 
 async function build(raw: Record<string, unknown>, state: MasterState): Promise<RecordTable> {
   const { config } = parseConfig(raw, { file: '/etc/mesos-dns/config.json', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
-  const masters = config.Masters ?? [];
+  const masters = config.typed.masters;
   const addresses = await resolveHostnames(collectHostnames(state, masters), async (name) => HOSTS[name.toLowerCase()] ?? []);
   return buildTable(state, { config, masters, addresses, selfAddresses: ['127.0.0.1', '::1'], serial: 1234 });
 }
@@ -54,10 +54,13 @@ const fixture = (): MasterState => parseStateText(fixtureText);
 const CASES: Record<string, () => Promise<RecordTable>> = {
   'fixture-defaults': () => build({ masters: ['144.76.157.37:5050'] }, fixture()),
   // Mixed master forms: IPv6 (long and short), a hostname in odd case, the leader among them.
+  // (A bracketed IPv4-mapped master, "[::ffff:10.0.0.2]:5050", is left out on purpose: the old
+  // build re-parsed masters with the pid rule and dropped it; it now gets its records, see
+  // build-table.test.ts. Without it this digest is the one the old code gave.)
   'fixture-mixed-masters': () =>
     build(
       {
-        masters: ['[2001:DB8:0::1]:5050', 'Master.Local:5050', '[::ffff:10.0.0.2]:5050', '144.76.157.37:5050', '[::1]:5051'],
+        masters: ['[2001:DB8:0::1]:5050', 'Master.Local:5050', '144.76.157.37:5050', '[::1]:5051'],
         domain: 'Mesos.Example',
         SOAMname: 'NS1.Mesos.Example',
         IPSources: ['docker', 'netinfo', 'mesos', 'host'],

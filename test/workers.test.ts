@@ -26,6 +26,7 @@ import { generateStateText } from '../bench/gen-state.js';
 import { reusePortSupported } from '../src/workers/worker-entry.js';
 import { summaryFromAnswer, summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
+import { masters } from './helpers/masters.js';
 
 // --- helpers --------------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ function syntheticState(tasks: number, variant = 0): MasterState {
 }
 
 function tableOf(state: MasterState, serial = 1): RecordTable {
-  return buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: ['127.0.0.1'], serial });
+  return buildTable(state, { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial });
 }
 
 const LISTEN: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [], ExternalOn: false });
@@ -154,7 +155,7 @@ describe('table codec', () => {
     state.leader = parsePid('master@144.76.157.37:5050');
     return buildTable(state, {
       config: DEFAULTS,
-      masters: ['144.76.157.37:5050'],
+      masters: masters(['144.76.157.37:5050']),
       addresses: new Map([['localhost', ['127.0.0.1']]]),
       selfAddresses: ['127.0.0.1', 'fd00::53'],
       serial: 77,
@@ -228,7 +229,7 @@ describe('table codec', () => {
   it('checks a large table in slices, pausing between them, with the same result and the same refusals', async () => {
     // 20,000 tasks: 262,144 name index slots and about 240,000 records, four slices or more.
     const state = parseStateText(generateStateText(20_000, 3, { leader: 'master@10.0.0.1:5050' }));
-    const table = buildTable(state, { config: DEFAULTS, masters: ['10.0.0.1:5050'], addresses: new Map(), selfAddresses: [], serial: 1 });
+    const table = buildTable(state, { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: [], serial: 1 });
     const encoded = v8.deserialize(v8.serialize(encodeTable(table)));
     let pauses = 0;
     const pause = (): Promise<void> => {

@@ -6,6 +6,7 @@ import type { Client } from 'node-zookeeper-client';
 import { NoLeaderError, ZooKeeperError } from '../src/errors.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { ZkDetector, type MastersUpdate, type ZkDetectorOptions } from '../src/mesos/zk-detector.js';
+import { joinHostPort } from '../src/net/address.js';
 import {
   TestZooKeeper,
   closeZk,
@@ -94,8 +95,10 @@ function waitForError(d: ZkDetector, ms = WAIT_MS): Promise<Error> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** An update as "host:port" texts, for comparing with the tables below. */
+const text = (u: MastersUpdate) => ({ leader: u.leader && joinHostPort(u.leader), masters: u.masters.map(joinHostPort) });
 const leaderIs = (leader: string | undefined, masters?: string[]) => (u: MastersUpdate) =>
-  u.leader === leader && (masters === undefined || JSON.stringify(u.masters) === JSON.stringify(masters));
+  text(u).leader === leader && (masters === undefined || JSON.stringify(text(u).masters) === JSON.stringify(masters));
 
 describe('ZkDetector (real ZooKeeper)', () => {
   it('reports the lowest json.info_ node as leader and every master, leader first', async () => {
@@ -106,7 +109,7 @@ describe('ZkDetector (real ZooKeeper)', () => {
     await createPath(admin, `${path}/log_replicas`);
     const rec = detector(path, 0);
     const u = await waitForUpdate(rec, (x) => x.leader !== undefined, 'a leader');
-    expect(u).toEqual({ leader: '127.0.0.1:15050', masters: ['127.0.0.1:15050', '127.0.0.3:5050'] });
+    expect(text(u)).toEqual({ leader: '127.0.0.1:15050', masters: ['127.0.0.1:15050', '127.0.0.3:5050'] });
     expect(rec.d.current()).toEqual(u);
   });
 

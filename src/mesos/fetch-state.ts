@@ -6,10 +6,10 @@ import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { StateFetchError, StateParseError } from '../errors.js';
 import { parseStateText } from './parse-state.js';
-import { ArrivingDocument, configuredStateReader, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
+import { ArrivingDocument, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
 import type { MasterState } from './state.js';
-import { joinHostPort, parseMasterAddress, sameHostPort } from '../net/address.js';
+import { joinHostPort, sameHostPort, type HostPort } from '../net/address.js';
 
 const MAX_REDIRECTS = 3;
 /** Far above any real state (a 100k-task master is ~34 MB); stops a runaway body. */
@@ -17,8 +17,8 @@ const MAX_STATE_BYTES = 512 * 1024 * 1024;
 
 export interface FetchedState {
   state: MasterState;
-  /** "host:port" of the master that served it (the leader). */
-  master: string;
+  /** The master that served it (the leader). */
+  master: HostPort;
   /** Why the native state reader did not read it (read-state.ts); undefined when it did. */
   declined?: string;
   /** Time spent turning the body into a MasterState, ms. */
@@ -32,7 +32,7 @@ export interface FetchedState {
 type StateBody = ReadBytes | Uint8Array | string;
 
 /** GET one master's /master/state body, following up to three redirects. */
-export async function fetchStateBody(http: MasterHttp, master: string, reader: StateReaderAddon | null): Promise<{ body: StateBody; master: string }> {
+export async function fetchStateBody(http: MasterHttp, master: HostPort, reader: StateReaderAddon | null): Promise<{ body: StateBody; master: HostPort }> {
   const signal = AbortSignal.timeout(http.timeoutMs);
   let url = `${masterOrigin(http.scheme, master)}/master/state`;
   for (let hop = 0; ; hop++) {
@@ -72,7 +72,9 @@ export async function fetchStateBody(http: MasterHttp, master: string, reader: S
         ? await readArriving(res.body, new ArrivingDocument(reader, length), url)
         : await readBody(res.body, gzip, url, reader !== null);
     const served = new URL(url);
-    return { body, master: `${served.hostname}:${served.port || (http.scheme === 'https' ? 443 : 80)}` };
+    // A URL's hostname keeps an IPv6 literal's brackets; the endpoint does not.
+    const host = served.hostname.startsWith('[') ? served.hostname.slice(1, -1) : served.hostname;
+    return { body, master: { host, port: Number(served.port) || (http.scheme === 'https' ? 443 : 80) } };
   }
 }
 
@@ -148,13 +150,6 @@ function parseBody(body: StateBody, reader: StateReaderAddon | null): { state: M
   return { ...read, readMs: performance.now() - started };
 }
 
-/** Two `host:port` texts name the same master (net/address.ts rules); unparsable ones compare as text. */
-function sameMaster(a: string, b: string): boolean {
-  const pa = parseMasterAddress(a).value;
-  const pb = parseMasterAddress(b).value;
-  return pa && pb ? sameHostPort(pa, pb) : a.toLowerCase() === b.toLowerCase();
-}
-
 /**
  * Fetch and parse the state from the leader: the known leader first, then every other master in
  * order (LoadMasterStateTryAll); if the state names a different leader, fetch again from it.
@@ -162,26 +157,26 @@ function sameMaster(a: string, b: string): boolean {
  */
 export async function fetchLeaderState(
   http: MasterHttp,
-  masters: readonly string[],
-  leader?: string,
-  reader: StateReaderAddon | null = configuredStateReader(true).reader,
+  masters: readonly HostPort[],
+  leader: HostPort | undefined,
+  reader: StateReaderAddon | null,
 ): Promise<FetchedState> {
-  const order = leader ? [leader, ...masters.filter((m) => !sameMaster(m, leader))] : [...masters];
+  const order = leader ? [leader, ...masters.filter((m) => !sameHostPort(m, leader))] : [...masters];
   if (order.length === 0) throw new StateFetchError('no masters to fetch the state from');
   const failures: string[] = [];
   for (const master of order) {
     try {
       const got = await fetchStateBody(http, master, reader);
       const read = parseBody(got.body, reader);
-      const leaderAddr = joinHostPort(read.state.leader);
-      if (sameMaster(leaderAddr, got.master)) return { ...read, master: got.master };
+      const leaderAddr = read.state.leader;
+      if (sameHostPort(leaderAddr, got.master)) return { ...read, master: got.master };
       // The contacted master is not the leader (a stale replica answering with its view):
       // ask the leader it names.
       const fromLeader = await fetchStateBody(http, leaderAddr, reader);
       return { ...parseBody(fromLeader.body, reader), master: fromLeader.master };
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
-      failures.push(`${master}: ${(err as Error).message}`);
+      failures.push(`${joinHostPort(master)}: ${(err as Error).message}`);
     }
   }
   throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`);

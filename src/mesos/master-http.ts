@@ -6,8 +6,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config/typed.js';
 import { createAuthorizer, type Authorizer } from './auth.js';
 import type { Logger } from '../log.js';
-import { joinHostPort, parseMasterAddress } from '../net/address.js';
-import { StateFetchError } from '../errors.js';
+import { joinHostPort, type HostPort } from '../net/address.js';
 
 export interface MasterHttp {
   scheme: 'http' | 'https';
@@ -52,9 +51,7 @@ export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
   };
 }
 
-/** "host:port" (or "[v6]:port") -> URL origin, bracketing IPv6 literals. */
-export function masterOrigin(scheme: 'http' | 'https', master: string): string {
-  const parsed = parseMasterAddress(master);
-  if (parsed.reason !== undefined) throw new StateFetchError(`bad master address: ${parsed.reason}`);
-  return `${scheme}://${joinHostPort(parsed.value)}`;
+/** A master's URL origin, bracketing IPv6 literals. */
+export function masterOrigin(scheme: 'http' | 'https', master: HostPort): string {
+  return `${scheme}://${joinHostPort(master)}`;
 }

@@ -7,7 +7,7 @@
 // The lowest sequence number is the leader (apache/mesos src/master/detector/zookeeper.cpp,
 // MASTER_INFO_JSON_LABEL in src/master/constants.hpp). Sequence numbers come from one counter per
 // parent, so `json.info_` and `info_` sequences are comparable.
-import { joinHostPort } from '../net/address.js';
+import { joinHostPort, type HostPort } from '../net/address.js';
 
 export type MasterInfoLabel = 'json' | 'protobuf';
 
@@ -26,10 +26,10 @@ export interface MasterInfo {
 }
 
 export interface MastersResult {
-  /** "host:port" of the leader, undefined when there is none (or its data is unreadable). */
-  leader: string | undefined;
+  /** The leader, undefined when there is none (or its data is unreadable). */
+  leader: HostPort | undefined;
   /** Every usable master address, the leader first, then the others in sequence order. */
-  masters: string[];
+  masters: HostPort[];
 }
 
 /** MasterInfo.port's proto2 default (mesos.proto). */
@@ -62,9 +62,9 @@ export function leaderFromChildren(children: readonly string[]): string | undefi
   return (nodes.find((n) => n.label === 'json') ?? nodes.find((n) => n.label === 'protobuf'))?.name;
 }
 
-/** "host:port", bracketing IPv6 like Go's net.JoinHostPort (which mesos-dns uses). */
-export function masterAddress(info: MasterInfo): string {
-  return joinHostPort(info);
+/** The master's endpoint. */
+export function masterAddress(info: MasterInfo): HostPort {
+  return { host: info.host, port: info.port };
 }
 
 /** Decodes one master node's data. Never throws: garbage gives undefined. */
@@ -101,7 +101,7 @@ export function mastersFromChildren(children: ReadonlyArray<{ name: string; data
 
   const seenIds = new Set<string>();
   const seenAddresses = new Set<string>();
-  const masters: string[] = [];
+  const masters: HostPort[] = [];
   for (const { info } of ordered) {
     if (info.id !== '') {
       if (seenIds.has(info.id)) continue;
@@ -109,8 +109,10 @@ export function mastersFromChildren(children: ReadonlyArray<{ name: string; data
     }
     if (!usable(info)) continue;
     const address = masterAddress(info);
-    if (seenAddresses.has(address)) continue;
-    seenAddresses.add(address);
+    // "host:port" as Go's net.JoinHostPort writes it: the identity mesos-dns de-duplicates on.
+    const text = joinHostPort(address);
+    if (seenAddresses.has(text)) continue;
+    seenAddresses.add(text);
     masters.push(address);
   }
   return { leader: leaderInfo ? masterAddress(leaderInfo) : undefined, masters };

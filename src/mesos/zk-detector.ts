@@ -12,12 +12,14 @@ import { NoLeaderError, ZooKeeperError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mastersFromChildren, masterNodes, type MastersResult } from './master-info.js';
 import { parseZkUrl } from './zk-url.js';
+import { joinHostPort, sameHostPort, type HostPort } from '../net/address.js';
 
+/** What a leader detector reports: the leader and every master, leader first. */
 export interface MastersUpdate {
-  /** "host:port" of the leading master; undefined while it is unknown. */
-  leader: string | undefined;
+  /** The leading master; undefined while it is unknown. */
+  leader: HostPort | undefined;
   /** Master addresses, leader first. Kept from the last report while ZooKeeper shows none. */
-  masters: string[];
+  masters: HostPort[];
 }
 
 export interface ZkDetectorOptions {
@@ -267,11 +269,12 @@ export class ZkDetector extends EventEmitter<ZkDetectorEvents> {
       clearTimeout(this.detectionTimer);
       this.detectionTimer = undefined;
     }
-    if (leader === this.last.leader && sameList(masters, this.last.masters)) return;
+    if (sameLeader(leader, this.last.leader) && sameList(masters, this.last.masters)) return;
+    const text = masters.map(joinHostPort);
     if (leader === undefined && this.last.leader !== undefined) {
-      this.log.warn({ lastLeader: this.last.leader, masters }, 'no leading master in ZooKeeper; keeping the last masters');
+      this.log.warn({ lastLeader: joinHostPort(this.last.leader), masters: text }, 'no leading master in ZooKeeper; keeping the last masters');
     } else {
-      this.log.info({ leader, masters }, 'Mesos masters changed');
+      this.log.info({ leader: leader && joinHostPort(leader), masters: text }, 'Mesos masters changed');
     }
     this.last = { leader, masters };
     this.emit('masters', { leader, masters: [...masters] });
@@ -292,8 +295,12 @@ function destroySocket(client: Client): void {
   internals.connectionManager?.socket?.destroy?.();
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function sameLeader(a: HostPort | undefined, b: HostPort | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && sameHostPort(a, b));
+}
+
+function sameList(a: readonly HostPort[], b: readonly HostPort[]): boolean {
+  return a.length === b.length && a.every((x, i) => sameHostPort(x, b[i]));
 }
 
 function hasCode(error: unknown, code: number): boolean {

@@ -5,7 +5,7 @@
 // Insertion order follows mesos-dns (frameworks, agents, self, leader/masters, tasks) because
 // it decides the order of values under a name and the /v1/enumerate rows.
 import type { Config } from '../config/typed.js';
-import { canonicalIP, parsePidAddress, sameHostPort } from '../net/address.js';
+import { canonicalIP, sameHostPort, type HostPort } from '../net/address.js';
 import type { Discovery, MasterState, Task } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -18,7 +18,7 @@ import { namePart, NO_PART } from './name-interner.js';
 export interface BuildInputs {
   config: Pick<
     Config,
-    | 'Domain'
+    | 'typed'
     | 'TTL'
     | 'SRVRecordDefaultWeight'
     | 'IPSources'
@@ -29,8 +29,8 @@ export interface BuildInputs {
     | 'SOARetry'
     | 'SOAExpire'
   >;
-  /** The current masters list, `host:port` each, in order (masterN numbering follows it). */
-  masters: readonly string[];
+  /** The current masters list, in order (masterN numbering follows it). */
+  masters: readonly HostPort[];
   /** hostname -> IPs, resolved beforehand; a missing or empty entry means "contributes nothing". */
   addresses: ReadonlyMap<string, readonly string[]>;
   /** The addresses of this server, for the SOAMname record. */
@@ -121,7 +121,7 @@ function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agen
 
 export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable {
   const { config } = inputs;
-  const zone = `${config.Domain.toLowerCase().replace(/\.+$/, '')}.`;
+  const zone = config.typed.zone;
   const label = cachedLabelFunc(config.EnforceRFC952);
   const weight = config.SRVRecordDefaultWeight;
   // Sizes for the builder's arrays, so that they need not grow (a copy of tens of MB) or sit
@@ -330,7 +330,7 @@ function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Ar
  * `master.` is a duplicate and uses no index; the leader, if not listed, gets the next index.
  * Hosts that do not resolve are skipped and use no index.
  */
-function masterRecords(b: TableBuilder, state: MasterState, masters: readonly string[], zone: string, ipsOf: (host: string) => Ip[]): void {
+function masterRecords(b: TableBuilder, state: MasterState, masters: readonly HostPort[], zone: string, ipsOf: (host: string) => Ip[]): void {
   const leader = state.leader;
   const leaderIps = ipsOf(leader.host);
   const leaderOwner = b.name(`leader.${zone}`);
@@ -355,9 +355,7 @@ function masterRecords(b: TableBuilder, state: MasterState, masters: readonly st
   }
   let index = 0;
   let leaderNumbered = false;
-  for (const master of masters) {
-    const hp = parsePidAddress(master);
-    if (hp === undefined) continue;
+  for (const hp of masters) {
     const ips = ipsOf(hp.host);
     if (ips.length === 0) continue;
     const isLeader = sameHostPort(hp, leader);

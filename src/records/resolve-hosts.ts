@@ -3,7 +3,7 @@
 // records; here it is done once, up front, through an injected lookup, so buildTable stays pure.
 // A name that does not resolve maps to [] and then contributes no records (mesos-dns instead
 // stores the hostname text as an "IP", issue #509).
-import { canonicalIP, parsePidAddress } from '../net/address.js';
+import { canonicalIP, type HostPort } from '../net/address.js';
 import type { MasterState } from '../mesos/state.js';
 
 /** Resolves a hostname to its IP addresses (A and AAAA); rejects or returns [] when it has none. */
@@ -14,16 +14,13 @@ export type HostLookup = (name: string) => Promise<string[]>;
  * the leader's pid host, the masters list hosts, agent pid hosts, framework pid hosts, and the
  * `hostname` of frameworks without a pid.
  */
-export function collectHostnames(state: MasterState, masters: readonly string[]): string[] {
+export function collectHostnames(state: MasterState, masters: readonly HostPort[]): string[] {
   const names = new Set<string>();
   const add = (host: string): void => {
     if (host !== '' && canonicalIP(host) === undefined) names.add(host);
   };
   add(state.leader.host);
-  for (const master of masters) {
-    const hp = parsePidAddress(master);
-    if (hp) add(hp.host);
-  }
+  for (const master of masters) add(master.host);
   for (const agent of state.agents) if (agent.pid) add(agent.pid.host);
   for (const fw of state.frameworks) add(fw.pid ? fw.pid.host : fw.hostname);
   return [...names];

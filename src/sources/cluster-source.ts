@@ -4,7 +4,8 @@
 //    or polling /master/state every refreshSeconds (old masters, or while the stream is down).
 // Every state it receives goes to `publish`; a failure anywhere keeps the last good table.
 import { EventEmitter } from 'node:events';
-import { configuredStateReader } from '../mesos/read-state.js';
+import type { StateReaderAddon } from '../mesos/read-state.js';
+import { joinHostPort, sameHostPort, type HostPort } from '../net/address.js';
 import type { Config } from '../config/typed.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
@@ -32,7 +33,9 @@ const PID_POLL_MS = 5000;
 export interface ClusterSourceOptions {
   config: Config;
   http: MasterHttp;
-  publish: (state: MasterState, masters: readonly string[]) => Promise<unknown>;
+  publish: (state: MasterState, masters: readonly HostPort[]) => Promise<unknown>;
+  /** Reads fetched state documents (chosen once, by start-source.ts); null reads them with JSON.parse. */
+  stateReader: StateReaderAddon | null;
   logger: Logger;
   detector?: LeaderDetector;
   random?: () => number;
@@ -52,8 +55,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   readonly #poller: StatePoller;
   #view: MastersView;
   #stream: OperatorStream | undefined;
-  /** Leader ("host:port") whose master answered the stream with 404/405/501. */
-  #noStreamAt: string | undefined;
+  /** Leader whose master answered the stream with 404/405/501. */
+  #noStreamAt: HostPort | undefined;
   #mode: SourceMode = 'starting';
   #closed = false;
 
@@ -61,7 +64,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     super();
     this.#opts = opts;
     this.#log = opts.logger.child({ component: 'cluster-source' });
-    this.#view = { masters: opts.config.Masters ?? [] };
+    this.#view = { masters: opts.config.typed.masters };
     this.#poller = new StatePoller({
       http: opts.http,
       masters: () => this.#view,
@@ -69,7 +72,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       onState: (state, master) => this.#onPolledState(state, master),
       // While the stream delivers, polling would only repeat what we already have.
       skip: () => this.#stream?.mode === 'streaming',
-      stateReader: configuredStateReader(opts.config.NativeStateReader).reader,
+      stateReader: opts.stateReader,
       logger: opts.logger,
     });
   }
@@ -107,9 +110,10 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   #setMode(mode: SourceMode): void {
     if (mode === this.#mode) return;
     this.#mode = mode;
-    if (mode === 'stream') this.#log.info({ leader: this.#view.leader }, 'live updates from the Operator API event stream');
+    const leader = this.#view.leader && joinHostPort(this.#view.leader);
+    if (mode === 'stream') this.#log.info({ leader }, 'live updates from the Operator API event stream');
     else if (mode === 'polling')
-      this.#log.info({ leader: this.#view.leader, refreshSeconds: this.#opts.config.RefreshSeconds }, 'polling /master/state');
+      this.#log.info({ leader, refreshSeconds: this.#opts.config.RefreshSeconds }, 'polling /master/state');
     this.emit('mode', mode);
   }
 
@@ -118,18 +122,18 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     // ZooKeeper's list replaces the configured masters as soon as it reports (mesos-dns §6).
     this.#view = { masters: update.masters.length ? update.masters : this.#view.masters, leader: update.leader ?? previous };
     if (update.leader === undefined) {
-      this.#log.warn({ lastLeader: previous }, 'no leading master known; serving the last table');
+      this.#log.warn({ lastLeader: previous && joinHostPort(previous) }, 'no leading master known; serving the last table');
       return;
     }
-    if (update.leader !== previous) {
-      this.#log.info({ leader: update.leader, previous }, 'leading master changed');
+    if (previous === undefined || !sameHostPort(update.leader, previous)) {
+      this.#log.info({ leader: joinHostPort(update.leader), previous: previous && joinHostPort(previous) }, 'leading master changed');
       this.#stopStream();
       this.#poller.invalidate();
       void this.#poller.refreshNow();
     }
   }
 
-  async #onPolledState(state: MasterState, master: string): Promise<void> {
+  async #onPolledState(state: MasterState, master: HostPort): Promise<void> {
     if (this.#closed) return;
     this.#view = { masters: this.#view.masters, leader: master };
     this.#frameworkPids = new Map(state.frameworks.flatMap((f) => (f.pid ? [[f.id, f.pid] as const] : [])));
@@ -137,21 +141,25 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     // While the stream delivers, its last view is at least as new as any poll (the poll's
     // snapshot was taken before events the stream has already applied): rebuild from that one,
     // or the poll (a refresh, a same-cluster SIGHUP) would swap an older view in after a newer.
-    const current = this.#stream?.mode === 'streaming' && this.#streamMaster === master ? this.#streamed : undefined;
+    const current = this.#stream?.mode === 'streaming' && this.#isStreamMaster(master) ? this.#streamed : undefined;
     await this.#opts.publish(current ? withFrameworkPids(current, this.#frameworkPids) : state, this.#mastersForRecords());
     this.#ensureStream(master, state.leader);
     if (!this.#stream) this.#setMode('polling');
   }
 
   /** Masters for master/masterN records: the known list, or the leader alone when none is known. */
-  #mastersForRecords(): readonly string[] {
+  #isStreamMaster(master: HostPort): boolean {
+    return this.#streamMaster !== undefined && sameHostPort(this.#streamMaster, master);
+  }
+
+  #mastersForRecords(): readonly HostPort[] {
     const { masters, leader } = this.#view;
     return masters.length ? masters : leader ? [leader] : [];
   }
 
-  #ensureStream(master: string, leaderPid: Pid): void {
-    if (!this.#opts.config.StreamOn || this.#closed || this.#noStreamAt === master) return;
-    if (this.#stream && this.#streamMaster === master) return;
+  #ensureStream(master: HostPort, leaderPid: Pid): void {
+    if (!this.#opts.config.StreamOn || this.#closed || (this.#noStreamAt && sameHostPort(this.#noStreamAt, master))) return;
+    if (this.#stream && this.#isStreamMaster(master)) return;
     this.#stopStream();
     const stream = new OperatorStream({
       leaderUrl: masterOrigin(this.#opts.http.scheme, master),
@@ -184,13 +192,13 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       else if (mode === 'retrying') this.#setMode('polling');
     });
     stream.on('unsupported', (status) => {
-      this.#log.info({ master, status }, 'master has no Operator API; polling /master/state');
+      this.#log.info({ master: joinHostPort(master), status }, 'master has no Operator API; polling /master/state');
       this.#noStreamAt = master;
       this.#stopStream();
       this.#setMode('polling');
     });
     stream.on('notLeader', () => {
-      this.#log.info({ master }, 'stream master is no longer the leader');
+      this.#log.info({ master: joinHostPort(master) }, 'stream master is no longer the leader');
       this.#stopStream();
       this.#setMode('polling');
       void this.#poller.refreshNow();
@@ -198,7 +206,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     stream.start();
   }
 
-  #streamMaster: string | undefined;
+  #streamMaster: HostPort | undefined;
   #lastPidPoll = 0;
 
   /**

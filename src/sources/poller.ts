@@ -7,11 +7,12 @@ import { FailureStreak } from '../failure-streak.js';
 import type { Logger } from '../log.js';
 import type { StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
+import { joinHostPort, type HostPort } from '../net/address.js';
 
 export interface MastersView {
   /** Known masters, leader first when known. */
-  masters: readonly string[];
-  leader?: string;
+  masters: readonly HostPort[];
+  leader?: HostPort;
 }
 
 export interface PollerOptions {
@@ -19,7 +20,7 @@ export interface PollerOptions {
   masters: () => MastersView;
   intervalMs: number;
   /** Receives every state fetched; resolves when it has been published. */
-  onState: (state: MasterState, master: string) => Promise<void>;
+  onState: (state: MasterState, master: HostPort) => Promise<void>;
   /** Scheduled polls are skipped while this says so (the event stream is delivering). */
   skip?: () => boolean;
   /** Reads the fetched documents (read-state.ts); null reads them with JSON.parse. */
@@ -81,7 +82,7 @@ export class StatePoller {
     try {
       const { state, master, readMs, declined } = await fetchLeaderState(this.opts.http, view.masters, view.leader, this.opts.stateReader);
       if (epoch !== this.#epoch) return false;
-      this.#log.debug({ master, readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
+      this.#log.debug({ master: joinHostPort(master), readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
       await this.opts.onState(state, master);
       this.#streak.ok();
       return true;

@@ -12,6 +12,7 @@ import type { Publisher } from '../publish.js';
 import { ClusterSource } from './cluster-source.js';
 import { StateFileSource } from './state-file.js';
 import { configuredStateReader } from '../mesos/read-state.js';
+import type { HostPort } from '../net/address.js';
 
 export interface RunningSource {
   /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
@@ -26,16 +27,17 @@ export async function startSource(deps: {
   onFatal?: (err: Error) => void;
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
+  // The one place the state reader is chosen; every fetch and re-read of this source uses it.
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
   logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
-  const publish = async (state: MasterState, masters: readonly string[]) => {
+  const publish = async (state: MasterState, masters: readonly HostPort[]) => {
     await publisher.publish(state, masters);
   };
 
   if (config.StateFile) {
     // A relative path is relative to the config file, so a config and its state travel together.
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
-    const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger, 1000, reader);
+    const source = new StateFileSource(file, (state) => publish(state, config.typed.masters), logger, 1000, reader);
     await source.start();
     return { refresh: () => source.load(), close: async () => source.stop() };
   }
@@ -44,7 +46,7 @@ export async function startSource(deps: {
   const detector = config.Zk
     ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
-  const source = new ClusterSource({ config, http, publish, logger, detector });
+  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader });
   source.on('fatal', (err) => deps.onFatal?.(err));
   source.start();
   return {
