@@ -5,8 +5,10 @@
 // Insertion order follows mesos-dns (frameworks, agents, self, leader/masters, tasks) because
 // it decides the order of values under a name and the /v1/enumerate rows.
 import type { Config } from '../config/typed.js';
-import { canonicalIP, sameHostPort, type HostPort } from '../net/address.js';
-import type { Discovery, MasterState, Task } from '../mesos/state.js';
+import type { HostPort } from '../net/address.js';
+import { masterRecords } from './master-records.js';
+import { addIP, taskIPs, toIps, type Ip } from './table-ips.js';
+import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
 import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
@@ -38,48 +40,6 @@ export interface BuildInputs {
   serial: number;
 }
 
-/** An IP in canonical text, with its family decided once and its id in the table's IP list. */
-interface Ip {
-  text: string;
-  v6: boolean;
-  id: number;
-}
-
-/** Shared result for "no IPs" (never modified): most tasks have no container IP, and the sources are tried in turn. */
-const NO_IPS: Ip[] = [];
-
-/**
- * Canonical, de-duplicated IPs; values that are not IP literals are skipped (mesos-dns:
- * net.ParseIP). `seen` remembers each raw text's Ip for the rest of the build: the same agent
- * and container addresses come up again and again, and canonicalising IPv6 is not cheap.
- */
-function toIps(b: TableBuilder, seen: Map<string, Ip | null>, values: readonly string[] | undefined): Ip[] {
-  if (values === undefined || values.length === 0) return NO_IPS;
-  const out: Ip[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    let ip = seen.get(v);
-    if (ip === undefined) {
-      const text = canonicalIP(v);
-      ip = text === undefined ? null : { text, v6: text.includes(':'), id: b.ip(text) };
-      seen.set(v, ip);
-    }
-    if (ip === null || includesIp(out, ip)) continue;
-    out.push(ip);
-  }
-  return out.length === 0 ? NO_IPS : out;
-}
-
-function includesIp(ips: readonly Ip[], ip: Ip): boolean {
-  for (let i = 0; i < ips.length; i++) if (ips[i].text === ip.text) return true;
-  return false;
-}
-
-function addIP(b: TableBuilder, owner: number, ip: Ip): void {
-  if (ip.v6) b.addAAAA(owner, ip.id);
-  else b.addA(owner, ip.id);
-}
-
 /** Last `-`-separated field of the agent id, lower-cased (`…-S3` -> `s3`). */
 function agentTail(agentId: string): string {
   return agentId.slice(agentId.lastIndexOf('-') + 1).toLowerCase();
@@ -92,31 +52,6 @@ function agentTail(agentId: string): string {
  */
 function makesEmptyLabel(part: string): boolean {
   return part === '' || part.startsWith('.') || part.endsWith('.') || part.includes('..');
-}
-
-/** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
-function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
-  for (let i = 0; i < sources.length; i++) {
-    let ips: Ip[];
-    switch (sources[i]) {
-      case 'host':
-        ips = agentIps;
-        break;
-      case 'netinfo':
-        ips = toIps(b, seen, task.running?.networkIPs);
-        break;
-      case 'mesos':
-        ips = toIps(b, seen, task.running?.mesosLabelIPs);
-        break;
-      case 'docker':
-        ips = toIps(b, seen, task.running?.dockerLabelIPs);
-        break;
-      default:
-        ips = NO_IPS;
-    }
-    if (ips.length > 0) return ips;
-  }
-  return NO_IPS;
 }
 
 export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable {
@@ -322,53 +257,6 @@ function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Ar
     out.push({ name: generated.names[k], id: generated.ids[k], records: records.length > 0 ? records : null });
   }
   return out;
-}
-
-/**
- * `leader.`, `master.`, `masterN.` and the `_leader` SRVs, numbered as mesos-dns masterRecord
- * (its TestMasterRecord table): masters-list order; a master whose addresses are all already under
- * `master.` is a duplicate and uses no index; the leader, if not listed, gets the next index.
- * Hosts that do not resolve are skipped and use no index.
- */
-function masterRecords(b: TableBuilder, state: MasterState, masters: readonly HostPort[], zone: string, ipsOf: (host: string) => Ip[]): void {
-  const leader = state.leader;
-  const leaderIps = ipsOf(leader.host);
-  const leaderOwner = b.name(`leader.${zone}`);
-  const masterOwner = b.name(`master.${zone}`);
-  const addAll = (owner: number, ips: Ip[]): void => {
-    for (const ip of ips) addIP(b, owner, ip);
-  };
-  /** Adds the IPs to `master.`; false when it held every one of them already. */
-  const addToMaster = (ips: Ip[]): boolean => {
-    let added = false;
-    for (const ip of ips) {
-      if (b.has(masterOwner, ip.id, ip.v6 ? KIND_AAAA : KIND_A)) continue;
-      addIP(b, masterOwner, ip);
-      added = true;
-    }
-    return added;
-  };
-  if (leaderIps.length > 0) {
-    addAll(leaderOwner, leaderIps);
-    addToMaster(leaderIps);
-    for (const owner of [`_leader._tcp.${zone}`, `_leader._udp.${zone}`]) b.addSRV(b.name(owner), leaderOwner, leader.port);
-  }
-  let index = 0;
-  let leaderNumbered = false;
-  for (const hp of masters) {
-    const ips = ipsOf(hp.host);
-    if (ips.length === 0) continue;
-    const isLeader = sameHostPort(hp, leader);
-    if (!isLeader) {
-      if (!addToMaster(ips)) continue; // duplicate master
-    } else if (leaderNumbered) {
-      continue; // the leader listed twice
-    }
-    addAll(b.name(`master${index}.${zone}`), ips);
-    index++;
-    if (isLeader) leaderNumbered = true;
-  }
-  if (!leaderNumbered && leaderIps.length > 0) addAll(b.name(`master${index}.${zone}`), leaderIps);
 }
 
 interface FrameworkContext {
