@@ -1,5 +1,5 @@
 // The config as it may be shown: /v1/config and the logs never reveal the Mesos secret or a
-// password in the zk URL (mesos-dns prints both, behaviour §11.9). PublicConfig can only be made
+// password in the zk URL (mesos-dns prints both). PublicConfig can only be made
 // here, so a module typed to take it (the HTTP API) cannot be handed the real secrets.
 import type { RawConfig } from './schema.js';
 

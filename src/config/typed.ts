@@ -11,7 +11,7 @@ export interface Routing {
   readonly domain: string;
   /**
    * mesos-dns: with externalon=false or no resolvers there is no forwarder at all, and
-   * zoneResolvers are ignored with it (behaviour §8.4).
+   * zoneResolvers are ignored with it.
    */
   readonly forwarding: boolean;
   /** zone (lower-case, no trailing dot) -> upstreams; zones with no resolvers left out. Empty unless forwarding. */

@@ -101,7 +101,7 @@ export function isHostname(host: string): boolean {
 
 /**
  * A `masters` entry: `host:port` with port 1-65535. The host may be an IP (IPv6 in brackets) or a
- * hostname; mesos-dns accepts hostnames here and then crashes on them (behaviour §11.6), we resolve
+ * hostname; mesos-dns accepts hostnames here and then crashes on them; we resolve
  * them when fetching state.
  */
 export function parseMasterAddress(text: string): Parsed<HostPort> {

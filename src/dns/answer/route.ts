@@ -1,6 +1,6 @@
 // Which handler owns a query name (pure): our zone, a forwarding zone, the default resolvers, or
 // nobody. mesos-dns registers `<domain>.`, each zoneResolvers zone and `.` on miekg's ServeMux,
-// which picks the longest suffix match on whole labels (§8.1 of the behaviour reference).
+// which picks the longest suffix match on whole labels.
 // One deliberate difference: mesos-dns forwards DS queries for its own domain (a ServeMux quirk
 // in miekg v1.0.15); we answer them ourselves, since we are the authority for the zone.
 import type { Routing } from '../../config/typed.js';
@@ -39,7 +39,8 @@ function* suffixes(name: string): Generator<string> {
 /**
  * Picks the handler for `qnameLower` (already lower-cased by the caller). The longest suffix on
  * whole labels wins: our domain or a forwarding zone; with no forwarder (externalon=false or no
- * resolvers, mesos-dns §8.4) zoneResolvers are ignored and other names are REFUSED.
+ * resolvers: mesos-dns then has no forwarder at all) zoneResolvers are ignored and other names are
+ * REFUSED.
  */
 export function route(qnameLower: string, routing: Routing): Route {
   const name = withoutRootDot(qnameLower);
