@@ -62,6 +62,26 @@ async function start(config: Record<string, unknown>): Promise<Run> {
   };
 }
 
+/** Secrets in both places they can be written, on loopback ports the kernel picks. */
+const withSecrets = (zkPort: number): Record<string, unknown> => ({
+  zk: `zk://dnsuser:${ZK_PASSWORD}@127.0.0.1:${zkPort}/mesos`,
+  mesosAuthentication: 'basic',
+  mesosCredentials: { principal: 'dns', secret: SECRET },
+  listener: '127.0.0.1',
+  httpListener: '127.0.0.1',
+  port: 0,
+  httpPort: 0,
+  externalOn: false,
+});
+
+/** Neither secret in any of `texts`. */
+function expectNoSecrets(texts: readonly string[]): void {
+  for (const text of texts) {
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(ZK_PASSWORD);
+  }
+}
+
 async function get(port: number, p: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}${p}`);
   return `${res.status}\n${await res.text()}`;
@@ -71,19 +91,7 @@ describe('secrets stay out of the HTTP API and the logs', () => {
   it('with zk (unreachable) and static masters: /v1/config masks both, no log line has either', async () => {
     const zkPort = await closedPort();
     const masterPort = await closedPort();
-    const zk = `zk://dnsuser:${ZK_PASSWORD}@127.0.0.1:${zkPort}/mesos`;
-    const run = await start({
-      zk,
-      zkDetectionTimeout: 0,
-      masters: [`127.0.0.1:${masterPort}`],
-      mesosAuthentication: 'basic',
-      mesosCredentials: { principal: 'dns', secret: SECRET },
-      listener: '127.0.0.1',
-      httpListener: '127.0.0.1',
-      port: 0,
-      httpPort: 0,
-      externalOn: false,
-    });
+    const run = await start({ ...withSecrets(zkPort), zkDetectionTimeout: 0, masters: [`127.0.0.1:${masterPort}`] });
     try {
       const bodies = [await get(run.http, '/v1/config'), await get(run.http, '/v1/enumerate'), await get(run.http, '/metrics')];
       // The detector has started (and logged) before we look at the log.
@@ -93,30 +101,16 @@ describe('secrets stay out of the HTTP API and the logs', () => {
       expect(config.Zk).toBe(`zk://dnsuser:******@127.0.0.1:${zkPort}/mesos`);
       // -v=2 logs the configuration itself: the redacted copy.
       expect(run.output()).toContain('"msg":"configuration"');
-      for (const text of [...bodies, run.output()]) {
-        expect(text).not.toContain(SECRET);
-        expect(text).not.toContain(ZK_PASSWORD);
-      }
+      expectNoSecrets([...bodies, run.output()]);
     } finally {
       await run.stop();
     }
-    expect(run.output()).not.toContain(SECRET);
-    expect(run.output()).not.toContain(ZK_PASSWORD);
+    expectNoSecrets([run.output()]);
   });
 
   it('with a loaded table (StateFile): /v1/enumerate and /metrics carry neither', async () => {
     const zkPort = await closedPort();
-    const run = await start({
-      stateFile: path.join(root, 'zones', 'demo', 'state.json'),
-      zk: `zk://dnsuser:${ZK_PASSWORD}@127.0.0.1:${zkPort}/mesos`,
-      mesosAuthentication: 'basic',
-      mesosCredentials: { principal: 'dns', secret: SECRET },
-      listener: '127.0.0.1',
-      httpListener: '127.0.0.1',
-      port: 0,
-      httpPort: 0,
-      externalOn: false,
-    });
+    const run = await start({ ...withSecrets(zkPort), stateFile: path.join(root, 'zones', 'demo', 'state.json') });
     try {
       let healthy = false;
       const poll = setInterval(() => {
@@ -126,14 +120,10 @@ describe('secrets stay out of the HTTP API and the logs', () => {
       const bodies = [await get(run.http, '/v1/config'), await get(run.http, '/v1/enumerate'), await get(run.http, '/v1/axfr'), await get(run.http, '/metrics')];
       expect(bodies[1]).toMatch(/^200\n[\s\S]*"frameworks"/);
       expect(bodies[0]).toContain('"Secret": "******"');
-      for (const text of [...bodies, run.output()]) {
-        expect(text).not.toContain(SECRET);
-        expect(text).not.toContain(ZK_PASSWORD);
-      }
+      expectNoSecrets([...bodies, run.output()]);
     } finally {
       await run.stop();
     }
-    expect(run.output()).not.toContain(SECRET);
-    expect(run.output()).not.toContain(ZK_PASSWORD);
+    expectNoSecrets([run.output()]);
   });
 });
