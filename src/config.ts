@@ -103,6 +103,12 @@ export interface Config {
   /** An idle keep-alive HTTP connection is closed after this long, ms. */
   HTTPKeepAliveTimeoutMs: number;
   // --- end of connection limits ---
+  // --- readiness and state size (docs/configuration.md) ---
+  /** /ready turns 503 (and one warning is logged) when the table is older than this, or the state source has failed for this long; 0 = off. */
+  ReadyMaxTableAgeSeconds: number;
+  /** Largest /master/state body read (decompressed), bytes; a larger one is refused without reading the rest. */
+  StateMaxBytes: number;
+  // --- end of readiness and state size ---
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -164,4 +170,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   HTTPRequestTimeoutMs: 30_000,
   HTTPKeepAliveTimeoutMs: 5_000,
   // --- end of connection limits ---
+  // --- readiness and state size ---
+  ReadyMaxTableAgeSeconds: 0,
+  StateMaxBytes: 256 * 1024 * 1024,
+  // --- end of readiness and state size ---
 } satisfies Config);

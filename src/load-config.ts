@@ -153,6 +153,11 @@ const SCHEMA: { readonly [K in keyof Config]: Kind } = {
   HTTPRequestTimeoutMs: milliseconds,
   HTTPKeepAliveTimeoutMs: milliseconds,
   // --- end of connection limits ---
+  // --- readiness and state size (docs/configuration.md) ---
+  ReadyMaxTableAgeSeconds: seconds(0),
+  // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
+  StateMaxBytes: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`),
+  // --- end of readiness and state size ---
 };
 
 const FIELDS = Object.keys(SCHEMA) as (keyof Config)[];

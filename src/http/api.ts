@@ -127,6 +127,8 @@ const CONFIG_KEYS = [
   'HTTPHeadersTimeoutMs',
   'HTTPRequestTimeoutMs',
   'HTTPKeepAliveTimeoutMs',
+  'ReadyMaxTableAgeSeconds',
+  'StateMaxBytes',
 ] as const satisfies readonly (keyof Config)[];
 
 type UnlistedConfigKey = Exclude<keyof Config, (typeof CONFIG_KEYS)[number]>;
