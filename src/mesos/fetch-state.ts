@@ -174,6 +174,7 @@ export async function fetchLeaderState(
   const order = leader ? [leader, ...masters.filter((m) => !sameMaster(m, leader))] : [...masters];
   if (order.length === 0) throw new StateFetchError('no masters to fetch the state from');
   const failures: string[] = [];
+  const errors: unknown[] = [];
   for (const master of order) {
     try {
       const got = await fetchStateBody(http, master, reader);
@@ -187,7 +188,10 @@ export async function fetchLeaderState(
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
       failures.push(`${master}: ${(err as Error).message}`);
+      errors.push(err);
     }
   }
-  throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`);
+  // The cause keeps each failure's class (and code) for the log line.
+  const cause = errors.length === 1 ? errors[0] : new AggregateError(errors);
+  throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`, { cause });
 }
