@@ -17,11 +17,15 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
+import type { Freshness } from './freshness.js';
+import { watchStaleness } from './freshness.js';
+import { jsonResponse } from './http/api.js';
+import { decideReadiness, type Readiness } from './readiness.js';
 import { listenerKey, startDnsService } from './dns/dns-service.js';
 import { descriptorBudget, readOpenFileLimit } from './fd-budget.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
-import { applyHttpLimits, createHttpServer, listen } from './http/server.js';
+import { applyHttpLimits, createHttpServer, listen, type ExtraRouteHandler } from './http/server.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { TableStore } from './store.js';
@@ -45,7 +49,10 @@ export interface ServeDeps {
   logger: Logger;
   version: string;
   random?: () => number;
+  /** Seconds; the clock `freshness` uses too. */
   now?: () => number;
+  /** How current the table is, from the state source (/ready, the stale-table warning). */
+  freshness?: Freshness;
 }
 
 /** Config Workers, with 0 meaning one per core. */
@@ -60,6 +67,8 @@ interface DnsBackend {
   workerIds(): number[];
   /** For /health: the generation the worker threads serve; undefined when DNS is on the main thread. */
   servedGeneration?(): number;
+  /** For /ready: threads answering from a table, of all that should. */
+  workersServing(): { serving: number; total: number };
   /** Only called when dnsKey() is unchanged. */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -96,6 +105,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         stats: () => pool.stats(),
         workerIds: () => pool.workerIds(),
         servedGeneration: () => pool.servedGeneration(),
+        workersServing: () => pool.workersServing(),
         reconfigure: async (next) => pool.reconfigure(next),
         close: () => pool.close(),
       };
@@ -111,6 +121,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       addresses: () => service.addresses(),
       stats: async () => ({ stats: service.countedStats(), forwardCacheEntries: service.forwardCacheEntries() }),
       workerIds: () => [],
+      workersServing: () => ({ serving: deps.store.current() ? 1 : 0, total: 1 }),
       reconfigure: (next) => service.reconfigure(next),
       close: () => service.close(),
     };
@@ -125,7 +136,14 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       logger: log,
       random: deps.random,
       servedGeneration: () => dns?.servedGeneration?.() ?? deps.store.current()?.generation ?? 0,
-      extraRoutes: new Map([
+      extraRoutes: new Map<string, ExtraRouteHandler>([
+        [
+          '/ready',
+          () => {
+            const { stale: _stale, ...r } = readiness();
+            return jsonResponse(r.ready ? 200 : 503, r);
+          },
+        ],
         [
           '/metrics',
           async () => {
@@ -166,6 +184,17 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       log.warn({ component: 'limits', openFileLimit: limit, ...budget }, 'the connection caps add up to more file descriptors than the process may open; lower TCPMaxConnections or HTTPMaxConnections, or raise the limit (ulimit -n, LimitNOFILE)');
     }
   };
+
+  /** /ready's answer now (readiness.ts decides; this only gathers the inputs). */
+  const readiness = (): Readiness =>
+    decideReadiness({
+      now: now(),
+      maxAgeSeconds: deps.config().ReadyMaxTableAgeSeconds,
+      generation: deps.store.current()?.generation,
+      workers: dns?.workersServing() ?? { serving: 0, total: 0 },
+      ...(deps.freshness?.view() ?? { currentAt: lastSwapAt, failingSince: undefined, lastError: undefined }),
+    });
+  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log.child({ component: 'freshness' }) });
 
   let config = deps.config();
   checkDescriptors(config);
@@ -216,6 +245,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       config = next;
     },
     async close() {
+      staleWatch.close();
       await Promise.all([dns?.close(), closeHttp(web)]);
     },
   };

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { configuredStateReader } from '../mesos/read-state.js';
 import type { Config } from '../config.js';
+import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
@@ -38,6 +39,8 @@ export interface ClusterSourceOptions {
   logger: Logger;
   detector?: LeaderDetector;
   random?: () => number;
+  /** Told of failed polls and of the stream coming and going (/ready). */
+  health?: SourceHealth;
   /** Stream tuning, for tests; production uses the OperatorStream defaults. */
   stream?: { heartbeatMisses?: number; backoff?: { initialMs: number; maxMs: number }; coalesceMs?: number; recoveryGraceMs?: number };
 }
@@ -73,6 +76,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       skip: () => this.#stream?.mode === 'streaming',
       stateReader: configuredStateReader(opts.config.NativeStateReader).reader,
       logger: opts.logger,
+      health: opts.health,
     });
   }
 
@@ -109,6 +113,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
   #setMode(mode: SourceMode): void {
     if (mode === this.#mode) return;
     this.#mode = mode;
+    // While the stream is connected its heartbeats prove the table current, events or not.
+    this.#opts.health?.live(mode === 'stream');
     if (mode === 'stream') this.#log.info({ leader: this.#view.leader }, 'live updates from the Operator API event stream');
     else if (mode === 'polling')
       this.#log.info({ leader: this.#view.leader, refreshSeconds: this.#opts.config.RefreshSeconds }, 'polling /master/state');

@@ -4,6 +4,7 @@
 // rebuild simply fetches (or re-reads) the state again.
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import { createMasterHttp } from '../mesos/master-http.js';
 import type { MasterState } from '../mesos/state.js';
@@ -24,6 +25,8 @@ export async function startSource(deps: {
   publisher: Publisher;
   logger: Logger;
   onFatal?: (err: Error) => void;
+  /** Told how the source fares (/ready, the stale-table warning). */
+  health?: SourceHealth;
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
@@ -37,6 +40,8 @@ export async function startSource(deps: {
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
     const source = new StateFileSource(file, (state) => publish(state, config.Masters ?? []), logger, 1000, reader);
     await source.start();
+    // The file is the source of truth: whatever was last read from it is current.
+    deps.health?.live(true);
     return { refresh: () => source.load(), close: async () => source.stop() };
   }
 
@@ -44,7 +49,7 @@ export async function startSource(deps: {
   const detector = config.Zk
     ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
-  const source = new ClusterSource({ config, http, publish, logger, detector });
+  const source = new ClusterSource({ config, http, publish, logger, detector, health: deps.health });
   source.on('fatal', (err) => deps.onFatal?.(err));
   source.start();
   return {
