@@ -194,7 +194,6 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       workers: dns?.workersServing() ?? { serving: 0, total: 0 },
       ...(deps.freshness?.view() ?? { currentAt: lastSwapAt, failingSince: undefined, lastError: undefined }),
     });
-  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log.child({ component: 'freshness' }) });
 
   let config = deps.config();
   checkDescriptors(config);
@@ -208,6 +207,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     await dns?.close();
     throw err;
   }
+
+  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log.child({ component: 'freshness' }) });
 
   return {
     addresses: () => ({ dns: dns?.addresses(), http: web?.address }),
