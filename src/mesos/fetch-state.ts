@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { request } from 'undici';
 import { StateFetchError, StateParseError, StateTooLargeError } from '../errors.js';
+import { BodyBytes } from './body-bytes.js';
 import { parseStateText } from './parse-state.js';
 import { ArrivingDocument, configuredStateReader, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
@@ -95,7 +96,7 @@ async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boo
   const decoder = asBytes ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
   const source: Readable = gzip ? pipeline(body, createGunzip(), () => {}) : body;
   const parts: string[] = [];
-  const chunks: Buffer[] = [];
+  const gathered = new BodyBytes();
   let bytes = 0;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -106,7 +107,7 @@ async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boo
         throw new StateTooLargeError(url, limit, gzip ? 'gzip body inflated' : 'body');
       }
       if (decoder) parts.push(decoder.decode(chunk, { stream: true }));
-      else chunks.push(chunk);
+      else gathered.push(chunk);
     }
   } catch (err) {
     if (err instanceof StateFetchError) throw err;
@@ -118,7 +119,7 @@ async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boo
     parts.push(decoder.decode());
     return parts.join('');
   }
-  return Buffer.concat(chunks, bytes);
+  return gathered.take();
 }
 
 /**
