@@ -165,6 +165,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       leaderUrl: masterOrigin(this.#opts.http.scheme, master),
       leader: leaderPid,
       dispatcher: this.#opts.http.dispatcher,
+      // The SUBSCRIBED record carries the whole state: the same bound as a /master/state body.
+      maxRecordBytes: this.#opts.http.maxStateBytes,
       headers: async (): Promise<Record<string, string>> => {
         const authorization = await this.#opts.http.authorize();
         return authorization ? { authorization } : {};

@@ -12,6 +12,7 @@ import { pipeline, Readable, Transform, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { pino } from 'pino';
 import { fixtureStateWithLeader, startTestServer, type TestServer } from '../helpers/server.js';
+import { getState, StreamMaster, v1Task, waitFor } from '../helpers/stream-master.js';
 
 const fixture = JSON.parse(await readFile(new URL('../fixtures/mesos-state-fake.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -156,5 +157,33 @@ describe.each([
     master.shape = 'good';
     expect(await server.running.refresh()).toBe(true);
     expect(log.lines.some((l) => l.msg === 'state refresh recovered')).toBe(true);
+  });
+});
+
+describe('StateMaxBytes and the event stream', () => {
+  let master: StreamMaster;
+  let server: TestServer;
+  let log: ReturnType<typeof capture>;
+
+  beforeAll(async () => {
+    master = await StreamMaster.start();
+    master.stateDocument = fixtureStateWithLeader(fixture, `127.0.0.1:${master.port}`);
+    // A snapshot of 2,000 tasks: about 500 KB in its SUBSCRIBED record.
+    const tasks = Array.from({ length: 2000 }, (_, i) => v1Task({ id: `task-${i}.${'0'.repeat(36)}`, frameworkId: 'fw', agentId: 'agent' }));
+    master.getState = getState({ tasks });
+    log = capture();
+    server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, StateMaxBytes: LIMIT, resolvers: [] }, log.logger);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await master?.close();
+  });
+
+  it('refuses a SUBSCRIBED snapshot over the limit by its record length and keeps the polled table', async () => {
+    await waitFor(() => log.lines.some((l) => l.msg === 'operator stream lost; resubscribing'), 5000, 'the stream to give up');
+    const lost = log.lines.find((l) => l.msg === 'operator stream lost; resubscribing');
+    expect((lost?.err as { message: string }).message).toContain(`record size exceeds ${LIMIT} bytes`);
+    expect(await server.resolver().resolve4('leader.mesos')).toEqual(['127.0.0.1']);
   });
 });
