@@ -61,6 +61,7 @@ export class Freshness implements SourceHealth {
  * logs each crossing of the stale line, so a crossing is logged within a moment of happening.
  */
 export function watchStaleness(opts: { evaluate: () => Readiness; maxAgeSeconds: () => number; logger: Logger }): { close(): void } {
+  const log = opts.logger.child({ component: 'freshness' });
   let stale = false;
   const tick = (): void => {
     if (opts.maxAgeSeconds() <= 0) {
@@ -69,12 +70,12 @@ export function watchStaleness(opts: { evaluate: () => Readiness; maxAgeSeconds:
     }
     const r = opts.evaluate();
     if (r.stale && !stale) {
-      opts.logger.warn(
+      log.warn(
         { reason: r.reason, tableAgeSeconds: r.tableAgeSeconds, generation: r.generation, lastStateError: r.lastStateError },
         'table is stale (ReadyMaxTableAgeSeconds); still answering from it',
       );
     } else if (!r.stale && stale) {
-      opts.logger.info({ tableAgeSeconds: r.tableAgeSeconds, generation: r.generation }, 'table is fresh again');
+      log.info({ tableAgeSeconds: r.tableAgeSeconds, generation: r.generation }, 'table is fresh again');
     }
     stale = r.stale;
   };

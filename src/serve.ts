@@ -208,7 +208,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     throw err;
   }
 
-  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log.child({ component: 'freshness' }) });
+  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log });
 
   return {
     addresses: () => ({ dns: dns?.addresses(), http: web?.address }),
