@@ -3,25 +3,14 @@
 // takes seconds; nothing asserts a tighter timing than "within a few seconds".
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { fixtureStateWithLeader, startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster, waitFor } from '../helpers/stream-master.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const fixture = JSON.parse(await readFile(new URL('../fixtures/mesos-state-fake.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 type Ready = { ready: boolean; reason: string; tableAgeSeconds: number | null; generation: number; workersServing: string; lastStateError: string | null };
 
-function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 async function ready(server: TestServer): Promise<{ status: number; body: Ready }> {
   const r = await server.http('/ready');
@@ -45,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('GET /ready, polling, two DNS workers', () => {
   let master: StreamMaster;
   let server: TestServer;
-  let log: ReturnType<typeof capture>;
+  let log: ReturnType<typeof captureLog>;
   const staleLines = () => log.lines.filter((l) => l.component === 'freshness' && l.level === 40);
   const freshLines = () => log.lines.filter((l) => l.component === 'freshness' && l.level === 30);
 
@@ -53,7 +42,7 @@ describe('GET /ready, polling, two DNS workers', () => {
     master = await StreamMaster.start();
     master.subscribeAnswer = { status: 404 };
     master.stateAnswer = { status: 500 };
-    log = capture();
+    log = captureLog('info');
     server = await startTestServer(
       { masters: [`127.0.0.1:${master.port}`], refreshSeconds: 1, ReadyMaxTableAgeSeconds: 2, workers: 2, resolvers: [] },
       log.logger,

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline, Readable, Transform, Writable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { pino } from 'pino';
 import { fixtureStateWithLeader, startTestServer, type TestServer } from '../helpers/server.js';
 import { getState, StreamMaster, v1Task, waitFor } from '../helpers/stream-master.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const fixture = JSON.parse(await readFile(new URL('../fixtures/mesos-state-fake.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -85,17 +85,6 @@ class SizedMaster {
   }
 }
 
-/** A debug-level pino logger whose lines are kept as parsed JSON. */
-function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), lines };
-}
 
 async function sentSettled(master: SizedMaster, count: number): Promise<Sent> {
   const deadline = Date.now() + 10_000;
@@ -112,12 +101,12 @@ describe.each([
 ])('StateMaxBytes with the %s', (_name, native) => {
   let master: SizedMaster;
   let server: TestServer;
-  let log: ReturnType<typeof capture>;
+  let log: ReturnType<typeof captureLog>;
 
   beforeAll(async () => {
     master = new SizedMaster();
     await master.start();
-    log = capture();
+    log = captureLog('debug');
     server = await startTestServer(
       { masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, StateMaxBytes: LIMIT, NativeStateReader: native, resolvers: [] },
       log.logger,
@@ -163,7 +152,7 @@ describe.each([
 describe('StateMaxBytes and the event stream', () => {
   let master: StreamMaster;
   let server: TestServer;
-  let log: ReturnType<typeof capture>;
+  let log: ReturnType<typeof captureLog>;
 
   beforeAll(async () => {
     master = await StreamMaster.start();
@@ -171,7 +160,7 @@ describe('StateMaxBytes and the event stream', () => {
     // A snapshot of 2,000 tasks: about 500 KB in its SUBSCRIBED record.
     const tasks = Array.from({ length: 2000 }, (_, i) => v1Task({ id: `task-${i}.${'0'.repeat(36)}`, frameworkId: 'fw', agentId: 'agent' }));
     master.getState = getState({ tasks });
-    log = capture();
+    log = captureLog('debug');
     server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, StateMaxBytes: LIMIT, resolvers: [] }, log.logger);
   });
 
