@@ -2,7 +2,8 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream (default: all four)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory (default: all five)
+//   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
@@ -30,8 +31,9 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    memory?: MemoryCase[];
   } = {};
 
   try {
@@ -187,6 +190,12 @@ async function main(): Promise<void> {
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
       }
+    }
+    if (sections.includes('memory')) {
+      const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;
+      process.stderr.write('memory: one huge /master/state body (accepted, refused by length, refused while read), each on a fresh server\n');
+      results.memory = await runLargeStateMemory({ dir, settleMs, progress });
+      print(`## Memory around one huge state body (real binary, workers 1, default StateMaxBytes)\n\n${formatLargeStateMemory(results.memory, settleMs)}`);
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);

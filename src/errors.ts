@@ -30,7 +30,22 @@ export class ConfigErrors extends MesosDnsError {
 
 /** A master could not be reached, answered badly, or sent a body we could not read. */
 export class StateFetchError extends MesosDnsError {
-  override readonly code = 'MDNS_ERR_STATE_FETCH';
+  override readonly code: string = 'MDNS_ERR_STATE_FETCH';
+}
+
+/**
+ * A state body larger than StateMaxBytes (by its Content-Length, the bytes read, or the bytes a
+ * gzip body inflates to); refused before the rest of it is read.
+ */
+export class StateTooLargeError extends StateFetchError {
+  override readonly code = 'MDNS_ERR_STATE_TOO_LARGE';
+  constructor(
+    url: string,
+    readonly limit: number,
+    what: string,
+  ) {
+    super(`GET ${url}: ${what} over the ${limit} bytes StateMaxBytes allows; body refused`);
+  }
 }
 
 /** A state document that does not describe a usable cluster (bad JSON shape, no leader, bad pid). */

@@ -11,6 +11,7 @@ import { ConfigError, ConfigErrors } from './errors.js';
 import { loadConfig } from './config/load.js';
 import { redactConfig } from './config/redact.js';
 import { restarts } from './config/reload.js';
+import { Freshness } from './freshness.js';
 import { createLogger, type Logger } from './log.js';
 import { TableStore } from './store.js';
 import { createPublisher, type HostLookup, type Publisher } from './publish.js';
@@ -80,6 +81,9 @@ export async function start(opts: StartOptions): Promise<Running> {
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
   const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
+  // A table is current when it is swapped in; the source then says how it fares (/ready).
+  const freshness = new Freshness(() => Date.now() / 1000);
+  const stopFreshness = store.onSwap(() => freshness.ok());
   const publisher = createPublisher({
     logger: log,
     config: () => config,
@@ -94,10 +98,10 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion() });
+  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness });
   let source: RunningSource;
   try {
-    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal });
+    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness });
   } catch (err) {
     await serving.close();
     throw err;
@@ -124,7 +128,7 @@ export async function start(opts: StartOptions): Promise<Running> {
         const oldId = activeSource;
         activeSource = oldId + 1;
         try {
-          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal });
+          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness });
         } catch (err) {
           activeSource = oldId;
           throw err;
@@ -155,6 +159,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     },
     async close() {
       stopCollecting();
+      stopFreshness();
       collector.close();
       await source.close();
       await serving.close();

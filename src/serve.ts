@@ -19,11 +19,15 @@ import { availableParallelism } from 'node:os';
 import type { Config } from './config/typed.js';
 import { redactConfig } from './config/redact.js';
 import { restartKey } from './config/reload.js';
+import type { Freshness } from './freshness.js';
+import { watchStaleness } from './freshness.js';
+import { jsonResponse } from './http/api.js';
+import { decideReadiness, type Readiness } from './readiness.js';
 import { startDnsService } from './dns/dns-service.js';
 import { descriptorBudget, readOpenFileLimit } from './fd-budget.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
-import { applyHttpLimits, createHttpServer, listen } from './http/server.js';
+import { applyHttpLimits, createHttpServer, listen, type ExtraRouteHandler } from './http/server.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { TableStore } from './store.js';
@@ -47,7 +51,10 @@ export interface ServeDeps {
   logger: Logger;
   version: string;
   random?: () => number;
+  /** Seconds; the clock `freshness` uses too. */
   now?: () => number;
+  /** How current the table is, from the state source (/ready, the stale-table warning). */
+  freshness?: Freshness;
 }
 
 /** Config Workers, with 0 meaning one per core. */
@@ -62,6 +69,8 @@ interface DnsBackend {
   workerIds(): number[];
   /** For /health: the generation the worker threads serve; undefined when DNS is on the main thread. */
   servedGeneration?(): number;
+  /** For /ready: threads answering from a table, of all that should. */
+  workersServing(): { serving: number; total: number };
   /** Only called when dnsKey() is unchanged. */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -98,6 +107,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         stats: () => pool.stats(),
         workerIds: () => pool.workerIds(),
         servedGeneration: () => pool.servedGeneration(),
+        workersServing: () => pool.workersServing(),
         reconfigure: async (next) => pool.reconfigure(next),
         close: () => pool.close(),
       };
@@ -113,6 +123,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       addresses: () => service.addresses(),
       stats: async () => ({ stats: service.countedStats(), forwardCacheEntries: service.forwardCacheEntries() }),
       workerIds: () => [],
+      workersServing: () => ({ serving: deps.store.current() ? 1 : 0, total: 1 }),
       reconfigure: (next) => service.reconfigure(next),
       close: () => service.close(),
     };
@@ -128,7 +139,14 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       logger: log,
       random: deps.random,
       servedGeneration: () => dns?.servedGeneration?.() ?? deps.store.current()?.generation ?? 0,
-      extraRoutes: new Map([
+      extraRoutes: new Map<string, ExtraRouteHandler>([
+        [
+          '/ready',
+          () => {
+            const { stale: _stale, ...r } = readiness();
+            return jsonResponse(r.ready ? 200 : 503, r);
+          },
+        ],
         [
           '/metrics',
           async () => {
@@ -170,6 +188,16 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     }
   };
 
+  /** /ready's answer now (readiness.ts decides; this only gathers the inputs). */
+  const readiness = (): Readiness =>
+    decideReadiness({
+      now: now(),
+      maxAgeSeconds: deps.config().ReadyMaxTableAgeSeconds,
+      generation: deps.store.current()?.generation,
+      workers: dns?.workersServing() ?? { serving: 0, total: 0 },
+      ...(deps.freshness?.view() ?? { currentAt: lastSwapAt, failingSince: undefined, lastError: undefined }),
+    });
+
   let config = deps.config();
   checkDescriptors(config);
   // Refuse a port someone else holds before our SO_REUSEPORT sockets could share it silently.
@@ -182,6 +210,8 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     await dns?.close();
     throw err;
   }
+
+  const staleWatch = watchStaleness({ evaluate: readiness, maxAgeSeconds: () => deps.config().ReadyMaxTableAgeSeconds, logger: log });
 
   return {
     addresses: () => ({ dns: dns?.addresses(), http: web?.address }),
@@ -219,6 +249,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       config = next;
     },
     async close() {
+      staleWatch.close();
       await Promise.all([dns?.close(), closeHttp(web)]);
     },
   };

@@ -79,6 +79,8 @@ describe('parseConfig: defaults and key matching', () => {
     ['httpHeadersTimeoutMs', 2000, 'HTTPHeadersTimeoutMs', 2000],
     ['httpRequestTimeoutMs', 60000, 'HTTPRequestTimeoutMs', 60000],
     ['httpKeepAliveTimeoutMs', 1000, 'HTTPKeepAliveTimeoutMs', 1000],
+    ['statemaxbytes', 1048576, 'StateMaxBytes', 1048576],
+    ['readymaxtableageseconds', 180, 'ReadyMaxTableAgeSeconds', 180],
     ['mesoscredentials', { PRINCIPAL: 'p', Secret: 's' }, 'MesosCredentials', { Principal: 'p', Secret: 's' }],
   ];
   it.each(keyCases)('key %s sets %s', (key, value, field, expected) => {
@@ -235,6 +237,9 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['negative ForwardCacheSize', { ForwardCacheSize: -1 }, 'ForwardCacheSize', 'must be an integer from 0'],
     ['negative Workers', { workers: -1 }, 'workers', 'must be an integer from 0 to 1024'],
     ['negative UDPBufferBytes', { UDPBufferBytes: -1 }, 'UDPBufferBytes', 'must be an integer from 0'],
+    ['StateMaxBytes below 1024', { stateMaxBytes: 1000 }, 'stateMaxBytes', 'must be an integer from 1024 to 1073741824 (bytes)'],
+    ['StateMaxBytes over 1 GiB', { StateMaxBytes: 2 ** 30 + 1 }, 'StateMaxBytes', 'from 1024 to 1073741824'],
+    ['negative ReadyMaxTableAgeSeconds', { readyMaxTableAgeSeconds: -1 }, 'readyMaxTableAgeSeconds', 'must be an integer from 0'],
     ['StateFile not a string', { StateFile: 5 }, 'StateFile', 'must be a string'],
     ['MesosHTTPSInsecure not a boolean', { MesosHTTPSInsecure: 'no' }, 'MesosHTTPSInsecure', 'must be true or false'],
     ['StreamOn not a boolean', { StreamOn: 1 }, 'StreamOn', 'must be true or false'],

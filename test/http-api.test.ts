@@ -226,7 +226,9 @@ describe('GET /v1/config', () => {
       '  "HTTPMaxConnections": 256,',
       '  "HTTPHeadersTimeoutMs": 10000,',
       '  "HTTPRequestTimeoutMs": 30000,',
-      '  "HTTPKeepAliveTimeoutMs": 5000',
+      '  "HTTPKeepAliveTimeoutMs": 5000,',
+      '  "ReadyMaxTableAgeSeconds": 0,',
+      '  "StateMaxBytes": 268435456',
       ' }',
     );
 

@@ -8,7 +8,7 @@ export const RESTARTS = {
   source: [
     'StateFile', 'Zk', 'Masters', 'MesosHTTPSOn', 'CACertFile', 'CertFile', 'KeyFile', 'MesosHTTPSInsecure',
     'MesosAuthentication', 'MesosCredentials', 'IAMConfigFile', 'StateTimeoutSeconds', 'RefreshSeconds',
-    'ZkDetectionTimeout', 'StreamOn', 'NativeStateReader',
+    'ZkDetectionTimeout', 'StreamOn', 'NativeStateReader', 'StateMaxBytes',
   ],
   /** The HTTP server (serve.ts). */
   http: ['HttpOn', 'HTTPListener', 'HttpPort'],

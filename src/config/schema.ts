@@ -107,6 +107,12 @@ export interface RawConfig {
   /** An idle keep-alive HTTP connection is closed after this long, ms. */
   HTTPKeepAliveTimeoutMs: number;
   // --- end of connection limits ---
+  // --- readiness and state size (docs/configuration.md) ---
+  /** /ready turns 503 (and one warning is logged) when the table is older than this, or the state source has failed for this long; 0 = off. */
+  ReadyMaxTableAgeSeconds: number;
+  /** Largest /master/state body read (decompressed), bytes; a larger one is refused without reading the rest. */
+  StateMaxBytes: number;
+  // --- end of readiness and state size ---
 }
 
 export type Kind =
@@ -205,6 +211,11 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   HTTPRequestTimeoutMs: { kind: milliseconds, default: 30_000 },
   HTTPKeepAliveTimeoutMs: { kind: milliseconds, default: 5_000 },
   // --- end of connection limits ---
+  // --- readiness and state size (docs/configuration.md) ---
+  ReadyMaxTableAgeSeconds: { kind: seconds(0), default: 0 },
+  // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
+  StateMaxBytes: { kind: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`), default: 256 * 1024 * 1024 },
+  // --- end of readiness and state size ---
 };
 
 /** Every key's default, as config.json without the key gives it. */

@@ -129,6 +129,8 @@ const CONFIG_KEYS = [
   'HTTPHeadersTimeoutMs',
   'HTTPRequestTimeoutMs',
   'HTTPKeepAliveTimeoutMs',
+  'ReadyMaxTableAgeSeconds',
+  'StateMaxBytes',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;

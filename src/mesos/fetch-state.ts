@@ -2,9 +2,12 @@
 // quirks fixed): the HTTP status is checked, gzip is understood, a 307 from a non-leader is
 // followed, and the failover re-fetch goes to the leader's own port (mesos-dns reuses the port of
 // the master it happened to contact).
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { request } from 'undici';
-import { StateFetchError, StateParseError } from '../errors.js';
+import { StateFetchError, StateParseError, StateTooLargeError } from '../errors.js';
+import { BodyBytes } from './body-bytes.js';
 import { parseStateText } from './parse-state.js';
 import { ArrivingDocument, readStateBytes, type ReadBytes, type StateReaderAddon } from './read-state.js';
 import { masterOrigin, type MasterHttp } from './master-http.js';
@@ -12,8 +15,6 @@ import type { MasterState } from './state.js';
 import { joinHostPort, sameHostPort, type HostPort } from '../net/address.js';
 
 const MAX_REDIRECTS = 3;
-/** Far above any real state (a 100k-task master is ~34 MB); stops a runaway body. */
-const MAX_STATE_BYTES = 512 * 1024 * 1024;
 
 export interface FetchedState {
   state: MasterState;
@@ -67,10 +68,17 @@ export async function fetchStateBody(http: MasterHttp, master: HostPort, reader:
     }
     const gzip = res.headers['content-encoding'] === 'gzip';
     const length = Number(res.headers['content-length']);
+    const limit = http.maxStateBytes;
+    if (!gzip && Number.isSafeInteger(length) && length > limit) {
+      // Refused on the header alone: destroying the body closes the connection, so the master
+      // stops sending and nothing of the body is buffered here.
+      res.body.destroy();
+      throw new StateTooLargeError(url, limit, `Content-Length ${length}`);
+    }
     const body =
-      reader !== null && !gzip && Number.isSafeInteger(length) && length > 0 && length <= MAX_STATE_BYTES
+      reader !== null && !gzip && Number.isSafeInteger(length) && length > 0
         ? await readArriving(res.body, new ArrivingDocument(reader, length), url)
-        : await readBody(res.body, gzip, url, reader !== null);
+        : await readBody(res.body, gzip, url, reader !== null, limit);
     const served = new URL(url);
     // A URL's hostname keeps an IPv6 literal's brackets; the endpoint does not.
     const host = served.hostname.startsWith('[') ? served.hostname.slice(1, -1) : served.hostname;
@@ -80,43 +88,41 @@ export async function fetchStateBody(http: MasterHttp, master: HostPort, reader:
 
 /**
  * The body, as bytes when `asBytes` (for the native reader, which reads bytes) or else as text. As
- * text, a plain body is decoded chunk by chunk while it arrives, so little is left to do after its
- * last byte (a 40 MB state: ~30 ms instead of ~75 ms for gathering the chunks, copying them into
- * one buffer and decoding that) and the whole body is never held twice as bytes. A gzip body is
- * gathered and inflated at the end. All stop at MAX_STATE_BYTES.
+ * text, it is decoded chunk by chunk while it arrives, so little is left to do after its last byte
+ * (a 40 MB state: ~30 ms instead of ~75 ms for gathering the chunks, copying them into one buffer
+ * and decoding that) and the whole body is never held twice as bytes. A gzip body is inflated as
+ * it arrives too. Either stops, and closes the connection, as soon as the bytes read (inflated,
+ * for gzip: a small gzip body can inflate to gigabytes) pass `limit`.
  */
-async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip: boolean, url: string, asBytes: boolean): Promise<StateBody> {
+async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boolean, limit: number): Promise<StateBody> {
   // ignoreBOM: a byte order mark stays in the text, as with Buffer.toString (JSON.parse refuses it).
-  const decoder = gzip || asBytes ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
+  const decoder = asBytes ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
+  const source: Readable = gzip ? pipeline(body, createGunzip(), () => {}) : body;
   const parts: string[] = [];
-  const chunks: Buffer[] = [];
+  const gathered = new BodyBytes();
   let bytes = 0;
   try {
-    for await (const chunk of body) {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      if (bytes > MAX_STATE_BYTES) {
+      if (bytes > limit) {
+        source.destroy();
         body.destroy();
-        throw new StateFetchError(`GET ${url}: body over ${MAX_STATE_BYTES} bytes`);
+        throw new StateTooLargeError(url, limit, gzip ? 'gzip body inflated' : 'body');
       }
       if (decoder) parts.push(decoder.decode(chunk, { stream: true }));
-      else chunks.push(chunk);
+      else gathered.push(chunk);
     }
   } catch (err) {
     if (err instanceof StateFetchError) throw err;
-    throw new StateFetchError(`GET ${url}: body: ${(err as Error).message}`, { cause: err });
+    body.destroy();
+    const what = gzip && (err as { code?: string }).code?.startsWith('Z_') ? 'bad gzip body' : 'body';
+    throw new StateFetchError(`GET ${url}: ${what}: ${(err as Error).message}`, { cause: err });
   }
   if (decoder) {
     parts.push(decoder.decode());
     return parts.join('');
   }
-  const gathered = Buffer.concat(chunks, bytes);
-  if (!gzip) return gathered;
-  try {
-    const inflated = gunzipSync(gathered, { maxOutputLength: MAX_STATE_BYTES });
-    return asBytes ? inflated : inflated.toString('utf8');
-  } catch (err) {
-    throw new StateFetchError(`GET ${url}: bad gzip body: ${(err as Error).message}`, { cause: err });
-  }
+  return gathered.take();
 }
 
 /**
@@ -124,10 +130,10 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, gzip:
  * undici ends the body with an error if it comes out shorter or longer than announced; both are
  * checked here as well.
  */
-async function readArriving(body: AsyncIterable<Buffer> & { destroy(): void }, doc: ArrivingDocument, url: string): Promise<ReadBytes> {
+async function readArriving(body: Readable, doc: ArrivingDocument, url: string): Promise<ReadBytes> {
   let read: ReadBytes | undefined;
   try {
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       if (!doc.push(chunk)) {
         body.destroy();
         throw new StateFetchError(`GET ${url}: body longer than its Content-Length`);
@@ -164,6 +170,7 @@ export async function fetchLeaderState(
   const order = leader ? [leader, ...masters.filter((m) => !sameHostPort(m, leader))] : [...masters];
   if (order.length === 0) throw new StateFetchError('no masters to fetch the state from');
   const failures: string[] = [];
+  const errors: unknown[] = [];
   for (const master of order) {
     try {
       const got = await fetchStateBody(http, master, reader);
@@ -177,7 +184,10 @@ export async function fetchLeaderState(
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
       failures.push(`${joinHostPort(master)}: ${(err as Error).message}`);
+      errors.push(err);
     }
   }
-  throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`);
+  // The cause keeps each failure's class (and code) for the log line.
+  const cause = errors.length === 1 ? errors[0] : new AggregateError(errors);
+  throw new StateFetchError(`no master served a usable state (${failures.join('; ')})`, { cause });
 }

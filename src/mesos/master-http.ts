@@ -14,6 +14,8 @@ export interface MasterHttp {
   authorize: Authorizer;
   /** stateTimeoutSeconds in ms: bounds one whole fetch (headers and body). */
   timeoutMs: number;
+  /** StateMaxBytes: the largest /master/state body read, decompressed. */
+  maxStateBytes: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function createMasterHttp(config: Config, logger: Logger): MasterHttp {
     dispatcher: agent,
     authorize: createAuthorizer(config, agent),
     timeoutMs: config.StateTimeoutSeconds * 1000,
+    maxStateBytes: config.StateMaxBytes,
     // destroy, not close: close() waits for requests in flight, and a master that hangs would
     // hold a shutdown or a SIGHUP source switch for up to stateTimeoutSeconds (300 s by default).
     // The source is stopped first, so whatever those requests would have brought is unwanted.

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { StateReaderAddon } from '../mesos/read-state.js';
 import { joinHostPort, sameHostPort, type HostPort } from '../net/address.js';
 import type { Config } from '../config/typed.js';
+import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
@@ -39,6 +40,8 @@ export interface ClusterSourceOptions {
   logger: Logger;
   detector?: LeaderDetector;
   random?: () => number;
+  /** Told of failed polls and of the stream coming and going (/ready). */
+  health?: SourceHealth;
   /** Stream tuning, for tests; production uses the OperatorStream defaults. */
   stream?: { heartbeatMisses?: number; backoff?: { initialMs: number; maxMs: number }; coalesceMs?: number; recoveryGraceMs?: number };
 }
@@ -74,6 +77,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       skip: () => this.#stream?.mode === 'streaming',
       stateReader: opts.stateReader,
       logger: opts.logger,
+      health: opts.health,
     });
   }
 
@@ -111,6 +115,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     if (mode === this.#mode) return;
     this.#mode = mode;
     const leader = this.#view.leader && joinHostPort(this.#view.leader);
+    // While the stream is connected its heartbeats prove the table current, events or not.
+    this.#opts.health?.live(mode === 'stream');
     if (mode === 'stream') this.#log.info({ leader }, 'live updates from the Operator API event stream');
     else if (mode === 'polling')
       this.#log.info({ leader, refreshSeconds: this.#opts.config.RefreshSeconds }, 'polling /master/state');
@@ -165,6 +171,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       leaderUrl: masterOrigin(this.#opts.http.scheme, master),
       leader: leaderPid,
       dispatcher: this.#opts.http.dispatcher,
+      // The SUBSCRIBED record carries the whole state: the same bound as a /master/state body.
+      maxRecordBytes: this.#opts.http.maxStateBytes,
       headers: async (): Promise<Record<string, string>> => {
         const authorization = await this.#opts.http.authorize();
         return authorization ? { authorization } : {};

@@ -4,6 +4,7 @@
 import { fetchLeaderState } from '../mesos/fetch-state.js';
 import type { MasterHttp } from '../mesos/master-http.js';
 import { FailureStreak } from '../failure-streak.js';
+import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import type { StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
@@ -26,6 +27,8 @@ export interface PollerOptions {
   /** Reads the fetched documents (read-state.ts); null reads them with JSON.parse. */
   stateReader: StateReaderAddon | null;
   logger: Logger;
+  /** Told of each failed poll (/ready: how long the source has been failing). */
+  health?: SourceHealth;
 }
 
 export class StatePoller {
@@ -90,6 +93,7 @@ export class StatePoller {
       // A failure against a superseded view says nothing about the current masters.
       if (epoch !== this.#epoch) return false;
       this.#streak.fail(err);
+      this.opts.health?.failed(err);
       return false;
     }
   }

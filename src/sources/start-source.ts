@@ -4,6 +4,7 @@
 // rebuild simply fetches (or re-reads) the state again.
 import path from 'node:path';
 import type { Config } from '../config/typed.js';
+import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import { createMasterHttp } from '../mesos/master-http.js';
 import type { MasterState } from '../mesos/state.js';
@@ -25,6 +26,8 @@ export async function startSource(deps: {
   publisher: Publisher;
   logger: Logger;
   onFatal?: (err: Error) => void;
+  /** Told how the source fares (/ready, the stale-table warning). */
+  health?: SourceHealth;
 }): Promise<RunningSource> {
   const { config, publisher, logger } = deps;
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
@@ -39,6 +42,8 @@ export async function startSource(deps: {
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
     const source = new StateFileSource(file, (state) => publish(state, config.typed.masters), logger, 1000, reader);
     await source.start();
+    // The file is the source of truth: whatever was last read from it is current.
+    deps.health?.live(true);
     return { refresh: () => source.load(), close: async () => source.stop() };
   }
 
@@ -46,7 +51,7 @@ export async function startSource(deps: {
   const detector = config.Zk
     ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
-  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader });
+  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader, health: deps.health });
   source.on('fatal', (err) => deps.onFatal?.(err));
   source.start();
   return {

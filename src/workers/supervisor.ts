@@ -58,6 +58,8 @@ export interface WorkerPool {
   serving(generation: number): Promise<void>;
   /** The oldest generation any live worker serves (0 while one has none). */
   servedGeneration(): number;
+  /** Workers answering from a table, of the configured count (/ready). */
+  workersServing(): { serving: number; total: number };
   close(): Promise<void>;
 }
 
@@ -312,6 +314,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       const live = workers.filter((w): w is Worker => w !== undefined);
       if (live.length === 0 || live.some((w) => !w.ready)) return 0;
       return Math.min(...live.map((w) => w.generation));
+    },
+    workersServing() {
+      return { serving: workers.filter((w) => w !== undefined && w.ready && w.generation > 0).length, total: workers.length };
     },
     serving(generation) {
       return new Promise<void>((resolve) => {
