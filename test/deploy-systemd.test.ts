@@ -1,0 +1,139 @@
+// deploy/systemd/mesos-dns-ts.service, tried as far as a machine without systemd as PID 1 allows
+// (docs/operations.md says what is and is not tried): `systemd-analyze verify` and the offline
+// security review on the unit, the directives docs/operations.md promises, and the real binary run
+// with the unit's privileges (an unprivileged user holding only the capabilities the unit grants,
+// no_new_privs) binding port 53 in a network namespace of its own.
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { netnsAvailable, root, runInNetns } from './helpers/netns.js';
+
+const run = promisify(execFile);
+const unitPath = path.join(root, 'deploy', 'systemd', 'mesos-dns-ts.service');
+const unitText = await readFile(unitPath, 'utf8');
+
+/** The unit's [Service] (or other section's) settings: key -> every value, in order. */
+function section(text: string, name: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      current = header[1];
+      continue;
+    }
+    if (current !== name) continue;
+    const eq = line.indexOf('=');
+    const key = line.slice(0, eq);
+    out.set(key, [...(out.get(key) ?? []), line.slice(eq + 1)]);
+  }
+  return out;
+}
+const service = section(unitText, 'Service');
+const one = (key: string): string | undefined => service.get(key)?.at(-1);
+
+describe('the systemd unit', () => {
+  it('passes systemd-analyze verify with no warning, with the launcher at its ExecStart path', async () => {
+    // verify checks that ExecStart's program exists and is executable. The unit names the path
+    // `npm install -g` gives (/usr/local/bin/mesos-dns-ts): in a mount namespace, an empty tmpfs
+    // over /usr/local/bin holds a link to this repository's launcher there, so the machine's own
+    // /usr/local/bin is never touched.
+    const exec = one('ExecStart')!.split(/\s+/)[0];
+    const script = [
+      'set -e',
+      `mount -t tmpfs tmpfs ${path.dirname(exec)}`,
+      `ln -s ${path.join(root, 'bin', 'mesos-dns-ts.js')} ${exec}`,
+      `systemd-analyze verify ${unitPath}`,
+    ].join('\n');
+    const { stdout, stderr } = await run('unshare', ['-m', 'sh', '-c', script], { timeout: 30_000 });
+    // verify exits 0 even for unknown keys or bad values: it only warns, so any output is a failure.
+    expect(stderr).toBe('');
+    expect(stdout).toBe('');
+  });
+
+  it('scores "OK" or better in systemd-analyze security --offline (exposure at most 2.0 of 10)', async () => {
+    const { stdout } = await run('systemd-analyze', ['security', '--offline=yes', '--threshold=20', unitPath], { timeout: 30_000 });
+    const level = /Overall exposure level for mesos-dns-ts\.service: ([\d.]+)/.exec(stdout);
+    expect(level).not.toBeNull();
+    expect(Number(level![1])).toBeLessThanOrEqual(2.0);
+  });
+
+  it('has the settings docs/operations.md describes', () => {
+    expect(one('ExecStart')).toBe('/usr/local/bin/mesos-dns-ts -config=/etc/mesos-dns/config.json');
+    expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+    expect(one('Restart')).toBe('on-failure');
+    expect(one('DynamicUser')).toBe('yes');
+    expect(one('AmbientCapabilities')).toBe('CAP_NET_BIND_SERVICE');
+    expect(one('CapabilityBoundingSet')).toBe('CAP_NET_BIND_SERVICE');
+    expect(one('NoNewPrivileges')).toBe('yes');
+    expect(one('ProtectSystem')).toBe('strict');
+    for (const key of ['ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectControlGroups', 'RestrictNamespaces', 'RestrictRealtime', 'LockPersonality']) {
+      expect([key, one(key)]).toEqual([key, 'yes']);
+    }
+    expect(one('RestrictAddressFamilies')?.split(/\s+/).sort()).toEqual(['AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_UNIX']);
+    expect(service.get('SystemCallFilter')).toContain('@system-service');
+    expect(one('SystemCallErrorNumber')).toBe('EPERM');
+    // V8's JIT needs writable and executable memory: Node aborts under MemoryDenyWriteExecute.
+    expect(service.has('MemoryDenyWriteExecute')).toBe(false);
+    expect(Number(one('LimitNOFILE'))).toBeGreaterThanOrEqual(65536);
+  });
+});
+
+const describeNetns = netnsAvailable() ? describe : describe.skip;
+
+/** setpriv arguments for the unit's user and capabilities (DynamicUser: some uid that is not root). */
+function unitPrivileges(ambient: string | undefined): string[] {
+  const caps = (list: string | undefined) =>
+    ['-all', ...(list ?? '').split(/\s+/).filter((c) => c !== '').map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+  return [
+    'setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    `--inh-caps=${caps(ambient)}`,
+    `--ambient-caps=${caps(ambient)}`,
+    `--bounding-set=${caps(one('CapabilityBoundingSet'))}`,
+    ...(one('NoNewPrivileges') === 'yes' ? ['--no-new-privs'] : []),
+  ];
+}
+
+describeNetns("the server with the unit's privileges", () => {
+  const config = {
+    stateFile: path.join(root, 'zones', 'demo', 'state.json'),
+    listener: '127.0.0.1',
+    port: 53,
+    HTTPListener: '127.0.0.1',
+    httpport: 8123,
+    externalon: false,
+    workers: 2,
+  };
+
+  it('binds port 53 as an unprivileged user with only the ambient CAP_NET_BIND_SERVICE, and answers', async () => {
+    const script = `
+      serve dns "$DIR/config.json" ${unitPrivileges(one('AmbientCapabilities')).join(' ')}
+      healthy dns 8123 || exit 1
+      echo "uid $(awk '/^Uid:/ {print $2}' /proc/$(cat "$DIR/dns.pid")/status)"
+      echo "capeff $(awk '/^CapEff:/ {print $2}' /proc/$(cat "$DIR/dns.pid")/status)"
+      dig @127.0.0.1 -p 53 +short +tries=1 +time=2 leader.mesos
+      dig @127.0.0.1 -p 53 +short +tcp +tries=1 +time=2 leader.mesos
+      kill -TERM "$(cat "$DIR/dns.pid")"; wait "$(cat "$DIR/dns.pid")"; echo "exit $?"
+    `;
+    const out = await runInNetns(script, { 'config.json': config });
+    expect(out.stdout.split('\n')).toEqual(['uid 65534', 'capeff 0000000000000400', '127.0.0.1', '127.0.0.1', 'exit 0', '']);
+    expect(out.code).toBe(0);
+  });
+
+  it('is refused port 53 without the capability: exit 1 with EACCES in the log', async () => {
+    const script = `
+      serve dns "$DIR/config.json" ${unitPrivileges(undefined).join(' ')}
+      wait "$(cat "$DIR/dns.pid")"; echo "exit $?"
+    `;
+    const out = await runInNetns(script, { 'config.json': config });
+    expect(out.stdout.trim()).toBe('exit 1');
+    expect(out.logs['dns.log']).toMatch(/EACCES/);
+  });
+});
