@@ -5,7 +5,8 @@
 // no_new_privs) binding port 53 in a network namespace of its own.
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { netnsAvailable, root, runInNetns } from './helpers/netns.js';
@@ -196,5 +197,49 @@ describeNetns("the unit's system call filter", () => {
     expect(made).toEqual(expect.arrayContaining(['clone3', 'socket', 'bind', 'recvmmsg', 'accept4', 'execve']));
     const allowed = await unitSyscalls();
     expect(made.filter((call) => !allowed.has(call))).toEqual([]);
+  });
+});
+
+describe('MemoryDenyWriteExecute, which the unit leaves out', () => {
+  it("would stop Node at start-up: V8 cannot make its JIT code executable (the kernel's MDWE, PR_SET_MDWE)", async () => {
+    // systemd applies MemoryDenyWriteExecute= with the same rule (no mapping both writable and
+    // executable, none made executable later): with prctl(PR_SET_MDWE) on kernels that have it,
+    // with a seccomp filter before. A tiny wrapper sets the kernel's flag and runs node.
+    const dir = await mkdtemp(path.join(tmpdir(), 'mdns-mdwe-'));
+    try {
+      const wrapper = path.join(dir, 'mdwe');
+      await writeFile(
+        `${wrapper}.c`,
+        [
+          '#include <stdio.h>',
+          '#include <sys/prctl.h>',
+          '#include <unistd.h>',
+          'int main(int argc, char **argv) {',
+          '  (void)argc;',
+          '  if (prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0, 0, 0) != 0) { perror("prctl"); return 2; }',
+          '  execv(argv[1], argv + 1);',
+          '  perror("execv");',
+          '  return 3;',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      await run(process.env.CC || 'cc', ['-o', wrapper, `${wrapper}.c`], { timeout: 30_000 });
+      const hello = ['-e', 'console.log("hello")'];
+      expect((await run(process.execPath, hello, { timeout: 30_000 })).stdout).toBe('hello\n');
+      const under = await run(wrapper, [process.execPath, ...hello], { timeout: 30_000 }).then(
+        () => ({ code: 0, stdout: 'hello\n', stderr: '' }),
+        (err: { code: number | null; stdout: string; stderr: string }) => err,
+      );
+      if (under.code === 2) {
+        // A kernel before 6.3 has no PR_SET_MDWE: nothing to show here.
+        expect(under.stderr).toMatch(/prctl/);
+        return;
+      }
+      expect(under.stdout).toBe('');
+      expect(under.stderr).toMatch(/SetPermissions/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -102,6 +102,28 @@ describeNetns('one server per address', () => {
   });
 });
 
+describeNetns('beside systemd-resolved', () => {
+  it('refuses a wildcard listener while another process holds port 53 on one loopback address', async () => {
+    // resolved's stub listener is 127.0.0.53:53; a second server stands in for it.
+    const script = `
+      serve stub "$DIR/stub.json"
+      healthy stub 8124 127.0.0.53 || exit 1
+      serve wildcard "$DIR/wildcard.json"
+      wait "$(cat "$DIR/wildcard.pid")"; echo "wildcard exit $?"
+      serve agent "$DIR/agent.json"
+      healthy agent 8123 127.0.0.1 && dig @127.0.0.1 +short +tries=1 +time=2 leader.mesos
+    `;
+    const files = {
+      'stub.json': server('127.0.0.53', 8124, { externalon: false }),
+      'wildcard.json': server('0.0.0.0', 8123, { HTTPListener: '127.0.0.1', externalon: false }),
+      'agent.json': server('127.0.0.1', 8123, { externalon: false }),
+    };
+    const out = await runInNetns(script, files);
+    expect(out.stdout.split('\n')).toEqual(['wildcard exit 1', '127.0.0.1', '']);
+    expect(out.logs['wildcard.log']).toMatch(/cannot listen for DNS on udp 0\.0\.0\.0:53: .*EADDRINUSE.*another process holds the port/);
+  });
+});
+
 // Sends `total` queries for leader.mesos, at most `window` at a time, each on its own id; every one
 // must be answered (a query unanswered for 3 s counts as lost). At three points it rewrites the
 // config with another TTL and sends the server SIGHUP, then prints the answers' TTLs and the count lost.
