@@ -35,7 +35,7 @@ export const TOOLS = [
     command: 'cc',
     env: 'CC',
     packages: ['gcc'],
-    neededBy: ['native/build.js', 'test/read-state.test.ts'],
+    neededBy: ['native/build.js', 'test/read-state.test.ts', 'test/deploy-systemd.test.ts'],
     why: 'builds the C addons the tests load (batched UDP, state reader) and the sanitizer fuzz test',
   },
   {
@@ -49,7 +49,7 @@ export const TOOLS = [
     tool: 'dig',
     command: 'dig',
     packages: ['bind9-dnsutils'],
-    neededBy: ['test/helpers/server.ts', 'test/dns-server.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts'],
+    neededBy: ['test/helpers/server.ts', 'test/dns-server.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts', 'test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts', 'test/operations.test.ts'],
     why: "answers are checked as dig's independent parser sees them",
   },
   {
@@ -102,8 +102,51 @@ export const TOOLS = [
     tool: 'systemd-analyze',
     command: 'systemd-analyze',
     packages: ['systemd'],
-    neededBy: [],
-    why: 'verifies the systemd unit',
+    neededBy: ['test/deploy-systemd.test.ts'],
+    why: 'verifies the systemd unit, rates its hardening and lists its system call filter',
+  },
+  // The deploy and operations tests run the binary on port 53 in network namespaces of their own.
+  {
+    tool: 'unshare',
+    command: 'unshare',
+    packages: ['util-linux'],
+    neededBy: ['test/helpers/netns.ts', 'test/deploy-systemd.test.ts'],
+    why: 'network and mount namespaces for port 53 and a test /etc/resolv.conf',
+  },
+  {
+    tool: 'setpriv',
+    command: 'setpriv',
+    packages: ['util-linux'],
+    neededBy: ['test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts'],
+    why: "runs the server with the systemd unit's and the image's user and capabilities",
+  },
+  {
+    tool: 'ip',
+    command: 'ip',
+    packages: ['iproute2'],
+    neededBy: ['test/helpers/netns.ts'],
+    why: 'brings up loopback in a new network namespace',
+  },
+  {
+    tool: 'curl',
+    command: 'curl',
+    packages: ['curl'],
+    neededBy: ['test/helpers/netns.ts'],
+    why: 'waits for /health inside a network namespace',
+  },
+  {
+    tool: 'strace',
+    command: 'strace',
+    packages: ['strace'],
+    neededBy: ['test/deploy-systemd.test.ts'],
+    why: "lists the server's system calls, checked against the unit's filter",
+  },
+  {
+    tool: 'sysctl',
+    command: 'sysctl',
+    packages: ['procps'],
+    neededBy: ['test/deploy-docker.test.ts'],
+    why: "sets Docker's unprivileged port start in a network namespace",
   },
 ];
 

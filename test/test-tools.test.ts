@@ -69,7 +69,9 @@ function check(env: Record<string, string> = {}) {
 
 describe('test-tools check', () => {
   it('lists the tools the suite uses today', () => {
-    expect(active.map((row) => row.tool).sort()).toEqual(['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'openssl'].sort());
+    expect(active.map((row) => row.tool).sort()).toEqual(
+      ['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'openssl', 'systemd-analyze', 'unshare', 'setpriv', 'ip', 'curl', 'strace', 'sysctl'].sort(),
+    );
   });
 
   it('names the Debian packages that provide each tool', () => {
@@ -84,6 +86,12 @@ describe('test-tools check', () => {
       kdig: ['knot-dnsutils'],
       promtool: ['prometheus'],
       'systemd-analyze': ['systemd'],
+      unshare: ['util-linux'],
+      setpriv: ['util-linux'],
+      ip: ['iproute2'],
+      curl: ['curl'],
+      strace: ['strace'],
+      sysctl: ['procps'],
     };
     for (const [tool, packages] of Object.entries(expected)) expect(TOOLS.find((row) => row.tool === tool)?.packages).toEqual(packages);
   });
