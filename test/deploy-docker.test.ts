@@ -10,7 +10,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { netnsAvailable, root, runInNetns } from './helpers/netns.js';
+import { demoConfig, netnsAvailable, root, runInNetns } from './helpers/netns.js';
 
 interface Instruction {
   op: string;
@@ -166,14 +166,7 @@ describeNetns("the runtime stage's layout", () => {
       echo "uid $(awk '/^Uid:/ {print $2}' /proc/$(cat "$DIR/dns.pid")/status)"
       dig @127.0.0.1 -p 53 +short +tries=1 +time=2 leader.mesos
     `;
-    const config = {
-      stateFile: path.join(root, 'zones', 'demo', 'state.json'),
-      listener: '0.0.0.0',
-      port: defaults.port,
-      HTTPListener: '0.0.0.0',
-      httpport: defaults.httpport,
-      externalon: false,
-    };
+    const config = demoConfig('0.0.0.0', defaults.httpport, { port: defaults.port, externalon: false, workers: 0 });
     const out = await runInNetns(script, { 'config.json': config });
     expect(out.stdout.split('\n')).toEqual(['healthcheck 1', 'healthcheck 0', 'uid 1000', '127.0.0.1', '']);
     // The addons the build stage insists on are the ones the layout serves with.

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { netnsAvailable, root, runInNetns } from './helpers/netns.js';
+import { demoConfig, netnsAvailable, root, runInNetns } from './helpers/netns.js';
 
 const run = promisify(execFile);
 const unitPath = path.join(root, 'deploy', 'systemd', 'mesos-dns-ts.service');
@@ -103,15 +103,7 @@ function unitPrivileges(ambient: string | undefined): string[] {
 }
 
 describeNetns("the server with the unit's privileges", () => {
-  const config = {
-    stateFile: path.join(root, 'zones', 'demo', 'state.json'),
-    listener: '127.0.0.1',
-    port: 53,
-    HTTPListener: '127.0.0.1',
-    httpport: 8123,
-    externalon: false,
-    workers: 2,
-  };
+  const config = demoConfig('127.0.0.1', 8123, { externalon: false, workers: 2 });
 
   it('binds port 53 as an unprivileged user with only the ambient CAP_NET_BIND_SERVICE, and answers', async () => {
     const script = `
@@ -164,16 +156,7 @@ describeNetns("the unit's system call filter", () => {
     // No systemd manager here to apply the filter, so the server runs under strace -f instead
     // (every thread: the DNS workers, libuv's pool) and each call it made is looked up in the
     // filter's list. A call outside it would fail with EPERM under the unit.
-    const config = {
-      stateFile: path.join(root, 'zones', 'demo', 'state.json'),
-      listener: '127.0.0.1',
-      port: 53,
-      HTTPListener: '127.0.0.1',
-      httpport: 8123,
-      resolvers: ['127.0.0.2:53'],
-      timeout: 1,
-      workers: 2,
-    };
+    const config = demoConfig('127.0.0.1', 8123, { resolvers: ['127.0.0.2:53'], workers: 2 });
     const script = `
       strace -f -qq -o "$DIR/strace.txt" "$NODE" "$BIN" -config="$DIR/config.json" >"$DIR/dns.log" 2>&1 &
       tracer=$!

@@ -4,16 +4,11 @@
 // is stopped or still loading, forwarding through the agent's server, a second copy on the same
 // address refused, and SIGHUP reloading under a stream of queries with none lost.
 import { describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { netnsAvailable, root, runInNetns } from './helpers/netns.js';
+import { demoConfig as server, netnsAvailable, runInNetns } from './helpers/netns.js';
 
 const describeNetns = netnsAvailable() ? describe : describe.skip;
-const demoState = path.join(root, 'zones', 'demo', 'state.json');
-
-/** A server config on 127.0.0.x:53 serving the demo cluster. */
-function server(address: string, httpport: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { stateFile: demoState, listener: address, port: 53, HTTPListener: address, httpport, workers: 1, timeout: 1, ...extra };
-}
+/** The demo's three nginx instances, as the lookup function prints them. */
+const NGINX = '10.10.0.11 10.10.0.12 10.10.0.13 ';
 
 /** Mounts $DIR/resolv.conf over /etc/resolv.conf and makes DNS glibc's only hosts source. */
 const useResolvConf = `
@@ -46,9 +41,9 @@ describeNetns('agents resolving through the server (glibc, /etc/resolv.conf)', (
     `;
     const out = await runInNetns(script, files);
     expect(out.stdout.split('\n')).toEqual([
-      'nginx.marathon.mesos -> 10.10.0.11 10.10.0.12 10.10.0.13 ',
+      `nginx.marathon.mesos -> ${NGINX}`,
       // one dot, fewer than ndots:2: nginx.marathon.mesos (the search domain) is asked first
-      'nginx.marathon -> 10.10.0.11 10.10.0.12 10.10.0.13 ',
+      `nginx.marathon -> ${NGINX}`,
       'leader -> 127.0.0.1 ',
       // two dots: asked as it is, and forwarded by the agent's server to the upstream
       'leader.example -> 127.0.0.1 ',
@@ -78,9 +73,9 @@ describeNetns('agents resolving through the server (glibc, /etc/resolv.conf)', (
     const out = await runInNetns(script, files);
     expect(out.stdout.split('\n')).toEqual([
       'first: status: SERVFAIL',
-      'nginx.marathon -> 10.10.0.11 10.10.0.12 10.10.0.13 ',
+      `nginx.marathon -> ${NGINX}`,
       'first: 1 refused',
-      'nginx.marathon -> 10.10.0.11 10.10.0.12 10.10.0.13 ',
+      `nginx.marathon -> ${NGINX}`,
       '',
     ]);
   });
@@ -124,32 +119,30 @@ describeNetns('beside systemd-resolved', () => {
   });
 });
 
-// Sends `total` queries for leader.mesos, at most `window` at a time, each on its own id; every one
-// must be answered (a query unanswered for 3 s counts as lost). At three points it rewrites the
-// config with another TTL and sends the server SIGHUP, then prints the answers' TTLs and the count lost.
+// Sends queries for leader.mesos, at most `window` at a time, each with its own id, and every one
+// must be answered (unanswered for 3 s counts as lost). Reloads one after another: 500 answers
+// after the current TTL shows, it rewrites the config with the next TTL and sends the server
+// SIGHUP; after the last TTL shows, 500 more, then it prints the TTLs seen and the count lost.
+// At most `limit` queries in all, so a reload that never shows ends the run too.
 const loadScript = `
 import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
-const [configPath, pid, total, window] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+const [configPath, pid, limit, window] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const base = JSON.parse(readFileSync(configPath, 'utf8'));
-const reloads = new Map([[Math.floor(total / 4), 7], [Math.floor(total / 2), 8], [Math.floor((3 * total) / 4), 9]]);
+const steps = [7, 8, 9];
 const query = (id) => Buffer.concat([Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from('\\x06leader\\x05mesos\\x00\\x00\\x01\\x00\\x01', 'latin1')]);
 const socket = dgram.createSocket('udp4');
 const pending = new Map();
-const ttls = new Map();
-let sent = 0, lost = 0;
+const ttls = new Set();
+let sent = 0, lost = 0, current = 60, sinceCurrent = 0, step = 0, done = false;
 await new Promise((resolve) => {
   const next = () => {
-    while (pending.size < window && sent < total) {
-      const id = sent++;
-      if (reloads.has(id)) {
-        writeFileSync(configPath, JSON.stringify({ ...base, ttl: reloads.get(id) }));
-        process.kill(pid, 'SIGHUP');
-      }
+    while (!done && pending.size < window && sent < limit) {
+      const id = sent++ & 0xffff;
       pending.set(id, setTimeout(() => { pending.delete(id); lost++; next(); }, 3000));
       socket.send(query(id), 53, '127.0.0.1');
     }
-    if (pending.size === 0 && sent === total) resolve();
+    if (pending.size === 0 && (done || sent >= limit)) resolve();
   };
   socket.on('message', (msg) => {
     const id = msg.readUInt16BE(0);
@@ -159,25 +152,34 @@ await new Promise((resolve) => {
     pending.delete(id);
     // header 12, question 18, then the first answer: name pointer, type, class, TTL.
     const ttl = msg.readUInt16BE(6) > 0 ? msg.readUInt32BE(12 + 18 + 6) : -1;
-    ttls.set(ttl, (ttls.get(ttl) ?? 0) + 1);
+    ttls.add(ttl);
+    if (ttl === current && ++sinceCurrent === 500) {
+      if (step === steps.length) done = true;
+      else {
+        current = steps[step++];
+        sinceCurrent = 0;
+        writeFileSync(configPath, JSON.stringify({ ...base, ttl: current }));
+        process.kill(pid, 'SIGHUP');
+      }
+    }
     next();
   });
   next();
 });
 socket.close();
-console.log(JSON.stringify({ lost, ttls: [...ttls.keys()].sort((a, b) => a - b) }));
+console.log(JSON.stringify({ lost, ttls: [...ttls].sort((a, b) => a - b) }));
 `;
 
 describeNetns('SIGHUP', () => {
-  it('re-reads the config while queries keep coming: every query answered, the new TTLs served', async () => {
+  it('re-reads the config three times while queries keep coming: every query answered, each new TTL served', async () => {
     const config = server('127.0.0.1', 8123, { workers: 2, externalon: false });
     const script = `
       serve dns "$DIR/config.json"
       healthy dns 8123 || exit 1
-      "$NODE" "$DIR/load.mjs" "$DIR/config.json" "$(cat "$DIR/dns.pid")" 4000 20
+      "$NODE" "$DIR/load.mjs" "$DIR/config.json" "$(cat "$DIR/dns.pid")" 60000 20
     `;
     const out = await runInNetns(script, { 'config.json': config, 'load.mjs': loadScript });
-    expect(JSON.parse(out.stdout)).toEqual({ lost: 0, ttls: expect.arrayContaining([60, 9]) });
+    expect(JSON.parse(out.stdout)).toEqual({ lost: 0, ttls: [7, 8, 9, 60] });
     expect(out.logs['dns.log'].match(/SIGHUP: configuration reloaded/g)).toHaveLength(3);
   });
 });

@@ -19,6 +19,12 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = path.join(root, 'bin', 'mesos-dns-ts.js');
 
+/** A config serving the bundled demo cluster (zones/demo/state.json) on address:53, HTTP on address:httpport. */
+export function demoConfig(address: string, httpport: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const stateFile = path.join(root, 'zones', 'demo', 'state.json');
+  return { stateFile, listener: address, port: 53, HTTPListener: address, httpport, workers: 1, timeout: 1, ...extra };
+}
+
 let available: boolean | undefined;
 /** Whether `unshare -n -m` and `ip` work here (root on Linux). */
 export function netnsAvailable(): boolean {
