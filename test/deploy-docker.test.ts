@@ -6,11 +6,14 @@
 // the way its COPY lines describe, started with the image's ENTRYPOINT as the image's user (uid
 // 1000, no capability) on port 53 in a network namespace with Docker's
 // net.ipv4.ip_unprivileged_port_start=0, probed with the image's own HEALTHCHECK command.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { demoConfig, netnsAvailable, root, runInNetns } from './helpers/netns.js';
+
+// A server start on a loaded machine can take seconds; runInNetns gives up after 50 s.
+jest.setTimeout(60_000);
 
 interface Instruction {
   op: string;

@@ -3,7 +3,7 @@
 // security review on the unit, the directives docs/operations.md promises, and the real binary run
 // with the unit's privileges (an unprivileged user holding only the capabilities the unit grants,
 // no_new_privs) binding port 53 in a network namespace of its own.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,9 @@ import { promisify } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import { descriptorBudget } from '../src/fd-budget.js';
 import { demoConfig, netnsAvailable, root, runInNetns } from './helpers/netns.js';
+
+// A server start on a loaded machine can take seconds; runInNetns gives up after 50 s.
+jest.setTimeout(60_000);
 
 const run = promisify(execFile);
 const unitPath = path.join(root, 'deploy', 'systemd', 'mesos-dns-ts.service');

@@ -3,8 +3,11 @@
 // on an agent resolves): search domains and ndots, a second nameserver taking over while the first
 // is stopped or still loading, forwarding through the agent's server, a second copy on the same
 // address refused, and SIGHUP reloading under a stream of queries with none lost.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { demoConfig as server, netnsAvailable, runInNetns } from './helpers/netns.js';
+
+// A server start on a loaded machine can take seconds; runInNetns gives up after 50 s.
+jest.setTimeout(60_000);
 
 const describeNetns = netnsAvailable() ? describe : describe.skip;
 /** The demo's three nginx instances, as the lookup function prints them. */

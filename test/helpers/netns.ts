@@ -66,7 +66,7 @@ export interface NetnsRun {
  * Writes `files` (name -> content; objects as JSON) into a fresh scratch directory and runs
  * `script` in new network and mount namespaces. Never rejects on the script's exit code.
  */
-export async function runInNetns(script: string, files: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<NetnsRun> {
+export async function runInNetns(script: string, files: Record<string, unknown> = {}, timeoutMs = 50_000): Promise<NetnsRun> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mdns-netns-'));
   // Readable by the unprivileged users the deploy tests run the server as.
   await chmod(dir, 0o755);
