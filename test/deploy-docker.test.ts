@@ -169,7 +169,7 @@ describeNetns("the runtime stage's layout", () => {
       echo "uid $(awk '/^Uid:/ {print $2}' /proc/$(cat "$DIR/dns.pid")/status)"
       dig @127.0.0.1 -p 53 +short +tries=1 +time=2 leader.mesos
     `;
-    const config = demoConfig('0.0.0.0', defaults.httpport, { port: defaults.port, externalon: false, workers: 0 });
+    const config = demoConfig('0.0.0.0', defaults.httpport, { port: defaults.port, externalon: false });
     const out = await runInNetns(script, { 'config.json': config });
     expect(out.stdout.split('\n')).toEqual(['healthcheck 1', 'healthcheck 0', 'uid 1000', '127.0.0.1', '']);
     // The addons the build stage insists on are the ones the layout serves with.

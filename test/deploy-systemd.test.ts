@@ -110,7 +110,7 @@ function unitPrivileges(ambient: string | undefined): string[] {
 }
 
 describeNetns("the server with the unit's privileges", () => {
-  const config = demoConfig('127.0.0.1', 8123, { externalon: false, workers: 2 });
+  const config = demoConfig('127.0.0.1', 8123, { externalon: false });
 
   it('binds port 53 as an unprivileged user with only the ambient CAP_NET_BIND_SERVICE, and answers', async () => {
     const script = `
