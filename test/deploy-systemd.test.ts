@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { descriptorBudget } from '../src/fd-budget.js';
 import { demoConfig, netnsAvailable, root, runInNetns } from './helpers/netns.js';
 
