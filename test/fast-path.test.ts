@@ -6,7 +6,6 @@
 // reply must be byte-identical to the ordinary one for the same rotation, or the fast path must
 // decline (undefined) so the ordinary pipeline answers.
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { AnswerCache } from '../src/dns/answer/answer-cache.js';
 import { encodeAnswer, maxResponseSize } from '../src/dns/wire/encode.js';
@@ -19,15 +18,12 @@ import { QTYPE } from '../src/dns/wire/message.js';
 import { nameToWire } from '../src/dns/wire/name-wire.js';
 import { parseQuery } from '../src/dns/wire/parse-query.js';
 import { silentLogger } from '../src/log.js';
-import { parseStateText } from '../src/mesos/parse-state.js';
-import { parsePid } from '../src/mesos/pid.js';
-import { buildTable } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
 import { TableStore, type Snapshot } from '../src/store.js';
 import { summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
+import { FIXTURE_CONFIG, fixtureTable } from './helpers/fixture-table.js';
 import { seededRandom } from './helpers/seeded-random.js';
-import { masters } from './helpers/masters.js';
 
 type Transport = 'udp' | 'tcp';
 
@@ -180,21 +176,6 @@ function compareAll(table: RecordTable, config: Config, names: readonly string[]
 }
 
 // --- the tables -----------------------------------------------------------------------------
-
-const fixtureText = readFileSync(new URL('./fixtures/mesos-state-fake.json', import.meta.url), 'utf8');
-const FIXTURE_CONFIG: Config = withTyped({ ...DEFAULTS, SOAMname: 'mesos-dns.mesos.' });
-
-function fixtureTable(config: Config = FIXTURE_CONFIG): RecordTable {
-  const state = parseStateText(fixtureText);
-  state.leader = parsePid('master@144.76.157.37:5050');
-  return buildTable(state, {
-    config,
-    masters: masters(['144.76.157.37:5050']),
-    addresses: new Map([['localhost', ['127.0.0.1']]]),
-    selfAddresses: ['127.0.0.1', 'fd00::53'],
-    serial: 1234,
-  });
-}
 
 function edgeTable(zone = 'mesos.'): RecordTable {
   const z = zone.slice(0, -1);

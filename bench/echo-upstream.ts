@@ -1,0 +1,96 @@
+// A stand-in upstream resolver on 127.0.0.1 (UDP and TCP, one port) for the fuzz run and the
+// pipeline property test: whatever the server forwards gets NXDOMAIN at once, with the query's
+// ID and question echoed (RFC 1035 §4.1.1), so forwarded names never leave the machine and no
+// forward waits for a timeout. It reads only the header and the first question's extent.
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+export interface EchoUpstream {
+  /** "127.0.0.1:port", the form the config's `resolvers` take. */
+  readonly address: string;
+  /** Messages received (UDP datagrams and TCP messages). */
+  readonly received: () => number;
+  close(): Promise<void>;
+}
+
+/** The NXDOMAIN reply to `query`: header and first question, nothing else; null if it has no question. */
+export function nxdomainEcho(query: Buffer): Buffer | null {
+  if (query.length < 12 || query.readUInt16BE(4) === 0) return null;
+  let at = 12;
+  for (;;) {
+    if (at >= query.length) return null;
+    const len = query[at];
+    if (len === 0) break;
+    if ((len & 0xc0) === 0xc0) {
+      at += 1;
+      break;
+    }
+    at += 1 + len;
+  }
+  const end = at + 1 + 4;
+  if (end > query.length) return null;
+  const reply = Buffer.from(query.subarray(0, end));
+  reply[2] = 0x80 | (reply[2] & 0x79); // QR, keep opcode and RD
+  reply[3] = 0x80 | 3; // RA, NXDOMAIN
+  reply.writeUInt16BE(1, 4);
+  reply.fill(0, 6, 12);
+  return reply;
+}
+
+export async function startEchoUpstream(): Promise<EchoUpstream> {
+  let received = 0;
+  const sockets = new Set<net.Socket>();
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const message = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+        buffered = buffered.subarray(2 + message.length);
+        received++;
+        const reply = nxdomainEcho(message);
+        if (!reply) continue;
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(reply.length);
+        socket.write(Buffer.concat([length, reply]));
+      }
+    });
+  });
+  // The UDP port comes from the kernel; TCP takes the same number, retried if it is taken.
+  for (let attempt = 1; ; attempt++) {
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (msg, rinfo) => {
+      received++;
+      const reply = nxdomainEcho(msg);
+      if (reply) udp.send(reply, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, '127.0.0.1', () => resolve());
+    });
+    const port = udp.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      return {
+        address: `127.0.0.1:${port}`,
+        received: () => received,
+        close: async () => {
+          for (const s of sockets) s.destroy();
+          await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+        },
+      };
+    } catch (err) {
+      udp.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
+    }
+  }
+}
