@@ -4,23 +4,13 @@
 // drive (dnsperf, knotd) are installed when missing, and the server is built (`npm run build`),
 // because the benchmarks start the real binary. Environment knobs: see bench/main.ts.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compile, fail as failWith, root, run as runIn } from './compile.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'bench', 'out');
-
-function fail(message) {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(1);
-}
-
-function run(command, args, what) {
-  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (r.error) fail(`${what}: ${r.error.message}`);
-  if (r.status !== 0) fail(`${what} failed (exit ${r.status ?? r.signal})`);
-}
+const fail = (message) => failWith('bench', message);
+const run = (command, args, what) => runIn(command, args, what, 'bench');
 
 function onPath(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -50,35 +40,8 @@ process.stderr.write('bench: building the server (npm run build)\n');
 run('npm', ['run', '--silent', 'build'], 'npm run build');
 
 process.stderr.write('bench: compiling bench/*.ts into bench/out/\n');
-rmSync(out, { recursive: true, force: true });
-const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-// The options of tsconfig.json, given on the command line because a file list replaces the
-// project's "include" (only the benchmarks and what they import are compiled).
-run(
-  process.execPath,
-  [
-    tsc,
-    '--outDir', out,
-    '--rootDir', root,
-    '--target', 'ES2023',
-    '--lib', 'ES2023',
-    '--module', 'NodeNext',
-    '--moduleResolution', 'NodeNext',
-    '--types', 'node',
-    '--strict',
-    '--noImplicitOverride',
-    '--noFallthroughCasesInSwitch',
-    '--esModuleInterop',
-    '--skipLibCheck',
-    '--resolveJsonModule',
-    '--isolatedModules',
-    path.join(root, 'bench', 'main.ts'),
-    path.join(root, 'bench', 'gen-state.ts'),
-    // The in-process server of the stream benchmark forks DNS workers from its own output tree.
-    path.join(root, 'src', 'workers', 'worker-main.ts'),
-  ],
-  'compiling the benchmarks',
-);
+// The in-process server of the stream benchmark forks DNS workers from its own output tree.
+compile(['bench/main.ts', 'bench/gen-state.ts', 'src/workers/worker-main.ts'], out, 'bench');
 
 // --- run -----------------------------------------------------------------------------------------
 const child = spawn(process.execPath, [path.join(out, 'bench', 'main.js')], { cwd: root, stdio: 'inherit' });

@@ -14,6 +14,8 @@ export interface OurServerOptions {
   masters?: readonly string[];
   /** Extra config keys (mesos-dns names, case-insensitive), e.g. { refreshSeconds: 2 }. */
   extra?: Record<string, unknown>;
+  /** Called with everything the server writes (stdout and stderr), e.g. to count log lines. */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface OurServer {
@@ -60,6 +62,7 @@ export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
   let output = '';
   const keep = (d: string): void => {
     output = (output + d).slice(-4000);
+    o.onOutput?.(d);
   };
   child.stdout?.setEncoding('utf8').on('data', keep);
   child.stderr?.setEncoding('utf8').on('data', keep);
