@@ -50,6 +50,8 @@ export interface FuzzReport {
   udpSilent: number;
   /** Replies that came after their batch's wait (counted, not matched). */
   udpLate: number;
+  /** Second replies to one datagram (a failure). */
+  udpDuplicates: number;
   tcp: StreamTally;
   /** Messages the stand-in upstream received (forwarded names). */
   forwarded: number;
@@ -110,7 +112,15 @@ function datagramArb(names: readonly string[]): fc.Arbitrary<Buffer> {
 }
 
 /** Sends `packets` (IDs rewritten to 0..n-1 + base) and collects the replies. */
-async function sendBatch(socket: Socket, port: number, packets: Buffer[], base: number, report: FuzzReport, replies: Map<number, (msg: Buffer) => void>): Promise<void> {
+async function sendBatch(
+  socket: Socket,
+  port: number,
+  packets: Buffer[],
+  base: number,
+  report: FuzzReport,
+  replies: Map<number, (msg: Buffer) => void>,
+  answeredIds: Set<number>,
+): Promise<void> {
   const pending = new Map<number, number>(); // id -> UDP limit
   for (let i = 0; i < packets.length; i++) {
     const p = packets[i];
@@ -127,6 +137,7 @@ async function sendBatch(socket: Socket, port: number, packets: Buffer[], base: 
     replies.set(id, (msg) => {
       lastReply = Date.now();
       answered++;
+      answeredIds.add(id);
       replies.delete(id);
       pending.delete(id);
       const rcode = rcodeName(msg[3] & 0x0f);
@@ -148,9 +159,13 @@ async function sendBatch(socket: Socket, port: number, packets: Buffer[], base: 
 async function fuzzUdp(port: number, count: number, seed: number, names: readonly string[], deadline: number, report: FuzzReport, progress?: (l: string) => void): Promise<void> {
   const socket = createSocket('udp4');
   const replies = new Map<number, (msg: Buffer) => void>();
+  /** IDs of the current batch already answered: another reply with one of them is a duplicate. */
+  const answeredIds = new Set<number>();
   socket.on('message', (msg) => {
-    const handler = msg.length >= 2 ? replies.get(msg.readUInt16BE(0)) : undefined;
+    const id = msg.length >= 2 ? msg.readUInt16BE(0) : -1;
+    const handler = replies.get(id);
     if (handler) handler(msg);
+    else if (answeredIds.has(id)) report.udpDuplicates++;
     else report.udpLate++;
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
@@ -159,7 +174,8 @@ async function fuzzUdp(port: number, count: number, seed: number, names: readonl
     for (let batch = 0; report.udpSent < count && Date.now() < deadline; batch++) {
       const n = Math.min(BATCH, count - report.udpSent);
       const packets = fc.sample(arb, { numRuns: n, seed: seed + batch });
-      await sendBatch(socket, port, packets, batch * BATCH, report, replies);
+      answeredIds.clear();
+      await sendBatch(socket, port, packets, batch * BATCH, report, replies, answeredIds);
       if (progress && batch % 100 === 99) progress(`udp: ${report.udpSent} sent`);
     }
   } finally {
@@ -208,6 +224,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     udpReplies: {},
     udpSilent: 0,
     udpLate: 0,
+    udpDuplicates: 0,
     tcp: { streams: 0, replies: {}, closedByServer: 0, strayIds: 0 },
     forwarded: 0,
     rssBeforeKiB: 0,
@@ -249,7 +266,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     const deadline = started + o.timeLimitMs;
 
     // Warm-up: the same mix, then the baseline.
-    const warm: FuzzReport = { ...report, udpReplies: {}, failures: [] };
+    const warm: FuzzReport = { ...report, udpReplies: {}, failures: report.failures };
     await fuzzUdp(server.port, o.warmupPackets, o.seed + 7_000_000, names, deadline, warm);
     report.rssBeforeKiB = (await memoryKiB(server.pid))?.rss ?? 0;
 
@@ -268,6 +285,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
 
     report.internalErrors = await counter(server, 'mesos_dns_internal_errors_total');
     if (report.internalErrors > 0) report.failures.push(`${report.internalErrors} internal errors (mesos_dns_internal_errors_total)`);
+    if (report.udpDuplicates > 0) report.failures.push(`${report.udpDuplicates} datagrams got a second reply`);
     if (report.workerRestarts > 0) report.failures.push(`${report.workerRestarts} DNS worker restarts`);
     report.rssAfterKiB = (await memoryKiB(server.pid))?.rss ?? 0;
     const grownMiB = (report.rssAfterKiB - report.rssBeforeKiB) / 1024;
@@ -298,6 +316,7 @@ export function formatFuzzReport(r: FuzzReport): string {
     `  replies by rcode      ${byRcode(r.udpReplies)}`,
     `  silent drops          ${r.udpSilent}`,
     `  late replies          ${r.udpLate}`,
+    `  duplicate replies     ${r.udpDuplicates}`,
     `TCP streams             ${r.tcp.streams}`,
     `  replies by rcode      ${byRcode(r.tcp.replies)}`,
     `  closed by the server  ${r.tcp.closedByServer}`,
