@@ -11,7 +11,7 @@
 // silence) before the next, which bounds the rate and lets each reply be matched to its query
 // by ID. Everything stays on 127.0.0.1.
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,12 +19,12 @@ import fc from 'fast-check';
 import { maxResponseSize } from '../src/dns/wire/encode.js';
 import { parseQuery } from '../src/dns/wire/parse-query.js';
 import { DEFAULTS } from '../src/config.js';
-import { brokenQueryArb, buildQuery, garbageArb, mutate, mutationArb, oddQueryArb, querySpecArb, type QuerySpec } from '../test/helpers/wire-arbitraries.js';
+import { brokenQueryArb, buildQuery, garbageArb, namedQueryArb, oddQueryArb, plainQuerySpec, querySpecArb } from '../test/helpers/wire-arbitraries.js';
 import { queryUdp } from './dns-probe.js';
 import { startEchoUpstream } from './echo-upstream.js';
 import { generateState, generateStateText } from './gen-state.js';
 import { memoryKiB } from './processes.js';
-import { startOurServer, waitHealthy, type OurServer } from './server-process.js';
+import { health, startOurServer, waitHealthy, type OurServer } from './server-process.js';
 import { benchTable } from './state-table.js';
 import { fuzzStreams, type StreamTally } from './fuzz-tcp.js';
 
@@ -39,6 +39,11 @@ export interface FuzzOptions {
   rssBoundMiB: number;
   /** Valid and malformed datagrams sent before the RSS baseline is read. */
   warmupPackets: number;
+  /**
+   * Before each RSS reading, make every thread collect its garbage (see settledRss); adds about
+   * 25 s. Without it the readings include garbage not yet collected.
+   */
+  settleGc?: boolean;
   /** Progress lines; default: none. */
   progress?: (line: string) => void;
 }
@@ -57,6 +62,8 @@ export interface FuzzReport {
   forwarded: number;
   rssBeforeKiB: number;
   rssAfterKiB: number;
+  /** The RSS readings followed a full GC in every thread (FuzzOptions.settleGc). */
+  settled: boolean;
   workerRestarts: number;
   errorLines: number;
   internalErrors: number;
@@ -72,43 +79,27 @@ const BATCH = 100;
 const QUIET_MS = 40;
 const BATCH_MAX_MS = 500;
 
-/** Table names of the served state, as the generators' labels. */
-function tableQueryArb(names: readonly string[]): fc.Arbitrary<Buffer> {
-  return fc
-    .tuple(fc.constantFrom(...names), fc.constantFrom(1, 28, 33, 2, 6, 255), fc.option(fc.nat(0xffff), { nil: undefined }), fc.array(mutationArb, { maxLength: 2 }))
-    .map(([name, qtype, size, ms]) => mutate(buildQuery(tableSpec(name, qtype, size)), ms));
-}
-
-export function tableSpec(name: string, qtype: number, ednsSize?: number): QuerySpec {
-  const spec: QuerySpec = {
-    id: 0,
-    rd: true,
-    cd: false,
-    otherFlags: 0,
-    qname: name.replace(/\.$/, '').split('.').map((l) => new Uint8Array(Buffer.from(l))),
-    qtype,
-    qclass: 1,
-    skipped: [],
-    additional: [],
-  };
-  if (ednsSize !== undefined) spec.edns = { udpSize: ednsSize, version: 0, dnssecOk: false, extRcode: 0, z: 0, options: [], at: 0 };
-  return spec;
-}
-
 function datagramArb(names: readonly string[]): fc.Arbitrary<Buffer> {
   return fc.oneof(
     { weight: 3, arbitrary: garbageArb },
     { weight: 4, arbitrary: brokenQueryArb },
     { weight: 2, arbitrary: oddQueryArb },
-    { weight: 3, arbitrary: tableQueryArb(names) },
+    { weight: 3, arbitrary: namedQueryArb(names, [1, 28, 33, 2, 6, 255]) },
     { weight: 1, arbitrary: querySpecArb.map(buildQuery) },
     // Truncated headers.
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 11 }).map((a) => Buffer.from(a)) },
     // Every count 65535.
     { weight: 1, arbitrary: querySpecArb.map((s) => Buffer.from(buildQuery(s)).fill(0xff, 4, 12)) },
     // Oversize: past any EDNS size and past the IPv4 MTU, up to the largest UDP payload.
-    { weight: 1, arbitrary: fc.tuple(querySpecArb, fc.integer({ min: 1500, max: 65507 })).map(([s, n]) => { const q = buildQuery(s); const b = Buffer.alloc(Math.max(n, q.length)); q.copy(b); return b.subarray(0, 65507); }) },
+    { weight: 1, arbitrary: fc.tuple(querySpecArb, fc.integer({ min: 1500, max: 65507 })).map(([s, n]) => padTo(buildQuery(s), n)) },
   );
+}
+
+/** `message` followed by zeros up to `size` octets, cut at the largest UDP payload (65,507). */
+function padTo(message: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(Math.min(Math.max(size, message.length), 65507));
+  message.copy(out, 0, 0, out.length);
+  return out;
 }
 
 /**
@@ -167,7 +158,16 @@ async function sendBatch(
   report.udpSilent += packets.length - answered;
 }
 
-async function fuzzUdp(port: number, count: number, seed: number, names: readonly string[], deadline: number, report: FuzzReport, progress?: (l: string) => void): Promise<void> {
+async function fuzzUdp(
+  port: number,
+  count: number,
+  seed: number,
+  names: readonly string[],
+  deadline: number,
+  report: FuzzReport,
+  progress?: (l: string) => void,
+  pid?: number,
+): Promise<void> {
   const socket = createSocket('udp4');
   const replies = new Map<number, (msg: Buffer) => void>();
   /** IDs of the current batch already answered: another reply with one of them is a duplicate. */
@@ -187,11 +187,27 @@ async function fuzzUdp(port: number, count: number, seed: number, names: readonl
       const packets = fc.sample(arb, { numRuns: n, seed: seed + batch });
       answeredIds.clear();
       await sendBatch(socket, port, packets, batch * BATCH, report, replies, answeredIds);
-      if (progress && batch % 100 === 99) progress(`udp: ${report.udpSent} sent`);
+      if (progress && batch % 100 === 99) progress(`udp: ${report.udpSent} sent${pid ? `, RSS ${(((await memoryKiB(pid))?.rss ?? 0) / 1024).toFixed(1)} MiB` : ''}`);
     }
   } finally {
     socket.close();
   }
+}
+
+/**
+ * RSS once every thread has run a full garbage collection: touching the state file makes the
+ * server re-read it and swap in a new table generation, and after a swap each thread collects
+ * (collect-garbage.ts: DNS workers after 0.5 s, the main thread, which also gives pages back,
+ * at most every 10 s). Without this, RSS shows V8's heap growing until its next major GC, which
+ * is not a leak.
+ */
+async function settledRss(server: OurServer, stateFile: string): Promise<number> {
+  const before = await health(server);
+  const at = new Date(Date.now() + 1000);
+  utimesSync(stateFile, at, at);
+  await waitHealthy(server, 30_000, (before.generation ?? 0) + 1);
+  await new Promise((r) => setTimeout(r, 11_000));
+  return (await memoryKiB(server.pid))?.rss ?? 0;
 }
 
 /** GET /metrics, the value of one counter (0 when absent). */
@@ -240,6 +256,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     forwarded: 0,
     rssBeforeKiB: 0,
     rssAfterKiB: 0,
+    settled: o.settleGc ?? false,
     workerRestarts: 0,
     errorLines: 0,
     internalErrors: 0,
@@ -279,17 +296,17 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     // Warm-up: the same mix, then the baseline.
     const warm: FuzzReport = { ...report, udpReplies: {}, failures: report.failures };
     await fuzzUdp(server.port, o.warmupPackets, o.seed + 7_000_000, names, deadline, warm);
-    report.rssBeforeKiB = (await memoryKiB(server.pid))?.rss ?? 0;
+    report.rssBeforeKiB = o.settleGc ? await settledRss(server, stateFile) : ((await memoryKiB(server.pid))?.rss ?? 0);
 
     o.progress?.(`fuzzing: ${o.udpPackets} datagrams, ${o.tcpStreams} TCP streams`);
-    await fuzzUdp(server.port, o.udpPackets, o.seed, names, deadline, report, o.progress);
-    report.tcp = await fuzzStreams(server.port, o.tcpStreams, o.seed, (name, qtype) => buildQuery(tableSpec(name, qtype)), names, deadline);
+    await fuzzUdp(server.port, o.udpPackets, o.seed, names, deadline, report, o.progress, server.pid);
+    report.tcp = await fuzzStreams(server.port, o.tcpStreams, o.seed, names, deadline);
 
     // Still serving?
     if (server.exited()) report.failures.push(`the server exited:\n${server.output()}`);
     const udp = await queryUdp(server.port, 'leader.mesos', 'A', 2000).catch((err: Error) => err);
     if (udp instanceof Error || udp.rcode !== 0 || udp.answers < 1) report.failures.push(`leader.mesos A over UDP: ${udp instanceof Error ? udp.message : JSON.stringify(udp)}`);
-    const tcp = await queryTcp(server.port, buildQuery(tableSpec('leader.mesos', 1))).catch((err: Error) => err);
+    const tcp = await queryTcp(server.port, buildQuery(plainQuerySpec('leader.mesos', 1))).catch((err: Error) => err);
     if (tcp instanceof Error || tcp.rcode !== 0 || tcp.answers < 1) report.failures.push(`leader.mesos A over TCP: ${tcp instanceof Error ? tcp.message : JSON.stringify(tcp)}`);
     const forwarded = await queryUdp(server.port, 'fuzz.example', 'A', 2000).catch((err: Error) => err);
     if (forwarded instanceof Error || forwarded.rcode !== 3) report.failures.push(`fuzz.example A (forwarded to the stand-in): ${forwarded instanceof Error ? forwarded.message : JSON.stringify(forwarded)}`);
@@ -298,7 +315,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     if (report.internalErrors > 0) report.failures.push(`${report.internalErrors} internal errors (mesos_dns_internal_errors_total)`);
     if (report.udpDuplicates > 0) report.failures.push(`${report.udpDuplicates} datagrams got a second reply`);
     if (report.workerRestarts > 0) report.failures.push(`${report.workerRestarts} DNS worker restarts`);
-    report.rssAfterKiB = (await memoryKiB(server.pid))?.rss ?? 0;
+    report.rssAfterKiB = o.settleGc ? await settledRss(server, stateFile) : ((await memoryKiB(server.pid))?.rss ?? 0);
     const grownMiB = (report.rssAfterKiB - report.rssBeforeKiB) / 1024;
     if (grownMiB > o.rssBoundMiB) report.failures.push(`RSS grew by ${grownMiB.toFixed(1)} MiB (bound ${o.rssBoundMiB} MiB)`);
     if (report.udpSent < o.udpPackets || report.tcp.streams < o.tcpStreams) {
@@ -332,7 +349,7 @@ export function formatFuzzReport(r: FuzzReport): string {
     `  replies by rcode      ${byRcode(r.tcp.replies)}`,
     `  closed by the server  ${r.tcp.closedByServer}`,
     `forwarded to stand-in   ${r.forwarded}`,
-    `RSS after warm-up       ${mib(r.rssBeforeKiB)} MiB`,
+    `RSS after warm-up       ${mib(r.rssBeforeKiB)} MiB${r.settled ? ' (after a full GC in every thread)' : ''}`,
     `RSS at the end          ${mib(r.rssAfterKiB)} MiB (${r.rssAfterKiB >= r.rssBeforeKiB ? '+' : ''}${mib(r.rssAfterKiB - r.rssBeforeKiB)} MiB)`,
     `DNS worker restarts     ${r.workerRestarts}`,
     `error log lines         ${r.errorLines}`,

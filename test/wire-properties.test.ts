@@ -34,8 +34,7 @@ import {
   garbageArb,
   ldhLabelArb,
   ldhNameArb,
-  mutate,
-  mutationArb,
+  namedQueryArb,
   oddQueryArb,
   presentation,
   querySpecArb,
@@ -43,8 +42,10 @@ import {
 } from './helpers/wire-arbitraries.js';
 
 const RUNS = Number(process.env.WIRE_PROPERTY_RUNS) || 120;
-// The time limit bounds a run on a loaded machine (and the shrinking of a failure); it ends the run early, never fails it.
-const params = (scale = 1): fc.Parameters<unknown> => ({ numRuns: Math.max(1, Math.round(RUNS * scale)), interruptAfterTimeLimit: 15_000 });
+// The time limit ends a run early on a loaded machine (never failing it) and bounds the shrinking
+// of a failure; it grows with WIRE_PROPERTY_RUNS.
+const TIME_LIMIT_MS = 15_000 * Math.max(1, RUNS / 120);
+const params = (scale = 1): fc.Parameters<unknown> => ({ numRuns: Math.max(1, Math.round(RUNS * scale)), interruptAfterTimeLimit: TIME_LIMIT_MS });
 
 // --- 1. round trips -----------------------------------------------------------------------------
 
@@ -250,24 +251,8 @@ describe('no exception escapes, whatever the bytes', () => {
   const table = fixtureTable();
   const cache = new AnswerCache(new TableStore().swap(table), FIXTURE_CONFIG);
   const names = [...table.names.keys()];
-  /** Queries for names in the table (so the fast path gets far), then broken. */
-  const tableQueryArb = fc
-    .tuple(fc.constantFrom(...names), fc.constantFrom(1, 28, 33, 2, 6), fc.option(fc.nat(0xffff), { nil: undefined }), fc.array(mutationArb, { maxLength: 3 }))
-    .map(([name, qtype, size, ms]) => {
-      const spec: QuerySpec = {
-        id: 0x4242,
-        rd: true,
-        cd: false,
-        otherFlags: 0,
-        qname: name.replace(/\.$/, '').split('.').map((l) => new Uint8Array(Buffer.from(l))),
-        qtype,
-        qclass: 1,
-        skipped: [],
-        additional: [],
-      };
-      if (size !== undefined) spec.edns = { udpSize: size, version: 0, dnssecOk: false, extRcode: 0, z: 0, options: [], at: 0 };
-      return mutate(buildQuery(spec), ms);
-    });
+  /** Queries for names in the table (so the fast path gets far), then perhaps broken. */
+  const tableQueryArb = namedQueryArb(names, [1, 28, 33, 2, 6]);
 
   it('parseQuery returns a query, a drop or FORMERR/NOTIMP/BADVERS, and its error replies fit 512 octets', () => {
     fc.assert(

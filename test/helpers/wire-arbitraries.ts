@@ -307,3 +307,27 @@ export const oddQueryArb: fc.Arbitrary<Buffer> = fc
     const tsig = spec.tsig ?? { key: [], algorithm: [new Uint8Array(Buffer.from('hmac-sha256'))], timeSigned: 0, fudge: 300, mac: new Uint8Array(32), originalId: spec.id, error: 0, other: new Uint8Array(0) };
     return buildQuery({ ...spec, edns, tsig: oddity.startsWith('tsig') ? tsig : spec.tsig, oddity });
   });
+
+/** A plain query for `name` (presentation, trailing dot optional): RD, class IN, EDNS when `ednsSize` is given. */
+export function plainQuerySpec(name: string, qtype: number, ednsSize?: number): QuerySpec {
+  const spec: QuerySpec = {
+    id: 0x4242,
+    rd: true,
+    cd: false,
+    otherFlags: 0,
+    qname: name.replace(/\.$/, '').split('.').filter((l) => l !== '').map((l) => new Uint8Array(Buffer.from(l))),
+    qtype,
+    qclass: 1,
+    skipped: [],
+    additional: [],
+  };
+  if (ednsSize !== undefined) spec.edns = { udpSize: ednsSize, version: 0, dnssecOk: false, extRcode: 0, z: 0, options: [], at: 0 };
+  return spec;
+}
+
+/** Queries for `names` (a table's, so lookups get far), with or without EDNS, then perhaps broken. */
+export function namedQueryArb(names: readonly string[], qtypes: readonly number[]): fc.Arbitrary<Buffer> {
+  return fc
+    .tuple(fc.constantFrom(...names), fc.constantFrom(...qtypes), fc.option(u16, { nil: undefined }), fc.array(mutationArb, { maxLength: 2 }))
+    .map(([name, qtype, size, ms]) => mutate(buildQuery(plainQuerySpec(name, qtype, size)), ms));
+}
