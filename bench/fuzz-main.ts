@@ -5,7 +5,9 @@
 //   FUZZ_UDP        malformed datagrams (default 100000)
 //   FUZZ_TCP        malformed TCP streams (default 2000)
 //   FUZZ_SEED       replays a run (default: the time)
-//   FUZZ_SECONDS    stop sending after this long (default 300)
+//   FUZZ_SECONDS    stop sending after this long, warm-up not counted (default 300)
+//   FUZZ_WARMUP     datagrams of the same mix sent before the RSS baseline (default 50000): the
+//                   server's heaps grow to their working size over the first ~70,000 (measured)
 //   FUZZ_RSS_MIB    largest RSS growth allowed after the warm-up (default 50)
 //   FUZZ_SETTLE=0   read RSS without first making the server collect its garbage (saves ~25 s)
 import { envInt } from './report.js';
@@ -20,7 +22,7 @@ const options = {
   seed,
   timeLimitMs: envInt('FUZZ_SECONDS', 300) * 1000,
   rssBoundMiB: envInt('FUZZ_RSS_MIB', 50),
-  warmupPackets: 5_000,
+  warmupPackets: envInt('FUZZ_WARMUP', 50_000),
   settleGc: process.env.FUZZ_SETTLE !== '0',
   progress: (line: string) => process.stderr.write(`fuzz: ${line}\n`),
 };

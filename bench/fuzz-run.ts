@@ -291,11 +291,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       },
     });
     await waitHealthy(server, 30_000);
-    const deadline = started + o.timeLimitMs;
-
-    // Warm-up: the same mix, then the baseline.
+    // Warm-up: the same mix (the heaps of every thread grow to their working size), then the
+    // baseline. The time limit counts from after it.
     const warm: FuzzReport = { ...report, udpReplies: {}, failures: report.failures };
-    await fuzzUdp(server.port, o.warmupPackets, o.seed + 7_000_000, names, deadline, warm);
+    await fuzzUdp(server.port, o.warmupPackets, o.seed + 7_000_000, names, Date.now() + o.timeLimitMs, warm, o.progress && ((l) => o.progress!(`warm-up ${l}`)), server.pid);
+    const deadline = Date.now() + o.timeLimitMs;
     report.rssBeforeKiB = o.settleGc ? await settledRss(server, stateFile) : ((await memoryKiB(server.pid))?.rss ?? 0);
 
     o.progress?.(`fuzzing: ${o.udpPackets} datagrams, ${o.tcpStreams} TCP streams`);
