@@ -18,7 +18,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { maxResponseSize } from '../src/dns/wire/encode.js';
 import { parseQuery } from '../src/dns/wire/parse-query.js';
-import { DEFAULTS } from '../src/config.js';
+import { DEFAULTS } from '../src/config/typed.js';
 import { brokenQueryArb, buildQuery, garbageArb, namedQueryArb, oddQueryArb, plainQuerySpec, querySpecArb } from '../test/helpers/wire-arbitraries.js';
 import { queryUdp } from './dns-probe.js';
 import { startEchoUpstream } from './echo-upstream.js';
