@@ -2,8 +2,7 @@
 // pipeline property test: whatever the server forwards gets NXDOMAIN at once, with the query's
 // ID and question echoed (RFC 1035 §4.1.1), so forwarded names never leave the machine and no
 // forward waits for a timeout. It reads only the header and the first question's extent.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import { bindBoth, framedTcpServer } from '../test/helpers/loopback-dns.js';
 
 export interface EchoUpstream {
   /** "127.0.0.1:port", the form the config's `resolvers` take. */
@@ -39,58 +38,23 @@ export function nxdomainEcho(query: Buffer): Buffer | null {
 
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   let received = 0;
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const message = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + message.length);
-        received++;
-        const reply = nxdomainEcho(message);
-        if (!reply) continue;
-        const length = Buffer.alloc(2);
-        length.writeUInt16BE(reply.length);
-        socket.write(Buffer.concat([length, reply]));
-      }
-    });
+  const { tcp, sockets } = framedTcpServer((message, send) => {
+    received++;
+    const reply = nxdomainEcho(message);
+    if (reply) send(reply);
   });
-  // The UDP port comes from the kernel; TCP takes the same number, retried if it is taken.
-  for (let attempt = 1; ; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    udp.on('message', (msg, rinfo) => {
-      received++;
-      const reply = nxdomainEcho(msg);
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve());
-    });
-    const port = udp.address().port;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(port, '127.0.0.1', () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-      return {
-        address: `127.0.0.1:${port}`,
-        received: () => received,
-        close: async () => {
-          for (const s of sockets) s.destroy();
-          await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
-        },
-      };
-    } catch (err) {
-      udp.close();
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
-    }
-  }
+  const { udp, port } = await bindBoth(tcp);
+  udp.on('message', (msg, rinfo) => {
+    received++;
+    const reply = nxdomainEcho(msg);
+    if (reply) udp.send(reply, rinfo.port, rinfo.address);
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    received: () => received,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
+    },
+  };
 }

@@ -2,9 +2,8 @@
 // answering from a programmable map. Its behaviour can be switched at runtime (slow, silent,
 // wrong ID, SERVFAIL, NXDOMAIN, truncated) and it counts what it receives. Replies are built
 // with dns-packet, an independent implementation of the wire format.
-import dgram from 'node:dgram';
-import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { bindBoth, framedTcpServer } from './loopback-dns.js';
 
 export type UpstreamMode = 'answer' | 'drop' | 'wrong-id' | 'servfail' | 'nxdomain' | 'truncate';
 
@@ -106,54 +105,10 @@ async function answer(up: FakeUpstream, raw: Buffer, transport: 'udp' | 'tcp'): 
   return reply ? dnsPacket.encode(reply) : null;
 }
 
-/**
- * A UDP socket and a TCP server on one free port. The UDP port comes from the kernel; the same
- * TCP port can be taken already (by another test's connection), and then both try again, as the
- * server itself does for Port 0 (dns-server.ts).
- */
-async function bindBoth(tcp: net.Server): Promise<{ udp: dgram.Socket; port: number }> {
-  for (let attempt = 1; ; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve());
-    });
-    const port = udp.address().port;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(port, '127.0.0.1', () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-      return { udp, port };
-    } catch (err) {
-      udp.close();
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
-    }
-  }
-}
-
 export async function startUpstream(options: UpstreamOptions = {}): Promise<FakeUpstream> {
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const raw = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + raw.length);
-        void answer(up, Buffer.from(raw), 'tcp').then((reply) => {
-          if (!reply || socket.destroyed) return;
-          const length = Buffer.alloc(2);
-          length.writeUInt16BE(reply.length);
-          socket.write(Buffer.concat([length, reply]));
-        });
-      }
+  const { tcp, sockets } = framedTcpServer((raw, send) => {
+    void answer(up, raw, 'tcp').then((reply) => {
+      if (reply) send(reply);
     });
   });
   const { udp, port } = await bindBoth(tcp);
