@@ -8,14 +8,22 @@
 // the JavaScript path, which then also produces the precise error message. So it declines on
 // anything it does not need to get right itself:
 //   - any JSON syntax error (RFC 8259 grammar, as V8's JSON.parse applies it);
-//   - a field DNS reads that has the wrong JSON type (including where parseState would only
-//     complain in some cases, e.g. a malformed label of a status that is not the newest);
+//   - a field DNS reads that has the wrong JSON type outside any agent, framework or task (the
+//     document's own shape: `leader`, `slaves`, `frameworks`);
 //   - a key DNS reads appearing twice in one object (JSON.parse keeps the last one);
 //   - an extracted string with invalid UTF-8 or a lone surrogate escape (a JS string can hold
 //     the latter, UTF-8 cannot), a number it cannot convert exactly (see read_double), nesting
 //     deeper than MAX_DEPTH.
 // Values DNS does not read are checked for syntax only. Strings are de-duplicated: the result
 // names each distinct string once (task names, agent ids and states repeat across tasks).
+//
+// A field of the wrong type inside an agent, framework or task (a number where a string goes, a
+// status that is not an object, a fractional discovery port; parseState's malformed elements)
+// leaves that element out, as parseState does: what it wrote is dropped, the element is passed
+// over for syntax only, and `skipped` records where it was. This reader checks some fields
+// parseState reads only in some cases (e.g. the labels of a status that is not the newest), so
+// read-state.ts has parseState judge each recorded element again from its bytes, and declines
+// the document when parseState would have kept one.
 //
 // Result layout (all Int32 unless said; a string is an index into the string table, -1 for a
 // field that is absent or null):
@@ -29,6 +37,9 @@
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
 //                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
 //                if discovery: name, n, then per port  number, protocol, name
+//   skipped (Float64):  per element left out, in document order  kind (0 agent, 1 framework,
+//                2 task), its index in `slaves` or `frameworks`, the task's index in its
+//                framework's `tasks` (-1 otherwise), and its first and past-the-end byte offsets
 #include <node_api.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -76,6 +87,8 @@ typedef struct {
   jmp_buf fail;
   const char *why;
   int depth;
+  jmp_buf *soft;  // where a malformed element goes (element()); NULL outside any element
+  DblVec skipped;
 
   int32_t leader;
   IntVec agents, frameworks;
@@ -99,6 +112,12 @@ typedef struct {
 static void decline(Reader *r, const char *why) {
   r->why = why;
   longjmp(r->fail, 1);
+}
+
+/** A field of the wrong type: its agent, framework or task is left out (element()), else the document is declined. */
+static void malformed(Reader *r, const char *why) {
+  if (r->soft != NULL) longjmp(*r->soft, 1);
+  decline(r, why);
 }
 
 // --- growable vectors ------------------------------------------------------------------------
@@ -629,7 +648,7 @@ static int is_null(Reader *r) {
  */
 static int opt_value(Reader *r, uint8_t first) {
   if (is_null(r)) return 0;
-  if (peek(r) != first) decline(r, "a field of the wrong type");
+  if (peek(r) != first) malformed(r, "a field of the wrong type");
   return 1;
 }
 
@@ -652,7 +671,7 @@ static void check_string(Reader *r) {
 static double opt_number(Reader *r, double absent) {
   if (is_null(r)) return absent;
   int c = peek(r);
-  if (!(c == '-' || (c >= '0' && c <= '9'))) decline(r, "a field of the wrong type");
+  if (!(c == '-' || (c >= '0' && c <= '9'))) malformed(r, "a field of the wrong type");
   int exact;
   double v = read_number(r, &exact);
   if (!exact) decline(r, "a number not read exactly");
@@ -662,14 +681,53 @@ static double opt_number(Reader *r, double absent) {
 
 /** asObject for an array element. */
 static void need_object(Reader *r) {
-  if (peek(r) != '{') decline(r, "an element of the wrong type");
+  if (peek(r) != '{') malformed(r, "an element of the wrong type");
 }
 
 /** A pid: absent -> -1, a string -> its id; null or another type declines (optPid). */
 static int32_t opt_pid(Reader *r) {
-  if (peek(r) != '"') decline(r, "a pid that is not a string");
+  if (peek(r) != '"') malformed(r, "a pid that is not a string");
   return intern(r, read_string(r));
 }
+
+// --- malformed elements: left out, the rest of the document applies ------------------------
+
+enum { K_AGENT, K_FRAMEWORK, K_TASK };
+
+typedef void (*ReadFn)(Reader *r, void *ctx);
+
+/**
+ * Reads one agent, framework or task with `read`: 1. When it turns out malformed (malformed()
+ * above), everything it wrote is dropped (a framework's tasks and their skip records too), the
+ * cursor goes back to its start, it is passed over for syntax only and recorded in r->skipped: 0.
+ */
+static int element(Reader *r, int kind, size_t index, long task, ReadFn read, void *ctx) {
+  peek(r);
+  const uint8_t *start = r->p;
+  int depth = r->depth;
+  jmp_buf *outer = r->soft;
+  size_t agents = r->agents.n, frameworks = r->frameworks.n, numbers = r->numbers.n, skipped = r->skipped.n;
+  jmp_buf here;
+  if (setjmp(here) == 0) {
+    r->soft = &here;
+    read(r, ctx);
+    r->soft = outer;
+    return 1;
+  }
+  r->soft = outer;
+  r->depth = depth;
+  r->agents.n = agents, r->frameworks.n = frameworks, r->numbers.n = numbers, r->skipped.n = skipped;
+  r->p = start;
+  skip_value(r);
+  double record[5] = { kind, (double)index, (double)task, (double)(start - r->base), (double)(r->p - r->base) };
+  if (r->skipped.n + 5 > r->skipped.cap) r->skipped.v = grow(r, r->skipped.v, &r->skipped.cap, r->skipped.n + 5, sizeof(double));
+  memcpy(r->skipped.v + r->skipped.n, record, sizeof record);
+  r->skipped.n += 5;
+  return 0;
+}
+
+/** Elements of an array read with element(): how many were kept, and the next one's index. */
+typedef struct { size_t kept, index; size_t framework; } Elements;
 
 // --- agents -----------------------------------------------------------------------------------
 
@@ -683,7 +741,7 @@ static void agent_member(Reader *r, void *ctx, Str key) {
   else skip_value(r);
 }
 
-static void agent_element(Reader *r, void *ctx) {
+static void read_agent(Reader *r, void *ctx) {
   (void)ctx;
   need_object(r);
   Agent a = { -1, -1, -1, 0 };
@@ -691,6 +749,11 @@ static void agent_element(Reader *r, void *ctx) {
   int_push(r, &r->agents, a.id);
   int_push(r, &r->agents, a.hostname);
   int_push(r, &r->agents, a.pid);
+}
+
+static void agent_element(Reader *r, void *ctx) {
+  Elements *list = ctx;
+  list->kept += element(r, K_AGENT, list->index++, -1, read_agent, NULL);
 }
 
 // --- a task's statuses: the newest TASK_RUNNING one ---------------------------------------------
@@ -824,7 +887,7 @@ static void status_member(Reader *r, void *ctx, Str key) {
     int v = peek(r);
     if (v == 't') skip_literal(r, "true"), s->healthy = 1;
     else if (v == 'f') skip_literal(r, "false"), s->healthy = 0;
-    else decline(r, "a field of the wrong type");
+    else malformed(r, "a field of the wrong type");
   } else {
     skip_value(r);
   }
@@ -875,7 +938,7 @@ static void port_element(Reader *r, void *ctx) {
   double n = p.number;
   // Number.isInteger (exact values are finite; every double from 2^53 up is an integer), then
   // a port out of SRV range is left out.
-  if ((n < 0 ? -n : n) < 9007199254740992.0 && n != (double)(int64_t)n) decline(r, "a port number that is not an integer");
+  if ((n < 0 ? -n : n) < 9007199254740992.0 && n != (double)(int64_t)n) malformed(r, "a port number that is not an integer");
   if (n == 0 && 1 / n < 0) decline(r, "a port number of -0");
   if (n < 0 || n > 65535) return;
   int_push(r, &r->ports, (int32_t)n);
@@ -1151,8 +1214,8 @@ static void task_member(Reader *r, void *ctx, Str key) {
   }
 }
 
-static void task_element(Reader *r, void *ctx) {
-  size_t *count = ctx;
+static void read_task(Reader *r, void *ctx) {
+  (void)ctx;
   need_object(r);
   Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0 };
   status_reset(&r->best);
@@ -1184,13 +1247,17 @@ static void task_element(Reader *r, void *ctx) {
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
-  (*count)++;
+}
+
+static void task_element(Reader *r, void *ctx) {
+  Elements *list = ctx;
+  list->kept += element(r, K_TASK, list->framework, (long)list->index++, read_task, NULL);
 }
 
 /** A framework: id, name, hostname, pid and its task count go before its tasks in the result. */
 enum { F_ID, F_NAME, F_HOSTNAME, F_PID, F_TASKS, F_FIXED };
 
-typedef struct { int32_t fixed[F_FIXED]; unsigned seen; } Framework;
+typedef struct { int32_t fixed[F_FIXED]; size_t index; unsigned seen; } Framework;
 
 static void framework_member(Reader *r, void *ctx, Str key) {
   Framework *f = ctx;
@@ -1201,35 +1268,40 @@ static void framework_member(Reader *r, void *ctx, Str key) {
   else if (key_is(key, "tasks")) {
     once(r, &f->seen, 16);
     if (!opt_value(r, '[')) return;
-    size_t count = 0;
-    read_array(r, &count, task_element);
-    f->fixed[F_TASKS] = (int32_t)count;
+    Elements tasks = { 0, 0, f->index };
+    read_array(r, &tasks, task_element);
+    f->fixed[F_TASKS] = (int32_t)tasks.kept;
   } else {
     skip_value(r);
   }
 }
 
-static void framework_element(Reader *r, void *ctx) {
-  size_t *count = ctx;
+static void read_framework(Reader *r, void *ctx) {
+  size_t index = *(size_t *)ctx;
   need_object(r);
   // The tasks are written while the object is read, so the fixed part is reserved in front of
   // them and filled in at the end.
   size_t at = r->frameworks.n;
   for (int i = 0; i < F_FIXED; i++) int_push(r, &r->frameworks, -1);
-  Framework f = { { -1, -1, -1, -1, 0 }, 0 };
+  Framework f = { { -1, -1, -1, -1, 0 }, index, 0 };
   read_object(r, &f, framework_member);
   memcpy(r->frameworks.v + at, f.fixed, sizeof f.fixed);
-  (*count)++;
 }
 
-typedef struct { size_t frameworks; unsigned seen; } Top;
+static void framework_element(Reader *r, void *ctx) {
+  Elements *list = ctx;
+  size_t index = list->index++;
+  list->kept += element(r, K_FRAMEWORK, index, -1, read_framework, &index);
+}
+
+typedef struct { Elements frameworks; Elements agents; unsigned seen; } Top;
 
 static void top_member(Reader *r, void *ctx, Str key) {
   Top *top = ctx;
   if (key_is(key, "leader")) once(r, &top->seen, 1), r->leader = opt_string(r);
   else if (key_is(key, "slaves")) {
     once(r, &top->seen, 2);
-    if (opt_value(r, '[')) read_array(r, NULL, agent_element);
+    if (opt_value(r, '[')) read_array(r, &top->agents, agent_element);
   } else if (key_is(key, "frameworks")) {
     once(r, &top->seen, 4);
     if (opt_value(r, '[')) read_array(r, &top->frameworks, framework_element);
@@ -1252,6 +1324,7 @@ static void free_reader(Reader *r) {
   free(r->best.net.v), free(r->best.mesos.v), free(r->best.docker.v);
   free(r->ports.v);
   free(r->task_ports.v);
+  free(r->skipped.v);
 }
 
 // --- Node-API ---------------------------------------------------------------------------------
@@ -1300,13 +1373,14 @@ static napi_value result_of(napi_env env, Reader *r, const Top *top, int ok) {
   int made = napi_create_object(env, &result) == napi_ok;
   napi_value leader, frameworks;
   made = made && napi_create_int32(env, r->leader, &leader) == napi_ok && set(env, result, "leader", leader);
-  made = made && napi_create_int32(env, (int32_t)top->frameworks, &frameworks) == napi_ok && set(env, result, "frameworkCount", frameworks);
+  made = made && napi_create_int32(env, (int32_t)top->frameworks.kept, &frameworks) == napi_ok && set(env, result, "frameworkCount", frameworks);
   made = made && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
   made = made && set(env, result, "frameworks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));
   made = made && set(env, result, "numbers", copy_out(env, r->numbers.v, r->numbers.n * 8, napi_float64_array, r->numbers.n));
   made = made && set(env, result, "stringBytes", copy_out(env, r->sbytes.v, r->sbytes.n, napi_uint8_array, r->sbytes.n));
   made = made && set(env, result, "stringEnds", copy_out(env, r->sends.v, r->sends.n * 4, napi_int32_array, r->sends.n));
   made = made && set(env, result, "stringAscii", copy_out(env, r->sascii.v, r->sascii.n, napi_uint8_array, r->sascii.n));
+  made = made && set(env, result, "skipped", copy_out(env, r->skipped.v, r->skipped.n * 8, napi_float64_array, r->skipped.n));
   return made ? result : NULL;
 }
 
@@ -1328,7 +1402,7 @@ static napi_value Read(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_arg(env, argv[0], &data, &length)) goto failed;
   Reader *r = new_reader(data, length, NULL);
   if (r == NULL) goto failed;
-  Top top = { 0, 0 };
+  Top top = { { 0, 0, 0 }, { 0, 0, 0 }, 0 };
   int ok = read_document(r, &top);
   napi_value result = result_of(env, r, &top, ok);
   free_reader(r);

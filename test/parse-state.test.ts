@@ -277,7 +277,7 @@ describe('parseTask details', () => {
   });
 });
 
-describe('parseState failures (the caller keeps its last table)', () => {
+describe('parseState failures (the caller keeps its last table) and malformed elements (left out)', () => {
   const ok = { leader: 'master@1.2.3.4:5050' };
 
   it.each<[string, unknown, RegExp]>([
@@ -290,6 +290,12 @@ describe('parseState failures (the caller keeps its last table)', () => {
     ['a malformed leader', { leader: 'master@nowhere' }, /state\.leader: malformed pid/],
     ['a non-string leader', { leader: 5 }, /state\.leader: expected a string/],
     ['slaves that is not an array', { ...ok, slaves: {} }, /state\.slaves: expected an array/],
+    ['frameworks that is not an array', { ...ok, frameworks: 'f' }, /state\.frameworks: expected an array/],
+  ])('rejects %s', (_what, json, message) => {
+    expectParseError(() => parseState(json), message);
+  });
+
+  it.each<[string, unknown, RegExp]>([
     ['an agent that is not an object', { ...ok, slaves: [7] }, /state\.slaves\[0\]: expected an object/],
     ['an agent pid that is null', { ...ok, slaves: [{ id: 'a', pid: null }] }, /state\.slaves\[0\]\.pid: expected a pid string, got null/],
     ['an agent pid that is garbage', { ...ok, slaves: [{ id: 'a', pid: 'garbage' }] }, /state\.slaves\[0\]\.pid: malformed pid/],
@@ -315,8 +321,40 @@ describe('parseState failures (the caller keeps its last table)', () => {
       /^state\.frameworks\[1\]\.tasks\[0\]\.discovery\.ports\.ports\[0\]\.protocol: expected a string$/,
     ],
     ['a framework hostname that is a number', { ...ok, frameworks: [{ hostname: 1, tasks: [7] }] }, /^state\.frameworks\[0\]\.hostname: expected a string$/],
-  ])('rejects %s', (_what, json, message) => {
-    expectParseError(() => parseState(json), message);
+  ])('leaves out %s and lists it with its path and reason', (_what, json, message) => {
+    const state = parseState(json);
+    expect(state.skipped).toHaveLength(1);
+    const [skipped] = state.skipped ?? [];
+    expect(`${skipped.path}${skipped.reason}`).toMatch(message);
+  });
+
+  it('keeps the good agents, frameworks and tasks around malformed ones, in order', () => {
+    const task = (id: string): Record<string, unknown> => ({ id, name: id, slave_id: 'S1', state: 'TASK_RUNNING' });
+    const state = parseState({
+      ...ok,
+      slaves: [{ id: 'S0', hostname: 5 }, { id: 'S1', hostname: 'h1' }, 'S2', { id: 'S3' }],
+      frameworks: [
+        { id: 'f0', name: 'a', tasks: [task('t0'), { ...task('t1'), statuses: 'TASK_RUNNING' }, task('t2'), { ...task('t3'), name: 3 }] },
+        // Left out with its tasks: its own task errors are not listed.
+        { id: 'f1', name: 'b', tasks: [task('u0'), { id: 'u1', name: 1 }], pid: 'nonsense' },
+        { id: 'f2', name: 'c', tasks: [{ ...task('v0'), statuses: [{ state: 'TASK_RUNNING', timestamp: 'now' }] }, task('v1')] },
+      ],
+    });
+    expect(state.agents.map((a) => a.id)).toEqual(['S1', 'S3']);
+    expect(state.frameworks.map((f) => [f.id, f.tasks.map((t) => t.id)])).toEqual([
+      ['f0', ['t0', 't2']],
+      ['f2', ['v1']],
+    ]);
+    expect(state.skipped).toEqual([
+      { kind: 'agent', path: 'state.slaves[0]', id: 'S0', reason: '.hostname: expected a string' },
+      { kind: 'agent', path: 'state.slaves[2]', reason: ': expected an object' },
+      { kind: 'task', path: 'state.frameworks[0].tasks[1]', id: 't1', reason: '.statuses: expected an array' },
+      { kind: 'task', path: 'state.frameworks[0].tasks[3]', id: 't3', reason: '.name: expected a string' },
+      { kind: 'framework', path: 'state.frameworks[1]', id: 'f1', reason: '.pid: malformed pid "nonsense": expected exactly one "@" (name@host:port)' },
+      { kind: 'task', path: 'state.frameworks[2].tasks[0]', id: 'v0', reason: '.statuses[0].timestamp: expected a number' },
+    ]);
+    // A document without malformed elements has no list at all.
+    expect(parseState({ ...ok, frameworks: [{ id: 'f', tasks: [task('t')] }] })).not.toHaveProperty('skipped');
   });
 
   it('accepts a missing pid key and null for other absent fields', () => {

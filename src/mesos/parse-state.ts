@@ -1,12 +1,16 @@
 // /master/state JSON -> MasterState, keeping what mesos-dns reads. Pure: no I/O, no clock, no logger.
-// Only the fields DNS needs are read. A field that is present with the wrong JSON type fails the
-// whole document, as Go's encoding/json does in mesos-dns, so the caller keeps the last table;
-// `null` counts as absent except for a pid, which mesos-dns rejects. The document, its agents and
-// frameworks are read here; each task by parse-task.ts; the typed field access is json-fields.ts.
+// Only the fields DNS needs are read. A field that is present with the wrong JSON type makes its
+// element malformed: that agent, framework (with its tasks) or task is left out and listed in
+// `MasterState.skipped`, and the rest of the document applies (mesos-dns, whose Go decoder fails
+// the whole document, kept one bad task from freezing every update). Only a document whose own
+// shape is wrong (not an object, no usable leader, `slaves` or `frameworks` not arrays) is
+// refused, so the caller keeps the last table. `null` counts as absent except for a pid, which
+// mesos-dns rejects. The document, its agents and frameworks are read here; each task by
+// parse-task.ts; the typed field access is json-fields.ts.
 import { StateParseError } from '../errors.js';
 import { asObject, optArray, optPid, optString, pidAt, within } from './json-fields.js';
 import { taskAt } from './parse-task.js';
-import type { Agent, Framework, MasterState, Task } from './state.js';
+import type { Agent, Framework, MasterState, SkippedElement, Task } from './state.js';
 
 /** JSON text -> MasterState; a JSON syntax error becomes a StateParseError. */
 export function parseStateText(text: string): MasterState {
@@ -25,25 +29,57 @@ export function parseState(json: unknown): MasterState {
   // mesos-dns: `if sj.Leader == "" { errors.New("empty master") }`.
   if (!leaderText) throw new StateParseError('state.leader: missing or empty (the master does not know a leader)');
   const leader = pidAt(leaderText, 'state.leader');
+  const skipped: SkippedElement[] = [];
   const slaves = optArray(state, 'slaves', 'state');
-  const agents: Agent[] = new Array(slaves.length);
+  const agents: Agent[] = [];
   for (let i = 0; i < slaves.length; i++) {
     try {
-      agents[i] = agentAt(slaves[i]);
+      agents.push(agentAt(slaves[i]));
     } catch (err) {
-      throw within(err, `state.slaves[${i}]`);
+      skipped.push(skippedElement('agent', `state.slaves[${i}]`, slaves[i], err));
     }
   }
   const list = optArray(state, 'frameworks', 'state');
-  const frameworks: Framework[] = new Array(list.length);
+  const frameworks: Framework[] = [];
   for (let i = 0; i < list.length; i++) {
+    // A framework left out takes its tasks with it: only the framework is listed then.
+    const taskSkips: SkippedElement[] = [];
     try {
-      frameworks[i] = frameworkAt(list[i]);
+      frameworks.push(frameworkAt(list[i], i, taskSkips));
     } catch (err) {
-      throw within(err, `state.frameworks[${i}]`);
+      skipped.push(skippedElement('framework', `state.frameworks[${i}]`, list[i], err));
+      continue;
     }
+    for (const s of taskSkips) skipped.push(s);
   }
-  return { leader, agents, frameworks };
+  const out: MasterState = { leader, agents, frameworks };
+  if (skipped.length > 0) out.skipped = skipped;
+  return out;
+}
+
+/** The skip entry for the element at `path` that failed with `err`; any other error is rethrown (a bug, not bad input). */
+export function skippedElement(kind: SkippedElement['kind'], path: string, json: unknown, err: unknown): SkippedElement {
+  if (!(err instanceof StateParseError)) throw err;
+  const element: SkippedElement = { kind, path, reason: err.message };
+  const id = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).id : undefined;
+  if (typeof id === 'string') element.id = id;
+  return element;
+}
+
+/**
+ * The skip entry parseState gives the element `json` of this kind at `path`, or undefined when
+ * parseState keeps it. For a framework, only the framework's own fields count. The native
+ * reader's results are checked with it (read-state.ts).
+ */
+export function elementFault(kind: SkippedElement['kind'], path: string, json: unknown): SkippedElement | undefined {
+  try {
+    if (kind === 'agent') agentAt(json);
+    else if (kind === 'framework') frameworkAt(json, 0, []);
+    else taskAt(json);
+    return undefined;
+  } catch (err) {
+    return skippedElement(kind, path, json, err);
+  }
 }
 
 export function parseAgent(json: unknown, path = 'agent'): Agent {
@@ -57,7 +93,7 @@ export function parseAgent(json: unknown, path = 'agent'): Agent {
 /** Tasks get the framework's id as frameworkId: in /master/state the nesting is what counts. */
 export function parseFramework(json: unknown, path = 'framework'): Framework {
   try {
-    return frameworkAt(json);
+    return frameworkAt(json, 0, []);
   } catch (err) {
     throw within(err, path);
   }
@@ -75,22 +111,24 @@ function agentAt(json: unknown): Agent {
   return agent;
 }
 
-function frameworkAt(json: unknown): Framework {
+/** The framework at `json` (the `index`th of the document); its malformed tasks go to `skipped`. */
+function frameworkAt(json: unknown, index: number, skipped: SkippedElement[]): Framework {
   const o = asObject(json, '');
   const id = optString(o, 'id', '') ?? '';
   const name = optString(o, 'name', '') ?? '';
   const hostname = optString(o, 'hostname', '') ?? '';
   const list = optArray(o, 'tasks', '');
-  const tasks: Task[] = new Array(list.length);
+  const tasks: Task[] = [];
   for (let i = 0; i < list.length; i++) {
     let task: Task;
     try {
       task = taskAt(list[i]);
     } catch (err) {
-      throw within(err, `.tasks[${i}]`);
+      skipped.push(skippedElement('task', `state.frameworks[${index}].tasks[${i}]`, list[i], err));
+      continue;
     }
     task.frameworkId = id;
-    tasks[i] = task;
+    tasks.push(task);
   }
   const framework: Framework = { id, name, hostname, tasks };
   const pid = optPid(o, '');

@@ -9,11 +9,12 @@
 // fields DNS needs (a few MB): about 0.3 s less per read, more in a first load, where most of the
 // reading happens while the body arrives (ArrivingDocument).
 import { loadAddon, type Loaded } from '../native-addon.js';
-import { parseStateText } from './parse-state.js';
+import { pidAt } from './json-fields.js';
+import { elementFault, parseStateText } from './parse-state.js';
 import { NO_STRINGS } from './parse-task.js';
 import { parsePortRanges } from './port-ranges.js';
 import { parsePid } from './pid.js';
-import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, Task } from './state.js';
+import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task } from './state.js';
 
 /** What native/state-reader.c returns; its header describes the layout. */
 export interface NativeState {
@@ -25,6 +26,8 @@ export interface NativeState {
   stringBytes: Uint8Array;
   stringEnds: Int32Array;
   stringAscii: Uint8Array;
+  /** Elements left out as malformed: kind, index, task index, start and end offsets (the C file's header). */
+  skipped: Float64Array;
 }
 
 /** A reader thread over a buffer that is still being filled (native/state-reader.c). */
@@ -121,9 +124,9 @@ export function readStateBytes(bytes: Uint8Array, reader: StateReaderAddon | nul
   let declined: string | undefined;
   if (reader !== null) {
     const out = read ?? reader.read(bytes);
-    const state = typeof out === 'string' ? undefined : fromNative(out);
+    const state = typeof out === 'string' ? undefined : fromNative(out, bytes);
     if (state !== undefined) return { state };
-    declined = typeof out === 'string' ? out : 'a value parseState refuses';
+    declined = typeof out === 'string' ? out : 'a leader parseState refuses, or an element it left out that parseState keeps';
   }
   // ignoreBOM keeps a byte order mark in the text, as Buffer.toString does (JSON.parse refuses it).
   const state = parseStateText(decoder.decode(bytes));
@@ -136,19 +139,22 @@ function nativeReader(): StateReaderAddon | null {
 
 /**
  * The native reader's result as MasterState, built in the same shapes and property order as
- * parse-state.ts (so that code reading states sees one hidden class per type). Undefined when a
- * value needs parseState's judgement: no leader, or a pid that does not parse (the JavaScript
- * path then throws the error with its path).
+ * parse-state.ts (so that code reading states sees one hidden class per type), with the same
+ * `skipped` list. Undefined when the document needs parseState's judgement: no leader, a leader
+ * that does not parse (the JavaScript path then throws the error with its path), or an element
+ * the reader left out that parseState keeps. `bytes` is the document the reader read.
  */
-export function fromNative(out: NativeState): MasterState | undefined {
-  const bytes = Buffer.from(out.stringBytes.buffer, out.stringBytes.byteOffset, out.stringBytes.byteLength);
+export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | undefined {
+  const skips = out.skipped.length === 0 ? undefined : judgedSkips(out.skipped, bytes);
+  if (skips === null) return undefined;
+  const table = Buffer.from(out.stringBytes.buffer, out.stringBytes.byteOffset, out.stringBytes.byteLength);
   const ends = out.stringEnds;
   const flags = out.stringAscii;
   // All strings decoded in one call, each ASCII one then cut out of it (String.prototype.slice is
   // a builtin; a Buffer.toString per string was most of this function's time). In a Latin-1
   // decoding, character offsets are byte offsets, so ASCII strings come out right whatever else
   // the table holds; the others are decoded from UTF-8 one by one.
-  const all = bytes.toString('latin1');
+  const all = table.toString('latin1');
   const strings: (string | undefined)[] = new Array(ends.length);
   /** String `id`, or '' for -1 (an absent or null field, which parseState reads as `?? ''`). */
   const str = (id: number): string => {
@@ -156,7 +162,7 @@ export function fromNative(out: NativeState): MasterState | undefined {
     let s = strings[id];
     if (s === undefined) {
       const start = id === 0 ? 0 : ends[id - 1];
-      s = (flags[id] & 1) === 1 ? all.slice(start, ends[id]) : bytes.toString('utf8', start, ends[id]);
+      s = (flags[id] & 1) === 1 ? all.slice(start, ends[id]) : table.toString('utf8', start, ends[id]);
       strings[id] = s;
     }
     return s;
@@ -174,20 +180,29 @@ export function fromNative(out: NativeState): MasterState | undefined {
   const leader = pid(out.leader);
   if (!leader) return undefined;
 
+  // Skipped elements by their index in the document: the agents', and per framework either the
+  // framework's or its tasks'. An agent or framework whose pid does not parse joins them here.
+  const agentSkips = skips?.agents ?? new Map<number, SkippedElement>();
+  const frameworkSkips = skips?.frameworks ?? new Map<number, SkippedElement[]>();
   const a = out.agents;
-  const agents: Agent[] = new Array(a.length / 3);
-  for (let i = 0, k = 0; k < a.length; i++, k += 3) {
+  const agents: Agent[] = [];
+  for (let k = 0, at = 0; k < a.length; k += 3, at++) {
+    while (agentSkips.has(at)) at++;
     const agent: Agent = { id: str(a[k]), hostname: str(a[k + 1]) };
     const p = pid(a[k + 2]);
-    if (p === null) return undefined;
+    if (p === null) {
+      agentSkips.set(at, pidSkip('agent', `state.slaves[${at}]`, a[k] < 0 ? undefined : agent.id, str(a[k + 2])));
+      continue;
+    }
     if (p) agent.pid = p;
-    agents[i] = agent;
+    agents.push(agent);
   }
 
   const f = out.frameworks;
   const numbers = out.numbers;
-  const frameworks: Framework[] = new Array(out.frameworkCount);
+  const frameworks: Framework[] = [];
   let k = 0;
+  let at = 0;
   /** The list at f[k] (a count, then string ids), and k moved past it. Filled with push, as
    * parse-state.ts does: packed arrays, not holey ones. */
   const list = (): string[] => {
@@ -195,12 +210,14 @@ export function fromNative(out: NativeState): MasterState | undefined {
     for (let n = f[k++]; n > 0; n--) out.push(str(f[k++]));
     return out;
   };
-  for (let i = 0; i < frameworks.length; i++) {
-    const id = str(f[k]);
+  for (let i = 0; i < out.frameworkCount; i++, at++) {
+    while (frameworkSkips.get(at)?.[0].kind === 'framework') at++;
+    const idIndex = f[k];
+    const id = str(idIndex);
     const name = str(f[k + 1]);
     const hostname = str(f[k + 2]);
-    const fwPid = pid(f[k + 3]);
-    if (fwPid === null) return undefined;
+    const pidIndex = f[k + 3];
+    const fwPid = pid(pidIndex);
     const tasks: Task[] = new Array(f[k + 4]);
     k += 5;
     for (let t = 0; t < tasks.length; t++) {
@@ -248,9 +265,67 @@ export function fromNative(out: NativeState): MasterState | undefined {
       }
       tasks[t] = task;
     }
+    if (fwPid === null) {
+      // parseState reads a framework's tasks before its pid: the framework alone is listed.
+      frameworkSkips.set(at, [pidSkip('framework', `state.frameworks[${at}]`, idIndex < 0 ? undefined : id, str(pidIndex))]);
+      continue;
+    }
     const framework: Framework = { id, name, hostname, tasks };
     if (fwPid) framework.pid = fwPid;
-    frameworks[i] = framework;
+    frameworks.push(framework);
   }
-  return { leader, agents, frameworks };
+  const state: MasterState = { leader, agents, frameworks };
+  if (agentSkips.size > 0 || frameworkSkips.size > 0) state.skipped = [...inOrder(agentSkips), ...inOrder(frameworkSkips).flat()];
+  return state;
+}
+
+/** The values of a Map keyed by document index, in document order. */
+function inOrder<T>(map: Map<number, T>): T[] {
+  return [...map.keys()].sort((x, y) => x - y).map((key) => map.get(key) as T);
+}
+
+/** An agent or framework left out for its pid, with the reason parseState gives (optPid). */
+function pidSkip(kind: 'agent' | 'framework', path: string, id: string | undefined, text: string): SkippedElement {
+  let reason = '.pid: malformed pid';
+  try {
+    pidAt(text, '.pid');
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  const element: SkippedElement = { kind, path, reason };
+  if (id !== undefined) element.id = id;
+  return element;
+}
+
+const KINDS = ['agent', 'framework', 'task'] as const;
+
+/**
+ * The reader's skip records (native/state-reader.c's header), each judged again by parseState
+ * from the element's own bytes, which also gives the reason and id parseState gives. Null when
+ * parseState keeps one of them (the reader checks some fields parseState reads only in some cases).
+ */
+function judgedSkips(records: Float64Array, bytes: Uint8Array): { agents: Map<number, SkippedElement>; frameworks: Map<number, SkippedElement[]> } | null {
+  const agents = new Map<number, SkippedElement>();
+  const frameworks = new Map<number, SkippedElement[]>();
+  for (let k = 0; k < records.length; k += 5) {
+    const kind = KINDS[records[k]];
+    const index = records[k + 1];
+    const task = records[k + 2];
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(bytes.subarray(records[k + 3], records[k + 4])));
+    } catch {
+      return null;
+    }
+    const path = kind === 'agent' ? `state.slaves[${index}]` : kind === 'framework' ? `state.frameworks[${index}]` : `state.frameworks[${index}].tasks[${task}]`;
+    const element = elementFault(kind, path, json);
+    if (element === undefined) return null;
+    if (kind === 'agent') agents.set(index, element);
+    else {
+      const list = frameworks.get(index);
+      if (list === undefined) frameworks.set(index, [element]);
+      else list.push(element);
+    }
+  }
+  return { agents, frameworks };
 }

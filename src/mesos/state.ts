@@ -77,4 +77,17 @@ export interface MasterState {
   leader: Pid;
   agents: Agent[];
   frameworks: Framework[];
+  /** Elements of the document left out as malformed (docs/architecture.md); absent when none were. */
+  skipped?: SkippedElement[];
+}
+
+/** A malformed agent, framework or task that a reader left out while the rest of its document applied. */
+export interface SkippedElement {
+  kind: 'agent' | 'framework' | 'task';
+  /** Where it is in the document, e.g. `state.frameworks[3].tasks[17]`. */
+  path: string;
+  /** Its id, when that one is readable. */
+  id?: string;
+  /** What is wrong with it, relative to `path` (`.statuses: expected an array`). */
+  reason: string;
 }
