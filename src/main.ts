@@ -15,6 +15,7 @@ import { Freshness } from './freshness.js';
 import { createLogger, type Logger } from './log.js';
 import { TableStore } from './store.js';
 import { createPublisher, type HostLookup, type Publisher } from './publish.js';
+import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
@@ -98,10 +99,11 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness });
+  const skipped = new SkippedElements(log);
+  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, skipped });
   let source: RunningSource;
   try {
-    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness });
+    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped });
   } catch (err) {
     await serving.close();
     throw err;
@@ -128,7 +130,7 @@ export async function start(opts: StartOptions): Promise<Running> {
         const oldId = activeSource;
         activeSource = oldId + 1;
         try {
-          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness });
+          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped });
         } catch (err) {
           activeSource = oldId;
           throw err;

@@ -16,6 +16,8 @@ export interface MetricsInput {
   /** Unix seconds, now. */
   now: number;
   forwardCacheEntries: number;
+  /** Malformed elements the state readers left out, by kind (skipped-elements.ts). */
+  skipped?: Readonly<Record<string, number>>;
 }
 
 function metric(out: string[], name: string, type: 'counter' | 'gauge', help: string, samples: Array<[labels: string, value: number]>): void {
@@ -47,6 +49,9 @@ export function renderMetrics(m: MetricsInput): string {
   ]);
   metric(out, 'mesos_dns_udp_send_errors_total', 'counter', 'UDP replies the kernel refused (send buffer full, unreachable sender).', [['', s.udpSendErrors]]);
   metric(out, 'mesos_dns_udp_oversize_total', 'counter', 'UDP datagrams over 4 KiB, dropped unanswered.', [['', s.udpOversize]]);
+  metric(out, 'mesos_dns_state_skipped_total', 'counter', 'Malformed agents, frameworks and tasks left out of the documents read (each document counts its own), by kind.', [
+    ...Object.entries(m.skipped ?? { agent: 0, framework: 0, task: 0 }).map(([kind, n]): [string, number] => [`{kind="${kind}"}`, n]),
+  ]);
   const t = m.snapshot?.table;
   metric(out, 'mesos_dns_table_loaded', 'gauge', '1 once a record table has been loaded.', [['', t ? 1 : 0]]);
   metric(out, 'mesos_dns_table_generation', 'gauge', 'Record table swaps since start.', [['', m.snapshot?.generation ?? 0]]);

@@ -30,6 +30,7 @@ import { QueryStats } from './dns/query-stats.js';
 import { applyHttpLimits, createHttpServer, listen, type ExtraRouteHandler } from './http/server.js';
 import type { Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
+import type { SkippedElements } from './skipped-elements.js';
 import type { TableStore } from './store.js';
 import { startWorkerPool } from './workers/supervisor.js';
 import { reusePortSupported } from './workers/worker-entry.js';
@@ -55,6 +56,8 @@ export interface ServeDeps {
   now?: () => number;
   /** How current the table is, from the state source (/ready, the stale-table warning). */
   freshness?: Freshness;
+  /** What the state readers left out, for /metrics. */
+  skipped?: SkippedElements;
 }
 
 /** Config Workers, with 0 meaning one per core. */
@@ -160,6 +163,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
                 lastSwapAt,
                 now: now(),
                 forwardCacheEntries: counted?.forwardCacheEntries ?? 0,
+                skipped: deps.skipped?.total,
               }),
             };
           },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyEvent, LiveState, type StreamState } from '../src/mesos/operator-events.js';
+import { applyEvent, LiveState, skippedEvent, type StreamState } from '../src/mesos/operator-events.js';
 import { fromAgent, fromFramework, fromGetState, fromTask, recoveredAgentIds, streamStateFromGetState } from '../src/mesos/operator-state.js';
 import { StateParseError } from '../src/errors.js';
 import type { MasterState, Pid, Task } from '../src/mesos/state.js';
@@ -104,11 +104,38 @@ describe('operator-state converters (v1 JSON → internal types)', () => {
   it.each<[string, unknown]>([
     ['get_state not an object', 'nope'],
     ['agents not an array', { get_agents: { agents: {} } }],
-    ['task without task_id', { get_frameworks: { frameworks: [v1Framework(FW, 'm')] }, get_tasks: { tasks: [{ framework_id: { value: FW }, agent_id: { value: AGENT }, state: 'TASK_RUNNING' }] } }],
-    ['malformed agent pid', getState({ agents: [{ ...v1Agent(AGENT, '10.0.0.1'), pid: 'garbage' }] })],
-    ['port out of range', getState({ frameworks: [v1Framework(FW, 'm')], tasks: [v1Task({ id: 't', frameworkId: FW, agentId: AGENT, ports: [[70000, 70001]] })] })],
+    ['tasks not an array', { get_tasks: { tasks: 'web.1' } }],
   ])('rejects a bad get_state (%s) with StateParseError', (_name, doc) => {
     expect(() => streamStateFromGetState(doc, leader)).toThrow(StateParseError);
+  });
+
+  const good = v1Task({ id: 'good', frameworkId: FW, agentId: AGENT, state: 'TASK_RUNNING' });
+  it.each<[string, unknown, string]>([
+    [
+      'a task without task_id',
+      getState({ agents: [v1Agent(AGENT, '10.0.0.1')], frameworks: [v1Framework(FW, 'm')], tasks: [{ framework_id: { value: FW }, agent_id: { value: AGENT }, state: 'TASK_RUNNING' }, good] }),
+      'task get_state.get_tasks.tasks[0] - task.task_id: expected an object',
+    ],
+    [
+      'a task with a port out of range',
+      getState({ agents: [v1Agent(AGENT, '10.0.0.1')], frameworks: [v1Framework(FW, 'm')], tasks: [good, v1Task({ id: 't', frameworkId: FW, agentId: AGENT, ports: [[70000, 70001]] })] }),
+      'task get_state.get_tasks.tasks[1] t range.begin: 70000 is not a port',
+    ],
+    [
+      'an agent with a malformed pid',
+      getState({ agents: [{ ...v1Agent('agent-bad', '10.0.0.2'), pid: 'garbage' }, v1Agent(AGENT, '10.0.0.1')], frameworks: [v1Framework(FW, 'm')], tasks: [good] }),
+      'agent get_state.get_agents.agents[0] agent-bad agent.pid: malformed pid "garbage": expected exactly one "@" (name@host:port)',
+    ],
+    [
+      'a framework with a numeric name',
+      getState({ agents: [v1Agent(AGENT, '10.0.0.1')], frameworks: [{ framework_info: { id: { value: 'fw-bad' }, name: 7 } }, v1Framework(FW, 'm')], tasks: [good] }),
+      'framework get_state.get_frameworks.frameworks[0] fw-bad framework_info.name: expected a string',
+    ],
+  ])('leaves %s of a get_state out and keeps the rest', (_name, doc, expected) => {
+    const s = streamStateFromGetState(doc, leader);
+    expect(s.skipped?.map((e) => `${e.kind} ${e.path} ${e.id ?? '-'} ${e.reason}`)).toEqual([expected]);
+    expect(s.master.agents.map((a) => a.id)).toEqual([AGENT]);
+    expect(s.master.frameworks.map((f) => [f.id, f.tasks.map((t) => t.id)])).toEqual([[FW, ['good']]]);
   });
 });
 
@@ -283,5 +310,22 @@ describe('applyEvent', () => {
     const before = live.snapshot();
     expect(() => applyEvent(live, ev)).toThrow(StateParseError);
     expect(live.snapshot()).toBe(before);
+  });
+
+  it('names a malformed event for the stream to skip, and leaves garbage and SUBSCRIBED to throw', () => {
+    const live = new LiveState(base());
+    const bad = taskAdded(v1Task({ id: 'web.9', frameworkId: FW, agentId: AGENT, ports: [[70000, 70000]] }));
+    let caught: unknown;
+    try {
+      applyEvent(live, bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect(skippedEvent(bad, caught)).toEqual({ kind: 'task', path: 'TASK_ADDED event', id: 'web.9', reason: 'range.begin: 70000 is not a port' });
+    const update = { type: 'TASK_UPDATED', task_updated: { status: v1Status({ taskId: 'web.1', state: 'TASK_RUNNING' }) } };
+    expect(skippedEvent(update, new StateParseError('x'))).toEqual({ kind: 'task', path: 'TASK_UPDATED event', id: 'web.1', reason: 'x' });
+    expect(() => skippedEvent(42, new StateParseError('x'))).toThrow('x');
+    expect(() => skippedEvent({ type: 'SUBSCRIBED' }, new StateParseError('y'))).toThrow('y');
+    expect(() => skippedEvent(bad, new TypeError('a bug'))).toThrow(TypeError);
   });
 });

@@ -2,13 +2,14 @@
 // costs the same whatever the number of tasks (Map lookups, no copy of a task list); the state
 // is changed in place, which is why LiveState has one owner (see live-state.ts for what that
 // means for the MasterState values it hands out). A malformed event is rejected before anything
-// changes.
+// changes; the stream skips it (skippedEvent) and goes on.
 // Event semantics follow master.proto and dcos-net's consumer of the same stream.
-import type { Task } from './state.js';
+import { StateParseError } from '../errors.js';
+import type { SkippedElement, Task } from './state.js';
 import { LiveState } from './live-state.js';
 import {
   frameworkFromInfo, fromAgent, fromFramework, fromTask, idValue, isTerminal, object, runningFromStatus,
-  streamStateFromGetState, type StreamState,
+  skippedV1, streamStateFromGetState, type StreamState,
 } from './operator-state.js';
 
 export { LiveState };
@@ -58,6 +59,32 @@ export function applyEvent(live: LiveState, event: unknown): boolean {
       // Event types added by later Mesos versions (or UNKNOWN) carry nothing DNS needs.
       return false;
   }
+}
+
+/** Per event type: the kind of element it carries, where that is, and where that keeps its id. */
+const EVENT_ELEMENTS: Record<string, [SkippedElement['kind'], readonly string[], readonly string[]]> = {
+  TASK_ADDED: ['task', ['task_added', 'task'], ['task_id']],
+  TASK_UPDATED: ['task', ['task_updated'], ['status', 'task_id']],
+  FRAMEWORK_ADDED: ['framework', ['framework_added', 'framework'], ['framework_info', 'id']],
+  FRAMEWORK_UPDATED: ['framework', ['framework_updated', 'framework'], ['framework_info', 'id']],
+  FRAMEWORK_REMOVED: ['framework', ['framework_removed'], ['framework_info', 'id']],
+  AGENT_ADDED: ['agent', ['agent_added', 'agent'], ['agent_info', 'id']],
+  AGENT_REMOVED: ['agent', ['agent_removed'], ['agent_id']],
+};
+
+/**
+ * The skip entry for an event that applyEvent refused with `err`, for the stream to skip it and
+ * go on; rethrows `err` when the event is not one element's (not an object, SUBSCRIBED) or the
+ * error is not a StateParseError.
+ */
+export function skippedEvent(event: unknown, err: unknown): SkippedElement {
+  const type = typeof event === 'object' && event !== null ? (event as Record<string, unknown>).type : undefined;
+  const known = typeof type === 'string' ? EVENT_ELEMENTS[type] : undefined;
+  if (!known || !(err instanceof StateParseError)) throw err;
+  const [kind, at, idPath] = known;
+  let element: unknown = event;
+  for (const key of at) element = typeof element === 'object' && element !== null ? (element as Record<string, unknown>)[key] : undefined;
+  return skippedV1(kind, `${type} event`, element, err, idPath);
 }
 
 function putTask(live: LiveState, task: Task): boolean {

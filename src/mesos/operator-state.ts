@@ -2,10 +2,12 @@
 // MasterState types. The v1 shapes differ from the legacy /master/state document (parse-state.ts):
 // ids are wrapped (`task_id{value}`), ports are `resources[]` entries with `ranges.range[{begin,end}]`,
 // labels are `{labels:[…]}`, frameworks carry no pid, and agents keep their pid next to `agent_info`.
-// PURE: no I/O, no clock. Malformed input throws StateParseError, like the legacy parser, so the
-// caller keeps its last good state.
+// PURE: no I/O, no clock. A malformed agent, framework or task of a GET_STATE snapshot is left out
+// and listed (StreamState.skipped), as the legacy parser does; a snapshot whose own shape is wrong
+// throws StateParseError, so the caller keeps its last good state. The converters of single
+// elements (used for events too) throw StateParseError.
 import { StateParseError } from '../errors.js';
-import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, Task, TaskState } from './state.js';
+import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task, TaskState } from './state.js';
 import { parsePid } from './pid.js';
 import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
 
@@ -15,6 +17,8 @@ import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
 export interface StreamState {
   master: MasterState;
   waitingTasks: Task[];
+  /** Elements of the snapshot left out as malformed (none for states built from events). */
+  skipped?: SkippedElement[];
 }
 
 /** Task states after which a task never runs again. LOST and GONE_BY_OPERATOR are included as
@@ -44,9 +48,11 @@ export function streamStateFromGetState(getState: unknown, leader: Pid): StreamS
   const getFrameworks = optionalObject(gs.get_frameworks, 'get_state.get_frameworks');
   const getTasks = optionalObject(gs.get_tasks, 'get_state.get_tasks');
 
-  const agents = dedupeById(array(getAgents?.agents, 'get_agents.agents').map(fromAgent));
-  const frameworkInfos = dedupeById(array(getFrameworks?.frameworks, 'get_frameworks.frameworks').map(fromFramework));
-  const tasks = array(getTasks?.tasks, 'get_tasks.tasks').map(fromTask).filter((t) => !isTerminal(t.state));
+  const skipped: SkippedElement[] = [];
+  const agents = dedupeById(elements(getAgents?.agents, 'get_state.get_agents.agents', 'agent', fromAgent, skipped));
+  const frameworkInfos = dedupeById(elements(getFrameworks?.frameworks, 'get_state.get_frameworks.frameworks', 'framework', fromFramework, skipped));
+  // A task of a framework left out waits for it like any task of an unknown framework: no records.
+  const tasks = elements(getTasks?.tasks, 'get_state.get_tasks.tasks', 'task', fromTask, skipped).filter((t) => !isTerminal(t.state));
 
   const byFramework = new Map<string, Task[]>();
   for (const fw of frameworkInfos) byFramework.set(fw.id, []);
@@ -68,7 +74,38 @@ export function streamStateFromGetState(getState: unknown, leader: Pid): StreamS
     }
   }
   const frameworks = frameworkInfos.map((fw) => ({ ...fw, tasks: byFramework.get(fw.id) ?? [] }));
-  return { master: { leader, agents, frameworks }, waitingTasks };
+  return skipped.length > 0 ? { master: { leader, agents, frameworks }, waitingTasks, skipped } : { master: { leader, agents, frameworks }, waitingTasks };
+}
+
+/** The list at `raw` (at `path`), each element converted; malformed ones go to `skipped`. */
+function elements<T>(raw: unknown, path: string, kind: SkippedElement['kind'], convert: (v: unknown) => T, skipped: SkippedElement[]): T[] {
+  const list = array(raw, path);
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i++) {
+    try {
+      out.push(convert(list[i]));
+    } catch (err) {
+      skipped.push(skippedV1(kind, `${path}[${i}]`, list[i], err));
+    }
+  }
+  return out;
+}
+
+/** Where a v1 element keeps its id: `task_id`, `agent_info.id`, `framework_info.id` (each `{value}`). */
+const ID_PATHS: Record<SkippedElement['kind'], readonly string[]> = {
+  task: ['task_id'],
+  agent: ['agent_info', 'id'],
+  framework: ['framework_info', 'id'],
+};
+
+/** The skip entry for the v1 element `json` that failed with `err` (anything but a StateParseError is rethrown). */
+export function skippedV1(kind: SkippedElement['kind'], path: string, json: unknown, err: unknown, idPath: readonly string[] = ID_PATHS[kind]): SkippedElement {
+  if (!(err instanceof StateParseError)) throw err;
+  const element: SkippedElement = { kind, path, reason: err.message };
+  let v = json;
+  for (const key of [...idPath, 'value']) v = typeof v === 'object' && v !== null ? (v as Json)[key] : undefined;
+  if (typeof v === 'string') element.id = v;
+  return element;
 }
 
 /** GET_STATE → MasterState; tasks of frameworks missing from get_frameworks are left out. */
@@ -113,9 +150,15 @@ export function fromAgent(v1Agent: unknown): Agent {
     id: idValue(info.id, 'agent_info.id'),
     hostname: optionalString(info.hostname, 'agent_info.hostname') ?? '',
   };
-  // A present but malformed pid fails the document, as in mesos-dns; a missing one is fine.
+  // A present but malformed pid makes the agent malformed; a missing one is fine.
   const pid = optionalString(a.pid, 'agent.pid');
-  if (pid !== undefined && pid !== '') agent.pid = parsePid(pid);
+  if (pid !== undefined && pid !== '') {
+    try {
+      agent.pid = parsePid(pid);
+    } catch (err) {
+      throw new StateParseError(`agent.pid: ${(err as Error).message}`, { cause: err });
+    }
+  }
   return agent;
 }
 

@@ -13,10 +13,10 @@ import { EventEmitter } from 'node:events';
 import { request, type Dispatcher } from 'undici';
 import { StreamError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { applyEvent, LiveState } from './operator-events.js';
+import { applyEvent, LiveState, skippedEvent } from './operator-events.js';
 import { object, recoveredAgentIds, streamStateFromGetState } from './operator-state.js';
 import { DEFAULT_MAX_RECORD_BYTES, RecordIODecoder } from './recordio.js';
-import type { MasterState, Pid } from './state.js';
+import type { MasterState, Pid, SkippedElement } from './state.js';
 
 export type StreamMode =
   /** Subscribing: request sent, SUBSCRIBED not seen yet. */
@@ -58,6 +58,10 @@ export interface OperatorStreamOptions {
 
 interface OperatorStreamEvents {
   state: [MasterState];
+  /** Each SUBSCRIBED snapshot: the elements it left out as malformed (often none). */
+  snapshotSkipped: [SkippedElement[]];
+  /** A malformed event, skipped: the stream goes on without it. */
+  eventSkipped: [SkippedElement];
   mode: [StreamMode];
   notLeader: [location: string | undefined];
   unsupported: [statusCode: number];
@@ -250,8 +254,8 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   }
 
   /** Apply one record. Returns the heartbeat interval (seconds) when the record is SUBSCRIBED.
-   * Throws StreamError/StateParseError on anything unusable; the subscription then restarts and
-   * the last good state stays. */
+   * A malformed event of one element is skipped (eventSkipped); anything else unusable throws
+   * StreamError/StateParseError, the subscription then restarts and the last good state stays. */
   #handleRecord(record: Buffer, subscribed: boolean): number | undefined {
     let event: unknown;
     try {
@@ -272,7 +276,16 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       this.#failures = 0;
       return undefined;
     }
-    if (!applyEvent(this.#state!, event)) return undefined;
+    let changed: boolean;
+    try {
+      changed = applyEvent(this.#state!, event);
+    } catch (err) {
+      // One bad task must not cost the stream (a resubscription re-downloads the whole state):
+      // the event is skipped, the state stays as it was (applyEvent changes nothing then).
+      this.emit('eventSkipped', skippedEvent(event, err));
+      return undefined;
+    }
+    if (!changed) return undefined;
     if (type === 'AGENT_ADDED' && this.#awaitedAgents) this.#agentBack(this.#state!);
     this.#scheduleEmit();
     return undefined;
@@ -283,6 +296,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     const interval = typeof seconds === 'number' && seconds > 0 ? seconds : DEFAULT_HEARTBEAT_SECONDS;
     const next = streamStateFromGetState(subscribed.get_state, this.#leader);
     const recovered = recoveredAgentIds(subscribed.get_state);
+    this.emit('snapshotSkipped', next.skipped ?? []);
     this.#state = new LiveState(next);
     this.#setMode('streaming');
     this.#clearTimer('coalesce');

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
 import type { MasterState, Pid } from '../mesos/state.js';
+import type { SkippedElements } from '../skipped-elements.js';
 import type { MastersUpdate } from '../mesos/zk-detector.js';
 
 export type { MastersUpdate };
@@ -42,6 +43,8 @@ export interface ClusterSourceOptions {
   random?: () => number;
   /** Told of failed polls and of the stream coming and going (/ready). */
   health?: SourceHealth;
+  /** Told what each document read (poll, stream snapshot, stream event) left out. */
+  skipped?: SkippedElements;
   /** Stream tuning, for tests; production uses the OperatorStream defaults. */
   stream?: { heartbeatMisses?: number; backoff?: { initialMs: number; maxMs: number }; coalesceMs?: number; recoveryGraceMs?: number };
 }
@@ -141,6 +144,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
 
   async #onPolledState(state: MasterState, master: HostPort): Promise<void> {
     if (this.#closed) return;
+    this.#opts.skipped?.document('poll', state.skipped);
     this.#view = { masters: this.#view.masters, leader: master };
     this.#frameworkPids = new Map(state.frameworks.flatMap((f) => (f.pid ? [[f.id, f.pid] as const] : [])));
     this.#pidless = new Set(state.frameworks.filter((f) => !f.pid).map((f) => f.id));
@@ -190,6 +194,12 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords()).catch((err: unknown) => {
         this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
       });
+    });
+    stream.on('snapshotSkipped', (elements) => {
+      if (this.#stream === stream) this.#opts.skipped?.document('stream', elements);
+    });
+    stream.on('eventSkipped', (element) => {
+      if (this.#stream === stream) this.#opts.skipped?.event(element);
     });
     stream.on('mode', (mode: StreamMode) => {
       if (this.#stream !== stream) return;

@@ -14,6 +14,7 @@ import { ClusterSource } from './cluster-source.js';
 import { StateFileSource } from './state-file.js';
 import { configuredStateReader } from '../mesos/read-state.js';
 import type { HostPort } from '../net/address.js';
+import type { SkippedElements } from '../skipped-elements.js';
 
 export interface RunningSource {
   /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
@@ -28,8 +29,10 @@ export async function startSource(deps: {
   onFatal?: (err: Error) => void;
   /** Told how the source fares (/ready, the stale-table warning). */
   health?: SourceHealth;
+  /** Told what each document read left out. */
+  skipped?: SkippedElements;
 }): Promise<RunningSource> {
-  const { config, publisher, logger } = deps;
+  const { config, publisher, logger, skipped } = deps;
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
   logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
@@ -40,7 +43,16 @@ export async function startSource(deps: {
   if (config.StateFile) {
     // A relative path is relative to the config file, so a config and its state travel together.
     const file = path.resolve(config.File ? path.dirname(config.File) : process.cwd(), config.StateFile);
-    const source = new StateFileSource(file, (state) => publish(state, config.typed.masters), logger, 1000, reader);
+    const source = new StateFileSource(
+      file,
+      (state) => {
+        skipped?.document('file', state.skipped);
+        return publish(state, config.typed.masters);
+      },
+      logger,
+      1000,
+      reader,
+    );
     await source.start();
     // The file is the source of truth: whatever was last read from it is current.
     deps.health?.live(true);
@@ -51,7 +63,7 @@ export async function startSource(deps: {
   const detector = config.Zk
     ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
-  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader, health: deps.health });
+  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader, health: deps.health, skipped });
   source.on('fatal', (err) => deps.onFatal?.(err));
   source.start();
   return {
