@@ -1,12 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '../src/log.js';
+import { captureLog } from './helpers/log-capture.js';
 import type { SkippedElement } from '../src/mesos/state.js';
 import { SkippedElements } from '../src/skipped-elements.js';
 
-function tracker(now: () => number = () => 0): { skipped: SkippedElements; lines: () => Array<{ level: number; msg: string } & Record<string, unknown>> } {
-  const raw: string[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => raw.push(line) } });
-  return { skipped: new SkippedElements(logger, now), lines: () => raw.map((l) => JSON.parse(l)) };
+function tracker(now: () => number = () => 0): { skipped: SkippedElements; lines: () => Array<Record<string, unknown>> } {
+  const { logger, lines } = captureLog('info');
+  return { skipped: new SkippedElements(logger, now), lines: () => lines };
 }
 
 const task = (j: number, id?: string): SkippedElement => ({ kind: 'task', path: `state.frameworks[0].tasks[${j}]`, ...(id === undefined ? {} : { id }), reason: '.name: expected a string' });

@@ -4,16 +4,15 @@
 // and the Operator API stream (snapshot and events). A document that is not JSON keeps the last
 // good table.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger } from '../../src/log.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
 /** A server whose log lines are kept, to count them. */
-async function serverWithLog(config: Json): Promise<{ server: TestServer; lines: string[] }> {
-  const lines: string[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+async function serverWithLog(config: Json): Promise<{ server: TestServer; lines: Json[] }> {
+  const { logger, lines } = captureLog('info');
   return { server: await startTestServer(config, logger), lines };
 }
 
@@ -34,12 +33,12 @@ async function skippedTotal(server: TestServer, kind: string): Promise<number> {
   return Number(m[1]);
 }
 
-const linesWith = (lines: string[], text: string): string[] => lines.filter((l) => l.includes(text));
+const linesWith = (lines: Json[], text: string): Json[] => lines.filter((l) => String(l.msg).includes(text));
 
 describe('polling /master/state', () => {
   let master: StreamMaster;
   let server: TestServer;
-  let lines: string[];
+  let lines: Json[];
 
   const task = (id: string, name: string, agent = 'a1'): Json => ({
     id,
@@ -97,12 +96,13 @@ describe('polling /master/state', () => {
 
   it('logs each malformed element once per streak, with its path, and counts every one', async () => {
     const left = linesWith(lines, 'left out; the rest of the state applies');
-    expect(left).toHaveLength(5);
-    expect(left.join('\n')).toContain('"path":"state.frameworks[0].tasks[1]","id":"bad-statuses.1","reason":".statuses: expected an array"');
-    expect(left.join('\n')).toContain('"path":"state.frameworks[0].tasks[2]","id":"bad-name.1","reason":".name: expected a string"');
-    expect(left.join('\n')).toContain('"path":"state.frameworks[0].tasks[3]","id":"bad-timestamp.1","reason":".statuses[0].timestamp: expected a number"');
-    expect(left.join('\n')).toContain('"kind":"agent","path":"state.slaves[1]","id":"a2"');
-    expect(left.join('\n')).toContain('"kind":"framework","path":"state.frameworks[1]","id":"fw2"');
+    expect(left.map(({ origin, kind, path, id, reason }) => ({ origin, kind, path, id, reason }))).toEqual([
+      { origin: 'poll', kind: 'agent', path: 'state.slaves[1]', id: 'a2', reason: '.hostname: expected a string' },
+      { origin: 'poll', kind: 'task', path: 'state.frameworks[0].tasks[1]', id: 'bad-statuses.1', reason: '.statuses: expected an array' },
+      { origin: 'poll', kind: 'task', path: 'state.frameworks[0].tasks[2]', id: 'bad-name.1', reason: '.name: expected a string' },
+      { origin: 'poll', kind: 'task', path: 'state.frameworks[0].tasks[3]', id: 'bad-timestamp.1', reason: '.statuses[0].timestamp: expected a number' },
+      { origin: 'poll', kind: 'framework', path: 'state.frameworks[1]', id: 'fw2', reason: '.name: expected a string' },
+    ]);
     expect(await skippedTotal(server, 'task')).toBe(3);
     expect(await skippedTotal(server, 'agent')).toBe(1);
     expect(await skippedTotal(server, 'framework')).toBe(1);
@@ -117,7 +117,7 @@ describe('polling /master/state', () => {
     expect(await server.running.refresh()).toBe(true);
     const now = linesWith(lines, 'left out; the rest of the state applies');
     expect(now).toHaveLength(6);
-    expect(now[5]).toContain('"id":"bad-ports.1","reason":".resources.ports: expected a string"');
+    expect(now[5]).toMatchObject({ id: 'bad-ports.1', reason: '.resources.ports: expected a string' });
     expect(linesWith(lines, 'malformed elements no longer in the state')).toHaveLength(1);
     expect(await a(server, 'api.marathon.mesos')).toEqual([]);
   });
@@ -139,7 +139,7 @@ describe('polling /master/state', () => {
 describe('the Operator API stream', () => {
   let master: StreamMaster;
   let server: TestServer;
-  let lines: string[];
+  let lines: Json[];
 
   const running = (id: string, agentId: string, ip: string, ports: [number, number][] = [[31000, 31000]]): Json =>
     v1Task({ id, frameworkId: 'fw1', agentId, state: 'TASK_RUNNING', ports, statuses: [v1Status({ taskId: id, agentId, state: 'TASK_RUNNING', ips: [ip], timestamp: 1_700_000_100 })] });
@@ -178,7 +178,7 @@ describe('the Operator API stream', () => {
     expect(await a(server, 'bad.marathon.mesos')).toEqual([]);
     const left = linesWith(lines, 'malformed task left out');
     expect(left).toHaveLength(1);
-    expect(left[0]).toContain('"origin":"stream","kind":"task","path":"get_state.get_tasks.tasks[1]","id":"bad.1","reason":"range.begin: 70000 is not a port"');
+    expect(left[0]).toMatchObject({ origin: 'stream', kind: 'task', path: 'get_state.get_tasks.tasks[1]', id: 'bad.1', reason: 'range.begin: 70000 is not a port' });
     expect(await skippedTotal(server, 'task')).toBe(1);
     expect(master.subscriptions).toBe(1);
   });
@@ -197,7 +197,7 @@ describe('the Operator API stream', () => {
     expect(await a(server, 'api.marathon.mesos')).toEqual(['9.9.9.3']);
     const skipped = linesWith(lines, 'malformed event skipped');
     expect(skipped).toHaveLength(1);
-    expect(skipped[0]).toContain('"path":"TASK_ADDED event","id":"late-bad.1"');
+    expect(skipped[0]).toMatchObject({ path: 'TASK_ADDED event', id: 'late-bad.1' });
     expect(await skippedTotal(server, 'task')).toBe(2);
     expect(master.subscriptions).toBe(1);
     expect(linesWith(lines, 'operator stream lost')).toEqual([]);
