@@ -98,6 +98,9 @@ describe('operator-state converters (v1 JSON → internal types)', () => {
     expect(s.master.frameworks.map((f) => [f.id, f.tasks.map((t) => t.id)])).toEqual([[FW, ['a']]]);
     expect(s.waitingTasks.map((t) => t.id)).toEqual(['c']);
     expect(recoveredAgentIds(getState({ recoveredAgents: ['agent-S7', 'agent-S8'] }))).toEqual(['agent-S7', 'agent-S8']);
+    const withBad = getState({ recoveredAgents: ['agent-S7'] }) as { get_agents: { recovered_agents: unknown[] } };
+    withBad.get_agents.recovered_agents.unshift({ id: 7 }, 'garbage');
+    expect(recoveredAgentIds(withBad)).toEqual(['agent-S7']);
     expect(fromGetState(getState({}), leader)).toEqual({ leader, agents: [], frameworks: [] });
   });
 

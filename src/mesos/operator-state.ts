@@ -119,9 +119,8 @@ export function fromGetState(getState: unknown, leader: Pid): MasterState {
 export function recoveredAgentIds(getState: unknown): string[] {
   const gs = object(getState, 'get_state');
   const getAgents = optionalObject(gs.get_agents, 'get_state.get_agents');
-  return array(getAgents?.recovered_agents, 'get_agents.recovered_agents').map(
-    (info, i) => idValue(object(info, `recovered_agents[${i}]`).id, 'recovered_agents[].id'),
-  );
+  // A malformed entry names no agent to wait for: it is passed over, as a malformed agent is.
+  return elements(getAgents?.recovered_agents, 'get_state.get_agents.recovered_agents', 'agent', (info) => idValue(object(info, 'agent_info').id, 'agent_info.id'), []);
 }
 
 /** v1 `Task` → Task. */
