@@ -14,6 +14,7 @@ import { restarts } from './config/reload.js';
 import { Freshness } from './freshness.js';
 import { createLogger, type Logger } from './log.js';
 import { TableStore } from './store.js';
+import { createMetrics } from './metrics/registry.js';
 import { createPublisher, type HostLookup, type Publisher } from './publish.js';
 import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
@@ -77,6 +78,8 @@ export async function start(opts: StartOptions): Promise<Running> {
   configLog.debug({ config: redactConfig(config) }, 'configuration');
 
   const store = new TableStore();
+  const skipped = new SkippedElements(log);
+  const metrics = createMetrics({ store, skipped: skipped.total });
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
@@ -91,6 +94,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     store,
     selfAddresses: () => selfAddresses(config.Listener),
     lookupHost: opts.lookupHost,
+    onSwapped: (table, leader, seconds) => metrics.tableSwapped(table, leader, seconds),
   });
   // Each source publishes through its own gate. Once a reload has replaced a source, whatever
   // it still delivers before it is closed (a stream event, a poll in flight) must not swap its
@@ -99,11 +103,21 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const skipped = new SkippedElements(log);
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, skipped });
+  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+  // -v=2: the query counters after each refresh, next to the records publish.ts traces.
+  const countersLog = log.child({ component: 'counters' });
+  const stopTracing = store.onSwap((snapshot) => {
+    if (!countersLog.isLevelEnabled('trace')) return;
+    void serving.queryStats().then((s) =>
+      countersLog.trace(
+        { generation: snapshot.generation, requests: s.requests, rcodes: Object.fromEntries(s.rcodes), dropped: s.dropped, forwarded: s.forwarded, forwardFailures: s.forwardFailures, cacheHits: s.cacheHits },
+        'query counters',
+      ),
+    );
+  });
   let source: RunningSource;
   try {
-    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped });
+    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
   } catch (err) {
     await serving.close();
     throw err;
@@ -130,7 +144,7 @@ export async function start(opts: StartOptions): Promise<Running> {
         const oldId = activeSource;
         activeSource = oldId + 1;
         try {
-          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped });
+          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
         } catch (err) {
           activeSource = oldId;
           throw err;
@@ -162,6 +176,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     async close() {
       stopCollecting();
       stopFreshness();
+      stopTracing();
       collector.close();
       await source.close();
       await serving.close();

@@ -8,6 +8,8 @@ import { buildTable } from './records/build-table.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
+import { traceTable } from './records/trace-table.js';
+import type { RecordTable } from './records/table.js';
 
 export type HostLookup = (name: string) => Promise<string[]>;
 
@@ -28,8 +30,10 @@ export function createPublisher(deps: {
   selfAddresses: () => readonly string[];
   lookupHost?: HostLookup;
   now?: () => number;
-  /** Debug line per swap with where the time went. */
+  /** Debug line per swap with where the time went; at trace (-v=2) every name and the counts. */
   logger?: Logger;
+  /** After each swap: the table, the leader ("host:port") it names, seconds the build took (metrics). */
+  onSwapped?: (table: RecordTable, leader: string, buildSeconds: number) => void;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -52,10 +56,14 @@ export function createPublisher(deps: {
       serial: lastSerial,
     });
     const snapshot = deps.store.swap(table);
+    const built = performance.now();
     log?.debug(
-      { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(performance.now() - resolved) },
+      { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
       'table swapped in',
     );
+    const leader = state.leader.host.includes(':') ? `[${state.leader.host}]:${state.leader.port}` : `${state.leader.host}:${state.leader.port}`;
+    deps.onSwapped?.(table, leader, (built - started) / 1000);
+    if (log?.isLevelEnabled('trace')) traceTable(log, snapshot.generation, table);
     return snapshot;
   }
 

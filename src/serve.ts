@@ -29,8 +29,7 @@ import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
 import { applyHttpLimits, createHttpServer, listen, type ExtraRouteHandler } from './http/server.js';
 import type { Logger } from './log.js';
-import { renderMetrics } from './metrics.js';
-import type { SkippedElements } from './skipped-elements.js';
+import { createMetrics, type ServerMetrics } from './metrics/registry.js';
 import type { TableStore } from './store.js';
 import { startWorkerPool } from './workers/supervisor.js';
 import { reusePortSupported } from './workers/worker-entry.js';
@@ -56,8 +55,8 @@ export interface ServeDeps {
   now?: () => number;
   /** How current the table is, from the state source (/ready, the stale-table warning). */
   freshness?: Freshness;
-  /** What the state readers left out, for /metrics. */
-  skipped?: SkippedElements;
+  /** What /metrics renders; made here when the caller keeps none. */
+  metrics?: ServerMetrics;
 }
 
 /** Config Workers, with 0 meaning one per core. */
@@ -88,6 +87,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
   deps.store.onSwap(() => {
     lastSwapAt = now();
   });
+  const metrics = deps.metrics ?? createMetrics({ store: deps.store, now });
 
   /** Workers to use for `c`: 1 (in this process) when SO_REUSEPORT is not available. */
   const workersFor = (c: Config): number => {
@@ -153,19 +153,9 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         [
           '/metrics',
           async () => {
+            // The DNS threads' counters as of now (asked at every scrape), then the exposition.
             const counted = dns ? await dns.stats() : undefined;
-            return {
-              status: 200,
-              contentType: 'text/plain; version=0.0.4',
-              body: renderMetrics({
-                stats: counted?.stats ?? new QueryStats(),
-                snapshot: deps.store.current(),
-                lastSwapAt,
-                now: now(),
-                forwardCacheEntries: counted?.forwardCacheEntries ?? 0,
-                skipped: deps.skipped?.total,
-              }),
-            };
+            return { status: 200, contentType: metrics.contentType, body: await metrics.render(counted) };
           },
         ],
       ]),

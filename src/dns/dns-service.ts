@@ -26,6 +26,8 @@ export interface DnsServiceOptions {
   random?: () => number;
   /** SO_REUSEPORT on both sockets: worker threads share one port. */
   reusePort?: boolean;
+  /** UDP queries answered at once (udp-server.ts DEFAULT_UDP_MAX_IN_FLIGHT when absent). */
+  udpMaxInFlight?: number;
 }
 
 export interface DnsService {
@@ -61,7 +63,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
   };
   const handler = (buf: Buffer, transport: 'udp' | 'tcp') => respond(buf, transport, ctx);
   const open = (c: Config): Promise<DnsServer | undefined> =>
-    c.DnsOn ? startDnsServer({ config: c, handler, logger: log, reusePort: options.reusePort }) : Promise.resolve(undefined);
+    c.DnsOn ? startDnsServer({ config: c, handler, logger: log, reusePort: options.reusePort, udpMaxInFlight: options.udpMaxInFlight, onDrop: (reason) => stats.drop(reason) }) : Promise.resolve(undefined);
 
   let server = await open(config);
   /** Counts of UDP sockets already closed by a reconfigure. */

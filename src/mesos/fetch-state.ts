@@ -24,6 +24,8 @@ export interface FetchedState {
   declined?: string;
   /** Time spent turning the body into a MasterState, ms. */
   readMs: number;
+  /** The state document's size in bytes (inflated when sent gzip), for /metrics. */
+  bytes: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface FetchedState {
 type StateBody = ReadBytes | Uint8Array | string;
 
 /** GET one master's /master/state body, following up to three redirects. */
-export async function fetchStateBody(http: MasterHttp, master: HostPort, reader: StateReaderAddon | null): Promise<{ body: StateBody; master: HostPort }> {
+export async function fetchStateBody(http: MasterHttp, master: HostPort, reader: StateReaderAddon | null): Promise<{ body: StateBody; master: HostPort; bytes: number }> {
   const signal = AbortSignal.timeout(http.timeoutMs);
   let url = `${masterOrigin(http.scheme, master)}/master/state`;
   for (let hop = 0; ; hop++) {
@@ -75,14 +77,16 @@ export async function fetchStateBody(http: MasterHttp, master: HostPort, reader:
       res.body.destroy();
       throw new StateTooLargeError(url, limit, `Content-Length ${length}`);
     }
+    // The document's size for /metrics: as announced (readArriving checks it), or as read.
+    const size = { bytes: length };
     const body =
       reader !== null && !gzip && Number.isSafeInteger(length) && length > 0
         ? await readArriving(res.body, new ArrivingDocument(reader, length), url)
-        : await readBody(res.body, gzip, url, reader !== null, limit);
+        : await readBody(res.body, gzip, url, reader !== null, limit, size);
     const served = new URL(url);
     // A URL's hostname keeps an IPv6 literal's brackets; the endpoint does not.
     const host = served.hostname.startsWith('[') ? served.hostname.slice(1, -1) : served.hostname;
-    return { body, master: { host, port: Number(served.port) || (http.scheme === 'https' ? 443 : 80) } };
+    return { body, master: { host, port: Number(served.port) || (http.scheme === 'https' ? 443 : 80) }, bytes: size.bytes };
   }
 }
 
@@ -94,7 +98,7 @@ export async function fetchStateBody(http: MasterHttp, master: HostPort, reader:
  * it arrives too. Either stops, and closes the connection, as soon as the bytes read (inflated,
  * for gzip: a small gzip body can inflate to gigabytes) pass `limit`.
  */
-async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boolean, limit: number): Promise<StateBody> {
+async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boolean, limit: number, size: { bytes: number }): Promise<StateBody> {
   // ignoreBOM: a byte order mark stays in the text, as with Buffer.toString (JSON.parse refuses it).
   const decoder = asBytes ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
   const source: Readable = gzip ? pipeline(body, createGunzip(), () => {}) : body;
@@ -118,6 +122,7 @@ async function readBody(body: Readable, gzip: boolean, url: string, asBytes: boo
     const what = gzip && (err as { code?: string }).code?.startsWith('Z_') ? 'bad gzip body' : 'body';
     throw new StateFetchError(`GET ${url}: ${what}: ${(err as Error).message}`, { cause: err });
   }
+  size.bytes = bytes;
   if (decoder) {
     parts.push(decoder.decode());
     return parts.join('');
@@ -176,11 +181,11 @@ export async function fetchLeaderState(
       const got = await fetchStateBody(http, master, reader);
       const read = parseBody(got.body, reader);
       const leaderAddr = read.state.leader;
-      if (sameHostPort(leaderAddr, got.master)) return { ...read, master: got.master };
+      if (sameHostPort(leaderAddr, got.master)) return { ...read, master: got.master, bytes: got.bytes };
       // The contacted master is not the leader (a stale replica answering with its view):
       // ask the leader it names.
       const fromLeader = await fetchStateBody(http, leaderAddr, reader);
-      return { ...parseBody(fromLeader.body, reader), master: fromLeader.master };
+      return { ...parseBody(fromLeader.body, reader), master: fromLeader.master, bytes: got.bytes + fromLeader.bytes };
     } catch (err) {
       if (err instanceof StateParseError && order.length === 1) throw err;
       failures.push(`${joinHostPort(master)}: ${(err as Error).message}`);

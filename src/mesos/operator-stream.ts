@@ -54,6 +54,8 @@ export interface OperatorStreamOptions {
   /** Jitter source in [0, 1); injected so tests and callers control randomness. */
   random?: () => number;
   logger?: Logger;
+  /** Every event received, by its type (SUBSCRIBED, HEARTBEAT, TASK_UPDATED...): for /metrics. */
+  onEvent?: (type: string) => void;
 }
 
 interface OperatorStreamEvents {
@@ -88,6 +90,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   readonly #maxRecordBytes: number;
   readonly #random: () => number;
   readonly #log: Logger;
+  readonly #onEvent: (type: string) => void;
 
   #mode: StreamMode = 'connecting';
   #started = false;
@@ -118,6 +121,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     this.#graceMs = options.recoveryGraceMs ?? 30_000;
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.#random = options.random ?? Math.random;
+    this.#onEvent = options.onEvent ?? (() => {});
     this.#log = (options.logger ?? silentLogger).child({ component: 'operator-stream', master: options.leaderUrl });
   }
 
@@ -264,6 +268,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       throw new StreamError('record is not JSON', { cause: err });
     }
     const type = object(event, 'event').type;
+    this.#onEvent(typeof type === 'string' ? type : 'unknown');
     if (!subscribed) {
       if (type !== 'SUBSCRIBED') throw new StreamError(`first event is ${String(type)}, expected SUBSCRIBED`);
       return this.#onSubscribed(object(object(event, 'event').subscribed, 'subscribed'));

@@ -17,6 +17,7 @@ import type { MastersUpdate } from '../mesos/zk-detector.js';
 
 export type { MastersUpdate };
 import { StatePoller, type MastersView } from './poller.js';
+import { NO_SOURCE_METRICS, type SourceMetrics } from './source-metrics.js';
 
 
 /** The part of the ZooKeeper detector the source needs (so tests can drive it). */
@@ -46,6 +47,7 @@ export interface ClusterSourceOptions {
   /** Told what each document read (poll, stream snapshot, stream event) left out. */
   skipped?: SkippedElements;
   /** Stream tuning, for tests; production uses the OperatorStream defaults. */
+  metrics?: SourceMetrics;
   stream?: { heartbeatMisses?: number; backoff?: { initialMs: number; maxMs: number }; coalesceMs?: number; recoveryGraceMs?: number };
 }
 
@@ -81,6 +83,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       stateReader: opts.stateReader,
       logger: opts.logger,
       health: opts.health,
+      metrics: opts.metrics,
     });
   }
 
@@ -183,6 +186,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       },
       random: this.#opts.random,
       logger: this.#opts.logger,
+      onEvent: (type) => (this.#opts.metrics ?? NO_SOURCE_METRICS).streamEvent(type),
       ...this.#opts.stream,
     });
     this.#stream = stream;
@@ -206,6 +210,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       // A resubscribed stream may hold its snapshot (agents recovering); until it emits again,
       // the view from before the break is older than a poll.
       if (mode !== 'streaming') this.#streamed = undefined;
+      (this.#opts.metrics ?? NO_SOURCE_METRICS).streamConnected(mode === 'streaming');
       if (mode === 'streaming') this.#setMode('stream');
       else if (mode === 'retrying') this.#setMode('polling');
     });
@@ -253,7 +258,10 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     this.#stream = undefined;
     this.#streamMaster = undefined;
     this.#streamed = undefined;
-    if (stream) void stream.close();
+    if (stream) {
+      (this.#opts.metrics ?? NO_SOURCE_METRICS).streamConnected(false);
+      void stream.close();
+    }
   }
 }
 

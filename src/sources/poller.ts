@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
 import { joinHostPort, type HostPort } from '../net/address.js';
+import { NO_SOURCE_METRICS, type SourceMetrics } from './source-metrics.js';
 
 export interface MastersView {
   /** Known masters, leader first when known. */
@@ -29,6 +30,7 @@ export interface PollerOptions {
   logger: Logger;
   /** Told of each failed poll (/ready: how long the source has been failing). */
   health?: SourceHealth;
+  metrics?: SourceMetrics;
 }
 
 export class StatePoller {
@@ -82,14 +84,21 @@ export class StatePoller {
   async #refresh(): Promise<boolean> {
     const epoch = this.#epoch;
     const view = this.opts.masters();
+    const metrics = this.opts.metrics ?? NO_SOURCE_METRICS;
+    const started = performance.now();
+    let fetched = false;
     try {
-      const { state, master, readMs, declined } = await fetchLeaderState(this.opts.http, view.masters, view.leader, this.opts.stateReader);
+      const { state, master, readMs, declined, bytes } = await fetchLeaderState(this.opts.http, view.masters, view.leader, this.opts.stateReader);
+      metrics.stateFetched('ok', (performance.now() - started) / 1000, bytes);
+      fetched = true;
       if (epoch !== this.#epoch) return false;
       this.#log.debug({ master: joinHostPort(master), readMs: Math.round(readMs), ...(declined === undefined ? {} : { declined }) }, 'state fetched');
       await this.opts.onState(state, master);
       this.#streak.ok();
       return true;
     } catch (err) {
+      // A build that fails after a good fetch is not a failed fetch.
+      if (!fetched) metrics.stateFetched('error', (performance.now() - started) / 1000);
       // A failure against a superseded view says nothing about the current masters.
       if (epoch !== this.#epoch) return false;
       this.#streak.fail(err);

@@ -15,6 +15,7 @@ import { StateFileSource } from './state-file.js';
 import { configuredStateReader } from '../mesos/read-state.js';
 import type { HostPort } from '../net/address.js';
 import type { SkippedElements } from '../skipped-elements.js';
+import type { SourceMetrics } from './source-metrics.js';
 
 export interface RunningSource {
   /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
@@ -31,6 +32,7 @@ export async function startSource(deps: {
   health?: SourceHealth;
   /** Told what each document read left out. */
   skipped?: SkippedElements;
+  metrics?: SourceMetrics;
 }): Promise<RunningSource> {
   const { config, publisher, logger, skipped } = deps;
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
@@ -52,6 +54,7 @@ export async function startSource(deps: {
       logger,
       1000,
       reader,
+      deps.metrics,
     );
     await source.start();
     // The file is the source of truth: whatever was last read from it is current.
@@ -63,7 +66,7 @@ export async function startSource(deps: {
   const detector = config.Zk
     ? new ZkDetector({ url: config.Zk, detectionTimeoutSeconds: config.ZkDetectionTimeout, logger })
     : undefined;
-  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader, health: deps.health, skipped });
+  const source = new ClusterSource({ config, http, publish, logger, detector, stateReader: reader, health: deps.health, skipped, metrics: deps.metrics });
   source.on('fatal', (err) => deps.onFatal?.(err));
   source.start();
   return {

@@ -6,6 +6,7 @@ import { readStateBytes, type StateReaderAddon } from '../mesos/read-state.js';
 import type { MasterState } from '../mesos/state.js';
 import { FailureStreak } from '../failure-streak.js';
 import type { Logger } from '../log.js';
+import { NO_SOURCE_METRICS, type SourceMetrics } from './source-metrics.js';
 
 export class StateFileSource {
   readonly #streak: FailureStreak;
@@ -19,6 +20,7 @@ export class StateFileSource {
     private readonly pollMs = 1000,
     /** Reads the file (read-state.ts); null reads it with JSON.parse. */
     private readonly reader: StateReaderAddon | null = null,
+    private readonly metrics: SourceMetrics = NO_SOURCE_METRICS,
   ) {
     this.#log = logger.child({ component: 'state-file' });
     this.#streak = new FailureStreak(this.#log, `reading state file ${path}`);
@@ -35,13 +37,22 @@ export class StateFileSource {
   }
 
   async load(): Promise<boolean> {
+    const started = performance.now();
+    let bytes: number | undefined;
+    let fetched = false;
     try {
-      const { state, declined } = readStateBytes(await readFile(this.path), this.reader);
+      const body = await readFile(this.path);
+      bytes = body.length;
+      const { state, declined } = readStateBytes(body, this.reader);
+      this.metrics.stateFetched('ok', (performance.now() - started) / 1000, bytes);
+      fetched = true;
       await this.onState(state);
       this.#streak.ok();
       this.#log.debug({ path: this.path, ...(declined === undefined ? {} : { declined }) }, 'state file loaded');
       return true;
     } catch (err) {
+      // A build that fails after a good read is not a failed fetch.
+      if (!fetched) this.metrics.stateFetched('error', (performance.now() - started) / 1000, bytes);
       this.#streak.fail(err);
       return false;
     }

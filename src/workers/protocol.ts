@@ -6,11 +6,8 @@
 // config, table and stats messages -> stop. Each table generation is one message carrying the
 // packed table.
 import type { Config } from '../config/typed.js';
-import { QUERY_COUNTERS, type QueryCounter, type QueryStats } from '../dns/query-stats.js';
+import type { StatsSnapshot } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
-
-/** QueryStats as plain numbers (QueryStats.toJSON). */
-export type StatsSnapshot = Record<QueryCounter, number> & { rcodes: Record<string, number> };
 
 export type ToWorker =
   /** Bind the DNS port (config.Port is never 0 here) and start serving. */
@@ -28,13 +25,3 @@ export type FromWorker =
   /** Now serving this table generation. */
   | { type: 'swapped'; generation: number; names: number }
   | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number };
-
-export function statsSnapshot(stats: QueryStats): StatsSnapshot {
-  return stats.toJSON() as StatsSnapshot;
-}
-
-/** Adds a worker's counters into `into` (the primary's sum for /metrics). */
-export function addStats(into: QueryStats, s: StatsSnapshot): void {
-  for (const k of QUERY_COUNTERS) into[k] += s[k];
-  for (const [code, n] of Object.entries(s.rcodes)) into.rcodes.set(Number(code), (into.rcodes.get(Number(code)) ?? 0) + n);
-}

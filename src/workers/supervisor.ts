@@ -23,10 +23,10 @@ import { Worker as Thread } from 'node:worker_threads';
 import type { Config } from '../config/typed.js';
 import { DnsListenError } from '../errors.js';
 import { startDnsServer } from '../dns/transport/dns-server.js';
-import { QueryStats } from '../dns/query-stats.js';
+import { QueryStats, addStats, statsSnapshot, type StatsSnapshot } from '../dns/query-stats.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
-import { addStats, statsSnapshot, type FromWorker, type StatsSnapshot, type ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
 import { workerEntry } from './worker-entry.js';
 

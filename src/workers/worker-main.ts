@@ -9,8 +9,8 @@ import { garbageCollector } from '../collect-garbage.js';
 import { startDnsService, type DnsService } from '../dns/dns-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { TableStore } from '../store.js';
-import { QueryStats } from '../dns/query-stats.js';
-import { statsSnapshot, type FromWorker, type ToWorker } from './protocol.js';
+import { QueryStats, statsSnapshot } from '../dns/query-stats.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeTableInSlices } from './table-codec.js';
 
 const STATS_PUSH_MS = 2000;

@@ -154,7 +154,8 @@ describe('serving the fixture state', () => {
     expect(services.map((s) => s.port).sort()).toEqual(['31364', '31365']);
     const metrics = await server.http('/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(/^mesos_dns_requests_total \d+$/m);
+    // Labelled by transport since prom-client; the family is still there with a count.
+    expect(metrics.body).toMatch(/^mesos_dns_requests_total\{transport="udp"\} \d+$/m);
     expect(metrics.body).toMatch(/^mesos_dns_table_loaded 1$/m);
   });
 

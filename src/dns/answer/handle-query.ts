@@ -21,7 +21,7 @@ import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
-import type { QueryStats } from '../query-stats.js';
+import { questionType, type QueryStats } from '../query-stats.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 
@@ -64,6 +64,8 @@ function queryLog(ctx: QueryContext): Logger {
  * the promise of handleQuery. Never throws or rejects.
  */
 export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): Buffer | null | Promise<Buffer | null> {
+  // performance.now(): a monotonic double, no allocation (process.hrtime.bigint() makes a BigInt).
+  const started = ctx.stats ? performance.now() : 0;
   const slot = ctx.answers;
   if (slot) {
     let reply: Buffer | undefined;
@@ -77,13 +79,14 @@ export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): B
     if (reply !== undefined) {
       const stats = ctx.stats;
       if (stats) {
-        stats.requests++;
-        stats.countRcode(reply[3] & 0x0f);
+        const t = transport === 'tcp' ? 1 : 0;
+        stats.receive(t);
+        stats.answered(t, questionType(reply), reply[3] & 0x0f, started);
       }
       return reply;
     }
   }
-  return handleQuery(buf, transport, ctx);
+  return handleQuery(buf, transport, ctx, started);
 }
 
 function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, slot: AnswerSlot): Buffer | undefined {
@@ -98,13 +101,17 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
   return fastAnswer(buf, transport, cache);
 }
 
-/** Replies to `buf`, received over `transport`; null means send nothing. Never rejects. */
-export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext): Promise<Buffer | null> {
+/**
+ * Replies to `buf`, received over `transport`; null means send nothing. Never rejects.
+ * `started`: the performance.now() reading when the message arrived, for the duration histogram.
+ */
+export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext, started = performance.now()): Promise<Buffer | null> {
   const stats = ctx.stats;
-  if (stats) stats.requests++;
+  const t = transport === 'tcp' ? 1 : 0;
+  if (stats) stats.receive(t);
   const parsed = parseQuery(buf);
   if (parsed.kind === 'drop') {
-    if (stats) stats.dropped++;
+    if (stats) stats.drop('not_a_query');
     return null;
   }
   const encodeOptions: EncodeOptions = {
@@ -116,14 +123,19 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
   if (edns?.nsid) encodeOptions.nsid = nsidBytes(ctx.config.Identity);
   if (parsed.kind === 'error') {
     // FORMERR, NOTIMP, BADVERS: decided before routing, so they never reach an upstream.
-    if (stats) stats.countRcode(parsed.rcode);
-    return safeEncodeError(parsed, encodeOptions, ctx);
+    const reply = safeEncodeError(parsed, encodeOptions, ctx);
+    if (stats) {
+      if (reply === null) stats.drop('encode_error');
+      else stats.answered(t, questionType(buf), parsed.rcode, started);
+    }
+    return reply;
   }
   const query = parsed.query;
+  let reply: Buffer | null;
+  let rcode: number;
   try {
-    const reply = await answerQuery(buf, query, transport, encodeOptions, ctx);
-    if (stats) stats.countRcode(reply[3] & 0x0f);
-    return reply;
+    reply = await answerQuery(buf, query, transport, encodeOptions, ctx);
+    rcode = reply[3] & 0x0f;
   } catch (err) {
     if (err instanceof ForwardError) {
       if (stats) stats.forwardFailures++;
@@ -138,9 +150,14 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
       if (stats) stats.internalErrors++;
       queryLog(ctx).error({ qname: query.question.name, qtype: query.question.type, err }, 'query failed, answering SERVFAIL');
     }
-    if (stats) stats.countRcode(RCODE.SERVFAIL);
-    return safeEncodeError({ ...query, rcode: RCODE.SERVFAIL, ra: ctx.config.RecurseOn }, encodeOptions, ctx);
+    rcode = RCODE.SERVFAIL;
+    reply = safeEncodeError({ ...query, rcode: RCODE.SERVFAIL, ra: ctx.config.RecurseOn }, encodeOptions, ctx);
   }
+  if (stats) {
+    if (reply === null) stats.drop('encode_error');
+    else stats.answered(t, query.question.type, rcode, started);
+  }
+  return reply;
 }
 
 async function answerQuery(buf: Buffer, query: Query, transport: Transport, encodeOptions: EncodeOptions, ctx: QueryContext): Promise<Buffer> {
@@ -172,7 +189,8 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
       if (reply) {
         if (ctx.stats) ctx.stats.cacheHits++;
       } else {
-        reply = await ctx.forwarder.forward(buf, transport, where.upstreams);
+        if (ctx.stats) ctx.stats.cacheMisses++;
+        reply = await ctx.forwarder.forward(buf, transport, where.upstreams, ctx.stats);
         if (ctx.stats) ctx.stats.forwarded++;
         cache?.set(query, reply);
       }

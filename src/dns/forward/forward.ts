@@ -21,8 +21,14 @@ import type { Upstream } from '../answer/route.js';
 import { scanMessage } from '../wire/reply-scan.js';
 import { canonicalIP } from '../../net/address.js';
 import { cryptoQueryIds } from './query-ids.js';
+import type { ForwardOutcome } from '../query-stats.js';
 
 export type Transport = 'udp' | 'tcp';
+
+/** Where each attempt is counted (QueryStats.forwardAttempt): upstream "host:port", outcome, seconds. */
+export interface ForwardCounter {
+  forwardAttempt(upstream: string, outcome: ForwardOutcome, seconds: number): void;
+}
 
 export interface Forwarder {
   /**
@@ -30,7 +36,7 @@ export interface Forwarder {
    * with the first matching reply, unchanged but for the client's ID. Rejects with ForwardError when every upstream failed (the caller answers
    * SERVFAIL) and with NoResolverError when `upstreams` is empty.
    */
-  forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[]): Promise<Buffer>;
+  forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[], counter?: ForwardCounter): Promise<Buffer>;
   /** Aborts attempts in flight (their forward() calls reject) and refuses new ones. */
   close(): void;
 }
@@ -63,9 +69,21 @@ function mismatch(reply: Buffer, expected: Expectation): string | undefined {
   return undefined;
 }
 
+function hostPort(upstream: Upstream): string {
+  return `${net.isIPv6(upstream.host) ? `[${upstream.host}]` : upstream.host}:${upstream.port}`;
+}
+
 function describe(upstream: Upstream, transport: Transport): string {
-  const host = net.isIPv6(upstream.host) ? `[${upstream.host}]` : upstream.host;
-  return `${host}:${upstream.port}/${transport}`;
+  return `${hostPort(upstream)}/${transport}`;
+}
+
+/** The errors made by an attempt's timer, so the attempt counts as a timeout. */
+const timeouts = new WeakSet<Error>();
+
+function outcomeOf(err: unknown): ForwardOutcome {
+  if (err instanceof Error && timeouts.has(err)) return 'timeout';
+  if (err instanceof Error && err.cause instanceof MalformedMessageError) return 'mismatch';
+  return 'error';
 }
 
 /** One attempt in flight; `abort` settles it with the given error and releases its socket and timer. */
@@ -87,7 +105,7 @@ export class UpstreamForwarder implements Forwarder {
     this.#queryId = options.queryId ?? cryptoQueryIds();
   }
 
-  async forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[]): Promise<Buffer> {
+  async forward(raw: Buffer, transport: Transport, upstreams: readonly Upstream[], counter?: ForwardCounter): Promise<Buffer> {
     if (upstreams.length === 0) throw new NoResolverError('no upstream resolver for this name');
     let questionKey: string | undefined;
     try {
@@ -102,12 +120,16 @@ export class UpstreamForwarder implements Forwarder {
       const id = this.#queryId() & 0xffff;
       const query = Buffer.from(raw);
       query.writeUInt16BE(id, 0);
+      const started = performance.now();
       try {
         // Each attempt's reply is a buffer of its own (a datagram, a copied TCP frame): patch it.
         const reply = await this.#attempt(query, transport, upstream, { id, questionKey });
         raw.copy(reply, 0, 0, 2); // the client's ID back
+        // TC set: relayed as it is (the client retries over TCP), but worth seeing apart.
+        counter?.forwardAttempt(hostPort(upstream), (reply[2] & 0x02) !== 0 ? 'truncated' : 'answered', (performance.now() - started) / 1000);
         return reply;
       } catch (err) {
+        counter?.forwardAttempt(hostPort(upstream), outcomeOf(err), (performance.now() - started) / 1000);
         failures.push(err as Error);
         this.#log.debug({ upstream: describe(upstream, transport), err: (err as Error).message }, 'upstream failed, trying the next');
       }
@@ -131,7 +153,11 @@ export class UpstreamForwarder implements Forwarder {
       const attempt: Attempt = {
         abort: (err) => settle(err),
       };
-      const timer = setTimeout(() => settle(new ForwardError(`${label}: no reply within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const timer = setTimeout(() => {
+        const err = new ForwardError(`${label}: no reply within ${this.#timeoutMs} ms`);
+        timeouts.add(err);
+        settle(err);
+      }, this.#timeoutMs);
       const settle = (err: Error | null, reply?: Buffer): void => {
         if (!this.#attempts.delete(attempt)) return; // settled already
         clearTimeout(timer);

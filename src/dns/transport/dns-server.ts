@@ -19,6 +19,8 @@ export interface DnsServerOptions {
   reusePort?: boolean;
   tcpLimits?: Partial<TcpLimits>;
   udpMaxInFlight?: number;
+  /** Counts a query that gets no reply, by why (QueryStats.drop). */
+  onDrop?: UdpServerOptions['onDrop'];
 }
 
 export interface DnsServer {
@@ -64,6 +66,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
           bufferBytes: config.UDPBufferBytes,
           reusePort: options.reusePort,
           maxInFlight: options.udpMaxInFlight,
+          onDrop: options.onDrop,
         },
         config.UDPBatching,
         log,
@@ -82,6 +85,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         logger: options.logger,
         reusePort: options.reusePort,
         limits: tcpLimitsOf(config, options.tcpLimits),
+        onDrop: options.onDrop,
       });
     } catch (err) {
       await udp.close();

@@ -26,6 +26,7 @@
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
 import { HEADER_LENGTH } from '../wire/constants.js';
+import type { DropReason } from '../query-stats.js';
 import { LogSampler } from '../../log-sampler.js';
 
 export interface TcpLimits {
@@ -66,6 +67,8 @@ export interface TcpServerOptions {
   limits?: Partial<TcpLimits>;
   /** Milliseconds; injectable for tests. */
   now?: () => number;
+  /** Counts a query that gets no reply, by why (QueryStats.drop). */
+  onDrop?: (reason: DropReason) => void;
 }
 
 export interface TcpServer {
@@ -84,6 +87,9 @@ interface ConnectionContext {
   /** Nothing in flight: joins the end of the eviction order (its `evict` closes it at once). */
   becameIdle(socket: net.Socket, evict: () => void): void;
   becameBusy(socket: net.Socket): void;
+  onDrop: (reason: DropReason) => void;
+  /** "query handler failed" lines: at most one a second per server, with the count held back. */
+  failureLog: LogSampler;
 }
 
 export async function startTcpServer(options: TcpServerOptions): Promise<TcpServer> {
@@ -105,6 +111,8 @@ export async function startTcpServer(options: TcpServerOptions): Promise<TcpServ
       idle.set(socket, evict);
     },
     becameBusy: (socket) => idle.delete(socket),
+    onDrop: options.onDrop ?? (() => {}),
+    failureLog: new LogSampler(REFUSAL_LOG_MS),
   };
 
   const note = (message: string, client: string): void => {
@@ -184,7 +192,7 @@ function clientOf(socket: net.Socket): string {
 }
 
 function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: () => void): void {
-  const { handler, log } = ctx;
+  const { handler, log, onDrop } = ctx;
   let buffered: Buffer = Buffer.alloc(0);
   let inFlight = 0;
   let peerEnded = false;
@@ -275,6 +283,7 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
   const send = (reply: Buffer): void => {
     if (reply.length > 0xffff) {
       log.error({ bytes: reply.length }, 'reply longer than a TCP frame can carry; not sent');
+      onDrop('reply_too_large');
       done();
       return;
     }
@@ -298,6 +307,7 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
       const length = buffered.readUInt16BE(0);
       if (length < HEADER_LENGTH || length > limits.maxQueryBytes) {
         log.debug({ client: socket.remoteAddress, length }, 'bad TCP frame length; closing the connection');
+        onDrop('bad_frame');
         close(false);
         return;
       }
@@ -324,10 +334,14 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
     answering.then(
       (reply) => {
         if (reply && !socket.destroyed && socket.writable) send(reply);
-        else done();
+        else {
+          if (reply) onDrop('closed');
+          done();
+        }
       },
       (err: unknown) => {
-        log.error({ err }, 'query handler failed; no reply sent');
+        onDrop('handler_error');
+        ctx.failureLog.write(log, 'error', { err }, 'query handler failed; no reply sent');
         done();
       },
     );

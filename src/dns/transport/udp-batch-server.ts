@@ -25,6 +25,7 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   const later = (reply: Promise<Buffer | null>, address: Uint8Array): void => {
     void reply.then((buf) => {
       if (buf && !closed) addon.sendTo(handle, buf, address);
+      else if (buf) options.onDrop?.('closed');
     });
   };
 

@@ -7,6 +7,11 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net, { type AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
+import { LogSampler } from '../../log-sampler.js';
+import type { DropReason } from '../query-stats.js';
+
+/** Per-query failure lines: at most one per reason per this many ms per thread, with the count held back. */
+export const FAILURE_LOG_MS = 1000;
 
 export interface UdpServerOptions {
   /** Listener IP; "0.0.0.0" binds IPv4 only, "::" binds IPv6 and, dual-stack, IPv4 too. */
@@ -29,6 +34,8 @@ export interface UdpServerOptions {
    * dropped: the client retries, and a flood cannot exhaust memory or file descriptors.
    */
   maxInFlight?: number;
+  /** Counts a datagram that gets no reply, by why (QueryStats.drop). */
+  onDrop?: (reason: DropReason) => void;
 }
 
 export interface UdpServer {
@@ -80,18 +87,23 @@ export function socketTypeFor(address: string): 'udp4' | 'udp6' {
 export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buffer) => Buffer | null | Promise<Buffer | null> {
   const maxInFlight = options.maxInFlight ?? DEFAULT_UDP_MAX_IN_FLIGHT;
   const handler = options.handler;
+  const onDrop = options.onDrop ?? (() => {});
   let inFlight = 0;
-  let droppedSinceLog = 0;
+  // One sampler per reason: under a flood each writes a line a second, carrying the count of
+  // the lines it held back (the drops themselves are all counted through onDrop).
+  const overLimitLog = new LogSampler(FAILURE_LOG_MS);
+  const failureLog = new LogSampler(FAILURE_LOG_MS);
   const failed = (err: unknown): null => {
-    log.error({ err }, 'query handler failed; no reply sent');
+    onDrop('handler_error');
+    failureLog.write(log, 'error', { err }, 'query handler failed; no reply sent');
     return null;
   };
   return (query) => {
     if (inFlight >= maxInFlight) {
-      if (droppedSinceLog++ === 0) log.warn({ maxInFlight }, 'too many UDP queries in flight, dropping new ones');
+      onDrop('in_flight_limit');
+      overLimitLog.write(log, 'warn', { maxInFlight }, 'too many UDP queries in flight, dropping new ones');
       return null;
     }
-    droppedSinceLog = 0;
     let answering: Buffer | null | Promise<Buffer | null>;
     try {
       answering = handler(query);
@@ -163,11 +175,18 @@ export async function startDgramServer(options: UdpServerOptions): Promise<UdpSe
 
   let closed = false;
   const run = queryRunner(options, log);
-  socket.on('error', (err) => log.error({ err }, 'UDP socket error'));
+  const onDrop = options.onDrop ?? (() => {});
+  const socketErrorLog = new LogSampler(FAILURE_LOG_MS);
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    // Without a send callback a refused send comes here: one reply lost.
+    if (err.syscall === 'send') onDrop('send_error');
+    socketErrorLog.write(log, 'error', { err }, 'UDP socket error');
+  });
   // No send callback: Node then completes the send without a callback per reply (it costs about
   // 0.5 µs each). A send that fails is, to the client, a lost datagram, which it retries.
   const reply = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (!closed) socket.send(buf, rinfo.port, rinfo.address);
+    else onDrop('closed');
   };
   socket.on('message', (msg, rinfo) => {
     const answering = run(msg);
