@@ -245,9 +245,12 @@ export async function main(argv: string[]): Promise<void> {
       },
     });
   } catch (err) {
-    if (err instanceof ConfigErrors) for (const e of err.errors) process.stderr.write(`${e.message}\n`);
-    else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-    else logger.fatal({ err }, 'startup failed');
+    // Through the same JSON logger as everything else, one line per problem (a log shipper
+    // that reads stdout sees why the server did not start).
+    const configLog = logger.child({ component: 'config' });
+    const problems = err instanceof ConfigErrors ? err.errors : err instanceof ConfigError ? [err] : [];
+    for (const e of problems) configLog.fatal({ key: e.key || undefined, code: e.code, config: path.resolve(configPath) }, e.message);
+    if (problems.length === 0) logger.fatal({ err }, 'startup failed');
     process.exitCode = 1;
     // Let pino flush before the exit code takes effect.
     setTimeout(() => process.exit(1), 50).unref();

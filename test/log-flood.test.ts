@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { DEFAULTS, type Config } from '../src/config.js';
+import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { startDnsService, type DnsService } from '../src/dns/dns-service.js';
 import { DROP_REASONS } from '../src/dns/query-stats.js';
 import { createLogger } from '../src/log.js';
@@ -20,7 +20,7 @@ const MAX_IN_FLIGHT = 20;
 
 beforeAll(async () => {
   silent = await startUpstream({ mode: 'drop' });
-  const config: Config = { ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [silent.address], Timeout: 1 };
+  const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [silent.address], Timeout: 1 });
   const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) } });
   service = await startDnsService({ config, snapshot: () => undefined, logger, udpMaxInFlight: MAX_IN_FLIGHT });
 });

@@ -4,6 +4,7 @@
 // checked against its key's kind (schema.ts); every problem is collected, none stops the rest.
 import { ConfigError } from '../errors.js';
 import { FIELDS, KEYS, BY_LOWER, RAW_DEFAULTS, type Kind, type RawConfig } from './schema.js';
+import { unknownKeyWarning } from './did-you-mean.js';
 
 export const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
@@ -49,7 +50,7 @@ export function matchKeys(raw: Record<string, unknown>): {
   for (const [key, value] of Object.entries(raw)) {
     const field = BY_LOWER.get(key.toLowerCase());
     if (field === undefined) {
-      warnings.push(`unknown key "${key}" ignored`);
+      warnings.push(unknownKeyWarning(key, FIELDS));
       continue;
     }
     const earlier = written.get(field);

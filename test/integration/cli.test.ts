@@ -48,6 +48,24 @@ async function readyPort(log: () => string): Promise<number> {
   }
 }
 
+/**
+ * Every stdout line as a pino record: the logs are JSON lines and nothing else, which is what
+ * `npx pino-pretty` (docs/metrics.md) reads; each has pino's level, time and msg.
+ */
+function logRecords(stdout: string): Array<{ level: number; time: number; msg: string } & Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const r = JSON.parse(l) as { level: number; time: number; msg: string };
+      expect([typeof r.level, typeof r.time, typeof r.msg]).toEqual(['number', 'number', 'string']);
+      return r;
+    });
+}
+
+/** The messages of the fatal (60) lines. */
+const fatals = (stdout: string) => logRecords(stdout).filter((r) => r.level === 60).map((r) => r.msg);
+
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -71,23 +89,30 @@ describe('mesos-dns-ts command', () => {
   it('exits 1 naming the missing config file', async () => {
     const out = await cli(['-config=/nonexistent/mesos-dns.json']);
     expect(out.code).toBe(1);
-    expect(out.stderr).toContain('missing configuration file: "/nonexistent/mesos-dns.json"');
+    // Through the JSON logger on stdout, like every other line; nothing on stderr.
+    expect(fatals(out.stdout)).toEqual([expect.stringContaining('missing configuration file: "/nonexistent/mesos-dns.json"')]);
+    expect(out.stderr).toBe('');
   });
 
   it('exits 1 with one line per bad key, naming the key and the reason', async () => {
     const file = await tempConfig({ masters: ['10.0.0.1:99999'], IPSources: ['netinfo', 'bogus'], refreshSeconds: 'often' });
     const out = await cli(['-config', file]);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/masters.*port must be from 1 to 65535/);
-    expect(out.stderr).toMatch(/IPSources.*bogus/);
-    expect(out.stderr).toMatch(/refreshSeconds/);
+    const lines = fatals(out.stdout);
+    expect(lines).toHaveLength(3);
+    expect(lines).toContainEqual(expect.stringMatching(/masters.*port must be from 1 to 65535/));
+    expect(lines).toContainEqual(expect.stringMatching(/IPSources.*bogus/));
+    expect(lines).toContainEqual(expect.stringMatching(/refreshSeconds/));
+    expect(logRecords(out.stdout).filter((r) => r.level === 60).map((r) => r.key).sort()).toEqual(['IPSources', 'masters', 'refreshSeconds']);
+    expect(out.stderr).toBe('');
   });
 
   it('exits 1 on a config that is not JSON', async () => {
     const file = await tempConfig('{ "masters": [');
     const out = await cli([`--config=${file}`]);
     expect(out.code).toBe(1);
-    expect(out.stderr).toContain('config');
+    expect(fatals(out.stdout)).toEqual([expect.stringContaining('config')]);
+    expect(out.stderr).toBe('');
   });
 
   it('rejects an unknown flag', async () => {
@@ -154,6 +179,47 @@ describe('npm start demo', () => {
       const deadline = Date.now() + 5000;
       while ((await ttl()) !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await ttl()).toBe(7);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    }
+  });
+
+  it('warns about a misspelt key with the key it was probably meant to be', async () => {
+    const demo = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(root, 'zones', 'demo', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const file = await tempConfig({ ...demo, stateFile: path.join(root, 'zones', 'demo', 'state.json'), port: 0, httpport: 0, externalon: false, refreshSecond: 5 });
+    const proc = spawn(process.execPath, [bin, `-config=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await readyPort(() => out);
+      const warning = logRecords(out).find((r) => r.msg.includes('refreshSecond"'));
+      expect(warning).toMatchObject({ level: 40, component: 'config', msg: 'unknown key "refreshSecond" ignored; did you mean "refreshSeconds"?' });
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    }
+  });
+
+  it('-v=2 logs every generated record and the counters after each refresh', async () => {
+    const demo = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(root, 'zones', 'demo', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const file = await tempConfig({ ...demo, stateFile: path.join(root, 'zones', 'demo', 'state.json'), port: 0, httpport: 0, externalon: false });
+    const proc = spawn(process.execPath, [bin, `-config=${file}`, '-v=2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await readyPort(() => out);
+      await waitFor(() => out.includes('"query counters"'), 10_000, 'the query counters line');
+      const records = logRecords(out);
+      const recordLines = records.filter((r) => r.msg === 'record' && r.component === 'records');
+      const counters = records.find((r) => r.msg === 'table counters')!;
+      // One line per name, every name of the table (the demo is far below the 10,000 bound).
+      expect(counters).toMatchObject({ level: 10, generation: 1, namesNotLogged: 0 });
+      expect(recordLines).toHaveLength(counters.names as number);
+      expect(recordLines).toContainEqual(expect.objectContaining({ name: 'leader.mesos.', A: ['127.0.0.1'] }));
+      expect(recordLines).toContainEqual(expect.objectContaining({ name: '_nginx._tcp.marathon.mesos.', SRV: expect.arrayContaining([expect.stringMatching(/^0 1 \d+ nginx-/)]) }));
+      expect((counters.records as Record<string, number>).A).toBeGreaterThan(0);
+      expect(records.find((r) => r.msg === 'query counters')).toMatchObject({ level: 10, component: 'counters', generation: 1 });
     } finally {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.on('exit', r));
