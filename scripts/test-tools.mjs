@@ -95,7 +95,7 @@ export const TOOLS = [
     tool: 'promtool',
     command: 'promtool',
     packages: ['prometheus'],
-    neededBy: [],
+    neededBy: ['test/integration/metrics.test.ts', 'test/deploy-prometheus.test.ts'],
     why: 'checks /metrics output and the alert rules',
   },
   {
