@@ -63,7 +63,17 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
   };
   const handler = (buf: Buffer, transport: 'udp' | 'tcp') => respond(buf, transport, ctx);
   const open = (c: Config): Promise<DnsServer | undefined> =>
-    c.DnsOn ? startDnsServer({ config: c, handler, logger: log, reusePort: options.reusePort, udpMaxInFlight: options.udpMaxInFlight, onDrop: (reason) => stats.drop(reason) }) : Promise.resolve(undefined);
+    c.DnsOn
+      ? startDnsServer({
+          config: c,
+          handler,
+          logger: log,
+          reusePort: options.reusePort,
+          udpMaxInFlight: options.udpMaxInFlight,
+          onDrop: (reason) => stats.drop(reason),
+          onSyncReplies: (transport, n, seconds) => stats.timed(transport === 'tcp' ? 1 : 0, n, seconds),
+        })
+      : Promise.resolve(undefined);
 
   let server = await open(config);
   /** Counts of UDP sockets already closed by a reconfigure. */

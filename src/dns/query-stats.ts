@@ -136,15 +136,23 @@ export class QueryStats implements Record<QueryCounter, number> {
     this.received[transport]++;
   }
 
-  /**
-   * A reply is ready: counted by transport, qtype and rcode, and its duration since `startedMs`
-   * (a performance.now() reading: monotonic, a double, no allocation).
-   */
-  answered(transport: number, qtype: number, rcode: number, startedMs: number): void {
+  /** A reply is ready: counted by transport, qtype and rcode. */
+  count(transport: number, qtype: number, rcode: number): void {
     const q = qtype >= 0 && qtype < 256 ? QTYPE_INDEX[qtype] : QTYPE_OTHER;
     const r = rcode === 0 ? 0 : rcodeIndex(rcode);
     this.responses[(transport * QTYPE_LABELS.length + q) * RCODE_LABELS.length + r]++;
-    observe(this.duration[transport], (performance.now() - startedMs) / 1000);
+  }
+
+  /**
+   * `n` replies over `transport` took `seconds` each, from the socket handing the query over to
+   * the reply being ready. The socket servers time the replies answered at once (a batch of
+   * them with two clock reads, docs/metrics.md), handleQuery the rest.
+   */
+  timed(transport: number, n: number, seconds: number): void {
+    const h = this.duration[transport];
+    h.buckets[bucketOf(seconds)] += n;
+    h.sum += seconds * n;
+    h.count += n;
   }
 
   drop(reason: DropReason): void {

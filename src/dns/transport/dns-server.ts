@@ -21,6 +21,8 @@ export interface DnsServerOptions {
   udpMaxInFlight?: number;
   /** Counts a query that gets no reply, by why (QueryStats.drop). */
   onDrop?: UdpServerOptions['onDrop'];
+  /** `n` replies the handler gave at once took `seconds` each: the duration the handler cannot see. */
+  onSyncReplies?: (transport: 'udp' | 'tcp', n: number, seconds: number) => void;
 }
 
 export interface DnsServer {
@@ -67,6 +69,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
           reusePort: options.reusePort,
           maxInFlight: options.udpMaxInFlight,
           onDrop: options.onDrop,
+          onSyncReplies: options.onSyncReplies && ((n, seconds) => options.onSyncReplies!('udp', n, seconds)),
         },
         config.UDPBatching,
         log,
@@ -81,7 +84,12 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       tcp = await startTcpServer({
         address,
         port,
-        handler: async (query) => options.handler(query, 'tcp'),
+        handler: async (query) => {
+          const started = performance.now();
+          const answering = options.handler(query, 'tcp');
+          if (answering instanceof Uint8Array) options.onSyncReplies?.('tcp', 1, (performance.now() - started) / 1000);
+          return answering;
+        },
         logger: options.logger,
         reusePort: options.reusePort,
         limits: tcpLimitsOf(config, options.tcpLimits),

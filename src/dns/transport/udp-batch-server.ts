@@ -35,7 +35,12 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   let lengths: Int32Array;
   let addresses: Buffer;
   let slot: number;
+  const onSyncReplies = options.onSyncReplies;
   const onBatch = (count: number): readonly (Uint8Array | null)[] => {
+    // The batch's replies leave together in one sendmmsg when this returns: each took the time
+    // from the batch's arrival to now. Two clock reads per batch instead of two per query.
+    const started = onSyncReplies ? performance.now() : 0;
+    let ready = 0;
     for (let i = 0; i < count; i++) {
       replies[i] = null;
       const length = lengths[i];
@@ -48,9 +53,12 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
       data.copy(query, 0, start, start + length);
       const answering = run(query);
       if (answering === null) continue;
-      if (answering instanceof Uint8Array) replies[i] = answering;
-      else later(answering, Buffer.from(addresses.subarray(i * ADDRESS_BYTES, (i + 1) * ADDRESS_BYTES)));
+      if (answering instanceof Uint8Array) {
+        replies[i] = answering;
+        ready++;
+      } else later(answering, Buffer.from(addresses.subarray(i * ADDRESS_BYTES, (i + 1) * ADDRESS_BYTES)));
     }
+    if (ready > 0) onSyncReplies?.(ready, (performance.now() - started) / 1000);
     return replies;
   };
   let buffers;

@@ -36,6 +36,8 @@ export interface UdpServerOptions {
   maxInFlight?: number;
   /** Counts a datagram that gets no reply, by why (QueryStats.drop). */
   onDrop?: (reason: DropReason) => void;
+  /** `n` replies the handler gave at once took `seconds` each (QueryStats.timed). */
+  onSyncReplies?: (n: number, seconds: number) => void;
 }
 
 export interface UdpServer {
@@ -188,10 +190,15 @@ export async function startDgramServer(options: UdpServerOptions): Promise<UdpSe
     if (!closed) socket.send(buf, rinfo.port, rinfo.address);
     else onDrop('closed');
   };
+  const onSyncReplies = options.onSyncReplies;
   socket.on('message', (msg, rinfo) => {
+    const started = onSyncReplies ? performance.now() : 0;
     const answering = run(msg);
     if (answering === null) return;
-    if (answering instanceof Uint8Array) reply(answering, rinfo);
+    if (answering instanceof Uint8Array) {
+      reply(answering, rinfo);
+      onSyncReplies?.(1, (performance.now() - started) / 1000);
+    }
     else
       void answering.then((buf) => {
         if (buf) reply(buf, rinfo);
