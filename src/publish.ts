@@ -63,7 +63,7 @@ export function createPublisher(deps: {
     );
     const leader = state.leader.host.includes(':') ? `[${state.leader.host}]:${state.leader.port}` : `${state.leader.host}:${state.leader.port}`;
     deps.onSwapped?.(table, leader, (built - started) / 1000);
-    if (log?.isLevelEnabled('trace')) traceTable(log, snapshot.generation, table);
+    if (deps.logger?.isLevelEnabled('trace')) traceTable(deps.logger, snapshot.generation, table);
     return snapshot;
   }
 

@@ -212,6 +212,9 @@ describe('npm start demo', () => {
       await waitFor(() => out.includes('"query counters"'), 10_000, 'the query counters line');
       const records = logRecords(out);
       const recordLines = records.filter((r) => r.msg === 'record' && r.component === 'records');
+      // Scoped once (the callee's child), not under the publisher's component as well.
+      const recordLine = out.split('\n').find((l) => l.includes('"msg":"record"'))!;
+      expect(recordLine.match(/"component":/g)).toHaveLength(1);
       const counters = records.find((r) => r.msg === 'table counters')!;
       // One line per name, every name of the table (the demo is far below the 10,000 bound).
       expect(counters).toMatchObject({ level: 10, generation: 1, namesNotLogged: 0 });
