@@ -81,6 +81,8 @@ describe('parseConfig: defaults and key matching', () => {
     ['httpKeepAliveTimeoutMs', 1000, 'HTTPKeepAliveTimeoutMs', 1000],
     ['statemaxbytes', 1048576, 'StateMaxBytes', 1048576],
     ['readymaxtableageseconds', 180, 'ReadyMaxTableAgeSeconds', 180],
+    ['forwardmaxfails', 0, 'ForwardMaxFails', 0],
+    ['FORWARDHEALTHCHECKMS', 50, 'ForwardHealthCheckMs', 50],
     ['mesoscredentials', { PRINCIPAL: 'p', Secret: 's' }, 'MesosCredentials', { Principal: 'p', Secret: 's' }],
   ];
   it.each(keyCases)('key %s sets %s', (key, value, field, expected) => {
@@ -251,6 +253,8 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['negative TCPMaxClientConnections', { TCPMaxClientConnections: -1 }, 'TCPMaxClientConnections', 'from 0 to 1000000'],
     ['HTTPMaxConnections of 0', { httpMaxConnections: 0 }, 'httpMaxConnections', 'from 1 to 1000000'],
     ['HTTP headers timeout longer than the request timeout', { HTTPHeadersTimeoutMs: 5000, HTTPRequestTimeoutMs: 4000 }, 'HTTPHeadersTimeoutMs', 'must not exceed HTTPRequestTimeoutMs (4000), got 5000'],
+    ['ForwardMaxFails above 100', { ForwardMaxFails: 101 }, 'ForwardMaxFails', 'from 0 to 100'],
+    ['ForwardHealthCheckMs below 50', { forwardHealthCheckMs: 49 }, 'forwardHealthCheckMs', 'from 50 to 3600000'],
   ];
   it.each(cases)('%s', (_name, raw, key, reason) => {
     const errors = errorsOf(() => parse(withBase(raw)));

@@ -228,7 +228,9 @@ describe('GET /v1/config', () => {
       '  "HTTPRequestTimeoutMs": 30000,',
       '  "HTTPKeepAliveTimeoutMs": 5000,',
       '  "ReadyMaxTableAgeSeconds": 0,',
-      '  "StateMaxBytes": 268435456',
+      '  "StateMaxBytes": 268435456,',
+      '  "ForwardMaxFails": 2,',
+      '  "ForwardHealthCheckMs": 500',
       ' }',
     );
 

@@ -15,7 +15,8 @@ export const RESTARTS = {
   /** The DNS sockets (dns-service.ts; serve.ts adds the worker count). */
   dnsSockets: ['DnsOn', 'Listener', 'Port', 'UDPBufferBytes', 'UDPBatching'],
   /** The forwarder and its cache (dns-service.ts). */
-  forwarder: ['Timeout', 'ForwardCacheSize'],
+  // The upstream lists too: a forwarder remembers and probes the upstreams it has used.
+  forwarder: ['Timeout', 'ForwardCacheSize', 'ForwardMaxFails', 'ForwardHealthCheckMs', 'Resolvers', 'ZoneResolvers'],
 } as const satisfies Record<string, readonly (keyof RawConfig)[]>;
 
 export type RestartPart = keyof typeof RESTARTS;

@@ -113,6 +113,13 @@ export interface RawConfig {
   /** Largest /master/state body read (decompressed), bytes; a larger one is refused without reading the rest. */
   StateMaxBytes: number;
   // --- end of readiness and state size ---
+
+  // --- forwarding health keys (issue 13) ---
+  /** Consecutive failed tries that mark an upstream down (CoreDNS max_fails); 0 never marks one down. */
+  ForwardMaxFails: number;
+  /** How often a down upstream is probed with `. IN NS`, milliseconds. */
+  ForwardHealthCheckMs: number;
+  // --- end of forwarding health keys ---
 }
 
 export type Kind =
@@ -216,6 +223,11 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
   StateMaxBytes: { kind: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`), default: 256 * 1024 * 1024 },
   // --- end of readiness and state size ---
+  // --- forwarding health keys (issue 13); why these defaults: docs/configuration.md ---
+  ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
+  // At least 50 ms: probes at a higher rate would be traffic, not a check.
+  ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
+  // --- end of forwarding health keys ---
 };
 
 /** Every key's default, as config.json without the key gives it. */

@@ -11,6 +11,7 @@ import type { Snapshot } from '../store.js';
 import { startDnsServer, type DnsServer } from './transport/dns-server.js';
 import { ForwardCache } from './forward/forward-cache.js';
 import { UpstreamForwarder } from './forward/forward.js';
+import type { UpstreamHealthView } from './forward/upstream-health.js';
 import { respond, type QueryContext } from './answer/handle-query.js';
 import { QueryStats } from './query-stats.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
@@ -38,6 +39,8 @@ export interface DnsService {
   /** Undefined while DnsOn is false. */
   addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
   forwardCacheEntries(): number;
+  /** Each upstream's health as this thread's forwarder sees it. */
+  upstreamHealth(): UpstreamHealthView[];
   /** New sockets first when the listener moved (then the old ones close), new forwarder if needed. */
   reconfigure(next: Config): Promise<void>;
   close(): Promise<void>;
@@ -47,7 +50,12 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
   const log = options.logger;
   const stats = new QueryStats();
   const forwarding = (c: Config) => ({
-    forwarder: new UpstreamForwarder({ timeoutMs: c.Timeout * 1000, logger: log }),
+    forwarder: new UpstreamForwarder({
+      timeoutMs: c.Timeout * 1000,
+      maxFails: c.ForwardMaxFails,
+      healthCheckMs: c.ForwardHealthCheckMs,
+      logger: log,
+    }),
     forwardCache: c.ForwardCacheSize > 0 ? new ForwardCache({ max: c.ForwardCacheSize }) : undefined,
   });
   let config = options.config;
@@ -90,6 +98,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     },
     addresses: () => (server ? { udp: server.udpAddress, tcp: server.tcpAddress } : undefined),
     forwardCacheEntries: () => ctx.forwardCache?.size ?? 0,
+    upstreamHealth: () => ctx.forwarder.health(),
     async reconfigure(next) {
       if (restarts('dnsSockets', config, next)) {
         const fresh = await open(next);

@@ -131,6 +131,8 @@ const CONFIG_KEYS = [
   'HTTPKeepAliveTimeoutMs',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
+  'ForwardMaxFails',
+  'ForwardHealthCheckMs',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;
