@@ -23,7 +23,7 @@ import type { Freshness } from './freshness.js';
 import { watchStaleness } from './freshness.js';
 import { jsonResponse } from './http/api.js';
 import { decideReadiness, type Readiness } from './readiness.js';
-import { startDnsService } from './dns/dns-service.js';
+import { startDnsService, type DnsStats } from './dns/dns-service.js';
 import { descriptorBudget, readOpenFileLimit } from './fd-budget.js';
 import { assertPortFree } from './dns/transport/port-probe.js';
 import { QueryStats } from './dns/query-stats.js';
@@ -67,7 +67,7 @@ export function dnsWorkerCount(config: Config, cores = availableParallelism()): 
 /** DNS served one way or the other; the rest of this module does not care which. */
 interface DnsBackend {
   addresses(): { udp: AddressInfo; tcp: AddressInfo } | undefined;
-  stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
+  stats(): Promise<DnsStats>;
   workerIds(): number[];
   /** For /health: the generation the worker threads serve; undefined when DNS is on the main thread. */
   servedGeneration?(): number;
@@ -124,7 +124,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     });
     return {
       addresses: () => service.addresses(),
-      stats: async () => ({ stats: service.countedStats(), forwardCacheEntries: service.forwardCacheEntries() }),
+      stats: async () => ({ stats: service.countedStats(), forwardCacheEntries: service.forwardCacheEntries(), upstreams: service.upstreamHealth() }),
       workerIds: () => [],
       workersServing: () => ({ serving: deps.store.current() ? 1 : 0, total: 1 }),
       reconfigure: (next) => service.reconfigure(next),

@@ -19,6 +19,13 @@ import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.
 /** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */
 const FORWARD_FAILURE_LOG_MS = 1000;
 
+/** What /metrics reads of the DNS side, per thread or summed over the workers. */
+export interface DnsStats {
+  stats: QueryStats;
+  forwardCacheEntries: number;
+  upstreams: UpstreamHealthView[];
+}
+
 export interface DnsServiceOptions {
   config: Config;
   /** The store's current(). */

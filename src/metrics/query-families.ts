@@ -5,6 +5,7 @@
 // computed elsewhere (a histogram's buckets least of all), so each family is a small object with
 // the registry's metric interface (name, help, type, get()).
 import type { Metric, Registry } from 'prom-client';
+import type { UpstreamHealthView } from '../dns/forward/upstream-health.js';
 import {
   DROP_REASONS,
   DURATION_BUCKETS,
@@ -29,6 +30,8 @@ interface Sample {
 export interface QuerySum {
   stats: QueryStats;
   forwardCacheEntries: number;
+  /** Each upstream's health (forward/upstream-health.ts), merged over the DNS threads. */
+  upstreams?: readonly UpstreamHealthView[];
 }
 
 /** Plain counters with no labels: metric name and help per QueryStats field. One line each. */
@@ -102,6 +105,14 @@ export function registerQueryFamilies(registry: Registry): (sum: QuerySum | unde
   family('mesos_dns_forward_duration_seconds', 'histogram', 'Time per attempt at an upstream resolver, by upstream.', ({ stats }) =>
     [...stats.upstreams].flatMap(([upstream, u]) => histogramSamples('mesos_dns_forward_duration_seconds', { upstream }, u.duration)),
   );
+  // Upstream health (issue 13): a down upstream is skipped while another is up, and probed.
+  const byUpstream = (s: QuerySum, value: (u: UpstreamHealthView) => number): Sample[] =>
+    [...(s.upstreams ?? [])].sort((a, b) => a.upstream.localeCompare(b.upstream)).map((u) => ({ labels: { upstream: u.upstream }, value: value(u) }));
+  family('mesos_dns_upstream_up', 'gauge', 'Upstream resolver health: 1 up, 0 marked down (skipped while another is up, probed).', (s) =>
+    byUpstream(s, (u) => (u.state === 'up' ? 1 : 0)),
+  );
+  family('mesos_dns_upstream_answers_total', 'counter', 'Matching replies from an upstream (queries and probes).', (s) => byUpstream(s, (u) => u.answered));
+  family('mesos_dns_upstream_failures_total', 'counter', 'Failed tries of an upstream (error, or no reply by its deadline).', (s) => byUpstream(s, (u) => u.failed));
 
   return (sum) => {
     current = sum ?? { stats: new QueryStats(), forwardCacheEntries: 0 };

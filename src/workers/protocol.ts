@@ -8,6 +8,7 @@
 import type { Config } from '../config/typed.js';
 import type { StatsSnapshot } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
+import type { UpstreamHealthView } from '../dns/forward/upstream-health.js';
 
 export type ToWorker =
   /** Bind the DNS port (config.Port is never 0 here) and start serving. */
@@ -24,4 +25,4 @@ export type FromWorker =
   | { type: 'fatal'; code: string; message: string }
   /** Now serving this table generation. */
   | { type: 'swapped'; generation: number; names: number }
-  | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number };
+  | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number; upstreams: UpstreamHealthView[] };

@@ -24,6 +24,8 @@ import type { Config } from '../config/typed.js';
 import { DnsListenError } from '../errors.js';
 import { startDnsServer } from '../dns/transport/dns-server.js';
 import { QueryStats, addStats, statsSnapshot, type StatsSnapshot } from '../dns/query-stats.js';
+import { mergeHealthViews, type UpstreamHealthView } from '../dns/forward/upstream-health.js';
+import type { DnsStats } from '../dns/dns-service.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -51,7 +53,7 @@ export interface WorkerPool {
   /** Ends one worker abruptly, as a crash would; it is restarted like one (tests, drills). */
   kill(threadId: number): Promise<void>;
   /** Counters summed over all workers (asked now, 1 s at most), including workers that died. */
-  stats(): Promise<{ stats: QueryStats; forwardCacheEntries: number }>;
+  stats(): Promise<DnsStats>;
   /** A new config with the same listener (Listener, Port, buffers): sent to every worker. */
   reconfigure(next: Config): void;
   /** Resolves once every running worker serves `generation` or a newer one. */
@@ -80,6 +82,7 @@ interface Worker {
   generation: number;
   lastStats?: StatsSnapshot;
   lastCacheEntries: number;
+  lastUpstreams: UpstreamHealthView[];
   statsWaiters: Map<number, () => void>;
 }
 
@@ -148,6 +151,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       readyAt: 0,
       generation: 0,
       lastCacheEntries: 0,
+      lastUpstreams: [],
       statsWaiters: new Map(),
     };
     workers[index] = w;
@@ -166,6 +170,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         case 'stats':
           w.lastStats = m.stats;
           w.lastCacheEntries = m.forwardCacheEntries;
+          w.lastUpstreams = m.upstreams;
           w.statsWaiters.get(m.request)?.();
           break;
         case 'fatal':
@@ -304,7 +309,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         addStats(sum, w.lastStats);
         forwardCacheEntries += w.lastCacheEntries;
       }
-      return { stats: sum, forwardCacheEntries };
+      const upstreams = mergeHealthViews(workers.flatMap((w) => (w && !w.exited ? [w.lastUpstreams] : [])));
+      return { stats: sum, forwardCacheEntries, upstreams };
     },
     reconfigure(next) {
       config = { ...next, Port: bound.udp.port };

@@ -85,7 +85,13 @@ async function stop(): Promise<void> {
 
 /** Counters as of now; `request` 0 marks the periodic push. */
 function sendStats(request: number): void {
-  send({ type: 'stats', request, stats: statsSnapshot(service?.countedStats() ?? new QueryStats()), forwardCacheEntries: service?.forwardCacheEntries() ?? 0 });
+  send({
+    type: 'stats',
+    request,
+    stats: statsSnapshot(service?.countedStats() ?? new QueryStats()),
+    forwardCacheEntries: service?.forwardCacheEntries() ?? 0,
+    upstreams: service?.upstreamHealth() ?? [],
+  });
 }
 // Pushed every few seconds too, so the counts of a worker that crashes are mostly kept in the
 // primary's sum (it asks on every /metrics request as well).

@@ -1,11 +1,24 @@
 // A tiny real upstream DNS server for tests: UDP and TCP on 127.0.0.1, one port number for both,
 // answering from a programmable map. Its behaviour can be switched at runtime (slow, silent,
-// wrong ID, SERVFAIL, NXDOMAIN, truncated) and it counts what it receives. Replies are built
-// with dns-packet, an independent implementation of the wire format.
+// wrong ID, wrong question, garbage bytes, SERVFAIL, REFUSED, NXDOMAIN, truncated) and it counts
+// what it receives. Replies are built with dns-packet, an independent implementation of the wire
+// format.
 import dnsPacket from 'dns-packet';
 import { bindBoth, framedTcpServer } from './loopback-dns.js';
 
-export type UpstreamMode = 'answer' | 'drop' | 'wrong-id' | 'servfail' | 'nxdomain' | 'truncate';
+export type UpstreamMode =
+  | 'answer'
+  | 'drop'
+  | 'wrong-id'
+  | 'wrong-question'
+  | 'garbage'
+  | 'servfail'
+  | 'refused'
+  | 'nxdomain'
+  | 'truncate';
+
+/** What 'garbage' sends: text, not a DNS message (its first 12 bytes read as a header whose counts the rest cannot hold). */
+export const GARBAGE = Buffer.from('this is not a DNS reply', 'latin1');
 
 export interface ReceivedQuery {
   transport: 'udp' | 'tcp';
@@ -33,6 +46,10 @@ export interface FakeUpstream {
   soa: { ttl: number; minimum: number };
   mode: UpstreamMode;
   delayMs: number;
+  /** Queries received that are not health probes (`. IN NS`). */
+  queries(): ReceivedQuery[];
+  /** Health probes (`. IN NS`) received. */
+  probes(): ReceivedQuery[];
   /** Replaces the built-in answering when set; return null to stay silent. */
   respond?: (query: dnsPacket.DecodedPacket, transport: 'udp' | 'tcp') => dnsPacket.Packet | null;
   readonly received: ReceivedQuery[];
@@ -40,7 +57,9 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-const RCODE_BITS = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE_BITS = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+
+const isProbe = (r: ReceivedQuery): boolean => r.name === '.' && r.type === 'NS';
 
 function buildReply(up: FakeUpstream, query: dnsPacket.DecodedPacket): dnsPacket.Packet {
   const question = query.questions?.[0];
@@ -49,16 +68,17 @@ function buildReply(up: FakeUpstream, query: dnsPacket.DecodedPacket): dnsPacket
   const known = up.records[name] !== undefined;
   let rcode: number = RCODE_BITS.NOERROR;
   if (up.mode === 'servfail') rcode = RCODE_BITS.SERVFAIL;
+  else if (up.mode === 'refused') rcode = RCODE_BITS.REFUSED;
   else if (up.mode === 'nxdomain' || !known) rcode = RCODE_BITS.NXDOMAIN;
   const negative = rcode !== RCODE_BITS.NOERROR || rrs.length === 0;
   const reply: dnsPacket.Packet = {
     type: 'response',
     id: up.mode === 'wrong-id' ? (query.id! + 1) & 0xffff : query.id,
     flags: (query.flags! & dnsPacket.RECURSION_DESIRED) | dnsPacket.RECURSION_AVAILABLE | rcode,
-    questions: query.questions,
+    questions: up.mode === 'wrong-question' ? [{ name: `other.${question?.name ?? ''}`, type: 'A', class: 'IN' }] : query.questions,
     answers: rcode === RCODE_BITS.NOERROR ? rrs : [],
     authorities:
-      negative && rcode !== RCODE_BITS.SERVFAIL
+      negative && rcode !== RCODE_BITS.SERVFAIL && rcode !== RCODE_BITS.REFUSED
         ? [
             {
               name: 'example.',
@@ -101,6 +121,7 @@ async function answer(up: FakeUpstream, raw: Buffer, transport: 'udp' | 'tcp'): 
   up.received.push({ transport, id: query.id ?? 0, name: q?.name ?? '', type: q?.type ?? '', raw });
   if (up.delayMs > 0) await new Promise((r) => setTimeout(r, up.delayMs));
   if (up.mode === 'drop') return null;
+  if (up.mode === 'garbage') return GARBAGE;
   const reply = up.respond ? up.respond(query, transport) : buildReply(up, query);
   return reply ? dnsPacket.encode(reply) : null;
 }
@@ -122,6 +143,8 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Fake
     delayMs: options.delayMs ?? 0,
     received: [],
     count: (transport) => up.received.filter((r) => transport === undefined || r.transport === transport).length,
+    queries: () => up.received.filter((r) => !isProbe(r)),
+    probes: () => up.received.filter(isProbe),
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([

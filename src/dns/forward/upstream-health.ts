@@ -85,6 +85,30 @@ export class UpstreamHealth {
 }
 
 /**
+ * One view per upstream from the views of several threads (each DNS worker has its own
+ * forwarder): down if any thread has it down (that thread skips it), failures and replies
+ * summed, the largest streak, the mean of the RTTs known.
+ */
+export function mergeHealthViews(lists: readonly (readonly UpstreamHealthView[])[]): UpstreamHealthView[] {
+  const merged = new Map<string, UpstreamHealthView & { rtts: number[] }>();
+  for (const list of lists) {
+    for (const v of list) {
+      let m = merged.get(v.upstream);
+      if (m === undefined) merged.set(v.upstream, (m = { ...v, answered: 0, failed: 0, consecutiveFailures: 0, rtts: [] }));
+      if (v.state === 'down') m.state = 'down';
+      m.consecutiveFailures = Math.max(m.consecutiveFailures, v.consecutiveFailures);
+      m.answered += v.answered;
+      m.failed += v.failed;
+      if (v.rttMs !== undefined) m.rtts.push(v.rttMs);
+    }
+  }
+  return [...merged.values()].map(({ rtts, ...v }) => ({
+    ...v,
+    rttMs: rtts.length > 0 ? rtts.reduce((a, b) => a + b, 0) / rtts.length : undefined,
+  }));
+}
+
+/**
  * The upstreams a query is sent to, in order: the ones that are up, in the configured order; when
  * none is up, all of them in order (health checking may be what is wrong; CoreDNS then also
  * tries them anyway).
