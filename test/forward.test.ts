@@ -185,6 +185,70 @@ describe('UpstreamForwarder', () => {
   });
 });
 
+describe('UpstreamForwarder: the race and the probes', () => {
+  let good: FakeUpstream;
+  let silent: FakeUpstream;
+
+  beforeAll(async () => {
+    good = await startUpstream({ records: { 'www.example.org': [{ name: 'www.example.org', type: 'A', ttl: 120, data: '192.0.2.10' }] } });
+    silent = await startUpstream({ mode: 'drop' });
+  });
+
+  afterAll(async () => {
+    await good.close();
+    await silent.close();
+  });
+
+  afterEach(() => {
+    good.delayMs = 0;
+    good.received.length = 0;
+    silent.received.length = 0;
+  });
+
+  it('an earlier upstream that answers after the next one was asked still wins', async () => {
+    const forwarder = new UpstreamForwarder({ timeoutMs: 3000 });
+    try {
+      good.delayMs = 600; // past its 400 ms per-try deadline
+      const started = Date.now();
+      const reply = dnsPacket.decode(await forwarder.forward(queryBytes('www.example.org'), 'udp', [good, silent]));
+      expect(reply.answers?.[0]).toEqual(expect.objectContaining({ data: '192.0.2.10' }));
+      expect(silent.count()).toBe(1); // asked at 400 ms, abandoned when the first answered
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The silent one was cut off before its own deadline: no verdict against it.
+      expect(forwarder.health().find((h) => h.upstream === silent.address)?.failed).toBe(0);
+    } finally {
+      forwarder.close();
+    }
+  });
+
+  it('bounds the whole query by timeoutMs across all upstreams', async () => {
+    const forwarder = new UpstreamForwarder({ timeoutMs: 700, maxFails: 0 });
+    try {
+      const started = Date.now();
+      await expect(forwarder.forward(queryBytes('www.example.org'), 'tcp', [silent, silent, silent]))
+        .rejects.toThrow(/no reply within 700 ms/);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      forwarder.close();
+    }
+  });
+
+  it('probes a down upstream until it answers, and stops probing on close()', async () => {
+    // 500 ms: past the 400 ms per-try deadline, so the silent try counts as failed.
+    const forwarder = new UpstreamForwarder({ timeoutMs: 500, maxFails: 1, healthCheckMs: 50 });
+    await expect(forwarder.forward(queryBytes('www.example.org'), 'udp', [silent])).rejects.toThrow(ForwardError);
+    expect(forwarder.health()).toEqual([expect.objectContaining({ upstream: silent.address, state: 'down', consecutiveFailures: 1 })]);
+    await new Promise((r) => setTimeout(r, 400));
+    const probes = silent.received.filter((q) => q.name === '.' && q.type === 'NS').length;
+    expect(probes).toBeGreaterThanOrEqual(2);
+    expect(probes).toBeLessThanOrEqual(10); // one per 50 ms at most
+    forwarder.close();
+    const atClose = silent.received.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(silent.received.length).toBe(atClose);
+  });
+});
+
 describe('ForwardCache', () => {
   let upstream: FakeUpstream;
   let forwarder: UpstreamForwarder;
