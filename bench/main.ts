@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory (default: all five)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward (default: all six)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
@@ -18,10 +18,12 @@
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
+//   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { formatForwardFaults, runForwardFaults, type ForwardFaultsResult } from './forward-faults.js';
 import { formatQps, runQps, type QpsResult } from './qps.js';
 import { envInt } from './report.js';
 import { installExitHandlers, killAllChildren, onExitCleanup, repoRoot, runCommand } from './processes.js';
@@ -33,7 +35,7 @@ import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
     memory?: MemoryCase[];
+    forward?: ForwardFaultsResult;
   } = {};
 
   try {
@@ -196,6 +199,12 @@ async function main(): Promise<void> {
       process.stderr.write('memory: one huge /master/state body (accepted, refused by length, refused while read), each on a fresh server\n');
       results.memory = await runLargeStateMemory({ dir, settleMs, progress });
       print(`## Memory around one huge state body (real binary, workers 1, default StateMaxBytes)\n\n${formatLargeStateMemory(results.memory, settleMs)}`);
+    }
+    if (sections.includes('forward')) {
+      const queries = envInt('BENCH_FORWARD_QUERIES', 2000);
+      process.stderr.write('forward: resolvers [silent, good], then every upstream silent (real binary, stand-in upstreams)\n');
+      results.forward = await runForwardFaults({ dir, queries, progress });
+      print(`## Forwarding with a dead upstream (real binary, UDP, forwarding cache off, timeout 5 s)\n\n${formatForwardFaults(results.forward)}`);
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);
