@@ -422,6 +422,42 @@ describeWorkers('startServing with Workers > 1', () => {
     expect(serving.workerIds()).toEqual([]);
   });
 
+  it('/metrics shows an upstream down when a worker marked it down (each worker keeps its own health)', async () => {
+    // A silent upstream: bound, never answers.
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const upstream = `127.0.0.1:${silent.address().port}`;
+    const store = new TableStore();
+    store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
+    const config: Config = {
+      ...LISTEN,
+      Workers: 2,
+      HTTPListener: '127.0.0.1',
+      HttpPort: 0,
+      ExternalOn: true,
+      Resolvers: [upstream],
+      Timeout: 1,
+      ForwardMaxFails: 1,
+      ForwardCacheSize: 0,
+    };
+    const serving = await startServing({ config: () => config, store, logger: silentLogger, version: 'test' });
+    try {
+      const { dns, http } = serving.addresses();
+      const metric = async () => {
+        const body = await (await request(`http://127.0.0.1:${http!.port}/metrics`)).body.text();
+        return /^mesos_dns_upstream_up\{upstream="([^"]+)"\} (\d)$/m.exec(body)?.slice(1);
+      };
+      expect(await metric()).toBeUndefined(); // no upstream asked yet
+      // Six queries from six source ports reach one worker or both; each marks the upstream down there.
+      const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => askOnce(dns!.udp.port, query(`q${i}.example.org`, QTYPE.A, 100 + i))));
+      expect(replies.map((r) => summaryFromWire(r!).rcode)).toEqual(Array(6).fill('SERVFAIL'));
+      expect(await metric()).toEqual([upstream, '0']);
+    } finally {
+      await serving.close();
+      silent.close();
+    }
+  });
+
   it('sends a new config to the workers, and moves DNS back onto the main thread for Workers = 1', async () => {
     const store = new TableStore();
     store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
