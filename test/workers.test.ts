@@ -429,7 +429,7 @@ describeWorkers('startServing with Workers > 1', () => {
     const upstream = `127.0.0.1:${silent.address().port}`;
     const store = new TableStore();
     store.swap(buildTestTable(['leader.mesos. A 10.0.0.1']));
-    const config: Config = {
+    const config: Config = withTyped({
       ...LISTEN,
       Workers: 2,
       HTTPListener: '127.0.0.1',
@@ -439,7 +439,7 @@ describeWorkers('startServing with Workers > 1', () => {
       Timeout: 1,
       ForwardMaxFails: 1,
       ForwardCacheSize: 0,
-    };
+    });
     const serving = await startServing({ config: () => config, store, logger: silentLogger, version: 'test' });
     try {
       const { dns, http } = serving.addresses();
