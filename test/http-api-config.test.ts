@@ -80,6 +80,8 @@ describe('GET /v1/config', () => {
       '  "StateFile": "",',
       '  "MesosHTTPSInsecure": false,',
       '  "StreamOn": true,',
+      '  "PtrOn": true,',
+      '  "ReverseZones": [],',
       '  "ForwardCacheSize": 10000,',
       '  "Workers": 0,',
       '  "UDPBufferBytes": 4194304,',

@@ -70,6 +70,10 @@ export interface RawConfig {
   MesosHTTPSInsecure: boolean;
   /** Use the Operator API event stream when the master offers it; false forces polling. */
   StreamOn: boolean;
+  /** PTR records for task, agent and master addresses (docs/naming.md "Reverse lookups"). */
+  PtrOn: boolean;
+  /** Reverse zones we are authoritative for (zone names or CIDRs); empty: derived from the addresses in use. */
+  ReverseZones: string[];
   /** Entries in the forwarding cache (0 disables it). */
   ForwardCacheSize: number;
   /** DNS worker threads sharing the port (0 = one per core). */
@@ -198,6 +202,8 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   StateFile: { kind: STRING, default: '' },
   MesosHTTPSInsecure: { kind: BOOL, default: false },
   StreamOn: { kind: BOOL, default: true },
+  PtrOn: { kind: BOOL, default: true },
+  ReverseZones: { kind: STRINGS, default: [] },
   // lru-cache sizes its index arrays from `max` up front, so an absurd size costs memory at once.
   ForwardCacheSize: { kind: int(0, 10_000_000, 'an integer from 0 to 10000000'), default: 10000 },
   Workers: { kind: int(0, 1024, 'an integer from 0 to 1024 (0 = one per core)'), default: 0 },

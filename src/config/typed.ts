@@ -4,6 +4,7 @@
 // reads per query. Nothing downstream parses a config string again.
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { reverseZoneOf } from '../records/reverse-names.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {
@@ -27,6 +28,11 @@ export interface TypedConfig {
   /** Absolute, lower-case ("mesos."): the zone apex. */
   readonly zone: string;
   readonly routing: Routing;
+  /**
+   * Reverse lookups (records/reverse-ptrs.ts): `zones` are the `ReverseZones` entries as zone
+   * names (absolute, lower-case); empty: derived per table from the addresses in use.
+   */
+  readonly ptr: { readonly on: boolean; readonly zones: readonly string[] };
 }
 
 export interface Config extends RawConfig {
@@ -58,6 +64,8 @@ export function typedValues(raw: RawConfig): TypedConfig {
     domain,
     zone: `${domain}.`,
     routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
+    // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
+    ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
   };
 }
 

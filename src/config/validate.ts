@@ -10,6 +10,7 @@
 import { ConfigError, ConfigErrors } from '../errors.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
+import { reverseZoneOf } from '../records/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
 import { AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
@@ -83,6 +84,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
     validateZoneResolvers(c, p);
   }
   validateIPSources(c, p);
+  validateReverseZones(c, p);
   validateDomain(c, p);
   normaliseSOA(c, p);
   validateListeners(c, p);
@@ -215,6 +217,13 @@ function validateZoneResolvers(c: RawConfig, p: Problems): void {
         p.error('ZoneResolvers', `${label(inner)} lies inside ${label(outer)}: ambiguous zone resolvers`);
       }
     }
+  }
+}
+
+function validateReverseZones(c: RawConfig, p: Problems): void {
+  for (const entry of c.ReverseZones) {
+    const zone = reverseZoneOf(entry);
+    if (zone.reason !== undefined) p.error('ReverseZones', zone.reason);
   }
 }
 

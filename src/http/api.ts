@@ -114,6 +114,8 @@ const CONFIG_KEYS = [
   'StateFile',
   'MesosHTTPSInsecure',
   'StreamOn',
+  'PtrOn',
+  'ReverseZones',
   'ForwardCacheSize',
   'Workers',
   'UDPBufferBytes',
@@ -156,6 +158,7 @@ export const handleConfig: ApiHandler = (snapshot, _params, ctx) => {
         break;
       case 'Masters':
       case 'Resolvers':
+      case 'ReverseZones':
       case 'IPSources': {
         const list = config[key];
         out[key] = list === null ? null : [...list];

@@ -16,6 +16,8 @@ import { taskHash } from './task-hash.js';
 import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
 import { namePart, NO_PART } from './name-interner.js';
+import { reverseTable, type ReverseData } from './reverse-table.js';
+import { collectTaskPtrs, reversePtrs, type TaskPtr } from './reverse-ptrs.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -89,7 +91,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   });
 
   // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agents = new Map<string, { ips: Ip[]; tail: Uint8Array }>();
+  const agents = new Map<string, { ips: Ip[]; tail: Uint8Array; tailText: string }>();
   const slaveOwner = b.name(`slave.${zone}`);
   const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
   for (const agent of state.agents) {
@@ -98,7 +100,8 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       for (const ip of ips) addIP(b, slaveOwner, ip);
       b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
     }
-    agents.set(agent.id, { ips, tail: namePart(`-${agentTail(agent.id)}`) });
+    const tailText = agentTail(agent.id);
+    agents.set(agent.id, { ips, tail: namePart(`-${tailText}`), tailText });
   }
 
   // --- this server: the SOA MNAME record ------------------------------------------------------
@@ -119,6 +122,8 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const frameworkTasks: FrameworkTasks[] = [];
   const frameworks = state.frameworks;
   const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
+  // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
+  const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -145,6 +150,9 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
       const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
+      if (taskPtrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
+        collectTaskPtrs(taskPtrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fwTail);
+      }
       if (discovery !== undefined) {
         // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
         // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
@@ -167,14 +175,15 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
-  return assemble(zone, mname, inputs, built.packed, pending);
+  const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, agents, new PackedNames(built.packed), zone, config.typed.ptr.zones);
+  return assemble(zone, mname, inputs, built.packed, pending, reverse);
 }
 
 /**
  * The frozen table. Kept apart from buildTable so that the enumeration getter's closure holds
  * only the enumeration log, not the build's working state (the master state, the builder).
  */
-function assemble(zone: string, mname: string, inputs: BuildInputs, packed: PackedTable, pending: PendingEnumeration | null): RecordTable {
+function assemble(zone: string, mname: string, inputs: BuildInputs, packed: PackedTable, pending: PendingEnumeration | null, reverse: ReverseData | undefined): RecordTable {
   const { config } = inputs;
   const soa: SoaData = Object.freeze({
     zone,
@@ -199,6 +208,7 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
     names: new PackedNames(packed),
     existing: new PackedExisting(packed),
     packed,
+    ...(reverse === undefined ? {} : { reverse: reverseTable(reverse) }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {
         enumeration = enumerate(log);

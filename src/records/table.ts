@@ -2,6 +2,7 @@
 // every DNS query and HTTP request reads (one snapshot per request, see store.ts).
 // Records are typed values, never "host:port" strings to re-parse per query.
 import type { PackedTable } from './packed-table.js';
+import type { ReverseTable } from './reverse-table.js';
 
 export interface SrvRecord {
   /** Absolute, lower-case target name with trailing dot. */
@@ -76,4 +77,6 @@ export interface RecordTable {
    * tables built from a state, see packed-table.ts): what goes to the DNS workers as it is.
    */
   readonly packed?: PackedTable;
+  /** PTR records and the reverse zones they make us authoritative for; absent with `PtrOn: false`. */
+  readonly reverse?: ReverseTable;
 }

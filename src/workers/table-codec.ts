@@ -22,6 +22,7 @@ import {
   type StringBlob,
 } from '../records/packed-table.js';
 import { TableBuilder } from '../records/table-builder.js';
+import { reverseTable, type ReverseData } from '../records/reverse-table.js';
 import { TableMessageError } from '../errors.js';
 
 /** Everything but the records. */
@@ -30,6 +31,8 @@ export interface TableHeader {
   ttl: number;
   soa: SoaData;
   ns: string[];
+  /** The PTR records as plain arrays (structured-cloned: small beside the packed forward zone). */
+  reverse?: ReverseData;
 }
 
 export interface EncodedTable {
@@ -38,7 +41,9 @@ export interface EncodedTable {
 }
 
 export function tableHeader(table: RecordTable): TableHeader {
-  return { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
+  const header: TableHeader = { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
+  if (table.reverse !== undefined) header.reverse = table.reverse.data;
+  return header;
 }
 
 /** The table as a message. The enumeration is not carried: workers serve DNS only. */
@@ -102,7 +107,17 @@ function unpacked(h: TableHeader, packed: PackedTable): RecordTable {
     existing: new PackedExisting(packed),
     enumeration: null,
     packed,
+    ...(h.reverse === undefined ? {} : { reverse: reverseTable(checkedReverse(h.reverse)) }),
   });
+}
+
+/** The reverse arrays' shapes: string lists of matching lengths, or the message is refused. */
+function checkedReverse(r: ReverseData): ReverseData {
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!strings(r.zones) || !strings(r.owners) || !Array.isArray(r.targets) || r.targets.length !== r.owners.length || !r.targets.every(strings)) {
+    throw new TableMessageError('reverse records: malformed arrays');
+  }
+  return r;
 }
 
 /** Array elements checked between two pauses of decodeTableInSlices. */

@@ -94,6 +94,8 @@ export function rrToString(rr: ResourceRecord): string {
       return `${head} SRV ${d.priority} ${d.weight} ${d.port} ${absolute(d.target)}`;
     case QTYPE.NS:
       return `${head} NS ${absolute(d.target)}`;
+    case QTYPE.PTR:
+      return `${head} PTR ${absolute(d.target)}`;
     case QTYPE.SOA:
       return `${head} SOA ${absolute(d.mname)} ${absolute(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
     case QTYPE.TXT:

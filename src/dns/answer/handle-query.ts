@@ -22,6 +22,7 @@ import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
 import { questionType, type QueryStats } from '../query-stats.js';
+import { lookupReverse } from './reverse-lookup.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 
@@ -171,20 +172,23 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
   const config = ctx.config;
   // Class CH is answered here and never forwarded (chaos.ts), whatever the name.
   const chaos = query.question.class === QCLASS.CH;
+  // Read once: the reverse zones route() uses and the records answered come from one generation.
+  const snapshot = ctx.snapshot();
   const where = chaos
     ? undefined
-    : route(query.question.name.toLowerCase(), config.typed.routing);
+    : route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones);
   // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
   // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
   if (where === undefined) return encodeAnswer(query, lookupChaos(query.question, config.Identity, config.RecurseOn), encodeOptions);
   switch (where.kind) {
     case 'authority': {
-      const snapshot = ctx.snapshot();
       // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
       const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' });
       return encodeAnswer(query, answer, encodeOptions);
     }
+    case 'reverse':
+      return encodeAnswer(query, lookupReverse(snapshot?.table, query, where.zone, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }), encodeOptions);
     case 'refused':
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);

@@ -115,7 +115,7 @@ function minimalAny(table: RecordTable, query: Query, records: NameRecords | und
  * order: every A first, then every AAAA, so that dropping additional records from the end
  * under truncation keeps IPv4 glue longest (NSD's ordering, dns.h).
  */
-function glue(table: RecordTable, names: readonly string[]): ResourceRecord[] {
+export function glue(table: RecordTable, names: readonly string[]): ResourceRecord[] {
   if (names.length === 0) return [];
   const seen = new Set<string>();
   const v4: ResourceRecord[] = [];
@@ -134,7 +134,7 @@ function glue(table: RecordTable, names: readonly string[]): ResourceRecord[] {
   return v4.concat(v6);
 }
 
-function soaData(table: RecordTable): ResourceRecord['data'] {
+export function soaData(table: RecordTable): ResourceRecord['data'] {
   const s = table.soa;
   return {
     type: QTYPE.SOA,

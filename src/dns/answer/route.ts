@@ -3,6 +3,9 @@
 // which picks the longest suffix match on whole labels.
 // One deliberate difference: mesos-dns forwards DS queries for its own domain (a ServeMux quirk
 // in miekg v1.0.15); we answer them ourselves, since we are the authority for the zone.
+// Reverse zones (PTR, docs/naming.md "Reverse lookups") come with each table, since derived
+// ones change with the addresses in use; they join the same longest-suffix match, and a
+// zoneResolvers zone of exactly the same name wins over one (it was asked for explicitly).
 import type { Routing } from '../../config/typed.js';
 import type { HostPort } from '../../net/address.js';
 
@@ -12,6 +15,8 @@ export type Upstream = HostPort;
 export type Route =
   | { kind: 'authority' }
   | { kind: 'forward'; upstreams: readonly Upstream[]; zone: string }
+  /** A reverse zone of the current table; `zone` absolute, lower-case. */
+  | { kind: 'reverse'; zone: string }
   | { kind: 'refused' };
 
 /** Strips one trailing dot: zone keys and query names are compared without it. */
@@ -42,13 +47,16 @@ function* suffixes(name: string): Generator<string> {
  * resolvers: mesos-dns then has no forwarder at all) zoneResolvers are ignored and other names are
  * REFUSED.
  */
-export function route(qnameLower: string, routing: Routing): Route {
+export function route(qnameLower: string, routing: Routing, reverseZones?: ReadonlySet<string>): Route {
   const name = withoutRootDot(qnameLower);
   const { domain, zones } = routing;
+  // Only names under .arpa can be in a reverse zone; others skip the per-suffix test.
+  const reverse = reverseZones !== undefined && reverseZones.size > 0 && name.endsWith('.arpa') ? reverseZones : undefined;
   for (const suffix of suffixes(name)) {
     if (suffix === domain) return { kind: 'authority' };
     const upstreams = zones.get(suffix);
     if (upstreams) return { kind: 'forward', upstreams, zone: suffix };
+    if (reverse !== undefined && reverse.has(`${suffix}.`)) return { kind: 'reverse', zone: `${suffix}.` };
   }
   if (!routing.forwarding) return { kind: 'refused' };
   return { kind: 'forward', upstreams: routing.resolvers, zone: '' };

@@ -273,6 +273,7 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
       room += 6 + target.length;
       break;
     case QTYPE.NS:
+    case QTYPE.PTR:
       target = nameToWire(data.target);
       if (!target) return false;
       room += target.length;
@@ -320,6 +321,8 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
       writeName(w, names, target as Buffer, false, written);
       break;
     case QTYPE.NS:
+    case QTYPE.PTR:
+      // RFC 3597 §4: NS and PTR are well-known types whose RDATA name may be compressed.
       writeName(w, names, target as Buffer, true, written);
       break;
     case QTYPE.SOA:

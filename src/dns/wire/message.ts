@@ -92,6 +92,7 @@ export type RData =
   | { type: typeof QTYPE.AAAA; address: string }
   | { type: typeof QTYPE.SRV; priority: number; weight: number; port: number; target: string }
   | { type: typeof QTYPE.NS; target: string }
+  | { type: typeof QTYPE.PTR; target: string }
   /** Character-strings of at most 255 octets each (RFC 1035 §3.3.14). */
   | { type: typeof QTYPE.TXT; texts: readonly string[] }
   | { type: typeof QTYPE.HINFO; cpu: string; os: string }

@@ -1,0 +1,57 @@
+// Which names an address's PTR records hold, and in what order (docs/naming.md "Reverse
+// lookups"). Per address, most specific first:
+//   1. the tasks with that address of their own: first each one's `task-hash-agent.fw.domain.`
+//      (canonical: unique per task and stable while it runs), then their `task.fw.domain.`
+//      (shared by a task's instances); both in the byte order of the canonical names,
+//   2. `slave.domain.` for an agent's address,
+//   3. `masterN.domain.`, then `leader.domain.`, then `master.domain.` for a master's.
+// A task whose address is its agent's (host networking, or a container status reporting the
+// agent address) adds no PTR: the address is the agent's, and naming every task on it would
+// make the answer grow with each task started there.
+import type { Ip } from './table-ips.js';
+import { ReverseCollector, type ReverseData } from './reverse-table.js';
+import type { NameRecords } from './table.js';
+
+/** One task's PTR names for one of its addresses. */
+export interface TaskPtr {
+  ip: string;
+  canonical: string;
+  name: string;
+}
+
+/**
+ * Adds a running task's PTR names: `label` is its sanitised task (or DiscoveryInfo) label,
+ * `suffix` `hash-agenttail`, `fwTail` `.fw.domain.`.
+ */
+export function collectTaskPtrs(out: TaskPtr[], taskIps: readonly Ip[], agentIps: readonly Ip[], label: string, suffix: string, fwTail: string): void {
+  if (label === '') return;
+  for (const ip of taskIps) {
+    if (agentIps.some((a) => a.text === ip.text)) continue;
+    out.push({ ip: ip.text, canonical: `${label}-${suffix}${fwTail}`, name: `${label}${fwTail}` });
+  }
+}
+
+/** The reverse data of one build; `names` is the forward table's (its agent and master names). */
+export function reversePtrs(
+  tasks: TaskPtr[],
+  agents: ReadonlyMap<string, { ips: readonly Ip[] }>,
+  names: ReadonlyMap<string, NameRecords>,
+  zone: string,
+  configuredZones: readonly string[],
+): ReverseData {
+  const c = new ReverseCollector();
+  tasks.sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
+  for (const t of tasks) c.add(t.ip, t.canonical);
+  for (const t of tasks) c.add(t.ip, t.name);
+  for (const agent of agents.values()) for (const ip of agent.ips) c.add(ip.text, `slave.${zone}`);
+  const masterNames: string[] = [];
+  for (let n = 0; names.has(`master${n}.${zone}`); n++) masterNames.push(`master${n}.${zone}`);
+  masterNames.push(`leader.${zone}`, `master.${zone}`);
+  for (const owner of masterNames) {
+    const records = names.get(owner);
+    if (records === undefined) continue;
+    for (const ip of records.a) c.add(ip, owner);
+    for (const ip of records.aaaa) c.add(ip, owner);
+  }
+  return c.finish(configuredZones);
+}
