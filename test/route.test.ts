@@ -76,3 +76,23 @@ describe('domainIsAllOurs (the answer cache and route() agree on zone precedence
     expect(domainIsAllOurs(routingOf(cfg))).toBe(want);
   });
 });
+
+describe('route with reverse zones (from the table)', () => {
+  const zones = new Set(['0.0.10.in-addr.arpa.', '8.b.d.0.1.0.0.2.ip6.arpa.']);
+  const withArpa: RouteConfig = { ...base, zoneResolvers: { '10.in-addr.arpa': ['10.0.0.1'], '0.0.10.in-addr.arpa': ['10.0.0.2'] } };
+  const other: RouteConfig = { ...base, zoneResolvers: { '10.in-addr.arpa': ['10.0.0.1'] } };
+  it.each([
+    ['an address in a reverse zone', '5.0.0.10.in-addr.arpa', base, { kind: 'reverse', zone: '0.0.10.in-addr.arpa.' }],
+    ['the apex, with a trailing dot', '0.0.10.in-addr.arpa.', base, { kind: 'reverse', zone: '0.0.10.in-addr.arpa.' }],
+    ['an ip6.arpa name', '1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', base, { kind: 'reverse', zone: '8.b.d.0.1.0.0.2.ip6.arpa.' }],
+    ['the longer reverse zone beats a wider forwarding zone', '5.0.0.10.in-addr.arpa', other, { kind: 'reverse', zone: '0.0.10.in-addr.arpa.' }],
+  ])('%s', (_what, qname, cfg, expected) => {
+    expect(route(qname, routingOf(cfg), zones)).toEqual(expected);
+  });
+
+  it('outside every reverse zone, or without them, names are forwarded; a zoneResolvers zone of the same name wins', () => {
+    expect(route('5.1.0.10.in-addr.arpa', routingOf(other), zones)).toMatchObject({ kind: 'forward', zone: '10.in-addr.arpa' });
+    expect(route('5.0.0.10.in-addr.arpa', routingOf(base))).toMatchObject({ kind: 'forward', zone: '' });
+    expect(route('5.0.0.10.in-addr.arpa', routingOf(withArpa), zones)).toMatchObject({ kind: 'forward', zone: '0.0.10.in-addr.arpa' });
+  });
+});

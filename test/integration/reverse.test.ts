@@ -164,3 +164,18 @@ describe('ReverseZones and PtrOn on reload', () => {
     expect(upstream.count()).toBe(before + 2);
   });
 });
+
+describe('with DNS worker threads', () => {
+  it('the workers get the PTR records with each table (table-codec) and answer them', async () => {
+    const threaded = await startTestServer({ ...config(), workers: 2 });
+    try {
+      // /health is 200 once every worker answers from a table (docs/http-api.md).
+      while ((await threaded.http('/health')).status !== 200) await new Promise((r) => setTimeout(r, 50));
+      const names = (await threaded.dig('+short', '-x', 'fd00:1::5')).split('\n').filter((l) => l !== '');
+      expect(names).toEqual(await ptrs('fd00:1::5'));
+      expect(summaryFromDig(await threaded.dig('-x', '10.10.0.99'))).toMatchObject({ rcode: 'NXDOMAIN', aa: true });
+    } finally {
+      await threaded.close();
+    }
+  });
+});
