@@ -175,7 +175,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
-  const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, agents, new PackedNames(built.packed), zone, config.typed.ptr.zones);
+  const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
   return assemble(zone, mname, inputs, built.packed, pending, reverse);
 }
 

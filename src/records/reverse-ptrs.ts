@@ -4,8 +4,12 @@
 //      (canonical: unique per task and stable while it runs), then their `task.fw.domain.`
 //      (shared by a task's instances); both in the byte order of the canonical names,
 //   2. `slave.domain.` for an agent's address,
-//   3. `masterN.domain.`, then `leader.domain.`, then `master.domain.` for a master's.
-// A task whose address is its agent's (host networking, or a container status reporting the
+//   3. `masterN.domain.`, then `leader.domain.`, then `master.domain.` for a master's,
+//   4. `fw.domain.` for a framework scheduler's (frameworks in state order), then `SOAMname`
+//      for this server's own.
+// So every address the forward zone answers with has a PTR back, except the task and `.slave.`
+// task names on an agent's address:
+// a task whose address is its agent's (host networking, or a container status reporting the
 // agent address) adds no PTR: the address is the agent's, and naming every task on it would
 // make the answer grow with each task started there.
 import type { Ip } from './table-ips.js';
@@ -31,23 +35,28 @@ export function collectTaskPtrs(out: TaskPtr[], taskIps: readonly Ip[], agentIps
   }
 }
 
-/** The reverse data of one build; `names` is the forward table's (its agent and master names). */
+/**
+ * The reverse data of one build. `names` is the forward table: the agent, master, framework and
+ * self names are read back from it, so a PTR never names what the forward zone does not answer.
+ */
 export function reversePtrs(
   tasks: TaskPtr[],
-  agents: ReadonlyMap<string, { ips: readonly Ip[] }>,
   names: ReadonlyMap<string, NameRecords>,
   zone: string,
+  frameworks: readonly string[],
+  mname: string,
   configuredZones: readonly string[],
 ): ReverseData {
   const c = new ReverseCollector();
   tasks.sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
   for (const t of tasks) c.add(t.ip, t.canonical);
   for (const t of tasks) c.add(t.ip, t.name);
-  for (const agent of agents.values()) for (const ip of agent.ips) c.add(ip.text, `slave.${zone}`);
-  const masterNames: string[] = [];
-  for (let n = 0; names.has(`master${n}.${zone}`); n++) masterNames.push(`master${n}.${zone}`);
-  masterNames.push(`leader.${zone}`, `master.${zone}`);
-  for (const owner of masterNames) {
+  const owners = [`slave.${zone}`];
+  for (let n = 0; names.has(`master${n}.${zone}`); n++) owners.push(`master${n}.${zone}`);
+  owners.push(`leader.${zone}`, `master.${zone}`);
+  for (const fw of frameworks) if (fw !== '') owners.push(`${fw}.${zone}`);
+  owners.push(mname);
+  for (const owner of owners) {
     const records = names.get(owner);
     if (records === undefined) continue;
     for (const ip of records.a) c.add(ip, owner);

@@ -51,6 +51,8 @@ beforeAll(async () => {
     },
   });
   server = await startTestServer(config());
+  // The first table, before any query: until then every reverse name is forwarded.
+  expect(await server.running.refresh()).toBe(true);
 });
 
 afterAll(async () => {
@@ -77,9 +79,10 @@ describe('PtrOn (default), zones derived from the addresses in use', () => {
     expect(full.answer[0]).toMatch(/^5\.0\.0\.9\.in-addr\.arpa\. 60 IN PTR cache-/);
   });
 
-  it('an agent address gives slave.mesos (host-networked tasks add nothing); the master address gives masterN, leader, master', async () => {
+  it('an agent address gives slave.mesos (host-networked tasks add nothing); the master address gives masterN, leader, master and this server SOAMname; a scheduler its framework', async () => {
     expect(await ptrs('10.10.0.11')).toEqual(['slave.mesos.']);
-    expect(await ptrs('127.0.0.1')).toEqual(['master0.mesos.', 'leader.mesos.', 'master.mesos.']);
+    expect(await ptrs('127.0.0.1')).toEqual(['master0.mesos.', 'leader.mesos.', 'master.mesos.', 'ns1.mesos.']);
+    expect(await ptrs('10.10.0.2')).toEqual(['marathon.mesos.']);
   });
 
   it('an IPv6 task address answers under ip6.arpa (nibble format), over dig and Node resolver.reverse()', async () => {
