@@ -135,6 +135,8 @@ describe('PtrOn (default), zones derived from the addresses in use', () => {
     expect(summaryFromDig(await server.dig('redis.marathon.mesos', 'PTR'))).toMatchObject({ rcode: 'NOERROR', answer: [] });
     const hosts = JSON.parse((await server.http('/v1/hosts/redis-88qy1-s2.marathon.mesos')).body) as { ip: string }[];
     expect(hosts.map((h) => h.ip)).toEqual(['9.0.0.5']);
+    // No reverse lookup over HTTP, as in mesos-dns (docs/http-api.md).
+    expect(JSON.parse((await server.http('/v1/hosts/5.0.0.9.in-addr.arpa')).body)).toEqual([{ host: '', ip: '' }]);
   });
 });
 
