@@ -1,7 +1,7 @@
-// Reverse-mapping names (src/records/reverse-names.ts) and the PTR order of a built table
-// (reverse-ptrs.ts), as tables of cases.
+// Reverse-mapping names (src/net/reverse-names.ts) and the reverse table's order and zones
+// (src/records/reverse-table.ts), as tables of cases.
 import { describe, expect, it } from '@jest/globals';
-import { derivedReverseZone, reverseName, reverseZoneOf } from '../src/records/reverse-names.js';
+import { derivedReverseZone, reverseName, reverseZoneOf } from '../src/net/reverse-names.js';
 import { ReverseCollector, reverseTable } from '../src/records/reverse-table.js';
 
 describe('reverseName (RFC 1035 §3.5, RFC 3596 §2.5)', () => {

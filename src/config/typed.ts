@@ -4,7 +4,7 @@
 // reads per query. Nothing downstream parses a config string again.
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
-import { reverseZoneOf } from '../records/reverse-names.js';
+import { reverseZoneOf } from '../net/reverse-names.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {

@@ -10,7 +10,7 @@
 import { ConfigError, ConfigErrors } from '../errors.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
-import { reverseZoneOf } from '../records/reverse-names.js';
+import { reverseZoneOf } from '../net/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
 import { AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';

@@ -2,7 +2,7 @@
 // zone's packed arrays so that those, /v1/enumerate and the mesos-dns conformance stay exactly as
 // they are. Built from (address, name) pairs in the order of preference build-table.ts gives
 // them; pure.
-import { derivedReverseZone, reverseName } from './reverse-names.js';
+import { derivedReverseZone, reverseName } from '../net/reverse-names.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {

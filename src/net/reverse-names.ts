@@ -4,8 +4,8 @@
 //   IPv6: RFC 3596 §2.5, the 32 nibbles reversed under ip6.arpa.
 // Zones fall on label boundaries only (octets, nibbles): RFC 2317 classless delegation needs
 // CNAMEs in the parent zone, which is not ours to serve.
-import { ipWords, parseCidr } from '../net/cidr.js';
-import type { Parsed } from '../net/address.js';
+import { ipWords, parseCidr } from './cidr.js';
+import type { Parsed } from './address.js';
 
 /** The labels of an address's reverse name, most significant first (octets or nibbles); undefined when not an IP. */
 function reverseLabels(ip: string): { v6: boolean; labels: string[] } | undefined {
