@@ -35,14 +35,14 @@ export const TOOLS = [
     command: 'cc',
     env: 'CC',
     packages: ['gcc'],
-    neededBy: ['native/build.js', 'test/read-state.test.ts', 'test/deploy-systemd.test.ts'],
+    neededBy: ['native/build.js', 'test/read-state-pieces.test.ts', 'test/deploy-systemd.test.ts'],
     why: 'builds the C addons the tests load (batched UDP, state reader) and the sanitizer fuzz test',
   },
   {
     tool: 'C library headers',
     file: '/usr/include/stdio.h',
     packages: ['libc6-dev'],
-    neededBy: ['native/build.js', 'test/read-state.test.ts'],
+    neededBy: ['native/build.js', 'test/read-state-pieces.test.ts'],
     why: 'the addons include <sys/socket.h> and friends',
   },
   {

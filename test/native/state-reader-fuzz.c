@@ -1,4 +1,4 @@
-// Memory-safety fuzzing of native/state-reader.c, built by test/read-state.test.ts with
+// Memory-safety fuzzing of native/state-reader.c, built by test/read-state-pieces.test.ts with
 // AddressSanitizer and UndefinedBehaviorSanitizer: seed documents damaged at random (cut, a byte
 // overwritten, a token inserted), each read whole and some also streamed in random pieces on the
 // reader's thread (sometimes cancelled half way). Any out-of-bounds access, leak, undefined
