@@ -1,6 +1,6 @@
 // The pre-encoded answer cache, table-driven: how each canonical reply is classified for the
 // fast path (layout, where case starts to matter), what a miss fills in, and the per-cache
-// negative-answer tails. test/fast-path.test.ts checks the bytes that come out of it.
+// negative-answer tails. test/fast-path-equivalence.test.ts checks the bytes that come out of it.
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { AnswerCache, NODATA, NXDOMAIN, SLOW } from '../src/dns/answer/answer-cache.js';

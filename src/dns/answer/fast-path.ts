@@ -8,7 +8,7 @@
 // either no additional record or exactly one OPT of version 0 without options. For anything
 // else (ANY, EDNS options, other classes, names we forward, shapes the cache does not model,
 // a 0x20-mixed-case name where case would change the compression) it returns undefined and
-// the caller runs the ordinary pipeline. test/fast-path.test.ts compares the two on every name
+// the caller runs the ordinary pipeline. test/fast-path-equivalence.test.ts compares the two on every name
 // of a table, with and without EDNS, in mixed case and under each size limit.
 //
 // Synchronous and allocation-light on purpose: the UDP server sends the result in the same
@@ -28,7 +28,7 @@ let targetOrder = new Int32Array(64);
 
 /**
  * The reply to `query` received over `transport`, from `cache`; undefined when the ordinary
- * pipeline must answer. Never throws on any input (test/fast-path.test.ts fuzzes it).
+ * pipeline must answer. Never throws on any input (test/fast-path-declines.test.ts fuzzes it).
  */
 export function fastAnswer(query: Buffer, transport: Transport, cache: AnswerCache): Buffer | undefined {
   const zoneWire = cache.zoneWire;
