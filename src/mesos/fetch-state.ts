@@ -56,8 +56,10 @@ export async function fetchStateBody(http: MasterHttp, master: HostPort, reader:
     } catch (err) {
       throw new StateFetchError(`GET ${url}: ${(err as Error).message}`, { cause: err });
     }
-    if ((res.statusCode === 307 || res.statusCode === 302 || res.statusCode === 301) && hop < MAX_REDIRECTS) {
+    if (res.statusCode === 307 || res.statusCode === 302 || res.statusCode === 301) {
       await res.body.dump();
+      // A loop (a master redirecting to itself, or two pointing at each other) ends here, named.
+      if (hop >= MAX_REDIRECTS) throw new StateFetchError(`GET ${url}: still redirected (HTTP ${res.statusCode}) after ${MAX_REDIRECTS} redirects`);
       const location = res.headers.location;
       if (typeof location !== 'string') throw new StateFetchError(`GET ${url}: ${res.statusCode} without Location`);
       url = new URL(location, url).toString();
