@@ -3,11 +3,13 @@
 // bench/out/ (gitignored) and run from there. Before that: the Debian tools the benchmarks
 // drive (dnsperf, knotd) are installed when missing, and the server is built (`npm run build`),
 // because the benchmarks start the real binary. Environment knobs: see bench/main.ts.
+// `node bench/run.js soak` (`npm run soak`) does the same and runs bench/soak.ts instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { compile, fail as failWith, root, run as runIn } from './compile.js';
 
+const entry = process.argv[2] === 'soak' ? 'soak' : 'main';
 const out = path.join(root, 'bench', 'out');
 const fail = (message) => failWith('bench', message);
 const run = (command, args, what) => runIn(command, args, what, 'bench');
@@ -41,9 +43,9 @@ run('npm', ['run', '--silent', 'build'], 'npm run build');
 
 process.stderr.write('bench: compiling bench/*.ts into bench/out/\n');
 // The in-process server of the stream benchmark forks DNS workers from its own output tree.
-compile(['bench/main.ts', 'bench/gen-state.ts', 'src/workers/worker-main.ts'], out, 'bench');
+compile(['bench/main.ts', 'bench/gen-state.ts', 'bench/soak.ts', 'src/workers/worker-main.ts'], out, 'bench');
 
 // --- run -----------------------------------------------------------------------------------------
-const child = spawn(process.execPath, [path.join(out, 'bench', 'main.js')], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, [path.join(out, 'bench', `${entry}.js`)], { cwd: root, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
