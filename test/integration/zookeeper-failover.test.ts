@@ -1,8 +1,13 @@
 // Leader detection end to end with a real ZooKeeper (Debian's zookeeper): two stand-in masters
 // register json.info_ nodes as Mesos masters do; the server follows the lowest sequence number.
 // When the leader's node goes away, leader.mesos and the data source move to the other master.
+// When ZooKeeper comes back without its data (every session gone), the server starts a new session
+// and re-detects the masters as they register again, answering from its last table meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Client } from 'node-zookeeper-client';
+import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster, waitFor } from '../helpers/stream-master.js';
 import { closeZk, connectZk, createMasterNode, createPath, deleteNode, masterInfoJson, TestZooKeeper } from '../helpers/zookeeper.js';
@@ -30,6 +35,7 @@ let first: StreamMaster;
 let second: StreamMaster;
 let server: TestServer;
 const nodes: string[] = [];
+const log = captureLog('info');
 
 beforeAll(async () => {
   zk = await TestZooKeeper.start();
@@ -52,7 +58,7 @@ beforeAll(async () => {
     refreshSeconds: 3600,
     externalon: false,
     zkDetectionTimeout: 30,
-  });
+  }, log.logger);
 }, 60_000);
 
 afterAll(async () => {
@@ -101,4 +107,41 @@ describe('ZooKeeper leader detection', () => {
     expect(await server.resolver().resolve4('two.marathon.mesos')).toEqual(['10.1.0.1']);
     await zk.resume();
   }, 30_000);
+
+  it('re-detects the masters after ZooKeeper comes back without its data, answering throughout', async () => {
+    // A client that asks all the time: the leader's SRV record names the old leader, then the
+    // new one, and never fails.
+    const seen: string[] = [];
+    const askUntil = Date.now() + 40_000;
+    const asker = (async () => {
+      while (seen.at(-1) !== String(first.port) && Date.now() < askUntil) {
+        const port = await leaderPort();
+        if (seen.at(-1) !== String(port)) seen.push(String(port));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const from = log.lines.length;
+    // Every session (the server's, the masters') ends with the data: an ensemble rebuilt, or
+    // ZooKeeper's disk lost. The server's client cannot resume its session there.
+    await closeZk(client);
+    await zk.stop();
+    await rm(join(zk.dir, 'data'), { recursive: true, force: true });
+    await zk.resume();
+    client = await connectZk(zk.connectString);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await leaderPort()).toBe(second.port);
+    // The masters register again; this time the first one leads.
+    await createPath(client, '/mesos');
+    await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm1', ip: '127.0.0.1', port: first.port }));
+    await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm2', ip: '127.0.0.1', port: second.port }));
+    await waitFor(() => log.lines.slice(from).some((l) => l.msg === 'leading master changed'), 30_000, 'the new leader');
+    // Its state is fetched and served.
+    await asker;
+    expect(seen).toEqual([String(second.port), String(first.port)]);
+    expect(await leaderPort()).toBe(first.port);
+    expect(await server.resolver().resolve4('one.marathon.mesos')).toEqual(['10.1.0.1']);
+    // The outage is told in a few lines, not one per reconnection attempt.
+    const warnings = log.lines.slice(from).filter((l) => (l.level as number) >= 40);
+    expect(warnings.length).toBeLessThanOrEqual(3);
+  }, 60_000);
 });
