@@ -11,26 +11,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { summaryFromDig } from '../helpers/dns-case.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { smallState } from '../helpers/small-state.js';
 import { waitFor } from '../helpers/stream-master.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 
 type Fault = 'none' | 'slow' | 'http-500' | 'truncated-json' | 'closed-mid-body' | 'redirect-loop';
-
-/** A cluster with one agent (10.1.0.1) and marathon tasks by name. */
-function stateOf(port: number, tasks: readonly string[]): Record<string, unknown> {
-  return {
-    leader: `master@127.0.0.1:${port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [
-      {
-        id: 'fw1',
-        name: 'marathon',
-        pid: 'scheduler@10.1.0.100:8080',
-        tasks: tasks.map((name) => ({ id: `${name}.1`, name, slave_id: 'a1', state: 'TASK_RUNNING', resources: { ports: '[]' }, statuses: [] })),
-      },
-    ],
-  };
-}
 
 /**
  * A master on a fixed loopback port that can be taken down (nothing listens: connection
@@ -83,7 +68,7 @@ class FaultyMaster {
     req.resume();
     if (req.url !== '/master/state') return void res.writeHead(404).end();
     this.stateRequests++;
-    const body = JSON.stringify(stateOf(this.port, this.tasks));
+    const body = JSON.stringify(smallState(this.port, this.tasks));
     const json = { 'content-type': 'application/json' };
     switch (this.fault) {
       case 'none':
@@ -231,28 +216,16 @@ describe('master faults at the running server', () => {
     expect(errMessage(error)).toMatch(/abort|timeout/i);
   });
 
-  it('HTTP 500: the error page is not taken for a state', async () => {
+  it.each<[string, Fault, RegExp]>([
+    ['HTTP 500: the error page is not taken for a state', 'http-500', /HTTP 500/],
+    ['truncated JSON with an honest Content-Length', 'truncated-json', /JSON|Unexpected end/i],
+    ['connection closed mid-body', 'closed-mid-body', /body/],
+  ])('%s', async (_name, fault, reason) => {
     const error = await faultStreak(
-      () => void (master.fault = 'http-500'),
+      () => void (master.fault = fault),
       () => void (master.fault = 'none'),
     );
-    expect(errMessage(error)).toContain('HTTP 500');
-  });
-
-  it('truncated JSON with an honest Content-Length', async () => {
-    const error = await faultStreak(
-      () => void (master.fault = 'truncated-json'),
-      () => void (master.fault = 'none'),
-    );
-    expect(errMessage(error)).toMatch(/JSON|Unexpected end/i);
-  });
-
-  it('connection closed mid-body', async () => {
-    const error = await faultStreak(
-      () => void (master.fault = 'closed-mid-body'),
-      () => void (master.fault = 'none'),
-    );
-    expect(errMessage(error)).toContain('body');
+    expect(errMessage(error)).toMatch(reason);
   });
 
   it('a 307 redirect loop: followed three times, then refused by name', async () => {

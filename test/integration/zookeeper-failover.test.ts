@@ -9,25 +9,9 @@ import { join } from 'node:path';
 import type { Client } from 'node-zookeeper-client';
 import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { smallState } from '../helpers/small-state.js';
 import { StreamMaster, waitFor } from '../helpers/stream-master.js';
 import { closeZk, connectZk, createMasterNode, createPath, deleteNode, masterInfoJson, TestZooKeeper } from '../helpers/zookeeper.js';
-
-type Json = Record<string, unknown>;
-
-function stateOf(port: number, taskName: string): Json {
-  return {
-    leader: `master@127.0.0.1:${port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [
-      {
-        id: 'fw1',
-        name: 'marathon',
-        pid: 'scheduler@10.1.0.100:8080',
-        tasks: [{ id: `${taskName}.1`, name: taskName, slave_id: 'a1', state: 'TASK_RUNNING', resources: { ports: '[]' }, statuses: [] }],
-      },
-    ],
-  };
-}
 
 let zk: TestZooKeeper;
 let client: Client;
@@ -49,7 +33,7 @@ beforeAll(async () => {
     [second, 'two'],
   ] as const) {
     m.subscribeAnswer = { status: 404 };
-    m.stateDocument = stateOf(m.port, task);
+    m.stateDocument = smallState(m.port, [task]);
   }
   nodes.push(await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm1', ip: '127.0.0.1', port: first.port })));
   nodes.push(await createMasterNode(client, '/mesos', masterInfoJson({ id: 'm2', ip: '127.0.0.1', port: second.port })));
