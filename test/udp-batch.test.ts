@@ -1,6 +1,6 @@
 // The batched UDP path: the addon (native/udp-batch.c, built by `npm run build`) on its own, then
 // the server on it (src/dns/udp-batch-server.ts), all on real loopback sockets. The DNS cases
-// over both UDP servers are in dns-server.test.ts.
+// over both UDP servers are in dns-server-udp-modes.test.ts.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';

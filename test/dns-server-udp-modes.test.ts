@@ -5,8 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import net from 'node:net';
-import dnsPacket from 'dns-packet';
 import { DEFAULTS, withTyped, type Config } from '../src/config/typed.js';
 import { DnsListenError } from '../src/errors.js';
 import { startDnsServer, type DnsServer } from '../src/dns/transport/dns-server.js';
@@ -15,26 +13,13 @@ import { ForwardCache } from '../src/dns/forward/forward-cache.js';
 import { handleQuery } from '../src/dns/answer/handle-query.js';
 import { QueryStats } from '../src/dns/query-stats.js';
 import { silentLogger } from '../src/log.js';
-import { LogSampler } from '../src/log-sampler.js';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { TableStore } from '../src/store.js';
 import { checkReply, summaryFromDig, summaryFromWire } from './helpers/dns-case.js';
-import { buildTestTable } from './helpers/table.js';
+import { frame, query, table, tcpSession } from './helpers/dns-server.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { startUpstream, type FakeUpstream } from './helpers/upstream.js';
 
 const SOA = 'mesos. 60 IN SOA ns1.mesos. root.ns1.mesos. 1 60 600 86400 60';
-const BIG = Array.from({ length: 100 }, (_, i) => `big.mesos. A 10.0.1.${i}`);
-
-function table() {
-  return buildTestTable([
-    'leader.mesos. A 10.0.0.1',
-    '_leader._tcp.mesos. SRV 0 1 5050 leader.mesos.',
-    'app.marathon.mesos. A 10.0.0.2',
-    ...BIG,
-  ]);
-}
 
 interface Running {
   server: DnsServer;
@@ -87,50 +72,6 @@ function udpExchange(port: number, query: Buffer, waitMs = 2000): Promise<Buffer
     const timer = setTimeout(() => finish(null), waitMs);
     socket.on('message', (msg) => finish(msg));
     socket.send(query, port, '127.0.0.1');
-  });
-}
-
-function query(name: string, type: dnsPacket.RecordType, id: number): Buffer {
-  return dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
-}
-
-function frame(msg: Buffer): Buffer {
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(msg.length);
-  return Buffer.concat([len, msg]);
-}
-
-/** Opens a TCP connection, writes `chunks` one by one, and collects `expected` framed replies. */
-function tcpSession(port: number, chunks: Buffer[], expected: number): Promise<{ replies: Buffer[]; closedByServer: boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const replies: Buffer[] = [];
-    let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`TCP session: got ${replies.length} of ${expected} replies`));
-    }, 5000);
-    const done = (closedByServer: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ replies, closedByServer });
-    };
-    socket.on('connect', async () => {
-      for (const chunk of chunks) {
-        socket.write(chunk);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    });
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        replies.push(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
-        buffered = buffered.subarray(2 + replies[replies.length - 1].length);
-      }
-      if (replies.length >= expected) done(false);
-    });
-    socket.on('close', () => done(true));
-    socket.on('error', () => {});
   });
 }
 
@@ -332,160 +273,6 @@ describe.each([
   it('rejects with DnsListenError when the port is taken', async () => {
     const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: main.port, UDPBatching });
     await expect(startDnsServer({ config, handler: async () => null, logger: silentLogger })).rejects.toThrow(DnsListenError);
-  });
-});
-
-describe('handleQuery', () => {
-  const config: Config = withTyped({ ...DEFAULTS, Resolvers: [] });
-  const base = {
-    config,
-    random: seededRandom(1),
-    forwarder: new UpstreamForwarder({ timeoutMs: 100 }),
-    logger: silentLogger,
-  };
-
-  afterAll(() => base.forwarder.close());
-
-  it('turns an unexpected exception into SERVFAIL and counts it', async () => {
-    const stats = new QueryStats();
-    const ctx = {
-      ...base,
-      stats,
-      snapshot: () => {
-        throw new Error('boom');
-      },
-    };
-    const reply = await handleQuery(query('leader.mesos', 'A', 9), 'udp', ctx);
-    expect(reply!.readUInt16BE(0)).toBe(9);
-    expect(summaryFromWire(reply!).rcode).toBe('SERVFAIL');
-    expect(stats.internalErrors).toBe(1);
-    expect(stats.rcodes.get(2)).toBe(1);
-  });
-
-  it('reads the snapshot once per query', async () => {
-    let reads = 0;
-    const store = new TableStore();
-    store.swap(table());
-    const ctx = {
-      ...base,
-      snapshot: () => {
-        reads++;
-        return store.current();
-      },
-    };
-    await handleQuery(query('_leader._tcp.mesos', 'SRV', 1), 'tcp', ctx);
-    expect(reads).toBe(1);
-  });
-
-  it('writes one "forwarding failed" line per interval, noting how many it held back', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    let now = 0;
-    const stats = new QueryStats();
-    // Nothing listens on port 9 of 127.0.0.1: every forward fails at once (ICMP port unreachable).
-    const ctx = {
-      ...base,
-      config: withTyped({ ...config, Resolvers: ['127.0.0.1:9'] }),
-      stats,
-      snapshot: () => undefined,
-      logger: pino({ level: 'info' }, sink),
-      forwardFailureLog: new LogSampler(1000, () => now),
-    };
-    for (let i = 0; i < 5; i++) expect(summaryFromWire((await handleQuery(query('www.example.org', 'A', i), 'udp', ctx))!).rcode).toBe('SERVFAIL');
-    now = 1000;
-    await handleQuery(query('www.example.org', 'A', 5), 'udp', ctx);
-    await new Promise((r) => setImmediate(r));
-    const warned = lines.filter((l) => l.msg === 'forwarding failed, answering SERVFAIL');
-    expect(warned).toHaveLength(2);
-    expect(warned[0].heldBack).toBeUndefined();
-    expect(warned[1].heldBack).toBe(4);
-    expect(stats.forwardFailures).toBe(6);
-  });
-
-  it('answers names outside the domain REFUSED when there are no resolvers', async () => {
-    const reply = await handleQuery(query('www.example.org', 'A', 3), 'udp', { ...base, snapshot: () => undefined });
-    expect(summaryFromWire(reply!).rcode).toBe('REFUSED');
-  });
-});
-
-describe('TCP limits', () => {
-  /** A handler that answers only when released, so queries stay in flight. */
-  function gatedHandler() {
-    const waiting: (() => void)[] = [];
-    let calls = 0;
-    const handler = async (buf: Buffer): Promise<Buffer | null> => {
-      calls++;
-      await new Promise<void>((release) => waiting.push(release));
-      const reply = Buffer.from(buf);
-      reply[2] |= 0x80; // QR: an echo is enough for the socket layer
-      return reply;
-    };
-    return { handler, waiting, calls: () => calls };
-  }
-
-  async function listen(handler: (buf: Buffer) => Promise<Buffer | null>, tcpLimits: Parameters<typeof startDnsServer>[0]['tcpLimits']) {
-    const config: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0 });
-    return startDnsServer({ config, handler, logger: silentLogger, tcpLimits });
-  }
-
-  const until = async (what: () => boolean): Promise<void> => {
-    for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(what()).toBe(true);
-  };
-
-  it('stops reading past the in-flight cap and resumes as answers go out', async () => {
-    const gate = gatedHandler();
-    const server = await listen(gate.handler, { maxInFlightPerConnection: 2 });
-    try {
-      const queries = [1, 2, 3, 4, 5].map((id) => frame(query('leader.mesos', 'A', id)));
-      const session = tcpSession(server.tcpAddress.port, [Buffer.concat(queries)], 5);
-      await until(() => gate.calls() === 2);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(gate.calls()).toBe(2);
-      while (gate.calls() < 5 || gate.waiting.length > 0) {
-        gate.waiting.shift()?.();
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      const { replies } = await session;
-      expect(replies.map((r) => r.readUInt16BE(0)).sort()).toEqual([1, 2, 3, 4, 5]);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('closes an idle connection', async () => {
-    const server = await listen(async () => null, { idleTimeoutMs: 100 });
-    try {
-      const session = await tcpSession(server.tcpAddress.port, [], 1);
-      expect(session.closedByServer).toBe(true);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('refuses connections past the cap, and close() ends open ones', async () => {
-    const gate = gatedHandler();
-    const server = await listen(gate.handler, { maxConnections: 1 });
-    const first = net.connect(server.tcpAddress.port, '127.0.0.1');
-    first.on('error', () => {});
-    const firstClosed = new Promise<void>((r) => first.on('close', () => r()));
-    try {
-      await new Promise<void>((r) => first.on('connect', () => r()));
-      first.write(frame(query('leader.mesos', 'A', 1)));
-      await until(() => gate.calls() === 1);
-      const second = await tcpSession(server.tcpAddress.port, [frame(query('leader.mesos', 'A', 2))], 1);
-      expect(second.closedByServer).toBe(true);
-      expect(gate.calls()).toBe(1);
-    } finally {
-      await server.close();
-      await firstClosed;
-      for (const release of gate.waiting) release();
-    }
   });
 });
 
