@@ -1,6 +1,7 @@
 // The packed table and what builds it: the name interner, the builder's de-duplication and
 // empty non-terminals, the hash index (findName), and the collection that frees old
-// generations. build-table.test.ts covers the records themselves against mesos-dns's output.
+// generations. build-table-fixture.test.ts covers the records themselves against mesos-dns's
+// output.
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS } from '../src/config/typed.js';
 import { garbageCollector } from '../src/collect-garbage.js';

@@ -56,7 +56,7 @@ const CASES: Record<string, () => Promise<RecordTable>> = {
   // Mixed master forms: IPv6 (long and short), a hostname in odd case, the leader among them.
   // (A bracketed IPv4-mapped master, "[::ffff:10.0.0.2]:5050", is left out on purpose: the old
   // build re-parsed masters with the pid rule and dropped it; it now gets its records, see
-  // build-table.test.ts. Without it this digest is the one the old code gave.)
+  // build-table-frameworks-masters.test.ts. Without it this digest is the one the old code gave.)
   'fixture-mixed-masters': () =>
     build(
       {
