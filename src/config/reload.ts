@@ -17,6 +17,10 @@ export const RESTARTS = {
   /** The forwarder and its cache (dns-service.ts). */
   // The upstream lists too: a forwarder remembers and probes the upstreams it has used.
   forwarder: ['Timeout', 'ForwardCacheSize', 'ForwardMaxFails', 'ForwardHealthCheckMs', 'Resolvers', 'ZoneResolvers'],
+  /** The response rate limiter's table (dns-service.ts): a new one starts empty. */
+  rateLimit: [
+    'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
+  ],
 } as const satisfies Record<string, readonly (keyof RawConfig)[]>;
 
 export type RestartPart = keyof typeof RESTARTS;

@@ -92,6 +92,21 @@ export interface RawConfig {
    * (RFC 5001) answer; "" (the default) answers none of them (REFUSED, no NSID).
    */
   Identity: string;
+  /**
+   * CIDR ranges whose clients may have names outside our zones forwarded (docs/security.md
+   * "Recursion"); others get REFUSED for them. Parsed once into config.typed.recursionAllowed.
+   */
+  RecurseFrom: string[];
+  /** UDP responses per second per client network and response kind; 0 (the default) turns RRL off. */
+  ResponseRateLimit: number;
+  /** Every Nth rate-limited response is sent truncated (TC, no records) instead of dropped; 0 = never. */
+  ResponseRateLimitSlip: number;
+  /** A bucket holds up to ResponseRateLimit x this many responses (the burst a quiet client may send), seconds. */
+  ResponseRateLimitWindow: number;
+  /** Prefix length that makes IPv4 clients one network for RRL. */
+  ResponseRateLimitIPv4Prefix: number;
+  /** Prefix length that makes IPv6 clients one network for RRL. */
+  ResponseRateLimitIPv6Prefix: number;
 
   // --- connection limits (docs/security.md "Limits"); all live on SIGHUP ---
   /** A TCP message must arrive whole this long after its first byte (Knot's tcp-io-timeout), ms. */
@@ -214,6 +229,19 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   EDNSMaxUDPSize: { kind: int(512, 65535, 'an integer from 512 to 65535'), default: 1232 },
   // --- security keys (issue 12); validated in validateSecurity (validate.ts) ---
   Identity: { kind: STRING, default: '' },
+  // Loopback, RFC 1918, RFC 6598 shared space, link-local (RFC 3927, RFC 4291) and ULA (RFC 4193):
+  // the networks an agent's own containers and hosts use, never the open Internet (RFC 5358).
+  RecurseFrom: {
+    kind: STRINGS,
+    default: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', 'fe80::/10', 'fc00::/7'],
+  },
+  ResponseRateLimit: { kind: int(0, 1_000_000, 'an integer from 0 to 1000000 (responses per second; 0 = off)'), default: 0 },
+  // BIND and Knot both default to 2: half the limited answers truncated, so a real client behind
+  // a spoofed flood still gets through over TCP while a reflection gains nothing.
+  ResponseRateLimitSlip: { kind: int(0, 10, 'an integer from 0 to 10 (0 = never slip)'), default: 2 },
+  ResponseRateLimitWindow: { kind: int(1, 3600, 'an integer from 1 to 3600 (seconds)'), default: 1 },
+  ResponseRateLimitIPv4Prefix: { kind: int(0, 32, 'a prefix length from 0 to 32'), default: 24 },
+  ResponseRateLimitIPv6Prefix: { kind: int(0, 128, 'a prefix length from 0 to 128'), default: 56 },
   // --- connection limits (docs/security.md "Limits") ---
   TCPIOTimeoutMs: { kind: milliseconds, default: 500 },
   TCPIdleTimeoutMs: { kind: milliseconds, default: 10_000 },

@@ -3,6 +3,7 @@
 // endpoints, resolvers as upstreams, the domain in both forms, and the routing table route()
 // reads per query. Nothing downstream parses a config string again.
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
+import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 
@@ -33,6 +34,11 @@ export interface TypedConfig {
    * names (absolute, lower-case); empty: derived per table from the addresses in use.
    */
   readonly ptr: { readonly on: boolean; readonly zones: readonly string[] };
+  /**
+   * RecurseFrom, parsed: the clients that may have names outside our zones forwarded. Plain data,
+   * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
+   */
+  readonly recurseFrom: readonly Cidr[];
 }
 
 export interface Config extends RawConfig {
@@ -66,6 +72,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
     routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
+    recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
   };
 }
 

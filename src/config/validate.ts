@@ -8,6 +8,7 @@
 // that later crashes or silently misbehaves (a port of 70000, refreshSeconds 0, a listener that is
 // not an address), we reject it here with the key's name and the reason, and report every problem.
 import { ConfigError, ConfigErrors } from '../errors.js';
+import { parseCidr } from '../net/cidr.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
@@ -114,6 +115,10 @@ function validateSecurity(c: RawConfig, p: Problems): void {
   // It goes out as one TXT <character-string> (RFC 1035 §3.3: at most 255 octets).
   const octets = Buffer.byteLength(c.Identity, 'utf8');
   if (octets > 255) p.error('Identity', `must be at most 255 octets of UTF-8, got ${octets}`);
+  for (const entry of c.RecurseFrom) {
+    const parsed = parseCidr(entry);
+    if (parsed.reason !== undefined) p.error('RecurseFrom', parsed.reason);
+  }
 }
 
 function validateServices(c: RawConfig, p: Problems): void {

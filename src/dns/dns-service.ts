@@ -15,6 +15,8 @@ import type { UpstreamHealthView } from './forward/upstream-health.js';
 import { respond, type QueryContext } from './answer/handle-query.js';
 import { QueryStats } from './query-stats.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
+import { rateLimitSettings, ResponseLimit } from './rrl/response-limit.js';
+import type { Peer } from '../net/peer.js';
 
 /** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */
 const FORWARD_FAILURE_LOG_MS = 1000;
@@ -76,7 +78,17 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     forwardFailureLog: new LogSampler(FORWARD_FAILURE_LOG_MS),
     ...forwarding(config),
   };
-  const handler = (buf: Buffer, transport: 'udp' | 'tcp') => respond(buf, transport, ctx);
+  // Response rate limiting: UDP only (response-limit.ts); undefined while off, which then costs
+  // one comparison per reply. A reload that changes its keys starts a fresh table.
+  const limitOf = (c: Config): ResponseLimit | undefined => {
+    const settings = rateLimitSettings(c);
+    return settings ? new ResponseLimit(settings, stats) : undefined;
+  };
+  let rrl = limitOf(config);
+  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer) => {
+    const reply = respond(buf, transport, ctx, peer);
+    return rrl === undefined || transport === 'tcp' ? reply : rrl.apply(reply, buf, peer);
+  };
   const open = (c: Config): Promise<DnsServer | undefined> =>
     c.DnsOn
       ? startDnsServer({
@@ -125,6 +137,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
         Object.assign(ctx, forwarding(next));
         old.close();
       }
+      if (restarts('rateLimit', config, next)) rrl = limitOf(next);
       config = next;
       ctx.config = next;
     },

@@ -96,7 +96,7 @@ export interface UpstreamStats {
 }
 
 /** The plain counters, for copying them between threads and summing them. */
-export const QUERY_COUNTERS = ['forwarded', 'forwardFailures', 'cacheHits', 'cacheMisses', 'internalErrors', 'udpBatches', 'udpDatagrams', 'udpSendErrors', 'udpOversize'] as const;
+export const QUERY_COUNTERS = ['forwarded', 'forwardFailures', 'cacheHits', 'cacheMisses', 'internalErrors', 'udpBatches', 'udpDatagrams', 'udpSendErrors', 'udpOversize', 'recursionRefused', 'rrlDropped', 'rrlSlipped'] as const;
 export type QueryCounter = (typeof QUERY_COUNTERS)[number];
 
 /** Cumulative counters for the metrics endpoint, cheap to bump per query. */
@@ -130,6 +130,12 @@ export class QueryStats implements Record<QueryCounter, number> {
   udpSendErrors = 0;
   /** Datagrams larger than a receive slot (4 KiB), dropped unanswered. */
   udpOversize = 0;
+  /** Names outside our zones REFUSED because the client is outside RecurseFrom. */
+  recursionRefused = 0;
+  /** UDP replies response rate limiting dropped (not sent at all). */
+  rrlDropped = 0;
+  /** UDP replies response rate limiting sent truncated (TC, no records) instead. */
+  rrlSlipped = 0;
 
   /** A message arrived (transport 0 udp, 1 tcp). */
   receive(transport: number): void {

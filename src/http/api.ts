@@ -123,6 +123,12 @@ const CONFIG_KEYS = [
   'NativeStateReader',
   'EDNSMaxUDPSize',
   'Identity',
+  'RecurseFrom',
+  'ResponseRateLimit',
+  'ResponseRateLimitSlip',
+  'ResponseRateLimitWindow',
+  'ResponseRateLimitIPv4Prefix',
+  'ResponseRateLimitIPv6Prefix',
   'TCPIOTimeoutMs',
   'TCPIdleTimeoutMs',
   'TCPMaxConnections',
@@ -159,7 +165,8 @@ export const handleConfig: ApiHandler = (snapshot, _params, ctx) => {
       case 'Masters':
       case 'Resolvers':
       case 'ReverseZones':
-      case 'IPSources': {
+      case 'IPSources':
+      case 'RecurseFrom': {
         const list = config[key];
         out[key] = list === null ? null : [...list];
         break;

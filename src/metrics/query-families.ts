@@ -45,6 +45,9 @@ const PLAIN_COUNTERS: ReadonlyArray<[QueryCounter, string, string]> = [
   ['udpDatagrams', 'mesos_dns_udp_batched_datagrams_total', 'UDP datagrams received in batches; divided by the batches, the mean batch size.'],
   ['udpSendErrors', 'mesos_dns_udp_send_errors_total', 'UDP replies the kernel refused (send buffer full, unreachable sender); batched socket.'],
   ['udpOversize', 'mesos_dns_udp_oversize_total', 'UDP datagrams over 4 KiB, dropped unanswered; batched socket.'],
+  ['recursionRefused', 'mesos_dns_recursion_refused_total', 'Queries for names outside our zones REFUSED: the client is outside RecurseFrom.'],
+  ['rrlDropped', 'mesos_dns_rrl_dropped_total', 'UDP responses not sent: over ResponseRateLimit.'],
+  ['rrlSlipped', 'mesos_dns_rrl_slipped_total', 'UDP responses over ResponseRateLimit sent truncated (TC, no records) instead (ResponseRateLimitSlip).'],
 ];
 
 /** Prometheus histogram samples (cumulative buckets, +Inf, _sum, _count) from per-bucket counts. */

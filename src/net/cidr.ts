@@ -109,6 +109,15 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
   return parsed !== undefined && parsed.v6 === cidr.v6 && contains(cidr, parsed.words);
 }
 
+const matchers = new WeakMap<readonly Cidr[], (ip: string) => boolean>();
+
+/** cidrMatcher(ranges), made once per list (config.typed.recurseFrom is one list per config). */
+export function matcherFor(ranges: readonly Cidr[]): (ip: string) => boolean {
+  let m = matchers.get(ranges);
+  if (m === undefined) matchers.set(ranges, (m = cidrMatcher(ranges)));
+  return m;
+}
+
 /**
  * A predicate "is this client address in any of the ranges", for per-query checks: IPv4 ranges
  * are kept apart from IPv6 ones, and an IPv4 client (the common case) costs one scan of numbers

@@ -25,6 +25,8 @@ import { questionType, type QueryStats } from '../query-stats.js';
 import { lookupReverse } from './reverse-lookup.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
+import { peerText, type Peer } from '../../net/peer.js';
+import { matcherFor } from '../../net/cidr.js';
 
 export interface QueryContext {
   /** The store's current(): called once per query, so one query sees one table generation. */
@@ -62,9 +64,9 @@ function queryLog(ctx: QueryContext): Logger {
 
 /**
  * The servers' entry point: a reply (or null) right away when the fast path can answer, else
- * the promise of handleQuery. Never throws or rejects.
+ * the promise of handleQuery. Never throws or rejects. `peer` is the client (see handleQuery).
  */
-export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): Buffer | null | Promise<Buffer | null> {
+export function respond(buf: Buffer, transport: Transport, ctx: QueryContext, peer?: Peer): Buffer | null | Promise<Buffer | null> {
   const slot = ctx.answers;
   if (slot) {
     let reply: Buffer | undefined;
@@ -87,7 +89,7 @@ export function respond(buf: Buffer, transport: Transport, ctx: QueryContext): B
       return reply;
     }
   }
-  return handleQuery(buf, transport, ctx);
+  return handleQuery(buf, transport, ctx, performance.now(), peer);
 }
 
 function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, slot: AnswerSlot): Buffer | undefined {
@@ -103,11 +105,13 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
 }
 
 /**
- * Replies to `buf`, received over `transport`; null means send nothing. Never rejects.
+ * Replies to `buf`, received over `transport` from `peer`; null means send nothing. Never rejects.
  * `started`: a performance.now() reading when the message arrived, for the duration histogram
- * (a monotonic double: no allocation, unlike process.hrtime.bigint()).
+ * (a monotonic double: no allocation, unlike process.hrtime.bigint()). `peer` is read before the
+ * first await (a batched-UDP SockaddrRef is only valid that long); absent (callers inside the
+ * process, tests of other parts) RecurseFrom is not applied.
  */
-export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext, started = performance.now()): Promise<Buffer | null> {
+export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext, started = performance.now(), peer?: Peer): Promise<Buffer | null> {
   const stats = ctx.stats;
   const t = transport === 'tcp' ? 1 : 0;
   if (stats) stats.receive(t);
@@ -139,7 +143,7 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
   let reply: Buffer | null;
   let rcode: number;
   try {
-    reply = await answerQuery(buf, query, transport, encodeOptions, ctx);
+    reply = await answerQuery(buf, query, transport, encodeOptions, ctx, peer);
     rcode = reply[3] & 0x0f;
   } catch (err) {
     if (err instanceof ForwardError) {
@@ -168,7 +172,14 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
   return reply;
 }
 
-async function answerQuery(buf: Buffer, query: Query, transport: Transport, encodeOptions: EncodeOptions, ctx: QueryContext): Promise<Buffer> {
+async function answerQuery(
+  buf: Buffer,
+  query: Query,
+  transport: Transport,
+  encodeOptions: EncodeOptions,
+  ctx: QueryContext,
+  peer: Peer | undefined,
+): Promise<Buffer> {
   const config = ctx.config;
   // Class CH is answered here and never forwarded (chaos.ts), whatever the name.
   const chaos = query.question.class === QCLASS.CH;
@@ -193,6 +204,14 @@ async function answerQuery(buf: Buffer, query: Query, transport: Transport, enco
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
     case 'forward': {
+      // RFC 5358 §4: recursion only for the clients we serve. REFUSED (RFC 1035 §4.1.1: "refuses
+      // to perform the specified operation for policy reasons") with RA clear, as BIND's
+      // allow-recursion does: this client is offered no recursion. Checked before the cache,
+      // so no cached answer leaks either; read synchronously, before any await (see handleQuery).
+      if (peer !== undefined && !matcherFor(config.typed.recurseFrom)(peerText(peer))) {
+        if (ctx.stats) ctx.stats.recursionRefused++;
+        return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
+      }
       // Past the cache: a signed reply is for its client alone, and an upstream's NSID must not
       // reach a client that did not ask for it (RFC 5001 §2.1); the cache key has no options.
       const cache = query.tsig || query.edns?.nsid ? undefined : ctx.forwardCache;

@@ -5,6 +5,7 @@ import type { Config } from '../../config/typed.js';
 import { DnsListenError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import net from 'node:net';
+import type { Peer } from '../../net/peer.js';
 import { startTcpServer, type TcpLimits, type TcpServer } from './tcp-server.js';
 import { udpBatchAddon } from './udp-batch-addon.js';
 import { startBatchUdpServer } from './udp-batch-server.js';
@@ -12,8 +13,11 @@ import { startDgramServer, type SocketCounters, type UdpServer, type UdpServerOp
 
 export interface DnsServerOptions {
   config: Config;
-  /** May answer synchronously (the fast path); UDP then replies in the same tick. */
-  handler: (query: Buffer, transport: 'udp' | 'tcp') => Buffer | null | Promise<Buffer | null>;
+  /**
+   * May answer synchronously (the fast path); UDP then replies in the same tick. `peer` is the
+   * client; a SockaddrRef (batched UDP) is valid only during the call.
+   */
+  handler: (query: Buffer, transport: 'udp' | 'tcp', peer: Peer) => Buffer | null | Promise<Buffer | null>;
   logger: Logger;
   /** SO_REUSEPORT on both sockets, for several processes on one port. */
   reusePort?: boolean;
@@ -63,7 +67,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         {
           address,
           port: config.Port,
-          handler: (query) => options.handler(query, 'udp'),
+          handler: (query, peer) => options.handler(query, 'udp', peer),
           logger: options.logger,
           bufferBytes: config.UDPBufferBytes,
           reusePort: options.reusePort,
@@ -84,9 +88,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       tcp = await startTcpServer({
         address,
         port,
-        handler: async (query) => {
+        handler: async (query, client) => {
           const started = performance.now();
-          const answering = options.handler(query, 'tcp');
+          const answering = options.handler(query, 'tcp', client);
           if (answering instanceof Uint8Array) options.onSyncReplies?.('tcp', 1, (performance.now() - started) / 1000);
           return answering;
         },

@@ -61,7 +61,8 @@ const REFUSAL_LOG_MS = 1000;
 export interface TcpServerOptions {
   address: string;
   port: number;
-  handler: (query: Buffer) => Promise<Buffer | null>;
+  /** `client` is the source address (remoteAddress as Node gives it). */
+  handler: (query: Buffer, client: string) => Promise<Buffer | null>;
   logger: Logger;
   reusePort?: boolean;
   limits?: Partial<TcpLimits>;
@@ -81,7 +82,7 @@ export interface TcpServer {
 /** What a connection shares with the server: the limits, and its place among the idle ones. */
 interface ConnectionContext {
   limits: () => TcpLimits;
-  handler: (query: Buffer) => Promise<Buffer | null>;
+  handler: (query: Buffer, client: string) => Promise<Buffer | null>;
   log: Logger;
   now: () => number;
   /** Nothing in flight: joins the end of the eviction order (its `evict` closes it at once). */
@@ -327,7 +328,7 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
     inFlight++;
     let answering: Promise<Buffer | null>;
     try {
-      answering = handler(query);
+      answering = handler(query, socket.remoteAddress ?? '');
     } catch (err) {
       answering = Promise.reject(err);
     }

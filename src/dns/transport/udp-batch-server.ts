@@ -10,6 +10,7 @@
 // (forwarded, or the full pipeline) goes out by itself through sendTo, to the sender's address
 // copied out of the batch before the batch's buffers are reused.
 import type { Logger } from '../../log.js';
+import type { SockaddrRef } from '../../net/peer.js';
 import { ADDRESS_BYTES, type BatchHandle, type UdpBatchAddon } from './udp-batch-addon.js';
 import { logBufferSizes, queryRunner, type SocketCounters, type UdpServer, type UdpServerOptions } from './udp-server.js';
 
@@ -36,6 +37,8 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   let addresses: Buffer;
   let slot: number;
   const onSyncReplies = options.onSyncReplies;
+  /** The sender of the datagram being handled: a window on `addresses`, moved per datagram. */
+  let peer: SockaddrRef;
   const onBatch = (count: number): readonly (Uint8Array | null)[] => {
     // The batch's replies leave together in one sendmmsg when this returns: each took the time
     // from the batch's arrival to now. Two clock reads per batch instead of two per query.
@@ -51,7 +54,8 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
       const start = i * slot;
       const query = Buffer.allocUnsafe(length);
       data.copy(query, 0, start, start + length);
-      const answering = run(query);
+      peer.offset = i * ADDRESS_BYTES;
+      const answering = run(query, peer);
       if (answering === null) continue;
       if (answering instanceof Uint8Array) {
         replies[i] = answering;
@@ -71,6 +75,7 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   data = Buffer.from(buffers.data);
   lengths = buffers.lengths;
   addresses = Buffer.from(buffers.addresses);
+  peer = { bytes: addresses, offset: 0 };
   slot = buffers.slot;
   replies.length = buffers.batch;
   replies.fill(null);

@@ -12,6 +12,7 @@ import type { DropReason } from '../query-stats.js';
 
 /** Per-query failure lines: at most one per reason per this many ms per thread, with the count held back. */
 export const FAILURE_LOG_MS = 1000;
+import type { Peer } from '../../net/peer.js';
 
 export interface UdpServerOptions {
   /** Listener IP; "0.0.0.0" binds IPv4 only, "::" binds IPv6 and, dual-stack, IPv4 too. */
@@ -21,9 +22,9 @@ export interface UdpServerOptions {
   /**
    * Reply bytes for a query, or null for silence: right away when it can (the fast path, sent in
    * the same tick), else as a promise. Expected not to throw or reject; if it does, the query
-   * gets no reply.
+   * gets no reply. `peer` is the sender; a SockaddrRef is valid only during the call.
    */
-  handler: (query: Buffer) => Buffer | null | Promise<Buffer | null>;
+  handler: (query: Buffer, peer: Peer) => Buffer | null | Promise<Buffer | null>;
   logger: Logger;
   /** SO_RCVBUF and SO_SNDBUF, bytes (config UDPBufferBytes); 0 or absent keeps the OS default. */
   bufferBytes?: number;
@@ -86,7 +87,7 @@ export function socketTypeFor(address: string): 'udp4' | 'udp6' {
  * (null: silence, dropped over the bound, or the handler threw), or a promise of one that never
  * rejects. Shared by both UDP servers so they drop, count and log alike.
  */
-export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buffer) => Buffer | null | Promise<Buffer | null> {
+export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buffer, peer: Peer) => Buffer | null | Promise<Buffer | null> {
   const maxInFlight = options.maxInFlight ?? DEFAULT_UDP_MAX_IN_FLIGHT;
   const handler = options.handler;
   const onDrop = options.onDrop ?? (() => {});
@@ -100,7 +101,7 @@ export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buf
     failureLog.write(log, 'error', { err }, 'query handler failed; no reply sent');
     return null;
   };
-  return (query) => {
+  return (query, peer) => {
     if (inFlight >= maxInFlight) {
       onDrop('in_flight_limit');
       overLimitLog.write(log, 'warn', { maxInFlight }, 'too many UDP queries in flight, dropping new ones');
@@ -108,7 +109,7 @@ export function queryRunner(options: UdpServerOptions, log: Logger): (query: Buf
     }
     let answering: Buffer | null | Promise<Buffer | null>;
     try {
-      answering = handler(query);
+      answering = handler(query, peer);
     } catch (err) {
       return failed(err);
     }
@@ -193,7 +194,7 @@ export async function startDgramServer(options: UdpServerOptions): Promise<UdpSe
   const onSyncReplies = options.onSyncReplies;
   socket.on('message', (msg, rinfo) => {
     const started = onSyncReplies ? performance.now() : 0;
-    const answering = run(msg);
+    const answering = run(msg, rinfo.address);
     if (answering === null) return;
     if (answering instanceof Uint8Array) {
       reply(answering, rinfo);
