@@ -24,6 +24,8 @@ import { fastAnswer } from '../src/dns/answer/fast-path.js';
 import { UpstreamForwarder } from '../src/dns/forward/forward.js';
 import { handleQuery, respond, type QueryContext } from '../src/dns/answer/handle-query.js';
 import { QueryStats } from '../src/dns/query-stats.js';
+import { rateLimitSettings, ResponseLimit } from '../src/dns/rrl/response-limit.js';
+import type { SockaddrRef } from '../src/net/peer.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';
 import { nameToWire } from '../src/dns/wire/name-wire.js';
@@ -125,12 +127,26 @@ async function main(tasks: number): Promise<void> {
   const slowSync = await timePerQuery(queries, rounds, syncSlow);
   const fast = await timePerQuery(queries, rounds, (q) => fastAnswer(q, 'udp', cache));
   const viaRespond = await timePerQuery(queries, rounds, (q) => respond(q, 'udp', fastCtx));
+  // RRL on with a limit nothing reaches, as dns-service.ts applies it to UDP replies: the
+  // client's sockaddr read from a batch buffer, 256 clients in turn (one /24 each).
+  const rrl = new ResponseLimit(rateLimitSettings(withTyped({ ...config, ResponseRateLimit: 1_000_000 }))!, fastCtx.stats);
+  const sockaddrs = new Uint8Array(256 * 28);
+  for (let i = 0; i < 256; i++) sockaddrs.set([2, 0, 0, 53, 10, i, 0, 1], i * 28);
+  const peer: SockaddrRef = { bytes: sockaddrs, offset: 0 };
+  let client = 0;
+  const withRrl = (q: Buffer) => {
+    peer.offset = (client++ & 255) * 28;
+    return rrl.apply(respond(q, 'udp', fastCtx, peer), q, peer);
+  };
+  for (const q of queries) await withRrl(q);
+  const viaRrl = await timePerQuery(queries, rounds, withRrl);
   forwarder.close();
   console.log(`\n## per query (${queries.length} queries: ${lines.filter((l) => l.endsWith(' A')).length} A incl. NXDOMAIN, ${lines.filter((l) => l.endsWith(' SRV')).length} SRV; best of ${rounds})`);
   console.log(`handleQuery (ordinary, async)        ${slowAsync.toFixed(2)} µs/query`);
   console.log(`parse+route+lookup+encode (sync)     ${slowSync.toFixed(2)} µs/query`);
   console.log(`fastAnswer (pre-encoded)             ${fast.toFixed(2)} µs/query`);
   console.log(`respond() (fast path + stats)        ${viaRespond.toFixed(2)} µs/query`);
+  console.log(`respond() + RRL on (nothing limited) ${viaRrl.toFixed(2)} µs/query`);
   console.log(`declined by the fast path: ${declined} of ${queries.length}`);
 
   // --- 2. lazy vs eager ---------------------------------------------------------------------

@@ -36,6 +36,12 @@ function workersFromEnv(): Record<string, unknown> {
   return w === undefined || w === '' ? {} : { workers: Number(w) };
 }
 
+/** BENCH_RRL sets `ResponseRateLimit` when given (RRL on; pick a rate no client reaches to measure its cost). */
+function rrlFromEnv(): Record<string, unknown> {
+  const r = process.env.BENCH_RRL;
+  return r === undefined || r === '' ? {} : { responseRateLimit: Number(r) };
+}
+
 export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
   const port = await freePort();
   let httpPort = await freePort();
@@ -49,6 +55,7 @@ export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
     externalon: false,
     resolvers: [],
     ...workersFromEnv(),
+    ...rrlFromEnv(),
     ...o.extra,
   };
   if (o.stateFile !== undefined) config.stateFile = o.stateFile;

@@ -35,8 +35,15 @@ export interface RateLimitSettings {
 }
 
 const PROBES = 4;
-/** Key words per entry: tag (family, kind; 0 = empty), four address words, name hash. */
-const KEY_WORDS = 6;
+// One entry is 8 float64s, one 64-byte cache line: a decision touches one line (a probe run of
+// four, 256 contiguous bytes, when it misses). Every field is an integer below 2^53, exact in
+// a double. The tag packs family, kind and name hash; 0 marks an empty entry.
+const TAG = 0;
+const ADDR = 1; // four words; IPv4 uses the first
+const TOKENS = 5;
+const STAMP = 6;
+const LIMITED = 7;
+const FIELDS = 8;
 
 function maskWord(word: number, prefix: number, i: number): number {
   const bits = prefix - 32 * i;
@@ -45,7 +52,7 @@ function maskWord(word: number, prefix: number, i: number): number {
   return (word & (0xffffffff << (32 - bits))) >>> 0;
 }
 
-/** A murmur3-style finaliser step, so neighbouring networks land far apart. */
+/** A murmur3-style mixing step, so neighbouring networks land far apart. */
 function mix(h: number, k: number): number {
   h = Math.imul(h ^ k, 0x5bd1e995);
   return h ^ (h >>> 15);
@@ -58,12 +65,7 @@ export class RateLimiter {
   private readonly v4Prefix: number;
   private readonly v6Prefix: number;
   private readonly mask: number;
-  private readonly keys: Uint32Array;
-  private readonly tokens: Float64Array;
-  private readonly stamps: Float64Array;
-  private readonly limited: Uint32Array;
-  /** The masked key of the response being decided (avoids an allocation per call). */
-  private readonly key = new Uint32Array(KEY_WORDS);
+  private readonly table: Float64Array;
 
   constructor(s: RateLimitSettings) {
     let size = 1;
@@ -74,10 +76,7 @@ export class RateLimiter {
     this.v4Prefix = s.ipv4Prefix;
     this.v6Prefix = s.ipv6Prefix;
     this.mask = size - 1;
-    this.keys = new Uint32Array(size * KEY_WORDS);
-    this.tokens = new Float64Array(size);
-    this.stamps = new Float64Array(size);
-    this.limited = new Uint32Array(size);
+    this.table = new Float64Array(size * FIELDS);
   }
 
   /**
@@ -86,55 +85,50 @@ export class RateLimiter {
    * type; see responseNameHash); it is ignored for NXDOMAIN and ERROR.
    */
   decide(family: 4 | 6, words: Uint32Array, kind: ResponseKind, nameHash: number, nowMs: number): Verdict {
-    const key = this.key;
     const prefix = family === 4 ? this.v4Prefix : this.v6Prefix;
-    key[0] = (family << 8) | (kind + 1);
-    key[1] = maskWord(words[0], prefix, 0);
-    key[2] = family === 6 ? maskWord(words[1], prefix, 1) : 0;
-    key[3] = family === 6 ? maskWord(words[2], prefix, 2) : 0;
-    key[4] = family === 6 ? maskWord(words[3], prefix, 3) : 0;
-    key[5] = kind === RESPONSE_KIND.ANSWER || kind === RESPONSE_KIND.NODATA ? nameHash >>> 0 : 0;
-    let h = 0x9747b28c;
-    for (let i = 0; i < KEY_WORDS; i++) h = mix(h, key[i]);
-    const slot = this.find(h, nowMs);
-    const elapsed = nowMs - this.stamps[slot];
-    // A clock that steps back refills nothing (and never drains).
-    let tokens = this.tokens[slot] + (elapsed > 0 ? (elapsed * this.rate) / 1000 : 0);
-    if (tokens > this.capacity) tokens = this.capacity;
-    if (elapsed > 0) this.stamps[slot] = nowMs;
-    if (tokens >= 1) {
-      this.tokens[slot] = tokens - 1;
-      return VERDICT.ALLOW;
-    }
-    this.tokens[slot] = tokens;
-    const n = ++this.limited[slot];
-    return this.slip > 0 && n % this.slip === 0 ? VERDICT.SLIP : VERDICT.DROP;
-  }
+    const name = kind === RESPONSE_KIND.ANSWER || kind === RESPONSE_KIND.NODATA ? nameHash >>> 0 : 0;
+    const tag = ((family << 8) | (kind + 1)) * 0x100000000 + name;
+    const a0 = maskWord(words[0], prefix, 0);
+    const a1 = family === 6 ? maskWord(words[1], prefix, 1) : 0;
+    const a2 = family === 6 ? maskWord(words[2], prefix, 2) : 0;
+    const a3 = family === 6 ? maskWord(words[3], prefix, 3) : 0;
+    const h = mix(mix(mix(mix(mix(mix(0x9747b28c, (family << 8) | kind), name), a0), a1), a2), a3);
 
-  /** The entry for this.key: found among PROBES slots from `h`, or one claimed (empty, else LRU). */
-  private find(h: number, nowMs: number): number {
-    const keys = this.keys;
-    const key = this.key;
+    const t = this.table;
+    let at = -1;
     let victim = -1;
     for (let p = 0; p < PROBES; p++) {
-      const slot = (h + p) & this.mask;
-      const at = slot * KEY_WORDS;
-      if (keys[at] === 0) {
-        if (victim < 0 || keys[victim * KEY_WORDS] !== 0) victim = slot;
-        continue;
+      const e = ((h + p) & this.mask) * FIELDS;
+      const entryTag = t[e + TAG];
+      if (entryTag === tag && t[e + ADDR] === a0 && t[e + ADDR + 1] === a1 && t[e + ADDR + 2] === a2 && t[e + ADDR + 3] === a3) {
+        at = e;
+        break;
       }
-      if (
-        keys[at] === key[0] && keys[at + 1] === key[1] && keys[at + 2] === key[2] &&
-        keys[at + 3] === key[3] && keys[at + 4] === key[4] && keys[at + 5] === key[5]
-      ) {
-        return slot;
-      }
-      if (victim < 0 || (keys[victim * KEY_WORDS] !== 0 && this.stamps[slot] < this.stamps[victim])) victim = slot;
+      // An empty entry first, else the least recently used (LRU-ish, as BIND and Knot replace).
+      if (victim < 0 || (t[victim + TAG] !== 0 && (entryTag === 0 || t[e + STAMP] < t[victim + STAMP]))) victim = e;
     }
-    keys.set(key, victim * KEY_WORDS);
-    this.tokens[victim] = this.capacity;
-    this.stamps[victim] = nowMs;
-    this.limited[victim] = 0;
-    return victim;
+    if (at < 0) {
+      at = victim;
+      t[at + TAG] = tag;
+      t[at + ADDR] = a0;
+      t[at + ADDR + 1] = a1;
+      t[at + ADDR + 2] = a2;
+      t[at + ADDR + 3] = a3;
+      t[at + TOKENS] = this.capacity;
+      t[at + STAMP] = nowMs;
+      t[at + LIMITED] = 0;
+    }
+    const elapsed = nowMs - t[at + STAMP];
+    // A clock that steps back refills nothing (and never drains).
+    let tokens = t[at + TOKENS] + (elapsed > 0 ? (elapsed * this.rate) / 1000 : 0);
+    if (tokens > this.capacity) tokens = this.capacity;
+    if (elapsed > 0) t[at + STAMP] = nowMs;
+    if (tokens >= 1) {
+      t[at + TOKENS] = tokens - 1;
+      return VERDICT.ALLOW;
+    }
+    t[at + TOKENS] = tokens;
+    const n = ++t[at + LIMITED];
+    return this.slip > 0 && n % this.slip === 0 ? VERDICT.SLIP : VERDICT.DROP;
   }
 }
