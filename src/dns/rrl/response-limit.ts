@@ -12,7 +12,7 @@ import { peerWords, type Peer } from '../../net/peer.js';
 import { truncateToQuestion } from '../answer/handle-query.js';
 import type { QueryStats } from '../query-stats.js';
 import { RateLimiter, VERDICT, type RateLimitSettings } from './rate-limiter.js';
-import { responseKind, responseNameHash } from './response-kind.js';
+import { RESPONSE_KIND, responseKind, responseNameHash } from './response-kind.js';
 
 /** Buckets per thread: 64k entries of 64 bytes, 4 MiB. */
 export const RRL_TABLE_SIZE = 65536;
@@ -62,7 +62,10 @@ export class ResponseLimit {
   }
 
   private decide(reply: Buffer, query: Buffer, family: 4 | 6, words: Uint32Array): Buffer | null {
-    const verdict = this.limiter.decide(family, words, responseKind(reply), responseNameHash(query), this.now());
+    const kind = responseKind(reply);
+    // Only answers and NODATA are told apart by name (rate-limiter.ts); skip the hash otherwise.
+    const name = kind === RESPONSE_KIND.ANSWER || kind === RESPONSE_KIND.NODATA ? responseNameHash(query) : 0;
+    const verdict = this.limiter.decide(family, words, kind, name, this.now());
     if (verdict === VERDICT.ALLOW) return reply;
     if (verdict === VERDICT.DROP) {
       if (this.stats) this.stats.rrlDropped++;
