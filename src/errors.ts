@@ -20,10 +20,17 @@ export class ConfigError extends MesosDnsError {
   }
 }
 
-/** Several config problems, reported together so the operator fixes them in one go. */
+/**
+ * Several config problems, reported together so the operator fixes them in one go. `warnings`
+ * are the same load's non-fatal findings (unknown keys with their "did you mean"): a misspelt
+ * key is often why a required one is missing, so they are reported beside the errors.
+ */
 export class ConfigErrors extends MesosDnsError {
   override readonly code = 'MDNS_ERR_CONFIG';
-  constructor(readonly errors: ConfigError[]) {
+  constructor(
+    readonly errors: ConfigError[],
+    readonly warnings: readonly string[] = [],
+  ) {
     super(errors.map((e) => e.message).join('\n'));
   }
 }

@@ -131,6 +131,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       for (const warning of got.warnings) configLog.warn(warning);
       next = got.config;
     } catch (err) {
+      if (err instanceof ConfigErrors) for (const warning of err.warnings) configLog.warn(warning);
       configLog.error({ err }, 'SIGHUP: the new config is invalid; keeping the running one');
       return false;
     }
@@ -249,6 +250,7 @@ export async function main(argv: string[]): Promise<void> {
     // that reads stdout sees why the server did not start).
     const configLog = logger.child({ component: 'config' });
     const problems = err instanceof ConfigErrors ? err.errors : err instanceof ConfigError ? [err] : [];
+    if (err instanceof ConfigErrors) for (const warning of err.warnings) configLog.warn({ config: path.resolve(configPath) }, warning);
     for (const e of problems) configLog.fatal({ key: e.key || undefined, code: e.code, config: path.resolve(configPath) }, e.message);
     if (problems.length === 0) logger.fatal({ err }, 'startup failed');
     process.exitCode = 1;

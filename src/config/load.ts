@@ -101,7 +101,7 @@ export async function loadConfig(file: string, deps: Partial<LoadDeps> = {}): Pr
 
   const loaded = parseConfig(raw, { file: abs, resolvConf, localAddresses: locals, now: d.now() });
   const errors = await checkNamedFiles(loaded.config, d.readFile, keyOf);
-  if (errors.length > 0) throw new ConfigErrors(errors);
+  if (errors.length > 0) throw new ConfigErrors(errors, loaded.warnings);
   return loaded;
 }
 

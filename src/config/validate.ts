@@ -96,7 +96,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 
-  if (p.errors.length > 0) throw new ConfigErrors(p.errors);
+  if (p.errors.length > 0) throw new ConfigErrors(p.errors, p.warnings);
   return { config: { ...c, typed: typedValues(c) }, warnings: p.warnings };
 }
 

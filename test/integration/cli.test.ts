@@ -107,6 +107,16 @@ describe('mesos-dns-ts command', () => {
     expect(out.stderr).toBe('');
   });
 
+  it('exits 1 on a misspelt required key, and says which key it was probably meant to be', async () => {
+    // The hint matters most when the misspelling is why the config is refused.
+    const file = await tempConfig({ mastres: ['10.0.0.1:5050'] });
+    const out = await cli(['-config', file]);
+    expect(out.code).toBe(1);
+    expect(fatals(out.stdout)).toEqual([expect.stringMatching(/Masters: specify Mesos masters or zk/)]);
+    const hints = logRecords(out.stdout).filter((r) => r.level === 40).map((r) => r.msg);
+    expect(hints).toEqual(['unknown key "mastres" ignored; did you mean "masters"?']);
+  });
+
   it('exits 1 on a config that is not JSON', async () => {
     const file = await tempConfig('{ "masters": [');
     const out = await cli([`--config=${file}`]);
