@@ -11,7 +11,7 @@
 //                                   returns 1 if the server stops first
 //   every server still running is killed when the script ends.
 import { execFile, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,7 @@ export interface NetnsRun {
  * `script` in new network and mount namespaces. Never rejects on the script's exit code.
  */
 export async function runInNetns(script: string, files: Record<string, unknown> = {}, timeoutMs = 50_000): Promise<NetnsRun> {
+  await letOthersReachTheRepository();
   const dir = await mkdtemp(path.join(tmpdir(), 'mdns-netns-'));
   // Readable by the unprivileged users the deploy tests run the server as.
   await chmod(dir, 0o755);
@@ -87,4 +88,23 @@ export async function runInNetns(script: string, files: Record<string, unknown> 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+let reachable: Promise<void> | undefined;
+/**
+ * The deploy tests run the server as unprivileged users, who must reach bin/, dist/, zones/ and
+ * node_modules/ (Node itself). A clone in a private directory (`git clone . "$(mktemp -d)"`: mode
+ * 0700) would shut them out. Each directory from the repository up to / that others cannot
+ * traverse gets o+x (traverse only: nothing becomes listable or readable that was not). Not set
+ * back afterwards: test files run in parallel and one's restore would cut off another's server.
+ */
+function letOthersReachTheRepository(): Promise<void> {
+  reachable ??= (async () => {
+    for (let d = root; ; d = path.dirname(d)) {
+      const mode = (await stat(d)).mode & 0o7777;
+      if ((mode & 0o001) === 0) await chmod(d, mode | 0o001);
+      if (path.dirname(d) === d) break;
+    }
+  })();
+  return reachable;
 }
