@@ -7,17 +7,16 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, taskIPs, toIps, type Ip } from './table-ips.js';
-import type { Discovery, MasterState } from '../mesos/state.js';
-import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
+import { addIP, toIps, type Ip } from './table-ips.js';
+import type { MasterState } from '../mesos/state.js';
+import { cachedLabelFunc, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
 import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
-import { taskHash } from './task-hash.js';
 import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
-import { namePart, NO_PART } from './name-interner.js';
 import { reverseTable, type ReverseData } from './reverse-table.js';
-import { collectTaskPtrs, reversePtrs, type TaskPtr } from './reverse-ptrs.js';
+import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
+import { agentContext, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -42,21 +41,33 @@ export interface BuildInputs {
   serial: number;
 }
 
-/** Last `-`-separated field of the agent id, lower-cased (`…-S3` -> `s3`). */
-function agentTail(agentId: string): string {
-  return agentId.slice(agentId.lastIndexOf('-') + 1).toLowerCase();
-}
-
 /**
- * A name part that would put an empty label into an owner name (RFC 1035 §3.1: only the root
- * label is empty). Sanitised labels never do; framework names that sanitise to "" and legacy raw
- * DiscoveryInfo names such as ".x" or "a..b" do, and such names are not generated.
+ * A full build and what the incremental table (incremental/) starts from: the builder's log, where
+ * the non-task records end in it, and per framework and task (state order) the log and PTR
+ * ranges that task's records took.
  */
-function makesEmptyLabel(part: string): boolean {
-  return part === '' || part.startsWith('.') || part.endsWith('.') || part.includes('..');
+export interface BuiltParts {
+  table: RecordTable;
+  packed: PackedTable;
+  log: Int32Array;
+  prefixEnd: number;
+  /** Per framework: per task, [log start, log end, ptrs start, ptrs end]. */
+  spans: Int32Array[];
+  /** Per framework: its task-record context (name ids valid in `packed`), undefined when its label is "". */
+  contexts: (FrameworkContext | undefined)[];
+  agents: ReadonlyMap<string, AgentContext>;
+  seenIps: Map<string, Ip | null>;
+  taskPtrs: TaskPtr[] | null;
+  mname: string;
+  frameworkLabels: string[];
+  label: LabelFunc;
 }
 
 export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable {
+  return buildTableParts(state, inputs).table;
+}
+
+export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltParts {
   const { config } = inputs;
   const zone = config.typed.zone;
   const label = cachedLabelFunc(config.EnforceRFC952);
@@ -78,7 +89,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
 
   // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` ------------------------
-  const fwNames = state.frameworks.map((fw) => domainFrag(fw.name, label));
+  const fwNames = state.frameworks.map((fw) => frameworkLabel(fw.name, label));
   state.frameworks.forEach((fw, i) => {
     const fname = fwNames[i];
     if (fname === '') return;
@@ -91,7 +102,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   });
 
   // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agents = new Map<string, { ips: Ip[]; tail: Uint8Array; tailText: string }>();
+  const agents = new Map<string, AgentContext>();
   const slaveOwner = b.name(`slave.${zone}`);
   const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
   for (const agent of state.agents) {
@@ -100,8 +111,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       for (const ip of ips) addIP(b, slaveOwner, ip);
       b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
     }
-    const tailText = agentTail(agent.id);
-    agents.set(agent.id, { ips, tail: namePart(`-${tailText}`), tailText });
+    agents.set(agent.id, agentContext(agent.id, ips));
   }
 
   // --- this server: the SOA MNAME record ------------------------------------------------------
@@ -119,51 +129,40 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   // Indexed loops and plain arguments: this runs once per task, and on a server's first load it
   // runs before V8 has optimised it, when every iterator result and context object is a real
   // allocation.
+  const prefixEnd = b.length;
   const frameworkTasks: FrameworkTasks[] = [];
   const frameworks = state.frameworks;
-  const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
+  const options: TaskRecordOptions = { ipSources: config.IPSources, seenIps, ptrs: taskPtrs };
+  // Per framework, per task in state order: [log start, log end, ptrs start, ptrs end] (what the
+  // incremental table starts from; equal bounds for a task that added nothing).
+  const spans: Int32Array[] = [];
+  const contexts: (FrameworkContext | undefined)[] = [];
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
-    const fname = fwNames[i];
-    if (fname === '') continue;
-    const fwTail = `.${fname}.${zone}`;
-    const slaveTail = `.${fname}.slave.${zone}`;
-    const fwCtx: FrameworkContext = {
-      fwTail,
-      parts: [namePart(fwTail), namePart(slaveTail), namePart(`._tcp${slaveTail}`), namePart(`._udp${slaveTail}`), namePart(`._tcp${fwTail}`), namePart(`._udp${fwTail}`)],
-      groups: new Map(),
-      label,
-    };
     const tasks = frameworks[i].tasks;
+    const span = new Int32Array(4 * tasks.length);
+    spans.push(span);
+    const fname = fwNames[i];
+    if (fname === '') {
+      contexts.push(undefined);
+      span.fill(b.length);
+      continue;
+    }
+    const fwCtx = frameworkContext(fname, zone, label);
+    contexts.push(fwCtx);
     for (let t = 0; t < tasks.length; t++) {
       const task = tasks[t];
-      if (task.state !== 'TASK_RUNNING') continue;
-      const agent = agents.get(task.agentId);
-      if (agent === undefined) continue; // not on a known agent
       const start = b.length;
-      // The canonical label's suffix `-hash-agenttail`, as two name parts; the hash one is
-      // rewritten per task (the interner copies the bytes it keeps).
-      const hashText = task.idHash ?? taskHash(task.id);
-      for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
-      const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
-      const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
-      if (taskPtrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
-        collectTaskPtrs(taskPtrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fwTail);
-      }
-      if (discovery !== undefined) {
-        // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
-        // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
-        // A name that is a label already gives the same set twice, and the second adds nothing
-        // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
-        const sanitised = label(discovery.name);
-        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
-        if (sanitised !== discovery.name) taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
-      } else {
-        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
-      }
+      const ptrStart = taskPtrs === null ? 0 : taskPtrs.length;
+      const added = taskRecords(b, fwCtx, task, agents, options);
+      span[4 * t] = start;
+      span[4 * t + 1] = b.length;
+      span[4 * t + 2] = ptrStart;
+      span[4 * t + 3] = taskPtrs === null ? 0 : taskPtrs.length;
+      if (!added) continue;
       generated.names.push(task.name);
       generated.ids.push(task.id);
       generated.bounds.push(start, b.length);
@@ -176,7 +175,8 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
-  return assemble(zone, mname, inputs, built.packed, pending, reverse);
+  const table = assemble(zone, mname, inputs, built.packed, pending, reverse);
+  return { table, packed: built.packed, log: built.log, prefixEnd, spans, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
 
 /**
@@ -269,114 +269,3 @@ function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Ar
   return out;
 }
 
-interface FrameworkContext {
-  /** `.fw.domain.` */
-  fwTail: string;
-  /** As name parts (PART_*): fwTail, `.fw.slave.domain.`, then `._tcp`/`._udp` before each of those two. */
-  parts: Uint8Array[];
-  /** Name ids shared by all tasks with the same label in this framework. */
-  groups: Map<string, TaskGroup>;
-  label: LabelFunc;
-}
-
-const PART_FW = 0;
-const PART_SLAVE = 1;
-const PART_TCP_SLAVE = 2;
-const PART_UDP_SLAVE = 3;
-const PART_TCP_FW = 4;
-const PART_UDP_FW = 5;
-const UNDERSCORE = namePart('_');
-
-/** The names one task label owns in a framework, interned once instead of once per task. */
-interface TaskGroup {
-  /** The label as a name part. */
-  label: Uint8Array;
-  owner: number;
-  slaveOwner: number;
-  /** `_task._tcp.fw.slave.`, `_task._udp.fw.slave.`, `_task._tcp.fw.`, `_task._udp.fw.`; filled on first use. */
-  portOwners: number[] | undefined;
-  /** DiscoveryInfo SRV owners by raw (protocol, port name); filled on first use. */
-  discovery: Map<string, number[]> | undefined;
-}
-
-function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): TaskGroup {
-  let group = fw.groups.get(taskName);
-  if (group === undefined) {
-    // A name is interned here even if the task turns out to add nothing under it; only names
-    // that get records become owners (table-builder.ts), so that changes nothing visible.
-    const label = namePart(taskName);
-    group = {
-      label,
-      owner: b.nameOfParts(label, fw.parts[PART_FW], NO_PART, NO_PART),
-      slaveOwner: b.nameOfParts(label, fw.parts[PART_SLAVE], NO_PART, NO_PART),
-      portOwners: undefined,
-      discovery: undefined,
-    };
-    fw.groups.set(taskName, group);
-  }
-  return group;
-}
-
-/**
- * One task's records under one task label (mesos-dns taskContextRecord, chains.go order).
- * `hash` + `agentTail` (`-hash`, `-agenttail`) follow the label in the canonical label.
- */
-function taskContextRecords(
-  b: TableBuilder,
-  fw: FrameworkContext,
-  ports: readonly number[],
-  hash: Uint8Array,
-  agentTail: Uint8Array,
-  taskIps: readonly Ip[],
-  slaveIps: readonly Ip[],
-  discovery: Discovery | undefined,
-  taskName: string,
-): void {
-  if (makesEmptyLabel(taskName)) return;
-  const { fwTail } = fw;
-  const group = taskGroup(b, fw, taskName);
-  const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
-  const canonicalSlaveOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_SLAVE]);
-  for (let k = 0; k < taskIps.length; k++) {
-    addIP(b, group.owner, taskIps[k]);
-    addIP(b, canonicalOwner, taskIps[k]);
-  }
-  for (let k = 0; k < slaveIps.length; k++) {
-    addIP(b, group.slaveOwner, slaveIps[k]);
-    addIP(b, canonicalSlaveOwner, slaveIps[k]);
-  }
-
-  // Resource (host) ports target the agent canonical name: `.slave.` always, and the plain
-  // framework name only while the task has no DiscoveryInfo.
-  if (ports.length > 0) {
-    const parts = fw.parts;
-    group.portOwners ??= [
-      b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_SLAVE], NO_PART),
-      b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_SLAVE], NO_PART),
-      b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_FW], NO_PART),
-      b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_FW], NO_PART),
-    ];
-    const owners = group.portOwners;
-    const count = discovery ? 2 : 4;
-    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
-  }
-  if (!discovery) return;
-
-  // DiscoveryInfo ports target the task canonical name. An empty protocol means both; a named
-  // port is published a second time under `_name.`.
-  const service = `_${taskName}`;
-  group.discovery ??= new Map();
-  for (const port of discovery.ports) {
-    const key = `${port.protocol}\u0000${port.name}`;
-    let owners = group.discovery.get(key);
-    if (owners === undefined) {
-      const protocol = fw.label(port.protocol);
-      const plain = protocol === '' ? [`${service}._tcp${fwTail}`, `${service}._udp${fwTail}`] : [`${service}._${protocol}${fwTail}`];
-      const portName = fw.label(port.name);
-      const all = portName === '' ? plain : [...plain, ...plain.map((o) => `_${portName}.${o}`)];
-      owners = all.map((o) => b.name(o));
-      group.discovery.set(key, owners);
-    }
-    for (const owner of owners) b.addSRV(owner, canonicalOwner, port.number);
-  }
-}

@@ -48,7 +48,8 @@ export function reversePtrs(
   configuredZones: readonly string[],
 ): ReverseData {
   const c = new ReverseCollector();
-  tasks.sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
+  // Sorted as a copy: the caller's list stays in state order (the incremental table keeps ranges of it).
+  tasks = tasks.slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
   for (const t of tasks) c.add(t.ip, t.canonical);
   for (const t of tasks) c.add(t.ip, t.name);
   const owners = [`slave.${zone}`];

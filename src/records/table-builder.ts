@@ -30,10 +30,20 @@ export interface FinishOptions {
   srvWeight: number;
 }
 
+/** What the task records (task-records.ts) and the IP helpers need of a builder. */
+export interface RecordSink {
+  name(name: string): number;
+  nameOfParts(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): number;
+  ip(text: string): number;
+  addA(owner: number, ip: number): void;
+  addAAAA(owner: number, ip: number): void;
+  addSRV(owner: number, target: number, port: number): void;
+}
+
 /** Lists longer than this are de-duplicated with a Set instead of scanning. */
 const SCAN_LIMIT = 32;
 
-export class TableBuilder {
+export class TableBuilder implements RecordSink {
   readonly #names: NameInterner;
   readonly #ipIds = new Map<string, number>();
   readonly #ips: string[] = [];

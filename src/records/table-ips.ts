@@ -2,7 +2,7 @@
 // table's IP list, de-duplicated per owner; and which of a task's IPs IPSources picks.
 import { canonicalIP } from '../net/address.js';
 import type { Task } from '../mesos/state.js';
-import type { TableBuilder } from './table-builder.js';
+import type { RecordSink } from './table-builder.js';
 
 /** An IP in canonical text, with its family decided once and its id in the table's IP list. */
 export interface Ip {
@@ -19,7 +19,7 @@ export const NO_IPS: Ip[] = [];
  * net.ParseIP). `seen` remembers each raw text's Ip for the rest of the build: the same agent
  * and container addresses come up again and again, and canonicalising IPv6 is not cheap.
  */
-export function toIps(b: TableBuilder, seen: Map<string, Ip | null>, values: readonly string[] | undefined): Ip[] {
+export function toIps(b: RecordSink, seen: Map<string, Ip | null>, values: readonly string[] | undefined): Ip[] {
   if (values === undefined || values.length === 0) return NO_IPS;
   const out: Ip[] = [];
   for (let i = 0; i < values.length; i++) {
@@ -41,13 +41,13 @@ function includesIp(ips: readonly Ip[], ip: Ip): boolean {
   return false;
 }
 
-export function addIP(b: TableBuilder, owner: number, ip: Ip): void {
+export function addIP(b: RecordSink, owner: number, ip: Ip): void {
   if (ip.v6) b.addAAAA(owner, ip.id);
   else b.addA(owner, ip.id);
 }
 
 /** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
-export function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
+export function taskIPs(b: RecordSink, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
   for (let i = 0; i < sources.length; i++) {
     let ips: Ip[];
     switch (sources[i]) {
