@@ -15,6 +15,10 @@ export interface RecordCounts {
 
 export function countRecords(table: RecordTable): RecordCounts {
   const out: RecordCounts = { A: 0, AAAA: 0, SRV: 0, SOA: 1, NS: table.ns.length };
+  if (table.overlay) {
+    const { A, AAAA, SRV } = table.overlay.records;
+    return { ...out, A, AAAA, SRV };
+  }
   const packed = table.packed;
   if (packed) {
     const ports = packed.recPort;

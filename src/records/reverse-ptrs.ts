@@ -52,16 +52,21 @@ export function reversePtrs(
   tasks = tasks.slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
   for (const t of tasks) c.add(t.ip, t.canonical);
   for (const t of tasks) c.add(t.ip, t.name);
-  const owners = [`slave.${zone}`];
-  for (let n = 0; names.has(`master${n}.${zone}`); n++) owners.push(`master${n}.${zone}`);
-  owners.push(`leader.${zone}`, `master.${zone}`);
-  for (const fw of frameworks) if (fw !== '') owners.push(`${fw}.${zone}`);
-  owners.push(mname);
-  for (const owner of owners) {
+  for (const owner of reverseOwnerNames(names, zone, frameworks, mname)) {
     const records = names.get(owner);
     if (records === undefined) continue;
     for (const ip of records.a) c.add(ip, owner);
     for (const ip of records.aaaa) c.add(ip, owner);
   }
   return c.finish(configuredZones);
+}
+
+/** The forward names whose addresses get PTRs besides the tasks', in order (3. and 4. above). */
+export function reverseOwnerNames(names: ReadonlyMap<string, NameRecords>, zone: string, frameworks: readonly string[], mname: string): string[] {
+  const owners = [`slave.${zone}`];
+  for (let n = 0; names.has(`master${n}.${zone}`); n++) owners.push(`master${n}.${zone}`);
+  owners.push(`leader.${zone}`, `master.${zone}`);
+  for (const fw of frameworks) if (fw !== '') owners.push(`${fw}.${zone}`);
+  owners.push(mname);
+  return owners;
 }

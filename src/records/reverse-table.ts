@@ -3,6 +3,7 @@
 // they are. Built from (address, name) pairs in the order of preference build-table.ts gives
 // them; pure.
 import { derivedReverseZone, reverseName } from '../net/reverse-names.js';
+import type { ReversePatchData } from './incremental/reverse-patch.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -20,6 +21,8 @@ export interface ReverseTable {
   readonly ptr: ReadonlyMap<string, readonly string[]>;
   /** PTR owners and their ancestors inside their zone (RFC 8020: empty non-terminals exist). */
   readonly existing: ReadonlySet<string>;
+  /** Set when this is a base plus the addresses events changed (incremental/reverse-patch.ts). */
+  readonly patch?: ReversePatchData;
 }
 
 /**

@@ -7,7 +7,7 @@
 // cost. The log stays available afterwards with a "first seen" flag per entry, which is what
 // /v1/enumerate needs: the records each task added that were not there before.
 import { NameInterner } from './name-interner.js';
-import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
+import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked, stringAt } from './packed-table.js';
 import type { PackedTable } from './packed-table.js';
 
 export interface BuiltTable {
@@ -54,10 +54,62 @@ export class TableBuilder implements RecordSink {
   readonly #defaultExtra: number;
 
   /** `expected` sizes the working arrays up front (see NameInterner); a guess, not a limit. */
-  constructor(srvPriority = 0, srvWeight = 0, expected: { names: number; records: number } = { names: 1024, records: 1024 }) {
+  constructor(srvPriority = 0, srvWeight = 0, expected: { names: number; records: number } = { names: 1024, records: 1024 }, names?: NameInterner) {
     this.#defaultExtra = (srvPriority << 16) | srvWeight;
-    this.#names = new NameInterner(expected.names);
+    this.#names = names ?? new NameInterner(expected.names);
     this.#log = new Int32Array(3 * Math.max(1024, expected.records));
+  }
+
+  /**
+   * A builder that goes on from a finished table: its names and IPs keep their ids (so the
+   * table's name ids and the build's log stay meaningful) and new ones are added after them.
+   * Used by the incremental table for the records of changed tasks; never finished.
+   */
+  static resume(packed: PackedTable, srvWeight: number): TableBuilder {
+    const b = new TableBuilder(0, srvWeight, { names: 0, records: 64 }, NameInterner.fromPacked(packed.names, packed.slots));
+    for (let i = 0; i < packed.ips.ends.length; i++) b.ip(stringAt(packed.ips, i));
+    return b;
+  }
+
+  /** The log entries added since the last clearLog (owner, value, kind per entry); a view. */
+  logEntries(): Int32Array {
+    return this.#log.subarray(0, this.#n);
+  }
+
+  clearLog(): void {
+    this.#n = 0;
+  }
+
+  nameText(id: number): string {
+    return this.#names.string(id);
+  }
+
+  ipText(id: number): string {
+    return this.#ips[id];
+  }
+
+  /** The id of the parent of name `id` (the name after its first label), interned if new; -1 for the root. */
+  parentName(id: number): number {
+    const names = this.#names;
+    const end = names.end(id);
+    let at = names.start(id);
+    while (at < end && names.byte(at) !== 0x2e) at++;
+    if (at >= end - 1) return -1;
+    return names.internStored(at + 1, end);
+  }
+
+  /** Whether name `id` ends with these bytes. */
+  nameEndsWith(id: number, suffix: Uint8Array): boolean {
+    const names = this.#names;
+    const end = names.end(id);
+    const start = end - suffix.length;
+    if (start < names.start(id)) return false;
+    for (let i = 0; i < suffix.length; i++) if (names.byte(start + i) !== suffix[i]) return false;
+    return true;
+  }
+
+  get nameCount(): number {
+    return this.#names.count;
   }
 
   /** Number of log entries so far (positions for enumeration ranges). */

@@ -3,6 +3,7 @@
 // Records are typed values, never "host:port" strings to re-parse per query.
 import type { PackedTable } from './packed-table.js';
 import type { ReverseTable } from './reverse-table.js';
+import type { TableOverlay } from './incremental/overlay-table.js';
 
 export interface SrvRecord {
   /** Absolute, lower-case target name with trailing dot. */
@@ -77,6 +78,11 @@ export interface RecordTable {
    * tables built from a state, see packed-table.ts): what goes to the DNS workers as it is.
    */
   readonly packed?: PackedTable;
+  /**
+   * Set when the table is a packed base plus the names events changed since (incremental/):
+   * then `packed` is absent, and the base's is `overlay.base.packed`.
+   */
+  readonly overlay?: TableOverlay;
   /** PTR records and the reverse zones they make us authoritative for; absent with `PtrOn: false`. */
   readonly reverse?: ReverseTable;
 }

@@ -1,0 +1,207 @@
+// The incremental table (src/records/incremental/): random initial states and random event
+// sequences, applied to the stream's LiveState and patched into the table one snapshot at a
+// time, must give exactly the table a fresh build makes from the same state: every name's
+// records in order, the names that exist, the PTRs and reverse zones, and /v1/enumerate.
+// INCREMENTAL_RUNS=N runs the property N times.
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { LiveState } from '../src/mesos/live-state.js';
+import type { Agent, Framework, MasterState, Task } from '../src/mesos/state.js';
+import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
+import { firstDifference } from '../src/records/incremental/compare-tables.js';
+import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
+import type { RecordTable } from '../src/records/table.js';
+import { inputs } from './helpers/build-table.js';
+
+const RUNS = Number(process.env.INCREMENTAL_RUNS ?? 60);
+
+const AGENT_IDS = ['c1-S0', 'c1-S1', 'c1-S2', 'c1-S3'];
+const AGENT_HOSTS = ['10.0.0.1', '10.0.0.2', 'fd00::2', '10.0.0.3'];
+const TASK_NAMES = ['web', 'db', 'web.prod', 'API Server', 'web'];
+const CONTAINER_IPS = ['172.16.0.1', '172.16.0.2', '172.16.1.9', 'fd01:b::1:1', 'fd01:b::2:7', '10.0.0.1'];
+
+const agentArb = (i: number): fc.Arbitrary<Agent> =>
+  fc.record({ hasPid: fc.boolean(), host: fc.constantFrom(...AGENT_HOSTS) }).map(({ hasPid, host }) => ({
+    id: AGENT_IDS[i],
+    hostname: host,
+    ...(hasPid || i === 0 ? { pid: { name: 'slave(1)', host, port: 5051 } } : {}),
+  }));
+
+const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
+  fc
+    .record({
+      id: fc.constantFrom('t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8'),
+      name: fc.constantFrom(...TASK_NAMES),
+      agent: fc.constantFrom(...AGENT_IDS, 'c1-S9'),
+      state: fc.constantFrom('TASK_RUNNING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_STAGING'),
+      ports: fc.subarray([31000, 31001, 8080]),
+      discovery: fc.option(
+        fc.record({
+          name: fc.constantFrom('web', 'Web Svc', '.x', 'db'),
+          ports: fc.array(fc.record({ number: fc.constantFrom(80, 443, 9000), protocol: fc.constantFrom('tcp', 'UDP', ''), name: fc.constantFrom('http', '', 'metrics') }), { maxLength: 2 }),
+        }),
+        { nil: undefined },
+      ),
+      ips: fc.subarray(CONTAINER_IPS, { maxLength: 3 }),
+    })
+    .map((t) => ({
+      id: t.id,
+      name: t.name,
+      frameworkId,
+      agentId: t.agent,
+      state: t.state,
+      ports: t.ports,
+      ...(t.discovery ? { discovery: t.discovery } : {}),
+      running: { timestamp: 1, networkIPs: t.ips, mesosLabelIPs: [], dockerLabelIPs: [] },
+    }));
+
+const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
+  fc.record({ name: fc.constantFrom('marathon', 'chronos', 'marathon', 'My Fw'), tasks: fc.array(taskArb(`fw${i}`), { maxLength: 6 }) }).map(({ name, tasks }) => ({
+    id: `fw${i}`,
+    name,
+    hostname: `10.0.1.${i}`,
+    pid: { name: 'scheduler', host: `10.0.1.${i}`, port: 8080 },
+    // a task id once per framework, as the master has it
+    tasks: tasks.filter((t, k) => tasks.findIndex((u) => u.id === t.id) === k),
+  }));
+
+const stateArb: fc.Arbitrary<MasterState> = fc
+  .record({
+    agents: fc.tuple(agentArb(0), agentArb(1), agentArb(2)),
+    frameworks: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => frameworkArb(i)))),
+  })
+  .map(({ agents, frameworks }) => ({ leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [...agents], frameworks: [...frameworks] }));
+
+type Event =
+  | { kind: 'putTask'; fw: number; task: Task }
+  | { kind: 'removeTask'; fw: number; id: string }
+  | { kind: 'putFramework'; fw: number; name: string }
+  | { kind: 'removeFramework'; fw: number }
+  | { kind: 'putAgent'; agent: Agent }
+  | { kind: 'removeAgent'; id: string };
+
+const eventArb: fc.Arbitrary<Event> = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }).chain((fw) => taskArb(`fw${fw}`).map((task): Event => ({ kind: 'putTask', fw, task }))) },
+  { weight: 4, arbitrary: fc.record({ fw: fc.integer({ min: 0, max: 3 }), id: fc.constantFrom('t1', 't2', 't3', 't4', 't5') }).map((e): Event => ({ kind: 'removeTask', ...e })) },
+  { weight: 1, arbitrary: fc.record({ fw: fc.integer({ min: 0, max: 3 }), name: fc.constantFrom('marathon', 'other') }).map((e): Event => ({ kind: 'putFramework', ...e })) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((fw): Event => ({ kind: 'removeFramework', fw })) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).chain((i) => agentArb(i)).map((agent): Event => ({ kind: 'putAgent', agent })) },
+  { weight: 1, arbitrary: fc.constantFrom(...AGENT_IDS).map((id): Event => ({ kind: 'removeAgent', id })) },
+);
+
+function applyTo(live: LiveState, e: Event): void {
+  switch (e.kind) {
+    case 'putTask':
+      live.putTask(e.task);
+      break;
+    case 'removeTask':
+      live.removeTask(`fw${e.fw}`, e.id);
+      break;
+    case 'putFramework':
+      live.putFramework({ id: `fw${e.fw}`, name: e.name, hostname: `10.0.1.${e.fw}`, pid: { name: 'scheduler', host: `10.0.1.${e.fw}`, port: 8080 }, tasks: [] });
+      break;
+    case 'removeFramework':
+      live.removeFramework(`fw${e.fw}`);
+      break;
+    case 'putAgent':
+      live.putAgent(e.agent);
+      break;
+    case 'removeAgent':
+      live.removeAgent(e.id);
+      break;
+  }
+}
+
+/** Every record of the table as text, names in sorted order (the overlay lists new names last). */
+function records(t: RecordTable): string[] {
+  return [...t.names].map(([name, r]) => `${name} ${r.a.join(',')} ${r.aaaa.join(',')} ${r.srv.map((s) => `${s.target}:${s.port}:${s.weight}`).join(',')}`).sort();
+}
+
+/** Runs the events; returns how many snapshots were patched and how many were built in full. */
+function run(initial: MasterState, events: Event[], input: BuildInputs, check: (patched: RecordTable, fresh: RecordTable) => void): { patched: number; full: number } {
+  const live = new LiveState({ master: initial, waitingTasks: [] });
+  let state = live.snapshot().master;
+  let engine = new IncrementalTable(state, input, buildTableParts(state, input));
+  let serial = input.serial;
+  const counts = { patched: 0, full: 0 };
+  for (const e of events) {
+    applyTo(live, e);
+    const next = live.snapshot().master;
+    if (next === state) continue;
+    state = next;
+    const at = { ...input, serial: ++serial };
+    const patch = engine.apply(state, at);
+    if (patch === undefined) {
+      counts.full++;
+      engine = new IncrementalTable(state, at, buildTableParts(state, at));
+      continue;
+    }
+    counts.patched++;
+    check(patch.table, buildTable(state, at));
+  }
+  return counts;
+}
+
+function checkEqual(patched: RecordTable, fresh: RecordTable): void {
+  expect(firstDifference(patched, fresh)).toBeUndefined();
+  expect(records(patched)).toEqual(records(fresh));
+  expect(patched.enumeration).toEqual(fresh.enumeration);
+  expect([...patched.existing].sort()).toEqual([...fresh.existing].sort());
+  expect([...(patched.reverse?.ptr ?? [])].sort()).toEqual([...(fresh.reverse?.ptr ?? [])].sort());
+  expect([...(patched.reverse?.zones ?? [])].sort()).toEqual([...(fresh.reverse?.zones ?? [])].sort());
+}
+
+describe('incremental table', () => {
+  it.each([
+    ['PTRs on, derived reverse zones', {}],
+    ['PTRs off', { PtrOn: false }],
+    ['configured reverse zones', { ReverseZones: ['172.16.0.0/24', 'fd01:b::/64'] }],
+    ['RFC 952 names, host IPs first', { EnforceRFC952: true, IPSources: ['host', 'netinfo'] as const }],
+  ])('a patched table equals a fresh build after every event (%s)', (_, config) => {
+    const input = inputs({ config: config as never });
+    let patched = 0;
+    fc.assert(
+      fc.property(stateArb, fc.array(eventArb, { minLength: 1, maxLength: 25 }), (initial, events) => {
+        patched += run(initial, events, input, checkEqual).patched;
+      }),
+      { numRuns: RUNS },
+    );
+    // most events are task events, which are patched, not rebuilt
+    expect(patched).toBeGreaterThan(RUNS);
+  });
+
+  it('patches a launch into a name shared with other tasks, in build order', () => {
+    const input = inputs();
+    const task = (id: string, ip: string): Task => ({ id, name: 'web', frameworkId: 'fw0', agentId: 'c1-S0', state: 'TASK_RUNNING', ports: [31000], running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] } });
+    const initial: MasterState = {
+      leader: { name: 'master', host: '10.0.9.1', port: 5050 },
+      agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: 'h', tasks: [task('a', '172.16.0.1'), task('b', '172.16.0.2')] }],
+    };
+    const live = new LiveState({ master: initial, waitingTasks: [] });
+    const engine = new IncrementalTable(initial, input, buildTableParts(initial, input));
+    live.putTask(task('a', '172.16.0.3')); // an update in place keeps its place: first
+    live.putTask(task('c', '172.16.0.1')); // a launch comes last; its address repeats a's old one
+    const state = live.snapshot().master;
+    const patch = engine.apply(state, input);
+    expect(patch).toBeDefined();
+    expect(patch!.table.names.get('web.marathon.mesos.')?.a).toEqual(['172.16.0.3', '172.16.0.2', '172.16.0.1']);
+    expect(patch!.touched).toContain('web.marathon.mesos.');
+    expect(patch!.table.reverse?.ptr.get('1.0.16.172.in-addr.arpa.')?.[1]).toBe('web.marathon.mesos.');
+    checkEqual(patch!.table, buildTable(state, input));
+  });
+
+  it('leaves agent, framework and leader changes to a full build', () => {
+    const input = inputs();
+    const initial: MasterState = {
+      leader: { name: 'master', host: '10.0.9.1', port: 5050 },
+      agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: 'h', tasks: [] }],
+    };
+    const engine = new IncrementalTable(initial, input, buildTableParts(initial, input));
+    expect(engine.apply({ ...initial, agents: [] }, input)).toBeUndefined();
+    expect(engine.apply({ ...initial, leader: { name: 'master', host: '10.0.9.2', port: 5050 } }, input)).toBeUndefined();
+    expect(engine.apply({ ...initial, frameworks: [{ ...initial.frameworks[0], name: 'other' }] }, input)).toBeUndefined();
+    expect(engine.apply({ ...initial, frameworks: [] }, input)).toBeUndefined();
+  });
+});
