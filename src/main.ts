@@ -94,14 +94,15 @@ export async function start(opts: StartOptions): Promise<Running> {
     store,
     selfAddresses: () => selfAddresses(config.Listener),
     lookupHost: opts.lookupHost,
-    onSwapped: (table, leader, seconds) => metrics.tableSwapped(table, leader, seconds),
+    onSwapped: (table, leader, seconds, kind) => metrics.tableSwapped(table, leader, seconds, kind),
+    onMismatch: () => metrics.tableCheckMismatch(),
   });
   // Each source publishes through its own gate. Once a reload has replaced a source, whatever
   // it still delivers before it is closed (a stream event, a poll in flight) must not swap its
   // cluster's table in over the new source's; it is dropped (callers ignore the snapshot).
   let activeSource = 0;
   const gatedPublisher = (id: number): Publisher => ({
-    publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
+    publish: (state, masters, origin) => (id === activeSource ? publisher.publish(state, masters, origin) : Promise.resolve(store.current() as Snapshot)),
   });
   const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
   // -v=2: the query counters after each refresh, next to the records publish.ts traces.

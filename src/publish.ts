@@ -1,10 +1,17 @@
 // One step of the pipeline's I/O edge: a parsed MasterState becomes the served table.
 // Hostnames are resolved first (the only I/O), then build-table runs pure, then one swap.
+// A state from the event stream is patched into the current table instead when it can be
+// (records/incremental/: only the names the changed tasks touch), without resolving anything;
+// now and then (an overlay grown past MERGE_NAMES, or CHECK_MS after the last full build) a full
+// build of the same state follows it, is compared with the patched table (the consistency
+// check) and becomes the new base.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildTable } from './records/build-table.js';
+import { buildTableParts, type BuildInputs } from './records/build-table.js';
+import { IncrementalTable } from './records/incremental/incremental-table.js';
+import { firstDifference } from './records/incremental/compare-tables.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
@@ -19,10 +26,21 @@ export const systemLookup: HostLookup = async (name) => {
   return all.map((a) => a.address);
 };
 
+/** Where a state comes from: a stream state may be patched in; any other is built in full. */
+export type StateOrigin = 'stream' | 'poll';
+
+/** How a swapped table was made. */
+export type UpdateKind = 'patch' | 'full';
+
 export interface Publisher {
-  /** Build a table from `state` and swap it in; resolves to the new snapshot. */
-  publish(state: MasterState, masters: readonly HostPort[]): Promise<Snapshot>;
+  /** Build a table from `state` (or patch the current one) and swap it in; resolves to the new snapshot. */
+  publish(state: MasterState, masters: readonly HostPort[], origin?: StateOrigin): Promise<Snapshot>;
 }
+
+/** Overlay names past which a patch is followed by a full build (the merge into a new base). */
+export const MERGE_NAMES = 20_000;
+/** A patched table is checked against a full build at least this often while events come. */
+export const CHECK_MS = 60_000;
 
 export function createPublisher(deps: {
   config: () => Config;
@@ -33,52 +51,97 @@ export function createPublisher(deps: {
   /** Debug line per swap with where the time went; at trace (-v=2) every name and the counts. */
   logger?: Logger;
   /** After each swap: the table, the leader ("host:port") it names, seconds the build took (metrics). */
-  onSwapped?: (table: RecordTable, leader: string, buildSeconds: number) => void;
+  onSwapped?: (table: RecordTable, leader: string, buildSeconds: number, kind: UpdateKind) => void;
+  /** A consistency check found the patched table differing from a full build, first at `name`. */
+  onMismatch?: (name: string) => void;
+  /** For tests: the merge and check thresholds. */
+  mergeNames?: number;
+  checkMs?: number;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const log = deps.logger?.child({ component: 'publish' });
   let lastSerial = 0;
 
-  async function build(state: MasterState, masters: readonly HostPort[]): Promise<Snapshot> {
-    const config = deps.config();
-    const started = performance.now();
-    const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
-    const resolved = performance.now();
+  const mergeNames = deps.mergeNames ?? MERGE_NAMES;
+  const checkMs = deps.checkMs ?? CHECK_MS;
+  /** The incremental table over the last full build of a stream state; undefined after any other. */
+  let engine: { table: IncrementalTable; inputs: BuildInputs; builtAt: number } | undefined;
+  /** The last patched table and its state, for the check. */
+  let patched: { table: RecordTable; state: MasterState } | undefined;
+
+  function nextSerial(): number {
     // mesos-dns sets the serial to the unix time of each reload; with live updates several
     // swaps can land in one second, and RFC 1982 serials must still increase.
     lastSerial = Math.max(now(), lastSerial + 1);
-    const table = buildTable(state, {
-      config,
-      masters,
-      addresses,
-      selfAddresses: deps.selfAddresses(),
-      serial: lastSerial,
-    });
-    const snapshot = deps.store.swap(table);
+    return lastSerial;
+  }
+
+  function swapped(table: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
+    const snapshot = deps.store.swap(table, touched);
     const built = performance.now();
     log?.debug(
-      { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
+      { generation: snapshot.generation, kind, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
       'table swapped in',
     );
     const leader = state.leader.host.includes(':') ? `[${state.leader.host}]:${state.leader.port}` : `${state.leader.host}:${state.leader.port}`;
-    deps.onSwapped?.(table, leader, (built - started) / 1000);
+    deps.onSwapped?.(table, leader, (built - started) / 1000, kind);
     if (deps.logger?.isLevelEnabled('trace')) traceTable(deps.logger, snapshot.generation, table);
     return snapshot;
+  }
+
+  async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot> {
+    const config = deps.config();
+    const started = performance.now();
+    if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
+      const inputs: BuildInputs = { ...engine.inputs, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
+      const patch = engine.table.apply(state, inputs);
+      if (patch !== undefined) {
+        nextSerial();
+        patched = { table: patch.table, state };
+        const snapshot = swapped(patch.table, state, 'patch', started, started, patch.touched);
+        if (engine.table.overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
+        return snapshot;
+      }
+    }
+    const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
+    const resolved = performance.now();
+    const inputs: BuildInputs = { config, masters, addresses, selfAddresses: deps.selfAddresses(), serial: nextSerial() };
+    const parts = buildTableParts(state, inputs);
+    if (origin === 'check' && patched?.state === state && sameAddresses(addresses, engine?.inputs.addresses)) {
+      const name = firstDifference(patched.table, parts.table);
+      if (name !== undefined) {
+        log?.error({ name }, 'the patched table differs from a full build of the same state; serving the full build');
+        deps.onMismatch?.(name);
+      }
+    }
+    patched = undefined;
+    engine = origin === 'poll' ? undefined : { table: new IncrementalTable(state, inputs, parts), inputs, builtAt: Date.now() };
+    return swapped(parts.table, state, 'full', started, resolved);
+  }
+
+  /** A full build of `state` after the current turn, unless newer work is queued by then. */
+  function scheduleCheck(state: MasterState, masters: readonly HostPort[]): void {
+    setTimeout(() => {
+      if (next !== undefined || patched?.state !== state) return; // a newer state will schedule its own
+      enqueue(state, masters, 'check').catch((err: unknown) => log?.error({ err }, 'the check build failed; keeping the patched table'));
+    }, 0).unref();
   }
 
   // Publishes run one at a time, latest wins: the stream and the poller may both deliver while
   // a build is resolving hostnames, and an older state must never be swapped in after a newer
   // one. Callers whose state was superseded resolve with the snapshot of the newer state.
   let running: Promise<void> | undefined;
-  let next: { state: MasterState; masters: readonly HostPort[]; waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> } | undefined;
+  let next:
+    | { state: MasterState; masters: readonly HostPort[]; origin: StateOrigin | 'check'; waiters: Array<{ resolve: (s: Snapshot) => void; reject: (e: unknown) => void }> }
+    | undefined;
 
   async function drain(): Promise<void> {
     while (next) {
       const job = next;
       next = undefined;
       try {
-        const snapshot = await build(job.state, job.masters);
+        const snapshot = await build(job.state, job.masters, job.origin);
         for (const w of job.waiters) w.resolve(snapshot);
       } catch (err) {
         for (const w of job.waiters) w.reject(err);
@@ -87,14 +150,27 @@ export function createPublisher(deps: {
     running = undefined;
   }
 
+  function enqueue(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot> {
+    return new Promise<Snapshot>((resolve, reject) => {
+      const waiters = next ? next.waiters : [];
+      waiters.push({ resolve, reject });
+      // A poll's state replacing a queued stream state is built in full, and so is anything
+      // replacing a check.
+      const merged = next === undefined || next.origin === origin ? origin : next.origin === 'check' || origin === 'check' ? 'check' : 'poll';
+      next = { state, masters, origin: merged, waiters };
+      running ??= drain();
+    });
+  }
+
   return {
-    publish(state, masters) {
-      return new Promise<Snapshot>((resolve, reject) => {
-        const waiters = next ? next.waiters : [];
-        waiters.push({ resolve, reject });
-        next = { state, masters, waiters };
-        running ??= drain();
-      });
+    publish(state, masters, origin = 'poll') {
+      return enqueue(state, masters, origin);
     },
   };
+}
+
+function sameAddresses(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]> | undefined): boolean {
+  if (b === undefined || a.size !== b.size) return false;
+  for (const [host, ips] of a) if (b.get(host)?.join() !== ips.join()) return false;
+  return true;
 }

@@ -7,6 +7,17 @@ export interface Snapshot {
   readonly table: RecordTable;
   /** Increases by one on every swap; caches keyed on it are invalidated by a swap for free. */
   readonly generation: number;
+  /**
+   * Set when `table` is the previous generation patched (the incremental table): which
+   * generation it patched and the names whose records or existence may differ, so per-name
+   * caches keep the rest (answer-cache.ts).
+   */
+  readonly patch?: SnapshotPatch;
+}
+
+export interface SnapshotPatch {
+  readonly from: number;
+  readonly touched: readonly string[];
 }
 
 export class TableStore {
@@ -19,8 +30,14 @@ export class TableStore {
     return this.#current;
   }
 
-  swap(table: RecordTable): Snapshot {
-    const snapshot: Snapshot = Object.freeze({ table, generation: ++this.#generation });
+  /** Swaps `table` in; `touched` when it is the current table patched (see Snapshot.patch). */
+  swap(table: RecordTable, touched?: readonly string[]): Snapshot {
+    const from = this.#generation;
+    const snapshot: Snapshot = Object.freeze({
+      table,
+      generation: ++this.#generation,
+      ...(touched !== undefined && this.#current !== undefined ? { patch: Object.freeze({ from, touched }) } : {}),
+    });
     this.#current = snapshot;
     for (const listener of this.#listeners) listener(snapshot);
     return snapshot;

@@ -133,12 +133,31 @@ export function createMetrics(deps: {
       registers,
     }),
 
+    tableUpdates: new Counter({
+      name: 'mesos_dns_table_updates_total',
+      help: 'Tables swapped in, by how they were made: full (a build from the whole state) or patch (an event patched into the current table).',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    tableOverlayNames: new Gauge({ name: 'mesos_dns_table_overlay_names', help: 'Names the served table holds in its overlay of patched names (0 after a full build).', registers }),
+    tableCheckMismatches: new Counter({
+      name: 'mesos_dns_table_check_mismatches_total',
+      help: 'Consistency checks that found a patched table differing from a full build of the same state (the full build was swapped in).',
+      registers,
+    }),
+
     /** After each swap: the records by type and the leader. */
-    tableSwapped(t: RecordTable, leaderAddress: string, buildSeconds: number): void {
+    tableSwapped(t: RecordTable, leaderAddress: string, buildSeconds: number, kind: 'patch' | 'full' = 'full'): void {
       const counts = countRecords(t);
       for (const [type, n] of Object.entries(counts)) m.tableRecords.set({ type }, n);
-      m.tableBuildDuration.observe(buildSeconds);
+      // The build-duration histogram is about full builds; a patch is counted only.
+      if (kind === 'full') m.tableBuildDuration.observe(buildSeconds);
+      m.tableUpdates.inc({ kind });
+      m.tableOverlayNames.set(t.overlay?.entries.size ?? 0);
       leader = leaderAddress;
+    },
+    tableCheckMismatch(): void {
+      m.tableCheckMismatches.inc();
     },
     /** A state fetch ended. */
     stateFetched(outcome: 'ok' | 'error', seconds: number, bytes?: number): void {

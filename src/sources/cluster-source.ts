@@ -36,7 +36,8 @@ const PID_POLL_MS = 5000;
 export interface ClusterSourceOptions {
   config: Config;
   http: MasterHttp;
-  publish: (state: MasterState, masters: readonly HostPort[]) => Promise<unknown>;
+  /** `origin` 'stream' for the event stream's states (they may be patched in, publish.ts). */
+  publish: (state: MasterState, masters: readonly HostPort[], origin?: 'stream' | 'poll') => Promise<unknown>;
   /** Reads fetched state documents (chosen once, by start-source.ts); null reads them with JSON.parse. */
   stateReader: StateReaderAddon | null;
   logger: Logger;
@@ -195,7 +196,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       if (this.#stream !== stream) return;
       this.#streamed = state;
       this.#fetchMissingPids(state);
-      this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords()).catch((err: unknown) => {
+      this.#opts.publish(withFrameworkPids(state, this.#frameworkPids), this.#mastersForRecords(), 'stream').catch((err: unknown) => {
         this.#log.error({ err }, 'publishing a streamed state failed; keeping the last good table');
       });
     });

@@ -3,11 +3,12 @@
 // shared, not copied).
 //
 // A worker's life: init -> ready (or fatal, then the main thread ends it) -> any number of
-// config, table and stats messages -> stop. Each table generation is one message carrying the
-// packed table.
+// config, table, patch and stats messages -> stop. A full table generation is one message carrying
+// the packed table; a patched one, a message with the names it changed.
 import type { Config } from '../config/typed.js';
 import type { StatsSnapshot } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
+import type { PatchBody } from './patch-codec.js';
 import type { UpstreamHealthView } from '../dns/forward/upstream-health.js';
 
 export type ToWorker =
@@ -16,6 +17,11 @@ export type ToWorker =
   /** A new config with the same listener. */
   | { type: 'config'; config: Config }
   | { type: 'table'; generation: number; table: EncodedTable }
+  /**
+   * A patched generation (patch-codec.ts) over the table of generation `base`: the changes since
+   * generation `from`, or the whole overlay when `from` is `base`.
+   */
+  | { type: 'patch'; generation: number; base: number; from: number; patch: PatchBody }
   | { type: 'stats'; request: number }
   | { type: 'stop' };
 

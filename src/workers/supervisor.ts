@@ -30,6 +30,8 @@ import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
+import { encodePatch } from './patch-codec.js';
+import type { RecordTable } from '../records/table.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -127,15 +129,33 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     for (const wake of [...servingWaiters]) wake();
   };
 
-  /** Sends the current generation to one worker. */
+  /** The last patched generation handed out (over `current`, the base), for workers that start later. */
+  let patched: { generation: number; table: RecordTable } | undefined;
+  let baseTable: RecordTable | undefined;
+
+  /** Sends the current generation to one worker: the base, then the whole overlay over it. */
   const sendCurrent = (w: Worker): void => {
     if (current) send(w, { type: 'table', generation: current.generation, table: current.table });
+    if (current && patched) send(w, { type: 'patch', generation: patched.generation, base: current.generation, from: current.generation, patch: encodePatch(patched.table, undefined) });
   };
 
   const publish = (snapshot: Snapshot): void => {
     if (closing) return;
     const startedAt = performance.now();
-    current = { generation: snapshot.generation, table: encodeTable(snapshot.table) };
+    const table = snapshot.table;
+    if (current && table.overlay !== undefined && table.overlay.base === baseTable) {
+      // A patch of a table the workers hold: only the names it touched travel, when they hold
+      // the generation it patched; the whole overlay otherwise.
+      const delta = patched?.generation === snapshot.patch?.from || (patched === undefined && snapshot.patch?.from === current.generation);
+      const from = delta ? snapshot.patch!.from : current.generation;
+      broadcast({ type: 'patch', generation: snapshot.generation, base: current.generation, from, patch: encodePatch(table, delta ? snapshot.patch!.touched : undefined) });
+      patched = { generation: snapshot.generation, table };
+      log.debug({ generation: snapshot.generation, names: snapshot.patch?.touched.length, ms: Math.round(performance.now() - startedAt) }, 'patch handed to the workers');
+      return;
+    }
+    current = { generation: snapshot.generation, table: encodeTable(table) };
+    baseTable = table.overlay === undefined ? table : undefined;
+    patched = undefined;
     broadcast({ type: 'table', generation: current.generation, table: current.table });
     log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };

@@ -12,6 +12,8 @@ import { TableStore } from '../store.js';
 import { QueryStats, statsSnapshot } from '../dns/query-stats.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeTableInSlices } from './table-codec.js';
+import { decodePatch } from './patch-codec.js';
+import type { RecordTable } from '../records/table.js';
 
 const STATS_PUSH_MS = 2000;
 
@@ -38,19 +40,61 @@ const collector = garbageCollector();
  * still being checked when a newer one comes is dropped, so swaps only ever move forward.
  */
 let receivedGeneration = 0;
+/** The decoded base table (the last table message) that patches apply over. */
+let base: { generation: number; table: RecordTable } | undefined;
+/** The main thread's generation this worker serves. */
+let servingGeneration = 0;
+/** Patches that came while their base was still being checked, in order. */
+let waitingPatches: Array<Extract<ToWorker, { type: 'patch' }>> = [];
 
 async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<void> {
   if (m.generation <= receivedGeneration) return;
   receivedGeneration = m.generation;
+  waitingPatches = [];
   try {
     const table = await decodeTableInSlices(m.table);
-    if (m.generation !== receivedGeneration) return;
-    store.swap(table);
-    collector.afterSwap();
-    send({ type: 'swapped', generation: m.generation, names: table.names.size });
+    // Dropped when a newer table came meanwhile; kept when only patches of it did.
+    if (m.generation !== receivedGeneration && waitingPatches[0]?.base !== m.generation) return;
+    base = { generation: m.generation, table };
+    serve(table, m.generation);
+    const patches = waitingPatches;
+    waitingPatches = [];
+    for (const p of patches) applyPatch(p);
   } catch (err) {
     log.error({ err, generation: m.generation }, 'could not use a table generation; keeping the current one');
   }
+}
+
+function receivePatch(m: Extract<ToWorker, { type: 'patch' }>): void {
+  if (m.generation <= receivedGeneration) return;
+  receivedGeneration = m.generation;
+  if (base?.generation === m.base) applyPatch(m);
+  else waitingPatches.push(m);
+}
+
+function applyPatch(m: Extract<ToWorker, { type: 'patch' }>): void {
+  if (base === undefined || base.generation !== m.base) return;
+  const now = store.current();
+  // A change list applies to the generation it was made from; a whole overlay to the base.
+  const previous = m.from === m.base ? undefined : servingGeneration === m.from ? now?.table : null;
+  if (previous === null) {
+    log.error({ generation: m.generation, from: m.from, serving: servingGeneration }, 'a patch of a generation this worker does not serve; keeping the current table');
+    return;
+  }
+  try {
+    const table = decodePatch(base.table, previous, m.patch);
+    // The names this patch touched, for the answer cache, when it patches what is served now.
+    serve(table, m.generation, m.from === servingGeneration ? m.patch.names.map(([name]) => name) : undefined);
+  } catch (err) {
+    log.error({ err, generation: m.generation }, 'could not use a table patch; keeping the current table');
+  }
+}
+
+function serve(table: RecordTable, generation: number, touched?: readonly string[]): void {
+  store.swap(table, touched);
+  servingGeneration = generation;
+  if (table.overlay === undefined) collector.afterSwap();
+  send({ type: 'swapped', generation, names: table.names.size });
 }
 
 // --- lifecycle --------------------------------------------------------------------------------
@@ -107,6 +151,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'table':
       void receiveTable(m);
+      break;
+    case 'patch':
+      receivePatch(m);
       break;
     case 'stats':
       sendStats(m.request);

@@ -69,7 +69,7 @@ export class AnswerCache {
   readonly ednsUdpSize: number;
   /** The largest EDNS UDP limit we honour (maxResponseSize). */
   readonly ednsCeiling: number;
-  readonly #entries = new Map<string, PreEncoded | typeof NODATA>();
+  #entries = new Map<string, PreEncoded | typeof NODATA>();
   readonly #maxEntries: number;
   #slab = Buffer.allocUnsafeSlow(0);
   #slabUsed = 0;
@@ -92,6 +92,31 @@ export class AnswerCache {
     this.zoneLabels = this.zoneWire ? labelStarts(this.zoneWire) : [];
     this.blockedLabels = this.zoneWire ? blockedLabels(this.table, this.zoneWire) : [];
     this.negative = this.zoneWire && this.#allOurs ? negativeTails(this.table, this.zoneWire, this.zoneLabels, this.blockedLabels, config) : undefined;
+  }
+
+  /**
+   * The cache for `snapshot`, a patch of `old`'s snapshot (Snapshot.patch): `old`'s entries move
+   * over except those of the touched names and of the apex (its SOA serial changes with every
+   * generation), so a task event does not empty the cache. `old` must not be used afterwards.
+   */
+  static patched(old: AnswerCache, snapshot: Snapshot): AnswerCache {
+    const cache = new AnswerCache(snapshot, old.config, { maxEntries: old.#maxEntries });
+    const patch = snapshot.patch;
+    if (patch === undefined || patch.from !== old.snapshot.generation || cache.zoneWire === undefined || old.zoneWire === undefined || !cache.zoneWire.equals(old.zoneWire)) return cache;
+    const entries = old.#entries;
+    const drop = (name: string): void => {
+      const wire = nameToWire(name.toLowerCase());
+      if (wire === undefined) return;
+      const prefix = wire.toString('latin1');
+      for (const qtype of CACHED_TYPES) entries.delete(prefix + String.fromCharCode(qtype >> 8, qtype & 0xff));
+    };
+    for (const name of patch.touched) drop(name);
+    drop(cache.table.zone);
+    cache.#entries = entries;
+    cache.#slab = old.#slab;
+    cache.#slabUsed = old.#slabUsed;
+    old.#entries = new Map();
+    return cache;
   }
 
   get size(): number {

@@ -99,7 +99,9 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
   if (snapshot === undefined) return undefined;
   let cache = slot.cache;
   if (cache === undefined || cache.snapshot !== snapshot || cache.config !== ctx.config) {
-    cache = slot.cache = new AnswerCache(snapshot, ctx.config);
+    // A patched generation keeps the previous one's answers but the touched names' (answer-cache.ts).
+    cache = slot.cache =
+      cache !== undefined && cache.config === ctx.config && snapshot.patch?.from === cache.snapshot.generation ? AnswerCache.patched(cache, snapshot) : new AnswerCache(snapshot, ctx.config);
   }
   return fastAnswer(buf, transport, cache);
 }

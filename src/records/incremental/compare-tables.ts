@@ -5,7 +5,8 @@ import type { NameRecords, RecordTable } from '../table.js';
 /** The first name (or part) where `patched` and `fresh` differ, or undefined when they agree. */
 export function firstDifference(patched: RecordTable, fresh: RecordTable): string | undefined {
   if (patched.zone !== fresh.zone || patched.ttl !== fresh.ttl) return '(zone)';
-  if (JSON.stringify(patched.soa) !== JSON.stringify(fresh.soa) || patched.ns.join() !== fresh.ns.join()) return '(SOA)';
+  // The serial is the swap's, not the records': a check build may carry a newer one.
+  if (JSON.stringify({ ...patched.soa, serial: 0 }) !== JSON.stringify({ ...fresh.soa, serial: 0 }) || patched.ns.join() !== fresh.ns.join()) return '(SOA)';
   for (const [name, records] of fresh.names) if (!sameRecords(records, patched.names.get(name))) return name;
   for (const name of patched.names.keys()) if (!fresh.names.has(name)) return name;
   if (patched.names.size !== fresh.names.size) return '(names size)';

@@ -20,6 +20,8 @@ export interface ReverseEntry {
 export interface ReversePatchData {
   entries: ReadonlyMap<string, ReverseEntry>;
   zones: readonly string[];
+  /** The names whose entry the last patch set (what a worker's message carries). */
+  changed?: readonly string[];
 }
 
 export class ReversePatcher {
@@ -58,7 +60,11 @@ export class ReversePatcher {
 
   /** The reverse table after the PTRs of changed tasks went from `removed` to `added`. */
   apply(removed: readonly TaskPtr[], added: readonly TaskPtr[]): ReverseTable {
-    if (removed.length === 0 && added.length === 0) return this.#current;
+    if (removed.length === 0 && added.length === 0) {
+      if (this.#current.patch?.changed?.length === 0) return this.#current;
+      this.#current = this.#current === this.#base ? this.#base : overlayReverse(this.#base, { entries: this.#entries, zones: [...this.#current.zones], changed: [] });
+      return this.#current;
+    }
     const touched = new Set<string>();
     for (const p of removed) {
       const list = this.#byIp.get(p.ip);
@@ -73,6 +79,7 @@ export class ReversePatcher {
       touched.add(p.ip);
     }
     const entries = new Map(this.#entries);
+    const changed: string[] = [];
     let zonesChanged = false;
     for (const ip of touched) {
       const owner = reverseName(ip);
@@ -88,14 +95,16 @@ export class ReversePatcher {
         // Ancestors whose existence may have flipped with this owner.
         for (let name = owner; name !== zone; name = name.slice(name.indexOf('.') + 1)) {
           entries.set(name, { targets: name === owner ? after : this.#targets(entries, name), exists: this.#exists(name, entries, owner, after) });
+          changed.push(name);
         }
       } else {
         entries.set(owner, { targets: after, exists: true });
+        changed.push(owner);
       }
     }
     this.#entries = entries;
     const zones = zonesChanged ? this.#zones() : this.#current.zones;
-    this.#current = overlayReverse(this.#base, { entries, zones: [...zones] });
+    this.#current = overlayReverse(this.#base, { entries, zones: [...zones], changed });
     return this.#current;
   }
 
