@@ -103,6 +103,7 @@ export function createPublisher(deps: {
         if (engine.table.overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
         return snapshot;
       }
+      log?.debug({ reason: engine.table.refusal }, 'building the table in full: not a change a patch makes');
     }
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();

@@ -38,8 +38,8 @@ export async function startSource(deps: {
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
   logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
-  const publish = async (state: MasterState, masters: readonly HostPort[]) => {
-    await publisher.publish(state, masters);
+  const publish = async (state: MasterState, masters: readonly HostPort[], origin?: 'stream' | 'poll') => {
+    await publisher.publish(state, masters, origin);
   };
 
   if (config.StateFile) {

@@ -136,6 +136,9 @@ export class IncrementalTable {
     }
   }
 
+  /** Why the last apply() returned undefined (for the debug log). */
+  refusal = '';
+
   /** Names in the overlay now; past a threshold the caller merges (builds a new base). */
   get overlaySize(): number {
     return this.#overlay.entries.size;
@@ -147,7 +150,9 @@ export class IncrementalTable {
    * new IncrementalTable from that build.
    */
   apply(state: MasterState, inputs: BuildInputs): Patch | undefined {
-    if (this.#broken || !sameOutside(this.#state, state, this.#inputs, inputs)) return undefined;
+    if (this.#broken) return this.#refuse('an earlier patch could not be completed');
+    const outside = sameOutside(this.#state, state, this.#inputs, inputs);
+    if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
     const added: Array<{ fw: number; task: Task; order: number }> = [];
     const previous = this.#state.frameworks;
@@ -155,8 +160,8 @@ export class IncrementalTable {
       const before = previous[i].tasks;
       const after = state.frameworks[i].tasks;
       if (before === after) continue;
-      if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return undefined;
-      if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return undefined;
+      if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return this.#refuse('task lists out of step');
+      if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
     }
     // From here on the model changes; anything unexpected leaves it broken (every later apply
     // returns undefined until a full build starts a new one).
@@ -172,14 +177,14 @@ export class IncrementalTable {
       const slot = this.#slotFor(fw, task, order);
       if (this.#fwSlots[fw].has(task.id)) {
         this.#broken = true;
-        return undefined;
+        return this.#refuse('a task id twice in a framework');
       }
       this.#fwSlots[fw].set(task.id, slot);
       this.#link(slot, touched);
       if (slot.ptrs !== null) newPtrs.push(...slot.ptrs);
     }
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
-    if (this.#broken) return undefined;
+    if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
     this.#state = state;
     const entries = new Map(this.#overlay.entries);
     const totals = { ...this.#overlay.records };
@@ -227,6 +232,11 @@ export class IncrementalTable {
       table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration),
       touched: names,
     };
+  }
+
+  #refuse(reason: string): undefined {
+    this.refusal = reason;
+    return undefined;
   }
 
   /** The task's records, made by the build's own function into this builder. */
@@ -393,20 +403,21 @@ function diffTasks(
   return true;
 }
 
-/** Whether everything but the frameworks' task lists is as it was. */
-function sameOutside(a: MasterState, b: MasterState, ai: BuildInputs, bi: BuildInputs): boolean {
-  if (ai.config !== bi.config) return false;
-  if (a.agents !== b.agents || !samePid(a.leader, b.leader)) return false;
-  if (ai.masters.length !== bi.masters.length || ai.masters.some((m, k) => !sameHostPort(m, bi.masters[k]))) return false;
-  if (ai.selfAddresses.length !== bi.selfAddresses.length || ai.selfAddresses.some((s, k) => s !== bi.selfAddresses[k])) return false;
-  if (a.frameworks.length !== b.frameworks.length) return false;
+/** What differs besides the frameworks' task lists, or undefined when nothing does. */
+function sameOutside(a: MasterState, b: MasterState, ai: BuildInputs, bi: BuildInputs): string | undefined {
+  if (ai.config !== bi.config) return 'a new config';
+  if (a.agents !== b.agents) return 'an agent changed';
+  if (!samePid(a.leader, b.leader)) return 'a new leader';
+  if (ai.masters.length !== bi.masters.length || ai.masters.some((m, k) => !sameHostPort(m, bi.masters[k]))) return 'a new masters list';
+  if (ai.selfAddresses.length !== bi.selfAddresses.length || ai.selfAddresses.some((s, k) => s !== bi.selfAddresses[k])) return 'new self addresses';
+  if (a.frameworks.length !== b.frameworks.length) return 'a framework came or went';
   for (let i = 0; i < a.frameworks.length; i++) {
     const x = a.frameworks[i];
     const y = b.frameworks[i];
     if (x === y) continue;
-    if (x.id !== y.id || x.name !== y.name || x.hostname !== y.hostname || !samePid(x.pid, y.pid)) return false;
+    if (x.id !== y.id || x.name !== y.name || x.hostname !== y.hostname || !samePid(x.pid, y.pid)) return 'a framework changed';
   }
-  return true;
+  return undefined;
 }
 
 function samePid(a: { name: string; host: string; port: number } | undefined, b: { name: string; host: string; port: number } | undefined): boolean {

@@ -1,0 +1,97 @@
+// publish.ts with the incremental table: stream states are patched in, other states are built in
+// full, and a patched table is followed (at the thresholds) by a full build of the same state
+// that is compared with it (the consistency check) and swapped in as the new base.
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULTS } from '../src/config/typed.js';
+import type { MasterState, Task } from '../src/mesos/state.js';
+import { createPublisher, type UpdateKind } from '../src/publish.js';
+import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
+import { firstDifference } from '../src/records/incremental/compare-tables.js';
+import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
+import { TableStore } from '../src/store.js';
+import { masters } from './helpers/masters.js';
+import { syntheticState } from './helpers/workers.js';
+
+const MASTERS = masters(['10.0.0.1:5050']);
+const task = (id: string, ip: string): Task => ({
+  id,
+  name: 'extra',
+  frameworkId: 'fw-1',
+  agentId: 'agent-S0',
+  state: 'TASK_RUNNING',
+  ports: [31000],
+  running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
+});
+const launched = (state: MasterState, t: Task): MasterState => ({ ...state, frameworks: [{ ...state.frameworks[0], tasks: [...state.frameworks[0].tasks, t] }] });
+
+function publisher(options: { checkMs?: number; mergeNames?: number } = {}) {
+  const store = new TableStore();
+  const kinds: UpdateKind[] = [];
+  const mismatches: string[] = [];
+  const p = createPublisher({
+    config: () => DEFAULTS,
+    store,
+    selfAddresses: () => ['127.0.0.1'],
+    lookupHost: async () => [],
+    onSwapped: (_t, _l, _s, kind) => kinds.push(kind),
+    onMismatch: (name) => mismatches.push(name),
+    ...options,
+  });
+  return { p, store, kinds, mismatches };
+}
+
+describe('publishing with the incremental table', () => {
+  it('patches stream states after the first, and builds polled states in full', async () => {
+    const { p, store, kinds } = publisher();
+    let state = syntheticState(50);
+    await p.publish(state, MASTERS, 'stream');
+    state = launched(state, task('x.1', '10.9.0.1'));
+    const patched = await p.publish(state, MASTERS, 'stream');
+    expect(patched.patch?.touched).toContain('extra.marathon.mesos.');
+    expect(store.current()?.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1']);
+    await p.publish(launched(state, task('x.2', '10.9.0.2')), MASTERS, 'poll');
+    // after a poll the next stream state is built in full again (and patched from then on)
+    state = launched(state, task('x.3', '10.9.0.3'));
+    await p.publish(state, MASTERS, 'stream');
+    await p.publish(launched(state, task('x.4', '10.9.0.4')), MASTERS, 'stream');
+    expect(kinds).toEqual(['full', 'patch', 'full', 'full', 'patch']);
+    // serials keep increasing over patches and full builds (RFC 1982)
+    expect(store.current()!.table.soa.serial).toBeGreaterThan(patched.table.soa.serial);
+  });
+
+  it('follows a patch with a checked full build of the same state when the check is due', async () => {
+    const { p, store, kinds, mismatches } = publisher({ checkMs: 0 });
+    const state = syntheticState(50);
+    await p.publish(state, MASTERS, 'stream');
+    const patched = await p.publish(launched(state, task('x.1', '10.9.0.1')), MASTERS, 'stream');
+    for (let i = 0; i < 100 && kinds.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(kinds).toEqual(['full', 'patch', 'full']);
+    expect(mismatches).toEqual([]);
+    const merged = store.current()!.table;
+    expect(merged.overlay).toBeUndefined(); // a new packed base
+    expect(firstDifference(patched.table, merged)).toBeUndefined();
+  });
+
+  it('merges when the overlay grows past the threshold', async () => {
+    const { p, kinds } = publisher({ mergeNames: 1 });
+    const state = syntheticState(20);
+    await p.publish(state, MASTERS, 'stream');
+    await p.publish(launched(state, task('x.1', '10.9.0.1')), MASTERS, 'stream');
+    for (let i = 0; i < 100 && kinds.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(kinds).toEqual(['full', 'patch', 'full']);
+  });
+});
+
+describe('the consistency check', () => {
+  it('names the first name where a table differs from a fresh build', () => {
+    const inputs: BuildInputs = { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
+    const state = syntheticState(30);
+    const engine = new IncrementalTable(state, inputs, buildTableParts(state, inputs));
+    const next = launched(state, task('x.1', '10.9.0.1'));
+    const patch = engine.apply(next, inputs)!;
+    expect(firstDifference(patch.table, buildTable(next, inputs))).toBeUndefined();
+    // against the state without the launch: the launched task's first name differs
+    expect(firstDifference(patch.table, buildTable(state, inputs))).toMatch(/^(_extra\._tcp\.|extra[.-])/);
+    expect(firstDifference(buildTable(state, inputs), patch.table)).toMatch(/extra/);
+  });
+});
