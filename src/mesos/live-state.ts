@@ -12,7 +12,7 @@
 // Order and de-duplication are those of the arrays the reducer used to copy: a Map keeps its
 // insertion order, set() on a known key replaces the value in place and delete() keeps the order
 // of the rest.
-import type { Agent, Framework, MasterState, Pid, Task } from './state.js';
+import type { Agent, Framework, MasterState, Pid, Task, TaskChange } from './state.js';
 import type { StreamState } from './operator-state.js';
 
 interface FrameworkEntry {
@@ -22,6 +22,23 @@ interface FrameworkEntry {
   /** The materialized framework of the last snapshot; dropped when the entry changes. */
   view: Framework | undefined;
 }
+
+/**
+ * Sets `state.changes`, not enumerable: it relates the value to the stream's log and is not part of
+ * the state (comparisons and copies of the state leave it out; carryChanges keeps it on a copy).
+ */
+function setChanges(state: MasterState, changes: NonNullable<MasterState['changes']>): MasterState {
+  Object.defineProperty(state, 'changes', { value: changes, enumerable: false, writable: false, configurable: true });
+  return state;
+}
+
+/** `copy` (a changed copy of `state`, same tasks) with the place in the change log `state` had. */
+export function carryChanges(state: MasterState, copy: MasterState): MasterState {
+  return state.changes === undefined ? copy : setChanges(copy, state.changes);
+}
+
+/** Changes kept in the log before it starts over (a reader further behind compares task lists instead). */
+const LOG_LIMIT = 50_000;
 
 /** One key per (framework id, task id): the length prefix keeps any two pairs apart. */
 const waitingKey = (frameworkId: string, taskId: string): string => `${frameworkId.length}:${frameworkId}${taskId}`;
@@ -36,6 +53,8 @@ export class LiveState {
   #waitingPerFramework = new Map<string, number>();
   #agentsView: Agent[] | undefined;
   #snapshot: StreamState | undefined;
+  /** Task changes since the last reset, for the incremental table (MasterState.changes). */
+  #log: { start: number; items: TaskChange[] } = { start: 0, items: [] };
 
   constructor(state: StreamState) {
     this.#leader = state.master.leader;
@@ -55,6 +74,9 @@ export class LiveState {
     this.#waitingPerFramework = new Map();
     for (const task of state.waitingTasks) this.#addWaiting(task);
     this.#agentsView = state.master.agents;
+    // A new log: nothing relates this state to the one before it.
+    this.#log = { start: 0, items: [] };
+    setChanges(state.master, { log: this.#log, at: 0 });
     this.#snapshot = state;
   }
 
@@ -71,7 +93,8 @@ export class LiveState {
       entry.view ??= { ...entry.framework, tasks: [...entry.tasks.values()] };
       frameworks.push(entry.view);
     }
-    const master: MasterState = { leader: this.#leader, agents: this.#agentsView, frameworks };
+    const log = this.#log;
+    const master: MasterState = setChanges({ leader: this.#leader, agents: this.#agentsView, frameworks }, { log, at: log.start + log.items.length });
     return (this.#snapshot = { master, waitingTasks: [...this.#waiting.values()] });
   }
 
@@ -93,6 +116,7 @@ export class LiveState {
   putTask(task: Task): void {
     const entry = this.#frameworks.get(task.frameworkId);
     if (entry) {
+      this.#logChange(task.frameworkId, task.id, task, !entry.tasks.has(task.id));
       entry.tasks.set(task.id, task);
       this.#touch(entry);
     } else {
@@ -106,6 +130,7 @@ export class LiveState {
     const entry = this.#frameworks.get(frameworkId);
     if (entry) {
       if (!entry.tasks.delete(id)) return false;
+      this.#logChange(frameworkId, id, undefined, false);
       this.#touch(entry);
       return true;
     }
@@ -120,7 +145,10 @@ export class LiveState {
   putFramework(framework: Framework): void {
     const known = this.#frameworks.get(framework.id);
     const entry: FrameworkEntry = { framework, tasks: known?.tasks ?? new Map(), view: undefined };
-    for (const task of this.#takeWaiting(framework.id)) entry.tasks.set(task.id, task);
+    for (const task of this.#takeWaiting(framework.id)) {
+      if (known) this.#logChange(framework.id, task.id, task, !entry.tasks.has(task.id));
+      entry.tasks.set(task.id, task);
+    }
     this.#frameworks.set(framework.id, entry);
     this.#snapshot = undefined;
   }
@@ -147,6 +175,16 @@ export class LiveState {
     this.#agentsView = undefined;
     this.#snapshot = undefined;
     return true;
+  }
+
+  #logChange(frameworkId: string, id: string, task: Task | undefined, appended: boolean): void {
+    let log = this.#log;
+    if (log.items.length >= LOG_LIMIT) {
+      // Starts over from here: snapshots taken before keep the old log, and a reader holding one
+      // of them finds the new log is not its own.
+      log = this.#log = { start: log.start + log.items.length, items: [] };
+    }
+    log.items.push({ frameworkId, id, task, appended });
   }
 
   #touch(entry: FrameworkEntry): void {

@@ -79,6 +79,11 @@ export interface MasterState {
   frameworks: Framework[];
   /** Elements of the document left out as malformed (docs/architecture.md); absent when none were. */
   skipped?: SkippedElement[];
+  /**
+   * Set on the event stream's snapshots (live-state.ts): where this state stands in the stream's
+   * log of task changes, so the incremental table reads what changed instead of comparing task lists.
+   */
+  changes?: { readonly log: TaskChangeLog; readonly at: number };
 }
 
 /** A malformed agent, framework or task that a reader left out while the rest of its document applied. */
@@ -90,4 +95,20 @@ export interface SkippedElement {
   id?: string;
   /** What is wrong with it, relative to `path` (`.statuses: expected an array`). */
   reason: string;
+}
+
+/** A task put into or taken out of a framework's list by the event stream. */
+export interface TaskChange {
+  frameworkId: string;
+  id: string;
+  /** The task now; undefined when it was removed. */
+  task: Task | undefined;
+  /** It went to the end of its framework's list (it was not in it before); false: replaced in place or removed. */
+  appended: boolean;
+}
+
+/** The stream's task changes in order; `items[k]` is change number `start + k`. */
+export interface TaskChangeLog {
+  readonly start: number;
+  readonly items: readonly TaskChange[];
 }

@@ -8,6 +8,7 @@ import { TableMessageError } from '../errors.js';
 import { overlayTable, type OverlayEntry, type RecordTotals } from '../records/incremental/overlay-table.js';
 import { overlayReverse, type ReverseEntry } from '../records/incremental/reverse-patch.js';
 import type { NameRecords, RecordTable } from '../records/table.js';
+import { LayeredMap } from '../records/incremental/layered-map.js';
 
 export interface PatchBody {
   serial: number;
@@ -59,20 +60,21 @@ export function encodePatch(table: RecordTable, names: readonly string[] | undef
  */
 export function decodePatch(base: RecordTable, previous: RecordTable | undefined, body: PatchBody): RecordTable {
   if (!Array.isArray(body.names) || typeof body.serial !== 'number') throw new TableMessageError('patch: malformed');
-  const entries = new Map<string, OverlayEntry>(previous?.overlay?.entries ?? []);
+  const updates = new Map<string, OverlayEntry>();
   for (const item of body.names) {
     if (!Array.isArray(item) || typeof item[0] !== 'string' || typeof item[2] !== 'boolean' || !validRecords(item[1])) throw new TableMessageError('patch: malformed name entry');
-    entries.set(item[0], { records: item[1], exists: item[2] });
+    updates.set(item[0], { records: item[1], exists: item[2] });
   }
+  const entries = layered(previous?.overlay?.entries).with(updates);
   let reverse = previous?.reverse ?? base.reverse;
   if (body.reverse !== undefined) {
     if (base.reverse === undefined || !Array.isArray(body.reverse.names) || !Array.isArray(body.reverse.zones)) throw new TableMessageError('patch: malformed reverse');
-    const ptr = new Map<string, ReverseEntry>(previous?.reverse?.patch?.entries ?? []);
+    const ptr = new Map<string, ReverseEntry>();
     for (const item of body.reverse.names) {
       if (!Array.isArray(item) || typeof item[0] !== 'string' || typeof item[2] !== 'boolean') throw new TableMessageError('patch: malformed reverse entry');
       ptr.set(item[0], { targets: item[1], exists: item[2] });
     }
-    reverse = overlayReverse(base.reverse, { entries: ptr, zones: body.reverse.zones });
+    reverse = overlayReverse(base.reverse, { entries: layered(previous?.reverse?.patch?.entries).with(ptr), zones: body.reverse.zones });
   }
   return overlayTable(
     { base, entries, ownerCount: body.ownerCount, existingCount: body.existingCount, records: body.records },
@@ -87,4 +89,10 @@ function validRecords(r: unknown): r is NameRecords | null {
   if (typeof r !== 'object') return false;
   const x = r as NameRecords;
   return Array.isArray(x.a) && Array.isArray(x.aaaa) && Array.isArray(x.srv) && x.srv.every((s) => typeof s?.target === 'string' && typeof s.port === 'number');
+}
+
+/** The previous overlay's entries to build on (a LayeredMap when this worker made them). */
+function layered<V>(entries: ReadonlyMap<string, V> | undefined): LayeredMap<string, V> {
+  if (entries === undefined) return LayeredMap.empty();
+  return entries instanceof LayeredMap ? (entries as LayeredMap<string, V>) : LayeredMap.of(entries);
 }

@@ -28,6 +28,7 @@ import { taskRecords, type AgentContext, type FrameworkContext, type TaskRecordO
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
 import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from './overlay-table.js';
 import { ReversePatcher } from './reverse-patch.js';
+import { LayeredMap } from './layered-map.js';
 
 /** Changed tasks in one patch above which the caller builds in full instead. */
 export const MAX_PATCH_TASKS = 2000;
@@ -61,6 +62,8 @@ export class IncrementalTable {
   readonly #agents: ReadonlyMap<string, AgentContext>;
   readonly #options: TaskRecordOptions;
   readonly #fwSlots: Map<string, TaskSlot>[] = [];
+  /** Framework id -> its index in the state (the frameworks are those of the base build). */
+  readonly #fwIndex = new Map<string, number>();
   #contrib: Contributors[] = [];
   /** Per name id: the non-task records, value and kind in turn. */
   readonly #prefix = new Map<number, number[]>();
@@ -70,6 +73,7 @@ export class IncrementalTable {
   readonly #dotZone: Uint8Array;
   readonly #weight: number;
   #overlay: TableOverlay;
+  #entries = LayeredMap.empty<string, OverlayEntry>();
   readonly #reverse: ReversePatcher | undefined = undefined;
   #seq = 0;
   #broken = false;
@@ -98,6 +102,8 @@ export class IncrementalTable {
       list.push(log[3 * e + 1], log[3 * e + 2]);
     }
     state.frameworks.forEach((fw, i) => {
+      if (this.#fwIndex.has(fw.id)) this.#broken = true; // a framework twice
+      this.#fwIndex.set(fw.id, i);
       const slots = new Map<string, TaskSlot>();
       this.#fwSlots.push(slots);
       const span = parts.spans[i];
@@ -128,7 +134,7 @@ export class IncrementalTable {
       else if (p === KIND_AAAA) records.AAAA++;
       else records.SRV++;
     }
-    this.#overlay = { base: parts.table, entries: new Map(), ownerCount: packed.ownerCount, existingCount: packed.existingCount, records };
+    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records };
     if (parts.table.reverse !== undefined && parts.taskPtrs !== null) {
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
       for (const owner of owners) this.#reverseOwners.add(b.name(owner));
@@ -155,14 +161,20 @@ export class IncrementalTable {
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
     const added: Array<{ fw: number; task: Task; order: number }> = [];
-    const previous = this.#state.frameworks;
-    for (let i = 0; i < state.frameworks.length; i++) {
-      const before = previous[i].tasks;
-      const after = state.frameworks[i].tasks;
-      if (before === after) continue;
-      if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return this.#refuse('task lists out of step');
-      if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+    const logged = this.#fromLog(state, removed, added);
+    if (logged === false) return this.#refuse('the change log names a task out of step');
+    if (logged === undefined) {
+      // No log relating the two states (a poll's state, a new subscription): compare task lists.
+      const previous = this.#state.frameworks;
+      for (let i = 0; i < state.frameworks.length; i++) {
+        const before = previous[i].tasks;
+        const after = state.frameworks[i].tasks;
+        if (before === after) continue;
+        if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return this.#refuse('task lists out of step');
+        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+      }
     }
+    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
     // From here on the model changes; anything unexpected leaves it broken (every later apply
     // returns undefined until a full build starts a new one).
     const touched = new Set<number>();
@@ -186,7 +198,7 @@ export class IncrementalTable {
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
     if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
     this.#state = state;
-    const entries = new Map(this.#overlay.entries);
+    const entries = new Map<string, OverlayEntry>();
     const totals = { ...this.#overlay.records };
     let { ownerCount, existingCount } = this.#overlay;
     const changedExistence: number[] = [];
@@ -225,13 +237,54 @@ export class IncrementalTable {
       entries.set(name, { records: this.#current(entries, name), exists: !existed });
       names.push(name);
     }
-    this.#overlay = { base: this.#overlay.base, entries, ownerCount, existingCount, records: totals };
+    this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records: totals };
+    this.#entries = this.#overlay.entries as LayeredMap<string, OverlayEntry>;
     const reverse = this.#reverse?.apply(oldPtrs, newPtrs);
     const enumerationInputs = { ...this.#inputs, serial: inputs.serial };
     return {
       table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration),
       touched: names,
     };
+  }
+
+  /**
+   * The changed tasks from the stream's log (MasterState.changes) between the state applied last
+   * and `state`: a cost per changed task, whatever the number of tasks. Undefined when the log does
+   * not reach back to the last state; false when it names a task the table does not know as it says.
+   */
+  #fromLog(state: MasterState, removed: TaskSlot[], added: Array<{ fw: number; task: Task; order: number }>): boolean | undefined {
+    const from = this.#state.changes;
+    const to = state.changes;
+    if (from === undefined || to === undefined || to.log !== from.log || to.at < from.at) return undefined;
+    const log = to.log;
+    if (to.at - from.at > 2 * MAX_PATCH_TASKS) return undefined;
+    // Per task: its last change, and when it last went to the end of its list.
+    const last = new Map<string, { fw: number; task: Task | undefined; appendedAt: number; at: number }>();
+    for (let k = from.at; k < to.at; k++) {
+      const c = log.items[k - log.start];
+      const fw = this.#fwIndex.get(c.frameworkId);
+      if (fw === undefined) return false;
+      const key = `${fw}:${c.id}`;
+      const seen = last.get(key);
+      last.set(key, { fw, task: c.task, appendedAt: c.appended ? k : (seen?.appendedAt ?? -1), at: k });
+    }
+    const appended: Array<{ fw: number; task: Task; appendedAt: number }> = [];
+    for (const [key, c] of last) {
+      const slot = this.#fwSlots[c.fw].get(key.slice(key.indexOf(':') + 1));
+      if (c.appendedAt < 0 && c.task !== undefined) {
+        // Replaced in place: it keeps its place.
+        if (slot === undefined) return false;
+        if (slot.task === c.task) continue;
+        removed.push(slot);
+        added.push({ fw: c.fw, task: c.task, order: slot.order });
+        continue;
+      }
+      if (slot !== undefined) removed.push(slot);
+      if (c.task !== undefined) appended.push({ fw: c.fw, task: c.task, appendedAt: c.appendedAt });
+    }
+    appended.sort((x, y) => x.appendedAt - y.appendedAt);
+    for (const a of appended) added.push({ fw: a.fw, task: a.task, order: a.fw * FRAMEWORK_STRIDE + this.#seq++ });
+    return true;
   }
 
   #refuse(reason: string): undefined {
@@ -329,8 +382,9 @@ export class IncrementalTable {
     return out;
   }
 
-  #current(entries: ReadonlyMap<string, OverlayEntry>, name: string): NameRecords | null {
-    const e = entries.get(name);
+  /** A name's records now: this patch's `updates`, else the overlay's, else the base's. */
+  #current(updates: ReadonlyMap<string, OverlayEntry>, name: string): NameRecords | null {
+    const e = updates.get(name) ?? this.#entries.get(name);
     return e !== undefined ? e.records : (this.#overlay.base.names.get(name) ?? null);
   }
 

@@ -9,6 +9,7 @@ import { derivedReverseZone, reverseName } from '../../net/reverse-names.js';
 import type { TaskPtr } from '../reverse-ptrs.js';
 import { zoneOf, type ReverseData, type ReverseTable } from '../reverse-table.js';
 import type { NameRecords } from '../table.js';
+import { LayeredMap } from './layered-map.js';
 
 /** A PTR owner's state in the overlay: its targets now (null: none) and whether the name exists. */
 export interface ReverseEntry {
@@ -36,7 +37,7 @@ export class ReversePatcher {
   /** Derived zones: how many PTR owners each holds. */
   readonly #zoneUse = new Map<string, number>();
   #current: ReverseTable;
-  #entries = new Map<string, ReverseEntry>();
+  #entries = LayeredMap.empty<string, ReverseEntry>();
 
   constructor(base: ReverseTable, taskPtrs: readonly TaskPtr[], configuredZones: readonly string[], names: ReadonlyMap<string, NameRecords>, ownerNames: readonly string[]) {
     this.#base = base;
@@ -78,7 +79,9 @@ export class ReversePatcher {
       this.#ptrsOf(p.ip).push(p);
       touched.add(p.ip);
     }
-    const entries = new Map(this.#entries);
+    const updates = new Map<string, ReverseEntry>();
+    // Reads see this patch's updates over the overlay so far.
+    const entries: ReadonlyMap<string, ReverseEntry> = { get: (k: string) => updates.get(k) ?? this.#entries.get(k) } as ReadonlyMap<string, ReverseEntry>;
     const changed: string[] = [];
     let zonesChanged = false;
     for (const ip of touched) {
@@ -94,17 +97,17 @@ export class ReversePatcher {
         zonesChanged = this.#count(owner, zone, delta) || zonesChanged;
         // Ancestors whose existence may have flipped with this owner.
         for (let name = owner; name !== zone; name = name.slice(name.indexOf('.') + 1)) {
-          entries.set(name, { targets: name === owner ? after : this.#targets(entries, name), exists: this.#exists(name, entries, owner, after) });
+          updates.set(name, { targets: name === owner ? after : this.#targets(entries, name), exists: this.#exists(name, entries, owner, after) });
           changed.push(name);
         }
       } else {
-        entries.set(owner, { targets: after, exists: true });
+        updates.set(owner, { targets: after, exists: true });
         changed.push(owner);
       }
     }
-    this.#entries = entries;
+    this.#entries = this.#entries.with(updates);
     const zones = zonesChanged ? this.#zones() : this.#current.zones;
-    this.#current = overlayReverse(this.#base, { entries, zones: [...zones], changed });
+    this.#current = overlayReverse(this.#base, { entries: this.#entries, zones: [...zones], changed });
     return this.#current;
   }
 

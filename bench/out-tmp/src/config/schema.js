@@ -1,0 +1,118 @@
+// The configuration keys: for each, its type (RawConfig), its kind (how config.json's value is
+// decoded and range-checked) and its default, side by side in KEYS. Field names are mesos-dns's
+// own (records/config.go), because /v1/config must show them exactly that way and config.json
+// keys match them case-insensitively. A new key is one RawConfig field plus one KEYS row (the
+// compiler insists on both), its semantic checks in validate.ts, its reload effect in reload.ts,
+// and its line in docs/configuration.md.
+// Timers in Node take a signed 32-bit millisecond delay; anything larger fires at once
+// (TimeoutOverflowWarning). Every "seconds" key therefore tops out here.
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const UINT32_MAX = 2 ** 32 - 1;
+const INT31_MAX = 2 ** 31 - 1;
+const int = (min, max, rule) => ({ t: 'int', min, max, rule });
+const seconds = (min) => int(min, MAX_TIMER_SECONDS, `an integer from ${min} to ${MAX_TIMER_SECONDS} (seconds)`);
+const port = int(0, 65535, 'a port from 0 to 65535 (0 = any free port)');
+// RFC 1035 §3.3.13: SOA REFRESH, RETRY, EXPIRE and MINIMUM are unsigned 32-bit.
+const uint32 = int(0, UINT32_MAX, `an integer from 0 to ${UINT32_MAX}`);
+// A timer of at least 1 ms (0 would mean "no timeout" to node:http, and fire at once for our own timers).
+const milliseconds = int(1, INT31_MAX, `an integer from 1 to ${INT31_MAX} (milliseconds)`);
+const BOOL = { t: 'bool' };
+const STRING = { t: 'string' };
+const STRINGS = { t: 'strings' };
+export const KEYS = {
+    RefreshSeconds: { kind: seconds(1), default: 60 },
+    Port: { kind: port, default: 53 },
+    Timeout: { kind: seconds(0), default: 5 },
+    StateTimeoutSeconds: { kind: seconds(1), default: 300 },
+    ZkDetectionTimeout: { kind: seconds(0), default: 30 },
+    HttpPort: { kind: port, default: 8123 },
+    // RFC 2181 §8: a TTL is an unsigned value whose top bit must be zero.
+    TTL: { kind: int(0, INT31_MAX, `an integer from 0 to ${INT31_MAX}`), default: 60 },
+    SRVRecordDefaultWeight: { kind: int(0, 65535, 'an integer from 0 to 65535'), default: 1 }, // RFC 2782: 16-bit weight
+    SOASerial: { kind: { t: 'ignored', why: 'the serial is the unix time of the last refresh' }, default: 0 },
+    SOARefresh: { kind: uint32, default: 60 },
+    SOARetry: { kind: uint32, default: 600 },
+    SOAExpire: { kind: uint32, default: 86400 },
+    SOAMinttl: { kind: uint32, default: 60 },
+    SOAMname: { kind: STRING, default: 'ns1.mesos.' },
+    SOARname: { kind: STRING, default: 'root.ns1.mesos.' },
+    Masters: { kind: STRINGS, default: null },
+    ZoneResolvers: { kind: { t: 'zones' }, default: {} },
+    Resolvers: { kind: STRINGS, default: ['8.8.8.8'] },
+    IPSources: { kind: STRINGS, default: ['netinfo', 'mesos', 'host'] },
+    Zk: { kind: STRING, default: '' },
+    Domain: { kind: STRING, default: 'mesos' },
+    File: { kind: { t: 'ignored', why: 'it is the path the configuration was read from' }, default: '' },
+    Listener: { kind: STRING, default: '0.0.0.0' },
+    HTTPListener: { kind: STRING, default: '0.0.0.0' },
+    RecurseOn: { kind: BOOL, default: true },
+    DnsOn: { kind: BOOL, default: true },
+    HttpOn: { kind: BOOL, default: true },
+    ExternalOn: { kind: BOOL, default: true },
+    EnforceRFC952: { kind: BOOL, default: false },
+    SetTruncateBit: { kind: BOOL, default: true },
+    EnumerationOn: { kind: BOOL, default: true },
+    MesosHTTPSOn: { kind: BOOL, default: false },
+    CACertFile: { kind: STRING, default: '' },
+    CertFile: { kind: STRING, default: '' },
+    KeyFile: { kind: STRING, default: '' },
+    MesosCredentials: { kind: { t: 'credentials' }, default: { Principal: '', Secret: '' } },
+    IAMConfigFile: { kind: STRING, default: '' },
+    MesosAuthentication: { kind: STRING, default: '' },
+    StateFile: { kind: STRING, default: '' },
+    MesosHTTPSInsecure: { kind: BOOL, default: false },
+    StreamOn: { kind: BOOL, default: true },
+    PtrOn: { kind: BOOL, default: true },
+    ReverseZones: { kind: STRINGS, default: [] },
+    // lru-cache sizes its index arrays from `max` up front, so an absurd size costs memory at once.
+    ForwardCacheSize: { kind: int(0, 10_000_000, 'an integer from 0 to 10000000'), default: 10000 },
+    Workers: { kind: int(0, 1024, 'an integer from 0 to 1024 (0 = one per core)'), default: 0 },
+    UDPBufferBytes: { kind: int(0, INT31_MAX, `an integer from 0 to ${INT31_MAX}`), default: 4 * 1024 * 1024 },
+    UDPBatching: { kind: BOOL, default: true },
+    NativeStateReader: { kind: BOOL, default: true },
+    // RFC 6891 §6.2.5: values below 512 are treated as 512; 65535 is the field's ceiling.
+    EDNSMaxUDPSize: { kind: int(512, 65535, 'an integer from 512 to 65535'), default: 1232 },
+    // --- security keys (issue 12); validated in validateSecurity (validate.ts) ---
+    Identity: { kind: STRING, default: '' },
+    // Loopback, RFC 1918, RFC 6598 shared space, link-local (RFC 3927, RFC 4291) and ULA (RFC 4193):
+    // the networks an agent's own containers and hosts use, never the open Internet (RFC 5358).
+    RecurseFrom: {
+        kind: STRINGS,
+        default: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', 'fe80::/10', 'fc00::/7'],
+    },
+    ResponseRateLimit: { kind: int(0, 1_000_000, 'an integer from 0 to 1000000 (responses per second; 0 = off)'), default: 0 },
+    // BIND and Knot both default to 2: half the limited answers truncated, so a real client behind
+    // a spoofed flood still gets through over TCP while a reflection gains nothing.
+    ResponseRateLimitSlip: { kind: int(0, 10, 'an integer from 0 to 10 (0 = never slip)'), default: 2 },
+    ResponseRateLimitWindow: { kind: int(1, 3600, 'an integer from 1 to 3600 (seconds)'), default: 1 },
+    ResponseRateLimitIPv4Prefix: { kind: int(0, 32, 'a prefix length from 0 to 32'), default: 24 },
+    ResponseRateLimitIPv6Prefix: { kind: int(0, 128, 'a prefix length from 0 to 128'), default: 56 },
+    // --- connection limits (docs/security.md "Limits") ---
+    TCPIOTimeoutMs: { kind: milliseconds, default: 500 },
+    TCPIdleTimeoutMs: { kind: milliseconds, default: 10_000 },
+    TCPMaxConnections: { kind: int(1, 1_000_000, 'an integer from 1 to 1000000'), default: 1024 },
+    TCPMaxClientConnections: { kind: int(0, 1_000_000, 'an integer from 0 to 1000000 (0 = no per-client cap)'), default: 16 },
+    HTTPMaxConnections: { kind: int(1, 1_000_000, 'an integer from 1 to 1000000'), default: 256 },
+    HTTPHeadersTimeoutMs: { kind: milliseconds, default: 10_000 },
+    HTTPRequestTimeoutMs: { kind: milliseconds, default: 30_000 },
+    HTTPKeepAliveTimeoutMs: { kind: milliseconds, default: 5_000 },
+    // --- end of connection limits ---
+    // --- readiness and state size (docs/configuration.md) ---
+    ReadyMaxTableAgeSeconds: { kind: seconds(0), default: 0 },
+    // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
+    StateMaxBytes: { kind: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`), default: 256 * 1024 * 1024 },
+    // --- end of readiness and state size ---
+    // --- forwarding health keys (issue 13); why these defaults: docs/configuration.md ---
+    ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
+    // At least 50 ms: probes at a higher rate would be traffic, not a check.
+    ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
+    // --- end of forwarding health keys ---
+};
+/** Every key's default, as config.json without the key gives it. */
+export const RAW_DEFAULTS = Object.freeze(Object.fromEntries(Object.entries(KEYS).map(([k, spec]) => [k, spec.default])));
+export const FIELDS = Object.keys(KEYS);
+export const BY_LOWER = new Map(FIELDS.map((f) => [f.toLowerCase(), f]));
+export const IP_SOURCES = ['host', 'docker', 'mesos', 'netinfo'];
+export const AUTH_MECHANISMS = ['', 'basic', 'iam'];
+// mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
+export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;

@@ -1,0 +1,310 @@
+// Converters from the Operator API v1 JSON (master.proto / mesos.proto, snake_case) to the internal
+// MasterState types. The v1 shapes differ from the legacy /master/state document (parse-state.ts):
+// ids are wrapped (`task_id{value}`), ports are `resources[]` entries with `ranges.range[{begin,end}]`,
+// labels are `{labels:[…]}`, frameworks carry no pid, and agents keep their pid next to `agent_info`.
+// PURE: no I/O, no clock. A malformed agent, framework or task of a GET_STATE snapshot is left out
+// and listed (StreamState.skipped), as the legacy parser does; a snapshot whose own shape is wrong
+// throws StateParseError, so the caller keeps its last good state. The converters of single
+// elements (used for events too) throw StateParseError.
+import { StateParseError } from '../errors.js';
+import { parsePid } from './pid.js';
+import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
+/** Task states after which a task never runs again. LOST and GONE_BY_OPERATOR are included as
+ * dcos-net does: nothing would bring such a task back to RUNNING under the same launch. Dropping
+ * them keeps the state's memory bounded over a long-lived stream. */
+const TERMINAL_STATES = new Set([
+    'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED',
+    'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_LOST',
+]);
+export function isTerminal(state) {
+    return TERMINAL_STATES.has(state);
+}
+/**
+ * GET_STATE (the `get_state` of a SUBSCRIBED event or of a GET_STATE response) → StreamState.
+ * The leader is not part of get_state: it is the master the caller talked to.
+ * `get_tasks.tasks` holds staging, running and not-yet-acknowledged terminal tasks; terminal ones
+ * are dropped here. completed_tasks, unreachable_tasks, pending_tasks and completed_frameworks never
+ * produce records (as in mesos-dns) and are ignored.
+ */
+export function streamStateFromGetState(getState, leader) {
+    const gs = object(getState, 'get_state');
+    const getAgents = optionalObject(gs.get_agents, 'get_state.get_agents');
+    const getFrameworks = optionalObject(gs.get_frameworks, 'get_state.get_frameworks');
+    const getTasks = optionalObject(gs.get_tasks, 'get_state.get_tasks');
+    const skipped = [];
+    const agents = dedupeById(elements(getAgents?.agents, 'get_state.get_agents.agents', 'agent', fromAgent, skipped));
+    const frameworkInfos = dedupeById(elements(getFrameworks?.frameworks, 'get_state.get_frameworks.frameworks', 'framework', fromFramework, skipped));
+    // A task of a framework left out waits for it like any task of an unknown framework: no records.
+    const tasks = elements(getTasks?.tasks, 'get_state.get_tasks.tasks', 'task', fromTask, skipped).filter((t) => !isTerminal(t.state));
+    const byFramework = new Map();
+    for (const fw of frameworkInfos)
+        byFramework.set(fw.id, []);
+    const waitingTasks = [];
+    // Tasks are keyed by (framework id, task id): a duplicate replaces the earlier entry in place
+    // (first position, last value). A framework's tasks always go to the same list (its own, or the
+    // waiting list), so a position per (framework, task) locates the earlier entry in O(1); a search
+    // of the list per task made a 100,000-task snapshot take minutes (issue 17).
+    const positions = new Map();
+    for (const task of tasks) {
+        const list = byFramework.get(task.frameworkId) ?? waitingTasks;
+        let ids = positions.get(task.frameworkId);
+        if (ids === undefined)
+            positions.set(task.frameworkId, (ids = new Map()));
+        const at = ids.get(task.id);
+        if (at !== undefined)
+            list[at] = task;
+        else {
+            ids.set(task.id, list.length);
+            list.push(task);
+        }
+    }
+    const frameworks = frameworkInfos.map((fw) => ({ ...fw, tasks: byFramework.get(fw.id) ?? [] }));
+    return skipped.length > 0 ? { master: { leader, agents, frameworks }, waitingTasks, skipped } : { master: { leader, agents, frameworks }, waitingTasks };
+}
+/** The list at `raw` (at `path`), each element converted; malformed ones go to `skipped`. */
+function elements(raw, path, kind, convert, skipped) {
+    const list = array(raw, path);
+    const out = [];
+    for (let i = 0; i < list.length; i++) {
+        try {
+            out.push(convert(list[i]));
+        }
+        catch (err) {
+            skipped.push(skippedV1(kind, `${path}[${i}]`, list[i], err));
+        }
+    }
+    return out;
+}
+/** Where a v1 element keeps its id: `task_id`, `agent_info.id`, `framework_info.id` (each `{value}`). */
+const ID_PATHS = {
+    task: ['task_id'],
+    agent: ['agent_info', 'id'],
+    framework: ['framework_info', 'id'],
+};
+/** The skip entry for the v1 element `json` that failed with `err` (anything but a StateParseError is rethrown). */
+export function skippedV1(kind, path, json, err, idPath = ID_PATHS[kind]) {
+    if (!(err instanceof StateParseError))
+        throw err;
+    const element = { kind, path, reason: err.message };
+    let v = json;
+    for (const key of [...idPath, 'value'])
+        v = typeof v === 'object' && v !== null ? v[key] : undefined;
+    if (typeof v === 'string')
+        element.id = v;
+    return element;
+}
+/** GET_STATE → MasterState; tasks of frameworks missing from get_frameworks are left out. */
+export function fromGetState(getState, leader) {
+    return streamStateFromGetState(getState, leader).master;
+}
+/** Ids of the agents a freshly failed-over master knows from its registry but that have not
+ * re-registered yet (`get_agents.recovered_agents[]`, AgentInfo). Their tasks are missing from the
+ * snapshot until they come back. */
+export function recoveredAgentIds(getState) {
+    const gs = object(getState, 'get_state');
+    const getAgents = optionalObject(gs.get_agents, 'get_state.get_agents');
+    // A malformed entry names no agent to wait for: it is passed over, as a malformed agent is.
+    return elements(getAgents?.recovered_agents, 'get_state.get_agents.recovered_agents', 'agent', (info) => idValue(object(info, 'agent_info').id, 'agent_info.id'), []);
+}
+/** v1 `Task` → Task. */
+export function fromTask(v1Task) {
+    const t = object(v1Task, 'task');
+    const task = {
+        id: idValue(t.task_id, 'task.task_id'),
+        name: optionalString(t.name, 'task.name') ?? '',
+        frameworkId: idValue(t.framework_id, 'task.framework_id'),
+        agentId: idValue(t.agent_id, 'task.agent_id'),
+        state: requiredString(t.state, 'task.state'),
+        ports: portsFromResources(t.resources),
+    };
+    if (t.discovery !== undefined && t.discovery !== null)
+        task.discovery = discoveryFrom(t.discovery);
+    const running = latestRunning(array(t.statuses, 'task.statuses'));
+    if (running)
+        task.running = running;
+    return task;
+}
+/** v1 `GetAgents.Agent` (also the `agent` of AGENT_ADDED) → Agent. The pid sits next to
+ * agent_info, not inside it. */
+export function fromAgent(v1Agent) {
+    const a = object(v1Agent, 'agent');
+    const info = object(a.agent_info, 'agent.agent_info');
+    const agent = {
+        id: idValue(info.id, 'agent_info.id'),
+        hostname: optionalString(info.hostname, 'agent_info.hostname') ?? '',
+    };
+    // A present but malformed pid makes the agent malformed; a missing one is fine.
+    const pid = optionalString(a.pid, 'agent.pid');
+    if (pid !== undefined && pid !== '') {
+        try {
+            agent.pid = parsePid(pid);
+        }
+        catch (err) {
+            throw new StateParseError(`agent.pid: ${err.message}`, { cause: err });
+        }
+    }
+    return agent;
+}
+/** v1 `GetFrameworks.Framework` (also the `framework` of FRAMEWORK_ADDED/UPDATED) → Framework
+ * without tasks. v1 framework entries carry no scheduler pid, so the framework's A record comes
+ * from `framework_info.hostname` and there is no `_framework._tcp` SRV (as in mesos-dns). */
+export function fromFramework(v1Framework) {
+    const f = object(v1Framework, 'framework');
+    const info = object(f.framework_info, 'framework.framework_info');
+    return frameworkFromInfo(info);
+}
+/** v1 `FrameworkInfo` → Framework without tasks. */
+export function frameworkFromInfo(info) {
+    return {
+        id: idValue(info.id, 'framework_info.id'),
+        name: optionalString(info.name, 'framework_info.name') ?? '',
+        hostname: optionalString(info.hostname, 'framework_info.hostname') ?? '',
+        tasks: [],
+    };
+}
+/** The IP-source view of one v1 `TaskStatus` (docs/naming.md). The caller checks it is RUNNING. */
+export function runningFromStatus(v1Status) {
+    const s = object(v1Status, 'status');
+    const timestamp = s.timestamp === undefined ? 0 : number(s.timestamp, 'status.timestamp');
+    const labels = labelsOf(s.labels, 'status.labels');
+    const running = {
+        timestamp,
+        networkIPs: networkIPs(s.container_status),
+        mesosLabelIPs: labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value),
+        dockerLabelIPs: labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value),
+    };
+    if (typeof s.healthy === 'boolean')
+        running.healthy = s.healthy;
+    return running;
+}
+/** The TASK_RUNNING status with the largest timestamp, the first one on a tie: the order of
+ * `statuses` is not guaranteed (mesos-dns state.go). */
+function latestRunning(statuses) {
+    let best;
+    statuses.forEach((raw, i) => {
+        const s = object(raw, `task.statuses[${i}]`);
+        if (s.state !== 'TASK_RUNNING')
+            return;
+        const candidate = runningFromStatus(s);
+        if (!best || candidate.timestamp > best.timestamp)
+            best = candidate;
+    });
+    return best;
+}
+function networkIPs(containerStatus) {
+    const cs = optionalObject(containerStatus, 'status.container_status');
+    const ips = [];
+    for (const raw of array(cs?.network_infos, 'container_status.network_infos')) {
+        const ni = object(raw, 'network_info');
+        const addresses = array(ni.ip_addresses, 'network_info.ip_addresses');
+        if (addresses.length > 0) {
+            for (const a of addresses) {
+                const ip = optionalString(object(a, 'ip_address').ip_address, 'ip_addresses[].ip_address');
+                if (ip)
+                    ips.push(ip);
+            }
+        }
+        else {
+            // Mesos 0.25 carried a single `ip_address` per network_info.
+            const ip = optionalString(ni.ip_address, 'network_info.ip_address');
+            if (ip)
+                ips.push(ip);
+        }
+    }
+    return ips;
+}
+/** v1 Labels are `{labels:[{key,value}]}`; the legacy JSON used a bare array. Accept both. */
+function labelsOf(raw, what) {
+    if (raw === undefined || raw === null)
+        return [];
+    const list = Array.isArray(raw) ? raw : array(object(raw, what).labels, `${what}.labels`);
+    return list.map((l, i) => {
+        const o = object(l, `${what}[${i}]`);
+        return { key: optionalString(o.key, `${what}[].key`) ?? '', value: optionalString(o.value, `${what}[].value`) ?? '' };
+    });
+}
+/** Host ports from `resources[]` entries named "ports" (type RANGES), each range expanded, in
+ * document order (the legacy parser expands "[a-b, c-d]" the same way). */
+function portsFromResources(raw) {
+    const ports = [];
+    for (const r of array(raw, 'task.resources')) {
+        const res = object(r, 'resource');
+        if (res.name !== 'ports')
+            continue;
+        const ranges = optionalObject(res.ranges, 'resource.ranges');
+        for (const rr of array(ranges?.range, 'resource.ranges.range')) {
+            const range = object(rr, 'range');
+            const begin = port(range.begin, 'range.begin');
+            const end = port(range.end, 'range.end');
+            if (begin > end)
+                throw new StateParseError(`ports range ${begin}-${end} is reversed`);
+            for (let p = begin; p <= end; p++)
+                ports.push(p);
+        }
+    }
+    return ports;
+}
+function discoveryFrom(raw) {
+    const d = object(raw, 'task.discovery');
+    const portsObj = optionalObject(d.ports, 'discovery.ports');
+    const ports = array(portsObj?.ports, 'discovery.ports.ports').map((p, i) => {
+        const o = object(p, `discovery.ports.ports[${i}]`);
+        return {
+            number: port(o.number, 'discovery port number'),
+            protocol: optionalString(o.protocol, 'discovery port protocol') ?? '',
+            name: optionalString(o.name, 'discovery port name') ?? '',
+        };
+    });
+    return { name: optionalString(d.name, 'discovery.name') ?? '', ports };
+}
+function dedupeById(items) {
+    const byId = new Map();
+    for (const item of items)
+        byId.set(item.id, item);
+    return [...byId.values()];
+}
+// --- JSON shape checks. Each names the field it rejects so a log line points at the problem. ---
+export function object(v, what) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw new StateParseError(`${what}: expected an object`);
+    return v;
+}
+function optionalObject(v, what) {
+    return v === undefined || v === null ? undefined : object(v, what);
+}
+function array(v, what) {
+    if (v === undefined || v === null)
+        return [];
+    if (!Array.isArray(v))
+        throw new StateParseError(`${what}: expected an array`);
+    return v;
+}
+function optionalString(v, what) {
+    if (v === undefined || v === null)
+        return undefined;
+    if (typeof v !== 'string')
+        throw new StateParseError(`${what}: expected a string`);
+    return v;
+}
+function requiredString(v, what) {
+    if (typeof v !== 'string' || v === '')
+        throw new StateParseError(`${what}: expected a non-empty string`);
+    return v;
+}
+/** `{value: "…"}`, the v1 wrapper around every id (TaskID, AgentID, FrameworkID). */
+export function idValue(v, what) {
+    return requiredString(object(v, what).value, `${what}.value`);
+}
+/** Protobuf integers may be rendered as JSON numbers or, for 64-bit fields, as decimal strings. */
+function number(v, what) {
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n))
+        throw new StateParseError(`${what}: expected a number`);
+    return n;
+}
+function port(v, what) {
+    const n = number(v, what);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new StateParseError(`${what}: ${String(v)} is not a port`);
+    return n;
+}

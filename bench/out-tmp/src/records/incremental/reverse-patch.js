@@ -1,0 +1,232 @@
+// The reverse half of the incremental table: PTR records patched per address. A fresh build
+// (reverse-ptrs.ts) gives each address the canonical names of the tasks using it in byte order,
+// then their task names, then the agent, master, framework and self names holding it; a task
+// event changes the lists of that task's own addresses only, so those are recomputed the same
+// way and the rest is the base's. Reverse zones derived from the addresses (`ReverseZones`
+// empty) and the empty non-terminals under them (RFC 8020, the nibble labels of IPv6) come and
+// go with their last address, by counting.
+import { derivedReverseZone, reverseName } from '../../net/reverse-names.js';
+import { zoneOf } from '../reverse-table.js';
+export class ReversePatcher {
+    #base;
+    #configured;
+    /** Task PTRs by address (as collected, in state order). */
+    #byIp = new Map();
+    /** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
+    #owners = new Map();
+    /** Names with PTR owners below them, inside their zone: how many. */
+    #below = new Map();
+    /** Derived zones: how many PTR owners each holds. */
+    #zoneUse = new Map();
+    #current;
+    #entries = new Map();
+    constructor(base, taskPtrs, configuredZones, names, ownerNames) {
+        this.#base = base;
+        this.#current = base;
+        this.#configured = new Set(configuredZones);
+        for (const p of taskPtrs)
+            this.#ptrsOf(p.ip).push(p);
+        for (const owner of ownerNames) {
+            const records = names.get(owner);
+            if (records === undefined)
+                continue;
+            for (const ip of [...records.a, ...records.aaaa]) {
+                let list = this.#owners.get(ip);
+                if (list === undefined)
+                    this.#owners.set(ip, (list = []));
+                if (!list.includes(owner))
+                    list.push(owner);
+            }
+        }
+        for (const owner of base.data.owners) {
+            const zone = zoneOf(owner, this.#configured.size > 0 ? this.#configured : base.zones);
+            if (zone !== undefined)
+                this.#count(owner, zone, 1);
+        }
+    }
+    /** The reverse table after the PTRs of changed tasks went from `removed` to `added`. */
+    apply(removed, added) {
+        if (removed.length === 0 && added.length === 0) {
+            if (this.#current.patch?.changed?.length === 0)
+                return this.#current;
+            this.#current = this.#current === this.#base ? this.#base : overlayReverse(this.#base, { entries: this.#entries, zones: [...this.#current.zones], changed: [] });
+            return this.#current;
+        }
+        const touched = new Set();
+        for (const p of removed) {
+            const list = this.#byIp.get(p.ip);
+            const at = list === undefined ? -1 : list.indexOf(p);
+            if (list === undefined || at < 0)
+                continue;
+            list.splice(at, 1);
+            if (list.length === 0)
+                this.#byIp.delete(p.ip);
+            touched.add(p.ip);
+        }
+        for (const p of added) {
+            this.#ptrsOf(p.ip).push(p);
+            touched.add(p.ip);
+        }
+        const entries = new Map(this.#entries);
+        const changed = [];
+        let zonesChanged = false;
+        for (const ip of touched) {
+            const owner = reverseName(ip);
+            if (owner === undefined)
+                continue;
+            const zone = this.#configured.size > 0 ? zoneOf(owner, this.#configured) : derivedReverseZone(ip);
+            if (zone === undefined)
+                continue;
+            const before = this.#targets(entries, owner);
+            const after = this.#targetsOf(ip);
+            if (sameList(before, after))
+                continue;
+            if ((before === null) !== (after === null)) {
+                const delta = after === null ? -1 : 1;
+                zonesChanged = this.#count(owner, zone, delta) || zonesChanged;
+                // Ancestors whose existence may have flipped with this owner.
+                for (let name = owner; name !== zone; name = name.slice(name.indexOf('.') + 1)) {
+                    entries.set(name, { targets: name === owner ? after : this.#targets(entries, name), exists: this.#exists(name, entries, owner, after) });
+                    changed.push(name);
+                }
+            }
+            else {
+                entries.set(owner, { targets: after, exists: true });
+                changed.push(owner);
+            }
+        }
+        this.#entries = entries;
+        const zones = zonesChanged ? this.#zones() : this.#current.zones;
+        this.#current = overlayReverse(this.#base, { entries, zones: [...zones], changed });
+        return this.#current;
+    }
+    #ptrsOf(ip) {
+        let list = this.#byIp.get(ip);
+        if (list === undefined)
+            this.#byIp.set(ip, (list = []));
+        return list;
+    }
+    /** An address's PTR targets as reversePtrs orders them; null when it has none. */
+    #targetsOf(ip) {
+        const out = [];
+        const tasks = (this.#byIp.get(ip) ?? []).slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
+        for (const t of tasks)
+            if (!out.includes(t.canonical))
+                out.push(t.canonical);
+        for (const t of tasks)
+            if (!out.includes(t.name))
+                out.push(t.name);
+        for (const owner of this.#owners.get(ip) ?? [])
+            if (!out.includes(owner))
+                out.push(owner);
+        return out.length === 0 ? null : out;
+    }
+    #targets(entries, owner) {
+        const e = entries.get(owner);
+        return e !== undefined ? e.targets : (this.#base.ptr.get(owner) ?? null);
+    }
+    #exists(name, entries, owner, targets) {
+        if (name === owner && targets !== null)
+            return true;
+        if ((this.#below.get(name) ?? 0) > 0)
+            return true;
+        if (name !== owner && this.#targets(entries, name) !== null)
+            return true;
+        return this.#configured.has(name) || this.#zoneUse.has(name);
+    }
+    /** Counts `owner` (in `zone`) in or out of its ancestors and its zone; true when a derived zone came or went. */
+    #count(owner, zone, delta) {
+        for (let name = owner.slice(owner.indexOf('.') + 1); name !== zone && name.length > zone.length; name = name.slice(name.indexOf('.') + 1)) {
+            const n = (this.#below.get(name) ?? 0) + delta;
+            if (n > 0)
+                this.#below.set(name, n);
+            else
+                this.#below.delete(name);
+        }
+        if (this.#configured.size > 0)
+            return false;
+        const n = (this.#zoneUse.get(zone) ?? 0) + delta;
+        if (n > 0)
+            this.#zoneUse.set(zone, n);
+        else
+            this.#zoneUse.delete(zone);
+        return n === 0 || (n === 1 && delta > 0);
+    }
+    #zones() {
+        return new Set([...this.#configured, ...this.#zoneUse.keys()]);
+    }
+}
+function sameList(a, b) {
+    if (a === null || b === null)
+        return a === b;
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+/** The reverse table `patch` makes over `base` (main thread and workers alike). */
+export function overlayReverse(base, patch) {
+    const { entries } = patch;
+    const zones = new Set(patch.zones);
+    const ptr = {
+        get size() {
+            return [...this.keys()].length;
+        },
+        get: (name) => {
+            const e = entries.get(name);
+            return e !== undefined ? (e.targets ?? undefined) : base.ptr.get(name);
+        },
+        has: (name) => {
+            const e = entries.get(name);
+            return e !== undefined ? e.targets !== null : base.ptr.has(name);
+        },
+        *entries() {
+            for (const [name, targets] of base.ptr)
+                if (!entries.has(name))
+                    yield [name, targets];
+            for (const [name, e] of entries)
+                if (e.targets !== null)
+                    yield [name, e.targets];
+        },
+        *keys() {
+            for (const [name] of this.entries())
+                yield name;
+        },
+        *values() {
+            for (const [, targets] of this.entries())
+                yield targets;
+        },
+        [Symbol.iterator]() {
+            return this.entries();
+        },
+        forEach(callback, thisArg) {
+            for (const [name, targets] of this.entries())
+                callback.call(thisArg, targets, name, this);
+        },
+    };
+    const existing = {
+        has: (name) => {
+            const e = entries.get(name);
+            if (e !== undefined)
+                return e.exists;
+            // A derived zone comes and goes with its addresses; every other name is as in the base.
+            return base.zones.has(name) || zones.has(name) ? zones.has(name) : base.existing.has(name);
+        },
+    };
+    let data;
+    return Object.freeze({
+        get data() {
+            if (data === undefined) {
+                const owners = [];
+                const targets = [];
+                for (const [owner, t] of ptr) {
+                    owners.push(owner);
+                    targets.push([...t]);
+                }
+                data = { zones: [...zones], owners, targets };
+            }
+            return data;
+        },
+        zones,
+        ptr,
+        existing,
+        patch,
+    });
+}

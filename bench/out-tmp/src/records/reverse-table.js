@@ -1,0 +1,70 @@
+// The reverse half of a table (PTR, RFC 1035 §3.5 / RFC 3596 §2.5), kept apart from the forward
+// zone's packed arrays so that those, /v1/enumerate and the mesos-dns conformance stay exactly as
+// they are. Built from (address, name) pairs in the order of preference build-table.ts gives
+// them; pure.
+import { derivedReverseZone, reverseName } from '../net/reverse-names.js';
+/**
+ * Collects (address, name) pairs: the first pair of an address decides nothing but its place,
+ * names are kept in the order added, a repeat is dropped.
+ */
+export class ReverseCollector {
+    #byIp = new Map();
+    add(ip, name) {
+        let names = this.#byIp.get(ip);
+        if (names === undefined)
+            this.#byIp.set(ip, (names = []));
+        if (!names.includes(name))
+            names.push(name);
+    }
+    /**
+     * The reverse data. `configured` (the `ReverseZones` config, as zone names) are the zones when
+     * not empty, and an address outside all of them gets no PTR (its reverse name is forwarded);
+     * when empty, each address in use gives its own /24 or /64 zone (reverse-names.ts).
+     */
+    finish(configured) {
+        const zones = new Set(configured);
+        const owners = [];
+        const targets = [];
+        for (const [ip, names] of this.#byIp) {
+            const owner = reverseName(ip);
+            if (owner === undefined)
+                continue;
+            if (configured.length === 0)
+                zones.add(derivedReverseZone(ip));
+            else if (zoneOf(owner, zones) === undefined)
+                continue;
+            owners.push(owner);
+            targets.push(names);
+        }
+        return { zones: [...zones], owners, targets };
+    }
+}
+/** The longest zone of `zones` that holds `name` (both absolute, lower-case), if any. */
+export function zoneOf(name, zones) {
+    let at = 0;
+    for (;;) {
+        const suffix = name.slice(at);
+        if (zones.has(suffix))
+            return suffix;
+        const dot = name.indexOf('.', at);
+        if (dot < 0 || dot === name.length - 1)
+            return undefined;
+        at = dot + 1;
+    }
+}
+/** The lookup form of `data` (on the main thread after a build, in a worker after a swap). */
+export function reverseTable(data) {
+    const zones = new Set(data.zones);
+    const ptr = new Map();
+    const existing = new Set(zones);
+    for (let i = 0; i < data.owners.length; i++) {
+        const owner = data.owners[i];
+        ptr.set(owner, data.targets[i]);
+        const zone = zoneOf(owner, zones);
+        if (zone === undefined)
+            continue; // not from finish(): a malformed message
+        for (let name = owner; name !== zone && !existing.has(name); name = name.slice(name.indexOf('.') + 1))
+            existing.add(name);
+    }
+    return Object.freeze({ data, zones, ptr, existing });
+}

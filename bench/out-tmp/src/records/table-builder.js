@@ -1,0 +1,350 @@
+var _a;
+// Collects records while a table is built and packs them (packed-table.ts) at the end.
+//
+// Adding a record is three integers appended to a log: owner name id, value, kind/port. Names
+// and IPs are interned once (one Map lookup per new string); nothing per record is allocated.
+// De-duplication happens in finish(), per name, keeping the first occurrence, which gives the
+// same result as checking on every insert (mesos-dns keeps sets per name) at a fraction of the
+// cost. The log stays available afterwards with a "first seen" flag per entry, which is what
+// /v1/enumerate needs: the records each task added that were not there before.
+import { NameInterner } from './name-interner.js';
+import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked, stringAt } from './packed-table.js';
+/** Lists longer than this are de-duplicated with a Set instead of scanning. */
+const SCAN_LIMIT = 32;
+export class TableBuilder {
+    #names;
+    #ipIds = new Map();
+    #ips = [];
+    #log;
+    #n = 0;
+    /** Per log entry (priority << 16 | weight), only once an SRV with other values was added. */
+    #extra;
+    #defaultExtra;
+    /** `expected` sizes the working arrays up front (see NameInterner); a guess, not a limit. */
+    constructor(srvPriority = 0, srvWeight = 0, expected = { names: 1024, records: 1024 }, names) {
+        this.#defaultExtra = (srvPriority << 16) | srvWeight;
+        this.#names = names ?? new NameInterner(expected.names);
+        this.#log = new Int32Array(3 * Math.max(1024, expected.records));
+    }
+    /**
+     * A builder that goes on from a finished table: its names and IPs keep their ids (so the
+     * table's name ids and the build's log stay meaningful) and new ones are added after them.
+     * Used by the incremental table for the records of changed tasks; never finished.
+     */
+    static resume(packed, srvWeight) {
+        const b = new TableBuilder(0, srvWeight, { names: 0, records: 64 }, NameInterner.fromPacked(packed.names, packed.slots));
+        for (let i = 0; i < packed.ips.ends.length; i++)
+            b.ip(stringAt(packed.ips, i));
+        return b;
+    }
+    /** The log entries added since the last clearLog (owner, value, kind per entry); a view. */
+    logEntries() {
+        return this.#log.subarray(0, this.#n);
+    }
+    clearLog() {
+        this.#n = 0;
+    }
+    nameText(id) {
+        return this.#names.string(id);
+    }
+    ipText(id) {
+        return this.#ips[id];
+    }
+    /** The id of the parent of name `id` (the name after its first label), interned if new; -1 for the root. */
+    parentName(id) {
+        const names = this.#names;
+        const end = names.end(id);
+        let at = names.start(id);
+        while (at < end && names.byte(at) !== 0x2e)
+            at++;
+        if (at >= end - 1)
+            return -1;
+        return names.internStored(at + 1, end);
+    }
+    /** Whether name `id` ends with these bytes. */
+    nameEndsWith(id, suffix) {
+        const names = this.#names;
+        const end = names.end(id);
+        const start = end - suffix.length;
+        if (start < names.start(id))
+            return false;
+        for (let i = 0; i < suffix.length; i++)
+            if (names.byte(start + i) !== suffix[i])
+                return false;
+        return true;
+    }
+    get nameCount() {
+        return this.#names.count;
+    }
+    /** Number of log entries so far (positions for enumeration ranges). */
+    get length() {
+        return this.#n / 3;
+    }
+    name(name) {
+        return this.#names.intern(name);
+    }
+    /** The id of the name made of these byte parts (name-interner.ts namePart), in order. */
+    nameOfParts(a, b, c, d) {
+        return this.#names.internParts(a, b, c, d);
+    }
+    /** The id of an IP in canonical text form. */
+    ip(text) {
+        let id = this.#ipIds.get(text);
+        if (id === undefined) {
+            id = this.#ips.length;
+            this.#ips.push(text);
+            this.#ipIds.set(text, id);
+        }
+        return id;
+    }
+    addA(owner, ip) {
+        this.#append(owner, ip, KIND_A);
+    }
+    addAAAA(owner, ip) {
+        this.#append(owner, ip, KIND_AAAA);
+    }
+    addSRV(owner, target, port, priority, weight) {
+        const at = this.#n / 3;
+        this.#append(owner, target, port);
+        if (priority === undefined || weight === undefined)
+            return;
+        const extra = (priority << 16) | (weight & 0xffff);
+        if (extra === this.#defaultExtra && this.#extra === undefined)
+            return;
+        if (this.#extra === undefined)
+            this.#extra = new Int32Array(this.#log.length / 3).fill(this.#defaultExtra);
+        this.#extra[at] = extra;
+    }
+    /** Whether `owner` already has this record (a scan: for the few checks the master records need). */
+    has(owner, value, kind) {
+        const log = this.#log;
+        for (let i = 0; i < this.#n; i += 3)
+            if (log[i] === owner && log[i + 1] === value && log[i + 2] === kind)
+                return true;
+        return false;
+    }
+    #append(owner, value, kind) {
+        if (this.#n + 3 > this.#log.length) {
+            const grown = new Int32Array(this.#log.length * 2);
+            grown.set(this.#log);
+            this.#log = grown;
+            if (this.#extra) {
+                const extra = new Int32Array(grown.length / 3).fill(this.#defaultExtra);
+                extra.set(this.#extra);
+                this.#extra = extra;
+            }
+        }
+        const log = this.#log;
+        const n = this.#n;
+        log[n] = owner;
+        log[n + 1] = value;
+        log[n + 2] = kind;
+        this.#n = n + 3;
+    }
+    finish(options) {
+        const entries = this.#n / 3;
+        const log = this.#log.subarray(0, this.#n);
+        // Records per name, then the names that exist without records.
+        let counts = new Int32Array(this.#names.count);
+        for (let i = 0; i < this.#n; i += 3)
+            counts[log[i]]++;
+        const owners = this.#names.count;
+        const ents = options.emptyNonTerminals === undefined ? this.#derivedEmptyNonTerminals(counts, options.zone) : this.#givenEmptyNonTerminals(options.emptyNonTerminals, counts);
+        const nameCount = this.#names.count;
+        if (nameCount > owners) {
+            const grown = new Int32Array(nameCount);
+            grown.set(counts);
+            counts = grown;
+        }
+        const nameKind = new Uint8Array(nameCount);
+        let ownerCount = 0;
+        for (let id = 0; id < nameCount; id++) {
+            if (counts[id] > 0) {
+                nameKind[id] = NAME_OWNER;
+                ownerCount++;
+            }
+        }
+        for (const id of ents)
+            if (nameKind[id] !== NAME_OWNER)
+                nameKind[id] = NAME_ENT;
+        let existingCount = ownerCount;
+        for (let id = 0; id < nameCount; id++)
+            if (nameKind[id] === NAME_ENT)
+                existingCount++;
+        // Group the log by name, stable (counting sort), then drop repeats within each name.
+        const cursor = new Int32Array(nameCount + 1);
+        for (let id = 0; id < nameCount; id++)
+            cursor[id + 1] = cursor[id] + counts[id];
+        const order = new Int32Array(entries);
+        for (let e = 0; e < entries; e++)
+            order[cursor[log[3 * e]]++] = e;
+        const firstSeen = new Uint8Array(entries);
+        const recStart = new Int32Array(nameCount + 1);
+        const recValue = new Int32Array(entries);
+        const recPort = new Int32Array(entries);
+        const extraIn = this.#extra;
+        const recExtra = extraIn ? new Int32Array(entries) : null;
+        let out = 0;
+        let from = 0;
+        for (let id = 0; id < nameCount; id++) {
+            recStart[id] = out;
+            const to = from + counts[id];
+            let seen;
+            for (let k = from; k < to; k++) {
+                const e = order[k];
+                const value = log[3 * e + 1];
+                const kind = log[3 * e + 2];
+                const kept = out - recStart[id];
+                let dup = false;
+                if (seen !== undefined) {
+                    const key = value * 0x20000 + (kind + 2);
+                    dup = seen.has(key);
+                    if (!dup)
+                        seen.add(key);
+                }
+                else {
+                    for (let r = recStart[id]; r < out; r++) {
+                        if (recValue[r] === value && recPort[r] === kind) {
+                            dup = true;
+                            break;
+                        }
+                    }
+                    if (!dup && kept + 1 > SCAN_LIMIT) {
+                        seen = new Set();
+                        for (let r = recStart[id]; r < out; r++)
+                            seen.add(recValue[r] * 0x20000 + (recPort[r] + 2));
+                        seen.add(value * 0x20000 + (kind + 2));
+                    }
+                }
+                if (dup)
+                    continue;
+                firstSeen[e] = 1;
+                recValue[out] = value;
+                recPort[out] = kind;
+                if (recExtra && extraIn)
+                    recExtra[out] = extraIn[e];
+                out++;
+            }
+            from = to;
+        }
+        recStart[nameCount] = out;
+        const { bytes, ends, slots } = this.#names.finish();
+        // sharePacked copies every array, exactly sized, into the table's one shared buffer; the
+        // working arrays (sized for every log entry) are dropped.
+        const packed = sharePacked({
+            names: { bytes, ends },
+            nameKind,
+            ownerCount,
+            existingCount,
+            slots,
+            recStart,
+            recPort: recPort.subarray(0, out),
+            recValue: recValue.subarray(0, out),
+            ips: packStrings(this.#ips),
+            srvPriority: options.srvPriority,
+            srvWeight: options.srvWeight,
+            srvExtra: recExtra ? recExtra.subarray(0, out) : null,
+        });
+        // The log's own buffer is kept when it is mostly used; a copy only when it is mostly slack.
+        return { packed, log: this.#n * 2 >= this.#log.length ? log : log.slice(), firstSeen };
+    }
+    /**
+     * Every ancestor of an owner name, inside the zone, that owns nothing itself: the empty
+     * non-terminals of RFC 8020 (`_tcp.marathon.mesos.`, `slave.mesos.` without agents), plus the
+     * apex. Ancestors outside the zone (a SOAMname under another domain) are not part of it.
+     */
+    #derivedEmptyNonTerminals(counts, zone) {
+        const out = [];
+        const marked = new Set();
+        const mark = (id) => {
+            marked.add(id);
+            if (id >= counts.length || counts[id] === 0)
+                out.push(id);
+        };
+        const names = this.#names;
+        const apex = names.intern(zone);
+        mark(apex);
+        const dotZone = Buffer.from(`.${zone}`, 'utf8');
+        const owners = counts.length;
+        // Owners come in runs under the same few parents (a task group's names cycle through
+        // `.fw.domain.`, `.fw.slave.domain.` and four `_tcp`/`_udp` parents): the last parents found
+        // are compared byte for byte first, which is cheaper than hashing the name and probing.
+        const recent = new RecentSuffixes(names);
+        for (let id = 0; id < owners; id++) {
+            if (counts[id] === 0)
+                continue;
+            const end = names.end(id);
+            let start = names.start(id);
+            if (!endsWith(names, start, end, dotZone))
+                continue;
+            for (;;) {
+                while (names.byte(start) !== 0x2e)
+                    start++; // '.'
+                start++;
+                let ancestor = recent.find(start, end);
+                if (ancestor < 0) {
+                    ancestor = names.internStored(start, end);
+                    recent.remember(ancestor);
+                }
+                // Stop at the first ancestor already seen: its own ancestors were handled with it. The
+                // apex is marked from the start, so the walk always ends.
+                if (marked.has(ancestor) || (ancestor < owners && counts[ancestor] > 0))
+                    break;
+                mark(ancestor);
+            }
+        }
+        return out;
+    }
+    #givenEmptyNonTerminals(names, counts) {
+        const out = [];
+        for (const name of names) {
+            const id = this.name(name);
+            if (id >= counts.length || counts[id] === 0)
+                out.push(id);
+        }
+        return out;
+    }
+}
+/** The last few names found by #derivedEmptyNonTerminals, to be matched against stored bytes. */
+class RecentSuffixes {
+    static SIZE = 8;
+    #names;
+    #ids = new Int32Array(_a.SIZE).fill(-1);
+    #next = 0;
+    constructor(names) {
+        this.#names = names;
+    }
+    /** The id of the name stored as [start, end) if it is one of the recent ones, else -1. */
+    find(start, end) {
+        const names = this.#names;
+        const length = end - start;
+        for (let k = 0; k < _a.SIZE; k++) {
+            const id = this.#ids[k];
+            if (id < 0)
+                continue;
+            const from = names.start(id);
+            if (names.end(id) - from !== length)
+                continue;
+            let i = 0;
+            while (i < length && names.byte(from + i) === names.byte(start + i))
+                i++;
+            if (i === length)
+                return id;
+        }
+        return -1;
+    }
+    remember(id) {
+        this.#ids[this.#next] = id;
+        this.#next = (this.#next + 1) % _a.SIZE;
+    }
+}
+_a = RecentSuffixes;
+/** Whether the stored name [start, end) ends with `suffix`. */
+function endsWith(names, start, end, suffix) {
+    if (end - start < suffix.length)
+        return false;
+    for (let i = 0; i < suffix.length; i++)
+        if (names.byte(end - suffix.length + i) !== suffix[i])
+            return false;
+    return true;
+}

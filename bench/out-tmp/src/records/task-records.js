@@ -1,0 +1,154 @@
+import { domainFrag } from './labels.js';
+import { namePart, NO_PART } from './name-interner.js';
+import { collectTaskPtrs } from './reverse-ptrs.js';
+import { addIP, taskIPs } from './table-ips.js';
+import { taskHash } from './task-hash.js';
+/** Last `-`-separated field of the agent id, lower-cased (`…-S3` -> `s3`). */
+export function agentTail(agentId) {
+    return agentId.slice(agentId.lastIndexOf('-') + 1).toLowerCase();
+}
+export function agentContext(agentId, ips) {
+    const tailText = agentTail(agentId);
+    return { ips, tail: namePart(`-${tailText}`), tailText };
+}
+/**
+ * A name part that would put an empty label into an owner name (RFC 1035 §3.1: only the root
+ * label is empty). Sanitised labels never do; framework names that sanitise to "" and legacy raw
+ * DiscoveryInfo names such as ".x" or "a..b" do, and such names are not generated.
+ */
+function makesEmptyLabel(part) {
+    return part === '' || part.startsWith('.') || part.endsWith('.') || part.includes('..');
+}
+/** A framework's sanitised name (`fw` in `task.fw.domain.`); "" generates no records. */
+export function frameworkLabel(name, label) {
+    return domainFrag(name, label);
+}
+/** The framework part of the task records; one per framework and build (its groups cache name ids). */
+export function frameworkContext(fname, zone, label) {
+    const fwTail = `.${fname}.${zone}`;
+    const slaveTail = `.${fname}.slave.${zone}`;
+    return {
+        fwTail,
+        parts: [namePart(fwTail), namePart(slaveTail), namePart(`._tcp${slaveTail}`), namePart(`._udp${slaveTail}`), namePart(`._tcp${fwTail}`), namePart(`._udp${fwTail}`)],
+        groups: new Map(),
+        label,
+    };
+}
+const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts), rewritten per task
+/**
+ * The records of one task of framework `fw` (a framework whose label is not ""), in the order
+ * of mesos-dns's chains: false when it has none because it is not running or not on a known
+ * agent (then /v1/enumerate does not list it either).
+ */
+export function taskRecords(b, fw, task, agents, options) {
+    if (task.state !== 'TASK_RUNNING')
+        return false;
+    const agent = agents.get(task.agentId);
+    if (agent === undefined)
+        return false; // not on a known agent
+    // The canonical label's suffix `-hash-agenttail`, as two name parts; the hash one is
+    // rewritten per task (the interner copies the bytes it keeps).
+    const hashText = task.idHash ?? taskHash(task.id);
+    for (let k = 0; k < 5; k++)
+        hash[k + 1] = hashText.charCodeAt(k);
+    const taskIps = taskIPs(b, options.seenIps, task, agent.ips, options.ipSources);
+    const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
+    const label = fw.label;
+    if (options.ptrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
+        collectTaskPtrs(options.ptrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fw.fwTail);
+    }
+    if (discovery !== undefined) {
+        // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
+        // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
+        // A name that is a label already gives the same set twice, and the second adds nothing
+        // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
+        const sanitised = label(discovery.name);
+        taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
+        if (sanitised !== discovery.name)
+            taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
+    }
+    else {
+        taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
+    }
+    return true;
+}
+const PART_FW = 0;
+const PART_SLAVE = 1;
+const PART_TCP_SLAVE = 2;
+const PART_UDP_SLAVE = 3;
+const PART_TCP_FW = 4;
+const PART_UDP_FW = 5;
+const UNDERSCORE = namePart('_');
+function taskGroup(b, fw, taskName) {
+    let group = fw.groups.get(taskName);
+    if (group === undefined) {
+        // A name is interned here even if the task turns out to add nothing under it; only names
+        // that get records become owners (table-builder.ts), so that changes nothing visible.
+        const label = namePart(taskName);
+        group = {
+            label,
+            owner: b.nameOfParts(label, fw.parts[PART_FW], NO_PART, NO_PART),
+            slaveOwner: b.nameOfParts(label, fw.parts[PART_SLAVE], NO_PART, NO_PART),
+            portOwners: undefined,
+            discovery: undefined,
+        };
+        fw.groups.set(taskName, group);
+    }
+    return group;
+}
+/**
+ * One task's records under one task label (mesos-dns taskContextRecord, chains.go order).
+ * `hash` + `agentTail` (`-hash`, `-agenttail`) follow the label in the canonical label.
+ */
+function taskContextRecords(b, fw, ports, hash, agentTail, taskIps, slaveIps, discovery, taskName) {
+    if (makesEmptyLabel(taskName))
+        return;
+    const { fwTail } = fw;
+    const group = taskGroup(b, fw, taskName);
+    const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
+    const canonicalSlaveOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_SLAVE]);
+    for (let k = 0; k < taskIps.length; k++) {
+        addIP(b, group.owner, taskIps[k]);
+        addIP(b, canonicalOwner, taskIps[k]);
+    }
+    for (let k = 0; k < slaveIps.length; k++) {
+        addIP(b, group.slaveOwner, slaveIps[k]);
+        addIP(b, canonicalSlaveOwner, slaveIps[k]);
+    }
+    // Resource (host) ports target the agent canonical name: `.slave.` always, and the plain
+    // framework name only while the task has no DiscoveryInfo.
+    if (ports.length > 0) {
+        const parts = fw.parts;
+        group.portOwners ??= [
+            b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_SLAVE], NO_PART),
+            b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_SLAVE], NO_PART),
+            b.nameOfParts(UNDERSCORE, group.label, parts[PART_TCP_FW], NO_PART),
+            b.nameOfParts(UNDERSCORE, group.label, parts[PART_UDP_FW], NO_PART),
+        ];
+        const owners = group.portOwners;
+        const count = discovery ? 2 : 4;
+        for (let p = 0; p < ports.length; p++)
+            for (let k = 0; k < count; k++)
+                b.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
+    }
+    if (!discovery)
+        return;
+    // DiscoveryInfo ports target the task canonical name. An empty protocol means both; a named
+    // port is published a second time under `_name.`.
+    const service = `_${taskName}`;
+    group.discovery ??= new Map();
+    for (const port of discovery.ports) {
+        const key = `${port.protocol}\u0000${port.name}`;
+        let owners = group.discovery.get(key);
+        if (owners === undefined) {
+            const protocol = fw.label(port.protocol);
+            const plain = protocol === '' ? [`${service}._tcp${fwTail}`, `${service}._udp${fwTail}`] : [`${service}._${protocol}${fwTail}`];
+            const portName = fw.label(port.name);
+            const all = portName === '' ? plain : [...plain, ...plain.map((o) => `_${portName}.${o}`)];
+            owners = all.map((o) => b.name(o));
+            group.discovery.set(key, owners);
+        }
+        for (const owner of owners)
+            b.addSRV(owner, canonicalOwner, port.number);
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * A deterministic stand-in for Math.random (mulberry32): the same seed gives the same sequence,
+ * so shuffles, fuzz cases and synthetic states can be replayed. Quality is ample for tests.
+ */
+export function seededRandom(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
