@@ -7,6 +7,8 @@
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
+//   BENCH_LAUNCH_SIZES     stream section, launches on the real binary: tasks running per row (default 1000,10000,100000; empty: none)
+//   BENCH_EVENT_SIZES      stream section, events/s patched on one core, in-process: tasks per row (default 1000,10000,100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
 //   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
@@ -32,6 +34,8 @@ import { formatSwap, runSwap, swapFailed, type SwapResult } from './swap.js';
 import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-build.js';
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
+import { formatLaunchRows, runLaunchRow, type LaunchRow } from './stream-launches.js';
+import { formatStreamEvents, runStreamEvents, type StreamEventsRow } from './stream-events.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 
@@ -114,6 +118,8 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    streamLaunches?: LaunchRow[];
+    streamEvents?: StreamEventsRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
   } = {};
@@ -181,6 +187,18 @@ async function main(): Promise<void> {
             rows.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
         );
       }
+      const launchRows = (results.streamLaunches = [] as LaunchRow[]);
+      for (const n of countsFromEnv('BENCH_LAUNCH_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`stream: ${envInt('BENCH_LAUNCHES', 200)} launches on the real binary, ${n} tasks running\n`);
+        launchRows.push(await runLaunchRow(n, dir, envInt('BENCH_LAUNCHES', 200)));
+      }
+      if (launchRows.length > 0) print(`## Launch to answer, patched tables (real binary, stream on)\n\n${formatLaunchRows(launchRows)}`);
+      const eventRows = (results.streamEvents = [] as StreamEventsRow[]);
+      for (const n of countsFromEnv('BENCH_EVENT_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`stream: task events patched on one core, ${n} tasks\n`);
+        eventRows.push(runStreamEvents(n, 4000));
+      }
+      if (eventRows.length > 0) print(`## Task events patched per second (one core, in-process)\n\n${formatStreamEvents(eventRows)}`);
       const sizes = countsFromEnv('BENCH_SNAPSHOT_SIZES', '10000,50000,100000');
       const snapshots = (results.streamSnapshot = [] as SnapshotRow[]);
       for (const n of sizes) {

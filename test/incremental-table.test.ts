@@ -197,6 +197,22 @@ describe('incremental table', () => {
     checkEqual(patch!.table, buildTable(state, input));
   });
 
+  it('keeps an empty non-terminal whose last child goes while another arrives in one patch', () => {
+    // Found by the property above: `_tcp.marathon.slave.mesos.` lost one child and gained another,
+    // and its parent `marathon.slave.mesos.` must go when the last task under it does.
+    const t = (id: string, fw: string, name: string, state: string, ports: number[], agentId = 'c1-S0', discovery?: Task['discovery']): Task => ({
+      id, name, frameworkId: fw, agentId, state, ports, ...(discovery ? { discovery } : {}), running: { timestamp: 1, networkIPs: [], mesosLabelIPs: [], dockerLabelIPs: [] },
+    });
+    const fw = (id: string): Framework => ({ id, name: 'marathon', hostname: '10.0.1.0', pid: { name: 'scheduler', host: '10.0.1.0', port: 8080 }, tasks: [] });
+    const initial: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [fw('fw0'), fw('fw1')] };
+    const batches: Event[][] = [
+      [{ kind: 'putTask', fw: 1, task: t('t1', 'fw1', 'web', 'TASK_RUNNING', [8080]) }, { kind: 'putTask', fw: 0, task: t('t1', 'fw0', 'web', 'TASK_RUNNING', []) }],
+      [{ kind: 'putTask', fw: 1, task: t('t5', 'fw1', 'web', 'TASK_RUNNING', [8080], 'c1-S0', { name: '.x', ports: [] }) }, { kind: 'putTask', fw: 1, task: t('t1', 'fw1', 'web', 'TASK_STAGING', []) }],
+      [{ kind: 'removeTask', fw: 1, id: 't5' }, { kind: 'putTask', fw: 0, task: t('t1', 'fw0', 'web', 'TASK_RUNNING', [], 'c1-S3') }],
+    ];
+    expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
+  });
+
   it('leaves agent, framework and leader changes to a full build', () => {
     const input = inputs();
     const initial: MasterState = {

@@ -14,11 +14,12 @@
 // of the rest.
 import type { Agent, Framework, MasterState, Pid, Task, TaskChange } from './state.js';
 import type { StreamState } from './operator-state.js';
+import { frameworkView, TaskList } from './task-list.js';
 
 interface FrameworkEntry {
   /** The framework's own fields; its `tasks` are not read (they are `tasks` below). */
   framework: Framework;
-  tasks: Map<string, Task>;
+  tasks: TaskList;
   /** The materialized framework of the last snapshot; dropped when the entry changes. */
   view: Framework | undefined;
 }
@@ -68,7 +69,7 @@ export class LiveState {
     this.#agents = new Map(state.master.agents.map((a) => [a.id, a]));
     this.#frameworks = new Map();
     for (const fw of state.master.frameworks) {
-      this.#frameworks.set(fw.id, { framework: fw, tasks: new Map(fw.tasks.map((t) => [t.id, t])), view: fw });
+      this.#frameworks.set(fw.id, { framework: fw, tasks: new TaskList(fw.tasks), view: fw });
     }
     this.#waiting = new Map();
     this.#waitingPerFramework = new Map();
@@ -90,7 +91,7 @@ export class LiveState {
     this.#agentsView ??= [...this.#agents.values()];
     const frameworks: Framework[] = [];
     for (const entry of this.#frameworks.values()) {
-      entry.view ??= { ...entry.framework, tasks: [...entry.tasks.values()] };
+      entry.view ??= frameworkView<Framework>(withoutTasks(entry.framework), entry.tasks.chunks());
       frameworks.push(entry.view);
     }
     const log = this.#log;
@@ -117,7 +118,7 @@ export class LiveState {
     const entry = this.#frameworks.get(task.frameworkId);
     if (entry) {
       this.#logChange(task.frameworkId, task.id, task, !entry.tasks.has(task.id));
-      entry.tasks.set(task.id, task);
+      entry.tasks.set(task);
       this.#touch(entry);
     } else {
       this.#addWaiting(task);
@@ -144,10 +145,10 @@ export class LiveState {
    * join it, after its own, in their arrival order. */
   putFramework(framework: Framework): void {
     const known = this.#frameworks.get(framework.id);
-    const entry: FrameworkEntry = { framework, tasks: known?.tasks ?? new Map(), view: undefined };
+    const entry: FrameworkEntry = { framework, tasks: known?.tasks ?? new TaskList(), view: undefined };
     for (const task of this.#takeWaiting(framework.id)) {
       if (known) this.#logChange(framework.id, task.id, task, !entry.tasks.has(task.id));
-      entry.tasks.set(task.id, task);
+      entry.tasks.set(task);
     }
     this.#frameworks.set(framework.id, entry);
     this.#snapshot = undefined;
@@ -158,6 +159,8 @@ export class LiveState {
     const removed = this.#frameworks.delete(id);
     const waited = this.#takeWaiting(id).length > 0;
     if (!removed && !waited) return false;
+    // Its tasks go without a change each: the log starts over (a reader compares task lists).
+    if (removed) this.#log = { start: 0, items: [] };
     this.#snapshot = undefined;
     return true;
   }
@@ -216,4 +219,10 @@ export class LiveState {
     if (n > 0) this.#waitingPerFramework.set(frameworkId, n);
     else this.#waitingPerFramework.delete(frameworkId);
   }
+}
+
+/** A framework's own fields (its `tasks` are the live list's). */
+function withoutTasks(framework: Framework): Omit<Framework, 'tasks'> {
+  const { tasks: _tasks, ...own } = framework;
+  return own;
 }

@@ -11,7 +11,7 @@ import type { SourceHealth } from '../freshness.js';
 import type { Logger } from '../log.js';
 import { masterOrigin, type MasterHttp } from '../mesos/master-http.js';
 import { OperatorStream, type StreamMode } from '../mesos/operator-stream.js';
-import type { MasterState, Pid } from '../mesos/state.js';
+import type { Framework, MasterState, Pid } from '../mesos/state.js';
 import { carryChanges } from '../mesos/live-state.js';
 import type { SkippedElements } from '../skipped-elements.js';
 import type { MastersUpdate } from '../mesos/zk-detector.js';
@@ -274,5 +274,10 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
  */
 export function withFrameworkPids(state: MasterState, pids: ReadonlyMap<string, Pid>): MasterState {
   if (pids.size === 0 || state.frameworks.every((f) => f.pid || !pids.has(f.id))) return state;
-  return carryChanges(state, { ...state, frameworks: state.frameworks.map((f) => (f.pid || !pids.has(f.id) ? f : { ...f, pid: pids.get(f.id) })) });
+  return carryChanges(state, { ...state, frameworks: state.frameworks.map((f) => (f.pid || !pids.has(f.id) ? f : withPid(f, pids.get(f.id)!))) });
+}
+
+/** `framework` with a pid, its `tasks` defined as they are (the stream's are read lazily, mesos/task-list.ts). */
+function withPid(framework: Framework, pid: Pid): Framework {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(framework), pid: { value: pid, enumerable: true, writable: true, configurable: true } }) as Framework;
 }

@@ -8,7 +8,7 @@ import { TableMessageError } from '../errors.js';
 import { overlayTable, type OverlayEntry, type RecordTotals } from '../records/incremental/overlay-table.js';
 import { overlayReverse, type ReverseEntry } from '../records/incremental/reverse-patch.js';
 import type { NameRecords, RecordTable } from '../records/table.js';
-import { LayeredMap } from '../records/incremental/layered-map.js';
+import { VersionedMap } from '../records/incremental/versioned-map.js';
 
 export interface PatchBody {
   serial: number;
@@ -91,8 +91,8 @@ function validRecords(r: unknown): r is NameRecords | null {
   return Array.isArray(x.a) && Array.isArray(x.aaaa) && Array.isArray(x.srv) && x.srv.every((s) => typeof s?.target === 'string' && typeof s.port === 'number');
 }
 
-/** The previous overlay's entries to build on (a LayeredMap when this worker made them). */
-function layered<V>(entries: ReadonlyMap<string, V> | undefined): LayeredMap<string, V> {
-  if (entries === undefined) return LayeredMap.empty();
-  return entries instanceof LayeredMap ? (entries as LayeredMap<string, V>) : LayeredMap.of(entries);
+/** The previous overlay's entries to build on (a VersionedMap when this worker made them). */
+function layered<V>(entries: ReadonlyMap<string, V> | undefined): VersionedMap<string, V> {
+  if (entries === undefined) return VersionedMap.empty();
+  return entries instanceof VersionedMap ? (entries as VersionedMap<string, V>) : VersionedMap.empty<string, V>().with(new Map(entries));
 }

@@ -28,7 +28,7 @@ import { taskRecords, type AgentContext, type FrameworkContext, type TaskRecordO
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
 import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from './overlay-table.js';
 import { ReversePatcher } from './reverse-patch.js';
-import { LayeredMap } from './layered-map.js';
+import { VersionedMap } from './versioned-map.js';
 
 /** Changed tasks in one patch above which the caller builds in full instead. */
 export const MAX_PATCH_TASKS = 2000;
@@ -73,7 +73,7 @@ export class IncrementalTable {
   readonly #dotZone: Uint8Array;
   readonly #weight: number;
   #overlay: TableOverlay;
-  #entries = LayeredMap.empty<string, OverlayEntry>();
+  #entries = VersionedMap.empty<string, OverlayEntry>();
   readonly #reverse: ReversePatcher | undefined = undefined;
   #seq = 0;
   #broken = false;
@@ -202,7 +202,7 @@ export class IncrementalTable {
     const totals = { ...this.#overlay.records };
     let { ownerCount, existingCount } = this.#overlay;
     const changedExistence: number[] = [];
-    const names: string[] = [];
+    const names = new Set<string>();
     for (const id of touched) {
       const name = this.#b.nameText(id);
       const before = this.#current(entries, name);
@@ -216,34 +216,36 @@ export class IncrementalTable {
       ownerCount += (isOwner ? 1 : 0) - (wasOwner ? 1 : 0);
       if (existed !== this.#exists(id)) {
         existingCount += existed ? -1 : 1;
-        changedExistence.push(id);
+        changedExistence.push(id, existed ? -1 : 1);
       }
       entries.set(name, { records: after, exists: this.#exists(id) });
-      names.push(name);
+      names.add(name);
     }
     // A name that came or went changes its parent's child count, which may make the parent (an
     // empty non-terminal) come or go in turn.
-    for (let k = 0; k < changedExistence.length; k++) {
+    // A name may come and go within one patch (its last child leaves, another arrives): each flip
+    // is applied with the direction it had.
+    for (let k = 0; k < changedExistence.length; k += 2) {
       const id = changedExistence[k];
       if (!this.#inZone(id)) continue;
       const parent = this.#b.parentName(id);
       this.#grow(parent);
       const existed = this.#exists(parent);
-      this.#children[parent] += this.#exists(id) ? 1 : -1;
+      this.#children[parent] += changedExistence[k + 1];
       if (existed === this.#exists(parent)) continue;
       existingCount += existed ? -1 : 1;
-      changedExistence.push(parent);
+      changedExistence.push(parent, existed ? -1 : 1);
       const name = this.#b.nameText(parent);
       entries.set(name, { records: this.#current(entries, name), exists: !existed });
-      names.push(name);
+      names.add(name);
     }
     this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records: totals };
-    this.#entries = this.#overlay.entries as LayeredMap<string, OverlayEntry>;
+    this.#entries = this.#overlay.entries as VersionedMap<string, OverlayEntry>;
     const reverse = this.#reverse?.apply(oldPtrs, newPtrs);
     const enumerationInputs = { ...this.#inputs, serial: inputs.serial };
     return {
       table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration),
-      touched: names,
+      touched: [...names],
     };
   }
 

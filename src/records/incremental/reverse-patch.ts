@@ -9,7 +9,7 @@ import { derivedReverseZone, reverseName } from '../../net/reverse-names.js';
 import type { TaskPtr } from '../reverse-ptrs.js';
 import { zoneOf, type ReverseData, type ReverseTable } from '../reverse-table.js';
 import type { NameRecords } from '../table.js';
-import { LayeredMap } from './layered-map.js';
+import { VersionedMap } from './versioned-map.js';
 
 /** A PTR owner's state in the overlay: its targets now (null: none) and whether the name exists. */
 export interface ReverseEntry {
@@ -37,7 +37,7 @@ export class ReversePatcher {
   /** Derived zones: how many PTR owners each holds. */
   readonly #zoneUse = new Map<string, number>();
   #current: ReverseTable;
-  #entries = LayeredMap.empty<string, ReverseEntry>();
+  #entries = VersionedMap.empty<string, ReverseEntry>();
 
   constructor(base: ReverseTable, taskPtrs: readonly TaskPtr[], configuredZones: readonly string[], names: ReadonlyMap<string, NameRecords>, ownerNames: readonly string[]) {
     this.#base = base;
