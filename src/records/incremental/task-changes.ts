@@ -1,0 +1,139 @@
+// Which tasks an event changed, for the incremental table (incremental-table.ts): from the
+// stream's change log when it relates the two states (a cost per changed task), else by comparing
+// the frameworks' task lists by identity; and whether anything besides the task lists changed
+// (then the caller builds in full).
+import type { MasterState, Task } from '../../mesos/state.js';
+import { sameHostPort } from '../../net/address.js';
+import type { BuildInputs } from '../build-table.js';
+import type { TaskPtr } from '../reverse-ptrs.js';
+import { MAX_PATCH_TASKS } from './limits.js';
+
+export const FRAMEWORK_STRIDE = 2 ** 32;
+
+export interface TaskSlot {
+  /** Build order: framework index * 2^32 + a sequence number that only grows. */
+  order: number;
+  task: Task;
+  /** Its records: owner, value, kind per entry (a view of the base build's log, or its own copy). */
+  entries: Int32Array;
+  /** Its PTR names; null when PtrOn is off. */
+  ptrs: TaskPtr[] | null;
+}
+
+/** A task to (re)add: its framework index, the task, and its place in build order. */
+export interface AddedTask {
+  fw: number;
+  task: Task;
+  order: number;
+}
+
+/**
+ * The changed tasks from the stream's log (MasterState.changes) between the state applied last
+ * and `state`: a cost per changed task, whatever the number of tasks. Undefined when the log does
+ * not reach back to the last state; false when it names a task the table does not know as it says.
+ */
+export function changesFromLog(
+  previous: MasterState,
+  state: MasterState,
+  fwIndex: ReadonlyMap<string, number>,
+  fwSlots: readonly ReadonlyMap<string, TaskSlot>[],
+  removed: TaskSlot[],
+  added: AddedTask[],
+  nextSeq: () => number,
+): boolean | undefined {
+  const from = previous.changes;
+  const to = state.changes;
+  if (from === undefined || to === undefined || to.log !== from.log || to.at < from.at) return undefined;
+  const log = to.log;
+  if (to.at - from.at > 2 * MAX_PATCH_TASKS) return undefined;
+  // Per task: its last change, and when it last went to the end of its list.
+  const last = new Map<string, { fw: number; task: Task | undefined; appendedAt: number; at: number }>();
+  for (let k = from.at; k < to.at; k++) {
+    const c = log.items[k - log.start];
+    const fw = fwIndex.get(c.frameworkId);
+    if (fw === undefined) return false;
+    const key = `${fw}:${c.id}`;
+    const seen = last.get(key);
+    last.set(key, { fw, task: c.task, appendedAt: c.appended ? k : (seen?.appendedAt ?? -1), at: k });
+  }
+  const appended: Array<{ fw: number; task: Task; appendedAt: number }> = [];
+  for (const [key, c] of last) {
+    const slot = fwSlots[c.fw].get(key.slice(key.indexOf(':') + 1));
+    if (c.appendedAt < 0 && c.task !== undefined) {
+      // Replaced in place: it keeps its place.
+      if (slot === undefined) return false;
+      if (slot.task === c.task) continue;
+      removed.push(slot);
+      added.push({ fw: c.fw, task: c.task, order: slot.order });
+      continue;
+    }
+    if (slot !== undefined) removed.push(slot);
+    if (c.task !== undefined) appended.push({ fw: c.fw, task: c.task, appendedAt: c.appendedAt });
+  }
+  appended.sort((x, y) => x.appendedAt - y.appendedAt);
+  for (const a of appended) added.push({ fw: a.fw, task: a.task, order: a.fw * FRAMEWORK_STRIDE + nextSeq() });
+  return true;
+}
+
+/**
+ * The changes from `before` to `after` (one framework's tasks): tasks kept keep their order;
+ * a changed task (same id, new object) is taken out and put back in its place; tasks after the
+ * last kept one are new and come last. False when the lists do not fit that (a task id twice).
+ */
+export function diffTasks(
+  before: readonly Task[],
+  after: readonly Task[],
+  slots: ReadonlyMap<string, TaskSlot>,
+  fw: number,
+  removed: TaskSlot[],
+  added: AddedTask[],
+  nextSeq: () => number,
+): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < before.length && j < after.length) {
+    const old = before[i];
+    const next = after[j];
+    if (old === next) {
+      i++;
+      j++;
+      continue;
+    }
+    const slot = slots.get(old.id);
+    if (slot === undefined || slot.task !== old) return false;
+    removed.push(slot);
+    if (old.id === next.id) {
+      added.push({ fw, task: next, order: slot.order });
+      j++;
+    }
+    i++;
+  }
+  for (; i < before.length; i++) {
+    const slot = slots.get(before[i].id);
+    if (slot === undefined || slot.task !== before[i]) return false;
+    removed.push(slot);
+  }
+  for (; j < after.length; j++) added.push({ fw, task: after[j], order: fw * FRAMEWORK_STRIDE + nextSeq() });
+  return true;
+}
+
+/** What differs besides the frameworks' task lists, or undefined when nothing does. */
+export function sameOutside(a: MasterState, b: MasterState, ai: BuildInputs, bi: BuildInputs): string | undefined {
+  if (ai.config !== bi.config) return 'a new config';
+  if (a.agents !== b.agents) return 'an agent changed';
+  if (!samePid(a.leader, b.leader)) return 'a new leader';
+  if (ai.masters.length !== bi.masters.length || ai.masters.some((m, k) => !sameHostPort(m, bi.masters[k]))) return 'a new masters list';
+  if (ai.selfAddresses.length !== bi.selfAddresses.length || ai.selfAddresses.some((s, k) => s !== bi.selfAddresses[k])) return 'new self addresses';
+  if (a.frameworks.length !== b.frameworks.length) return 'a framework came or went';
+  for (let i = 0; i < a.frameworks.length; i++) {
+    const x = a.frameworks[i];
+    const y = b.frameworks[i];
+    if (x === y) continue;
+    if (x.id !== y.id || x.name !== y.name || x.hostname !== y.hostname || !samePid(x.pid, y.pid)) return 'a framework changed';
+  }
+  return undefined;
+}
+
+function samePid(a: { name: string; host: string; port: number } | undefined, b: { name: string; host: string; port: number } | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.name === b.name && a.host === b.host && a.port === b.port);
+}
