@@ -39,8 +39,11 @@ export interface Publisher {
 
 /** Overlay names past which a patch is followed by a full build (the merge into a new base). */
 export const MERGE_NAMES = 20_000;
-/** A patched table is checked against a full build at least this often while events come. */
-export const CHECK_MS = 60_000;
+/**
+ * A patched table is checked against a full build at least this often while events come. The
+ * build holds the main thread (about a second per 100,000 tasks), so not too often.
+ */
+export const CHECK_MS = 5 * 60_000;
 
 export function createPublisher(deps: {
   config: () => Config;
@@ -117,8 +120,10 @@ export function createPublisher(deps: {
       }
     }
     patched = undefined;
+    // Swapped first: starting the incremental table (a pass over the build's log) need not delay it.
+    const snapshot = swapped(parts.table, state, 'full', started, resolved);
     engine = origin === 'poll' ? undefined : { table: new IncrementalTable(state, inputs, parts), inputs, builtAt: Date.now() };
-    return swapped(parts.table, state, 'full', started, resolved);
+    return snapshot;
   }
 
   /** A full build of `state` after the current turn, unless newer work is queued by then. */
