@@ -56,9 +56,13 @@ export class NameInterner {
    */
   static fromPacked(names: { bytes: Uint8Array; ends: Int32Array }, slots: Int32Array): NameInterner {
     const count = names.ends.length;
-    const n = new NameInterner(count + 1024);
+    const n = new NameInterner();
     const used = count === 0 ? 0 : names.ends[count - 1];
-    n.#reserve(used);
+    // Sized for what the table holds plus an eighth: patches add few names (not 48 bytes a name ahead).
+    const room = count + (count >> 3) + 1024;
+    n.#bytes = Buffer.allocUnsafeSlow(used + (used >> 3) + 4096);
+    n.#ends = new Int32Array(room);
+    n.#hashes = new Int32Array(room);
     n.#bytes.set(names.bytes.subarray(0, used), 0);
     n.#used = used;
     n.#ends.set(names.ends);

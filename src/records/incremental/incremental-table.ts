@@ -99,9 +99,9 @@ export class IncrementalTable {
       for (let t = 0; t < fw.tasks.length; t++) {
         const task = fw.tasks[t];
         if (slots.has(task.id)) this.#broken = true; // a task id twice: ids no longer name one place
-        const entries = log.subarray(3 * span[4 * t], 3 * span[4 * t + 1]);
-        const ptrs = parts.taskPtrs === null ? null : parts.taskPtrs.slice(span[4 * t + 2], span[4 * t + 3]);
-        const slot: TaskSlot = { order: i * FRAMEWORK_STRIDE + this.#seq++, task, entries, ptrs };
+        // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
+        const ptrs = parts.taskPtrs === null || span[4 * t + 2] === span[4 * t + 3] ? null : parts.taskPtrs.slice(span[4 * t + 2], span[4 * t + 3]);
+        const slot: TaskSlot = { order: i * FRAMEWORK_STRIDE + this.#seq++, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs };
         slots.set(task.id, slot);
         this.#link(slot);
       }
@@ -252,12 +252,13 @@ export class IncrementalTable {
     if (context !== undefined) taskRecords(this.#b, context, task, this.#agents, options);
     const entries = this.#b.logEntries().slice();
     this.#grow(this.#b.nameCount);
-    return { order, task, entries, ptrs: options.ptrs };
+    const ptrs = options.ptrs === null || options.ptrs.length === 0 ? null : options.ptrs;
+    return { order, task, log: entries, from: 0, to: entries.length, ptrs };
   }
 
   #link(slot: TaskSlot, touched?: Set<number>): void {
-    const entries = slot.entries;
-    for (let e = 0; e < entries.length; e += 3) {
+    const entries = slot.log;
+    for (let e = slot.from; e < slot.to; e += 3) {
       const owner = entries[e];
       touched?.add(owner);
       const list = this.#contrib[owner];
@@ -280,8 +281,8 @@ export class IncrementalTable {
   }
 
   #unlink(slot: TaskSlot, touched: Set<number>): void {
-    const entries = slot.entries;
-    for (let e = 0; e < entries.length; e += 3) {
+    const entries = slot.log;
+    for (let e = slot.from; e < slot.to; e += 3) {
       const owner = entries[e];
       touched.add(owner);
       const list = this.#contrib[owner];
@@ -320,8 +321,8 @@ export class IncrementalTable {
     const list = this.#contrib[id];
     const slots = list === undefined ? [] : Array.isArray(list) ? list : [list];
     for (const slot of slots) {
-      const entries = slot.entries;
-      for (let e = 0; e < entries.length; e += 3) if (entries[e] === id) add(entries[e + 1], entries[e + 2]);
+      const entries = slot.log;
+      for (let e = slot.from; e < slot.to; e += 3) if (entries[e] === id) add(entries[e + 1], entries[e + 2]);
     }
     if (values.length === 0) return null;
     const out: { a: string[]; aaaa: string[]; srv: NameRecords['srv'][number][] } = { a: [], aaaa: [], srv: [] };

@@ -14,9 +14,11 @@ export interface TaskSlot {
   /** Build order: framework index * 2^32 + a sequence number that only grows. */
   order: number;
   task: Task;
-  /** Its records: owner, value, kind per entry (a view of the base build's log, or its own copy). */
-  entries: Int32Array;
-  /** Its PTR names; null when PtrOn is off. */
+  /** Its records, owner, value, kind per entry, are log[from, to): the base build's log, or its own copy. */
+  log: Int32Array;
+  from: number;
+  to: number;
+  /** Its PTR names; null when it has none or PtrOn is off. */
   ptrs: TaskPtr[] | null;
 }
 
