@@ -5,11 +5,18 @@
 // first, each tagged with the generation that set it, and a generation's view reads the newest
 // value not newer than itself. An update costs one store write per key; nothing is copied.
 // Only the newest view may be updated (with); updating an older one copies what it sees.
+// Each key keeps its newest value and the KEEP before it: a hot name (an app launched every second) would otherwise
+// keep every records list it ever had until the next merge. A view more than KEEP updates of a
+// key behind reads the oldest value kept (a newer one), never none.
+
+const KEEP = 16;
 
 interface Version<V> {
   gen: number;
   value: V;
   prev: Version<V> | undefined;
+  /** Older values were dropped (see KEEP). */
+  cut?: boolean;
 }
 
 interface Store<K, V> {
@@ -47,6 +54,12 @@ export class VersionedMap<K, V> implements ReadonlyMap<K, V> {
       const prev = map.get(k);
       if (prev === undefined) size++;
       map.set(k, { gen, value, prev });
+      let v = prev;
+      for (let depth = 1; v !== undefined && depth < KEEP; depth++) v = v.prev;
+      if (v !== undefined && v.prev !== undefined) {
+        v.prev = undefined;
+        v.cut = true;
+      }
     }
     this.#store.latest = gen;
     return new VersionedMap(this.#store, gen, size);
@@ -54,7 +67,10 @@ export class VersionedMap<K, V> implements ReadonlyMap<K, V> {
 
   #version(key: K): Version<V> | undefined {
     let v = this.#store.map.get(key);
-    while (v !== undefined && v.gen > this.#gen) v = v.prev;
+    while (v !== undefined && v.gen > this.#gen) {
+      if (v.prev === undefined && v.cut === true) return v;
+      v = v.prev;
+    }
     return v;
   }
 
