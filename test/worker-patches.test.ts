@@ -107,4 +107,15 @@ describeWorkers('patched tables in worker threads', () => {
     await apply(killed(state, 'late.1'));
     for (const a of await answers(port, 'late.marathon.mesos', QTYPE.A, 24)) expect(a).toEqual(['NXDOMAIN']);
   });
+
+  it('starts a new pool on a patched table: the base, then the whole overlay', async () => {
+    await apply(launched(state, task('again.1', 'again', '10.9.0.4')));
+    const second = await startWorkerPool({ config: LISTEN, workers: 2, store, logger: silentLogger });
+    try {
+      await second.serving(store.current()!.generation);
+      for (const a of await answers(second.udpAddress.port, 'again.marathon.mesos', QTYPE.A, 12)) expect(a).toEqual(['again.marathon.mesos. 60 IN A 10.9.0.4']);
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -143,6 +143,14 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     if (closing) return;
     const startedAt = performance.now();
     const table = snapshot.table;
+    if (table.overlay !== undefined && (current === undefined || table.overlay.base !== baseTable)) {
+      // A patched table over a base the workers do not hold (they started while it was served):
+      // the base first, numbered just below the patch, then the whole overlay below.
+      current = { generation: snapshot.generation - 0.5, table: encodeTable(table.overlay.base) };
+      baseTable = table.overlay.base;
+      patched = undefined;
+      broadcast({ type: 'table', generation: current.generation, table: current.table });
+    }
     if (current && table.overlay !== undefined && table.overlay.base === baseTable) {
       // A patch of a table the workers hold: only the names it touched travel, when they hold
       // the generation it patched; the whole overlay otherwise.
