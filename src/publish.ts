@@ -122,7 +122,9 @@ export function createPublisher(deps: {
     patched = undefined;
     // Swapped first: starting the incremental table (a pass over the build's log) need not delay it.
     const snapshot = swapped(parts.table, state, 'full', started, resolved);
-    engine = origin === 'poll' ? undefined : { table: new IncrementalTable(state, inputs, parts), inputs, builtAt: Date.now() };
+    // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
+    // for the framework pids and fresh addresses) is the base the next event patches.
+    engine = origin === 'poll' && state.changes === undefined ? undefined : { table: new IncrementalTable(state, inputs, parts), inputs, builtAt: Date.now() };
     return snapshot;
   }
 

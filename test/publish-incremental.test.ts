@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DEFAULTS } from '../src/config/typed.js';
 import type { MasterState, Task } from '../src/mesos/state.js';
 import { createPublisher, type UpdateKind } from '../src/publish.js';
+import { LiveState } from '../src/mesos/live-state.js';
 import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
 import { firstDifference } from '../src/records/incremental/compare-tables.js';
 import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
@@ -57,6 +58,17 @@ describe('publishing with the incremental table', () => {
     expect(kinds).toEqual(['full', 'patch', 'full', 'full', 'patch']);
     // serials keep increasing over patches and full builds (RFC 1982)
     expect(store.current()!.table.soa.serial).toBeGreaterThan(patched.table.soa.serial);
+  });
+
+  it("keeps patching after a poll rebuilt the stream's own view", async () => {
+    const { p, kinds } = publisher();
+    const live = new LiveState({ master: syntheticState(50), waitingTasks: [] });
+    await p.publish(live.snapshot().master, MASTERS, 'stream');
+    // a poll in stream mode publishes the stream's view (with its place in the change log)
+    await p.publish(live.snapshot().master, MASTERS, 'poll');
+    live.putTask(task('x.1', '10.9.0.1'));
+    await p.publish(live.snapshot().master, MASTERS, 'stream');
+    expect(kinds).toEqual(['full', 'full', 'patch']);
   });
 
   it('follows a patch with a checked full build of the same state when the check is due', async () => {
