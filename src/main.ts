@@ -19,6 +19,9 @@ import { createPublisher, type HostLookup, type Publisher } from './publish.js';
 import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
+import { ZoneHistory } from './dns/xfr/zone-history.js';
+import { startNotifier } from './dns/xfr/notifier.js';
+import { transferService } from './dns/xfr/transfer-service.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,7 +91,12 @@ export async function start(opts: StartOptions): Promise<Running> {
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
   const stopFreshness = store.onSwap(() => freshness.ok());
+  // Zone transfer (dns/xfr/): serials and IXFR journals follow each table; NOTIFY after each swap.
+  const history = new ZoneHistory({ config: () => config, logger: log });
+  const notifier = startNotifier({ config: () => config, store, logger: log });
+  const transfer = transferService({ config: () => config, snapshot: () => store.current(), history, logger: log });
   const publisher = createPublisher({
+    admit: (table) => history.admit(store.current()?.table, table),
     logger: log,
     config: () => config,
     store,
@@ -103,7 +111,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics, transfer });
   // -v=2: the query counters after each refresh, next to the records publish.ts traces.
   const countersLog = log.child({ component: 'counters' });
   const stopTracing = store.onSwap((snapshot) => {
@@ -119,6 +127,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   try {
     source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
   } catch (err) {
+    notifier.close();
     await serving.close();
     throw err;
   }
@@ -178,6 +187,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       stopCollecting();
       stopFreshness();
       stopTracing();
+      notifier.close();
       collector.close();
       await source.close();
       await serving.close();

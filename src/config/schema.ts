@@ -139,6 +139,21 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+
+  // --- zone transfer (issue 16; docs/operations.md "Large clusters") ---
+  /** CIDR ranges that may transfer our zones (AXFR/IXFR over TCP); empty: every transfer is REFUSED. */
+  AllowTransfer: string[];
+  /** Secondaries told of every change (RFC 1996 NOTIFY over UDP), each ip or ip:port. */
+  Notify: string[];
+  /** TSIG keys (RFC 8945), each "hmac-sha256:name:base64secret" (dig -y's form); secrets masked in /v1/config. */
+  TsigKeys: string[];
+  /** A key name of TsigKeys: transfers must be signed with it, and NOTIFY is signed with it; "" = none required. */
+  TransferTsigKey: string;
+  /** Where the last SOA serial is kept across restarts; "" = derived from the clock only. */
+  SerialFile: string;
+  /** Changes kept per zone for IXFR (RFC 1995); an older serial gets a full transfer. */
+  IxfrJournalSize: number;
+  // --- end of zone transfer ---
 }
 
 export type Kind =
@@ -261,6 +276,12 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
   // At least 50 ms: probes at a higher rate would be traffic, not a check.
   ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
+  AllowTransfer: { kind: STRINGS, default: [] },
+  Notify: { kind: STRINGS, default: [] },
+  TsigKeys: { kind: STRINGS, default: [] },
+  TransferTsigKey: { kind: STRING, default: '' },
+  SerialFile: { kind: STRING, default: '' },
+  IxfrJournalSize: { kind: int(0, 100_000, 'an integer from 0 to 100000 (0 = no IXFR, full transfers only)'), default: 100 },
   // --- end of forwarding health keys ---
 };
 

@@ -6,6 +6,7 @@ import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey, type TsigKey } from './tsig-keys.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {
@@ -39,6 +40,16 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
+  readonly transfer: {
+    readonly allow: readonly Cidr[];
+    readonly notify: readonly HostPort[];
+    readonly keys: readonly TsigKey[];
+    /** Absolute, lower-case; undefined: transfers need no key (but a signed one is verified). */
+    readonly requiredKey: string | undefined;
+    /** Whether zone changes are tracked (serials follow content, journal, NOTIFY): transfers or NOTIFY configured. */
+    readonly on: boolean;
+  };
 }
 
 export interface Config extends RawConfig {
@@ -73,6 +84,13 @@ export function typedValues(raw: RawConfig): TypedConfig {
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    transfer: Object.freeze({
+      allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+      notify: Object.freeze(parsedList(raw.Notify ?? [], parseResolverAddress)),
+      keys: Object.freeze((raw.TsigKeys ?? []).flatMap((text): TsigKey[] => { const { value } = parseTsigKey(text); return value ? [value] : []; })),
+      requiredKey: raw.TransferTsigKey ? keyName(raw.TransferTsigKey) : undefined,
+      on: (raw.AllowTransfer ?? []).length > 0 || (raw.Notify ?? []).length > 0,
+    }),
   };
 }
 

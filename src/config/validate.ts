@@ -12,6 +12,7 @@ import { parseCidr } from '../net/cidr.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
 import { AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
@@ -93,12 +94,36 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateAuth(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  validateTransfer(c, p);
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 
   if (p.errors.length > 0) throw new ConfigErrors(p.errors, p.warnings);
   return { config: { ...c, typed: typedValues(c) }, warnings: p.warnings };
 }
+
+// --- zone transfer (issue 16) ---
+function validateTransfer(c: RawConfig, p: Problems): void {
+  for (const entry of c.AllowTransfer) {
+    const parsed = parseCidr(entry);
+    if (parsed.reason !== undefined) p.error('AllowTransfer', parsed.reason);
+  }
+  for (const entry of c.Notify) {
+    const parsed = parseResolverAddress(entry);
+    if (parsed.reason !== undefined) p.error('Notify', parsed.reason);
+  }
+  const names = new Set<string>();
+  for (const entry of c.TsigKeys) {
+    const parsed = parseTsigKey(entry);
+    if (parsed.reason !== undefined) p.error('TsigKeys', parsed.reason);
+    else if (names.has(parsed.value.name)) p.error('TsigKeys', `key ${JSON.stringify(parsed.value.name)} is given twice`);
+    else names.add(parsed.value.name);
+  }
+  if (c.TransferTsigKey !== '' && !names.has(keyName(c.TransferTsigKey))) {
+    p.error('TransferTsigKey', `${JSON.stringify(c.TransferTsigKey)} is not a key of TsigKeys`);
+  }
+}
+// --- end of zone transfer ---
 
 // --- connection limits ---
 function validateConnectionLimits(c: RawConfig, p: Problems): void {

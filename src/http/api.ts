@@ -141,6 +141,12 @@ const CONFIG_KEYS = [
   'StateMaxBytes',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'AllowTransfer',
+  'Notify',
+  'TsigKeys',
+  'TransferTsigKey',
+  'SerialFile',
+  'IxfrJournalSize',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;

@@ -248,7 +248,7 @@ function encodeMessage(
  * Writes one RR; returns false, writing nothing, when it cannot be encoded. With `written`, each
  * name's position and pointer go there (see WrittenRecord.names).
  */
-function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
+export function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
   const owner = nameToWire(rr.name);
   if (!owner) return false;
   const data = rr.data;
@@ -346,7 +346,7 @@ function writeName(w: Writer, names: NameCompressor, wire: Buffer, compress: boo
 }
 
 /** A growable output buffer; callers ensure() room before writing. */
-class Writer {
+export class Writer {
   buf: Buffer;
   pos = 0;
 

@@ -1,0 +1,60 @@
+// What changed in one zone between two tables: the records to delete and to add (RFC 1995 §4's
+// "difference sequence", without the SOAs, which messages.ts puts around them). Pure. Each name
+// of the new zone is looked up in the old one (a hash lookup in the packed table) and the two
+// sorted record lists compared; then the old names missing from the new zone are deleted. Linear
+// in the zone's names, no sort of the names (docs/performance.md "Zone transfer" measures it).
+import type { ResourceRecord } from '../wire/message.js';
+import { recordKey, type TransferZone } from './zones.js';
+
+export interface ZoneDelta {
+  removed: ResourceRecord[];
+  added: ResourceRecord[];
+}
+
+export function diffZone(before: TransferZone, after: TransferZone): ZoneDelta {
+  const removed: ResourceRecord[] = [];
+  const added: ResourceRecord[] = [];
+  const ttl = after.ttl;
+  const ttlChanged = before.ttl !== after.ttl;
+  for (const owner of after.owners()) {
+    const next = after.records(owner) ?? [];
+    const prev = before.records(owner) ?? [];
+    if (!ttlChanged && sameRecords(prev, next)) continue;
+    if (ttlChanged) {
+      for (const data of prev) removed.push({ name: owner, ttl: before.ttl, data });
+      for (const data of next) added.push({ name: owner, ttl, data });
+      continue;
+    }
+    // Both lists are sorted by key: one merge finds what left and what came.
+    let i = 0;
+    let j = 0;
+    while (i < prev.length || j < next.length) {
+      const a = i < prev.length ? recordKey(prev[i]) : undefined;
+      const b = j < next.length ? recordKey(next[j]) : undefined;
+      if (a !== undefined && (b === undefined || a < b)) removed.push({ name: owner, ttl: before.ttl, data: prev[i++] });
+      else if (b !== undefined && (a === undefined || b < a)) added.push({ name: owner, ttl, data: next[j++] });
+      else {
+        i++;
+        j++;
+      }
+    }
+  }
+  for (const owner of before.owners()) {
+    if (after.records(owner) !== undefined) continue;
+    for (const data of before.records(owner) ?? []) removed.push({ name: owner, ttl: before.ttl, data });
+  }
+  return { removed, added };
+}
+
+function sameRecords(a: readonly ResourceRecord['data'][], b: readonly ResourceRecord['data'][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (recordKey(a[i]) !== recordKey(b[i])) return false;
+  return true;
+}
+
+/** Whether the SOA fields other than the serial differ (a SOARefresh reload is a change too). */
+export function soaFieldsChanged(before: TransferZone, after: TransferZone): boolean {
+  const a = before.soa;
+  const b = after.soa;
+  return a.mname !== b.mname || a.rname !== b.rname || a.refresh !== b.refresh || a.retry !== b.retry || a.expire !== b.expire || a.minimum !== b.minimum;
+}

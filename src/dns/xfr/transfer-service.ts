@@ -1,0 +1,162 @@
+// Zone transfers and signed queries for our zones, answered on the main thread, which owns the
+// zone history (serials, IXFR journals) and the TSIG keys. With DNS worker threads, a worker that
+// receives one relays the query's bytes here and sends back what this returns
+// (workers/worker-main.ts): transfers are rare and long, so one hop between threads costs
+// nothing that matters, and the journal lives in one place instead of being copied into every
+// worker with every table.
+//
+// What comes here (handle-query.ts decides): AXFR and IXFR for a name we are authoritative for,
+// and any query carrying a TSIG RR for such a name (a secondary signs its SOA queries with the
+// transfer key: Knot does).
+import type { Config } from '../../config/typed.js';
+import type { Logger } from '../../log.js';
+import { matcherFor } from '../../net/cidr.js';
+import type { Snapshot } from '../../store.js';
+import { lookup } from '../answer/lookup.js';
+import { lookupReverse } from '../answer/reverse-lookup.js';
+import { route } from '../answer/route.js';
+import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../wire/encode.js';
+import { QTYPE, RCODE, type Query } from '../wire/message.js';
+import { readName } from '../wire/name-wire.js';
+import { parseQuery } from '../wire/parse-query.js';
+import { scanMessage } from '../wire/reply-scan.js';
+import { signMessage, tsigLength, verifyRequest, type SignState } from '../wire/tsig-mac.js';
+import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
+import { TCP_MAX } from '../wire/constants.js';
+import { keyName } from '../../config/tsig-keys.js';
+import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages } from './messages.js';
+import { serialGreater } from './serial.js';
+import type { ZoneHistory } from './zone-history.js';
+import { zoneAt } from './zones.js';
+
+/** One request in, its reply messages out (null: send nothing). Never rejects. */
+export type TransferAnswer = (query: Buffer, transport: 'udp' | 'tcp', client: string) => Promise<Buffer[] | null>;
+
+export interface TransferServiceOptions {
+  config: () => Config;
+  snapshot: () => Snapshot | undefined;
+  history: ZoneHistory;
+  logger: Logger;
+  /** Seconds since the epoch (TSIG times). */
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Where the request's TSIG RR starts and the serial of its authority SOA (IXFR, RFC 1995 §3). */
+function scanRequest(buf: Buffer): { tsigAt: number; clientSerial: number | undefined } {
+  const scanned = scanMessage(buf);
+  const last = scanned.records.at(-1);
+  const tsigAt = last !== undefined && last.type === QTYPE.TSIG ? last.start : buf.length;
+  let clientSerial: number | undefined;
+  const soa = scanned.records.find((r) => r.section === 'authority' && r.type === QTYPE.SOA);
+  if (soa !== undefined) {
+    const mname = readName(buf, soa.rdataOffset);
+    const rname = mname.ok ? readName(buf, mname.next) : undefined;
+    if (rname?.ok && rname.next + 4 <= soa.rdataOffset + soa.rdlength) clientSerial = buf.readUInt32BE(rname.next);
+  }
+  return { tsigAt, clientSerial };
+}
+
+export function transferService(options: TransferServiceOptions): TransferAnswer {
+  const log = options.logger.child({ component: 'xfr' });
+  const now = options.now ?? (() => Date.now() / 1000);
+  const random = options.random ?? Math.random;
+  return async (buf, transport, client) => {
+    try {
+      return answer(buf, transport, client);
+    } catch (err) {
+      log.error({ err, client }, 'transfer request failed; no reply sent');
+      return null;
+    }
+  };
+
+  function answer(buf: Buffer, transport: 'udp' | 'tcp', client: string): Buffer[] | null {
+    const config = options.config();
+    const parsed = parseQuery(buf);
+    if (parsed.kind !== 'query') return null;
+    const query = parsed.query;
+    const { tsigAt, clientSerial } = scanRequest(buf);
+    const at = now();
+    const opts: EncodeOptions = {
+      maxSize: maxResponseSize(query, transport, config.EDNSMaxUDPSize),
+      setTruncateBit: config.SetTruncateBit,
+      ednsUdpSize: config.EDNSMaxUDPSize,
+    };
+
+    // RFC 8945 §5.2: the key is found and the MAC checked before anything else is decided.
+    let signer: SignState | undefined;
+    if (query.tsig) {
+      const tsig = query.tsig;
+      const key = config.typed.transfer.keys.find((k) => k.name === keyName(tsig.keyName) && k.algorithm === keyName(tsig.algorithm));
+      if (key === undefined) return [tsigErrorReply({ ...query, tsig }, TSIG_ERROR.BADKEY, opts)];
+      const verdict = verifyRequest(buf, tsigAt, tsig, key, at);
+      // §5.3.2: BADSIG (like BADKEY) goes back unsigned: we cannot sign for a MAC we did not verify.
+      if (!verdict.ok && verdict.error === TSIG_ERROR.BADSIG) {
+        log.warn({ client, key: key.name }, 'TSIG signature does not verify (BADSIG)');
+        return [tsigErrorReply({ ...query, tsig }, TSIG_ERROR.BADSIG, opts)];
+      }
+      signer = { key, priorMac: tsig.mac, signed: 0 };
+      if (!verdict.ok) {
+        // §5.2.3: BADTIME is signed, with our time in Other Data, so the client can tell the skew.
+        log.warn({ client, key: key.name, timeSigned: tsig.timeSigned, now: Math.floor(at) }, 'TSIG time outside the fudge (BADTIME)');
+        return [signMessage(encodeError({ ...query, rcode: RCODE.NOTAUTH }, opts), signer, at, TSIG_ERROR.BADTIME)];
+      }
+      opts.maxSize -= tsigLength(key);
+    }
+    const sign = (m: Buffer): Buffer => (signer ? signMessage(m, signer, at) : m);
+    const fail = (rcode: number): Buffer[] => [sign(encodeError({ ...query, rcode, ra: false }, opts))];
+    const snapshot = options.snapshot();
+    const table = snapshot?.table;
+    const type = query.question.type;
+
+    if (type !== QTYPE.AXFR && type !== QTYPE.IXFR) return [sign(signedQuery(query, transport, config, snapshot, opts))];
+
+    // Access: AllowTransfer by address, and TransferTsigKey when set (RFC 5936 §6: REFUSED).
+    if (!matcherFor(config.typed.transfer.allow)(client)) return fail(RCODE.REFUSED);
+    const required = config.typed.transfer.requiredKey;
+    if (required !== undefined && signer?.key.name !== required) return fail(RCODE.REFUSED);
+    // RFC 5936 §4.2: AXFR over UDP is not defined; we refuse it, as before transfers existed.
+    if (type === QTYPE.AXFR && transport === 'udp') return fail(RCODE.REFUSED);
+    if (!transferClassOk(query.question.class)) return fail(RCODE.REFUSED);
+    if (table === undefined) return fail(RCODE.SERVFAIL);
+    const zone = zoneAt(table, `${query.question.name}.`);
+    // RFC 5936 §2.2.1: a name that is not the apex of a zone we serve is NOTAUTH.
+    if (zone === undefined) return fail(RCODE.NOTAUTH);
+    const header = { id: query.id, rd: query.rd };
+    const question = query.question;
+    const reserve = signer ? tsigLength(signer.key) : 0;
+
+    if (type === QTYPE.AXFR) {
+      log.info({ client, zone: zone.apex, serial: zone.soa.serial }, 'AXFR');
+      return [...transferMessages(header, question, axfrRecords(zone), TCP_MAX, reserve)].map(sign);
+    }
+    // IXFR (RFC 1995 §3): the client's serial is the SOA in the authority section.
+    if (clientSerial === undefined) return fail(RCODE.FORMERR);
+    if (!serialGreater(zone.soa.serial, clientSerial)) {
+      // §2/§4: the client is up to date (or ahead): the current SOA alone.
+      return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
+    }
+    const journal = options.history.journal(zone.apex);
+    const entries = journal.newest() === zone.soa.serial ? journal.since(clientSerial) : undefined;
+    // §4: a serial the journal does not reach gets the whole zone, AXFR-style.
+    const records = entries ? ixfrRecords(zone, entries) : axfrRecords(zone);
+    log.info({ client, zone: zone.apex, from: clientSerial, serial: zone.soa.serial, incremental: entries !== undefined, changes: entries?.length ?? 0 }, 'IXFR');
+    if (transport === 'udp') {
+      // §2: over UDP the reply is one message; when the changes do not fit, the SOA alone tells
+      // the client to come back over TCP.
+      const messages = [...transferMessages(header, question, records, opts.maxSize + reserve, reserve)];
+      if (messages.length === 1) return messages.map(sign);
+      return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
+    }
+    return [...transferMessages(header, question, records, TCP_MAX, reserve)].map(sign);
+  }
+
+  /** A signed ordinary query for one of our zones: answered as handle-query would, then signed. */
+  function signedQuery(query: Query, transport: 'udp' | 'tcp', config: Config, snapshot: Snapshot | undefined, opts: EncodeOptions): Buffer {
+    const where = route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones);
+    const lookupOpts = { random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' };
+    if (where.kind === 'reverse') return encodeAnswer(query, lookupReverse(snapshot?.table, query, where.zone, lookupOpts), opts);
+    if (where.kind === 'authority') return encodeAnswer(query, lookup(snapshot?.table, query, lookupOpts), opts);
+    return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, opts);
+  }
+}

@@ -1,0 +1,170 @@
+// The zones a table makes us authoritative for, in the one form zone transfer needs: the apex
+// SOA and the RRsets of every owner (RFC 5936 §2.2: a transfer is the SOA, every RRset, the SOA
+// again). Transfer, IXFR journal and NOTIFY code sees only TransferZone, so any zone (the Mesos
+// zone and the reverse zones here; static zones later) plugs in by implementing it. Pure.
+//
+// Owners come in a fixed order (the table's) rather than DNSSEC canonical order: nothing in
+// AXFR depends on order (RFC 5936 §2.2 "no particular order"), and the diff (diff.ts) looks
+// each name up instead of merging two sorted lists, so no zone pays for a sort of its names.
+// The records of one name are sorted by recordKey, which is what makes two tables' RRsets
+// comparable whatever order the build added them in.
+import { QTYPE, type RData } from '../wire/message.js';
+import type { RecordTable, SoaData } from '../../records/table.js';
+import { zoneOf } from '../../records/reverse-table.js';
+
+type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
+
+export interface TransferZone {
+  /** Absolute, lower-case ("mesos.", "0.10.in-addr.arpa."). */
+  readonly apex: string;
+  /** Every record's TTL. */
+  readonly ttl: number;
+  readonly soa: SoaRData;
+  /** Every owner that holds records other than the apex SOA, each once. */
+  owners(): Iterable<string>;
+  /** `owner`'s records except the apex SOA, sorted by recordKey; undefined when it has none. */
+  records(owner: string): readonly RData[] | undefined;
+}
+
+/** A record's identity within its owner: type and RDATA as text, names lower-cased (RFC 4343). */
+export function recordKey(d: RData): string {
+  switch (d.type) {
+    case QTYPE.A:
+    case QTYPE.AAAA:
+      return `${d.type} ${d.address}`;
+    case QTYPE.SRV:
+      return `${d.type} ${d.priority} ${d.weight} ${d.port} ${d.target.toLowerCase()}`;
+    case QTYPE.NS:
+    case QTYPE.PTR:
+      return `${d.type} ${d.target.toLowerCase()}`;
+    case QTYPE.SOA:
+      return `${d.type} ${d.mname} ${d.rname} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
+    case QTYPE.TXT:
+      return `${d.type} ${JSON.stringify(d.texts)}`;
+    case QTYPE.HINFO:
+      return `${d.type} ${JSON.stringify([d.cpu, d.os])}`;
+  }
+}
+
+function sortedByKey(records: RData[]): RData[] {
+  if (records.length < 2) return records;
+  const keyed = records.map((r) => [recordKey(r), r] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map((k) => k[1]);
+}
+
+function soaOf(soa: SoaData): SoaRData {
+  return { type: QTYPE.SOA, mname: soa.mname, rname: soa.rname, serial: soa.serial, refresh: soa.refresh, retry: soa.retry, expire: soa.expire, minimum: soa.minimum };
+}
+
+/**
+ * Names a transfer leaves out of the Mesos zone: names outside it (an SOAMname under another
+ * domain) and names with upper-case letters (legacy DiscoveryInfo names kept as given). Queries
+ * are lower-cased before lookup, so we never answer those, while a secondary matches owners
+ * case-insensitively (RFC 4343) and would.
+ */
+function transferable(name: string, apex: string): boolean {
+  return (name === apex || name.endsWith(`.${apex}`)) && name === name.toLowerCase();
+}
+
+class MesosZone implements TransferZone {
+  readonly apex: string;
+  readonly ttl: number;
+  readonly soa: SoaRData;
+  readonly #table: RecordTable;
+
+  constructor(table: RecordTable) {
+    this.#table = table;
+    this.apex = table.zone;
+    this.ttl = table.ttl;
+    this.soa = soaOf(table.soa);
+  }
+
+  *owners(): Iterable<string> {
+    yield this.apex;
+    for (const name of this.#table.names.keys()) if (name !== this.apex && transferable(name, this.apex)) yield name;
+  }
+
+  records(owner: string): readonly RData[] | undefined {
+    const t = this.#table;
+    const out: RData[] = [];
+    if (owner === this.apex) for (const target of t.ns) out.push({ type: QTYPE.NS, target });
+    else if (!transferable(owner, this.apex)) return undefined;
+    const r = t.names.get(owner);
+    if (r !== undefined) {
+      for (const address of r.a) out.push({ type: QTYPE.A, address });
+      for (const address of r.aaaa) out.push({ type: QTYPE.AAAA, address });
+      for (const s of r.srv) out.push({ type: QTYPE.SRV, priority: s.priority, weight: s.weight, port: s.port, target: s.target });
+    }
+    return out.length === 0 ? undefined : sortedByKey(out);
+  }
+}
+
+/** One reverse zone of the table: its PTR owners, and NS at the apex (reverse-lookup.ts answers the same). */
+class ReverseZone implements TransferZone {
+  readonly apex: string;
+  readonly ttl: number;
+  readonly soa: SoaRData;
+  readonly #table: RecordTable;
+  readonly #owners: readonly string[];
+
+  constructor(table: RecordTable, apex: string, owners: readonly string[]) {
+    this.#table = table;
+    this.apex = apex;
+    this.ttl = table.ttl;
+    this.soa = soaOf(table.soa);
+    this.#owners = owners;
+  }
+
+  *owners(): Iterable<string> {
+    yield this.apex;
+    for (const o of this.#owners) if (o !== this.apex) yield o;
+  }
+
+  records(owner: string): readonly RData[] | undefined {
+    const t = this.#table;
+    const out: RData[] = [];
+    if (owner === this.apex) for (const target of t.ns) out.push({ type: QTYPE.NS, target });
+    else if (zoneOf(owner, t.reverse!.zones) !== this.apex) return undefined;
+    for (const target of t.reverse?.ptr.get(owner) ?? []) out.push({ type: QTYPE.PTR, target });
+    return out.length === 0 ? undefined : sortedByKey(out);
+  }
+}
+
+const zonesByTable = new WeakMap<RecordTable, ReadonlyMap<string, TransferZone>>();
+
+/** Every zone `table` serves, by apex: the Mesos zone, then each reverse zone. Made once per table. */
+export function zonesOf(table: RecordTable): ReadonlyMap<string, TransferZone> {
+  let zones = zonesByTable.get(table);
+  if (zones !== undefined) return zones;
+  const map = new Map<string, TransferZone>([[table.zone, new MesosZone(table)]]);
+  const reverse = table.reverse;
+  if (reverse !== undefined) {
+    const owners = new Map<string, string[]>();
+    for (const zone of reverse.zones) owners.set(zone, []);
+    for (const owner of reverse.ptr.keys()) {
+      const zone = zoneOf(owner, reverse.zones);
+      if (zone !== undefined) owners.get(zone)!.push(owner);
+    }
+    for (const [zone, list] of owners) if (!map.has(zone)) map.set(zone, new ReverseZone(table, zone, list));
+  }
+  zones = map;
+  zonesByTable.set(table, zones);
+  return zones;
+}
+
+/** The zone whose apex is `name` (absolute, any case), if the table serves one. */
+export function zoneAt(table: RecordTable, name: string): TransferZone | undefined {
+  return zonesOf(table).get(name.toLowerCase());
+}
+
+/**
+ * `table` with the SOA serial `serial`: the same arrays and getters (the property descriptors are
+ * copied, so the enumeration getter is not run), a new frozen SOA.
+ */
+export function withSerial(table: RecordTable, serial: number): RecordTable {
+  if (table.soa.serial === serial) return table;
+  const descriptors = Object.getOwnPropertyDescriptors(table);
+  (descriptors as Record<string, PropertyDescriptor>).soa = { value: Object.freeze({ ...table.soa, serial }), enumerable: true, writable: false, configurable: false };
+  return Object.freeze(Object.create(Object.getPrototypeOf(table) as object, descriptors) as RecordTable);
+}
