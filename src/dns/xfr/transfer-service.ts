@@ -29,6 +29,13 @@ import { serialGreater } from './serial.js';
 import type { ZoneHistory } from './zone-history.js';
 import { zoneAt } from './zones.js';
 
+/** Whole-zone messages made between two turns of the event loop (about 4 MB of records). */
+const MESSAGES_PER_TURN = 64;
+
+function* signed(messages: Iterable<Buffer>, sign: (m: Buffer) => Buffer): Generator<Buffer> {
+  for (const m of messages) yield sign(m);
+}
+
 /** One request in, its reply messages out (null: send nothing). Never rejects. */
 export type TransferAnswer = (query: Buffer, transport: 'udp' | 'tcp', client: string) => Promise<Buffer[] | null>;
 
@@ -63,14 +70,30 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
   const random = options.random ?? Math.random;
   return async (buf, transport, client) => {
     try {
-      return answer(buf, transport, client);
+      const reply = answer(buf, transport, client);
+      return Array.isArray(reply) || reply === null ? reply : await collect(reply);
     } catch (err) {
       log.error({ err, client }, 'transfer request failed; no reply sent');
       return null;
     }
   };
 
-  function answer(buf: Buffer, transport: 'udp' | 'tcp', client: string): Buffer[] | null {
+  /**
+   * The messages of a whole-zone transfer, made a slice at a time with the event loop turning in
+   * between: 100,000 tasks are about 1,100 messages and seconds of work, during which this thread
+   * also answers queries (Workers = 1), reads the state and serves HTTP. The zone object holds
+   * the table it was made from, so a swap meanwhile does not mix two versions.
+   */
+  async function collect(messages: Iterable<Buffer>): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (const m of messages) {
+      out.push(m);
+      if (out.length % MESSAGES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return out;
+  }
+
+  function answer(buf: Buffer, transport: 'udp' | 'tcp', client: string): Buffer[] | Iterable<Buffer> | null {
     const config = options.config();
     const parsed = parseQuery(buf);
     if (parsed.kind !== 'query') return null;
@@ -128,7 +151,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
 
     if (type === QTYPE.AXFR) {
       log.info({ client, zone: zone.apex, serial: zone.soa.serial }, 'AXFR');
-      return [...transferMessages(header, question, axfrRecords(zone), TCP_MAX, reserve)].map(sign);
+      return signed(transferMessages(header, question, axfrRecords(zone), TCP_MAX, reserve), sign);
     }
     // IXFR (RFC 1995 §3): the client's serial is the SOA in the authority section.
     if (clientSerial === undefined) return fail(RCODE.FORMERR);
@@ -148,7 +171,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       if (messages.length === 1) return messages.map(sign);
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
-    return [...transferMessages(header, question, records, TCP_MAX, reserve)].map(sign);
+    return signed(transferMessages(header, question, records, TCP_MAX, reserve), sign);
   }
 
   /** A signed ordinary query for one of our zones: answered as handle-query would, then signed. */

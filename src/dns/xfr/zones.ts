@@ -11,6 +11,7 @@
 import { QTYPE, type RData } from '../wire/message.js';
 import type { RecordTable, SoaData } from '../../records/table.js';
 import { zoneOf } from '../../records/reverse-table.js';
+import { changedOwners } from '../../records/packed-compare.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
 
@@ -24,6 +25,12 @@ export interface TransferZone {
   owners(): Iterable<string>;
   /** `owner`'s records except the apex SOA, sorted by recordKey; undefined when it has none. */
   records(owner: string): readonly RData[] | undefined;
+  /**
+   * Optional shortcut for diff.ts: the owners whose records may differ from `before`'s (`changed`,
+   * may include some that do not) and those `before` has and this zone does not (`gone`), when
+   * this zone can tell faster than comparing every name; undefined when it cannot for `before`.
+   */
+  changedSince?(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined;
 }
 
 /** A record's identity within its owner: type and RDATA as text, names lower-cased (RFC 4343). */
@@ -73,6 +80,15 @@ class MesosZone implements TransferZone {
   readonly soa: SoaRData;
   readonly #table: RecordTable;
 
+  /** Packed tables compare name by name as bytes (records/packed-compare.ts); the apex always counts as changed. */
+  changedSince(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined {
+    const a = before instanceof MesosZone ? before.#table.packed : undefined;
+    const b = this.#table.packed;
+    if (a === undefined || b === undefined) return undefined;
+    const { changed, gone } = changedOwners(a, b);
+    return { changed: [this.apex, ...changed], gone };
+  }
+
   constructor(table: RecordTable) {
     this.#table = table;
     this.apex = table.zone;
@@ -107,6 +123,21 @@ class ReverseZone implements TransferZone {
   readonly soa: SoaRData;
   readonly #table: RecordTable;
   readonly #owners: readonly string[];
+
+  /** PTR target lists compare as arrays of strings; the apex always counts as changed. */
+  changedSince(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined {
+    if (!(before instanceof ReverseZone)) return undefined;
+    const a = before.#table.reverse!.ptr;
+    const b = this.#table.reverse!.ptr;
+    const changed = [this.apex];
+    for (const owner of this.#owners) {
+      const x = a.get(owner);
+      const y = b.get(owner)!;
+      if (x === undefined || x.length !== y.length || x.some((t, i) => t !== y[i])) changed.push(owner);
+    }
+    const mine = new Set(this.#owners);
+    return { changed, gone: before.#owners.filter((o) => !mine.has(o)) };
+  }
 
   constructor(table: RecordTable, apex: string, owners: readonly string[]) {
     this.#table = table;
