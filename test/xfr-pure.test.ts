@@ -189,5 +189,10 @@ describe('TSIG MACs (RFC 8945)', () => {
     changed[13] ^= 1; // a bit of the question name
     expect(verify(changed, 1_000_000)).toEqual({ ok: false, error: TSIG_ERROR.BADSIG });
     expect(verify(signed, 1_000_000 + 301)).toEqual({ ok: false, error: TSIG_ERROR.BADTIME });
+    // A truncated MAC (RFC 8945 §5.2.2.1) is not accepted.
+    const parsed = parseQuery(signed);
+    if (parsed.kind !== 'query' || !parsed.query.tsig) throw new Error('not signed');
+    const at = signed.lastIndexOf(Buffer.from([2, 0x6b, 0x31, 0]));
+    expect(verifyRequest(signed, at, { ...parsed.query.tsig, mac: parsed.query.tsig.mac.subarray(0, 16) }, key, 1_000_000)).toEqual({ ok: false, error: TSIG_ERROR.BADSIG });
   });
 });
