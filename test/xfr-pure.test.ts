@@ -118,6 +118,10 @@ describe('ZoneHistory', () => {
     expect(t3.soa.serial).toBe(1005);
     const [change] = history.journal('mesos.').since(1000)!;
     expect(change.added.map((r) => r.name)).toContain('b.marathon.mesos.');
+    // Each zone on its own: the master's reverse zone did not change, so it keeps its serial.
+    expect(zoneAt(t3, 'mesos.')!.soa.serial).toBe(1005);
+    expect(zoneAt(t3, '157.76.144.in-addr.arpa.')!.soa.serial).toBe(1000);
+    expect(history.journal('157.76.144.in-addr.arpa.').since(1000)).toBeUndefined();
     // The table keeps working after the serial is stamped in: same names, enumeration and all.
     expect(t3.names.get('b.marathon.mesos.')?.a).toEqual(['10.1.0.1']);
     expect(t3.enumeration?.[0].name).toBe('marathon');

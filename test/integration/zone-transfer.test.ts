@@ -40,8 +40,8 @@ async function xfr(...args: string[]): Promise<Xfr> {
 const soaSerial = (rr: string[]): number => Number(rr[6]);
 const ofType = (x: Xfr, type: string): string[][] => x.records.filter((r) => r[3] === type);
 
-async function serialNow(): Promise<number> {
-  return Number((await server.dig('+short', '+time=5', 'mesos', 'SOA')).trim().split(/\s+/)[2]);
+async function serialNow(zone = 'mesos'): Promise<number> {
+  return Number((await server.dig('+short', '+time=5', zone, 'SOA')).trim().split(/\s+/)[2]);
 }
 
 async function applyState(tasks: string[]): Promise<void> {
@@ -160,9 +160,14 @@ describe('IXFR and the serial', () => {
 
   it('gives the delta from a known serial, the zone from an unknown one, the SOA alone when current', async () => {
     const s1 = await serialNow();
+    const reverseBefore = await serialNow('0.1.10.in-addr.arpa');
+    const reverseRecords = (await xfr('0.1.10.in-addr.arpa', 'AXFR')).records.length;
     await applyState([...TASKS.slice(1), 'launched']);
     const s2 = await serialNow();
     expect(s2).toBeGreaterThan(s1);
+    // The reverse zone's PTRs are the agent's and did not change: it keeps its own serial.
+    expect((await xfr('0.1.10.in-addr.arpa', 'AXFR')).records.length).toBe(reverseRecords);
+    expect(await serialNow('0.1.10.in-addr.arpa')).toBe(reverseBefore);
 
     const delta = await xfr('mesos', `IXFR=${s1}`);
     // RFC 1995 §4: new SOA, old SOA, deletions, new SOA, additions, new SOA.

@@ -1,22 +1,22 @@
 // Where each zone's serial and IXFR journal come from (main thread; publish.ts calls admit() with
 // every new table before it is swapped in). With transfers off (no AllowTransfer, no Notify) the
-// table passes through unchanged: the serial stays mesos-dns's, one per swap. With them on:
-//  - the new table's zones are compared with the current table's (diff.ts);
-//  - no zone changed: the table gets the current serial again (a swap that changes nothing is
-//    no new version for a secondary to fetch);
-//  - else a new serial, max(unix time, previous + 1, SerialFile + 1) (serial.ts), written to
-//    SerialFile first when one is set, and each zone's delta joins its journal.
-// The zones of one table share one serial (their SOAs are the Mesos zone's, reverse-lookup.ts):
-// a change in one moves the serial of all, and the others record an empty delta, which an IXFR
-// client receives as just the two SOAs.
+// table passes through unchanged: the serial stays mesos-dns's, one per swap. With them on, each
+// zone (the Mesos zone, each reverse zone) is compared with its version in the served table
+// (diff.ts), and on its own:
+//  - unchanged: it keeps its serial (a swap that changes nothing in a zone is no new version of
+//    it for a secondary to fetch);
+//  - changed or new: serial max(unix time, its previous + 1, SerialFile + 1) (serial.ts), and
+//    the delta joins its journal.
+// SerialFile keeps the largest serial given, written before the table is served, so after a
+// restart every zone starts above anything served before.
 import type { Config } from '../../config/typed.js';
 import type { Logger } from '../../log.js';
 import type { RecordTable } from '../../records/table.js';
 import { diffZone, soaFieldsChanged, type ZoneDelta } from './diff.js';
 import { Journal } from './journal.js';
-import { nextSerial } from './serial.js';
+import { nextSerial, serialGreater } from './serial.js';
 import { readSerialFile, writeSerialFile } from './serial-file.js';
-import { withSerial, zonesOf } from './zones.js';
+import { withSerials, zonesOf } from './zones.js';
 
 export interface ZoneHistoryOptions {
   config: () => Config;
@@ -47,7 +47,7 @@ export class ZoneHistory {
   }
 
   /**
-   * `next` with the serial it is served with, `current` being the table served now. Throws when
+   * `next` with the serials it is served with, `current` being the table served now. Throws when
    * SerialFile cannot be written (the build then fails, and the current table stays).
    */
   admit(current: RecordTable | undefined, next: RecordTable): RecordTable {
@@ -59,34 +59,31 @@ export class ZoneHistory {
     const started = performance.now();
     const before = current === undefined ? undefined : zonesOf(current);
     const after = zonesOf(next);
-    const deltas = new Map<string, ZoneDelta>();
-    let changed = before === undefined;
+    const file = config.SerialFile;
+    const floor = file === '' ? undefined : readSerialFile(file);
+    const now = this.#now();
+    const max = config.IxfrJournalSize;
+    const serials = new Map<string, number>();
+    let newest: number | undefined;
     for (const [apex, zone] of after) {
       const old = before?.get(apex);
-      if (old === undefined) {
-        changed = true;
+      const delta = old === undefined ? undefined : diffZone(old, zone);
+      const changed = old === undefined || delta!.removed.length > 0 || delta!.added.length > 0 || soaFieldsChanged(old, zone);
+      if (!changed) {
+        serials.set(apex, old.soa.serial);
         continue;
       }
-      const delta = diffZone(old, zone);
-      deltas.set(apex, delta);
-      if (delta.removed.length > 0 || delta.added.length > 0 || soaFieldsChanged(old, zone)) changed = true;
-    }
-    if (before !== undefined) for (const apex of before.keys()) if (!after.has(apex)) changed = true;
-    this.lastDiffMs = performance.now() - started;
-    if (!changed && current !== undefined) return withSerial(next, current.soa.serial);
-
-    const file = config.SerialFile;
-    const previous = current?.soa.serial;
-    const serial = nextSerial(previous, this.#now(), file === '' ? undefined : readSerialFile(file));
-    if (file !== '') writeSerialFile(file, serial);
-    const max = config.IxfrJournalSize;
-    for (const apex of after.keys()) {
-      const delta = deltas.get(apex);
-      if (delta === undefined || previous === undefined) this.journal(apex).clear();
-      else this.journal(apex).add({ from: previous, to: serial, ...delta }, max);
+      const serial = nextSerial(old?.soa.serial, now, floor);
+      serials.set(apex, serial);
+      if (newest === undefined || serialGreater(serial, newest)) newest = serial;
+      if (old === undefined || delta === undefined) this.journal(apex).clear();
+      else this.journal(apex).add({ from: old.soa.serial, to: serial, ...delta }, max);
     }
     for (const apex of this.#journals.keys()) if (!after.has(apex)) this.#journals.delete(apex);
-    this.#log?.debug({ serial, previous, diffMs: Math.round(this.lastDiffMs) }, 'zones changed');
-    return withSerial(next, serial);
+    // Written before any table carrying the new serials is served (the caller swaps after this).
+    if (file !== '' && newest !== undefined && (floor === undefined || serialGreater(newest, floor))) writeSerialFile(file, newest);
+    this.lastDiffMs = performance.now() - started;
+    if (newest !== undefined) this.#log?.debug({ serials: Object.fromEntries(serials), diffMs: Math.round(this.lastDiffMs) }, 'zones changed');
+    return withSerials(next, serials);
   }
 }

@@ -10,7 +10,7 @@
 // comparable whatever order the build added them in.
 import { QTYPE, type RData } from '../wire/message.js';
 import type { RecordTable, SoaData } from '../../records/table.js';
-import { zoneOf } from '../../records/reverse-table.js';
+import { withReverseSerials, zoneOf } from '../../records/reverse-table.js';
 import { changedOwners } from '../../records/packed-compare.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
@@ -143,7 +143,7 @@ class ReverseZone implements TransferZone {
     this.#table = table;
     this.apex = apex;
     this.ttl = table.ttl;
-    this.soa = soaOf(table.soa);
+    this.soa = { ...soaOf(table.soa), serial: table.reverse?.serials.get(apex) ?? table.soa.serial };
     this.#owners = owners;
   }
 
@@ -190,12 +190,18 @@ export function zoneAt(table: RecordTable, name: string): TransferZone | undefin
 }
 
 /**
- * `table` with the SOA serial `serial`: the same arrays and getters (the property descriptors are
- * copied, so the enumeration getter is not run), a new frozen SOA.
+ * `table` with zone serials stamped in: `serials` by apex, the Mesos zone's as the SOA serial and
+ * the reverse zones' as their own. The arrays and getters are the same (the property descriptors
+ * are copied, so the enumeration getter is not run); the SOA and the reverse table are new.
  */
-export function withSerial(table: RecordTable, serial: number): RecordTable {
-  if (table.soa.serial === serial) return table;
-  const descriptors = Object.getOwnPropertyDescriptors(table);
-  (descriptors as Record<string, PropertyDescriptor>).soa = { value: Object.freeze({ ...table.soa, serial }), enumerable: true, writable: false, configurable: false };
+export function withSerials(table: RecordTable, serials: ReadonlyMap<string, number>): RecordTable {
+  const serial = serials.get(table.zone) ?? table.soa.serial;
+  const reverse = table.reverse;
+  const reverseSame = reverse === undefined || reverse.data.zones.every((z) => reverse.serials.get(z) === serials.get(z));
+  if (table.soa.serial === serial && reverseSame) return table;
+  const descriptors = Object.getOwnPropertyDescriptors(table) as Record<string, PropertyDescriptor>;
+  const fixed = (value: unknown): PropertyDescriptor => ({ value, enumerable: true, writable: false, configurable: false });
+  descriptors.soa = fixed(Object.freeze({ ...table.soa, serial }));
+  if (reverse !== undefined) descriptors.reverse = fixed(withReverseSerials(reverse, serials));
   return Object.freeze(Object.create(Object.getPrototypeOf(table) as object, descriptors) as RecordTable);
 }
