@@ -187,9 +187,9 @@ describe('IXFR and the serial', () => {
     expect(current.records.map((r) => r[3])).toEqual(['SOA']);
 
     // Over UDP (RFC 1995 §2): the delta when it fits one datagram, else the SOA alone.
-    const udpDelta = await server.dig('+notcp', '+nocmd', '+nostats', 'mesos', `IXFR=${s1}`);
+    const udpDelta = await server.dig('+notcp', '+time=5', '+nocmd', '+nostats', 'mesos', `IXFR=${s1}`);
     expect(udpDelta).toContain('launched.marathon.mesos.');
-    const udpFull = await server.dig('+notcp', '+nocmd', '+nostats', 'mesos', `IXFR=${s1 - 100_000}`);
+    const udpFull = await server.dig('+notcp', '+time=5', '+nocmd', '+nostats', 'mesos', `IXFR=${s1 - 100_000}`);
     expect(udpFull.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).map((l) => l.split(/\s+/)[3])).toEqual(['SOA']);
   });
 

@@ -167,8 +167,10 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     if (transport === 'udp') {
       // §2: over UDP the reply is one message; when the changes do not fit, the SOA alone tells
       // the client to come back over TCP.
-      const messages = [...transferMessages(header, question, records, opts.maxSize + reserve, reserve)];
-      if (messages.length === 1) return messages.map(sign);
+      // The messages are made lazily: a second one means it does not fit, and nothing more is built.
+      const messages = transferMessages(header, question, records, opts.maxSize + reserve, reserve)[Symbol.iterator]();
+      const first = messages.next();
+      if (!first.done && messages.next().done === true) return [sign(first.value)];
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
     return signed(transferMessages(header, question, records, TCP_MAX, reserve), sign);
