@@ -16,8 +16,8 @@ import { lookup } from '../answer/lookup.js';
 import { lookupReverse } from '../answer/reverse-lookup.js';
 import { route } from '../answer/route.js';
 import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../wire/encode.js';
-import { QTYPE, RCODE, type Query } from '../wire/message.js';
-import { readName } from '../wire/name-wire.js';
+import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
+import { nameToWire, readName } from '../wire/name-wire.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
 import { signMessage, tsigLength, verifyRequest, type SignState } from '../wire/tsig-mac.js';
@@ -27,14 +27,15 @@ import { keyName } from '../../config/tsig-keys.js';
 import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages } from './messages.js';
 import { serialGreater } from './serial.js';
 import type { ZoneHistory } from './zone-history.js';
-import { zoneAt } from './zones.js';
+import { zoneAt, type TransferZone } from './zones.js';
 
 /** Whole-zone messages made between two turns of the event loop (about 4 MB of records). */
 const MESSAGES_PER_TURN = 64;
 
-function* signed(messages: Iterable<Buffer>, sign: (m: Buffer) => Buffer): Generator<Buffer> {
-  for (const m of messages) yield sign(m);
-}
+/** Octets left free in each shared whole-zone message for a TSIG RR (a 255-octet key name's is 330). */
+const TSIG_ROOM = 400;
+/** A whole-zone encoding nobody asked for this long is dropped (it is the size of the zone). */
+const WHOLE_ZONE_KEEP_MS = 60_000;
 
 /** One request in, its reply messages out (null: send nothing). Never rejects. */
 export type TransferAnswer = (query: Buffer, transport: 'udp' | 'tcp', client: string) => Promise<Buffer[] | null>;
@@ -68,10 +69,11 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
   const log = options.logger.child({ component: 'xfr' });
   const now = options.now ?? (() => Date.now() / 1000);
   const random = options.random ?? Math.random;
+  /** Whole-zone encodings by apex (see wholeZone). */
+  const wholeZones = new Map<string, { zone: TransferZone; messages: Promise<Buffer[]>; timer?: NodeJS.Timeout }>();
   return async (buf, transport, client) => {
     try {
-      const reply = answer(buf, transport, client);
-      return Array.isArray(reply) || reply === null ? reply : await collect(reply);
+      return await answer(buf, transport, client);
     } catch (err) {
       log.error({ err, client }, 'transfer request failed; no reply sent');
       return null;
@@ -93,7 +95,38 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     return out;
   }
 
-  function answer(buf: Buffer, transport: 'udp' | 'tcp', client: string): Buffer[] | Iterable<Buffer> | null {
+  /**
+   * The whole zone's messages, unsigned, ID 0, question `apex AXFR`: made once per zone version
+   * and shared by every transfer of it (when a cluster's secondaries start together, each would
+   * otherwise cost the primary the whole encoding again: seconds at 100,000 tasks). Room for a
+   * TSIG RR is left in every message. Dropped when a newer version is asked for, or when unused
+   * for WHOLE_ZONE_KEEP_MS.
+   */
+  function wholeZone(zone: TransferZone): Promise<Buffer[]> {
+    let entry = wholeZones.get(zone.apex);
+    if (entry === undefined || entry.zone !== zone) {
+      if (entry?.timer) clearTimeout(entry.timer);
+      const messages = collect(transferMessages({ id: 0, rd: false }, { name: zone.apex, type: QTYPE.AXFR, class: QCLASS.IN }, axfrRecords(zone), TCP_MAX, TSIG_ROOM));
+      entry = { zone, messages };
+      wholeZones.set(zone.apex, entry);
+    }
+    const mine = entry;
+    if (mine.timer) clearTimeout(mine.timer);
+    mine.timer = setTimeout(() => wholeZones.get(zone.apex) === mine && wholeZones.delete(zone.apex), WHOLE_ZONE_KEEP_MS);
+    mine.timer.unref();
+    return mine.messages;
+  }
+
+  /** A shared whole-zone message made this request's: its ID, RD and question type (AXFR, or IXFR answered AXFR-style). */
+  function forRequest(m: Buffer, first: boolean, id: number, rd: boolean, type: number, typeAt: number): Buffer {
+    const out = Buffer.from(m);
+    out.writeUInt16BE(id, 0);
+    out[2] = (out[2] & 0xfe) | (rd ? 1 : 0);
+    if (first) out.writeUInt16BE(type, typeAt);
+    return out;
+  }
+
+  function answer(buf: Buffer, transport: 'udp' | 'tcp', client: string): Buffer[] | Promise<Buffer[]> | null {
     const config = options.config();
     const parsed = parseQuery(buf);
     if (parsed.kind !== 'query') return null;
@@ -149,9 +182,13 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     const question = query.question;
     const reserve = signer ? tsigLength(signer.key) : 0;
 
+    const whole = (): Promise<Buffer[]> => {
+      const typeAt = 12 + (nameToWire(zone.apex)?.length ?? 1);
+      return wholeZone(zone).then((ms) => ms.map((m, i) => sign(forRequest(m, i === 0, query.id, query.rd, type, typeAt))));
+    };
     if (type === QTYPE.AXFR) {
       log.info({ client, zone: zone.apex, serial: zone.soa.serial }, 'AXFR');
-      return signed(transferMessages(header, question, axfrRecords(zone), TCP_MAX, reserve), sign);
+      return whole();
     }
     // IXFR (RFC 1995 §3): the client's serial is the SOA in the authority section.
     if (clientSerial === undefined) return fail(RCODE.FORMERR);
@@ -173,7 +210,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       if (!first.done && messages.next().done === true) return [sign(first.value)];
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
-    return signed(transferMessages(header, question, records, TCP_MAX, reserve), sign);
+    return entries ? [...transferMessages(header, question, records, TCP_MAX, reserve)].map(sign) : whole();
   }
 
   /** A signed ordinary query for one of our zones: answered as handle-query would, then signed. */
