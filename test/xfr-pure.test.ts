@@ -78,6 +78,13 @@ describe('diffZone', () => {
     expect(d.added.filter((r) => r.name === 'a.marathon.mesos.').map((r) => r.data)).toEqual([{ type: QTYPE.A, address: '10.1.0.2' }]);
   });
 
+  it('stops at a limit and says so (a change too large to journal)', () => {
+    const before = zoneAt(table(['a']), 'mesos.')!;
+    const after = zoneAt(table(['b', 'c', 'd']), 'mesos.')!;
+    expect(diffZone(before, after).overflow).toBe(false);
+    expect(diffZone(before, after, 3).overflow).toBe(true);
+  });
+
   it('is empty between two builds of the same state, and covers the reverse zones', () => {
     const a = table(['a', 'b']);
     const b = table(['b', 'a']);
@@ -101,6 +108,15 @@ describe('Journal', () => {
     j.add(entry(10, 11), 3);
     expect(j.since(3)).toBeUndefined();
     expect(j.since(10)?.length).toBe(1);
+  });
+
+  it('drops the oldest changes past a total of records', () => {
+    const rr: ResourceRecord = { name: 'x.mesos.', ttl: 60, data: { type: QTYPE.A, address: '10.0.0.1' } };
+    const j = new Journal();
+    for (let s = 1; s <= 4; s++) j.add({ from: s, to: s + 1, removed: [rr], added: [rr] }, 100, 5);
+    expect(j.size).toBe(2);
+    expect(j.since(3)?.length).toBe(2);
+    expect(j.since(2)).toBeUndefined();
   });
 });
 

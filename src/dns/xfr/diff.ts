@@ -11,7 +11,15 @@ export interface ZoneDelta {
   added: ResourceRecord[];
 }
 
-export function diffZone(before: TransferZone, after: TransferZone): ZoneDelta {
+/** A delta, or `overflow` when it passed `limit` records (then `removed` and `added` are partial). */
+export type DiffResult = ZoneDelta & { overflow: boolean };
+
+/**
+ * `limit`: stop once the delta holds more records than this (a change that rewrites most of a
+ * large zone is better sent whole: RFC 1995 §4 lets the server answer with the zone); the result
+ * then says `overflow`, and the caller keeps no journal entry for it.
+ */
+export function diffZone(before: TransferZone, after: TransferZone, limit = Infinity): DiffResult {
   const removed: ResourceRecord[] = [];
   const added: ResourceRecord[] = [];
   const ttl = after.ttl;
@@ -19,6 +27,7 @@ export function diffZone(before: TransferZone, after: TransferZone): ZoneDelta {
   // A zone that can name the owners a change touched saves looking at the others (zones.ts).
   const shortcut = ttlChanged ? undefined : after.changedSince?.(before);
   for (const owner of shortcut?.changed ?? after.owners()) {
+    if (removed.length + added.length > limit) return { removed, added, overflow: true };
     const next = after.records(owner) ?? [];
     const prev = before.records(owner) ?? [];
     if (!ttlChanged && sameRecords(prev, next)) continue;
@@ -42,10 +51,11 @@ export function diffZone(before: TransferZone, after: TransferZone): ZoneDelta {
     }
   }
   for (const owner of shortcut?.gone ?? before.owners()) {
+    if (removed.length + added.length > limit) return { removed, added, overflow: true };
     if (after.records(owner) !== undefined) continue;
     for (const data of before.records(owner) ?? []) removed.push({ name: owner, ttl: before.ttl, data });
   }
-  return { removed, added };
+  return { removed, added, overflow: removed.length + added.length > limit };
 }
 
 function sameRecords(a: readonly ResourceRecord['data'][], b: readonly ResourceRecord['data'][]): boolean {

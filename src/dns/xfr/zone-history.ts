@@ -18,6 +18,14 @@ import { nextSerial, serialGreater } from './serial.js';
 import { readSerialFile, writeSerialFile } from './serial-file.js';
 import { withSerials, zonesOf } from './zones.js';
 
+/**
+ * Records one change may have to be journaled (a record object is about 200 bytes): a change past
+ * it (every address of a large cluster moving) is not kept, and clients get the whole zone.
+ */
+const MAX_DELTA_RECORDS = 100_000;
+/** Records a zone's journal holds at most, over all its entries (the oldest go first). */
+const MAX_JOURNAL_RECORDS = 500_000;
+
 export interface ZoneHistoryOptions {
   config: () => Config;
   /** Seconds since the epoch. */
@@ -67,8 +75,8 @@ export class ZoneHistory {
     let newest: number | undefined;
     for (const [apex, zone] of after) {
       const old = before?.get(apex);
-      const delta = old === undefined ? undefined : diffZone(old, zone);
-      const changed = old === undefined || delta!.removed.length > 0 || delta!.added.length > 0 || soaFieldsChanged(old, zone);
+      const delta = old === undefined ? undefined : diffZone(old, zone, MAX_DELTA_RECORDS);
+      const changed = old === undefined || delta!.overflow || delta!.removed.length > 0 || delta!.added.length > 0 || soaFieldsChanged(old, zone);
       if (!changed) {
         serials.set(apex, old.soa.serial);
         continue;
@@ -76,8 +84,8 @@ export class ZoneHistory {
       const serial = nextSerial(old?.soa.serial, now, floor);
       serials.set(apex, serial);
       if (newest === undefined || serialGreater(serial, newest)) newest = serial;
-      if (old === undefined || delta === undefined) this.journal(apex).clear();
-      else this.journal(apex).add({ from: old.soa.serial, to: serial, ...delta }, max);
+      if (old === undefined || delta === undefined || delta.overflow) this.journal(apex).clear();
+      else this.journal(apex).add({ from: old.soa.serial, to: serial, removed: delta.removed, added: delta.added }, max, MAX_JOURNAL_RECORDS);
     }
     for (const apex of this.#journals.keys()) if (!after.has(apex)) this.#journals.delete(apex);
     // Written before any table carrying the new serials is served (the caller swaps after this).
