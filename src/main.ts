@@ -149,6 +149,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.reconfigure(next);
       const previous = config;
       config = next;
+      if (restarts('notify', previous, next)) notifier.reconfigure();
       if (restarts('source', previous, next)) {
         const old = source;
         const oldId = activeSource;

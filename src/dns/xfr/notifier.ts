@@ -34,6 +34,8 @@ interface Pending {
 export interface Notifier {
   /** NOTIFYs sent (first tries and retries) and answered, for tests and /metrics-minded callers. */
   readonly counts: { sent: number; answered: number };
+  /** A reload changed Notify or the keys (config/reload.ts 'notify'): retries to the old targets stop. */
+  reconfigure(): void;
   close(): void;
 }
 
@@ -114,6 +116,10 @@ export function startNotifier(deps: { config: () => Config; store: TableStore; l
 
   return {
     counts,
+    reconfigure() {
+      for (const p of pending.values()) clearTimeout(p.timer);
+      pending.clear();
+    },
     close() {
       unsubscribe();
       for (const p of pending.values()) clearTimeout(p.timer);
