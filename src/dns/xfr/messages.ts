@@ -20,8 +20,12 @@ export function soaRecord(zone: TransferZone, serial = zone.soa.serial): Resourc
 export function* axfrRecords(zone: TransferZone): Generator<ResourceRecord> {
   const soa = soaRecord(zone);
   yield soa;
-  for (const owner of zone.owners()) {
-    for (const data of zone.records(owner) ?? []) yield { name: owner, ttl: zone.ttl, data };
+  if (zone.entries) {
+    for (const [owner, records] of zone.entries()) for (const data of records) yield { name: owner, ttl: zone.ttl, data };
+  } else {
+    for (const owner of zone.owners()) {
+      for (const data of zone.records(owner) ?? []) yield { name: owner, ttl: zone.ttl, data };
+    }
   }
   yield soa;
 }

@@ -12,6 +12,7 @@ import { QTYPE, type RData } from '../wire/message.js';
 import type { RecordTable, SoaData } from '../../records/table.js';
 import { withReverseSerials, zoneOf } from '../../records/reverse-table.js';
 import { changedOwners } from '../../records/packed-compare.js';
+import { NAME_OWNER, nameAt, recordsAt } from '../../records/packed-table.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
 
@@ -31,6 +32,11 @@ export interface TransferZone {
    * this zone can tell faster than comparing every name; undefined when it cannot for `before`.
    */
   changedSince?(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined;
+  /**
+   * Optional: every owner with its records (except the apex SOA), in any order and unsorted, when
+   * the zone can list them faster than owners() + records() (a whole-zone transfer needs no order).
+   */
+  entries?(): Iterable<[string, readonly RData[]]>;
 }
 
 /** A record's identity within its owner: type and RDATA as text, names lower-cased (RFC 4343). */
@@ -79,6 +85,29 @@ class MesosZone implements TransferZone {
   readonly ttl: number;
   readonly soa: SoaRData;
   readonly #table: RecordTable;
+
+  /** The packed arrays in id order: no name lookups, no sorting (AXFR). */
+  *entries(): Iterable<[string, readonly RData[]]> {
+    const t = this.#table;
+    const packed = t.packed;
+    if (packed === undefined) {
+      for (const owner of this.owners()) yield [owner, this.records(owner) ?? []];
+      return;
+    }
+    const apex = this.records(this.apex);
+    if (apex !== undefined) yield [this.apex, apex];
+    for (let id = 0; id < packed.nameKind.length; id++) {
+      if (packed.nameKind[id] !== NAME_OWNER) continue;
+      const name = nameAt(packed, id);
+      if (name === this.apex || !transferable(name, this.apex)) continue;
+      const r = recordsAt(packed, id);
+      const out: RData[] = [];
+      for (const address of r.a) out.push({ type: QTYPE.A, address });
+      for (const address of r.aaaa) out.push({ type: QTYPE.AAAA, address });
+      for (const x of r.srv) out.push({ type: QTYPE.SRV, priority: x.priority, weight: x.weight, port: x.port, target: x.target });
+      yield [name, out];
+    }
+  }
 
   /** Packed tables compare name by name as bytes (records/packed-compare.ts); the apex always counts as changed. */
   changedSince(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined {
