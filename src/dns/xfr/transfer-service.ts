@@ -160,7 +160,8 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       opts.maxSize -= tsigLength(key);
     }
     const sign = (m: Buffer): Buffer => (signer ? signMessage(m, signer, at) : m);
-    const fail = (rcode: number): Buffer[] => [sign(encodeError({ ...query, rcode, ra: false }, opts))];
+    // RA as lookup.ts sets it on the REFUSED it gave transfers before they were served.
+    const fail = (rcode: number): Buffer[] => [sign(encodeError({ ...query, rcode, ra: config.RecurseOn }, opts))];
     const snapshot = options.snapshot();
     const table = snapshot?.table;
     const type = query.question.type;
