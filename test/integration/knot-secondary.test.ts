@@ -53,7 +53,10 @@ beforeAll(async () => {
     slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
     frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
   };
-  master.getState = getState({ agents: [v1Agent('a1', '10.1.0.1')], frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')], tasks: [running('web.1', 'a1', '10.2.0.1')] });
+  // 1,500 more tasks: the first transfer takes several messages, each TSIG-signed over the
+  // previous one's MAC (RFC 8945 §5.3.1), which Knot verifies.
+  const more = Array.from({ length: 1500 }, (_, i) => running(`bulk${i}.1`, 'a1', `10.4.${i >> 8}.${i & 255}`));
+  master.getState = getState({ agents: [v1Agent('a1', '10.1.0.1')], frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')], tasks: [running('web.1', 'a1', '10.2.0.1'), ...more] });
   const knotPort = await freeLoopbackPort();
   server = await startTestServer({
     masters: [`127.0.0.1:${master.port}`],
@@ -79,8 +82,12 @@ afterAll(async () => {
 describe('Knot DNS as a secondary', () => {
   it('transfers the zone (AXFR, TSIG-signed) and answers from it', async () => {
     expect(await knotAnswers('web.marathon.mesos', 15_000)).toEqual(['10.2.0.1']);
-    // Our server refuses unsigned transfers (TransferTsigKey), so this one was signed and verified.
-    expect(knot.log()).toMatch(/\[mesos\.\] AXFR, incoming, remote 127\.0\.0\.1@\d+, finished/);
+    // Our server refuses unsigned transfers (TransferTsigKey), so this one was signed and verified,
+    // every message of it.
+    const done = /\[mesos\.\] AXFR, incoming, remote 127\.0\.0\.1@\d+, finished, [\d.]+ seconds, (\d+) messages/.exec(knot.log());
+    expect(done).not.toBeNull();
+    expect(Number(done![1])).toBeGreaterThan(1);
+    expect(await knotAnswers('bulk1499.marathon.mesos', 1000)).toEqual(['10.4.5.219']);
   }, 20_000);
 
   it('a launch on the master reaches Knot through NOTIFY and IXFR', async () => {
