@@ -32,6 +32,10 @@ import { zoneAt, type TransferZone } from './zones.js';
 /** Whole-zone messages made between two turns of the event loop (about 4 MB of records). */
 const MESSAGES_PER_TURN = 64;
 
+function* signed(messages: Iterable<Buffer>, sign: (m: Buffer) => Buffer): Generator<Buffer> {
+  for (const m of messages) yield sign(m);
+}
+
 /** Octets left free in each shared whole-zone message for a TSIG RR (a 255-octet key name's is 330). */
 const TSIG_ROOM = 400;
 /** A whole-zone encoding nobody asked for this long is dropped (it is the size of the zone). */
@@ -211,7 +215,9 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       if (!first.done && messages.next().done === true) return [sign(first.value)];
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
-    return entries ? [...transferMessages(header, question, records, TCP_MAX, reserve)].map(sign) : whole();
+    if (!entries) return whole();
+    // A long chain of changes can be large too (the journal holds up to 500,000 records): made in slices as well.
+    return collect(signed(transferMessages(header, question, records, TCP_MAX, reserve), sign));
   }
 
   /** A signed ordinary query for one of our zones: answered as handle-query would, then signed. */
