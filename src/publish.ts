@@ -61,6 +61,8 @@ export function createPublisher(deps: {
       serial: lastSerial,
     });
     const table = deps.admit ? deps.admit(fresh) : fresh;
+    // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
+    if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
     const snapshot = deps.store.swap(table);
     const built = performance.now();
     log?.debug(
