@@ -93,8 +93,14 @@ export async function start(opts: StartOptions): Promise<Running> {
   const stopFreshness = store.onSwap(() => freshness.ok());
   // Zone transfer (dns/xfr/): serials and IXFR journals follow each table; NOTIFY after each swap.
   const history = new ZoneHistory({ config: () => config, logger: log });
-  const notifier = startNotifier({ config: () => config, store, logger: log });
-  const transfer = transferService({ config: () => config, snapshot: () => store.current(), history, logger: log });
+  const notifier = startNotifier({ config: () => config, store, logger: log, count: (outcome) => metrics.notifies.inc({ outcome }) });
+  const transfer = transferService({
+    config: () => config,
+    snapshot: () => store.current(),
+    history,
+    logger: log,
+    count: (type, result) => metrics.zoneTransfers.inc({ type, result }),
+  });
   const publisher = createPublisher({
     admit: (table) => history.admit(store.current()?.table, table),
     logger: log,

@@ -86,6 +86,14 @@ describe('NOTIFY', () => {
     const reply = Buffer.from(again.msg.subarray(0, again.msg.length));
     reply[2] |= 0x80;
     secondary.send(reply, again.port, '127.0.0.1');
+
+    // /metrics counts the tries and the answer.
+    const counted = async (outcome: string): Promise<number> =>
+      Number(new RegExp(`^mesos_dns_notify_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec((await server.http('/metrics')).body)?.[1] ?? 0);
+    const deadline = Date.now() + 3000;
+    while ((await counted('answered')) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await counted('answered')).toBeGreaterThanOrEqual(1);
+    expect(await counted('sent')).toBeGreaterThanOrEqual(2);
   }, 15_000);
 });
 

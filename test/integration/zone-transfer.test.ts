@@ -193,6 +193,17 @@ describe('IXFR and the serial', () => {
     expect(udpFull.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).map((l) => l.split(/\s+/)[3])).toEqual(['SOA']);
   });
 
+  it('counts the transfers in /metrics', async () => {
+    const { body } = await server.http('/metrics');
+    const count = (labels: string): number => Number(new RegExp(`^mesos_dns_zone_transfers_total\\{${labels}\\} (\\d+)`, 'm').exec(body)?.[1] ?? 0);
+    expect(count('type="axfr",result="ok"')).toBeGreaterThan(0);
+    expect(count('type="axfr",result="refused"')).toBeGreaterThan(0);
+    expect(count('type="axfr",result="tsig_error"')).toBeGreaterThan(0);
+    expect(count('type="ixfr",result="ok"')).toBeGreaterThan(0);
+    expect(count('type="ixfr_full",result="ok"')).toBeGreaterThan(0);
+    expect(count('type="ixfr_current",result="ok"')).toBeGreaterThan(0);
+  });
+
   it('chains several changes', async () => {
     const s1 = await serialNow();
     await applyState([...TASKS.slice(2), 'launched', 'second']);

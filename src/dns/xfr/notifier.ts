@@ -39,7 +39,14 @@ export interface Notifier {
   close(): void;
 }
 
-export function startNotifier(deps: { config: () => Config; store: TableStore; logger: Logger; now?: () => number }): Notifier {
+export function startNotifier(deps: {
+  config: () => Config;
+  store: TableStore;
+  logger: Logger;
+  now?: () => number;
+  /** Counts each NOTIFY sent, answered or given up (mesos_dns_notify_total). */
+  count?: (outcome: 'sent' | 'answered' | 'gave_up') => void;
+}): Notifier {
   const log = deps.logger.child({ component: 'notify' });
   const now = deps.now ?? (() => Date.now() / 1000);
   const counts = { sent: 0, answered: 0 };
@@ -69,6 +76,7 @@ export function startNotifier(deps: { config: () => Config; store: TableStore; l
       clearTimeout(p.timer);
       pending.delete(key);
       counts.answered++;
+      deps.count?.('answered');
       log.debug({ target: `${address}:${port}`, rcode: msg[3] & 0x0f }, 'NOTIFY answered');
     }
   };
@@ -84,9 +92,11 @@ export function startNotifier(deps: { config: () => Config; store: TableStore; l
       if (err) log.warn({ err: err.message, target: `${target.host}:${target.port}` }, 'NOTIFY not sent');
     });
     counts.sent++;
+    deps.count?.('sent');
     const delay = RETRY_MS[attempt];
     if (delay === undefined) {
       pending.delete(key);
+      deps.count?.('gave_up');
       log.warn({ zone: zone.apex, serial: zone.soa.serial, target: `${target.host}:${target.port}`, tries: attempt + 1 }, 'NOTIFY never answered; giving up (the secondary still checks at the SOA refresh)');
       return;
     }

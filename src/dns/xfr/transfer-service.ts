@@ -52,6 +52,8 @@ export interface TransferServiceOptions {
   /** Seconds since the epoch (TSIG times). */
   now?: () => number;
   random?: () => number;
+  /** Counts each transfer request answered (mesos_dns_zone_transfers_total). */
+  count?: (type: 'axfr' | 'ixfr' | 'ixfr_full' | 'ixfr_current', result: 'ok' | 'refused' | 'tsig_error' | 'notauth' | 'error') => void;
 }
 
 /** Where the request's TSIG RR starts and the serial of its authority SOA (IXFR, RFC 1995 §3). */
@@ -136,6 +138,12 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     if (parsed.kind !== 'query') return null;
     const query = parsed.query;
     const { tsigAt, clientSerial } = scanRequest(buf);
+    type Counted = Parameters<NonNullable<TransferServiceOptions['count']>>;
+    const transferType: Counted[0] | undefined = query.question.type === QTYPE.AXFR ? 'axfr' : query.question.type === QTYPE.IXFR ? 'ixfr' : undefined;
+    /** Counts a transfer request (signed ordinary queries are not counted here). */
+    const counted = (result: Counted[1], type: Counted[0] | undefined = transferType): void => {
+      if (type !== undefined) options.count?.(type, result);
+    };
     const at = now();
     const opts: EncodeOptions = {
       maxSize: maxResponseSize(query, transport, config.EDNSMaxUDPSize),
@@ -148,24 +156,32 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     if (query.tsig) {
       const tsig = query.tsig;
       const key = config.typed.transfer.keys.find((k) => k.name === keyName(tsig.keyName) && k.algorithm === keyName(tsig.algorithm));
-      if (key === undefined) return [tsigErrorReply({ ...query, tsig }, TSIG_ERROR.BADKEY, opts)];
+      if (key === undefined) {
+        counted('tsig_error');
+        return [tsigErrorReply({ ...query, tsig }, TSIG_ERROR.BADKEY, opts)];
+      }
       const verdict = verifyRequest(buf, tsigAt, tsig, key, at);
       // §5.3.2: BADSIG (like BADKEY) goes back unsigned: we cannot sign for a MAC we did not verify.
       if (!verdict.ok && verdict.error === TSIG_ERROR.BADSIG) {
         log.warn({ client, key: key.name }, 'TSIG signature does not verify (BADSIG)');
+        counted('tsig_error');
         return [tsigErrorReply({ ...query, tsig }, TSIG_ERROR.BADSIG, opts)];
       }
       signer = { key, priorMac: tsig.mac, signed: 0 };
       if (!verdict.ok) {
         // §5.2.3: BADTIME is signed, with our time in Other Data, so the client can tell the skew.
         log.warn({ client, key: key.name, timeSigned: tsig.timeSigned, now: Math.floor(at) }, 'TSIG time outside the fudge (BADTIME)');
+        counted('tsig_error');
         return [signMessage(encodeError({ ...query, rcode: RCODE.NOTAUTH }, opts), signer, at, TSIG_ERROR.BADTIME)];
       }
       opts.maxSize -= tsigLength(key);
     }
     const sign = (m: Buffer): Buffer => (signer ? signMessage(m, signer, at) : m);
     // RA as lookup.ts sets it on the REFUSED it gave transfers before they were served.
-    const fail = (rcode: number): Buffer[] => [sign(encodeError({ ...query, rcode, ra: config.RecurseOn }, opts))];
+    const fail = (rcode: number): Buffer[] => {
+      counted(rcode === RCODE.REFUSED ? 'refused' : rcode === RCODE.NOTAUTH ? 'notauth' : 'error');
+      return [sign(encodeError({ ...query, rcode, ra: config.RecurseOn }, opts))];
+    };
     const snapshot = options.snapshot();
     const table = snapshot?.table;
     const type = query.question.type;
@@ -193,12 +209,14 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     };
     if (type === QTYPE.AXFR) {
       log.info({ client, zone: zone.apex, serial: zone.soa.serial }, 'AXFR');
+      counted('ok');
       return whole();
     }
     // IXFR (RFC 1995 §3): the client's serial is the SOA in the authority section.
     if (clientSerial === undefined) return fail(RCODE.FORMERR);
     if (!serialGreater(zone.soa.serial, clientSerial)) {
       // §2/§4: the client is up to date (or ahead): the current SOA alone.
+      counted('ok', 'ixfr_current');
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
     const journal = options.history.journal(zone.apex);
@@ -206,6 +224,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     // §4: a serial the journal does not reach gets the whole zone, AXFR-style.
     const records = entries ? ixfrRecords(zone, entries) : axfrRecords(zone);
     log.info({ client, zone: zone.apex, from: clientSerial, serial: zone.soa.serial, incremental: entries !== undefined, changes: entries?.length ?? 0 }, 'IXFR');
+    counted('ok', entries ? 'ixfr' : 'ixfr_full');
     if (transport === 'udp') {
       // §2: over UDP the reply is one message; when the changes do not fit, the SOA alone tells
       // the client to come back over TCP.
