@@ -66,16 +66,16 @@ export function changedOwners(before: PackedTable, after: PackedTable): { change
   const changed: string[] = [];
   const gone: string[] = [];
   const find = matcher(before, after);
+  // Old owners some new owner matched: every other old owner is gone (absent, or no longer an owner).
+  const kept = new Uint8Array(before.nameKind.length);
   for (let id = 0; id < after.nameKind.length; id++) {
     if (after.nameKind[id] !== NAME_OWNER) continue;
     const old = find(id);
+    if (old >= 0) kept[old] = 1;
     if (old < 0 || before.nameKind[old] !== NAME_OWNER || !sameRecordsAt(before, old, after, id)) changed.push(nameAt(after, id));
   }
-  const back = matcher(after, before);
   for (let id = 0; id < before.nameKind.length; id++) {
-    if (before.nameKind[id] !== NAME_OWNER) continue;
-    const now = back(id);
-    if (now < 0 || after.nameKind[now] !== NAME_OWNER) gone.push(nameAt(before, id));
+    if (before.nameKind[id] === NAME_OWNER && kept[id] === 0) gone.push(nameAt(before, id));
   }
   return { changed, gone };
 }
