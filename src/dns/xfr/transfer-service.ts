@@ -223,7 +223,9 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     const entries = journal.newest() === zone.soa.serial ? journal.since(clientSerial) : undefined;
     // §4: a serial the journal does not reach gets the whole zone, AXFR-style.
     const records = entries ? ixfrRecords(zone, entries) : axfrRecords(zone);
-    log.info({ client, zone: zone.apex, from: clientSerial, serial: zone.soa.serial, incremental: entries !== undefined, changes: entries?.length ?? 0 }, 'IXFR');
+    // Every secondary takes every change: incremental ones at debug (thousands of agents would
+    // flood the log), whole-zone ones at info like AXFR (/metrics counts both).
+    log[entries ? 'debug' : 'info']({ client, zone: zone.apex, from: clientSerial, serial: zone.soa.serial, incremental: entries !== undefined, changes: entries?.length ?? 0 }, 'IXFR');
     counted('ok', entries ? 'ixfr' : 'ixfr_full');
     if (transport === 'udp') {
       // §2: over UDP the reply is one message; when the changes do not fit, the SOA alone tells
