@@ -115,6 +115,7 @@ describe('GET /v1/config', () => {
       '  "HTTPKeepAliveTimeoutMs": 5000,',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
+      '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
       '  "ForwardHealthCheckMs": 500',
       ' }',

@@ -18,6 +18,8 @@ export const RESTARTS = {
   // The upstream lists too: a forwarder remembers and probes the upstreams it has used.
   forwarder: ['Timeout', 'ForwardCacheSize', 'ForwardMaxFails', 'ForwardHealthCheckMs', 'Resolvers', 'ZoneResolvers'],
   /** The response rate limiter's table (dns-service.ts): a new one starts empty. */
+  /** The static zone loader (zones/zone-watcher.ts): the zones are read again, and checked against the domain. */
+  zones: ['ZonesDir', 'Domain'],
   rateLimit: [
     'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
   ],

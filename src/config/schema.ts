@@ -131,6 +131,11 @@ export interface RawConfig {
   ReadyMaxTableAgeSeconds: number;
   /** Largest /master/state body read (decompressed), bytes; a larger one is refused without reading the rest. */
   StateMaxBytes: number;
+  /**
+   * Directory of static zone files (`*.zone`, docs/static-zones.md), relative to the config
+   * file's directory; absent directory or "": no static zones.
+   */
+  ZonesDir: string;
   // --- end of readiness and state size ---
 
   // --- forwarding health keys (issue 13) ---
@@ -257,6 +262,8 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
   StateMaxBytes: { kind: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`), default: 256 * 1024 * 1024 },
   // --- end of readiness and state size ---
+  // --- static zones (issue 15 item 4, docs/static-zones.md) ---
+  ZonesDir: { kind: STRING, default: 'zones' },
   // --- forwarding health keys (issue 13); why these defaults: docs/configuration.md ---
   ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
   // At least 50 ms: probes at a higher rate would be traffic, not a check.

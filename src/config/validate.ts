@@ -93,6 +93,9 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateAuth(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  // A path the file system cannot take; whether the directory exists is the zone loader's
+  // business (absent: no static zones, docs/static-zones.md).
+  if (c.ZonesDir.includes('\0')) p.error('ZonesDir', 'must be a directory path (it contains a NUL character)');
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 

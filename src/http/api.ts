@@ -139,6 +139,7 @@ const CONFIG_KEYS = [
   'HTTPKeepAliveTimeoutMs',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
+  'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
 ] as const satisfies readonly (keyof RawConfig)[];

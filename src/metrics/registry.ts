@@ -132,6 +132,23 @@ export function createMetrics(deps: {
       labelNames: ['type'] as const,
       registers,
     }),
+    // --- static zones (zones/zone-watcher.ts) -----------------------------------------------------
+    zoneLoadErrors: new Counter({
+      name: 'mesos_dns_zone_load_errors_total',
+      help: 'Zone files that could not be served as written (a syntax or data error, or refused), counted once per version of the file.',
+      registers,
+    }),
+    zoneSerial: new Gauge({
+      name: 'mesos_dns_zone_serial',
+      help: 'SOA serial of each static zone served, by zone.',
+      labelNames: ['zone'] as const,
+      registers,
+    }),
+    /** The static zones now served: one serial per zone, the gone ones removed. */
+    zonesServed(zones: readonly { apex: string; serial: number }[]): void {
+      m.zoneSerial.reset();
+      for (const z of zones) m.zoneSerial.set({ zone: z.apex }, z.serial);
+    },
 
     /** After each swap: the records by type and the leader. */
     tableSwapped(t: RecordTable, leaderAddress: string, buildSeconds: number): void {

@@ -99,9 +99,15 @@ export function rrToString(rr: ResourceRecord): string {
     case QTYPE.SOA:
       return `${head} SOA ${absolute(d.mname)} ${absolute(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
     case QTYPE.TXT:
-      return `${head} TXT ${d.texts.map((t) => JSON.stringify(t)).join(' ')}`;
+      return `${head} TXT ${d.texts.map((t) => JSON.stringify(typeof t === 'string' ? t : Buffer.from(t).toString('latin1'))).join(' ')}`;
     case QTYPE.HINFO:
       return `${head} HINFO ${JSON.stringify(d.cpu)} ${JSON.stringify(d.os)}`;
+    case QTYPE.CNAME:
+      return `${head} CNAME ${absolute(d.target)}`;
+    case QTYPE.MX:
+      return `${head} MX ${d.preference} ${absolute(d.exchange)}`;
+    case QTYPE.CAA:
+      return `${head} CAA ${d.flags} ${d.tag} ${JSON.stringify(Buffer.from(d.value).toString('latin1'))}`;
   }
 }
 
