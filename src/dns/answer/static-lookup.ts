@@ -45,8 +45,12 @@ export function lookupStatic(zones: StaticZones, query: Query, apex: string, opt
       return { kind: 'success', aa: false, ra, answer: [], authority, additional: addresses(zones, ns) };
     }
     let types = zone.names.get(name);
-    if (types === undefined && !zone.existing.has(name)) types = wildcard(zone, name);
-    if (types === undefined) return negative('nxdomain', zone, answer, ra);
+    if (types === undefined) {
+      // An empty non-terminal exists (RFC 8020): NODATA; a wildcard never answers for it (RFC 4592 §2.2.2).
+      if (zone.existing.has(name)) return negative('nodata', zone, answer, ra);
+      types = wildcard(zone, name);
+      if (types === undefined) return negative('nxdomain', zone, answer, ra);
+    }
 
     if (type === QTYPE.ANY) {
       const sets = [...types.values()];
