@@ -227,3 +227,30 @@ describe('reloading', () => {
     expect((await dig('deep.in.example.test', 'A')).answer).toEqual(['deep.in.example.test. 300 IN A 192.0.2.7']);
   });
 });
+
+describe('with DNS worker threads', () => {
+  it('the workers get the static zones with each snapshot, and a zone change without a new table', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mdns-zones-w-'));
+    const file = path.join(dir, 'w.test.zone');
+    await writeFile(file, '$TTL 60\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n');
+    const threaded = await startTestServer({ masters: [`127.0.0.1:${master.port}`], resolvers: [`127.0.0.1:${upstream.port}`], refreshSeconds: 3600, timeout: 2, ZonesDir: dir, workers: 2 });
+    try {
+      while ((await threaded.http('/health')).status !== 200) await new Promise((r) => setTimeout(r, 50));
+      const ask = async () => summaryFromDig(await threaded.dig('ns.w.test', 'A')).answer;
+      // Each query may reach either worker: ask a few times.
+      for (let i = 0; i < 4; i++) expect(await ask()).toEqual(['ns.w.test. 60 IN A 192.0.2.1']);
+      await writeFile(file, '$TTL 60\n@ SOA ns hm 2 3600 600 86400 60\n@ NS ns\nns A 192.0.2.2\n');
+      // Both workers must move: wait until several answers in a row are the new one.
+      let inARow = 0;
+      for (let i = 0; i < 200 && inARow < 6; i++) {
+        inARow = (await ask())[0] === 'ns.w.test. 60 IN A 192.0.2.2' ? inARow + 1 : 0;
+        if (inARow === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(inARow).toBe(6);
+      expect(summaryFromDig(await threaded.dig('web.marathon.mesos', 'A')).answer).toEqual(['web.marathon.mesos. 60 IN A 10.1.0.1']);
+    } finally {
+      await threaded.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
