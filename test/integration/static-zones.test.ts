@@ -254,3 +254,29 @@ describe('with DNS worker threads', () => {
     }
   });
 });
+
+describe('SIGHUP', () => {
+  it('a new domain checks the zones again: a zone now inside it is refused; ZonesDir "" takes the zones away', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mdns-zones-hup-'));
+    await writeFile(path.join(dir, 'corp.test.zone'), '$TTL 60\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n');
+    const hupLog = captureLog('info');
+    const base = { masters: [`127.0.0.1:${master.port}`], resolvers: [`127.0.0.1:${upstream.port}`], refreshSeconds: 3600, timeout: 2, ZonesDir: dir };
+    const s = await startTestServer(base, hupLog.logger);
+    try {
+      expect(await s.running.refresh()).toBe(true);
+      expect(summaryFromDig(await s.dig('ns.corp.test', 'A')).answer).toEqual(['ns.corp.test. 60 IN A 192.0.2.1']);
+      await s.writeConfig({ ...base, domain: 'test' });
+      expect(await s.running.reload()).toBe(true);
+      expect(String(hupLog.lines.find((l) => String(l.msg).startsWith('zone refused'))?.msg)).toContain('zone corp.test. is inside the Mesos domain test.');
+      // The name is the Mesos domain's now: NXDOMAIN with its SOA.
+      expect(summaryFromDig(await s.dig('ns.corp.test', 'A'))).toMatchObject({ rcode: 'NXDOMAIN', authority: [expect.stringMatching(/^test\. 60 IN SOA /)] });
+      await s.writeConfig({ ...base, ZonesDir: '' });
+      expect(await s.running.reload()).toBe(true);
+      // Not ours any more: forwarded, and the stand-in upstream does not know it.
+      expect(summaryFromDig(await s.dig('ns.corp.test', 'A'))).toMatchObject({ answer: [], aa: false });
+    } finally {
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
