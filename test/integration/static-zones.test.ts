@@ -280,3 +280,25 @@ describe('SIGHUP', () => {
     }
   });
 });
+
+describe('before the first Mesos table', () => {
+  it('nothing is authoritative yet: a static zone name is forwarded; it is served from the first table on', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mdns-zones-first-'));
+    await writeFile(path.join(dir, 'outside.example.org.zone'), '$TTL 60\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\n@ A 192.0.2.200\n');
+    const down = await StreamMaster.start();
+    down.subscribeAnswer = { status: 404 };
+    down.stateAnswer = { status: 503 };
+    const s = await startTestServer({ masters: [`127.0.0.1:${down.port}`], resolvers: [`127.0.0.1:${upstream.port}`], refreshSeconds: 3600, timeout: 2, ZonesDir: dir });
+    try {
+      expect(summaryFromDig(await s.dig('outside.example.org', 'A')).answer).toEqual(['outside.example.org. 60 IN A 198.51.100.1']);
+      down.stateAnswer = undefined;
+      down.stateDocument = smallState(down.port, ['web']);
+      expect(await s.running.refresh()).toBe(true);
+      expect(summaryFromDig(await s.dig('outside.example.org', 'A'))).toMatchObject({ aa: true, answer: ['outside.example.org. 60 IN A 192.0.2.200'] });
+    } finally {
+      await s.close();
+      await down.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
