@@ -2,7 +2,8 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward (default: all six)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, zones (default: all seven)
+//   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
@@ -33,9 +34,10 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'zones'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     streamSnapshot?: SnapshotRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
+    zones?: ZonesRow[];
   } = {};
 
   try {
@@ -205,6 +208,12 @@ async function main(): Promise<void> {
       process.stderr.write('forward: resolvers [silent, good], then every upstream silent (real binary, stand-in upstreams)\n');
       results.forward = await runForwardFaults({ dir, queries, progress });
       print(`## Forwarding with a dead upstream (real binary, UDP, forwarding cache off, timeout 5 s)\n\n${formatForwardFaults(results.forward)}`);
+    }
+    if (sections.includes('zones')) {
+      const sizes = countsFromEnv('BENCH_ZONE_SIZES', '1000,10000,100000').filter((n) => n > 0);
+      process.stderr.write(`zones: zone files of ${sizes.join(', ')} names, parsed and looked up in-process\n`);
+      results.zones = runZones(sizes);
+      print(`## Static zones (in-process: parse + check + index, and the pure lookup)\n\n${formatZones(results.zones)}`);
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);

@@ -38,6 +38,28 @@ export interface CheckedZone {
   warnings: string[];
 }
 
+/**
+ * A key equal for equal RDATA (names are canonical already): addresses and names as they are,
+ * the rest by their wire form, which also proves the record can be sent.
+ */
+function rdataKey(r: ZoneRecord): string {
+  const d = r.data;
+  switch (d.type) {
+    case QTYPE.A:
+    case QTYPE.AAAA:
+      return d.address;
+    case QTYPE.CNAME:
+    case QTYPE.NS:
+    case QTYPE.PTR:
+      return d.target;
+    default: {
+      const wire = rdataWire(d);
+      if (wire === undefined) throw new ZoneFileError(r.file, r.line, 'the record cannot be put on the wire (a name or string too long)');
+      return wire.toString('hex');
+    }
+  }
+}
+
 /** Builds the zone of `file`'s records; throws ZoneFileError naming the record's file and line. */
 export function checkZone(file: string, records: readonly ZoneRecord[]): CheckedZone {
   const warnings: string[] = [];
@@ -62,9 +84,7 @@ export function checkZone(file: string, records: readonly ZoneRecord[]): Checked
     } else if (set.ttl !== r.ttl) {
       warnings.push(`${r.file}:${r.line}: TTL ${r.ttl} differs from its RRset's ${set.ttl} (${r.owner} ${typeName(r.data.type)}); using ${set.ttl} (RFC 2181 §5.2)`);
     }
-    const wire = rdataWire(r.data);
-    if (wire === undefined) throw new ZoneFileError(r.file, r.line, 'the record cannot be put on the wire (a name or string too long)');
-    const id = wire.toString('hex');
+    const id = rdataKey(r);
     const ids = seen.get(key) as Set<string>;
     if (ids.has(id)) continue;
     ids.add(id);

@@ -98,21 +98,20 @@ export function lexZone(text: string, file: string): Entry[] {
       i = j + 1;
       continue;
     }
+    // A token runs to the next blank or special character; an escaped one is part of it, and
+    // stays escaped (the token is one slice of the text).
     let j = i;
-    let out = '';
     while (j < text.length) {
       const d = text.charCodeAt(j);
       if (d === SPACE || d === TAB || d === CR || d === LF || d === 0x3b || d === 0x28 || d === 0x29 || d === 0x22) break;
       if (d === 0x5c) {
         if (j + 1 >= text.length || text.charCodeAt(j + 1) === LF) fail('"\\" at the end of a line');
-        out += text.slice(j, j + 2);
         j += 2;
         continue;
       }
-      out += text[j];
       j++;
     }
-    current.tokens.push({ text: out, quoted: false });
+    current.tokens.push({ text: text.slice(i, j), quoted: false });
     i = j;
   }
   if (depth > 0) fail(`"(" opened on line ${openedOn} is never closed`, openedOn);
