@@ -28,7 +28,7 @@ export interface StaticZones {
 
 export const NO_STATIC_ZONES: StaticZones = Object.freeze({ data: [], zones: new Map() });
 
-/** The parent of a canonical name; in canonical form a '.' inside a label is \\046, so every dot is a boundary. */
+/** The parent of a canonical name; in canonical form a '.' inside a label is \046, so every dot is a boundary. */
 export function parentOf(name: string): string {
   const dot = name.indexOf('.');
   return dot < 0 || dot === name.length - 1 ? '.' : name.slice(dot + 1);

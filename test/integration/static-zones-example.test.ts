@@ -3,7 +3,7 @@
 // and config.example.json serve no zone by accident, an absent directory is off and is picked
 // up when it appears, "" is off; plus the precedence rules next to zoneResolvers and the
 // derived reverse zones.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,9 @@ import { zoneFilesIn } from '../../src/zones/zone-files.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const demoState = path.join(root, 'zones', 'demo', 'state.json');
+
+// Several servers start, and one test waits (bounded) for a directory to be noticed.
+jest.setTimeout(60_000);
 
 let server: TestServer;
 let upstream: FakeUpstream;
@@ -105,7 +108,7 @@ describe('ZonesDir defaults', () => {
       await mkdir(dir);
       await writeFile(path.join(dir, 'other.test.zone'), '$TTL 60\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.77\n');
       let answer = '';
-      for (let i = 0; i < 100 && answer !== '192.0.2.77'; i++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && answer !== '192.0.2.77'; ) {
         answer = (await late.dig('+short', 'www.other.test')).trim();
         if (answer !== '192.0.2.77') await new Promise((r) => setTimeout(r, 100));
       }

@@ -2,8 +2,8 @@
 // loopback, queried with dig and Node's resolver; a stand-in master for the Mesos table and a
 // stand-in upstream for the names outside every zone. File changes are picked up by the server's
 // own watcher: the tests poll the server until the answer changes (bounded), never time it.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdir, mkdtemp, rename, rm, writeFile as writeInPlace } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { summaryFromDig } from '../helpers/dns-case.js';
@@ -47,6 +47,9 @@ const REVERSE = `$TTL 60
 80 PTR www.example.test.
 `;
 
+// File changes are waited for (bounded), and several servers start: generous on a loaded machine.
+jest.setTimeout(60_000);
+
 let master: StreamMaster;
 let upstream: FakeUpstream;
 let server: TestServer;
@@ -82,9 +85,20 @@ afterAll(async () => {
 
 const dig = async (...args: string[]) => summaryFromDig(await server.dig(...args));
 
-/** Polls `check` (a query) until it returns true; at most ~10 s. */
+/**
+ * Writes a file whole, as editors and config tools do (a temporary file renamed over it): the
+ * watcher may otherwise read a half-written file, which is a version of its own (and an error).
+ */
+async function writeFile(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  await writeInPlace(tmp, text);
+  await rename(tmp, file);
+}
+
+/** Polls `check` (a query) until it returns true; at most 30 s (a loaded machine), no timing asserted. */
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
