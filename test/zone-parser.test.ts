@@ -54,6 +54,10 @@ describe('zone file records', () => {
     ['escaped dot inside a label', 'a\\.b 60 A 192.0.2.1', ['a\\046b.example.com. 60 IN A 192.0.2.1']],
     ['\\DDD in a name is folded like a letter', '\\087ww 60 A 192.0.2.1', ['www.example.com. 60 IN A 192.0.2.1']],
     ['wildcard owner', '* 60 A 192.0.2.1', ['*.example.com. 60 IN A 192.0.2.1']],
+    ['RFC 3597: an unknown type in the generic form, hex over several tokens', 'x 60 TYPE65280 \\# 4 0a00 0001', ['x.example.com. 60 IN TYPE65280 \\# 4 0A000001']],
+    ['RFC 3597: empty generic RDATA', 'x 60 TYPE65280 \\# 0', ['x.example.com. 60 IN TYPE65280 \\# 0']],
+    ['RFC 3597: a known type by number in its own form', 'x 60 TYPE1 192.0.2.1', ['x.example.com. 60 IN A 192.0.2.1']],
+    ['RFC 3597: a known type in the generic form stays generic', 'x 60 A \\# 4 C0000201', ['x.example.com. 60 IN TYPE1 \\# 4 C0000201']],
   ])('%s', (_name, text, want) => {
     expect(parse(text)).toEqual(want);
   });
@@ -97,6 +101,11 @@ describe('zone file errors name the line and the reason', () => {
     ['a TXT string over 255 octets', `@ 60 TXT ${'x'.repeat(256)}`, {}, '1: a character-string is over 255 octets'],
     ['a CAA tag with a dash', '@ 60 CAA 0 is-sue "x"', {}, '1: CAA tag "is-sue"'],
     ['a missing include', 'a 60 A 192.0.2.1\n$INCLUDE nothere.db', {}, '2: $INCLUDE: cannot read "nothere.db"'],
+    ['RFC 3597: length and hex disagree', 'x 60 TYPE65280 \\# 3 0a000001', {}, '1: \\# says 3 octets, the hex has 4'],
+    ['RFC 3597: not hex', 'x 60 TYPE65280 \\# 1 zz', {}, '1: "zz" is not hexadecimal octets'],
+    ['RFC 3597: an unknown type without the generic form', 'x 60 TYPE65280 abc', {}, "1: TYPE65280 needs its data in RFC 3597's generic form"],
+    ['RFC 3597: a meta type', 'x 60 TYPE251 \\# 0', {}, '1: TYPE251 is a meta or query type'],
+    ['RFC 3597: SOA only in its own form', '@ 60 SOA \\# 0', {}, "1: SOA must be written in its own form"],
     ['an include loop', '$INCLUDE a.db', { '/z/a.db': '$INCLUDE b.db', '/z/b.db': '$INCLUDE a.db' }, '1: $INCLUDE of "a.db" makes a loop'],
   ])('%s', (_name, text, includes, want) => {
     expect(failure(text, includes)).toContain(want);

@@ -5,7 +5,7 @@
 // unqualified" is the dnsz bug this module is tested against.
 import { isIPv4, isIPv6 } from 'node:net';
 import { canonicalIP } from '../net/address.js';
-import { QTYPE, type RData } from '../dns/wire/message.js';
+import { GENERIC_RDATA, QTYPE, type RData } from '../dns/wire/message.js';
 import { unescape, type Token } from './zone-lexer.js';
 import { qualify } from './zone-names.js';
 
@@ -51,6 +51,7 @@ function uint(text: string, max: number): number | undefined {
 
 /** Parses the RDATA tokens of a record of `type` (from ZONE_TYPES), names relative to `origin`. */
 export function parseRdata(type: number, tokens: readonly Token[], origin: string): RdataResult {
+  if (tokens.length > 0 && !tokens[0].quoted && tokens[0].text === '\\#') return parseGeneric(type, tokens.slice(1));
   const texts = tokens.map((t) => t.text);
   const count = (n: number): string | undefined =>
     tokens.length === n ? undefined : `${typeName(type)} takes ${n} field${n === 1 ? '' : 's'}, found ${tokens.length}`;
@@ -132,8 +133,28 @@ export function parseRdata(type: number, tokens: readonly Token[], origin: strin
       return { data: { type, flags, tag: texts[1].toLowerCase(), value } };
     }
     default:
-      return { reason: `type ${type} is not served from zone files` };
+      return { reason: `TYPE${type} needs its data in RFC 3597's generic form: \\# <length> <hex>` };
   }
+}
+
+/** Types whose meaning the server uses (the apex, aliases, cuts): written in their own form only. */
+const NOT_GENERIC: ReadonlySet<number> = new Set([QTYPE.SOA, QTYPE.CNAME, QTYPE.NS]);
+
+/**
+ * RFC 3597 §5: `\# <length> <hex>`, the hex in any number of tokens. The record is kept as the
+ * bytes given, for any type a zone may hold; meta and query types (OPT, TSIG, AXFR, ANY: 0, 41,
+ * 128-255) are not record types (RFC 6895 §3.1).
+ */
+function parseGeneric(type: number, tokens: readonly Token[]): RdataResult {
+  if (NOT_GENERIC.has(type)) return { reason: `${typeName(type)} must be written in its own form, not RFC 3597's \\#` };
+  if (type === 0 || type === QTYPE.OPT || (type >= 128 && type <= 255)) return { reason: `TYPE${type} is a meta or query type, not a record type` };
+  if (tokens.length === 0) return { reason: '\\# needs the RDATA length' };
+  const length = uint(tokens[0].text, 0xffff);
+  if (length === undefined) return { reason: `\\# length "${tokens[0].text}" is not a number from 0 to 65535` };
+  const hex = tokens.slice(1).map((t) => t.text).join('');
+  if (!/^(?:[0-9A-Fa-f]{2})*$/.test(hex)) return { reason: `"${hex}" is not hexadecimal octets` };
+  if (hex.length / 2 !== length) return { reason: `\\# says ${length} octets, the hex has ${hex.length / 2}` };
+  return { data: { type: GENERIC_RDATA, rrtype: type, bytes: Buffer.from(hex, 'hex') } };
 }
 
 /** The mnemonic of a type we parse (for messages and the docs' tables). */

@@ -6,7 +6,7 @@
 //   - repeated records are one (RFC 2181 §5);
 //   - NS at the apex: recommended (a warning without it; a zone is still served).
 import { ZoneFileError } from '../errors.js';
-import { QTYPE, type RData } from '../dns/wire/message.js';
+import { QTYPE, rrTypeOf, type RData } from '../dns/wire/message.js';
 import { rdataWire } from '../dns/wire/rdata-wire.js';
 import type { ZoneRecord } from './zone-parser.js';
 import { isInZone } from './zone-names.js';
@@ -76,13 +76,14 @@ export function checkZone(file: string, records: readonly ZoneRecord[]): Checked
     if (!isInZone(r.owner, apex)) {
       throw new ZoneFileError(r.file, r.line, `${r.owner} is outside the zone ${apex} (the SOA's owner)`);
     }
-    const key = `${r.owner} ${r.data.type}`;
+    const type = rrTypeOf(r.data);
+    const key = `${r.owner} ${type}`;
     let set = sets.get(key);
     if (set === undefined) {
-      sets.set(key, (set = { owner: r.owner, type: r.data.type, ttl: r.ttl, rdata: [] }));
+      sets.set(key, (set = { owner: r.owner, type, ttl: r.ttl, rdata: [] }));
       seen.set(key, new Set());
     } else if (set.ttl !== r.ttl) {
-      warnings.push(`${r.file}:${r.line}: TTL ${r.ttl} differs from its RRset's ${set.ttl} (${r.owner} ${typeName(r.data.type)}); using ${set.ttl} (RFC 2181 §5.2)`);
+      warnings.push(`${r.file}:${r.line}: TTL ${r.ttl} differs from its RRset's ${set.ttl} (${r.owner} ${typeName(type)}); using ${set.ttl} (RFC 2181 §5.2)`);
     }
     const id = rdataKey(r);
     const ids = seen.get(key) as Set<string>;
@@ -104,7 +105,7 @@ export function checkZone(file: string, records: readonly ZoneRecord[]): Checked
     throw new ZoneFileError(
       later.file,
       later.line,
-      `${owner} has a CNAME and other data (${typeName(other.data.type)}, line ${earlier === other ? other.line : cname.line}): an alias holds nothing else (RFC 1034 §3.6.2)`,
+      `${owner} has a CNAME and other data (${typeName(rrTypeOf(other.data))}, line ${earlier === other ? other.line : cname.line}): an alias holds nothing else (RFC 1034 §3.6.2)`,
     );
   }
   if (!sets.has(`${apex} ${QTYPE.NS}`)) warnings.push(`${file}: the zone ${apex} has no NS records at its apex`);

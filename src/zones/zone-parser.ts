@@ -161,9 +161,11 @@ function parseRecord(entry: Entry, from: number, origin: string, fail: (reason: 
   if (klass !== undefined && klass !== 'IN') fail(`class ${klass}: only class IN is served`);
   if (i >= tokens.length) fail('the record has no type');
   const mnemonic = tokens[i].text.toUpperCase();
-  const type = ZONE_TYPES.get(mnemonic);
+  // TYPEnnn (RFC 3597 §5): a known type by number, or any other with its data as \# <len> <hex>.
+  const numbered = /^TYPE(\d{1,5})$/.exec(mnemonic);
+  const type = ZONE_TYPES.get(mnemonic) ?? (numbered && Number(numbered[1]) <= 0xffff ? Number(numbered[1]) : undefined);
   if (type === undefined) {
-    fail(`type "${tokens[i].text}" is not served from zone files (A, AAAA, CNAME, SRV, TXT, MX, NS, SOA, PTR, CAA)`);
+    fail(`type "${tokens[i].text}" is not served from zone files (A, AAAA, CNAME, SRV, TXT, MX, NS, SOA, PTR, CAA, or TYPEnnn with RFC 3597 data)`);
   }
   const rdata = parseRdata(type as number, tokens.slice(i + 1), origin);
   if ('reason' in rdata) fail(rdata.reason);

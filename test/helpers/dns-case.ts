@@ -9,7 +9,7 @@
 // names are compared exactly (so 0x20 case survival is checked), AAAA addresses canonicalised.
 import { expect } from '@jest/globals';
 import dnsPacket from 'dns-packet';
-import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/wire/message.js';
+import { GENERIC_RDATA, QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/wire/message.js';
 
 export type RcodeName = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | 'BADVERS';
 
@@ -108,6 +108,8 @@ export function rrToString(rr: ResourceRecord): string {
       return `${head} MX ${d.preference} ${absolute(d.exchange)}`;
     case QTYPE.CAA:
       return `${head} CAA ${d.flags} ${d.tag} ${JSON.stringify(Buffer.from(d.value).toString('latin1'))}`;
+    case GENERIC_RDATA:
+      return `${head} TYPE${d.rrtype} \\# ${d.bytes.length}${d.bytes.length > 0 ? ' ' + Buffer.from(d.bytes).toString('hex').toUpperCase() : ''}`;
   }
 }
 

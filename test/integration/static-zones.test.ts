@@ -36,6 +36,7 @@ _http._tcp SRV 10 5 8080 www
 *.wild A 192.0.2.99
 sub NS ns.sub
 ns.sub A 192.0.2.54
+gen TYPE65280 \\# 4 0a000001
 $ORIGIN in.example.test.
 deep A 192.0.2.7
 $INCLUDE hosts/lab.db lab
@@ -119,6 +120,7 @@ describe('every record type, authoritatively', () => {
     ['alias.example.test', 'CNAME', ['alias.example.test. 300 IN CNAME www.example.test.'], []],
     ['deep.in.example.test', 'A', ['deep.in.example.test. 300 IN A 192.0.2.7'], []],
     ['h1.lab.in.example.test', 'A', ['h1.lab.in.example.test. 300 IN A 192.0.2.11'], []],
+    ['gen.example.test', 'TYPE65280', ['gen.example.test. 300 IN TYPE65280 \\# 4 0A000001'], []],
   ])('%s %s', async (name, type, answer, additional) => {
     const r = await dig(name, type);
     expect(r).toMatchObject({ rcode: 'NOERROR', aa: true, answer, authority: [], additional });

@@ -6,7 +6,7 @@
 import { NameCompressor, nameToWire } from './name-wire.js';
 import { prepareRdata, writeName, writeRdata } from './rdata-wire.js';
 import { Writer } from './writer.js';
-import { EDNS_OPTION, QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
+import { EDNS_OPTION, QCLASS, QTYPE, RCODE, rrTypeOf, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
 import { HEADER_LENGTH, OPT_LENGTH, TCP_MAX, UDP_MIN } from './constants.js';
 import type { WireLayout, WrittenName, WrittenRecord } from './layout.js';
 
@@ -205,7 +205,7 @@ function encodeMessage(
         }
         end = w.pos;
         counts[s] += 1;
-        if (layout && written) layout.records.push({ start, end, type: rr.data.type, names: written });
+        if (layout && written) layout.records.push({ start, end, type: rrTypeOf(rr.data), names: written });
       }
     }
     w.pos = end;
@@ -256,7 +256,7 @@ function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, writt
   if (!prepared) return false;
   w.ensure(owner.length + 10 + prepared.room);
   writeName(w, names, owner, true, written);
-  w.u16(rr.data.type);
+  w.u16(rrTypeOf(rr.data));
   w.u16(rr.class ?? QCLASS.IN);
   // RFC 2181 §8: TTLs are 0..2^31-1.
   w.u32(Math.min(Math.max(0, Math.floor(rr.ttl) || 0), 0x7fffffff));

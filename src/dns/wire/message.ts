@@ -24,6 +24,12 @@ export const QTYPE = {
   CAA: 257,
 } as const;
 
+/**
+ * The RData tag of a record kept in RFC 3597's generic form (`\\# len hex` in a zone file): its
+ * type is `rrtype`, its RDATA the bytes as they are. Not a type number on the wire.
+ */
+export const GENERIC_RDATA = -1;
+
 export const QCLASS = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
 
 export const RCODE = {
@@ -104,6 +110,7 @@ export type RData =
    * UTF-8, octets (a zone file's `\DDD` escapes) as they are.
    */
   | { type: typeof QTYPE.TXT; texts: readonly (string | Uint8Array)[] }
+  | { type: typeof GENERIC_RDATA; rrtype: number; bytes: Uint8Array }
   | { type: typeof QTYPE.HINFO; cpu: string; os: string }
   | {
       type: typeof QTYPE.SOA;
@@ -115,6 +122,11 @@ export type RData =
       expire: number;
       minimum: number;
     };
+
+/** The type number a record goes on the wire with. */
+export function rrTypeOf(data: RData): number {
+  return data.type === GENERIC_RDATA ? data.rrtype : data.type;
+}
 
 export interface ResourceRecord {
   /** Owner name, dotted presentation; a trailing dot is allowed and ignored by the encoder. */

@@ -3,7 +3,7 @@
 // §6.3). Split out of encode.ts, which keeps the message layout, compression and truncation.
 import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { NameCompressor, nameToWire } from './name-wire.js';
-import { QTYPE, type RData } from './message.js';
+import { GENERIC_RDATA, QTYPE, type RData } from './message.js';
 import type { WrittenName } from './layout.js';
 import { Writer } from './writer.js';
 
@@ -57,6 +57,10 @@ export function prepareRdata(data: RData): PreparedRdata | undefined {
     case QTYPE.HINFO:
       bytes = characterStrings([data.cpu, data.os]);
       break;
+    case GENERIC_RDATA:
+      // RFC 3597 §5: the RDATA exactly as given (a DNS message has room for 65535 octets).
+      if (data.bytes.length > 0xffff) return undefined;
+      return { data, room: data.bytes.length, bytes: Buffer.from(data.bytes.buffer, data.bytes.byteOffset, data.bytes.byteLength), names };
     case QTYPE.CAA: {
       // RFC 8659 §4.1: flags, tag length, tag, value (the rest of the RDATA).
       const tag = Buffer.from(data.tag, 'ascii');
