@@ -31,12 +31,13 @@ ${Array.from({ length: MAX_CNAME_CHAIN + 2 }, (_, i) => `c${i} CNAME c${i + 1}`)
 c${MAX_CNAME_CHAIN + 2} A 192.0.2.9
 `,
 );
+const C = zoneOf('c.test.', '$TTL 60\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\nsub NS ns.sub\nns.sub A 192.0.2.5\n');
 const B = zoneOf('b.test.', '$TTL 60\n@ SOA ns.a.test. hm 9 3600 600 86400 3600\n@ NS ns.a.test.\nx A 192.0.2.3\n');
-const ZONES = staticZones([A, B]);
+const ZONES = staticZones([A, B, C]);
 
 const q = (name: string, type: number, klass: number = QCLASS.IN): Query => ({ id: 1, opcode: 0, rd: true, cd: false, question: { name, type, class: klass } });
 const ask = (name: string, type: number, opts: { fullAny?: boolean; klass?: number } = {}) => {
-  const apex = name.endsWith('b.test') ? 'b.test.' : 'a.test.';
+  const apex = name.endsWith('b.test') ? 'b.test.' : name.endsWith('c.test') ? 'c.test.' : 'a.test.';
   return summaryFromAnswer(lookupStatic(ZONES, q(name, type, opts.klass), apex, { random: () => 0, recurseOn: true, fullAny: opts.fullAny }));
 };
 
@@ -70,6 +71,12 @@ describe('lookupStatic', () => {
 
   it('negative TTL is min(SOA TTL, MINIMUM)', () => {
     expect(ask('nothere.a.test', QTYPE.A).authority).toEqual(['a.test. 30 IN SOA ns.a.test. hm.a.test. 5 3600 600 86400 30']);
+  });
+
+  it('refers names at and below a cut, but answers DS at the cut itself (RFC 4035 §3.1.4.1)', () => {
+    expect(ask('x.sub.c.test', QTYPE.A)).toMatchObject({ aa: false, authority: ['sub.c.test. 60 IN NS ns.sub.c.test.'], additional: ['ns.sub.c.test. 60 IN A 192.0.2.5'] });
+    expect(ask('sub.c.test', QTYPE.NS)).toMatchObject({ aa: false, answer: [], authority: ['sub.c.test. 60 IN NS ns.sub.c.test.'] });
+    expect(ask('sub.c.test', QTYPE.DS)).toMatchObject({ rcode: 'NOERROR', aa: true, answer: [], authority: ['c.test. 60 IN SOA ns.c.test. hm.c.test. 1 3600 600 86400 60'] });
   });
 
   it('refuses other classes and zone transfers over this path', () => {

@@ -1,7 +1,8 @@
 // Query + static zones -> Answer for a name in a static zone (route.ts decided which). Pure.
 // RFC 1034 §4.3.2's algorithm over our own zones:
 //   - below a zone cut (NS records under the apex): a referral, the NS RRset in authority with
-//     their addresses from the zone (glue) in additional, AA clear (§4.3.2 step 3b);
+//     their addresses from the zone (glue) in additional, AA clear (§4.3.2 step 3b); DS at the
+//     cut itself is the parent's to answer (RFC 4035 §3.1.4.1), here NODATA unless the file has one;
 //   - an exact match: the RRset; MX, SRV and NS answers get their targets' addresses from our
 //     static zones in additional (RFC 1035 §3.3.9, RFC 2782), A before AAAA as lookup.ts does;
 //   - a CNAME and another type asked: the CNAME, then the same question for its target when
@@ -37,7 +38,8 @@ export function lookupStatic(zones: StaticZones, query: Query, apex: string, opt
   for (;;) {
     seen.add(name);
     const cut = cutAbove(zone, name);
-    if (cut !== undefined) {
+    // DS lives on the parent side of a cut (RFC 4035 §3.1.4.1): answered here, not referred.
+    if (cut !== undefined && !(cut === name && type === QTYPE.DS)) {
       // A referral for the name asked; a CNAME chain that leads below a cut ends there.
       if (answer.length > 0) return { kind: 'success', aa: true, ra, answer, authority: [], additional: [] };
       const ns = zone.names.get(cut)?.get(QTYPE.NS) as RRsetData;
