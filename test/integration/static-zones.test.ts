@@ -170,6 +170,8 @@ describe('the RFC 1034 §4.3.2 cases', () => {
       authority: ['sub.example.test. 300 IN NS ns.sub.example.test.'],
       additional: ['ns.sub.example.test. 300 IN A 192.0.2.54'],
     });
+    // DS at the cut is the parent's: answered (NODATA here), not referred.
+    expect(await dig('sub.example.test', 'DS')).toMatchObject({ rcode: 'NOERROR', aa: true, answer: [], authority: [expect.stringMatching(/^example\.test\. 120 IN SOA /)] });
   });
 });
 
