@@ -25,7 +25,12 @@ let server: TestServer;
 let upstream: FakeUpstream;
 
 beforeAll(async () => {
-  upstream = await startUpstream({ records: { 'www.other.test': [{ name: 'www.other.test', type: 'A', ttl: 60, data: '198.51.100.7' }] } });
+  upstream = await startUpstream({
+    records: {
+      'www.other.test': [{ name: 'www.other.test', type: 'A', ttl: 60, data: '198.51.100.7' }],
+      'www.fwd.third.test': [{ name: 'www.fwd.third.test', type: 'A', ttl: 60, data: '198.51.100.8' }],
+    },
+  });
   server = await startTestServer({ stateFile: demoState, ZonesDir: path.join(root, 'zones', 'example'), resolvers: [upstream.address], timeout: 2 });
 });
 
@@ -123,20 +128,27 @@ describe('ZonesDir defaults', () => {
 });
 
 describe('precedence', () => {
-  it('same apex twice: the first file by name; a static zone beats a zoneResolvers zone and a derived reverse zone of the same name', async () => {
+  it('same apex twice: the first file by name; nested zones; a static zone beats a zoneResolvers zone and a derived reverse zone of the same name, a longer forwarding zone beats it', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mdns-zones-prec-'));
     const soa = '$TTL 60\n@ SOA ns.other.test. hm.other.test. 1 3600 600 86400 60\n@ NS ns.other.test.\n';
     await writeFile(path.join(dir, 'a.zone'), `$ORIGIN other.test.\n${soa}www A 192.0.2.1\n`);
     await writeFile(path.join(dir, 'b.zone'), `$ORIGIN other.test.\n${soa}www A 192.0.2.2\n`);
+    // A zone inside another is served for its names.
+    await writeFile(path.join(dir, 'sub.other.test.zone'), `${soa}www A 192.0.2.3\n`);
+    await writeFile(path.join(dir, 'third.test.zone'), `${soa}www A 192.0.2.4\n`);
     // The demo's agents are in 10.10.0.0/24 (a derived reverse zone); this file takes that zone.
     await writeFile(path.join(dir, '0.10.10.in-addr.arpa.zone'), `${soa}11 PTR from-the-file.other.test.\n`);
     const log = captureLog('info');
     const s = await startTestServer(
-      { stateFile: demoState, resolvers: [upstream.address], zoneResolvers: { 'other.test': [upstream.address] }, timeout: 2, ZonesDir: dir },
+      { stateFile: demoState, resolvers: [upstream.address], zoneResolvers: { 'other.test': [upstream.address], 'fwd.third.test': [upstream.address] }, timeout: 2, ZonesDir: dir },
       log.logger,
     );
     try {
       expect((await s.dig('+short', 'www.other.test')).trim()).toBe('192.0.2.1');
+      expect((await s.dig('+short', 'www.sub.other.test')).trim()).toBe('192.0.2.3');
+      // A longer forwarding zone inside a static zone takes the names under it.
+      expect((await s.dig('+short', 'www.third.test')).trim()).toBe('192.0.2.4');
+      expect((await s.dig('+short', 'www.fwd.third.test')).trim()).toBe('198.51.100.8');
       const refused = log.lines.find((l) => String(l.msg).startsWith('zone refused'));
       expect(String(refused?.msg)).toContain(`${path.join(dir, 'b.zone')}: zone other.test. is already served from ${path.join(dir, 'a.zone')}`);
       expect((await s.dig('+short', '-x', '10.10.0.11')).trim()).toBe('from-the-file.other.test.');
