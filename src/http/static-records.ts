@@ -1,7 +1,8 @@
 // /v1/hosts and /v1/services for names in static zones (docs/static-zones.md): the addresses and
 // SRV records are taken from the same lookup DNS answers with (dns/answer/static-lookup.ts), so
-// CNAMEs and wildcards give the same results over HTTP as over DNS. Pure.
-import { lookupStatic } from '../dns/answer/static-lookup.js';
+// CNAMEs (into the Mesos domain too) and wildcards give the same results over HTTP as over DNS.
+// Pure.
+import { chaseIntoTable, lookupStatic } from '../dns/answer/static-lookup.js';
 import { QCLASS, QTYPE, type RData } from '../dns/wire/message.js';
 import type { Snapshot } from '../store.js';
 import { zoneFor } from '../zones/static-zones.js';
@@ -11,7 +12,9 @@ function answered(snapshot: Snapshot, name: string, type: number): RData[] | und
   const zone = zoneFor(snapshot.zones, name);
   if (zone === undefined) return undefined;
   const question = { name: name === '.' ? '' : name.slice(0, -1), type, class: QCLASS.IN };
-  const answer = lookupStatic(snapshot.zones, { id: 0, opcode: 0, rd: false, cd: false, question }, zone.apex, { random: () => 0, recurseOn: false, fullAny: true });
+  const query = { id: 0, opcode: 0, rd: false, cd: false, question };
+  const opts = { random: () => 0, recurseOn: false, fullAny: true };
+  const answer = lookupStatic(snapshot.zones, query, zone.apex, { ...opts, chase: chaseIntoTable(snapshot.table, query, opts) });
   return answer.answer.filter((rr) => rr.data.type === type).map((rr) => rr.data);
 }
 

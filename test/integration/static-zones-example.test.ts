@@ -51,6 +51,12 @@ describe('docs/static-zones.md examples (zones/example)', () => {
     });
   });
 
+  it('an alias of a Mesos name', async () => {
+    const lines = await short('nginx.example.test');
+    expect(lines[0]).toBe('nginx.marathon.mesos.');
+    expect(lines.slice(1).sort()).toEqual(['10.10.0.11', '10.10.0.12', '10.10.0.13']);
+  });
+
   it('MX with the exchanger’s addresses', async () => {
     expect(await dig('example.test', 'MX')).toMatchObject({
       answer: ['example.test. 3600 IN MX 10 mail.example.test.'],

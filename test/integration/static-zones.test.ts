@@ -37,6 +37,8 @@ _http._tcp SRV 10 5 8080 www
 sub NS ns.sub
 ns.sub A 192.0.2.54
 gen TYPE65280 \\# 4 0a000001
+tomesos CNAME web.marathon.mesos.
+tomesosnx CNAME nothere.marathon.mesos.
 $ORIGIN in.example.test.
 deep A 192.0.2.7
 $INCLUDE hosts/lab.db lab
@@ -143,6 +145,20 @@ describe('the RFC 1034 §4.3.2 cases', () => {
       aa: true,
       answer: ['chain.example.test. 300 IN CNAME alias.example.test.', 'alias.example.test. 300 IN CNAME www.example.test.', 'www.example.test. 300 IN A 192.0.2.80'],
     });
+  });
+
+  it('chases a CNAME into the Mesos domain: the table’s answer, or its NXDOMAIN with its SOA', async () => {
+    expect(await dig('tomesos.example.test', 'A')).toMatchObject({
+      rcode: 'NOERROR',
+      aa: true,
+      answer: ['tomesos.example.test. 300 IN CNAME web.marathon.mesos.', 'web.marathon.mesos. 60 IN A 10.1.0.1'],
+    });
+    expect(await dig('tomesosnx.example.test', 'A')).toMatchObject({
+      rcode: 'NXDOMAIN',
+      answer: ['tomesosnx.example.test. 300 IN CNAME nothere.marathon.mesos.'],
+      authority: [expect.stringMatching(/^mesos\. 60 IN SOA /)],
+    });
+    expect(JSON.parse((await server.http('/v1/hosts/tomesos.example.test')).body)).toEqual([{ host: 'tomesos.example.test.', ip: '10.1.0.1' }]);
   });
 
   it('leaves a CNAME out of our zones to the client, and stops at a loop', async () => {

@@ -23,7 +23,7 @@ import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
 import { questionType, type QueryStats } from '../query-stats.js';
 import { lookupReverse } from './reverse-lookup.js';
-import { lookupStatic } from './static-lookup.js';
+import { chaseIntoTable, lookupStatic } from './static-lookup.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 import { peerText, type Peer } from '../../net/peer.js';
@@ -203,7 +203,11 @@ async function answerQuery(
       return encodeAnswer(query, lookupReverse(snapshot?.table, query, where.zone, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }), encodeOptions);
     case 'static':
       // route() names a static zone only from this snapshot, so it is there.
-      return encodeAnswer(query, lookupStatic(snapshot!.zones, query, where.zone, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }), encodeOptions);
+    {
+      const opts = { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' };
+      const chase = chaseIntoTable(snapshot!.table, query, opts, config.typed.routing);
+      return encodeAnswer(query, lookupStatic(snapshot!.zones, query, where.zone, { ...opts, chase }), encodeOptions);
+    }
     case 'refused':
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);

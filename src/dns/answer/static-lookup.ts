@@ -6,8 +6,9 @@
 //   - an exact match: the RRset; MX, SRV and NS answers get their targets' addresses from our
 //     static zones in additional (RFC 1035 §3.3.9, RFC 2782), A before AAAA as lookup.ts does;
 //   - a CNAME and another type asked: the CNAME, then the same question for its target when
-//     the target is in one of our static zones (at most 8 links, a loop stops it), else the
-//     CNAME alone for the client to chase (§4.3.2 step 3a);
+//     the target is in one of our static zones (at most 8 links, a loop stops it) or in the
+//     Mesos domain (`opts.chase`: the table's answer is appended), else the CNAME alone for the
+//     client to chase (§4.3.2 step 3a);
 //   - no such name: a `*` wildcard at the closest encloser answers with the query's name as
 //     owner (RFC 4592 §3.3.1); otherwise NXDOMAIN;
 //   - the name without that type, an empty non-terminal included (RFC 8020): NODATA.
@@ -17,12 +18,36 @@
 import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord } from '../wire/message.js';
 import type { RRsetData } from '../../zones/zone-check.js';
 import { parentOf, zoneFor, type StaticZone, type StaticZones } from '../../zones/static-zones.js';
-import type { LookupOptions } from './lookup.js';
+import { lookup, type LookupOptions } from './lookup.js';
+import { route } from './route.js';
+import type { Routing } from '../../config/typed.js';
+import type { RecordTable } from '../../records/table.js';
 
 /** CNAME links followed in one answer (BIND follows 16, CoreDNS's file plugin 8). */
 export const MAX_CNAME_CHAIN = 8;
 
-export function lookupStatic(zones: StaticZones, query: Query, apex: string, opts: LookupOptions): Answer {
+export interface StaticLookupOptions extends LookupOptions {
+  /**
+   * The answer for a CNAME target outside the static zones that is ours all the same (the
+   * Mesos domain), or undefined: the client chases it. See chaseIntoTable.
+   */
+  chase?: (target: string, type: number) => Answer | undefined;
+}
+
+/**
+ * A chase into the Mesos table for targets route() gives to the Mesos domain (not to a
+ * forwarding zone inside it); `routing` absent: every name the table holds (the HTTP API).
+ */
+export function chaseIntoTable(table: RecordTable | undefined, query: Query, opts: LookupOptions, routing?: Routing): StaticLookupOptions['chase'] {
+  if (table === undefined) return undefined;
+  return (target, type) => {
+    const name = target.slice(0, -1);
+    if (routing ? route(name, routing).kind !== 'authority' : !table.existing.has(target)) return undefined;
+    return lookup(table, { ...query, question: { name, type, class: QCLASS.IN } }, opts);
+  };
+}
+
+export function lookupStatic(zones: StaticZones, query: Query, apex: string, opts: StaticLookupOptions): Answer {
   const { question } = query;
   const ra = opts.recurseOn;
   if (question.class !== QCLASS.IN && question.class !== QCLASS.ANY) return empty('refused', ra);
@@ -71,7 +96,14 @@ export function lookupStatic(zones: StaticZones, query: Query, apex: string, opt
     answer.push(...records(cname, owner));
     const target = (cname.rdata[0] as { target: string }).target;
     const next = zoneFor(zones, target);
-    // Outside our static zones, a loop, or too long a chain: the client takes it from here.
+    if (next === undefined && !seen.has(target) && seen.size <= MAX_CNAME_CHAIN) {
+      // The Mesos domain's answer for the target, its rcode and SOA included (RFC 6604).
+      const other = opts.chase?.(target, type);
+      if (other !== undefined && other.kind !== 'refused' && other.kind !== 'servfail') {
+        return { ...other, aa: true, ra, answer: answer.concat(other.answer) };
+      }
+    }
+    // Outside our zones, a loop, or too long a chain: the client takes it from here.
     if (next === undefined || seen.has(target) || seen.size > MAX_CNAME_CHAIN) {
       return { kind: 'success', aa: true, ra, answer, authority: [], additional: [] };
     }
