@@ -38,6 +38,12 @@ async function view(server: TestServer, label = 'web'): Promise<View> {
   return { a: sort(a), srv: sort(srv), hosts: sort(hosts), services: sort(services) };
 }
 
+/** `dig +noall +answer NAME TYPE`, each line's whitespace made one space, sorted (answers rotate). */
+async function digLines(server: TestServer, name: string, type: string): Promise<string[]> {
+  const out = await server.dig('+noall', '+answer', name, type);
+  return out.split('\n').filter((l) => l !== '').map((l) => l.split(/\s+/).join(' ')).sort();
+}
+
 /** The view when exactly the instances `n` (of web.n: IP 9.0.0.n, port 3100n) are served. */
 const served = (...n: number[]): View => ({
   a: n.map((i) => `9.0.0.${i}`),
@@ -96,6 +102,13 @@ describe('polling /master/state', () => {
 
   it('leaves the unhealthy instance out of A, SRV, /v1/hosts and /v1/services; the unchecked one stays', async () => {
     await eventually(server, served(1, 3));
+    // The dig examples of docs/naming.md "Health-aware answers".
+    expect(await digLines(server, 'web.marathon.mesos', 'A')).toEqual(['web.marathon.mesos. 60 IN A 9.0.0.1', 'web.marathon.mesos. 60 IN A 9.0.0.3']);
+    expect(await digLines(server, '_web._tcp.marathon.mesos', 'SRV')).toEqual([
+      '_web._tcp.marathon.mesos. 60 IN SRV 0 1 31001 web-e844k-a1.marathon.slave.mesos.',
+      '_web._tcp.marathon.mesos. 60 IN SRV 0 1 31003 web-sft9q-a1.marathon.slave.mesos.',
+    ]);
+    expect(await digLines(server, 'web-izm16-a2.marathon.mesos', 'A')).toEqual(['web-izm16-a2.marathon.mesos. 60 IN A 9.0.0.2']);
     expect(await server.dig('+short', 'web.marathon.slave.mesos', 'A')).toBe(`${AGENT_IPS.a1}\n`);
     // Its canonical name still answers: it names that one task.
     const canonical = JSON.parse((await server.http('/v1/enumerate')).body) as { frameworks: { tasks: { id: string; records: { name: string; rtype: string }[] | null }[] }[] };
@@ -117,8 +130,11 @@ describe('polling /master/state', () => {
   it('answers with every instance when all are unhealthy, and counts the names in /metrics', async () => {
     await publish([web(1, false), web(2, false), web(3, false)]);
     await eventually(server, served(1, 2, 3));
+    expect(await digLines(server, 'web.marathon.mesos', 'A')).toEqual(['1', '2', '3'].map((n) => `web.marathon.mesos. 60 IN A 9.0.0.${n}`));
     // web.marathon.mesos., web.marathon.slave.mesos., _web._tcp/_udp under both
     expect(await healthMetrics(server)).toEqual({ fallback: 6, failing: 3 });
+    const lines = (await server.http('/metrics')).body.split('\n').filter((l) => l.startsWith('mesos_dns_health'));
+    expect(lines).toEqual(['mesos_dns_health_fallback_names 6', 'mesos_dns_health_failing_tasks 3']);
     await publish([web(1, true), web(2, false), web(3, false)]);
     await eventually(server, served(1));
     expect(await healthMetrics(server)).toEqual({ fallback: 0, failing: 2 });
@@ -129,8 +145,15 @@ describe('polling /master/state', () => {
     const unreachable = web(3, undefined, { state: 'TASK_UNREACHABLE', statuses: [runningStatus('9.0.0.3', 100), { state: 'TASK_UNREACHABLE', timestamp: 200 }] });
     await publish([killing, web(2, true), unreachable]);
     await eventually(server, served(2));
-    // Back from unreachable: RUNNING again with the statuses its agent kept; health as it last was.
-    await publish([web(2, true), web(3, undefined)]);
+    // Listed under the framework's unreachable_tasks, as the master does: not read.
+    const doc = healthState([web(2, true)], `master@127.0.0.1:${master.port}`) as { frameworks: Json[] };
+    doc.frameworks[0].unreachable_tasks = (healthState([web(3, undefined)]) as { frameworks: Json[] }).frameworks[0].tasks;
+    master.stateDocument = doc;
+    expect(await server.running.refresh()).toBe(true);
+    await eventually(server, served(2));
+    // Back from unreachable: RUNNING again; the newest RUNNING status gives its address and health,
+    // a newer non-RUNNING status left in the list changes neither.
+    await publish([web(2, true), web(3, undefined, { statuses: [runningStatus('9.0.0.3', 100), { state: 'TASK_UNREACHABLE', timestamp: 200 }] })]);
     await eventually(server, served(2, 3));
     await publish([web(2, true), web(3, false, { statuses: [runningStatus('9.0.0.3', 100, false), { state: 'TASK_UNREACHABLE', timestamp: 200 }] })]);
     await eventually(server, served(2));
@@ -200,8 +223,11 @@ describe('the Operator API stream', () => {
     update(1, 700, undefined, 'TASK_KILLING');
     update(2, 700, undefined, 'TASK_UNREACHABLE');
     await eventually(server, served(3));
-    // The agent is back: RUNNING again. Its last health result (healthy, at 600) still stands.
-    update(2, 800, undefined, 'TASK_RUNNING');
+    // The agent is back: RUNNING again, its health as that newest RUNNING status says.
+    update(2, 800, false, 'TASK_RUNNING');
+    await waitFor(() => server.running.store.current()?.table.health?.failingTasks === 1, 3000, 'web.2 RUNNING and unhealthy');
+    await eventually(server, served(3));
+    update(2, 900, true, 'TASK_RUNNING');
     await eventually(server, served(2, 3));
   });
 });
