@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward (default: all six)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health (default: all seven)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
@@ -34,8 +34,9 @@ import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
+import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     streamSnapshot?: SnapshotRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
+    health?: HealthBuildRow[];
   } = {};
 
   try {
@@ -193,6 +195,11 @@ async function main(): Promise<void> {
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
       }
+    }
+    if (sections.includes('health')) {
+      process.stderr.write(`health: buildTable under each HealthPolicy, ${tasks} tasks, in-process\n`);
+      results.health = runHealthBuild(tasks);
+      print(`## HealthPolicy: table build (${tasks.toLocaleString('en-US')} tasks, in-process, median of ${results.health[0]?.rounds ?? 0} interleaved rounds)\n\n${formatHealthBuild(results.health)}`);
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;
