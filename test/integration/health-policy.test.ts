@@ -196,7 +196,8 @@ describe('the Operator API stream', () => {
     master = await StreamMaster.start();
     master.stateDocument = healthState([], `master@127.0.0.1:${master.port}`);
     master.getState = getState({ agents, frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')], tasks: [v1Web(1, true), v1Web(2, true), v1Web(3)] });
-    server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, HealthPolicy: 'exclude-unhealthy' });
+    // Two DNS worker threads: they answer from the shared table, /metrics reads the main thread's.
+    server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, HealthPolicy: 'exclude-unhealthy', workers: 2 });
     await waitFor(() => master.openStreams === 1, 5000, 'the server subscribes to the event stream');
   });
 
