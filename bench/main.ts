@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, zones (default: all seven)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones (default: all of them)
 //   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
@@ -36,8 +36,9 @@ import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
+import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'zones'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
     zones?: ZonesRow[];
+    health?: HealthBuildRow[];
   } = {};
 
   try {
@@ -196,6 +198,11 @@ async function main(): Promise<void> {
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
       }
+    }
+    if (sections.includes('health')) {
+      process.stderr.write(`health: buildTable under each HealthPolicy, ${tasks} tasks, in-process\n`);
+      results.health = runHealthBuild(tasks);
+      print(`## HealthPolicy: table build (${tasks.toLocaleString('en-US')} tasks, in-process, median of ${results.health[0]?.rounds ?? 0} interleaved rounds)\n\n${formatHealthBuild(results.health)}`);
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;

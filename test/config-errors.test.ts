@@ -107,6 +107,9 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['HTTP headers timeout longer than the request timeout', { HTTPHeadersTimeoutMs: 5000, HTTPRequestTimeoutMs: 4000 }, 'HTTPHeadersTimeoutMs', 'must not exceed HTTPRequestTimeoutMs (4000), got 5000'],
     ['ForwardMaxFails above 100', { ForwardMaxFails: 101 }, 'ForwardMaxFails', 'from 0 to 100'],
     ['ForwardHealthCheckMs below 50', { forwardHealthCheckMs: 49 }, 'forwardHealthCheckMs', 'from 50 to 3600000'],
+    ['HealthPolicy not one of the three', { healthPolicy: 'exclude' }, 'healthPolicy', 'must be "ignore", "exclude-unhealthy" or "only-healthy", got "exclude"'],
+    ['HealthPolicy in another case', { HealthPolicy: 'Only-Healthy' }, 'HealthPolicy', 'got "Only-Healthy"'],
+    ['HealthPolicy not a string', { HealthPolicy: false }, 'HealthPolicy', 'must be a string'],
   ];
   it.each(cases)('%s', (_name, raw, key, reason) => {
     const errors = errorsOf(() => parse(withBase(raw)));

@@ -117,7 +117,8 @@ describe('GET /v1/config', () => {
       '  "StateMaxBytes": 268435456,',
       '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
-      '  "ForwardHealthCheckMs": 500',
+      '  "ForwardHealthCheckMs": 500,',
+      '  "HealthPolicy": "ignore"',
       ' }',
     );
 

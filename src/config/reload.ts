@@ -1,6 +1,7 @@
 // What a reload (SIGHUP) must restart, by key. Each part of the server compares its keys between
 // the running and the new config and restarts only when one of them changed; everything else is
-// applied in place (the next table build or query reads the new value).
+// applied in place (the next table build or query reads the new value): the naming keys
+// (Domain, TTL, IPSources, PtrOn, HealthPolicy, ...) by the rebuild main.ts makes on every reload.
 import type { RawConfig } from './schema.js';
 
 export const RESTARTS = {

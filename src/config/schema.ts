@@ -9,6 +9,9 @@ export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
 
 export type MesosAuthentication = '' | 'basic' | 'iam';
 
+/** Which RUNNING tasks a shared task name answers with (docs/naming.md "Health-aware answers"). */
+export type HealthPolicy = 'ignore' | 'exclude-unhealthy' | 'only-healthy';
+
 export interface MesosCredentials {
   Principal: string;
   Secret: string;
@@ -144,6 +147,11 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+
+  // --- health-aware answers (issue 15) ---
+  /** "ignore" (mesos-dns), "exclude-unhealthy" or "only-healthy": records/health-policy.ts. */
+  HealthPolicy: HealthPolicy;
+  // --- end of health-aware answers ---
 }
 
 export type Kind =
@@ -269,6 +277,9 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // At least 50 ms: probes at a higher rate would be traffic, not a check.
   ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
   // --- end of forwarding health keys ---
+  // --- health-aware answers (issue 15); validated in validateHealthPolicy (validate.ts) ---
+  HealthPolicy: { kind: STRING, default: 'ignore' },
+  // --- end of health-aware answers ---
 };
 
 /** Every key's default, as config.json without the key gives it. */
@@ -280,6 +291,7 @@ export const FIELDS = Object.keys(KEYS) as (keyof RawConfig)[];
 export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.toLowerCase(), f]));
 
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
+export const HEALTH_POLICIES: readonly HealthPolicy[] = ['ignore', 'exclude-unhealthy', 'only-healthy'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;

@@ -143,6 +143,7 @@ const CONFIG_KEYS = [
   'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'HealthPolicy',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;

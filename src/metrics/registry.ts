@@ -92,6 +92,23 @@ export function createMetrics(deps: {
         this.set(lastSwapAt === undefined ? -1 : Math.max(0, now() - lastSwapAt));
       },
     }),
+    // --- HealthPolicy (records/health-policy.ts), read from the served table's build ----------
+    healthFallbackNames: new Gauge({
+      name: 'mesos_dns_health_fallback_names',
+      help: 'Shared task names answered with all their instances because none passed HealthPolicy (0 with "ignore").',
+      registers,
+      collect() {
+        this.set(table()?.health?.fallbackNames ?? 0);
+      },
+    }),
+    healthFailingTasks: new Gauge({
+      name: 'mesos_dns_health_failing_tasks',
+      help: 'RUNNING tasks that HealthPolicy keeps out of their shared names (unless a name falls back to all; 0 with "ignore").',
+      registers,
+      collect() {
+        this.set(table()?.health?.failingTasks ?? 0);
+      },
+    }),
     tableRecords: new Gauge({ name: 'mesos_dns_table_records', help: 'Records in the served table, by type.', labelNames: ['type'] as const, registers }),
     tableBuildDuration: new Histogram({
       name: 'mesos_dns_table_build_duration_seconds',
