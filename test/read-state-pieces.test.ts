@@ -144,6 +144,7 @@ describe('native state reader', () => {
     let reads = 0;
     const counting: StateReaderAddon = {
       read: (bytes) => (reads++, addon.read(bytes)),
+      readSubscribed: (bytes) => addon.readSubscribed(bytes),
       open: (buffer) => (opened++, addon.open(buffer)),
       push: (h, n) => addon.push(h, n),
       finish: (h, n) => addon.finish(h, n),
