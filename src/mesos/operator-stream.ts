@@ -1,6 +1,6 @@
 // Live cluster state from the Mesos Operator API (POST /api/v1 {"type":"SUBSCRIBE"}): the I/O
 // half. It frames the RecordIO body (recordio.ts), turns the SUBSCRIBED snapshot into a
-// StreamState (operator-state.ts), folds later events into its LiveState (operator-events.ts,
+// StreamState (read-subscribed.ts: natively while it arrives, snapshot-decoder.ts), folds later events into its LiveState (operator-events.ts,
 // live-state.ts: owned here, changed in place) and emits immutable MasterState snapshots of it. The pure steps do the thinking; this module owns the connection, the
 // heartbeat watchdog, reconnect backoff, emit coalescing and the failover hold.
 //
@@ -15,9 +15,10 @@ import { StreamError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { applyEvent, LiveState, skippedEvent } from './operator-events.js';
 import { object } from './operator-state.js';
-import { ArrivingDocument, type NativeSubscribed, type StateReaderAddon } from './read-state.js';
+import type { NativeSubscribed, StateReaderAddon } from './read-state.js';
 import { readSubscribedRecord, type SubscribedRead } from './read-subscribed.js';
-import { DEFAULT_MAX_RECORD_BYTES, RecordIODecoder } from './recordio.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './recordio.js';
+import { SnapshotDecoder } from './snapshot-decoder.js';
 import type { MasterState, Pid, SkippedElement } from './state.js';
 
 export type StreamMode =
@@ -188,9 +189,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     arm(DEFAULT_HEARTBEAT_SECONDS);
 
     let body: Dispatcher.ResponseData['body'] | undefined;
-    // The SUBSCRIBED record, read by the native reader as it arrives (its size comes first).
-    let arriving: ArrivingDocument<NativeSubscribed> | undefined;
-    let arrived = false;
+    const records = new SnapshotDecoder(this.#reader, this.#maxRecordBytes);
     try {
       const res = await request(this.#url, {
         method: 'POST',
@@ -211,21 +210,12 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       if (res.statusCode !== 200) return await this.#refused(res.statusCode, res.headers.location, res.body);
 
       let subscribed = false;
-      const reader = this.#reader;
-      const decoder = new RecordIODecoder({
-        maxRecordBytes: this.#maxRecordBytes,
-        sinkFor: (size) => (reader === null || subscribed || arriving ? undefined : (arriving = new ArrivingDocument<NativeSubscribed>(reader, size, true))),
-      });
+      const decoder = records.decoder;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         watchdog.timer?.refresh();
         for (const record of decoder.push(chunk)) {
           const lastByte = performance.now();
-          let read: NativeSubscribed | string | undefined;
-          if (!subscribed && arriving && !arrived) {
-            arrived = true;
-            read = arriving.finish()?.native;
-          }
-          const interval = this.#handleRecord(record, subscribed, read, lastByte);
+          const interval = this.#handleRecord(record, subscribed, subscribed ? undefined : records.first(), lastByte);
           if (interval !== undefined) {
             subscribed = true;
             arm(interval);
@@ -238,7 +228,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       this.#failed(watchdog.fired ? controller.signal.reason : err);
       return 'retry';
     } finally {
-      if (arriving && !arrived) arriving.cancel();
+      records.cancel();
       if (watchdog.timer) clearTimeout(watchdog.timer);
       if (body && !body.destroyed) body.destroy();
       this.#abort = undefined;
@@ -322,8 +312,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   /** The snapshot becomes the state; `readMs`: from the record's last byte to its StreamState. */
   #onSubscribed(read: SubscribedRead, declined: string | undefined, readMs: number): number {
     const interval = read.heartbeat > 0 ? read.heartbeat : DEFAULT_HEARTBEAT_SECONDS;
-    const next = read.state;
-    const recovered = read.recovered;
+    const { state: next, recovered } = read;
     this.emit('snapshotSkipped', next.skipped ?? []);
     this.#state = new LiveState(next);
     this.#setMode('streaming');
@@ -400,16 +389,9 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   }
 
   #clearTimer(which: 'coalesce' | 'grace' | 'backoff'): void {
-    if (which === 'coalesce') {
-      clearTimeout(this.#coalesceTimer);
-      this.#coalesceTimer = undefined;
-    } else if (which === 'grace') {
-      clearTimeout(this.#graceTimer);
-      this.#graceTimer = undefined;
-    } else {
-      clearTimeout(this.#backoffTimer);
-      this.#backoffTimer = undefined;
-    }
+    if (which === 'coalesce') clearTimeout(this.#coalesceTimer), (this.#coalesceTimer = undefined);
+    else if (which === 'grace') clearTimeout(this.#graceTimer), (this.#graceTimer = undefined);
+    else clearTimeout(this.#backoffTimer), (this.#backoffTimer = undefined);
   }
 
   #setMode(mode: StreamMode): void {
