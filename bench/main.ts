@@ -8,6 +8,7 @@
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
+//   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
 //   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
@@ -35,6 +36,7 @@ import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
+import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
     zones?: ZonesRow[];
@@ -197,6 +200,16 @@ async function main(): Promise<void> {
           `## Stream snapshot to serving (real binary; the snapshot alone has one more task, answered = served; ` +
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
+      }
+      const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
+      for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
+        for (const workload of ['gen-state', 'ip-per-task'] as const) {
+          process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
+          reads.push(await runSnapshotRead(workload, n));
+        }
+      }
+      if (reads.length > 0) {
+        print(`## Stream snapshot read in-process (ms, cold / warm median; fresh \`node --expose-gc\` per row)\n\n${formatSnapshotReadRows(reads)}`);
       }
     }
     if (sections.includes('health')) {
