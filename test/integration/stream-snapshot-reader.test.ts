@@ -88,6 +88,7 @@ describe('the stream snapshot, read natively and with JSON.parse', () => {
     expect(native).toHaveLength(1);
     expect(native[0]).toMatchObject({ stateReader: 'native', agents: 2, frameworks: 2, tasks: 4 });
     expect(native[0]).not.toHaveProperty('declined');
+    expect(typeof native[0].readMs).toBe('number');
     expect(linesWith(servers.json.lines, 'subscribed: snapshot read')[0]).toMatchObject({ stateReader: 'JSON.parse', tasks: 4 });
   });
 
@@ -109,6 +110,22 @@ describe('the stream snapshot, read natively and with JSON.parse', () => {
       expect(left).toHaveLength(1);
       expect(left[0]).toMatchObject({ origin: 'stream', kind: 'task', path: 'get_state.get_tasks.tasks[2]', id: 'bad.1', reason: 'range.begin: 70000 is not a port' });
     }
+  });
+
+  it('reads with JSON.parse a snapshot the native reader declines, and says why', async () => {
+    // The next subscription's snapshot repeats a key (JSON.parse keeps the last value).
+    const text = JSON.stringify({ type: 'SUBSCRIBED', subscribed: { get_state: master.getState, heartbeat_interval_seconds: 15 } });
+    master.subscribedRecord = encodeRecord(text.replace('"name":"marathon"', '"name":"ignored","name":"marathon"'));
+    master.destroyStreams();
+    const { lines } = servers.native;
+    await waitFor(() => linesWith(lines, 'subscribed: snapshot read').length === 2, 10_000, 'the second subscription');
+    expect(linesWith(lines, 'subscribed: snapshot read')[1]).toMatchObject({ stateReader: 'JSON.parse', declined: 'a key repeated in one object', tasks: 4 });
+    let web: string[] = [];
+    for (let i = 0; i < 100 && web.length === 0; i++) {
+      web = await a(servers.native.server, 'web.marathon.mesos');
+      if (web.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(web).toEqual(['9.9.9.1', '9.9.9.2']);
   });
 });
 
