@@ -8,6 +8,7 @@
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
+//   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
 //   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
@@ -194,6 +195,10 @@ async function main(): Promise<void> {
       for (const n of sizes) {
         process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot, /health polled every 50 ms, one launch\n`);
         snapshots.push(await runSnapshotRow(n, dir));
+        if (process.env.BENCH_SNAPSHOT_JSON === '1') {
+          process.stderr.write(`stream: the same, NativeStateReader false\n`);
+          snapshots.push(await runSnapshotRow(n, dir, false));
+        }
       }
       if (snapshots.length > 0) {
         print(

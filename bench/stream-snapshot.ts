@@ -67,7 +67,8 @@ async function answered(port: number, name: string): Promise<boolean> {
   }
 }
 
-export async function runSnapshotRow(n: number, dir: string): Promise<SnapshotRow> {
+/** `nativeStateReader` false: the server reads the snapshot with JSON.parse (for comparison). */
+export async function runSnapshotRow(n: number, dir: string, nativeStateReader = true): Promise<SnapshotRow> {
   const master = await StreamMaster.start();
   const cluster = runningCluster(n, master.port, ['snaponly']);
   // Encoded once here, so this process does no large work while it measures the server.
@@ -82,7 +83,7 @@ export async function runSnapshotRow(n: number, dir: string): Promise<SnapshotRo
     pending = lines.pop() ?? '';
     for (const line of lines) if (line.includes('subscribed: snapshot read')) subscribedLine = JSON.parse(line) as typeof subscribedLine;
   };
-  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { refreshSeconds: 3600 }, onOutput });
+  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { refreshSeconds: 3600, NativeStateReader: nativeStateReader }, onOutput });
   const poll = pollHealth(server);
   try {
     const deadline = performance.now() + GIVE_UP_MS;
