@@ -38,10 +38,11 @@ function withoutIdHashes(read: SubscribedRead): SubscribedRead {
 
 /**
  * Both readers on `bytes`: the same outcome (compared strictly); returns why the native reader
- * declined, if it did.
+ * declined, if it did. `seen` is given the JavaScript path's outcome.
  */
-export function expectSubscribedSameAsJavaScript(bytes: Uint8Array): string | undefined {
+export function expectSubscribedSameAsJavaScript(bytes: Uint8Array, seen?: (js: SubscribedOutcome) => void): string | undefined {
   const js = subscribedOutcome(bytes, false);
+  seen?.(js);
   const native = subscribedOutcome(bytes, true);
   const declined = native.declined;
   delete native.declined;
