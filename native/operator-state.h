@@ -32,17 +32,20 @@
 //                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
 //                if discovery: name, n, then per port  number, protocol, name
 //   recovered:   the ids of get_agents.recovered_agents[] that have one
+//   taskIdsDistinct:  1 when no two tasks kept have the same task_id (distinct_task_ids), else 0
 //   skipped (Float64):  per element left out  kind (0 agent, 1 framework, 2 task, 3 recovered
 //                agent), its index in its list, -1, its first and past-the-end byte offsets
 
 typedef struct {
   IntVec frameworks;  // per framework: id, name, hostname
   IntVec recovered;   // agent ids
+  IntVec task_ids;    // the kept tasks' ids, for distinct_task_ids()
   double heartbeat;
   Elements agents, framework_list, tasks, recovered_list;
   // Keys seen per object of the record's own shape (each object occurs once).
   unsigned event_seen, subscribed_seen, state_seen, agents_seen, frameworks_seen, tasks_seen;
   int subscribed_type, has_subscribed, has_state;
+  int distinct;  // distinct_task_ids(), once read
 } V1Top;
 
 static void v1_init(V1Top *t) {
@@ -53,7 +56,8 @@ static void v1_init(V1Top *t) {
 static void v1_free(V1Top *t) {
   free(t->frameworks.v);
   free(t->recovered.v);
-  t->frameworks.v = t->recovered.v = NULL;
+  free(t->task_ids.v);
+  t->frameworks.v = t->recovered.v = t->task_ids.v = NULL;
 }
 
 /** A member of the record's own shape that must be an object (or null, when `nullable`): else declined. */
@@ -454,7 +458,7 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
 }
 
 static void v1_read_task(Reader *r, void *ctx) {
-  (void)ctx;
+  V1Top *top = ctx;
   need_object(r);
   V1Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0 };
   status_reset(&r->best);
@@ -488,11 +492,43 @@ static void v1_read_task(Reader *r, void *ctx) {
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
+  // Last, so a task left out never gets here (element() rolls back only its own vectors).
+  int_push(r, &top->task_ids, t.fixed[V1_ID]);
 }
 
 static void v1_task_element(Reader *r, void *ctx) {
-  Elements *list = ctx;
-  list->kept += element(r, K_TASK, list->index++, -1, v1_read_task, NULL);
+  V1Top *t = ctx;
+  t->tasks.kept += element(r, K_TASK, t->tasks.index++, -1, v1_read_task, t);
+}
+
+/**
+ * 1 when no two kept tasks have the same id: then no (framework, task) pair repeats either, and
+ * read-subscribed.ts groups the tasks without a map of their ids (100,000 string keys: most of
+ * its time). Task ids are not in the string table's index (they rarely repeat), so this is an
+ * index of their own, made once at the end.
+ */
+static int distinct_task_ids(Reader *r, const V1Top *t) {
+  size_t n = t->task_ids.n, size = 16;
+  while (size < 2 * n) size *= 2;
+  int32_t *slots = calloc(size, sizeof(int32_t));
+  if (slots == NULL) return 0;
+  int distinct = 1;
+  for (size_t k = 0; k < n && distinct; k++) {
+    int32_t id = t->task_ids.v[k];
+    size_t start = id == 0 ? 0 : (size_t)r->sends.v[id - 1], len = (size_t)r->sends.v[id] - start;
+    size_t s = hash_bytes(r->sbytes.v + start, len) & (size - 1);
+    for (; slots[s] != 0; s = (s + 1) & (size - 1)) {
+      int32_t other = slots[s] - 1;
+      size_t o = other == 0 ? 0 : (size_t)r->sends.v[other - 1];
+      if ((size_t)r->sends.v[other] - o == len && memcmp(r->sbytes.v + o, r->sbytes.v + start, len) == 0) {
+        distinct = 0;
+        break;
+      }
+    }
+    slots[s] = id + 1;
+  }
+  free(slots);
+  return distinct;
 }
 
 // --- the record's own shape -------------------------------------------------------------------
@@ -527,7 +563,7 @@ static void v1_tasks_member(Reader *r, void *ctx, Str key) {
     return;
   }
   once(r, &t->tasks_seen, 1);
-  if (v1_own_array(r)) read_array(r, &t->tasks, v1_task_element);
+  if (v1_own_array(r)) read_array(r, t, v1_task_element);
 }
 
 static void v1_state_member(Reader *r, void *ctx, Str key) {
@@ -594,5 +630,6 @@ static int read_subscribed(Reader *r, V1Top *t) {
   if (r->p != r->end) decline(r, "syntax");
   if (!t->subscribed_type) decline(r, "not a SUBSCRIBED event");
   if (!t->has_subscribed || !t->has_state) decline(r, "no get_state");
+  t->distinct = distinct_task_ids(r, t);
   return 1;
 }

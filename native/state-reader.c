@@ -1392,8 +1392,9 @@ static napi_value subscribed_result_of(napi_env env, Reader *r, const V1Top *t, 
   napi_value result;
   if (!ok) return napi_create_string_utf8(env, r->why, NAPI_AUTO_LENGTH, &result) == napi_ok ? result : NULL;
   int made = napi_create_object(env, &result) == napi_ok;
-  napi_value heartbeat;
+  napi_value heartbeat, distinct;
   made = made && napi_create_double(env, t->heartbeat, &heartbeat) == napi_ok && set(env, result, "heartbeat", heartbeat);
+  made = made && napi_create_int32(env, t->distinct, &distinct) == napi_ok && set(env, result, "taskIdsDistinct", distinct);
   made = made && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
   made = made && set(env, result, "frameworks", copy_out(env, t->frameworks.v, t->frameworks.n * 4, napi_int32_array, t->frameworks.n));
   made = made && set(env, result, "tasks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));

@@ -54,6 +54,18 @@ describe('native SUBSCRIBED reader', () => {
     expect(master.frameworks[1].tasks[0].discovery).toEqual({ name: '', ports: [] });
   });
 
+  it('tells whether task ids repeat, which decides how tasks are grouped', () => {
+    const read = (doc: unknown): unknown => (nativeAddon().readSubscribed(recordOf(doc)) as { taskIdsDistinct: number }).taskIdsDistinct;
+    // The rich snapshot repeats nginx.1 and waiting (first position, last value, checked above).
+    expect(read(richSnapshot())).toBe(0);
+    expect(read(syntheticSnapshot(500, 2))).toBe(1);
+    // A repeat in another framework counts too: the check is by id alone.
+    const tasks = [v1Task({ id: 'same', frameworkId: 'f', agentId: 'a' }), v1Task({ id: 'same', frameworkId: 'g', agentId: 'a' })];
+    const doc = subscribed(getState({ tasks: tasks as never, frameworks: [v1Framework('f', 'x'), v1Framework('g', 'y')] as never }));
+    expect(read(doc)).toBe(0);
+    expect(expectSubscribedSameAsJavaScript(recordOf(doc))).toBeUndefined();
+  });
+
   it('reads ports from every resource named "ports", in order, ranges expanded', () => {
     const { read } = readSubscribedRecord(recordOf(richSnapshot()), LEADER, nativeAddon());
     const tasks = read.state.master.frameworks[0].tasks;

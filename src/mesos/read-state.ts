@@ -33,6 +33,8 @@ export interface NativeState {
 /** What the reader returns for a SUBSCRIBED record; native/operator-state.h describes the layout. */
 export interface NativeSubscribed {
   heartbeat: number;
+  /** 1 when no two tasks have the same id (then no (framework, task) pair repeats). */
+  taskIdsDistinct: number;
   agents: Int32Array;
   frameworks: Int32Array;
   tasks: Int32Array;

@@ -158,7 +158,7 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
 
   const skipped = [...inOrder(skips.agent), ...inOrder(skips.framework), ...inOrder(skips.task)];
   return {
-    state: assembleStreamState(leader, agents, frameworks, tasks, skipped),
+    state: assembleStreamState(leader, agents, frameworks, tasks, skipped, out.taskIdsDistinct === 1),
     recovered: Array.from(out.recovered, str),
     heartbeat: out.heartbeat,
   };
