@@ -115,6 +115,7 @@ describe('GET /v1/config', () => {
       '  "HTTPKeepAliveTimeoutMs": 5000,',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
+      '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
       '  "ForwardHealthCheckMs": 500,',
       '  "AllowTransfer": [],',
@@ -122,7 +123,8 @@ describe('GET /v1/config', () => {
       '  "TsigKeys": [],',
       '  "TransferTsigKey": "",',
       '  "SerialFile": "",',
-      '  "IxfrJournalSize": 100',
+      '  "IxfrJournalSize": 100,',
+      '  "HealthPolicy": "ignore"',
       ' }',
     );
 

@@ -2,6 +2,7 @@
 // /v1/config shows) plus what they mean, parsed once when the config is loaded: masters as
 // endpoints, resolvers as upstreams, the domain in both forms, and the routing table route()
 // reads per query. Nothing downstream parses a config string again.
+import path from 'node:path';
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
@@ -50,6 +51,8 @@ export interface TypedConfig {
     /** Whether zone changes are tracked (serials follow content, journal, NOTIFY): transfers or NOTIFY configured. */
     readonly on: boolean;
   };
+  /** ZonesDir as an absolute path (relative to the config file's directory); "" when off. */
+  readonly zonesDir: string;
 }
 
 export interface Config extends RawConfig {
@@ -83,6 +86,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
     routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
+    zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
     transfer: Object.freeze({
       allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),

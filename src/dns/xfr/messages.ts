@@ -5,7 +5,8 @@
 // later ones; BIND and Knot leave it out). Every message: QR, AA, opcode QUERY, RCODE NOERROR,
 // the request's ID.
 import { HEADER_LENGTH, TCP_MAX } from '../wire/constants.js';
-import { writeRecord, Writer } from '../wire/encode.js';
+import { writeRecord } from '../wire/encode.js';
+import { Writer } from '../wire/writer.js';
 import { QCLASS, type Question, type ResourceRecord } from '../wire/message.js';
 import { NameCompressor, nameToWire } from '../wire/name-wire.js';
 import type { JournalEntry } from './journal.js';

@@ -8,7 +8,7 @@
 // each name up instead of merging two sorted lists, so no zone pays for a sort of its names.
 // The records of one name are sorted by recordKey, which is what makes two tables' RRsets
 // comparable whatever order the build added them in.
-import { QTYPE, type RData } from '../wire/message.js';
+import { GENERIC_RDATA, QTYPE, type RData } from '../wire/message.js';
 import type { RecordTable, SoaData } from '../../records/table.js';
 import { withReverseSerials, zoneOf } from '../../records/reverse-table.js';
 import { changedOwners } from '../../records/packed-compare.js';
@@ -49,11 +49,18 @@ export function recordKey(d: RData): string {
       return `${d.type} ${d.priority} ${d.weight} ${d.port} ${d.target.toLowerCase()}`;
     case QTYPE.NS:
     case QTYPE.PTR:
+    case QTYPE.CNAME:
       return `${d.type} ${d.target.toLowerCase()}`;
+    case QTYPE.MX:
+      return `${d.type} ${d.preference} ${d.exchange.toLowerCase()}`;
+    case QTYPE.CAA:
+      return `${d.type} ${d.flags} ${d.tag} ${Buffer.from(d.value).toString('hex')}`;
+    case GENERIC_RDATA:
+      return `${d.rrtype} ${Buffer.from(d.bytes).toString('hex')}`;
     case QTYPE.SOA:
       return `${d.type} ${d.mname} ${d.rname} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
     case QTYPE.TXT:
-      return `${d.type} ${JSON.stringify(d.texts)}`;
+      return `${d.type} ${d.texts.map((t) => Buffer.from(t).toString('hex')).join(' ')}`;
     case QTYPE.HINFO:
       return `${d.type} ${JSON.stringify([d.cpu, d.os])}`;
   }
