@@ -62,7 +62,7 @@ export function runStreamEvents(tasks: number, events = 2000): StreamEventsRow {
     snapshot = live.snapshot().master;
     const patch = engine.apply(snapshot, { ...inputs, serial: i + 2 });
     if (patch === undefined) throw new Error(`event ${i} was not patched: ${engine.refusal}`);
-    store.swap(patch.table, patch.touched);
+    store.swap(patch.table, undefined, patch.touched);
     times.push(performance.now() - at);
   }
   const seconds = (performance.now() - started) / 1000;

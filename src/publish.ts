@@ -60,6 +60,13 @@ export function createPublisher(deps: {
   /** For tests: the merge and check thresholds. */
   mergeNames?: number;
   checkMs?: number;
+  /**
+   * Last word on the built table before it is swapped in (dns/xfr/zone-history.ts: the serial
+   * follows the zones' content, the IXFR journal records the change). May throw: the build fails.
+   * `touched`: for a patched table, the names (forward and reverse) it may differ in from the
+   * table served now, so the diff need not walk every name.
+   */
+  admit?: (table: RecordTable, touched?: readonly string[]) => RecordTable;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -80,8 +87,11 @@ export function createPublisher(deps: {
     return lastSerial;
   }
 
-  function swapped(table: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
-    const snapshot = deps.store.swap(table, touched);
+  function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
+    const table = deps.admit ? deps.admit(fresh, touched === undefined ? undefined : withReverseChanges(fresh, touched)) : fresh;
+    // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
+    if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
+    const snapshot = deps.store.swap(table, undefined, touched);
     const built = performance.now();
     log?.debug(
       { generation: snapshot.generation, kind, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
@@ -101,8 +111,16 @@ export function createPublisher(deps: {
       const patch = engine.table.apply(state, inputs);
       if (patch !== undefined) {
         nextSerial();
+        let snapshot: Snapshot;
+        try {
+          snapshot = swapped(patch.table, state, 'patch', started, started, patch.touched);
+        } catch (err) {
+          // Not served (admit failed): the incremental table is ahead of what is served now.
+          engine = undefined;
+          patched = undefined;
+          throw err;
+        }
         patched = { table: patch.table, state };
-        const snapshot = swapped(patch.table, state, 'patch', started, started, patch.touched);
         if (engine.table.overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
         return snapshot;
       }
@@ -124,7 +142,8 @@ export function createPublisher(deps: {
     const snapshot = swapped(parts.table, state, 'full', started, resolved);
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
-    engine = origin === 'poll' && state.changes === undefined ? undefined : { table: new IncrementalTable(state, inputs, parts), inputs, builtAt: Date.now() };
+    // Its base is the table as served (admitted: zone serials), which the workers hold too.
+    engine = origin === 'poll' && state.changes === undefined ? undefined : { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() };
     return snapshot;
   }
 
@@ -175,6 +194,12 @@ export function createPublisher(deps: {
       return enqueue(state, masters, origin);
     },
   };
+}
+
+/** The touched forward names and the reverse names the same patch changed (zone transfer diffs). */
+function withReverseChanges(table: RecordTable, touched: readonly string[]): readonly string[] {
+  const reverse = table.reverse?.patch?.changed;
+  return reverse === undefined || reverse.length === 0 ? touched : [...touched, ...reverse];
 }
 
 function sameAddresses(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]> | undefined): boolean {

@@ -1,10 +1,14 @@
-// The one mutable reference: the current record table. A new generation is built aside
-// (build-table.ts) and swapped in with one assignment (CoreDNS plugin/file/reload.go); each
-// request reads current() once and uses that snapshot throughout.
+// The one mutable reference: the current record table and the static zones beside it. A new
+// generation is built aside (build-table.ts, zones/zone-files.ts) and swapped in with one
+// assignment (CoreDNS plugin/file/reload.go); each request reads current() once and uses that
+// snapshot throughout. A Mesos change keeps the static zones; a zone file change keeps the table.
 import type { RecordTable } from './records/table.js';
+import { NO_STATIC_ZONES, type StaticZones } from './zones/static-zones.js';
 
 export interface Snapshot {
   readonly table: RecordTable;
+  /** The static zones (docs/static-zones.md); empty when there are none. */
+  readonly zones: StaticZones;
   /** Increases by one on every swap; caches keyed on it are invalidated by a swap for free. */
   readonly generation: number;
   /**
@@ -22,6 +26,7 @@ export interface SnapshotPatch {
 
 export class TableStore {
   #current: Snapshot | undefined;
+  #zones: StaticZones = NO_STATIC_ZONES;
   #generation = 0;
   #listeners = new Set<(s: Snapshot) => void>();
 
@@ -30,17 +35,32 @@ export class TableStore {
     return this.#current;
   }
 
-  /** Swaps `table` in; `touched` when it is the current table patched (see Snapshot.patch). */
-  swap(table: RecordTable, touched?: readonly string[]): Snapshot {
+  /**
+   * A new table; the static zones stay (or become `zones` when given). `touched` when it is the
+   * current table patched (see Snapshot.patch); a zone swap (swapZones) is never a patch.
+   */
+  swap(table: RecordTable, zones: StaticZones = this.#zones, touched?: readonly string[]): Snapshot {
     const from = this.#generation;
-    const snapshot: Snapshot = Object.freeze({
-      table,
-      generation: ++this.#generation,
-      ...(touched !== undefined && this.#current !== undefined ? { patch: Object.freeze({ from, touched }) } : {}),
-    });
+    const patch = touched !== undefined && this.#current !== undefined && zones === this.#zones ? { patch: Object.freeze({ from, touched }) } : {};
+    this.#zones = zones;
+    const snapshot: Snapshot = Object.freeze({ table, zones, generation: ++this.#generation, ...patch });
     this.#current = snapshot;
     for (const listener of this.#listeners) listener(snapshot);
     return snapshot;
+  }
+
+  /**
+   * New static zones with the current table. Before the first table there is no snapshot to
+   * make: the zones are kept and come with the first table (until then nothing is authoritative).
+   */
+  swapZones(zones: StaticZones): Snapshot | undefined {
+    this.#zones = zones;
+    return this.#current === undefined ? undefined : this.swap(this.#current.table, zones);
+  }
+
+  /** The static zones the next snapshot gets. */
+  zones(): StaticZones {
+    return this.#zones;
   }
 
   /** Called after every swap (workers, caches, metrics). Returns an unsubscribe function. */

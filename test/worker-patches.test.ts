@@ -65,7 +65,7 @@ describeWorkers('patched tables in worker threads', () => {
     const patch = engine.apply(next, { ...INPUTS, serial: ++serial });
     expect(patch).toBeDefined();
     state = next;
-    const snapshot = store.swap(patch!.table, patch!.touched);
+    const snapshot = store.swap(patch!.table, undefined, patch!.touched);
     await pool.serving(snapshot.generation);
   }
 

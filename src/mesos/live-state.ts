@@ -19,7 +19,8 @@ import { frameworkView, TaskList } from './task-list.js';
 interface FrameworkEntry {
   /** The framework's own fields; its `tasks` are not read (they are `tasks` below). */
   framework: Framework;
-  tasks: TaskList;
+  /** Its tasks; undefined until first needed (then made from `view`, see tasksOf). */
+  tasks: TaskList | undefined;
   /** The materialized framework of the last snapshot; dropped when the entry changes. */
   view: Framework | undefined;
 }
@@ -41,6 +42,14 @@ export function carryChanges(state: MasterState, copy: MasterState): MasterState
 /** Changes kept in the log before it starts over (a reader further behind compares task lists instead). */
 const LOG_LIMIT = 50_000;
 
+/**
+ * The entry's tasks. After reset() they are made from the snapshot's list on first use:
+ * publishing a 100,000-task snapshot then needs no index of them at all, and the first event that
+ * touches a framework pays for its TaskList instead (view is defined whenever tasks is not).
+ */
+function tasksOf(entry: FrameworkEntry): TaskList {
+  return (entry.tasks ??= new TaskList((entry.view as Framework).tasks));
+}
 /** One key per (framework id, task id): the length prefix keeps any two pairs apart. */
 const waitingKey = (frameworkId: string, taskId: string): string => `${frameworkId.length}:${frameworkId}${taskId}`;
 
@@ -69,7 +78,7 @@ export class LiveState {
     this.#agents = new Map(state.master.agents.map((a) => [a.id, a]));
     this.#frameworks = new Map();
     for (const fw of state.master.frameworks) {
-      this.#frameworks.set(fw.id, { framework: fw, tasks: new TaskList(fw.tasks), view: fw });
+      this.#frameworks.set(fw.id, { framework: fw, tasks: undefined, view: fw });
     }
     this.#waiting = new Map();
     this.#waitingPerFramework = new Map();
@@ -91,7 +100,7 @@ export class LiveState {
     this.#agentsView ??= [...this.#agents.values()];
     const frameworks: Framework[] = [];
     for (const entry of this.#frameworks.values()) {
-      entry.view ??= frameworkView<Framework>(withoutTasks(entry.framework), entry.tasks.chunks());
+      entry.view ??= frameworkView<Framework>(withoutTasks(entry.framework), tasksOf(entry).chunks());
       frameworks.push(entry.view);
     }
     const log = this.#log;
@@ -110,15 +119,16 @@ export class LiveState {
   /** The task with this id in this framework, or waiting for it. */
   task(frameworkId: string, id: string): Task | undefined {
     const entry = this.#frameworks.get(frameworkId);
-    return entry ? entry.tasks.get(id) : this.#waiting.get(waitingKey(frameworkId, id));
+    return entry ? tasksOf(entry).get(id) : this.#waiting.get(waitingKey(frameworkId, id));
   }
 
   /** Adds the task, or replaces the one with its id in place; it waits when its framework is unknown. */
   putTask(task: Task): void {
     const entry = this.#frameworks.get(task.frameworkId);
     if (entry) {
-      this.#logChange(task.frameworkId, task.id, task, !entry.tasks.has(task.id));
-      entry.tasks.set(task);
+      const tasks = tasksOf(entry);
+      this.#logChange(task.frameworkId, task.id, task, !tasks.has(task.id));
+      tasks.set(task);
       this.#touch(entry);
     } else {
       this.#addWaiting(task);
@@ -130,7 +140,7 @@ export class LiveState {
   removeTask(frameworkId: string, id: string): boolean {
     const entry = this.#frameworks.get(frameworkId);
     if (entry) {
-      if (!entry.tasks.delete(id)) return false;
+      if (!tasksOf(entry).delete(id)) return false;
       this.#logChange(frameworkId, id, undefined, false);
       this.#touch(entry);
       return true;
@@ -145,10 +155,11 @@ export class LiveState {
    * join it, after its own, in their arrival order. */
   putFramework(framework: Framework): void {
     const known = this.#frameworks.get(framework.id);
-    const entry: FrameworkEntry = { framework, tasks: known?.tasks ?? new TaskList(), view: undefined };
+    const tasks = known ? tasksOf(known) : new TaskList();
+    const entry: FrameworkEntry = { framework, tasks, view: undefined };
     for (const task of this.#takeWaiting(framework.id)) {
-      if (known) this.#logChange(framework.id, task.id, task, !entry.tasks.has(task.id));
-      entry.tasks.set(task);
+      if (known) this.#logChange(framework.id, task.id, task, !tasks.has(task.id));
+      tasks.set(task);
     }
     this.#frameworks.set(framework.id, entry);
     this.#snapshot = undefined;

@@ -19,8 +19,25 @@ export class TaskList {
   /** The chunks' arrays as of the last read, while nothing changed. */
   #view: readonly (readonly Task[])[] | undefined;
 
+  /** Chunks filled in one pass (set() would copy the open chunk per task); a repeated id replaces in place. */
   constructor(tasks: Iterable<Task> = []) {
-    for (const task of tasks) this.set(task);
+    let open: { items: Task[] } | undefined;
+    for (const task of tasks) {
+      if (this.#byId.has(task.id)) {
+        if (open !== undefined) Object.freeze(open.items);
+        open = undefined;
+        this.set(task);
+        continue;
+      }
+      if (open === undefined || open.items.length >= CHUNK) {
+        if (open !== undefined) Object.freeze(open.items);
+        open = { items: [] };
+        this.#chunks.push(open);
+      }
+      open.items.push(task);
+      this.#byId.set(task.id, open);
+    }
+    if (open !== undefined) Object.freeze(open.items);
   }
 
   get size(): number {

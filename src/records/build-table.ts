@@ -11,12 +11,14 @@ import { addIP, toIps, type Ip } from './table-ips.js';
 import type { MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
-import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
-import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
+import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './table.js';
+import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
+import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
 import { reverseTable, type ReverseData } from './reverse-table.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
 import { agentContext, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
+import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -31,6 +33,7 @@ export interface BuildInputs {
     | 'SOARefresh'
     | 'SOARetry'
     | 'SOAExpire'
+    | 'HealthPolicy'
   >;
   /** The current masters list, in order (masterN numbering follows it). */
   masters: readonly HostPort[];
@@ -139,6 +142,12 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
   // incremental table starts from; equal bounds for a task that added nothing).
   const spans: Int32Array[] = [];
   const contexts: (FrameworkContext | undefined)[] = [];
+  // HealthPolicy (health-policy.ts): null for "ignore", whose records go straight to the builder.
+  // The incremental table does not model the gate (publish.ts keeps full builds when it is on).
+  const policy = config.HealthPolicy ?? 'ignore';
+  const gate = policy === 'ignore' ? null : new HealthGate(b);
+  const slots: { tasks: FrameworkTasks; k: number }[] = [];
+  let failingTasks = 0;
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -157,16 +166,38 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       const task = tasks[t];
       const start = b.length;
       const ptrStart = taskPtrs === null ? 0 : taskPtrs.length;
-      const added = taskRecords(b, fwCtx, task, agents, options);
+      let shared: SharedSink = b;
+      let passing = true;
+      if (gate !== null) {
+        passing = passesPolicy(policy, task.running?.healthy);
+        shared = gate.sinkFor(passing, slots.length);
+      }
+      const added = taskRecords(b, fwCtx, task, agents, options, shared);
       span[4 * t] = start;
       span[4 * t + 1] = b.length;
       span[4 * t + 2] = ptrStart;
       span[4 * t + 3] = taskPtrs === null ? 0 : taskPtrs.length;
       if (!added) continue;
+      if (gate !== null) {
+        if (!passing) failingTasks++;
+        slots.push({ tasks: generated, k: generated.names.length });
+      }
       generated.names.push(task.name);
       generated.ids.push(task.id);
       generated.bounds.push(start, b.length);
     }
+  }
+
+  let health: TableHealth | undefined;
+  if (gate !== null) {
+    const settled = gate.settle();
+    // Records added back for a task are listed under it by /v1/enumerate, like its others.
+    const r = settled.ranges;
+    for (let i = 0; i < r.length; i += 3) {
+      const { tasks: generated, k } = slots[r[i]];
+      (generated.extra ??= new Map()).set(k, [r[i + 1], r[i + 2]]);
+    }
+    health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
@@ -175,7 +206,7 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
-  const table = assemble(zone, mname, inputs, built.packed, pending, reverse);
+  const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
   return { table, packed: built.packed, log: built.log, prefixEnd, spans, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
 
@@ -183,7 +214,15 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
  * The frozen table. Kept apart from buildTable so that the enumeration getter's closure holds
  * only the enumeration log, not the build's working state (the master state, the builder).
  */
-function assemble(zone: string, mname: string, inputs: BuildInputs, packed: PackedTable, pending: PendingEnumeration | null, reverse: ReverseData | undefined): RecordTable {
+function assemble(
+  zone: string,
+  mname: string,
+  inputs: BuildInputs,
+  packed: PackedTable,
+  pending: PendingEnumeration | null,
+  reverse: ReverseData | undefined,
+  health: TableHealth | undefined,
+): RecordTable {
   const { config } = inputs;
   const soa: SoaData = Object.freeze({
     zone,
@@ -209,6 +248,7 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
     existing: new PackedExisting(packed),
     packed,
     ...(reverse === undefined ? {} : { reverse: reverseTable(reverse) }),
+    ...(health === undefined ? {} : { health }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {
         enumeration = enumerate(log);
@@ -217,55 +257,5 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
       return enumeration;
     },
   });
-}
-
-/** What /v1/enumerate is made from: per framework its generated tasks and their log slices. */
-interface PendingEnumeration {
-  frameworkNames: string[];
-  frameworkTasks: FrameworkTasks[];
-  packed: PackedTable;
-  /** The builder's log (name id, value, kind/port per entry) and which entries added a record. */
-  log: Int32Array;
-  firstSeen: Uint8Array;
-}
-
-/**
- * A framework's generated tasks, in order: name, id, and the slice of the builder's log their
- * records occupy (`bounds[2k]` to `bounds[2k + 1]` for task k). Parallel arrays rather than an
- * object per task: they live as long as the table, and 100,000 small objects surviving each
- * build are work for every garbage collection.
- */
-interface FrameworkTasks {
-  names: string[];
-  ids: string[];
-  bounds: number[];
-}
-
-/** /v1/enumerate: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
-function enumerate(pending: PendingEnumeration): readonly EnumerateFramework[] {
-  const { packed, log, firstSeen } = pending;
-  return Object.freeze(
-    pending.frameworkNames.map((name, i): EnumerateFramework => ({
-      name,
-      tasks: enumerateTasks(packed, log, firstSeen, pending.frameworkTasks[i]),
-    })),
-  );
-}
-
-function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Array, generated: FrameworkTasks): EnumerateTask[] {
-  const out: EnumerateTask[] = [];
-  for (let k = 0; k < generated.names.length; k++) {
-    const records: EnumerateRecord[] = [];
-    for (let j = generated.bounds[2 * k]; j < generated.bounds[2 * k + 1]; j++) {
-      if (firstSeen[j] === 0) continue;
-      const owner = nameAt(packed, log[3 * j]);
-      const value = log[3 * j + 1];
-      const kind = log[3 * j + 2];
-      if (kind === KIND_A || kind === KIND_AAAA) records.push({ name: owner, host: stringAt(packed.ips, value), rtype: kind === KIND_A ? 'A' : 'AAAA' });
-      else records.push({ name: owner, host: `${nameAt(packed, value)}:${kind}`, rtype: 'SRV' });
-    }
-    out.push({ name: generated.names[k], id: generated.ids[k], records: records.length > 0 ? records : null });
-  }
-  return out;
 }
 

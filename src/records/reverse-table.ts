@@ -12,6 +12,11 @@ export interface ReverseData {
   /** PTR owners (absolute, lower-case), each with its targets at the same index of `targets`. */
   owners: string[];
   targets: string[][];
+  /**
+   * Each zone's SOA serial, at the index of `zones`, when it has its own (zone transfer on:
+   * dns/xfr/zone-history.ts); absent: every reverse zone uses the Mesos zone's serial.
+   */
+  serials?: number[];
 }
 
 export interface ReverseTable {
@@ -23,6 +28,10 @@ export interface ReverseTable {
   readonly existing: ReadonlySet<string>;
   /** Set when this is a base plus the addresses events changed (incremental/reverse-patch.ts). */
   readonly patch?: ReversePatchData;
+  /** Zone -> its own SOA serial (from `data.serials`); a zone not in it uses the Mesos zone's. */
+  readonly serials: ReadonlyMap<string, number>;
+  /** A patched table's way to other serials without materialising `data` (incremental/reverse-patch.ts). */
+  readonly withSerials?: (serials: ReadonlyMap<string, number>) => ReverseTable;
 }
 
 /**
@@ -83,5 +92,18 @@ export function reverseTable(data: ReverseData): ReverseTable {
     if (zone === undefined) continue; // not from finish(): a malformed message
     for (let name = owner; name !== zone && !existing.has(name); name = name.slice(name.indexOf('.') + 1)) existing.add(name);
   }
-  return Object.freeze({ data, zones, ptr, existing });
+  return Object.freeze({ data, zones, ptr, existing, serials: serialMap(data) });
+}
+
+function serialMap(data: ReverseData): ReadonlyMap<string, number> {
+  const serials = new Map<string, number>();
+  if (data.serials !== undefined) data.zones.forEach((zone, i) => serials.set(zone, data.serials![i]));
+  return serials;
+}
+
+/** `table` with each zone's own serial (`serials` by zone); the PTR maps are shared, not rebuilt. */
+export function withReverseSerials(table: ReverseTable, serials: ReadonlyMap<string, number>): ReverseTable {
+  if (table.withSerials !== undefined) return table.withSerials(new Map([...table.zones].map((z) => [z, serials.get(z) ?? 0])));
+  const data: ReverseData = { ...table.data, serials: table.data.zones.map((z) => serials.get(z) ?? 0) };
+  return Object.freeze({ ...table, data, serials: serialMap(data) });
 }

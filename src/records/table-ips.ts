@@ -41,7 +41,7 @@ function includesIp(ips: readonly Ip[], ip: Ip): boolean {
   return false;
 }
 
-export function addIP(b: RecordSink, owner: number, ip: Ip): void {
+export function addIP(b: Pick<RecordSink, 'addA' | 'addAAAA'>, owner: number, ip: Ip): void {
   if (ip.v6) b.addAAAA(owner, ip.id);
   else b.addA(owner, ip.id);
 }

@@ -7,6 +7,7 @@ import { domainFrag, type LabelFunc } from './labels.js';
 import { namePart, NO_PART } from './name-interner.js';
 import { collectTaskPtrs, type TaskPtr } from './reverse-ptrs.js';
 import type { RecordSink } from './table-builder.js';
+import type { SharedSink } from './health-policy.js';
 import { addIP, taskIPs, type Ip } from './table-ips.js';
 import { taskHash } from './task-hash.js';
 
@@ -68,9 +69,18 @@ const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
 /**
  * The records of one task of framework `fw` (a framework whose label is not ""), in the order
  * of mesos-dns's chains: false when it has none because it is not running or not on a known
- * agent (then /v1/enumerate does not list it either).
+ * agent (then /v1/enumerate does not list it either). Records under the task label's shared
+ * names go to `shared` (a HealthGate's sink under a HealthPolicy, health-policy.ts), the task's
+ * canonical names straight to `b`.
  */
-export function taskRecords(b: RecordSink, fw: FrameworkContext, task: Task, agents: ReadonlyMap<string, AgentContext>, options: TaskRecordOptions): boolean {
+export function taskRecords(
+  b: RecordSink,
+  fw: FrameworkContext,
+  task: Task,
+  agents: ReadonlyMap<string, AgentContext>,
+  options: TaskRecordOptions,
+  shared: SharedSink = b,
+): boolean {
   if (task.state !== 'TASK_RUNNING') return false;
   const agent = agents.get(task.agentId);
   if (agent === undefined) return false; // not on a known agent
@@ -90,10 +100,10 @@ export function taskRecords(b: RecordSink, fw: FrameworkContext, task: Task, age
     // A name that is a label already gives the same set twice, and the second adds nothing
     // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
     const sanitised = label(discovery.name);
-    taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
-    if (sanitised !== discovery.name) taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
+    taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
+    if (sanitised !== discovery.name) taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
   } else {
-    taskContextRecords(b, fw, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
+    taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
   }
   return true;
 }
@@ -152,6 +162,7 @@ function taskGroup(b: RecordSink, fw: FrameworkContext, taskName: string): TaskG
  */
 function taskContextRecords(
   b: RecordSink,
+  shared: SharedSink,
   fw: FrameworkContext,
   ports: readonly number[],
   hash: Uint8Array,
@@ -167,11 +178,11 @@ function taskContextRecords(
   const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
   const canonicalSlaveOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_SLAVE]);
   for (let k = 0; k < taskIps.length; k++) {
-    addIP(b, group.owner, taskIps[k]);
+    addIP(shared, group.owner, taskIps[k]);
     addIP(b, canonicalOwner, taskIps[k]);
   }
   for (let k = 0; k < slaveIps.length; k++) {
-    addIP(b, group.slaveOwner, slaveIps[k]);
+    addIP(shared, group.slaveOwner, slaveIps[k]);
     addIP(b, canonicalSlaveOwner, slaveIps[k]);
   }
 
@@ -187,7 +198,7 @@ function taskContextRecords(
     ];
     const owners = group.portOwners;
     const count = discovery ? 2 : 4;
-    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
+    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) shared.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
   }
   if (!discovery) return;
 
@@ -206,6 +217,6 @@ function taskContextRecords(
       owners = all.map((o) => b.name(o));
       group.discovery.set(key, owners);
     }
-    for (const owner of owners) b.addSRV(owner, canonicalOwner, port.number);
+    for (const owner of owners) shared.addSRV(owner, canonicalOwner, port.number);
   }
 }

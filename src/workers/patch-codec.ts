@@ -8,6 +8,7 @@ import { TableMessageError } from '../errors.js';
 import { overlayTable, type OverlayEntry, type RecordTotals } from '../records/incremental/overlay-table.js';
 import { overlayReverse, type ReverseEntry } from '../records/incremental/reverse-patch.js';
 import type { NameRecords, RecordTable } from '../records/table.js';
+import { withReverseSerials } from '../records/reverse-table.js';
 import { VersionedMap } from '../records/incremental/versioned-map.js';
 
 export interface PatchBody {
@@ -19,6 +20,8 @@ export interface PatchBody {
   records: RecordTotals;
   /** PTR owners and their ancestors that changed, and the reverse zones now; absent when unchanged or PtrOn is off. */
   reverse?: { names: Array<[string, readonly string[] | null, boolean]>; zones: readonly string[] };
+  /** The reverse zones' own serials (zone transfer on), by zone; absent when none has its own. */
+  reverseSerials?: Array<[string, number]>;
 }
 
 /**
@@ -39,6 +42,7 @@ export function encodePatch(table: RecordTable, names: readonly string[] | undef
     existingCount: overlay.existingCount,
     records: overlay.records,
   };
+  if (table.reverse !== undefined && table.reverse.serials.size > 0) out.reverseSerials = [...table.reverse.serials];
   const reverse = table.reverse?.patch;
   if (reverse !== undefined) {
     const changed = names === undefined ? [...reverse.entries.keys()] : (reverse.changed ?? []);
@@ -75,6 +79,12 @@ export function decodePatch(base: RecordTable, previous: RecordTable | undefined
       ptr.set(item[0], { targets: item[1], exists: item[2] });
     }
     reverse = overlayReverse(base.reverse, { entries: layered(previous?.reverse?.patch?.entries).with(ptr), zones: body.reverse.zones });
+  }
+  if (body.reverseSerials !== undefined) {
+    if (reverse === undefined || !Array.isArray(body.reverseSerials) || !body.reverseSerials.every((e) => Array.isArray(e) && typeof e[0] === 'string' && Number.isInteger(e[1]) && e[1] >= 0 && e[1] < 2 ** 32)) {
+      throw new TableMessageError('patch: malformed reverse serials');
+    }
+    reverse = withReverseSerials(reverse, new Map(body.reverseSerials));
   }
   return overlayTable(
     { base, entries, ownerCount: body.ownerCount, existingCount: body.existingCount, records: body.records },

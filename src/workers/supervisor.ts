@@ -28,10 +28,12 @@ import { mergeHealthViews, type UpstreamHealthView } from '../dns/forward/upstre
 import type { DnsStats } from '../dns/dns-service.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
+import type { TransferAnswer } from '../dns/xfr/transfer-service.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
 import { encodePatch } from './patch-codec.js';
 import type { RecordTable } from '../records/table.js';
+import type { ZoneData } from '../zones/zone-check.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -45,6 +47,8 @@ export interface WorkerPoolOptions {
   restart?: { initialMs: number; maxMs: number };
   /** How long a worker may take to bind and report ready. */
   startTimeoutMs?: number;
+  /** Answers the zone transfers and signed queries the workers relay (dns/xfr/transfer-service.ts). */
+  transfer?: TransferAnswer;
 }
 
 export interface WorkerPool {
@@ -91,7 +95,11 @@ interface Worker {
 /** The generation last handed out, kept for workers that start later. */
 interface Generation {
   generation: number;
+  tableId: number;
+  /** The snapshot's table (a patched one's base), to tell a zones-only generation from a new table. */
+  source: Snapshot['table'];
   table: EncodedTable;
+  zones: readonly ZoneData[];
 }
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -130,41 +138,58 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   };
 
   /** The last patched generation handed out (over `current`, the base), for workers that start later. */
-  let patched: { generation: number; table: RecordTable } | undefined;
-  let baseTable: RecordTable | undefined;
+  let patched: { generation: number; table: RecordTable; zones: readonly ZoneData[] } | undefined;
 
   /** Sends the current generation to one worker: the base, then the whole overlay over it. */
   const sendCurrent = (w: Worker): void => {
-    if (current) send(w, { type: 'table', generation: current.generation, table: current.table });
-    if (current && patched) send(w, { type: 'patch', generation: patched.generation, base: current.generation, from: current.generation, patch: encodePatch(patched.table, undefined) });
+    if (current === undefined) return;
+    send(w, { type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: patched ? patched.zones : current.zones });
+    if (patched) send(w, { type: 'patch', generation: patched.generation, base: current.generation, from: current.generation, patch: encodePatch(patched.table, undefined) });
   };
 
   const publish = (snapshot: Snapshot): void => {
     if (closing) return;
     const startedAt = performance.now();
     const table = snapshot.table;
-    if (table.overlay !== undefined && (current === undefined || table.overlay.base !== baseTable)) {
+    const zones = snapshot.zones.data;
+    if (table.overlay !== undefined && (current === undefined || table.overlay.base !== current.source)) {
       // A patched table over a base the workers do not hold (they started while it was served):
       // the base first, numbered just below the patch, then the whole overlay below.
-      current = { generation: snapshot.generation - 0.5, table: encodeTable(table.overlay.base) };
-      baseTable = table.overlay.base;
+      const generation = snapshot.generation - 0.5;
+      current = { generation, tableId: generation, source: table.overlay.base, table: encodeTable(table.overlay.base), zones };
       patched = undefined;
-      broadcast({ type: 'table', generation: current.generation, table: current.table });
+      broadcast({ type: 'table', generation, tableId: generation, table: current.table, zones });
     }
-    if (current && table.overlay !== undefined && table.overlay.base === baseTable) {
+    if (current && table.overlay !== undefined && table.overlay.base === current.source) {
       // A patch of a table the workers hold: only the names it touched travel, when they hold
-      // the generation it patched; the whole overlay otherwise.
+      // the generation it patched; the whole overlay otherwise (also after a zones-only swap,
+      // which is no patch). The static zones travel only when they changed.
       const delta = patched?.generation === snapshot.patch?.from || (patched === undefined && snapshot.patch?.from === current.generation);
       const from = delta ? snapshot.patch!.from : current.generation;
-      broadcast({ type: 'patch', generation: snapshot.generation, base: current.generation, from, patch: encodePatch(table, delta ? snapshot.patch!.touched : undefined) });
-      patched = { generation: snapshot.generation, table };
+      const heldZones = patched ? patched.zones : current.zones;
+      broadcast({
+        type: 'patch',
+        generation: snapshot.generation,
+        base: current.generation,
+        from,
+        patch: encodePatch(table, delta ? snapshot.patch!.touched : undefined),
+        ...(zones === heldZones ? {} : { zones }),
+      });
+      patched = { generation: snapshot.generation, table, zones };
       log.debug({ generation: snapshot.generation, names: snapshot.patch?.touched.length, ms: Math.round(performance.now() - startedAt) }, 'patch handed to the workers');
       return;
     }
-    current = { generation: snapshot.generation, table: encodeTable(table) };
-    baseTable = table.overlay === undefined ? table : undefined;
+    // A plain table; the same one as the workers hold when only the static zones changed.
+    const same = current !== undefined && current.source === table;
+    current = {
+      generation: snapshot.generation,
+      tableId: same && current ? current.tableId : snapshot.generation,
+      source: table,
+      table: same && current ? current.table : encodeTable(table),
+      zones,
+    };
     patched = undefined;
-    broadcast({ type: 'table', generation: current.generation, table: current.table });
+    broadcast({ type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
     log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };
 
@@ -201,6 +226,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           w.lastUpstreams = m.upstreams;
           w.statsWaiters.get(m.request)?.();
           break;
+        case 'xfr': {
+          // A transfer or signed query a worker received: answered here, where the journal is.
+          const answer = options.transfer ? options.transfer(Buffer.from(m.query), m.transport, m.client) : Promise.resolve(null);
+          void answer.then((replies) => {
+            const reply: ToWorker = { type: 'xfr', request: m.request, replies };
+            thread.postMessage(reply);
+          });
+          break;
+        }
         case 'fatal':
           log.error({ worker: index, code: m.code, err: m.message }, 'DNS worker cannot serve');
           // It cannot serve: end it (start-up reports the failure, later the restart backoff applies).

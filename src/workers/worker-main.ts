@@ -14,6 +14,7 @@ import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeTableInSlices } from './table-codec.js';
 import { decodePatch } from './patch-codec.js';
 import type { RecordTable } from '../records/table.js';
+import { staticZones, type StaticZones } from '../zones/static-zones.js';
 
 const STATS_PUSH_MS = 2000;
 
@@ -46,17 +47,20 @@ let base: { generation: number; table: RecordTable } | undefined;
 let servingGeneration = 0;
 /** Patches that came while their base was still being checked, in order. */
 let waitingPatches: Array<Extract<ToWorker, { type: 'patch' }>> = [];
+/** The last table checked or being checked, by its tableId: a zones-only generation reuses it. */
+let decoding: { tableId: number; table: Promise<RecordTable> } | undefined;
 
 async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<void> {
   if (m.generation <= receivedGeneration) return;
   receivedGeneration = m.generation;
   waitingPatches = [];
   try {
-    const table = await decodeTableInSlices(m.table);
+    if (decoding?.tableId !== m.tableId) decoding = { tableId: m.tableId, table: decodeTableInSlices(m.table) };
+    const table = await decoding.table;
     // Dropped when a newer table came meanwhile; kept when only patches of it did.
     if (m.generation !== receivedGeneration && waitingPatches[0]?.base !== m.generation) return;
     base = { generation: m.generation, table };
-    serve(table, m.generation);
+    serve(table, m.generation, staticZones(m.zones));
     const patches = waitingPatches;
     waitingPatches = [];
     for (const p of patches) applyPatch(p);
@@ -83,18 +87,41 @@ function applyPatch(m: Extract<ToWorker, { type: 'patch' }>): void {
   }
   try {
     const table = decodePatch(base.table, previous, m.patch);
+    const zones = m.zones === undefined ? undefined : staticZones(m.zones);
     // The names this patch touched, for the answer cache, when it patches what is served now.
-    serve(table, m.generation, m.from === servingGeneration ? m.patch.names.map(([name]) => name) : undefined);
+    serve(table, m.generation, zones, m.from === servingGeneration ? m.patch.names.map(([name]) => name) : undefined);
   } catch (err) {
     log.error({ err, generation: m.generation }, 'could not use a table patch; keeping the current table');
   }
 }
 
-function serve(table: RecordTable, generation: number, touched?: readonly string[]): void {
-  store.swap(table, touched);
+/** Serves `table`; the static zones stay unless `zones` is given (store.swap). */
+function serve(table: RecordTable, generation: number, zones?: StaticZones, touched?: readonly string[]): void {
+  store.swap(table, zones, touched);
   servingGeneration = generation;
   if (table.overlay === undefined) collector.afterSwap();
   send({ type: 'swapped', generation, names: table.names.size });
+}
+
+// --- transfers ----------------------------------------------------------------------------------
+// Zone transfers and signed queries are answered by the main thread, which holds the journal and
+// the keys (dns/xfr/transfer-service.ts); this thread relays the query bytes and sends the replies.
+let xfrRequests = 0;
+const xfrWaiting = new Map<number, (replies: Buffer[] | null) => void>();
+
+function relayTransfer(query: Buffer, transport: 'udp' | 'tcp', client: string): Promise<Buffer[] | null> {
+  const request = ++xfrRequests;
+  return new Promise((resolve) => {
+    xfrWaiting.set(request, resolve);
+    send({ type: 'xfr', request, query: new Uint8Array(query), transport, client });
+  });
+}
+
+function transferAnswered(m: Extract<ToWorker, { type: 'xfr' }>): void {
+  const resolve = xfrWaiting.get(m.request);
+  xfrWaiting.delete(m.request);
+  // Structured clone turns Buffers into Uint8Arrays: view them as Buffers again, without a copy.
+  resolve?.(m.replies === null ? null : m.replies.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
 }
 
 // --- lifecycle --------------------------------------------------------------------------------
@@ -102,7 +129,7 @@ async function init(config: Config, logLevel: string, worker: number): Promise<v
   // Bound as `worker`, not `component`: the modules below add their own component.
   log = createLogger({ level: logLevel as 'info' }).child({ worker });
   try {
-    service = await startDnsService({ config, snapshot: () => store.current(), logger: log, reusePort: true });
+    service = await startDnsService({ config, snapshot: () => store.current(), logger: log, reusePort: true, transfer: relayTransfer });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     // The main thread ends this thread when it gets this.
@@ -157,6 +184,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'stats':
       sendStats(m.request);
+      break;
+    case 'xfr':
+      transferAnswered(m);
       break;
     case 'stop':
       void stop();

@@ -146,6 +146,9 @@ export class IncrementalTable {
    */
   apply(state: MasterState, inputs: BuildInputs): Patch | undefined {
     if (this.#broken) return this.#refuse('an earlier patch could not be completed');
+    // A HealthPolicy's per-name fallback (health-policy.ts) depends on every task under a shared
+    // name at once; patches do not model it, so such configs are always built in full.
+    if ((inputs.config.HealthPolicy ?? 'ignore') !== 'ignore') return this.#refuse('HealthPolicy is on');
     const outside = sameOutside(this.#state, state, this.#inputs, inputs);
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];

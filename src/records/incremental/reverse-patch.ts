@@ -164,7 +164,7 @@ function sameList(a: readonly string[] | null, b: readonly string[] | null): boo
 }
 
 /** The reverse table `patch` makes over `base` (main thread and workers alike). */
-export function overlayReverse(base: ReverseTable, patch: ReversePatchData): ReverseTable {
+export function overlayReverse(base: ReverseTable, patch: ReversePatchData, zoneSerials: ReadonlyMap<string, number> = base.serials): ReverseTable {
   const { entries } = patch;
   const zones = new Set(patch.zones);
   const ptr: ReadonlyMap<string, readonly string[]> = {
@@ -205,6 +205,12 @@ export function overlayReverse(base: ReverseTable, patch: ReversePatchData): Rev
     },
   } as ReadonlySet<string>;
   let data: ReverseData | undefined;
+  // Each zone's own serial (zone transfer on), as reverse-table.ts keeps them: only zones served now.
+  const serials = new Map<string, number>();
+  for (const zone of zones) {
+    const serial = zoneSerials.get(zone);
+    if (serial !== undefined) serials.set(zone, serial);
+  }
   return Object.freeze({
     get data(): ReverseData {
       if (data === undefined) {
@@ -214,7 +220,8 @@ export function overlayReverse(base: ReverseTable, patch: ReversePatchData): Rev
           owners.push(owner);
           targets.push([...t]);
         }
-        data = { zones: [...zones], owners, targets };
+        const list = [...zones];
+        data = { zones: list, owners, targets, ...(serials.size === 0 ? {} : { serials: list.map((z) => serials.get(z) ?? 0) }) };
       }
       return data;
     },
@@ -222,5 +229,8 @@ export function overlayReverse(base: ReverseTable, patch: ReversePatchData): Rev
     ptr,
     existing,
     patch,
+    serials,
+    // The same overlay with other zone serials, without listing the PTRs (reverse-table.ts withReverseSerials).
+    withSerials: (next: ReadonlyMap<string, number>) => overlayReverse(base, patch, next),
   });
 }
