@@ -85,9 +85,13 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     return settings ? new ResponseLimit(settings, stats) : undefined;
   };
   let rrl = limitOf(config);
-  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer) => {
+  const slot = ctx.answers!;
+  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer, receivedMs: number) => {
     const reply = respond(buf, transport, ctx, peer);
-    return rrl === undefined || transport === 'tcp' ? reply : rrl.apply(reply, buf, peer);
+    if (rrl === undefined || transport === 'tcp') return reply;
+    // A reply at once came from the fast path, which left its entry's name hash on the cache.
+    const nameHash = reply instanceof Uint8Array && slot.cache ? slot.cache.replyNameHash : -1;
+    return rrl.apply(reply, buf, peer, receivedMs, nameHash);
   };
   const open = (c: Config): Promise<DnsServer | undefined> =>
     c.DnsOn

@@ -69,6 +69,12 @@ export class AnswerCache {
   readonly ednsUdpSize: number;
   /** The largest EDNS UDP limit we honour (maxResponseSize). */
   readonly ednsCeiling: number;
+  /**
+   * The response rate limiter's name hash of the reply fastAnswer made last from this cache: its
+   * entry's, or -1 (a negative answer: read from the query when the limiter needs it). Read by
+   * the caller right after a synchronous reply, before the next query (dns-service.ts).
+   */
+  replyNameHash = -1;
   readonly #entries = new Map<string, PreEncoded | typeof NODATA>();
   readonly #maxEntries: number;
   #slab = Buffer.allocUnsafeSlow(0);

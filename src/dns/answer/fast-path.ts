@@ -119,6 +119,7 @@ export function fastAnswer(query: Buffer, transport: Transport, cache: AnswerCac
     }
     if (entry === NODATA) return negative(q, questionEnd, zoneAt, labelBeforeZone, lastUpper, RCODE.NOERROR, limit, opt, cache);
     if (lastUpper >= entry.caseFrom) return undefined;
+    cache.replyNameHash = entry.nameHash;
     return fromEntry(q, entry, qnameEnd, lastUpper >= 0, limit, opt, cache);
   }
 
@@ -328,6 +329,7 @@ function negative(
 ): Buffer | undefined {
   const tails = cache.negative;
   if (tails === undefined) return undefined;
+  cache.replyNameHash = -1;
   // How many of the zone's trailing labels the query wrote in lower case picks the tail.
   const labels = cache.zoneLabels;
   let lower = labels.length;

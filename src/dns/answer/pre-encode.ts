@@ -16,6 +16,7 @@ import { encodeAnswerLaidOut } from '../wire/encode.js';
 import type { WireLayout, WrittenName } from '../wire/layout.js';
 import { QCLASS, QTYPE, type Query } from '../wire/message.js';
 import { lookup } from './lookup.js';
+import { responseNameHash } from '../rrl/response-kind.js';
 
 /**
  * How an entry's records are laid out for rotation:
@@ -47,6 +48,11 @@ export interface PreEncoded {
   readonly recordSize: number;
   /** srv: each answer's start, length and target number (0.. in first-seen order). */
   readonly srv?: SrvLayout;
+  /**
+   * The response rate limiter's key for this (name, type): responseNameHash of the question,
+   * computed once here instead of from every reply's bytes (rrl/response-limit.ts).
+   */
+  readonly nameHash: number;
   /** Round-robin position: the answer that leads the next reply. */
   next: number;
 }
@@ -93,6 +99,7 @@ export function shape(wire: Buffer, layout: WireLayout): PreEncoded {
     additional: 0,
     recordEnds: [],
     recordSize: 0,
+    nameHash: responseNameHash(wire),
     next: 0,
   });
   const answers = wire.readUInt16BE(6);
@@ -144,6 +151,8 @@ export function shape(wire: Buffer, layout: WireLayout): PreEncoded {
     additional,
     recordEnds,
     recordSize: 0,
+    // The canonical reply's question is the lower-case name and type; the hash folds case anyway.
+    nameHash: responseNameHash(wire),
     next: 0,
   };
   if (answers < 2) return { ...base, layout: 'plain' };
