@@ -105,6 +105,8 @@ describe('parseConfig: every problem is an error naming the key and the reason',
     ['HTTP headers timeout longer than the request timeout', { HTTPHeadersTimeoutMs: 5000, HTTPRequestTimeoutMs: 4000 }, 'HTTPHeadersTimeoutMs', 'must not exceed HTTPRequestTimeoutMs (4000), got 5000'],
     ['ForwardMaxFails above 100', { ForwardMaxFails: 101 }, 'ForwardMaxFails', 'from 0 to 100'],
     ['ForwardHealthCheckMs below 50', { forwardHealthCheckMs: 49 }, 'forwardHealthCheckMs', 'from 50 to 3600000'],
+    ['AnswerOrder not one of the two', { answerOrder: 'random' }, 'answerOrder', 'must be "shuffle" or "round-robin", got "random"'],
+    ['AnswerOrder not a string', { AnswerOrder: 1 }, 'AnswerOrder', 'must be a string'],
   ];
   it.each(cases)('%s', (_name, raw, key, reason) => {
     const errors = errorsOf(() => parse(withBase(raw)));

@@ -116,7 +116,8 @@ describe('GET /v1/config', () => {
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
       '  "ForwardMaxFails": 2,',
-      '  "ForwardHealthCheckMs": 500',
+      '  "ForwardHealthCheckMs": 500,',
+      '  "AnswerOrder": "shuffle"',
       ' }',
     );
 

@@ -9,6 +9,9 @@ export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
 
 export type MesosAuthentication = '' | 'basic' | 'iam';
 
+/** How an RRset is ordered in each reply (docs/naming.md "Answer order"). */
+export type AnswerOrder = 'shuffle' | 'round-robin';
+
 export interface MesosCredentials {
   Principal: string;
   Secret: string;
@@ -139,6 +142,10 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15) ---
+  /** "shuffle": each reply a random permutation of the RRset (mesos-dns); "round-robin": rotated one step per reply. */
+  AnswerOrder: AnswerOrder;
+  // --- end of answer order ---
 }
 
 export type Kind =
@@ -262,6 +269,9 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // At least 50 ms: probes at a higher rate would be traffic, not a check.
   ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15); checked in validateAnswerOrder (validate.ts) ---
+  AnswerOrder: { kind: STRING, default: 'shuffle' },
+  // --- end of answer order ---
 };
 
 /** Every key's default, as config.json without the key gives it. */
@@ -274,6 +284,7 @@ export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.to
 
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
+export const ANSWER_ORDERS: readonly AnswerOrder[] = ['shuffle', 'round-robin'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 

@@ -39,6 +39,8 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
+  readonly roundRobin: boolean;
 }
 
 export interface Config extends RawConfig {
@@ -73,6 +75,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    roundRobin: raw.AnswerOrder === 'round-robin',
   };
 }
 

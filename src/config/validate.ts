@@ -13,7 +13,7 @@ import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -93,6 +93,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateAuth(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  validateAnswerOrder(c, p);
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 
@@ -109,6 +110,15 @@ function validateConnectionLimits(c: RawConfig, p: Problems): void {
   }
 }
 // --- end of connection limits ---
+
+// --- answer order (issue 15) ---
+function validateAnswerOrder(c: RawConfig, p: Problems): void {
+  const order = c.AnswerOrder as string;
+  if (!(ANSWER_ORDERS as readonly string[]).includes(order)) {
+    p.error('AnswerOrder', `must be ${ANSWER_ORDERS.map((o) => `"${o}"`).join(' or ')}, got ${show(order)}`);
+  }
+}
+// --- end of answer order ---
 
 // --- security keys (issue 12) ---
 function validateSecurity(c: RawConfig, p: Problems): void {

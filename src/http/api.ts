@@ -141,6 +141,7 @@ const CONFIG_KEYS = [
   'StateMaxBytes',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'AnswerOrder',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;
