@@ -172,3 +172,17 @@ describe('AnswerOrder shuffle (the default)', () => {
     expect(seen.size).toBeGreaterThan(perReply);
   });
 });
+
+describe('AnswerOrder on SIGHUP', () => {
+  it('a reload from shuffle to round-robin makes the next replies rotate', async () => {
+    const s = await serve({});
+    await s.writeConfig({ stateFile, resolvers: [], externalOn: false, answerOrder: 'round-robin' });
+    expect(await s.running.reload()).toBe(true);
+    const replies = await ask(s, 6, 'web.marathon.mesos', 'A', ['+noedns'], AGENTS);
+    const start = WEB.indexOf(replies[0][0]);
+    replies.forEach((r, i) => {
+      const k = (start + i) % AGENTS;
+      expect(r).toEqual([...WEB.slice(k), ...WEB.slice(0, k)]);
+    });
+  });
+});

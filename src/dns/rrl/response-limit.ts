@@ -14,7 +14,7 @@ import type { QueryStats } from '../query-stats.js';
 import { RateLimiter, VERDICT, type RateLimitSettings } from './rate-limiter.js';
 import { RESPONSE_KIND, responseKind, responseNameHash } from './response-kind.js';
 
-/** Buckets per thread: 64k entries of 64 bytes, 4 MiB. */
+/** Buckets per thread: 64k entries of 32 bytes, 2 MiB. */
 export const RRL_TABLE_SIZE = 65536;
 
 /** The limiter settings a config asks for; undefined when RRL is off (ResponseRateLimit 0). */
