@@ -182,7 +182,6 @@ describe('response rate limiting', () => {
     // leader.mesos drained, the same client's first queries for another name are answered.
     const mixed = await udpBurst(s.dnsPort, '127.0.0.1', 40, ['leader.mesos', 'master.mesos']);
     expect(mixed.byName.get('master.mesos') ?? 0).toBeGreaterThanOrEqual(5);
-    expect(mixed.byName.get('master.mesos') ?? 0).toBeLessThanOrEqual(15);
   });
 
   it('off (the default): all 100 are answered in full', async () => {
