@@ -2,11 +2,14 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward (default: all six)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr (default: all of them)
+//   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
+//   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
+//   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
 //   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
@@ -20,6 +23,9 @@
 //   BENCH_ANSWER_ORDER     our server's `AnswerOrder` (default: the server's default, shuffle)
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
+//   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
+//   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,9 +40,14 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatXfr, runXfr, type XfrRow } from './xfr.js';
+import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
+import { formatZones, runZones, type ZonesRow } from './static-zones.js';
+import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
+import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -115,8 +126,13 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    xfr?: XfrRow[];
+    xfrKnot?: KnotLaunchResult[];
+    snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
+    zones?: ZonesRow[];
+    health?: HealthBuildRow[];
   } = {};
 
   try {
@@ -187,11 +203,49 @@ async function main(): Promise<void> {
       for (const n of sizes) {
         process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot, /health polled every 50 ms, one launch\n`);
         snapshots.push(await runSnapshotRow(n, dir));
+        if (process.env.BENCH_SNAPSHOT_JSON === '1') {
+          process.stderr.write(`stream: the same, NativeStateReader false\n`);
+          snapshots.push(await runSnapshotRow(n, dir, false));
+        }
       }
       if (snapshots.length > 0) {
         print(
           `## Stream snapshot to serving (real binary; the snapshot alone has one more task, answered = served; ` +
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
+        );
+      }
+      const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
+      for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
+        for (const workload of ['gen-state', 'ip-per-task'] as const) {
+          process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
+          reads.push(await runSnapshotRead(workload, n));
+        }
+      }
+      if (reads.length > 0) {
+        print(`## Stream snapshot read in-process (ms, cold / warm median; fresh \`node --expose-gc\` per row)\n\n${formatSnapshotReadRows(reads)}`);
+      }
+    }
+    if (sections.includes('health')) {
+      process.stderr.write(`health: buildTable under each HealthPolicy, ${tasks} tasks, in-process\n`);
+      results.health = runHealthBuild(tasks);
+      print(`## HealthPolicy: table build (${tasks.toLocaleString('en-US')} tasks, in-process, median of ${results.health[0]?.rounds ?? 0} interleaved rounds)\n\n${formatHealthBuild(results.health)}`);
+    }
+    if (sections.includes('xfr')) {
+      const rows = (results.xfr = [] as XfrRow[]);
+      for (const n of countsFromEnv('BENCH_XFR_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`xfr: ${n} tasks and one launch, in process: diff, IXFR and AXFR messages\n`);
+        rows.push(runXfr(n));
+      }
+      if (rows.length > 0) print(`## Zone transfer, in process (one launch: the diff every change costs, the IXFR it gives; a full AXFR)\n\n${formatXfr(rows)}`);
+      const knot = (results.xfrKnot = [] as KnotLaunchResult[]);
+      for (const b of countsFromEnv('BENCH_XFR_BASES', '0,10000')) {
+        process.stderr.write(`xfr: launches with ${b} tasks running, timed until Knot (secondary, NOTIFY + IXFR) answers\n`);
+        knot.push(await runKnotLaunches(b, envInt('BENCH_XFR_LAUNCHES', 20)));
+      }
+      if (knot.length > 0) {
+        print(
+          `## Launch to answer on a Knot secondary (NOTIFY + IXFR, TSIG)\n\n| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
+            knot.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
         );
       }
     }
@@ -206,6 +260,12 @@ async function main(): Promise<void> {
       process.stderr.write('forward: resolvers [silent, good], then every upstream silent (real binary, stand-in upstreams)\n');
       results.forward = await runForwardFaults({ dir, queries, progress });
       print(`## Forwarding with a dead upstream (real binary, UDP, forwarding cache off, timeout 5 s)\n\n${formatForwardFaults(results.forward)}`);
+    }
+    if (sections.includes('zones')) {
+      const sizes = countsFromEnv('BENCH_ZONE_SIZES', '1000,10000,100000').filter((n) => n > 0);
+      process.stderr.write(`zones: zone files of ${sizes.join(', ')} names, parsed and looked up in-process\n`);
+      results.zones = runZones(sizes);
+      print(`## Static zones (in-process: parse + check + index, and the pure lookup)\n\n${formatZones(results.zones)}`);
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);

@@ -19,7 +19,12 @@ import { createPublisher, type HostLookup, type Publisher } from './publish.js';
 import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
+import { ZoneHistory } from './dns/xfr/zone-history.js';
+import { startNotifier } from './dns/xfr/notifier.js';
+import { transferService } from './dns/xfr/transfer-service.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
+import { staticZones } from './zones/static-zones.js';
+import { ZoneWatcher } from './zones/zone-watcher.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,7 +93,18 @@ export async function start(opts: StartOptions): Promise<Running> {
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
   const stopFreshness = store.onSwap(() => freshness.ok());
+  // Zone transfer (dns/xfr/): serials and IXFR journals follow each table; NOTIFY after each swap.
+  const history = new ZoneHistory({ config: () => config, logger: log });
+  const notifier = startNotifier({ config: () => config, store, logger: log, count: (outcome) => metrics.notifies.inc({ outcome }) });
+  const transfer = transferService({
+    config: () => config,
+    snapshot: () => store.current(),
+    history,
+    logger: log,
+    count: (type, result) => metrics.zoneTransfers.inc({ type, result }),
+  });
   const publisher = createPublisher({
+    admit: (table) => history.admit(store.current()?.table, table),
     logger: log,
     config: () => config,
     store,
@@ -103,7 +119,27 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+  // Static zones (docs/static-zones.md): read before the source starts, so the first table
+  // already comes with them; each change of a zone file swaps in a snapshot with the same table.
+  const zones = new ZoneWatcher({
+    dir: config.typed.zonesDir,
+    domainZone: config.typed.zone,
+    logger: log,
+    onZones: (data) => {
+      store.swapZones(staticZones(data));
+      metrics.zonesServed(data);
+    },
+    onError: () => metrics.zoneLoadErrors.inc(),
+  });
+  await zones.start();
+  let serving: Serving;
+  try {
+    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics, transfer });
+  } catch (err) {
+    notifier.close();
+    zones.stop();
+    throw err;
+  }
   // -v=2: the query counters after each refresh, next to the records publish.ts traces.
   const countersLog = log.child({ component: 'counters' });
   const stopTracing = store.onSwap((snapshot) => {
@@ -119,6 +155,8 @@ export async function start(opts: StartOptions): Promise<Running> {
   try {
     source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
   } catch (err) {
+    notifier.close();
+    zones.stop();
     await serving.close();
     throw err;
   }
@@ -140,6 +178,8 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.reconfigure(next);
       const previous = config;
       config = next;
+      if (restarts('notify', previous, next)) notifier.reconfigure();
+      if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
       if (restarts('source', previous, next)) {
         const old = source;
         const oldId = activeSource;
@@ -178,7 +218,9 @@ export async function start(opts: StartOptions): Promise<Running> {
       stopCollecting();
       stopFreshness();
       stopTracing();
+      notifier.close();
       collector.close();
+      zones.stop();
       await source.close();
       await serving.close();
     },

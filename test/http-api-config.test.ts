@@ -115,9 +115,17 @@ describe('GET /v1/config', () => {
       '  "HTTPKeepAliveTimeoutMs": 5000,',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
+      '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
       '  "ForwardHealthCheckMs": 500,',
-      '  "AnswerOrder": "shuffle"',
+      '  "AnswerOrder": "shuffle",',
+      '  "AllowTransfer": [],',
+      '  "Notify": [],',
+      '  "TsigKeys": [],',
+      '  "TransferTsigKey": "",',
+      '  "SerialFile": "",',
+      '  "IxfrJournalSize": 100,',
+      '  "HealthPolicy": "ignore"',
       ' }',
     );
 

@@ -1,6 +1,7 @@
 // What a reload (SIGHUP) must restart, by key. Each part of the server compares its keys between
 // the running and the new config and restarts only when one of them changed; everything else is
-// applied in place (the next table build or query reads the new value).
+// applied in place (the next table build or query reads the new value): the naming keys
+// (Domain, TTL, IPSources, PtrOn, HealthPolicy, ...) by the rebuild main.ts makes on every reload.
 import type { RawConfig } from './schema.js';
 
 export const RESTARTS = {
@@ -18,9 +19,17 @@ export const RESTARTS = {
   // The upstream lists too: a forwarder remembers and probes the upstreams it has used.
   forwarder: ['Timeout', 'ForwardCacheSize', 'ForwardMaxFails', 'ForwardHealthCheckMs', 'Resolvers', 'ZoneResolvers'],
   /** The response rate limiter's table (dns-service.ts): a new one starts empty. */
+  /** The static zone loader (zones/zone-watcher.ts): the zones are read again, and checked against the domain. */
+  zones: ['ZonesDir', 'Domain'],
   rateLimit: [
     'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
   ],
+  /**
+   * The NOTIFY sender (dns/xfr/notifier.ts): pending retries to the old targets stop. The other
+   * transfer keys (AllowTransfer, TsigKeys, TransferTsigKey, IxfrJournalSize, SerialFile) are
+   * read per transfer or per change, so they apply at once.
+   */
+  notify: ['Notify', 'TsigKeys', 'TransferTsigKey'],
 } as const satisfies Record<string, readonly (keyof RawConfig)[]>;
 
 export type RestartPart = keyof typeof RESTARTS;

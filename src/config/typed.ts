@@ -2,10 +2,12 @@
 // /v1/config shows) plus what they mean, parsed once when the config is loaded: masters as
 // endpoints, resolvers as upstreams, the domain in both forms, and the routing table route()
 // reads per query. Nothing downstream parses a config string again.
+import path from 'node:path';
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey, type TsigKey } from './tsig-keys.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {
@@ -41,6 +43,18 @@ export interface TypedConfig {
   readonly recurseFrom: readonly Cidr[];
   /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
   readonly roundRobin: boolean;
+  /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
+  readonly transfer: {
+    readonly allow: readonly Cidr[];
+    readonly notify: readonly HostPort[];
+    readonly keys: readonly TsigKey[];
+    /** Absolute, lower-case; undefined: transfers need no key (but a signed one is verified). */
+    readonly requiredKey: string | undefined;
+    /** Whether zone changes are tracked (serials follow content, journal, NOTIFY): transfers or NOTIFY configured. */
+    readonly on: boolean;
+  };
+  /** ZonesDir as an absolute path (relative to the config file's directory); "" when off. */
+  readonly zonesDir: string;
 }
 
 export interface Config extends RawConfig {
@@ -74,8 +88,16 @@ export function typedValues(raw: RawConfig): TypedConfig {
     routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
+    zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
     roundRobin: raw.AnswerOrder === 'round-robin',
+    transfer: Object.freeze({
+      allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+      notify: Object.freeze(parsedList(raw.Notify ?? [], parseResolverAddress)),
+      keys: Object.freeze((raw.TsigKeys ?? []).flatMap((text): TsigKey[] => { const { value } = parseTsigKey(text); return value ? [value] : []; })),
+      requiredKey: raw.TransferTsigKey ? keyName(raw.TransferTsigKey) : undefined,
+      on: (raw.AllowTransfer ?? []).length > 0 || (raw.Notify ?? []).length > 0,
+    }),
   };
 }
 

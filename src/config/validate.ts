@@ -12,8 +12,9 @@ import { parseCidr } from '../net/cidr.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -91,15 +92,43 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateListeners(c, p);
   validateTLS(c, p);
   validateAuth(c, p);
+  validateHealthPolicy(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
   validateAnswerOrder(c, p);
+  validateTransfer(c, p);
+  // A path the file system cannot take; whether the directory exists is the zone loader's
+  // business (absent: no static zones, docs/static-zones.md).
+  if (c.ZonesDir.includes('\0')) p.error('ZonesDir', 'must be a directory path (it contains a NUL character)');
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 
   if (p.errors.length > 0) throw new ConfigErrors(p.errors, p.warnings);
   return { config: { ...c, typed: typedValues(c) }, warnings: p.warnings };
 }
+
+// --- zone transfer (issue 16) ---
+function validateTransfer(c: RawConfig, p: Problems): void {
+  for (const entry of c.AllowTransfer) {
+    const parsed = parseCidr(entry);
+    if (parsed.reason !== undefined) p.error('AllowTransfer', parsed.reason);
+  }
+  for (const entry of c.Notify) {
+    const parsed = parseResolverAddress(entry);
+    if (parsed.reason !== undefined) p.error('Notify', parsed.reason);
+  }
+  const names = new Set<string>();
+  for (const entry of c.TsigKeys) {
+    const parsed = parseTsigKey(entry);
+    if (parsed.reason !== undefined) p.error('TsigKeys', parsed.reason);
+    else if (names.has(parsed.value.name)) p.error('TsigKeys', `key ${JSON.stringify(parsed.value.name)} is given twice`);
+    else names.add(parsed.value.name);
+  }
+  if (c.TransferTsigKey !== '' && !names.has(keyName(c.TransferTsigKey))) {
+    p.error('TransferTsigKey', `${JSON.stringify(c.TransferTsigKey)} is not a key of TsigKeys`);
+  }
+}
+// --- end of zone transfer ---
 
 // --- connection limits ---
 function validateConnectionLimits(c: RawConfig, p: Problems): void {
@@ -289,6 +318,13 @@ function validateTLS(c: RawConfig, p: Problems): void {
   }
   if (c.MesosHTTPSInsecure && c.CACertFile !== '') {
     p.warnings.push('MesosHTTPSInsecure is true, so the masters\' certificates are not checked against CACertFile');
+  }
+}
+
+function validateHealthPolicy(c: RawConfig, p: Problems): void {
+  const policy = c.HealthPolicy as string;
+  if (!(HEALTH_POLICIES as readonly string[]).includes(policy)) {
+    p.error('HealthPolicy', `must be "ignore", "exclude-unhealthy" or "only-healthy", got ${show(policy)}`);
   }
 }
 

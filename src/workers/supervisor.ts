@@ -28,8 +28,10 @@ import { mergeHealthViews, type UpstreamHealthView } from '../dns/forward/upstre
 import type { DnsStats } from '../dns/dns-service.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
+import type { TransferAnswer } from '../dns/xfr/transfer-service.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
+import type { ZoneData } from '../zones/zone-check.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -43,6 +45,8 @@ export interface WorkerPoolOptions {
   restart?: { initialMs: number; maxMs: number };
   /** How long a worker may take to bind and report ready. */
   startTimeoutMs?: number;
+  /** Answers the zone transfers and signed queries the workers relay (dns/xfr/transfer-service.ts). */
+  transfer?: TransferAnswer;
 }
 
 export interface WorkerPool {
@@ -89,7 +93,11 @@ interface Worker {
 /** The generation last handed out, kept for workers that start later. */
 interface Generation {
   generation: number;
+  tableId: number;
+  /** The snapshot's table, to tell a zones-only generation from a new table. */
+  source: Snapshot['table'];
   table: EncodedTable;
+  zones: readonly ZoneData[];
 }
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -129,14 +137,21 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 
   /** Sends the current generation to one worker. */
   const sendCurrent = (w: Worker): void => {
-    if (current) send(w, { type: 'table', generation: current.generation, table: current.table });
+    if (current) send(w, { type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
   };
 
   const publish = (snapshot: Snapshot): void => {
     if (closing) return;
     const startedAt = performance.now();
-    current = { generation: snapshot.generation, table: encodeTable(snapshot.table) };
-    broadcast({ type: 'table', generation: current.generation, table: current.table });
+    const same = current !== undefined && current.source === snapshot.table;
+    current = {
+      generation: snapshot.generation,
+      tableId: same && current ? current.tableId : snapshot.generation,
+      source: snapshot.table,
+      table: same && current ? current.table : encodeTable(snapshot.table),
+      zones: snapshot.zones.data,
+    };
+    broadcast({ type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
     log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };
 
@@ -173,6 +188,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           w.lastUpstreams = m.upstreams;
           w.statsWaiters.get(m.request)?.();
           break;
+        case 'xfr': {
+          // A transfer or signed query a worker received: answered here, where the journal is.
+          const answer = options.transfer ? options.transfer(Buffer.from(m.query), m.transport, m.client) : Promise.resolve(null);
+          void answer.then((replies) => {
+            const reply: ToWorker = { type: 'xfr', request: m.request, replies };
+            thread.postMessage(reply);
+          });
+          break;
+        }
         case 'fatal':
           log.error({ worker: index, code: m.code, err: m.message }, 'DNS worker cannot serve');
           // It cannot serve: end it (start-up reports the failure, later the restart backoff applies).

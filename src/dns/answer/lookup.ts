@@ -35,7 +35,8 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   const { question } = query;
   const ra = opts.recurseOn;
   if (question.class !== QCLASS.IN && question.class !== QCLASS.ANY) return empty('refused', false, ra);
-  // Zone transfers are offered over HTTP (/v1/axfr), as in mesos-dns, never over DNS.
+  // Zone transfers are answered by dns/xfr/transfer-service.ts, where handle-query sends them;
+  // without it (a context with no transfer service) they are REFUSED, as mesos-dns does.
   if (question.type === QTYPE.AXFR || question.type === QTYPE.IXFR) return empty('refused', false, ra);
   // No state loaded yet: we cannot say anything, not even NXDOMAIN (CoreDNS TestNotSyncedServeDNS).
   if (!table) return empty('servfail', false, ra);
