@@ -143,7 +143,9 @@ export function createPublisher(deps: {
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
-    engine = origin === 'poll' && state.changes === undefined ? undefined : { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() };
+    // No incremental table under a HealthPolicy: patches do not model its per-name fallback.
+    const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore';
+    engine = patchable ? { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() } : undefined;
     return snapshot;
   }
 

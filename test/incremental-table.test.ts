@@ -43,6 +43,8 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
         { nil: undefined },
       ),
       ips: fc.subarray(CONTAINER_IPS, { maxLength: 3 }),
+      // the newest RUNNING status's health check result (HealthPolicy reads it; absent: no check)
+      healthy: fc.constantFrom(undefined, true, false),
     })
     .map((t) => ({
       id: t.id,
@@ -52,7 +54,7 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       state: t.state,
       ports: t.ports,
       ...(t.discovery ? { discovery: t.discovery } : {}),
-      running: { timestamp: 1, networkIPs: t.ips, mesosLabelIPs: [], dockerLabelIPs: [] },
+      running: { timestamp: 1, networkIPs: t.ips, mesosLabelIPs: [], dockerLabelIPs: [], ...(t.healthy === undefined ? {} : { healthy: t.healthy }) },
     }));
 
 const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
@@ -173,6 +175,28 @@ describe('incremental table', () => {
     );
     // most events are task events, which are patched, not rebuilt
     expect(patched).toBeGreaterThan(RUNS);
+  });
+
+  // HealthPolicy's per-name fallback is not modelled by patches: every change is built in full
+  // (the refusal is the behaviour; publish.ts then builds the HealthGate's table).
+  it.each([['exclude-unhealthy'], ['only-healthy']])('HealthPolicy %s: no event is patched, each is built in full', (policy) => {
+    const input = inputs({ config: { HealthPolicy: policy } as never });
+    let full = 0;
+    fc.assert(
+      fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (initial, events) => {
+        const counts = run(initial, events, input, () => {
+          throw new Error('patched under a HealthPolicy');
+        });
+        expect(counts.patched).toBe(0);
+        full += counts.full;
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+    expect(full).toBeGreaterThan(0);
+    const state: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [] };
+    const engine = new IncrementalTable(state, input, buildTableParts(state, input));
+    expect(engine.apply({ ...state }, { ...input, serial: input.serial + 1 })).toBeUndefined();
+    expect(engine.refusal).toBe('HealthPolicy is on');
   });
 
   it('patches a launch into a name shared with other tasks, in build order', () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freeLoopbackPort, startKnotSecondary, type KnotSecondary } from '../helpers/knot-secondary.js';
+import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { getState, StreamMaster, taskAdded, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
@@ -33,6 +34,10 @@ async function knotA(name: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+async function updates(kind: string): Promise<number> {
+  return sumOf(parseExposition((await server.http('/metrics')).body), 'mesos_dns_table_updates_total', { kind });
 }
 
 /** Polls Knot until `name` has addresses (bounded); the addresses, or [] when it never did. */
@@ -100,5 +105,24 @@ describe('Knot DNS as a secondary', () => {
     expect(after).toMatch(/\[mesos\.\] IXFR, incoming, remote 127\.0\.0\.1@\d+, finished/);
     expect(after).toMatch(/\[mesos\.\] refresh, remote 127\.0\.0\.1@\d+, zone updated, [\d.]+ seconds, serial (\d+) -> (\d+)/);
     expect(after).not.toMatch(/AXFR, incoming|denied|failed/);
+  }, 15_000);
+
+  it('a launch patched into the served table (no full build) reaches Knot through IXFR, with a new serial', async () => {
+    const before = knot.log().length;
+    const patches = await updates('patch');
+    const fulls = await updates('full');
+    master.send(taskAdded(running('db.1', 'a1', '10.2.0.3')));
+    expect(await knotAnswers('db.marathon.mesos', 10_000)).toEqual(['10.2.0.3']);
+    // The event went the incremental path (publish.ts): its diff read the patch's touched names.
+    expect(await updates('patch')).toBeGreaterThan(patches);
+    expect(await updates('full')).toBe(fulls);
+    const after = knot.log().slice(before);
+    expect(after).toMatch(/\[mesos\.\] IXFR, incoming, remote 127\.0\.0\.1@\d+, finished/);
+    const refresh = /\[mesos\.\] refresh, remote 127\.0\.0\.1@\d+, zone updated, [\d.]+ seconds, serial (\d+) -> (\d+)/.exec(after);
+    expect(refresh).not.toBeNull();
+    expect(Number(refresh![2])).toBeGreaterThan(Number(refresh![1]));
+    expect(after).not.toMatch(/AXFR, incoming|denied|failed/);
+    // The rest of the zone is still there on the secondary (the IXFR carried the launch only).
+    expect(await knotAnswers('bulk7.marathon.mesos', 1000)).toEqual(['10.4.0.7']);
   }, 15_000);
 });
