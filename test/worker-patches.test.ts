@@ -13,6 +13,9 @@ import { startWorkerPool, type WorkerPool } from '../src/workers/supervisor.js';
 import { DEFAULTS } from '../src/config/typed.js';
 import { summaryFromWire } from './helpers/dns-case.js';
 import { masters } from './helpers/masters.js';
+import { parseZone } from '../src/zones/zone-parser.js';
+import { checkZone } from '../src/zones/zone-check.js';
+import { staticZones, type StaticZones } from '../src/zones/static-zones.js';
 import { LISTEN, describeWorkers, query, syntheticState, udpClient } from './helpers/workers.js';
 
 const INPUTS: BuildInputs = { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
@@ -51,6 +54,13 @@ async function answers(port: number, name: string, type: number, times = 16): Pr
     }
   }
   return out;
+}
+
+/** One static zone `static.test.` whose www has address `ip` (docs/static-zones.md). */
+function zonesWith(ip: string): StaticZones {
+  const file = '/z/static.test.zone';
+  const text = `$TTL 60\n@ SOA ns hm 1 3600 600 86400 30\n@ NS ns\nns A 192.0.2.1\nwww A ${ip}\n`;
+  return staticZones([checkZone(file, parseZone({ file, text, origin: 'static.test.', includes: new Map() })).zone]);
 }
 
 describeWorkers('patched tables in worker threads', () => {
@@ -106,6 +116,32 @@ describeWorkers('patched tables in worker threads', () => {
     // and the next patch applies over what it was handed
     await apply(killed(state, 'late.1'));
     for (const a of await answers(port, 'late.marathon.mesos', QTYPE.A, 24)) expect(a).toEqual(['NXDOMAIN']);
+  });
+
+  it('keeps the static zones over patches, and the patched table over a zone swap', async () => {
+    await apply(launched(state, task('zoned.1', 'zoned', '10.9.0.5')));
+    const zoneSwap = store.swapZones(zonesWith('192.0.2.7'))!;
+    // a zone swap keeps the table as it is: still the patched one
+    expect(zoneSwap.table.overlay).toBeDefined();
+    await pool.serving(zoneSwap.generation);
+    for (const a of await answers(port, 'www.static.test', QTYPE.A, 8)) expect(a).toEqual(['www.static.test. 60 IN A 192.0.2.7']);
+    for (const a of await answers(port, 'zoned.marathon.mesos', QTYPE.A, 8)) expect(a).toEqual(['zoned.marathon.mesos. 60 IN A 10.9.0.5']);
+    // a patch after it keeps the zones
+    await apply(launched(state, task('zoned.2', 'zoned2', '10.9.0.6')));
+    for (const a of await answers(port, 'www.static.test', QTYPE.A, 8)) expect(a).toEqual(['www.static.test. 60 IN A 192.0.2.7']);
+    for (const a of await answers(port, 'zoned2.marathon.mesos', QTYPE.A, 8)) expect(a).toEqual(['zoned2.marathon.mesos. 60 IN A 10.9.0.6']);
+    // a second zone swap keeps both patches
+    await pool.serving(store.swapZones(zonesWith('192.0.2.8'))!.generation);
+    for (const a of await answers(port, 'www.static.test', QTYPE.A, 8)) expect(a).toEqual(['www.static.test. 60 IN A 192.0.2.8']);
+    for (const a of await answers(port, 'zoned.marathon.mesos', QTYPE.A, 8)) expect(a).toEqual(['zoned.marathon.mesos. 60 IN A 10.9.0.5']);
+    for (const a of await answers(port, 'zoned2.marathon.mesos', QTYPE.A, 8)) expect(a).toEqual(['zoned2.marathon.mesos. 60 IN A 10.9.0.6']);
+    // and a worker started now gets the table, the overlay and the newest zones
+    const [victim] = pool.workerIds();
+    await pool.kill(victim);
+    for (let i = 0; i < 300 && (pool.workerIds().length < 2 || pool.workerIds().includes(victim)); i++) await new Promise((r) => setTimeout(r, 20));
+    await pool.serving(store.current()!.generation);
+    for (const a of await answers(port, 'www.static.test', QTYPE.A, 16)) expect(a).toEqual(['www.static.test. 60 IN A 192.0.2.8']);
+    for (const a of await answers(port, 'zoned2.marathon.mesos', QTYPE.A, 16)) expect(a).toEqual(['zoned2.marathon.mesos. 60 IN A 10.9.0.6']);
   });
 
   it('starts a new pool on a patched table: the base, then the whole overlay', async () => {
