@@ -8,7 +8,11 @@ import path from 'node:path';
 import dnsPacket from 'dns-packet';
 import { DEFAULTS, withTyped } from '../src/config/typed.js';
 import { parseState } from '../src/mesos/parse-state.js';
-import { buildTable } from '../src/records/build-table.js';
+import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
+import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
+import type { MasterState, Task } from '../src/mesos/state.js';
+import { masters } from './helpers/masters.js';
+import { syntheticState } from './helpers/workers.js';
 import type { RecordTable } from '../src/records/table.js';
 import { diffZone } from '../src/dns/xfr/diff.js';
 import { Journal } from '../src/dns/xfr/journal.js';
@@ -141,6 +145,53 @@ describe('ZoneHistory', () => {
     // The table keeps working after the serial is stamped in: same names, enumeration and all.
     expect(t3.names.get('b.marathon.mesos.')?.a).toEqual(['10.1.0.1']);
     expect(t3.enumeration?.[0].name).toBe('marathon');
+  });
+
+  it('diffs a patched table by the names it touched: the same deltas and serials as comparing every name', () => {
+    const config = withTyped({ ...DEFAULTS, AllowTransfer: ['127.0.0.0/8'] });
+    const input: BuildInputs = { config, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
+    const task = (id: string, name: string, ip: string | undefined): Task => ({
+      id,
+      name,
+      frameworkId: 'fw-1',
+      agentId: 'agent-S0',
+      state: 'TASK_RUNNING',
+      ports: [31000],
+      running: { timestamp: 1, networkIPs: ip === undefined ? [] : [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
+    });
+    const withTasks = (s: MasterState, tasks: Task[]): MasterState => ({ ...s, frameworks: [{ ...s.frameworks[0], tasks }] });
+    let state = syntheticState(60);
+    const parts = buildTableParts(state, input);
+    const quick = new ZoneHistory({ config: () => config, now: () => 1000 });
+    const full = new ZoneHistory({ config: () => config, now: () => 1000 });
+    let servedQuick = quick.admit(undefined, parts.table);
+    let servedFull = full.admit(undefined, parts.table);
+    const engine = new IncrementalTable(state, input, { ...parts, table: servedQuick });
+    const tasks0 = state.frameworks[0].tasks;
+    const steps = [
+      [...tasks0, task('x.1', 'x', '10.9.0.1')], // a launch with its own address: a new PTR and reverse zone
+      [...tasks0, task('x.1', 'x', '10.9.0.1'), task('y.1', 'app-3', undefined)], // joins a shared name, agent address
+      [...tasks0.slice(1), task('y.1', 'app-3', undefined)], // two kills
+    ];
+    steps.forEach((list, k) => {
+      state = withTasks(state, list);
+      const patch = engine.apply(state, { ...input, serial: 2 + k });
+      expect(patch).toBeDefined();
+      // what publish.ts hands admit(): the forward names and the reverse names the patch changed
+      const touched = [...patch!.touched, ...(patch!.table.reverse?.patch?.changed ?? [])];
+      servedQuick = quick.admit(servedQuick, patch!.table, touched);
+      servedFull = full.admit(servedFull, patch!.table);
+      const serials = (t: RecordTable): string[] => [...zonesOf(t)].map(([apex, z]) => `${apex} ${z.soa.serial}`).sort();
+      expect(serials(servedQuick)).toEqual(serials(servedFull));
+      if (k === 0) expect(zoneAt(servedQuick, '0.9.10.in-addr.arpa.')).toBeDefined();
+    });
+    for (const apex of zonesOf(servedFull).keys()) {
+      const changes = (h: ZoneHistory): string[] => (h.journal(apex).since(1000) ?? []).flatMap((c) => [`${c.from}->${c.to}`, ...text(c.removed).map((r) => `- ${r}`), ...text(c.added).map((r) => `+ ${r}`)]);
+      expect(changes(quick)).toEqual(changes(full));
+    }
+    expect(full.journal('mesos.').since(1000)!.length).toBe(3);
+    // x.1's reverse zone came with its launch and went with its kill
+    expect(zoneAt(servedQuick, '0.9.10.in-addr.arpa.')).toBeUndefined();
   });
 
   it('passes tables through unchanged with transfers off', () => {
