@@ -160,6 +160,9 @@ describe('static zone transfer', () => {
     expect(x.records[0]).toBe(RECORDS(1)[0]);
     expect(x.records.at(-1)).toBe(RECORDS(1)[0]);
     expect(x.records.slice(1, -1).sort()).toEqual(RECORDS(1).slice(1).sort());
+    // Owners in RFC 4034 §6.1 canonical order (RECORDS lists them so).
+    const owners = (rs: string[]) => rs.map((r) => r.split(' ')[0]).filter((o, i, all) => all.indexOf(o) === i);
+    expect(owners(x.records.slice(1, -1))).toEqual(owners(RECORDS(1)));
     // dig verified every message's MAC (it says so when one does not verify).
     expect(x.text).not.toMatch(/tsig verify failure|TSIG.*fail/i);
   });
@@ -229,6 +232,15 @@ describe('static zone transfer', () => {
     // A client at serial 2 is up to date: the SOA alone.
     const current = await xfr(...SIGN, 'example.test', 'IXFR=2');
     expect(current.records).toEqual([RECORDS(2)[0]]);
+    expect(notifies.filter((n) => n.zone === 'example.test')).toHaveLength(notifiesBefore);
+  });
+
+  it('a lower serial is served with a warning too, and sends no NOTIFY', async () => {
+    const notifiesBefore = notifies.filter((n) => n.zone === 'example.test').length;
+    await writeFile(path.join(zonesDir, 'example.test.zone'), ZONE(1, '192.0.2.83'));
+    await until(async () => (await server.dig('+short', 'www.example.test', 'A')).trim() === '192.0.2.83', 'the lower-serial version served');
+    expect(await serialOf('example.test')).toBe(1);
+    expect(log.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('zone file SOA serial went backwards') && l.serial === 1 && l.previous === 2)).toBe(true);
     expect(notifies.filter((n) => n.zone === 'example.test')).toHaveLength(notifiesBefore);
   });
 

@@ -1,4 +1,4 @@
-// NOTIFY (RFC 1996) to the `Notify` targets whenever a zone's serial changes (a static zone's
+// NOTIFY (RFC 1996) to the `Notify` targets whenever a zone's serial rises (a static zone's
 // when its file is loaded with a new serial: static-zone.ts), from the main
 // thread, over UDP. The message (§3.7): opcode NOTIFY, AA, the zone's SOA as the question and
 // its current SOA in the answer section (§3.7 "MAY", which lets a secondary skip its SOA query),
@@ -15,6 +15,7 @@ import { encodeAnswer } from '../wire/encode.js';
 import { OPCODE, QCLASS, QTYPE } from '../wire/message.js';
 import { signMessage } from '../wire/tsig-mac.js';
 import { soaRecord } from './messages.js';
+import { serialGreater } from './serial.js';
 import type { TransferZone } from './zones.js';
 import { snapshotZones } from './static-zone.js';
 
@@ -111,8 +112,11 @@ export function startNotifier(deps: {
     const config = deps.config();
     if (!config.typed.transfer.on || config.typed.transfer.notify.length === 0) return;
     for (const [apex, zone] of snapshotZones(snapshot)) {
-      if (notified.get(apex) === zone.soa.serial) continue;
-      const first = !notified.has(apex);
+      // Only a serial greater than the last one announced (RFC 1982): a secondary takes nothing
+      // else, and a static zone file may go back to a lower serial (zone-history.ts warns of it).
+      const last = notified.get(apex);
+      if (last !== undefined && !serialGreater(zone.soa.serial, last)) continue;
+      const first = last === undefined;
       notified.set(apex, zone.soa.serial);
       // The first table after start-up: secondaries may hold an older copy, so tell them too.
       log.debug({ zone: apex, serial: zone.soa.serial, first }, 'sending NOTIFY');
