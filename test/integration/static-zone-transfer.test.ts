@@ -259,3 +259,23 @@ describe('static zone transfer', () => {
     expect(x.records.filter((r) => r.includes(' SOA '))).toEqual([]);
   });
 });
+
+describe('with DNS worker threads', () => {
+  it('a static zone transfer received by any worker is answered (relayed to the main thread)', async () => {
+    const workers = await startTestServer({ StateFile: stateFile, externalon: false, ZonesDir: zonesDir, AllowTransfer: ['127.0.0.0/8'], TsigKeys: [KEY], workers: 2 });
+    const previous = server;
+    server = workers;
+    try {
+      // SO_REUSEPORT spreads the connections: several transfers reach both workers.
+      for (let i = 0; i < 4; i++) {
+        const x = await xfr(...SIGN, 'example.test', 'AXFR');
+        expect(x.failed).toBe(false);
+        expect(x.records.filter((r) => r.includes(' SOA '))).toHaveLength(2);
+        expect(x.records).toContain('www.example.test. 60 IN A 192.0.2.83');
+      }
+    } finally {
+      server = previous;
+      await workers.close();
+    }
+  });
+});
