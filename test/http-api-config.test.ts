@@ -118,6 +118,7 @@ describe('GET /v1/config', () => {
       '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
       '  "ForwardHealthCheckMs": 500,',
+      '  "AnswerOrder": "shuffle",',
       '  "AllowTransfer": [],',
       '  "Notify": [],',
       '  "TsigKeys": [],',

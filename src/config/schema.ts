@@ -9,6 +9,8 @@ export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
 
 export type MesosAuthentication = '' | 'basic' | 'iam';
 
+/** How an RRset is ordered in each reply (docs/naming.md "Answer order"). */
+export type AnswerOrder = 'shuffle' | 'round-robin';
 /** Which RUNNING tasks a shared task name answers with (docs/naming.md "Health-aware answers"). */
 export type HealthPolicy = 'ignore' | 'exclude-unhealthy' | 'only-healthy';
 
@@ -147,6 +149,10 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15) ---
+  /** "shuffle": each reply a random permutation of the RRset (mesos-dns); "round-robin": rotated one step per reply. */
+  AnswerOrder: AnswerOrder;
+  // --- end of answer order ---
 
   // --- zone transfer (issue 16; docs/operations.md "Large clusters") ---
   /** CIDR ranges that may transfer our zones (AXFR/IXFR over TCP); empty: every transfer is REFUSED. */
@@ -297,6 +303,9 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   SerialFile: { kind: STRING, default: '' },
   IxfrJournalSize: { kind: int(0, 100_000, 'an integer from 0 to 100000 (0 = no IXFR, full transfers only)'), default: 100 },
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15); checked in validateAnswerOrder (validate.ts) ---
+  AnswerOrder: { kind: STRING, default: 'shuffle' },
+  // --- end of answer order ---
   // --- health-aware answers (issue 15); validated in validateHealthPolicy (validate.ts) ---
   HealthPolicy: { kind: STRING, default: 'ignore' },
   // --- end of health-aware answers ---
@@ -313,6 +322,7 @@ export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.to
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
 export const HEALTH_POLICIES: readonly HealthPolicy[] = ['ignore', 'exclude-unhealthy', 'only-healthy'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
+export const ANSWER_ORDERS: readonly AnswerOrder[] = ['shuffle', 'round-robin'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 

@@ -41,6 +41,8 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
+  readonly roundRobin: boolean;
   /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
   readonly transfer: {
     readonly allow: readonly Cidr[];
@@ -88,6 +90,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
     zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    roundRobin: raw.AnswerOrder === 'round-robin',
     transfer: Object.freeze({
       allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
       notify: Object.freeze(parsedList(raw.Notify ?? [], parseResolverAddress)),

@@ -14,7 +14,7 @@ import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -95,6 +95,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateHealthPolicy(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  validateAnswerOrder(c, p);
   validateTransfer(c, p);
   // A path the file system cannot take; whether the directory exists is the zone loader's
   // business (absent: no static zones, docs/static-zones.md).
@@ -138,6 +139,15 @@ function validateConnectionLimits(c: RawConfig, p: Problems): void {
   }
 }
 // --- end of connection limits ---
+
+// --- answer order (issue 15) ---
+function validateAnswerOrder(c: RawConfig, p: Problems): void {
+  const order = c.AnswerOrder as string;
+  if (!(ANSWER_ORDERS as readonly string[]).includes(order)) {
+    p.error('AnswerOrder', `must be ${ANSWER_ORDERS.map((o) => `"${o}"`).join(' or ')}, got ${show(order)}`);
+  }
+}
+// --- end of answer order ---
 
 // --- security keys (issue 12) ---
 function validateSecurity(c: RawConfig, p: Problems): void {

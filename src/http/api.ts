@@ -143,6 +143,7 @@ const CONFIG_KEYS = [
   'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'AnswerOrder',
   'AllowTransfer',
   'Notify',
   'TsigKeys',
