@@ -223,7 +223,7 @@ async function answerQuery(
   // Zone transfers and signed queries for our zones go to the transfer service, which holds the
   // journal and the TSIG keys (xfr/transfer-service.ts). The client's address is read now,
   // before any await (see handleQuery).
-  const ours = where?.kind === 'authority' || where?.kind === 'reverse';
+  const ours = where?.kind === 'authority' || where?.kind === 'reverse' || where?.kind === 'static';
   const type = query.question.type;
   if (ctx.transfer && ours && (query.tsig || type === QTYPE.AXFR || type === QTYPE.IXFR)) {
     return ctx.transfer(buf, transport, peer === undefined ? '' : peerText(peer));
