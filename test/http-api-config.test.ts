@@ -113,6 +113,8 @@ describe('GET /v1/config', () => {
       '  "HTTPHeadersTimeoutMs": 10000,',
       '  "HTTPRequestTimeoutMs": 30000,',
       '  "HTTPKeepAliveTimeoutMs": 5000,',
+      '  "IPNetworks": [],',
+      '  "AddressPolicy": "",',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
       '  "ForwardMaxFails": 2,',

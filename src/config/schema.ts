@@ -9,6 +9,9 @@ export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
 
 export type MesosAuthentication = '' | 'basic' | 'iam';
 
+/** AddressPolicy: "" is mesos-dns's IPSources rule, "auto" dcos-net's autoip rule (docs/addresses.md). */
+export type AddressPolicy = '' | 'auto';
+
 export interface MesosCredentials {
   Principal: string;
   Secret: string;
@@ -126,6 +129,12 @@ export interface RawConfig {
   /** An idle keep-alive HTTP connection is closed after this long, ms. */
   HTTPKeepAliveTimeoutMs: number;
   // --- end of connection limits ---
+  // --- task addresses and DC/OS names (issue 15 items 1 and 5; docs/addresses.md) ---
+  /** CNI network names whose network_infos addresses count for a task; empty: every network. */
+  IPNetworks: string[];
+  /** "" (IPSources decides) or "auto" (the container address on a virtual network without port mappings, else the agent's). */
+  AddressPolicy: AddressPolicy;
+  // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   /** /ready turns 503 (and one warning is logged) when the table is older than this, or the state source has failed for this long; 0 = off. */
   ReadyMaxTableAgeSeconds: number;
@@ -252,6 +261,10 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   HTTPRequestTimeoutMs: { kind: milliseconds, default: 30_000 },
   HTTPKeepAliveTimeoutMs: { kind: milliseconds, default: 5_000 },
   // --- end of connection limits ---
+  // --- task addresses and DC/OS names (docs/addresses.md); validated in validateAddresses ---
+  IPNetworks: { kind: STRINGS, default: [] },
+  AddressPolicy: { kind: STRING, default: '' },
+  // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   ReadyMaxTableAgeSeconds: { kind: seconds(0), default: 0 },
   // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
@@ -273,6 +286,7 @@ export const FIELDS = Object.keys(KEYS) as (keyof RawConfig)[];
 export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.toLowerCase(), f]));
 
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
+export const ADDRESS_POLICIES: readonly AddressPolicy[] = ['', 'auto'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;

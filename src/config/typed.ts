@@ -4,7 +4,7 @@
 // reads per query. Nothing downstream parses a config string again.
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
-import { RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { RAW_DEFAULTS, type IPSource, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
@@ -39,6 +39,17 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** How a task's address is chosen (records/table-ips.ts, docs/addresses.md). */
+  readonly addresses: AddressRules;
+}
+
+export interface AddressRules {
+  /** IPSources, in order. */
+  readonly sources: readonly IPSource[];
+  /** IPNetworks as a set; null when empty (every network counts). */
+  readonly networks: ReadonlySet<string> | null;
+  /** AddressPolicy "auto". */
+  readonly auto: boolean;
 }
 
 export interface Config extends RawConfig {
@@ -72,6 +83,11 @@ export function typedValues(raw: RawConfig): TypedConfig {
     routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
+    addresses: {
+      sources: Object.freeze([...raw.IPSources]),
+      networks: raw.IPNetworks.length === 0 ? null : new Set(raw.IPNetworks),
+      auto: raw.AddressPolicy === 'auto',
+    },
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
   };
 }

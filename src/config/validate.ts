@@ -13,7 +13,7 @@ import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ADDRESS_POLICIES, AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -85,6 +85,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
     validateZoneResolvers(c, p);
   }
   validateIPSources(c, p);
+  validateAddresses(c, p);
   validateReverseZones(c, p);
   validateDomain(c, p);
   normaliseSOA(c, p);
@@ -243,6 +244,17 @@ function validateIPSources(c: RawConfig, p: Problems): void {
     else if (seen.has(src)) p.error('IPSources', `duplicate IP source ${show(src)}`);
     seen.add(src);
   }
+}
+
+// --- task addresses (docs/addresses.md) ---
+function validateAddresses(c: RawConfig, p: Problems): void {
+  const seen = new Set<string>();
+  for (const name of c.IPNetworks) {
+    if (name === '') p.error('IPNetworks', 'a network name must not be empty');
+    else if (seen.has(name)) p.error('IPNetworks', `duplicate network ${show(name)}`);
+    seen.add(name);
+  }
+  if (!ADDRESS_POLICIES.includes(c.AddressPolicy)) p.error('AddressPolicy', `must be "" (IPSources decides) or "auto", got ${show(c.AddressPolicy)}`);
 }
 
 function validateDomain(c: RawConfig, p: Problems): void {

@@ -137,6 +137,8 @@ const CONFIG_KEYS = [
   'HTTPHeadersTimeoutMs',
   'HTTPRequestTimeoutMs',
   'HTTPKeepAliveTimeoutMs',
+  'IPNetworks',
+  'AddressPolicy',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
   'ForwardMaxFails',
@@ -166,6 +168,7 @@ export const handleConfig: ApiHandler = (snapshot, _params, ctx) => {
       case 'Resolvers':
       case 'ReverseZones':
       case 'IPSources':
+      case 'IPNetworks':
       case 'RecurseFrom': {
         const list = config[key];
         out[key] = list === null ? null : [...list];

@@ -7,7 +7,7 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addIP, parseIpSourcesLabel, taskIPs, toIps, type Ip } from './table-ips.js';
 import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -124,6 +124,9 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
+  const addressRules = config.typed.addresses;
+  // MESOS_DNS_IP_SOURCES label values, parsed once per build (few distinct values, many tasks).
+  const ownSources = new Map<string, readonly string[] | undefined>();
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -148,7 +151,13 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       // rewritten per task (the interner copies the bytes it keeps).
       const hashText = task.idHash ?? taskHash(task.id);
       for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
-      const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
+      const ownLabel = task.addressing?.ipSources;
+      let own: readonly string[] | undefined;
+      if (ownLabel !== undefined) {
+        if (!ownSources.has(ownLabel)) ownSources.set(ownLabel, parseIpSourcesLabel(ownLabel));
+        own = ownSources.get(ownLabel);
+      }
+      const taskIps = taskIPs(b, seenIps, task, agent.ips, addressRules, own);
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
       if (taskPtrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
         collectTaskPtrs(taskPtrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fwTail);
