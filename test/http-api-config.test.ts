@@ -115,6 +115,7 @@ describe('GET /v1/config', () => {
       '  "HTTPKeepAliveTimeoutMs": 5000,',
       '  "IPNetworks": [],',
       '  "AddressPolicy": "",',
+      '  "DcosNames": false,',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
       '  "ForwardMaxFails": 2,',

@@ -134,6 +134,8 @@ export interface RawConfig {
   IPNetworks: string[];
   /** "" (IPSources decides) or "auto" (the container address on a virtual network without port mappings, else the agent's). */
   AddressPolicy: AddressPolicy;
+  /** Also answer dcos-net's names under thisdcos.directory (agentip, containerip, autoip, l4lb VIPs). */
+  DcosNames: boolean;
   // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   /** /ready turns 503 (and one warning is logged) when the table is older than this, or the state source has failed for this long; 0 = off. */
@@ -264,6 +266,7 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // --- task addresses and DC/OS names (docs/addresses.md); validated in validateAddresses ---
   IPNetworks: { kind: STRINGS, default: [] },
   AddressPolicy: { kind: STRING, default: '' },
+  DcosNames: { kind: BOOL, default: false },
   // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   ReadyMaxTableAgeSeconds: { kind: seconds(0), default: 0 },

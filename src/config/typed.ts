@@ -19,7 +19,12 @@ export interface Routing {
   /** zone (lower-case, no trailing dot) -> upstreams; zones with no resolvers left out. Empty unless forwarding. */
   readonly zones: ReadonlyMap<string, readonly HostPort[]>;
   readonly resolvers: readonly HostPort[];
+  /** Zones we answer besides `domain` (lower-case, no trailing dot): thisdcos.directory with DcosNames. */
+  readonly ownZones: readonly string[];
 }
+
+/** The zone of the DC/OS names (DcosNames, records/dcos-names.ts), without its trailing dot. */
+export const DCOS_DOMAIN = 'thisdcos.directory';
 
 export interface TypedConfig {
   /** The configured masters, in order (masterN numbering follows it). */
@@ -41,6 +46,8 @@ export interface TypedConfig {
   readonly recurseFrom: readonly Cidr[];
   /** How a task's address is chosen (records/table-ips.ts, docs/addresses.md). */
   readonly addresses: AddressRules;
+  /** DcosNames: the table has dcos-net's names under thisdcos.directory (records/dcos-names.ts). */
+  readonly dcosNames: boolean;
 }
 
 export interface AddressRules {
@@ -80,7 +87,13 @@ export function typedValues(raw: RawConfig): TypedConfig {
     masters: Object.freeze(parsedList(raw.Masters ?? [], parseMasterAddress)),
     domain,
     zone: `${domain}.`,
-    routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
+    routing: {
+      domain,
+      forwarding,
+      zones,
+      resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)),
+      ownZones: Object.freeze(raw.DcosNames ? [DCOS_DOMAIN] : []),
+    },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
     addresses: {
@@ -88,6 +101,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
       networks: raw.IPNetworks.length === 0 ? null : new Set(raw.IPNetworks),
       auto: raw.AddressPolicy === 'auto',
     },
+    dcosNames: raw.DcosNames,
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
   };
 }

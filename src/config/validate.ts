@@ -14,7 +14,7 @@ import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
 import { ADDRESS_POLICIES, AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
-import { typedValues, type Config } from './typed.js';
+import { DCOS_DOMAIN, typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
 export interface ConfigEnv {
@@ -255,6 +255,11 @@ function validateAddresses(c: RawConfig, p: Problems): void {
     seen.add(name);
   }
   if (!ADDRESS_POLICIES.includes(c.AddressPolicy)) p.error('AddressPolicy', `must be "" (IPSources decides) or "auto", got ${show(c.AddressPolicy)}`);
+  // Two zones of ours, one inside the other, would each claim the other's names.
+  const domain = c.Domain.replace(/\.+$/, '');
+  if (c.DcosNames && (domain === DCOS_DOMAIN || domain.endsWith(`.${DCOS_DOMAIN}`) || DCOS_DOMAIN.endsWith(`.${domain}`))) {
+    p.error('DcosNames', `the DC/OS zone ${DCOS_DOMAIN} cannot be served beside the domain ${show(c.Domain)}, which overlaps it`);
+  }
 }
 
 function validateDomain(c: RawConfig, p: Problems): void {

@@ -8,6 +8,7 @@ import type { RawConfig } from '../config/schema.js';
 import type { Snapshot } from '../store.js';
 import type { EnumerateFramework, RecordTable } from '../records/table.js';
 import { JsonMap, marshalIndent, type JsonObject, type JsonValue } from './json.js';
+import { DCOS_ZONE } from '../records/dcos-names.js';
 
 export interface ApiResponse {
   status: number;
@@ -139,6 +140,7 @@ const CONFIG_KEYS = [
   'HTTPKeepAliveTimeoutMs',
   'IPNetworks',
   'AddressPolicy',
+  'DcosNames',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
   'ForwardMaxFails',
@@ -288,6 +290,8 @@ function axfrJson(table: RecordTable, refreshSeconds: number): JsonObject {
   const aaaas: [string, JsonValue][] = [];
   const srvs: [string, JsonValue][] = [];
   for (const [name, records] of table.names) {
+    // The DC/OS names (DcosNames) are another zone's: not part of this one's transfer.
+    if (name.endsWith(`.${DCOS_ZONE}`)) continue;
     if (records.a.length > 0) as.push([name, [...records.a]]);
     if (records.aaaa.length > 0) aaaas.push([name, [...records.aaaa]]);
     if (records.srv.length > 0) srvs.push([name, records.srv.map((srv) => `${srv.target}:${srv.port}`)]);

@@ -7,7 +7,8 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, parseIpSourcesLabel, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addIP, containerIPs, parseIpSourcesLabel, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addDcosTask, DCOS_ZONE } from './dcos-names.js';
 import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -176,10 +177,16 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       generated.names.push(task.name);
       generated.ids.push(task.id);
       generated.bounds.push(start, b.length);
+      if (config.typed.dcosNames) {
+        // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts).
+        const canonical = label(discovery !== undefined ? discovery.name : task.name);
+        const slaveCanonical = makesEmptyLabel(canonical) ? undefined : `${canonical}-${hashText}-${agent.tailText}${slaveTail}`;
+        addDcosTask(b, seenIps, label, { task, framework: frameworks[i].name, agentIps: agent.ips, containerIps: containerIPs(b, seenIps, task, addressRules.networks), slaveCanonical });
+      }
     }
   }
 
-  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
+  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null

@@ -20,6 +20,8 @@ interface AddressTask {
   container?: Json;
   /** More task fields, as given (both forms). */
   more?: Json;
+  /** Host ports, one range. */
+  ports?: [number, number];
 }
 
 const dockerBridge = (hostPort: number): Json => ({
@@ -49,6 +51,20 @@ export const ADDRESS_TASKS: readonly AddressTask[] = [
   { name: 'mislabelled', statuses: [[{ name: 'dcos', ips: ['9.0.0.7'] }]], labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,agent' }] },
   // Host networking: no container IP at all; labels and container of the wrong shape, read as absent.
   { name: 'hostnet', statuses: [null], more: { labels: 'MESOS_DNS_IP_SOURCES=netinfo', container: 5 } },
+  // Minuteman VIPs (DcosNames): a named VIP on a container port (a DiscoveryInfo port label)...
+  {
+    name: 'web',
+    statuses: [[{ name: 'dcos', ips: ['9.0.2.1'] }]],
+    more: { discovery: { name: 'web', visibility: 'FRAMEWORK', ports: { ports: [{ number: 80, name: 'http', protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '/web:80' }] } }] } } },
+  },
+  // ... an IP VIP ...
+  {
+    name: 'db',
+    statuses: [[{ name: 'dcos', ips: ['9.0.2.2'] }]],
+    more: { discovery: { name: 'db', visibility: 'FRAMEWORK', ports: { ports: [{ number: 5432, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '10.10.10.10:5432' }] } }] } } },
+  },
+  // ... and a named VIP on a host port (a VIP_PORT task label, host networking).
+  { name: 'api', statuses: [null], ports: [31500, 31500], labels: [{ key: 'VIP_PORT0', value: 'tcp://api:8080' }] },
 ];
 
 const networkInfos = (nets: Net[]): Json[] =>
@@ -78,7 +94,7 @@ export function addressState(port: number): Json {
           slave_id: 'a1',
           framework_id: 'fw1',
           state: 'TASK_RUNNING',
-          resources: { ports: '[]' },
+          resources: { ports: t.ports ? `[${t.ports[0]}-${t.ports[1]}]` : '[]' },
           statuses: t.statuses.map((nets, i) => ({ task_id: `${t.name}.1`, ...status(nets, i, i > 0) })),
           ...(t.labels ? { labels: t.labels } : {}),
           ...(t.container ? { container: t.container } : {}),
@@ -100,7 +116,7 @@ export function addressGetState(): Json {
       framework_id: { value: 'fw1' },
       agent_id: { value: 'a1' },
       state: 'TASK_RUNNING',
-      resources: [],
+      resources: t.ports ? [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: t.ports[0], end: t.ports[1] }] } }] : [],
       statuses: t.statuses.map((nets, i) => ({ task_id: { value: `${t.name}.1` }, ...status(nets, i, i > 0) })),
       ...(t.labels ? { labels: { labels: t.labels } } : {}),
       ...(t.container ? { container: t.container } : {}),
@@ -121,6 +137,9 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     labelled: [AGENT_IP],
     mislabelled: ['9.0.0.7'],
     hostnet: [AGENT_IP],
+    web: ['9.0.2.1'],
+    db: ['9.0.2.2'],
+    api: [AGENT_IP],
   },
   // IPNetworks ["calico"]: only calico addresses count; the others fall through to `host`.
   calico: {
@@ -132,6 +151,9 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     labelled: [AGENT_IP],
     mislabelled: [AGENT_IP],
     hostnet: [AGENT_IP],
+    web: [AGENT_IP],
+    db: [AGENT_IP],
+    api: [AGENT_IP],
   },
   // AddressPolicy "auto": the container address without port mappings, else the agent's.
   auto: {
@@ -143,6 +165,9 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     labelled: [AGENT_IP],
     mislabelled: ['9.0.0.7'],
     hostnet: [AGENT_IP],
+    web: ['9.0.2.1'],
+    db: ['9.0.2.2'],
+    api: [AGENT_IP],
   },
   // "auto" with IPNetworks ["dcos"].
   autoDcos: {
@@ -154,6 +179,9 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     labelled: [AGENT_IP],
     mislabelled: ['9.0.0.7'],
     hostnet: [AGENT_IP],
+    web: ['9.0.2.1'],
+    db: ['9.0.2.2'],
+    api: [AGENT_IP],
   },
 };
 

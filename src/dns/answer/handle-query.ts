@@ -195,7 +195,7 @@ async function answerQuery(
   switch (where.kind) {
     case 'authority': {
       // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
-      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' });
+      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }, where.zone);
       return encodeAnswer(query, answer, encodeOptions);
     }
     case 'reverse':

@@ -13,7 +13,8 @@ import type { HostPort } from '../../net/address.js';
 export type Upstream = HostPort;
 
 export type Route =
-  | { kind: 'authority' }
+  /** Our zone: the Mesos domain, or (`zone` set, absolute) another zone of ours such as thisdcos.directory. */
+  | { kind: 'authority'; zone?: string }
   | { kind: 'forward'; upstreams: readonly Upstream[]; zone: string }
   /** A reverse zone of the current table; `zone` absolute, lower-case. */
   | { kind: 'reverse'; zone: string }
@@ -54,6 +55,8 @@ export function route(qnameLower: string, routing: Routing, reverseZones?: Reado
   const reverse = reverseZones !== undefined && reverseZones.size > 0 && name.endsWith('.arpa') ? reverseZones : undefined;
   for (const suffix of suffixes(name)) {
     if (suffix === domain) return { kind: 'authority' };
+    // Another zone of ours (DcosNames); checked before zoneResolvers, as the domain is.
+    if (routing.ownZones.length > 0 && routing.ownZones.includes(suffix)) return { kind: 'authority', zone: `${suffix}.` };
     const upstreams = zones.get(suffix);
     if (upstreams) return { kind: 'forward', upstreams, zone: suffix };
     if (reverse !== undefined && reverse.has(`${suffix}.`)) return { kind: 'reverse', zone: `${suffix}.` };
