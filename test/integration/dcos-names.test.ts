@@ -106,6 +106,30 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
   });
 });
 
+describe('DcosNames with DNS worker threads', () => {
+  it('the workers answer the DC/OS zone from the shared table', async () => {
+    const master = await StreamMaster.start();
+    master.subscribeAnswer = { status: 404 };
+    master.stateDocument = addressState(master.port);
+    const server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: false, DcosNames: true, workers: 2 });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await dnsA(server, `overlay.marathon.autoip.dcos.${Z}`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the table never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Several queries, so that both threads answer some.
+      for (let i = 0; i < 6; i++) expect(await dnsA(server, `web.marathon.l4lb.${Z}`)).toEqual(['9.0.2.1']);
+      const miss = summaryFromDig(await server.dig(`nothing.${Z}`, 'A'));
+      expect(miss).toMatchObject({ rcode: 'NXDOMAIN', aa: true });
+      expect(miss.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
+    } finally {
+      await server.close();
+      await master.close();
+    }
+  });
+});
+
 describe('DcosNames off (the default)', () => {
   let master: StreamMaster;
   let server: TestServer;
