@@ -156,4 +156,14 @@ describe('DcosNames off (the default)', () => {
     expect(summaryFromDig(await server.dig(`overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
     expect(summaryFromDig(await server.dig(Z, 'SOA')).rcode).toBe('REFUSED');
   });
+
+  it('turns on with a reload (SIGHUP), and off again', async () => {
+    const config = { masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: false };
+    await server.writeConfig({ ...config, DcosNames: true });
+    expect(await server.running.reload()).toBe(true);
+    expect(await dnsA(server, `overlay.marathon.autoip.dcos.${Z}`)).toEqual(['9.0.0.2']);
+    await server.writeConfig(config);
+    expect(await server.running.reload()).toBe(true);
+    expect(summaryFromDig(await server.dig(`overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
+  });
 });
