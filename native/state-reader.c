@@ -40,10 +40,10 @@
 //                              (the network IPs are those of the newest RUNNING status that has
 //                              any, which may be older than the one the rest comes from)
 //                if discovery: name, n, then per port  number, protocol, name
-//                if spans:     first and past-the-end byte offsets of the task's `labels`,
-//                              `container` and `discovery` values (-1, -1 when not given):
-//                              src/mesos/task-addressing.ts reads them with JSON.parse. Given only
-//                              when one of them may matter there (addressing_span below).
+//                if spans:     the texts (string ids) of the task's `labels`, `container` and
+//                              `discovery` values (-1 when not given): src/mesos/task-addressing.ts
+//                              reads them with JSON.parse, once per distinct text. Given only when
+//                              one of them may matter there (addressing_span below).
 //   skipped (Float64):  per element left out, in document order  kind (0 agent, 1 framework,
 //                2 task), its index in `slaves` or `frameworks`, the task's index in its
 //                framework's `tasks` (-1 otherwise), and its first and past-the-end byte offsets
@@ -1208,48 +1208,75 @@ static void resources_member(Reader *r, void *ctx, Str key) {
 /** The fixed part of a task in the result; members arrive in any order and fill it in. */
 enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_HASH, T_FIXED };
 
-/** The task's `labels`, `container` and `discovery` values as byte offsets (-1 absent), for task-addressing.ts. */
+/** The task's `labels`, `container` and `discovery` values as strings (-1 absent), for task-addressing.ts. */
 enum { SPAN_LABELS, SPAN_CONTAINER, SPAN_DISCOVERY, SPANS };
 
-typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; int32_t span[2 * SPANS]; int spans; } Task;
+typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; int32_t span[SPANS]; int spans; } Task;
 
 /** ASCII lower case. */
 static uint8_t lower(uint8_t c) {
   return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
-/** Whether `word` (lower case) occurs in s[0, len) in any ASCII case. */
-static int contains_word(const uint8_t *s, size_t len, const char *word) {
+/** Whether `word` (lower case) starts at s[i] in any ASCII case. */
+static int word_at(const uint8_t *s, size_t len, size_t i, const char *word) {
   size_t n = strlen(word);
-  for (size_t i = 0; i + n <= len; i++) {
-    size_t j = 0;
-    while (j < n && lower(s[i + j]) == (uint8_t)word[j]) j++;
-    if (j == n) return 1;
-  }
-  return 0;
+  if (i + n > len) return 0;
+  for (size_t j = 0; j < n; j++)
+    if (lower(s[i + j]) != (uint8_t)word[j]) return 0;
+  return 1;
 }
 
 /**
  * Whether the value in s[0, len) can give task-addressing.ts anything: everything it reads sits
  * under a key or value holding one of these words (in some case), unless the text has an escape
  * (which could spell one). Most tasks' labels and containers have none and are not handed over.
+ * One pass, testing a word only where its first letter is.
  */
 static int addressing_span(const uint8_t *s, size_t len) {
-  return memchr(s, '\\', len) != NULL || contains_word(s, len, "vip") || contains_word(s, len, "port_mappings") ||
-         contains_word(s, len, "network-scope") || contains_word(s, len, "mesos_dns_ip_sources");
+  for (size_t i = 0; i < len; i++) {
+    switch (lower(s[i])) {
+      case '\\': return 1;
+      case 'v': if (word_at(s, len, i, "vip")) return 1; break;
+      case 'p': if (word_at(s, len, i, "port_mappings")) return 1; break;
+      case 'n': if (word_at(s, len, i, "network-scope")) return 1; break;
+      case 'm': if (word_at(s, len, i, "mesos_dns_ip_sources")) return 1; break;
+      default: break;
+    }
+  }
+  return 0;
 }
 
-/** Reads the value at the cursor for syntax and records its bytes as span `which` when addressing_span says so. */
+/**
+ * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter:
+ * interned, so the instances of an app (equal labels, equal containers) share one string that
+ * JavaScript parses once. Its bytes were checked for JSON syntax only, so UTF-8 is checked here
+ * (the JavaScript path would decode a bad sequence as U+FFFD).
+ */
+static void keep_span(Reader *r, Task *t, int which, const uint8_t *s, size_t len) {
+  if (!addressing_span(s, len)) return;
+  int ascii = 1;
+  for (size_t i = 0; i < len;) {
+    if (s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n = utf8_sequence(s + i, s + len);
+    if (n == 0) decline(r, "invalid UTF-8 in a task's labels, container or discovery");
+    ascii = 0;
+    i += n;
+  }
+  Str text = { s, len, ascii };
+  t->span[which] = intern(r, text);
+  t->spans = 1;
+}
+
+/** Reads the value at the cursor for syntax, keeping it as span `which` (keep_span). */
 static void span_value(Reader *r, Task *t, int which) {
   peek(r);
   const uint8_t *start = r->p;
   skip_value(r);
-  if (!addressing_span(start, (size_t)(r->p - start))) return;
-  size_t from = (size_t)(start - r->base), to = (size_t)(r->p - r->base);
-  if (to > INT32_MAX) decline(r, "a document too large for addressing offsets");
-  t->span[2 * which] = (int32_t)from;
-  t->span[2 * which + 1] = (int32_t)to;
-  t->spans = 1;
+  keep_span(r, t, which, start, (size_t)(r->p - start));
 }
 
 static void task_member(Reader *r, void *ctx, Str key) {
@@ -1281,13 +1308,7 @@ static void task_member(Reader *r, void *ctx, Str key) {
     if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
-    if (addressing_span(start, (size_t)(r->p - start))) {
-      size_t to = (size_t)(r->p - r->base);
-      if (to > INT32_MAX) decline(r, "a document too large for addressing offsets");
-      t->span[2 * SPAN_DISCOVERY] = (int32_t)(start - r->base);
-      t->span[2 * SPAN_DISCOVERY + 1] = (int32_t)to;
-      t->spans = 1;
-    }
+    keep_span(r, t, SPAN_DISCOVERY, start, (size_t)(r->p - start));
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
     if (nonempty(r, d.name)) t->discovery = d.name;
     else r->ports.n = 0;
@@ -1299,7 +1320,7 @@ static void task_member(Reader *r, void *ctx, Str key) {
 static void read_task(Reader *r, void *ctx) {
   (void)ctx;
   need_object(r);
-  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { -1, -1, -1, -1, -1, -1 }, 0 };
+  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { -1, -1, -1 }, 0 };
   status_reset(&r->best);
   r->best_net = 0;
   r->ports.n = 0;
@@ -1338,7 +1359,7 @@ static void read_task(Reader *r, void *ctx) {
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
-  if (t.spans) for (int i = 0; i < 2 * SPANS; i++) int_push(r, out, t.span[i]);
+  if (t.spans) for (int i = 0; i < SPANS; i++) int_push(r, out, t.span[i]);
 }
 
 static void task_element(Reader *r, void *ctx) {
