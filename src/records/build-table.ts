@@ -7,7 +7,7 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, containerIPs, parseIpSourcesLabel, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addIP, containerIPs, ownSourcesOf, taskIPs, toIps, type Ip } from './table-ips.js';
 import { addDcosTask, DCOS_ZONE } from './dcos-names.js';
 import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
@@ -126,8 +126,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
   const addressRules = config.typed.addresses;
-  // MESOS_DNS_IP_SOURCES label values, parsed once per build (few distinct values, many tasks).
-  const ownSources = new Map<string, readonly string[] | undefined>();
+  const ownSources = ownSourcesOf();
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -152,13 +151,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       // rewritten per task (the interner copies the bytes it keeps).
       const hashText = task.idHash ?? taskHash(task.id);
       for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
-      const ownLabel = task.addressing?.ipSources;
-      let own: readonly string[] | undefined;
-      if (ownLabel !== undefined) {
-        if (!ownSources.has(ownLabel)) ownSources.set(ownLabel, parseIpSourcesLabel(ownLabel));
-        own = ownSources.get(ownLabel);
-      }
-      const taskIps = taskIPs(b, seenIps, task, agent.ips, addressRules, own);
+      const taskIps = taskIPs(b, seenIps, task, agent.ips, addressRules, ownSources(task));
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
       if (taskPtrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
         collectTaskPtrs(taskPtrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fwTail);

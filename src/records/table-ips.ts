@@ -118,6 +118,20 @@ export function parseIpSourcesLabel(value: string): readonly IPSource[] | undefi
   return out;
 }
 
+/**
+ * A task's own source order (its MESOS_DNS_IP_SOURCES label, parsed), or undefined; for one table
+ * build, which parses each distinct label value once (few values, many tasks).
+ */
+export function ownSourcesOf(): (task: Task) => readonly IPSource[] | undefined {
+  const parsed = new Map<string, readonly IPSource[] | undefined>();
+  return (task) => {
+    const value = task.addressing?.ipSources;
+    if (value === undefined) return undefined;
+    if (!parsed.has(value)) parsed.set(value, parseIpSourcesLabel(value));
+    return parsed.get(value);
+  };
+}
+
 /** Running tasks whose MESOS_DNS_IP_SOURCES label is not a source list (publish.ts warns once per task). */
 export function invalidIpSourceLabels(state: MasterState): { taskId: string; value: string }[] {
   const out: { taskId: string; value: string }[] = [];

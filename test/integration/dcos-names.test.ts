@@ -3,6 +3,7 @@
 // and streamed), asked with dig and Node's resolver; /v1/hosts and /v1/services agree with DNS.
 // Off (the default), thisdcos.directory is not ours.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Resolver } from 'node:dns/promises';
 import { summaryFromDig } from '../helpers/dns-case.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster } from '../helpers/stream-master.js';
@@ -11,9 +12,19 @@ import { taskHash } from '../../src/records/task-hash.js';
 
 type Json = Record<string, unknown>;
 
+/** Node's resolver on the server, with retries: the machine running the tests may be loaded. */
+function resolverOf(server: TestServer): Resolver {
+  const r = new Resolver({ timeout: 3000, tries: 3 });
+  r.setServers([`127.0.0.1:${server.dnsPort}`]);
+  return r;
+}
+
+/** dig, with retries for the same reason (later options override the helper's). */
+const dig = (server: TestServer, ...args: string[]): Promise<string> => server.dig(...args, '+tries=3', '+time=3');
+
 async function dnsA(server: TestServer, name: string): Promise<string[]> {
   try {
-    return (await server.resolver().resolve4(name)).sort();
+    return (await resolverOf(server).resolve4(name)).sort();
   } catch (err) {
     if (['ENOTFOUND', 'ENODATA', 'ESERVFAIL'].includes((err as { code?: string }).code ?? '')) return [];
     throw err;
@@ -78,21 +89,21 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
 
   it('answers a named VIP\'s SRV with its backends, as /v1/services does', async () => {
     const api = `api-${taskHash('api.1')}-a1.marathon.slave.mesos`;
-    expect(await server.resolver().resolveSrv(`_api._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: api, port: 31500, priority: 0, weight: 1, type: 'SRV' }]);
-    expect(await server.resolver().resolveSrv(`_web._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: `web.marathon.containerip.dcos.${Z}`, port: 80, priority: 0, weight: 1, type: 'SRV' }]);
+    expect(await resolverOf(server).resolveSrv(`_api._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: api, port: 31500, priority: 0, weight: 1, type: 'SRV' }]);
+    expect(await resolverOf(server).resolveSrv(`_web._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: `web.marathon.containerip.dcos.${Z}`, port: 80, priority: 0, weight: 1, type: 'SRV' }]);
     const services = JSON.parse((await server.http(`/v1/services/_api._tcp.marathon.l4lb.${Z}`)).body) as Json[];
     expect(services).toEqual([{ service: `_api._tcp.marathon.l4lb.${Z}`, host: `${api}.`, ip: AGENT_IP, port: '31500' }]);
   });
 
   it('is a zone of its own: SOA and NS at its apex, NXDOMAIN and NODATA with its SOA', async () => {
-    const soa = summaryFromDig(await server.dig(Z, 'SOA'));
+    const soa = summaryFromDig(await dig(server, Z, 'SOA'));
     expect(soa).toMatchObject({ rcode: 'NOERROR', aa: true });
     expect(soa.answer[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA ns1\.mesos\. root\.ns1\.mesos\. \d+ 60 600 86400 60$/);
-    expect(summaryFromDig(await server.dig(Z, 'NS')).answer).toEqual(['thisdcos.directory. 60 IN NS ns1.mesos.']);
-    const miss = summaryFromDig(await server.dig(`nothing.marathon.autoip.dcos.${Z}`, 'A'));
+    expect(summaryFromDig(await dig(server, Z, 'NS')).answer).toEqual(['thisdcos.directory. 60 IN NS ns1.mesos.']);
+    const miss = summaryFromDig(await dig(server, `nothing.marathon.autoip.dcos.${Z}`, 'A'));
     expect(miss).toMatchObject({ rcode: 'NXDOMAIN', aa: true, answer: [] });
     expect(miss.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA ns1\.mesos\. /);
-    const ent = summaryFromDig(await server.dig(`marathon.autoip.dcos.${Z}`, 'A'));
+    const ent = summaryFromDig(await dig(server, `marathon.autoip.dcos.${Z}`, 'A'));
     expect(ent).toMatchObject({ rcode: 'NOERROR', aa: true, answer: [] });
     expect(ent.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
     // The Mesos zone is as it was.
@@ -120,7 +131,7 @@ describe('DcosNames with DNS worker threads', () => {
       }
       // Several queries, so that both threads answer some.
       for (let i = 0; i < 6; i++) expect(await dnsA(server, `web.marathon.l4lb.${Z}`)).toEqual(['9.0.2.1']);
-      const miss = summaryFromDig(await server.dig(`nothing.${Z}`, 'A'));
+      const miss = summaryFromDig(await dig(server, `nothing.${Z}`, 'A'));
       expect(miss).toMatchObject({ rcode: 'NXDOMAIN', aa: true });
       expect(miss.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
     } finally {
@@ -153,8 +164,8 @@ describe('DcosNames off (the default)', () => {
   });
 
   it('leaves thisdcos.directory alone (here: REFUSED, as any name without a forwarder)', async () => {
-    expect(summaryFromDig(await server.dig(`overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
-    expect(summaryFromDig(await server.dig(Z, 'SOA')).rcode).toBe('REFUSED');
+    expect(summaryFromDig(await dig(server, `overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
+    expect(summaryFromDig(await dig(server, Z, 'SOA')).rcode).toBe('REFUSED');
   });
 
   it('turns on with a reload (SIGHUP), and off again', async () => {
@@ -164,6 +175,6 @@ describe('DcosNames off (the default)', () => {
     expect(await dnsA(server, `overlay.marathon.autoip.dcos.${Z}`)).toEqual(['9.0.0.2']);
     await server.writeConfig(config);
     expect(await server.running.reload()).toBe(true);
-    expect(summaryFromDig(await server.dig(`overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
+    expect(summaryFromDig(await dig(server, `overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
   });
 });
