@@ -2,11 +2,14 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward (default: all six)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones (default: all of them)
+//   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
 //   BENCH_STREAM_BASES     tasks already running in the stream section, one row each (default 0,10000; empty: none)
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
+//   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
+//   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
 //   BENCH_FIRST_LOADS      serve time: further first loads on fresh servers, each reader (default 5)
@@ -33,9 +36,12 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatZones, runZones, type ZonesRow } from './static-zones.js';
+import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
+import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -114,8 +120,11 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
+    zones?: ZonesRow[];
+    health?: HealthBuildRow[];
   } = {};
 
   try {
@@ -186,6 +195,10 @@ async function main(): Promise<void> {
       for (const n of sizes) {
         process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot, /health polled every 50 ms, one launch\n`);
         snapshots.push(await runSnapshotRow(n, dir));
+        if (process.env.BENCH_SNAPSHOT_JSON === '1') {
+          process.stderr.write(`stream: the same, NativeStateReader false\n`);
+          snapshots.push(await runSnapshotRow(n, dir, false));
+        }
       }
       if (snapshots.length > 0) {
         print(
@@ -193,6 +206,21 @@ async function main(): Promise<void> {
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
       }
+      const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
+      for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
+        for (const workload of ['gen-state', 'ip-per-task'] as const) {
+          process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
+          reads.push(await runSnapshotRead(workload, n));
+        }
+      }
+      if (reads.length > 0) {
+        print(`## Stream snapshot read in-process (ms, cold / warm median; fresh \`node --expose-gc\` per row)\n\n${formatSnapshotReadRows(reads)}`);
+      }
+    }
+    if (sections.includes('health')) {
+      process.stderr.write(`health: buildTable under each HealthPolicy, ${tasks} tasks, in-process\n`);
+      results.health = runHealthBuild(tasks);
+      print(`## HealthPolicy: table build (${tasks.toLocaleString('en-US')} tasks, in-process, median of ${results.health[0]?.rounds ?? 0} interleaved rounds)\n\n${formatHealthBuild(results.health)}`);
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;
@@ -205,6 +233,12 @@ async function main(): Promise<void> {
       process.stderr.write('forward: resolvers [silent, good], then every upstream silent (real binary, stand-in upstreams)\n');
       results.forward = await runForwardFaults({ dir, queries, progress });
       print(`## Forwarding with a dead upstream (real binary, UDP, forwarding cache off, timeout 5 s)\n\n${formatForwardFaults(results.forward)}`);
+    }
+    if (sections.includes('zones')) {
+      const sizes = countsFromEnv('BENCH_ZONE_SIZES', '1000,10000,100000').filter((n) => n > 0);
+      process.stderr.write(`zones: zone files of ${sizes.join(', ')} names, parsed and looked up in-process\n`);
+      results.zones = runZones(sizes);
+      print(`## Static zones (in-process: parse + check + index, and the pure lookup)\n\n${formatZones(results.zones)}`);
     }
   } finally {
     writeFileSync(path.join(outDir, 'results.md'), `${report.join('\n\n')}\n`);

@@ -25,6 +25,10 @@ export interface SnapshotRow {
   launchToAnswerMs: number;
   /** The launch answered this long after `snaponly` was (the stream going live). */
   launchAfterLiveMs: number;
+  /** The server's own line `subscribed: snapshot read`: which reader, and from the record's last
+   * byte to its StreamState (the rest up to served is the LiveState and the table build). */
+  stateReader: string;
+  readMs: number;
 }
 
 const HEALTH_POLL_MS = 50;
@@ -63,7 +67,8 @@ async function answered(port: number, name: string): Promise<boolean> {
   }
 }
 
-export async function runSnapshotRow(n: number, dir: string): Promise<SnapshotRow> {
+/** `nativeStateReader` false: the server reads the snapshot with JSON.parse (for comparison). */
+export async function runSnapshotRow(n: number, dir: string, nativeStateReader = true): Promise<SnapshotRow> {
   const master = await StreamMaster.start();
   const cluster = runningCluster(n, master.port, ['snaponly']);
   // Encoded once here, so this process does no large work while it measures the server.
@@ -71,7 +76,14 @@ export async function runSnapshotRow(n: number, dir: string): Promise<SnapshotRo
   master.stateDocument = Buffer.from(JSON.stringify(cluster.stateDocument));
   const snapshotMB = master.subscribedRecord.length / 1e6;
   const spawned = performance.now();
-  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { refreshSeconds: 3600 } });
+  let subscribedLine: { stateReader?: string; readMs?: number } = {};
+  let pending = '';
+  const onOutput = (d: string): void => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.includes('subscribed: snapshot read')) subscribedLine = JSON.parse(line) as typeof subscribedLine;
+  };
+  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { refreshSeconds: 3600, NativeStateReader: nativeStateReader }, onOutput });
   const poll = pollHealth(server);
   try {
     const deadline = performance.now() + GIVE_UP_MS;
@@ -111,6 +123,8 @@ export async function runSnapshotRow(n: number, dir: string): Promise<SnapshotRo
       healthGapMs: longestGap(poll.answers, lastByte, live),
       launchToAnswerMs: launchAnswered - launched,
       launchAfterLiveMs: launchAnswered - live,
+      stateReader: subscribedLine.stateReader ?? '?',
+      readMs: subscribedLine.readMs ?? Number.NaN,
     };
   } finally {
     await poll.stop();
@@ -131,11 +145,13 @@ function longestGap(answers: readonly number[], from: number, to: number): numbe
 
 export function formatSnapshotRows(rows: readonly SnapshotRow[]): string {
   return markdownTable(
-    ['tasks', 'snapshot MB', '/health 200 after spawn, ms', 'last byte -> served, ms', 'longest /health gap meanwhile, ms', 'launch -> answered, ms', 'answered after live, ms'],
+    ['tasks', 'snapshot MB', 'reader', '/health 200 after spawn, ms', 'last byte -> StreamState, ms', 'last byte -> served, ms', 'longest /health gap meanwhile, ms', 'launch -> answered, ms', 'answered after live, ms'],
     rows.map((r) => [
       r.tasks.toLocaleString('en-US'),
       fixed(r.snapshotMB, 1),
+      r.stateReader,
       fixed(r.healthyAfterMs, 0),
+      fixed(r.readMs, 0),
       fixed(r.lastByteToServedMs, 0),
       fixed(r.healthGapMs, 0),
       fixed(r.launchToAnswerMs, 0),

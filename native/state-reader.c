@@ -1441,6 +1441,9 @@ static void free_reader(Reader *r) {
   free(r->skipped.v);
 }
 
+// The Operator API's SUBSCRIBED record: the same scanner, string table and element(), v1 shapes.
+#include "operator-state.h"
+
 // --- Node-API ---------------------------------------------------------------------------------
 
 /** A new ArrayBuffer holding a copy of `bytes` bytes at `data`. */
@@ -1498,6 +1501,26 @@ static napi_value result_of(napi_env env, Reader *r, const Top *top, int ok) {
   return made ? result : NULL;
 }
 
+/** The SUBSCRIBED record's result for JavaScript (operator-state.h's header), or the reason string. */
+static napi_value subscribed_result_of(napi_env env, Reader *r, const V1Top *t, int ok) {
+  napi_value result;
+  if (!ok) return napi_create_string_utf8(env, r->why, NAPI_AUTO_LENGTH, &result) == napi_ok ? result : NULL;
+  int made = napi_create_object(env, &result) == napi_ok;
+  napi_value heartbeat, distinct;
+  made = made && napi_create_double(env, t->heartbeat, &heartbeat) == napi_ok && set(env, result, "heartbeat", heartbeat);
+  made = made && napi_create_int32(env, t->distinct, &distinct) == napi_ok && set(env, result, "taskIdsDistinct", distinct);
+  made = made && set(env, result, "agents", copy_out(env, r->agents.v, r->agents.n * 4, napi_int32_array, r->agents.n));
+  made = made && set(env, result, "frameworks", copy_out(env, t->frameworks.v, t->frameworks.n * 4, napi_int32_array, t->frameworks.n));
+  made = made && set(env, result, "tasks", copy_out(env, r->frameworks.v, r->frameworks.n * 4, napi_int32_array, r->frameworks.n));
+  made = made && set(env, result, "recovered", copy_out(env, t->recovered.v, t->recovered.n * 4, napi_int32_array, t->recovered.n));
+  made = made && set(env, result, "numbers", copy_out(env, r->numbers.v, r->numbers.n * 8, napi_float64_array, r->numbers.n));
+  made = made && set(env, result, "stringBytes", copy_out(env, r->sbytes.v, r->sbytes.n, napi_uint8_array, r->sbytes.n));
+  made = made && set(env, result, "stringEnds", copy_out(env, r->sends.v, r->sends.n * 4, napi_int32_array, r->sends.n));
+  made = made && set(env, result, "stringAscii", copy_out(env, r->sascii.v, r->sascii.n, napi_uint8_array, r->sascii.n));
+  made = made && set(env, result, "skipped", copy_out(env, r->skipped.v, r->skipped.n * 8, napi_float64_array, r->skipped.n));
+  return made ? result : NULL;
+}
+
 /** A Uint8Array argument's bytes, or 0. */
 static int bytes_arg(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   napi_typedarray_type type;
@@ -1527,6 +1550,28 @@ failed:
   return NULL;
 }
 
+/** readSubscribed(bytes: Uint8Array): a SUBSCRIBED record's fields, or a string saying why it declined. */
+static napi_value ReadSubscribed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint8_t *data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_arg(env, argv[0], &data, &length)) goto failed;
+  Reader *r = new_reader(data, length, NULL);
+  if (r == NULL) goto failed;
+  V1Top top;
+  v1_init(&top);
+  int ok = read_subscribed(r, &top);
+  napi_value result = subscribed_result_of(env, r, &top, ok);
+  v1_free(&top);
+  free_reader(r);
+  free(r);
+  if (result != NULL) return result;
+failed:
+  napi_throw_error(env, NULL, "state-reader: bad call or out of memory");
+  return NULL;
+}
+
 // --- a document that is still arriving ------------------------------------------------------------
 //
 // open(buffer) starts a reader thread over a buffer that JavaScript fills in order; push(handle,
@@ -1537,15 +1582,19 @@ failed:
 typedef struct {
   Reader *r;
   Stream stream;
+  int kind;  // what the buffer holds: DOC_STATE (/master/state) or DOC_SUBSCRIBED (the stream's first record)
   Top top;
+  V1Top v1;
   size_t capacity;  // the buffer's length
   napi_ref buffer;
   int done;  // finished or cancelled: the thread is joined and the reader freed
 } Handle;
 
+enum { DOC_STATE, DOC_SUBSCRIBED };
+
 static void *reader_thread(void *arg) {
   Handle *h = arg;
-  h->stream.ok = read_document(h->r, &h->top);
+  h->stream.ok = h->kind == DOC_SUBSCRIBED ? read_subscribed(h->r, &h->v1) : read_document(h->r, &h->top);
   return NULL;
 }
 
@@ -1572,6 +1621,7 @@ static void close_handle(napi_env env, Handle *h, int cancel) {
 
 /** Frees what the reader holds (the handle itself lives on until JavaScript drops it). */
 static void release_reader(Handle *h) {
+  v1_free(&h->v1);
   free_reader(h->r);
   memset(h->r, 0, sizeof *h->r);
 }
@@ -1579,6 +1629,7 @@ static void release_reader(Handle *h) {
 static void free_handle(Handle *h) {
   pthread_mutex_destroy(&h->stream.mu);
   pthread_cond_destroy(&h->stream.cv);
+  v1_free(&h->v1);
   free_reader(h->r);
   free(h->r);
   free(h);
@@ -1607,15 +1658,22 @@ static Handle *handle_arg(napi_env env, napi_callback_info info, size_t *filled)
   return h;
 }
 
-/** open(buffer: Uint8Array): a handle whose reader reads the buffer as it is filled. */
+/**
+ * open(buffer: Uint8Array, subscribed?: boolean): a handle whose reader reads the buffer as it is
+ * filled, as a /master/state document, or as a SUBSCRIBED record when `subscribed` is true.
+ */
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], external;
+  size_t argc = 2;
+  napi_value argv[2], external;
   uint8_t *data;
   size_t length;
+  bool subscribed = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_arg(env, argv[0], &data, &length)) goto failed;
+  if (argc >= 2 && napi_get_value_bool(env, argv[1], &subscribed) != napi_ok) subscribed = false;
   Handle *h = calloc(1, sizeof(Handle));
   if (h == NULL) goto failed;
+  h->kind = subscribed ? DOC_SUBSCRIBED : DOC_STATE;
+  v1_init(&h->v1);
   // Nothing is there yet: the reader's end starts at the start, and more() moves it as push()
   // reports bytes.
   h->r = new_reader(data, 0, &h->stream);
@@ -1670,7 +1728,7 @@ static napi_value Finish(napi_env env, napi_callback_info info) {
   }
   fill(h, filled, 1, 0);
   close_handle(env, h, 0);
-  napi_value result = result_of(env, h->r, &h->top, h->stream.ok);
+  napi_value result = h->kind == DOC_SUBSCRIBED ? subscribed_result_of(env, h->r, &h->v1, h->stream.ok) : result_of(env, h->r, &h->top, h->stream.ok);
   release_reader(h);
   if (result == NULL) napi_throw_error(env, NULL, "state-reader: out of memory");
   return result;
@@ -1690,7 +1748,7 @@ static napi_value Cancel(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } functions[] = {
-    { "read", Read }, { "open", Open }, { "push", Push }, { "finish", Finish }, { "cancel", Cancel },
+    { "read", Read }, { "readSubscribed", ReadSubscribed }, { "open", Open }, { "push", Push }, { "finish", Finish }, { "cancel", Cancel },
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

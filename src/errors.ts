@@ -107,3 +107,19 @@ export class JsonEncodeError extends MesosDnsError {
 export class WorkerEntryError extends MesosDnsError {
   override readonly code = 'MDNS_ERR_WORKER_ENTRY';
 }
+
+/**
+ * A static zone file that cannot be served (docs/static-zones.md): a syntax or data error at
+ * `file`:`line`, or a zone refused as a whole (line 0: it overlaps the Mesos domain or another
+ * file's zone). The file's previous version, if any, keeps being served unless it is refused.
+ */
+export class ZoneFileError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_ZONE_FILE';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`);
+  }
+}

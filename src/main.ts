@@ -20,6 +20,8 @@ import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
+import { staticZones } from './zones/static-zones.js';
+import { ZoneWatcher } from './zones/zone-watcher.js';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -103,7 +105,26 @@ export async function start(opts: StartOptions): Promise<Running> {
   const gatedPublisher = (id: number): Publisher => ({
     publish: (state, masters) => (id === activeSource ? publisher.publish(state, masters) : Promise.resolve(store.current() as Snapshot)),
   });
-  const serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+  // Static zones (docs/static-zones.md): read before the source starts, so the first table
+  // already comes with them; each change of a zone file swaps in a snapshot with the same table.
+  const zones = new ZoneWatcher({
+    dir: config.typed.zonesDir,
+    domainZone: config.typed.zone,
+    logger: log,
+    onZones: (data) => {
+      store.swapZones(staticZones(data));
+      metrics.zonesServed(data);
+    },
+    onError: () => metrics.zoneLoadErrors.inc(),
+  });
+  await zones.start();
+  let serving: Serving;
+  try {
+    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+  } catch (err) {
+    zones.stop();
+    throw err;
+  }
   // -v=2: the query counters after each refresh, next to the records publish.ts traces.
   const countersLog = log.child({ component: 'counters' });
   const stopTracing = store.onSwap((snapshot) => {
@@ -119,6 +140,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   try {
     source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
   } catch (err) {
+    zones.stop();
     await serving.close();
     throw err;
   }
@@ -140,6 +162,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.reconfigure(next);
       const previous = config;
       config = next;
+      if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
       if (restarts('source', previous, next)) {
         const old = source;
         const oldId = activeSource;
@@ -179,6 +202,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       stopFreshness();
       stopTracing();
       collector.close();
+      zones.stop();
       await source.close();
       await serving.close();
     },

@@ -50,6 +50,8 @@ describe('parseConfig: defaults and key matching', () => {
     ['readymaxtableageseconds', 180, 'ReadyMaxTableAgeSeconds', 180],
     ['forwardmaxfails', 0, 'ForwardMaxFails', 0],
     ['FORWARDHEALTHCHECKMS', 50, 'ForwardHealthCheckMs', 50],
+    ['healthPolicy', 'exclude-unhealthy', 'HealthPolicy', 'exclude-unhealthy'],
+    ['HEALTHPOLICY', 'only-healthy', 'HealthPolicy', 'only-healthy'],
     ['mesoscredentials', { PRINCIPAL: 'p', Secret: 's' }, 'MesosCredentials', { Principal: 'p', Secret: 's' }],
   ];
   it.each(keyCases)('key %s sets %s', (key, value, field, expected) => {

@@ -93,10 +93,10 @@ describe('deploy/prometheus', () => {
     expect(await promtool(['check', 'config', 'prometheus.yml'])).toMatchObject({ code: 0 });
     const rules = await promtool(['check', 'rules', 'mesos-dns.rules.yml']);
     expect(rules).toMatchObject({ code: 0 });
-    expect(rules.out).toContain('SUCCESS: 8 rules found');
+    expect(rules.out).toContain('SUCCESS: 9 rules found');
   });
 
-  it("passes the rules' unit tests (no table, SERVFAIL ratio, drops, upstream down)", async () => {
+  it("passes the rules' unit tests (no table, SERVFAIL ratio, drops, upstream down, health fallback)", async () => {
     const run = await promtool(['test', 'rules', 'mesos-dns.rules.test.yml']);
     expect(run.out).toContain('SUCCESS');
     expect(run.code).toBe(0);
@@ -104,7 +104,7 @@ describe('deploy/prometheus', () => {
 
   it('alerts only on families the server exports', async () => {
     const exprs = ruleExpressions(await readFile(path.join(prometheusDir, 'mesos-dns.rules.yml'), 'utf8'));
-    expect(exprs).toHaveLength(8);
+    expect(exprs).toHaveLength(9);
     // `up` is Prometheus's own series for every target.
     const unknown = exprs.flatMap(metricNames).filter((n) => n !== 'up' && !exported(n));
     expect(unknown).toEqual([]);

@@ -118,8 +118,10 @@ describe('GET /v1/config', () => {
       '  "DcosNames": false,',
       '  "ReadyMaxTableAgeSeconds": 0,',
       '  "StateMaxBytes": 268435456,',
+      '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
-      '  "ForwardHealthCheckMs": 500',
+      '  "ForwardHealthCheckMs": 500,',
+      '  "HealthPolicy": "ignore"',
       ' }',
     );
 

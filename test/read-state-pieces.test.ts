@@ -22,6 +22,7 @@ import { silentLogger } from '../src/log.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { masters } from './helpers/masters.js';
 import { bytesOf, fixture, nativeAddon, richState, withoutIdHashes } from './helpers/read-state.js';
+import { richSnapshot, syntheticSnapshot } from './helpers/read-subscribed.js';
 
 describe('native state reader', () => {
   it('hashes task ids of every length as taskHash does, with and without the CPU\'s SHA extensions', () => {
@@ -45,10 +46,11 @@ describe('native state reader', () => {
     }
   });
 
-  it('survives damaged documents in C without a memory error, a leak or undefined behaviour', () => {
+  it('survives damaged documents and SUBSCRIBED records in C without a memory error, a leak or undefined behaviour', () => {
     // test/native/state-reader-fuzz.c, built with AddressSanitizer and UndefinedBehaviorSanitizer
     // around the reader's own source: 20,000 damaged documents, read whole, and every fourth also
-    // in random pieces on the reader's thread (sometimes cancelled), which must agree.
+    // in random pieces on the reader's thread (sometimes cancelled), which must agree; then as
+    // many damaged SUBSCRIBED records.
     const dir = mkdtempSync(path.join(tmpdir(), 'mdns-fuzz-'));
     try {
       const root = fileURLToPath(new URL('..', import.meta.url));
@@ -74,6 +76,17 @@ describe('native state reader', () => {
       expect(Number(m?.[1])).toBeGreaterThan(100);
       expect(Number(m?.[2])).toBeGreaterThan(100);
       expect(Number(m?.[3])).toBeGreaterThan(100);
+      // The Operator API's SUBSCRIBED records (native/operator-state.h), the same way.
+      const rich1 = path.join(dir, 'rich-subscribed.json');
+      writeFileSync(rich1, JSON.stringify(richSnapshot()));
+      const synthetic1 = path.join(dir, 'synthetic-subscribed.json');
+      writeFileSync(synthetic1, JSON.stringify(syntheticSnapshot(40, 5)));
+      const v1 = execFileSync(binary, ['--subscribed', rich1, synthetic1, '-n', '20000'], { encoding: 'utf8', timeout: 120_000 });
+      const m1 = /^ok (\d+) declined (\d+) partial (\d+)$/.exec(v1.trim());
+      expect(m1).not.toBeNull();
+      expect(Number(m1?.[1])).toBeGreaterThan(100);
+      expect(Number(m1?.[2])).toBeGreaterThan(100);
+      expect(Number(m1?.[3])).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -144,6 +157,7 @@ describe('native state reader', () => {
     let reads = 0;
     const counting: StateReaderAddon = {
       read: (bytes) => (reads++, addon.read(bytes)),
+      readSubscribed: (bytes) => addon.readSubscribed(bytes),
       open: (buffer) => (opened++, addon.open(buffer)),
       push: (h, n) => addon.push(h, n),
       finish: (h, n) => addon.finish(h, n),

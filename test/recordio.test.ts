@@ -68,6 +68,25 @@ describe('RecordIODecoder', () => {
     expect(texts(d.push(encodeRecord('abcd')))).toEqual(['abcd']);
   });
 
+  it('hands a record to the sink it asks for as the bytes arrive, and gives out the sink\'s bytes', () => {
+    const sizes: number[] = [];
+    const pushed: string[] = [];
+    let sink: { bytes: Buffer; filled: number; push(chunk: Uint8Array): boolean } | undefined;
+    const decoder = new RecordIODecoder({
+      sinkFor: (size) => {
+        sizes.push(size);
+        if (sink) return undefined; // only the first record
+        sink = { bytes: Buffer.alloc(size), filled: 0, push(chunk) { pushed.push(Buffer.from(chunk).toString()); this.bytes.set(chunk, this.filled); this.filled += chunk.length; return true; } };
+        return sink;
+      },
+    });
+    expect(decodeAll(['11\nhello', ' wor', 'ld3\nabc0\n', '2\nxy'], decoder)).toEqual(['hello world', 'abc', '', 'xy']);
+    // Asked once per non-empty record, with its size; the first record went through the sink only.
+    expect(sizes).toEqual([11, 3, 2]);
+    expect(pushed).toEqual(['hello', ' wor', 'ld']);
+    expect(sink?.filled).toBe(11);
+  });
+
   it('decodes the same records however the byte stream is re-chunked (property)', () => {
     const random = seededRandom(0xdec0de);
     for (let round = 0; round < 200; round++) {

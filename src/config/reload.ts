@@ -1,8 +1,8 @@
 // What a reload (SIGHUP) must restart, by key. Each part of the server compares its keys between
 // the running and the new config and restarts only when one of them changed; everything else is
 // applied in place (the next table build or query reads the new value). The keys that shape only
-// the table (IPSources, IPNetworks, AddressPolicy, PtrOn, ...) restart nothing: every reload
-// rebuilds the table from the last state with the new config.
+// the table (Domain, TTL, IPSources, IPNetworks, AddressPolicy, PtrOn, HealthPolicy, ...) restart
+// nothing: every reload rebuilds the table from the last state with the new config (main.ts).
 import type { RawConfig } from './schema.js';
 
 export const RESTARTS = {
@@ -20,6 +20,8 @@ export const RESTARTS = {
   // The upstream lists too: a forwarder remembers and probes the upstreams it has used.
   forwarder: ['Timeout', 'ForwardCacheSize', 'ForwardMaxFails', 'ForwardHealthCheckMs', 'Resolvers', 'ZoneResolvers'],
   /** The response rate limiter's table (dns-service.ts): a new one starts empty. */
+  /** The static zone loader (zones/zone-watcher.ts): the zones are read again, and checked against the domain. */
+  zones: ['ZonesDir', 'Domain'],
   rateLimit: [
     'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
   ],

@@ -11,6 +11,8 @@ export type MesosAuthentication = '' | 'basic' | 'iam';
 
 /** AddressPolicy: "" is mesos-dns's IPSources rule, "auto" dcos-net's autoip rule (docs/addresses.md). */
 export type AddressPolicy = '' | 'auto';
+/** Which RUNNING tasks a shared task name answers with (docs/naming.md "Health-aware answers"). */
+export type HealthPolicy = 'ignore' | 'exclude-unhealthy' | 'only-healthy';
 
 export interface MesosCredentials {
   Principal: string;
@@ -142,6 +144,11 @@ export interface RawConfig {
   ReadyMaxTableAgeSeconds: number;
   /** Largest /master/state body read (decompressed), bytes; a larger one is refused without reading the rest. */
   StateMaxBytes: number;
+  /**
+   * Directory of static zone files (`*.zone`, docs/static-zones.md), relative to the config
+   * file's directory; absent directory or "": no static zones.
+   */
+  ZonesDir: string;
   // --- end of readiness and state size ---
 
   // --- forwarding health keys (issue 13) ---
@@ -150,6 +157,11 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+
+  // --- health-aware answers (issue 15) ---
+  /** "ignore" (mesos-dns), "exclude-unhealthy" or "only-healthy": records/health-policy.ts. */
+  HealthPolicy: HealthPolicy;
+  // --- end of health-aware answers ---
 }
 
 export type Kind =
@@ -273,11 +285,16 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
   StateMaxBytes: { kind: int(1024, 2 ** 30, `an integer from 1024 to ${2 ** 30} (bytes)`), default: 256 * 1024 * 1024 },
   // --- end of readiness and state size ---
+  // --- static zones (issue 15 item 4, docs/static-zones.md) ---
+  ZonesDir: { kind: STRING, default: 'zones' },
   // --- forwarding health keys (issue 13); why these defaults: docs/configuration.md ---
   ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
   // At least 50 ms: probes at a higher rate would be traffic, not a check.
   ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
   // --- end of forwarding health keys ---
+  // --- health-aware answers (issue 15); validated in validateHealthPolicy (validate.ts) ---
+  HealthPolicy: { kind: STRING, default: 'ignore' },
+  // --- end of health-aware answers ---
 };
 
 /** Every key's default, as config.json without the key gives it. */
@@ -290,6 +307,7 @@ export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.to
 
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
 export const ADDRESS_POLICIES: readonly AddressPolicy[] = ['', 'auto'];
+export const HEALTH_POLICIES: readonly HealthPolicy[] = ['ignore', 'exclude-unhealthy', 'only-healthy'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;

@@ -2,6 +2,7 @@
 // /v1/config shows) plus what they mean, parsed once when the config is loaded: masters as
 // endpoints, resolvers as upstreams, the domain in both forms, and the routing table route()
 // reads per query. Nothing downstream parses a config string again.
+import path from 'node:path';
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type IPSource, type RawConfig } from './schema.js';
@@ -44,6 +45,8 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** ZonesDir as an absolute path (relative to the config file's directory); "" when off. */
+  readonly zonesDir: string;
   /** How a task's address is chosen (records/table-ips.ts, docs/addresses.md). */
   readonly addresses: AddressRules;
   /** DcosNames: the table has dcos-net's names under thisdcos.directory (records/dcos-names.ts). */
@@ -102,6 +105,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
       auto: raw.AddressPolicy === 'auto',
     },
     dcosNames: raw.DcosNames,
+    zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
   };
 }

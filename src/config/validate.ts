@@ -13,7 +13,7 @@ import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { ADDRESS_POLICIES, AUTH_MECHANISMS, DOMAIN_RE, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ADDRESS_POLICIES, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { DCOS_DOMAIN, typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -92,8 +92,12 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateListeners(c, p);
   validateTLS(c, p);
   validateAuth(c, p);
+  validateHealthPolicy(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  // A path the file system cannot take; whether the directory exists is the zone loader's
+  // business (absent: no static zones, docs/static-zones.md).
+  if (c.ZonesDir.includes('\0')) p.error('ZonesDir', 'must be a directory path (it contains a NUL character)');
   // mesos-dns: "timeout 0" means the default of 5 seconds.
   if (c.Timeout === 0) c.Timeout = RAW_DEFAULTS.Timeout;
 
@@ -296,6 +300,13 @@ function validateTLS(c: RawConfig, p: Problems): void {
   }
   if (c.MesosHTTPSInsecure && c.CACertFile !== '') {
     p.warnings.push('MesosHTTPSInsecure is true, so the masters\' certificates are not checked against CACertFile');
+  }
+}
+
+function validateHealthPolicy(c: RawConfig, p: Problems): void {
+  const policy = c.HealthPolicy as string;
+  if (!(HEALTH_POLICIES as readonly string[]).includes(policy)) {
+    p.error('HealthPolicy', `must be "ignore", "exclude-unhealthy" or "only-healthy", got ${show(policy)}`);
   }
 }
 

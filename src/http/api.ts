@@ -7,6 +7,7 @@ import type { PublicConfig } from '../config/redact.js';
 import type { RawConfig } from '../config/schema.js';
 import type { Snapshot } from '../store.js';
 import type { EnumerateFramework, RecordTable } from '../records/table.js';
+import { staticAddresses, staticServices } from './static-records.js';
 import { JsonMap, marshalIndent, type JsonObject, type JsonValue } from './json.js';
 import { DCOS_ZONE } from '../records/dcos-names.js';
 
@@ -143,8 +144,10 @@ const CONFIG_KEYS = [
   'DcosNames',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
+  'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'HealthPolicy',
 ] as const satisfies readonly (keyof RawConfig)[];
 
 type UnlistedConfigKey = Exclude<keyof RawConfig, (typeof CONFIG_KEYS)[number]>;
@@ -197,8 +200,10 @@ export function lookupName(param: string): string {
 export const handleHosts: ApiHandler = (snapshot, params, ctx) => {
   const name = lookupName(params.host ?? '');
   const records = snapshot?.table.names.get(name);
-  // All A values, then all AAAA values, each group in random order (Go map iteration).
-  const ips = records ? [...shuffled(records.a, ctx.random), ...shuffled(records.aaaa, ctx.random)] : [];
+  // All A values, then all AAAA values, each group in random order (Go map iteration); a name in
+  // a static zone gets what DNS answers, in the same order (static-records.ts).
+  const fromZones = records === undefined && snapshot ? staticAddresses(snapshot, name) : undefined;
+  const ips = records ? [...shuffled(records.a, ctx.random), ...shuffled(records.aaaa, ctx.random)] : fromZones ? [...fromZones.a, ...fromZones.aaaa] : [];
   if (ips.length === 0) return jsonResponse(200, [{ host: '', ip: '' }]);
   return jsonResponse(
     200,
@@ -216,11 +221,15 @@ export const handleServices: ApiHandler = (snapshot, params, ctx) => {
   // The lookup uses the cleaned name, but "service" echoes the parameter as given (mesos-dns).
   const service = params.service ?? '';
   const table = snapshot?.table;
-  const srvs = table?.names.get(lookupName(service))?.srv ?? [];
+  const key = lookupName(service);
+  const inTable = table?.names.get(key)?.srv;
+  const fromZones = inTable === undefined && snapshot ? staticServices(snapshot, key) : undefined;
+  const srvs = inTable ?? fromZones ?? [];
   const out: JsonObject[] = [];
-  if (table) {
-    for (const srv of shuffled(srvs, ctx.random)) {
-      const target = table.names.get(srv.target);
+  if (snapshot && table) {
+    for (const srv of fromZones ? srvs : shuffled(srvs, ctx.random)) {
+      // A target is looked up where DNS would find its addresses: the table or a static zone.
+      const target = table.names.get(srv.target) ?? staticAddresses(snapshot, srv.target);
       const port = String(srv.port);
       // One element with one A of the target, one more with one AAAA; targets with neither are left out.
       if (target && target.a.length > 0) out.push({ service, host: srv.target, ip: target.a[0], port });

@@ -18,9 +18,19 @@ import type { StreamState } from './operator-state.js';
 interface FrameworkEntry {
   /** The framework's own fields; its `tasks` are not read (they are `tasks` below). */
   framework: Framework;
-  tasks: Map<string, Task>;
+  /** Its tasks by id; undefined until first needed (then made from `view`, see tasksOf). */
+  tasks: Map<string, Task> | undefined;
   /** The materialized framework of the last snapshot; dropped when the entry changes. */
   view: Framework | undefined;
+}
+
+/**
+ * The entry's tasks by id. After reset() they are made from the snapshot's list on first use:
+ * publishing a 100,000-task snapshot then needs no Map of them at all, and the first event that
+ * touches a framework pays for its Map instead (view is defined whenever tasks is not).
+ */
+function tasksOf(entry: FrameworkEntry): Map<string, Task> {
+  return (entry.tasks ??= new Map((entry.view as Framework).tasks.map((t) => [t.id, t])));
 }
 
 /** One key per (framework id, task id): the length prefix keeps any two pairs apart. */
@@ -49,7 +59,7 @@ export class LiveState {
     this.#agents = new Map(state.master.agents.map((a) => [a.id, a]));
     this.#frameworks = new Map();
     for (const fw of state.master.frameworks) {
-      this.#frameworks.set(fw.id, { framework: fw, tasks: new Map(fw.tasks.map((t) => [t.id, t])), view: fw });
+      this.#frameworks.set(fw.id, { framework: fw, tasks: undefined, view: fw });
     }
     this.#waiting = new Map();
     this.#waitingPerFramework = new Map();
@@ -68,7 +78,7 @@ export class LiveState {
     this.#agentsView ??= [...this.#agents.values()];
     const frameworks: Framework[] = [];
     for (const entry of this.#frameworks.values()) {
-      entry.view ??= { ...entry.framework, tasks: [...entry.tasks.values()] };
+      entry.view ??= { ...entry.framework, tasks: [...tasksOf(entry).values()] };
       frameworks.push(entry.view);
     }
     const master: MasterState = { leader: this.#leader, agents: this.#agentsView, frameworks };
@@ -86,14 +96,14 @@ export class LiveState {
   /** The task with this id in this framework, or waiting for it. */
   task(frameworkId: string, id: string): Task | undefined {
     const entry = this.#frameworks.get(frameworkId);
-    return entry ? entry.tasks.get(id) : this.#waiting.get(waitingKey(frameworkId, id));
+    return entry ? tasksOf(entry).get(id) : this.#waiting.get(waitingKey(frameworkId, id));
   }
 
   /** Adds the task, or replaces the one with its id in place; it waits when its framework is unknown. */
   putTask(task: Task): void {
     const entry = this.#frameworks.get(task.frameworkId);
     if (entry) {
-      entry.tasks.set(task.id, task);
+      tasksOf(entry).set(task.id, task);
       this.#touch(entry);
     } else {
       this.#addWaiting(task);
@@ -105,7 +115,7 @@ export class LiveState {
   removeTask(frameworkId: string, id: string): boolean {
     const entry = this.#frameworks.get(frameworkId);
     if (entry) {
-      if (!entry.tasks.delete(id)) return false;
+      if (!tasksOf(entry).delete(id)) return false;
       this.#touch(entry);
       return true;
     }
@@ -119,8 +129,9 @@ export class LiveState {
    * join it, after its own, in their arrival order. */
   putFramework(framework: Framework): void {
     const known = this.#frameworks.get(framework.id);
-    const entry: FrameworkEntry = { framework, tasks: known?.tasks ?? new Map(), view: undefined };
-    for (const task of this.#takeWaiting(framework.id)) entry.tasks.set(task.id, task);
+    const tasks = known ? tasksOf(known) : new Map<string, Task>();
+    const entry: FrameworkEntry = { framework, tasks, view: undefined };
+    for (const task of this.#takeWaiting(framework.id)) tasks.set(task.id, task);
     this.#frameworks.set(framework.id, entry);
     this.#snapshot = undefined;
   }

@@ -50,10 +50,25 @@ export function streamStateFromGetState(getState: unknown, leader: Pid): StreamS
   const getTasks = optionalObject(gs.get_tasks, 'get_state.get_tasks');
 
   const skipped: SkippedElement[] = [];
-  const agents = dedupeById(elements(getAgents?.agents, 'get_state.get_agents.agents', 'agent', fromAgent, skipped));
-  const frameworkInfos = dedupeById(elements(getFrameworks?.frameworks, 'get_state.get_frameworks.frameworks', 'framework', fromFramework, skipped));
+  const agents = elements(getAgents?.agents, 'get_state.get_agents.agents', 'agent', fromAgent, skipped);
+  const frameworkInfos = elements(getFrameworks?.frameworks, 'get_state.get_frameworks.frameworks', 'framework', fromFramework, skipped);
+  const tasks = elements(getTasks?.tasks, 'get_state.get_tasks.tasks', 'task', fromTask, skipped);
+  return assembleStreamState(leader, agents, frameworkInfos, tasks, skipped);
+}
+
+/**
+ * The converted elements of a GET_STATE, in document order, as a StreamState: agents and
+ * frameworks de-duplicated by id, terminal tasks dropped, the others grouped under their
+ * framework or waiting for it. Shared by the JavaScript path above and the native reader's
+ * (read-subscribed.ts), so both group alike. Takes ownership of the arrays it is given.
+ * `distinctTaskIds`: the caller knows no two tasks share an id (the native reader checks), so no
+ * (framework, task) pair can repeat and the tasks are grouped without a map of their ids.
+ */
+export function assembleStreamState(leader: Pid, agentList: Agent[], frameworkList: Framework[], taskList: Task[], skipped: SkippedElement[], distinctTaskIds = false): StreamState {
+  const agents = dedupeById(agentList);
+  const frameworkInfos = dedupeById(frameworkList);
   // A task of a framework left out waits for it like any task of an unknown framework: no records.
-  const tasks = elements(getTasks?.tasks, 'get_state.get_tasks.tasks', 'task', fromTask, skipped).filter((t) => !isTerminal(t.state));
+  const tasks = taskList.filter((t) => !isTerminal(t.state));
 
   const byFramework = new Map<string, Task[]>();
   for (const fw of frameworkInfos) byFramework.set(fw.id, []);
@@ -63,7 +78,8 @@ export function streamStateFromGetState(getState: unknown, leader: Pid): StreamS
   // waiting list), so a position per (framework, task) locates the earlier entry in O(1); a search
   // of the list per task made a 100,000-task snapshot take minutes (issue 17).
   const positions = new Map<string, Map<string, number>>();
-  for (const task of tasks) {
+  if (distinctTaskIds) for (const task of tasks) (byFramework.get(task.frameworkId) ?? waitingTasks).push(task);
+  else for (const task of tasks) {
     const list = byFramework.get(task.frameworkId) ?? waitingTasks;
     let ids = positions.get(task.frameworkId);
     if (ids === undefined) positions.set(task.frameworkId, (ids = new Map()));

@@ -1,6 +1,6 @@
 // Live cluster state from the Mesos Operator API (POST /api/v1 {"type":"SUBSCRIBE"}): the I/O
 // half. It frames the RecordIO body (recordio.ts), turns the SUBSCRIBED snapshot into a
-// StreamState (operator-state.ts), folds later events into its LiveState (operator-events.ts,
+// StreamState (read-subscribed.ts: natively while it arrives, snapshot-decoder.ts), folds later events into its LiveState (operator-events.ts,
 // live-state.ts: owned here, changed in place) and emits immutable MasterState snapshots of it. The pure steps do the thinking; this module owns the connection, the
 // heartbeat watchdog, reconnect backoff, emit coalescing and the failover hold.
 //
@@ -14,8 +14,11 @@ import { request, type Dispatcher } from 'undici';
 import { StreamError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { applyEvent, LiveState, skippedEvent } from './operator-events.js';
-import { object, recoveredAgentIds, streamStateFromGetState } from './operator-state.js';
-import { DEFAULT_MAX_RECORD_BYTES, RecordIODecoder } from './recordio.js';
+import { object } from './operator-state.js';
+import type { NativeSubscribed, StateReaderAddon } from './read-state.js';
+import { readSubscribedRecord, type SubscribedRead } from './read-subscribed.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './recordio.js';
+import { SnapshotDecoder } from './snapshot-decoder.js';
 import type { MasterState, Pid, SkippedElement } from './state.js';
 
 export type StreamMode =
@@ -51,6 +54,9 @@ export interface OperatorStreamOptions {
   /** How long a snapshot listing recovered_agents is held back waiting for them. Default 30 s. */
   recoveryGraceMs?: number;
   maxRecordBytes?: number;
+  /** Reads the SUBSCRIBED snapshot while it arrives, on its own thread (the NativeStateReader
+   * setting; start-source.ts chooses it); null or absent: JSON.parse once it is complete. */
+  stateReader?: StateReaderAddon | null;
   /** Jitter source in [0, 1); injected so tests and callers control randomness. */
   random?: () => number;
   logger?: Logger;
@@ -88,6 +94,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   readonly #coalesceMs: number;
   readonly #graceMs: number;
   readonly #maxRecordBytes: number;
+  readonly #reader: StateReaderAddon | null;
   readonly #random: () => number;
   readonly #log: Logger;
   readonly #onEvent: (type: string) => void;
@@ -120,6 +127,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     this.#coalesceMs = options.coalesceMs ?? 50;
     this.#graceMs = options.recoveryGraceMs ?? 30_000;
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.#reader = options.stateReader ?? null;
     this.#random = options.random ?? Math.random;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#log = (options.logger ?? silentLogger).child({ component: 'operator-stream', master: options.leaderUrl });
@@ -181,6 +189,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     arm(DEFAULT_HEARTBEAT_SECONDS);
 
     let body: Dispatcher.ResponseData['body'] | undefined;
+    const records = new SnapshotDecoder(this.#reader, this.#maxRecordBytes);
     try {
       const res = await request(this.#url, {
         method: 'POST',
@@ -200,12 +209,13 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       body = res.body;
       if (res.statusCode !== 200) return await this.#refused(res.statusCode, res.headers.location, res.body);
 
-      const decoder = new RecordIODecoder({ maxRecordBytes: this.#maxRecordBytes });
       let subscribed = false;
+      const decoder = records.decoder;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         watchdog.timer?.refresh();
         for (const record of decoder.push(chunk)) {
-          const interval = this.#handleRecord(record, subscribed);
+          const lastByte = performance.now();
+          const interval = this.#handleRecord(record, subscribed, subscribed ? undefined : records.first(), lastByte);
           if (interval !== undefined) {
             subscribed = true;
             arm(interval);
@@ -218,6 +228,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       this.#failed(watchdog.fired ? controller.signal.reason : err);
       return 'retry';
     } finally {
+      records.cancel();
       if (watchdog.timer) clearTimeout(watchdog.timer);
       if (body && !body.destroyed) body.destroy();
       this.#abort = undefined;
@@ -259,8 +270,14 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
 
   /** Apply one record. Returns the heartbeat interval (seconds) when the record is SUBSCRIBED.
    * A malformed event of one element is skipped (eventSkipped); anything else unusable throws
-   * StreamError/StateParseError, the subscription then restarts and the last good state stays. */
-  #handleRecord(record: Buffer, subscribed: boolean): number | undefined {
+   * StreamError/StateParseError, the subscription then restarts and the last good state stays.
+   * `arrived`: the native reader's result for the first record, read while it arrived;
+   * `lastByte`: when the record was complete. */
+  #handleRecord(record: Buffer, subscribed: boolean, arrived: NativeSubscribed | string | undefined, lastByte: number): number | undefined {
+    if (!subscribed) {
+      const { read, declined } = readSubscribedRecord(record, this.#leader, this.#reader, { arrived, onType: this.#onEvent });
+      return this.#onSubscribed(read, declined, performance.now() - lastByte);
+    }
     let event: unknown;
     try {
       event = JSON.parse(record.toString('utf8'));
@@ -269,10 +286,6 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     }
     const type = object(event, 'event').type;
     this.#onEvent(typeof type === 'string' ? type : 'unknown');
-    if (!subscribed) {
-      if (type !== 'SUBSCRIBED') throw new StreamError(`first event is ${String(type)}, expected SUBSCRIBED`);
-      return this.#onSubscribed(object(object(event, 'event').subscribed, 'subscribed'));
-    }
     if (type === 'HEARTBEAT') {
       // A heartbeat after SUBSCRIBED proves the stream works end to end: reset the backoff here,
       // not on SUBSCRIBED, so a master that sends a snapshot and then garbage cannot make us
@@ -296,11 +309,10 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     return undefined;
   }
 
-  #onSubscribed(subscribed: Record<string, unknown>): number {
-    const seconds = subscribed.heartbeat_interval_seconds;
-    const interval = typeof seconds === 'number' && seconds > 0 ? seconds : DEFAULT_HEARTBEAT_SECONDS;
-    const next = streamStateFromGetState(subscribed.get_state, this.#leader);
-    const recovered = recoveredAgentIds(subscribed.get_state);
+  /** The snapshot becomes the state; `readMs`: from the record's last byte to its StreamState. */
+  #onSubscribed(read: SubscribedRead, declined: string | undefined, readMs: number): number {
+    const interval = read.heartbeat > 0 ? read.heartbeat : DEFAULT_HEARTBEAT_SECONDS;
+    const { state: next, recovered } = read;
     this.emit('snapshotSkipped', next.skipped ?? []);
     this.#state = new LiveState(next);
     this.#setMode('streaming');
@@ -317,7 +329,10 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     } else {
       this.#emitNow();
     }
-    this.#log.debug({ agents: next.master.agents.length, frameworks: next.master.frameworks.length }, 'subscribed');
+    // Which reader read the snapshot, and why the native one did not (once per subscription).
+    const stateReader = this.#reader !== null && declined === undefined ? 'native' : 'JSON.parse';
+    const tasks = next.master.frameworks.reduce((n, fw) => n + fw.tasks.length, next.waitingTasks.length);
+    this.#log.info({ agents: next.master.agents.length, frameworks: next.master.frameworks.length, tasks, stateReader, ...(declined ? { declined } : {}), readMs: Math.round(readMs) }, 'subscribed: snapshot read');
     return interval;
   }
 
@@ -374,16 +389,9 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
   }
 
   #clearTimer(which: 'coalesce' | 'grace' | 'backoff'): void {
-    if (which === 'coalesce') {
-      clearTimeout(this.#coalesceTimer);
-      this.#coalesceTimer = undefined;
-    } else if (which === 'grace') {
-      clearTimeout(this.#graceTimer);
-      this.#graceTimer = undefined;
-    } else {
-      clearTimeout(this.#backoffTimer);
-      this.#backoffTimer = undefined;
-    }
+    if (which === 'coalesce') clearTimeout(this.#coalesceTimer), (this.#coalesceTimer = undefined);
+    else if (which === 'grace') clearTimeout(this.#graceTimer), (this.#graceTimer = undefined);
+    else clearTimeout(this.#backoffTimer), (this.#backoffTimer = undefined);
   }
 
   #setMode(mode: StreamMode): void {

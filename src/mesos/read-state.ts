@@ -31,18 +31,38 @@ export interface NativeState {
   skipped: Float64Array;
 }
 
+/** What the reader returns for a SUBSCRIBED record; native/operator-state.h describes the layout. */
+export interface NativeSubscribed {
+  heartbeat: number;
+  /** 1 when no two tasks have the same id (then no (framework, task) pair repeats). */
+  taskIdsDistinct: number;
+  agents: Int32Array;
+  frameworks: Int32Array;
+  tasks: Int32Array;
+  recovered: Int32Array;
+  numbers: Float64Array;
+  stringBytes: Uint8Array;
+  stringEnds: Int32Array;
+  stringAscii: Uint8Array;
+  skipped: Float64Array;
+}
+
 /** A reader thread over a buffer that is still being filled (native/state-reader.c). */
 export type ArrivingHandle = { readonly __stateReader: unique symbol };
 
 export interface StateReaderAddon {
   /** The document's fields, or why the reader declined it. */
   read(bytes: Uint8Array): NativeState | string;
-  /** Starts reading `buffer`, which the caller fills in order and reports with push(). */
-  open(buffer: Uint8Array): ArrivingHandle;
+  /** A SUBSCRIBED record's fields (native/operator-state.h), or why the reader declined it. */
+  readSubscribed(bytes: Uint8Array): NativeSubscribed | string;
+  /** Starts reading `buffer`, which the caller fills in order and reports with push(); as a
+   * SUBSCRIBED record when `subscribed` is true, else as a /master/state document. */
+  open(buffer: Uint8Array, subscribed?: boolean): ArrivingHandle;
   /** The first `filled` bytes of the buffer are in place. */
   push(handle: ArrivingHandle, filled: number): void;
-  /** The first `filled` bytes are the whole document: waits for the reader; read()'s result. */
-  finish(handle: ArrivingHandle, filled: number): NativeState | string;
+  /** The first `filled` bytes are the whole document: waits for the reader; read()'s result
+   * (readSubscribed()'s for a handle opened with `subscribed`). */
+  finish(handle: ArrivingHandle, filled: number): NativeState | NativeSubscribed | string;
   /** Stops the reader; the document will not be completed. */
   cancel(handle: ArrivingHandle): void;
 }
@@ -71,9 +91,9 @@ export interface ReadState {
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A document read while it arrived (ArrivingDocument): its bytes and the native reader's result. */
-export interface ReadBytes {
+export interface ReadBytes<T = NativeState> {
   bytes: Uint8Array;
-  native: NativeState | string;
+  native: T | string;
 }
 
 /**
@@ -81,16 +101,22 @@ export interface ReadBytes {
  * its own thread while the rest arrives: by the last byte, most of it has been read. For a
  * 100,000-task state the body takes 60-100 ms to arrive over loopback and reading it ~150 ms.
  */
-export class ArrivingDocument {
+export class ArrivingDocument<T extends NativeState | NativeSubscribed = NativeState> {
   readonly #reader: StateReaderAddon;
   readonly #bytes: Buffer;
   readonly #handle: ArrivingHandle;
   #filled = 0;
 
-  constructor(reader: StateReaderAddon, length: number) {
+  /** `subscribed`: the buffer is the Operator API stream's SUBSCRIBED record (T NativeSubscribed). */
+  constructor(reader: StateReaderAddon, length: number, subscribed = false) {
     this.#reader = reader;
     this.#bytes = Buffer.allocUnsafeSlow(length);
-    this.#handle = reader.open(this.#bytes);
+    this.#handle = reader.open(this.#bytes, subscribed);
+  }
+
+  /** The buffer the document is copied into (complete once finish() says so). */
+  get bytes(): Buffer {
+    return this.#bytes;
   }
 
   /** Appends a chunk; false (and nothing is kept) when it would go past the announced length. */
@@ -103,12 +129,12 @@ export class ArrivingDocument {
   }
 
   /** The document is complete: undefined when fewer bytes came than announced. */
-  finish(): ReadBytes | undefined {
+  finish(): ReadBytes<T> | undefined {
     if (this.#filled !== this.#bytes.length) {
       this.cancel();
       return undefined;
     }
-    return { bytes: this.#bytes, native: this.#reader.finish(this.#handle, this.#filled) };
+    return { bytes: this.#bytes, native: this.#reader.finish(this.#handle, this.#filled) as T | string };
   }
 
   cancel(): void {

@@ -16,6 +16,21 @@ const DIGIT_9 = 0x39;
 export interface RecordIODecoderOptions {
   /** Largest record-data accepted; a larger announced size is garbage. */
   maxRecordBytes?: number;
+  /**
+   * Asked at the start of each non-empty record, once its size is known: a sink that takes the
+   * record's bytes as they arrive instead of the decoder collecting them (the stream's native
+   * reader reads its first record while it arrives, as a Content-Length body is read). The record
+   * then comes out as the sink's `bytes`, once all of them were pushed.
+   */
+  sinkFor?: (size: number) => RecordSink | undefined;
+}
+
+/** Where a record's bytes go as they arrive (ArrivingDocument is one). */
+export interface RecordSink {
+  /** Appends the next bytes of the record. */
+  push(chunk: Uint8Array): boolean;
+  /** The whole record, once every byte was pushed. */
+  readonly bytes: Buffer;
 }
 
 /**
@@ -25,6 +40,8 @@ export interface RecordIODecoderOptions {
  */
 export class RecordIODecoder {
   readonly #max: number;
+  readonly #sinkFor: RecordIODecoderOptions['sinkFor'];
+  #sink: RecordSink | undefined;
   /** Size being read: digits seen so far, and its value. */
   #sizeDigits = 0;
   #size = 0;
@@ -36,6 +53,7 @@ export class RecordIODecoder {
 
   constructor(options: RecordIODecoderOptions = {}) {
     this.#max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.#sinkFor = options.sinkFor;
   }
 
   /** Bytes held for a record that is not complete yet (its size digits and data so far). 0 means
@@ -55,6 +73,7 @@ export class RecordIODecoder {
           if (this.#sizeDigits === 0) this.#fail('RecordIO: empty record size');
           this.#inRecord = true;
           if (this.#size === 0) records.push(this.#finishRecord());
+          else this.#sink = this.#sinkFor?.(this.#size);
           continue;
         }
         if (byte < DIGIT_0 || byte > DIGIT_9) {
@@ -69,7 +88,8 @@ export class RecordIODecoder {
       }
       const missing = this.#size - this.#collected;
       const take = Math.min(missing, chunk.length - i);
-      this.#parts.push(chunk.subarray(i, i + take));
+      if (this.#sink) this.#sink.push(chunk.subarray(i, i + take));
+      else this.#parts.push(chunk.subarray(i, i + take));
       this.#collected += take;
       i += take;
       if (this.#collected === this.#size) records.push(this.#finishRecord());
@@ -78,7 +98,8 @@ export class RecordIODecoder {
   }
 
   #finishRecord(): Buffer {
-    const record = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#collected);
+    const record = this.#sink ? this.#sink.bytes : this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#collected);
+    this.#sink = undefined;
     this.#parts = [];
     this.#collected = 0;
     this.#size = 0;
@@ -90,6 +111,7 @@ export class RecordIODecoder {
   #fail(message: string): never {
     this.#failed = new StreamError(message);
     this.#parts = [];
+    this.#sink = undefined;
     throw this.#failed;
   }
 }

@@ -92,6 +92,23 @@ export function createMetrics(deps: {
         this.set(lastSwapAt === undefined ? -1 : Math.max(0, now() - lastSwapAt));
       },
     }),
+    // --- HealthPolicy (records/health-policy.ts), read from the served table's build ----------
+    healthFallbackNames: new Gauge({
+      name: 'mesos_dns_health_fallback_names',
+      help: 'Shared task names answered with all their instances because none passed HealthPolicy (0 with "ignore").',
+      registers,
+      collect() {
+        this.set(table()?.health?.fallbackNames ?? 0);
+      },
+    }),
+    healthFailingTasks: new Gauge({
+      name: 'mesos_dns_health_failing_tasks',
+      help: 'RUNNING tasks that HealthPolicy keeps out of their shared names (unless a name falls back to all; 0 with "ignore").',
+      registers,
+      collect() {
+        this.set(table()?.health?.failingTasks ?? 0);
+      },
+    }),
     tableRecords: new Gauge({ name: 'mesos_dns_table_records', help: 'Records in the served table, by type.', labelNames: ['type'] as const, registers }),
     tableBuildDuration: new Histogram({
       name: 'mesos_dns_table_build_duration_seconds',
@@ -132,6 +149,23 @@ export function createMetrics(deps: {
       labelNames: ['type'] as const,
       registers,
     }),
+    // --- static zones (zones/zone-watcher.ts) -----------------------------------------------------
+    zoneLoadErrors: new Counter({
+      name: 'mesos_dns_zone_load_errors_total',
+      help: 'Zone files that could not be served as written (a syntax or data error, or refused), counted once per version of the file.',
+      registers,
+    }),
+    zoneSerial: new Gauge({
+      name: 'mesos_dns_zone_serial',
+      help: 'SOA serial of each static zone served, by zone.',
+      labelNames: ['zone'] as const,
+      registers,
+    }),
+    /** The static zones now served: one serial per zone, the gone ones removed. */
+    zonesServed(zones: readonly { apex: string; serial: number }[]): void {
+      m.zoneSerial.reset();
+      for (const z of zones) m.zoneSerial.set({ zone: z.apex }, z.serial);
+    },
 
     /** After each swap: the records by type and the leader. */
     tableSwapped(t: RecordTable, leaderAddress: string, buildSeconds: number): void {

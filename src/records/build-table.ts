@@ -12,13 +12,15 @@ import { addDcosTask, DCOS_ZONE } from './dcos-names.js';
 import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
-import type { EnumerateFramework, EnumerateRecord, EnumerateTask, RecordTable, SoaData } from './table.js';
+import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './table.js';
+import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
 import { taskHash } from './task-hash.js';
-import { KIND_A, KIND_AAAA, nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
+import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
 import { namePart, NO_PART } from './name-interner.js';
 import { reverseTable, type ReverseData } from './reverse-table.js';
 import { collectTaskPtrs, reversePtrs, type TaskPtr } from './reverse-ptrs.js';
+import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
 export interface BuildInputs {
   config: Pick<
@@ -33,6 +35,7 @@ export interface BuildInputs {
     | 'SOARefresh'
     | 'SOARetry'
     | 'SOAExpire'
+    | 'HealthPolicy'
   >;
   /** The current masters list, in order (masterN numbering follows it). */
   masters: readonly HostPort[];
@@ -127,6 +130,11 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
   const addressRules = config.typed.addresses;
   const ownSources = ownSourcesOf();
+  // HealthPolicy (health-policy.ts): null for "ignore", whose records go straight to the builder.
+  const policy = config.HealthPolicy ?? 'ignore';
+  const gate = policy === 'ignore' ? null : new HealthGate(b);
+  const slots: { tasks: FrameworkTasks; k: number }[] = [];
+  let failingTasks = 0;
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
     frameworkTasks.push(generated);
@@ -147,6 +155,13 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       const agent = agents.get(task.agentId);
       if (agent === undefined) continue; // not on a known agent
       const start = b.length;
+      let shared: SharedSink = b;
+      if (gate !== null) {
+        const passing = passesPolicy(policy, task.running?.healthy);
+        if (!passing) failingTasks++;
+        shared = gate.sinkFor(passing, slots.length);
+        slots.push({ tasks: generated, k: generated.names.length });
+      }
       // The canonical label's suffix `-hash-agenttail`, as two name parts; the hash one is
       // rewritten per task (the interner copies the bytes it keeps).
       const hashText = task.idHash ?? taskHash(task.id);
@@ -162,10 +177,10 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
         // A name that is a label already gives the same set twice, and the second adds nothing
         // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
         const sanitised = label(discovery.name);
-        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
-        if (sanitised !== discovery.name) taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
+        taskContextRecords(b, shared, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
+        if (sanitised !== discovery.name) taskContextRecords(b, shared, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
       } else {
-        taskContextRecords(b, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
+        taskContextRecords(b, shared, fwCtx, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
       }
       generated.names.push(task.name);
       generated.ids.push(task.id);
@@ -179,20 +194,40 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     }
   }
 
+  let health: TableHealth | undefined;
+  if (gate !== null) {
+    const settled = gate.settle();
+    // Records added back for a task are listed under it by /v1/enumerate, like its others.
+    const r = settled.ranges;
+    for (let i = 0; i < r.length; i += 3) {
+      const { tasks: generated, k } = slots[r[i]];
+      (generated.extra ??= new Map()).set(k, [r[i + 1], r[i + 2]]);
+    }
+    health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
+  }
+
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
-  return assemble(zone, mname, inputs, built.packed, pending, reverse);
+  return assemble(zone, mname, inputs, built.packed, pending, reverse, health);
 }
 
 /**
  * The frozen table. Kept apart from buildTable so that the enumeration getter's closure holds
  * only the enumeration log, not the build's working state (the master state, the builder).
  */
-function assemble(zone: string, mname: string, inputs: BuildInputs, packed: PackedTable, pending: PendingEnumeration | null, reverse: ReverseData | undefined): RecordTable {
+function assemble(
+  zone: string,
+  mname: string,
+  inputs: BuildInputs,
+  packed: PackedTable,
+  pending: PendingEnumeration | null,
+  reverse: ReverseData | undefined,
+  health: TableHealth | undefined,
+): RecordTable {
   const { config } = inputs;
   const soa: SoaData = Object.freeze({
     zone,
@@ -218,6 +253,7 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
     existing: new PackedExisting(packed),
     packed,
     ...(reverse === undefined ? {} : { reverse: reverseTable(reverse) }),
+    ...(health === undefined ? {} : { health }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {
         enumeration = enumerate(log);
@@ -226,56 +262,6 @@ function assemble(zone: string, mname: string, inputs: BuildInputs, packed: Pack
       return enumeration;
     },
   });
-}
-
-/** What /v1/enumerate is made from: per framework its generated tasks and their log slices. */
-interface PendingEnumeration {
-  frameworkNames: string[];
-  frameworkTasks: FrameworkTasks[];
-  packed: PackedTable;
-  /** The builder's log (name id, value, kind/port per entry) and which entries added a record. */
-  log: Int32Array;
-  firstSeen: Uint8Array;
-}
-
-/**
- * A framework's generated tasks, in order: name, id, and the slice of the builder's log their
- * records occupy (`bounds[2k]` to `bounds[2k + 1]` for task k). Parallel arrays rather than an
- * object per task: they live as long as the table, and 100,000 small objects surviving each
- * build are work for every garbage collection.
- */
-interface FrameworkTasks {
-  names: string[];
-  ids: string[];
-  bounds: number[];
-}
-
-/** /v1/enumerate: frameworks in state order (all of them), generated tasks, rows newly added by each task. */
-function enumerate(pending: PendingEnumeration): readonly EnumerateFramework[] {
-  const { packed, log, firstSeen } = pending;
-  return Object.freeze(
-    pending.frameworkNames.map((name, i): EnumerateFramework => ({
-      name,
-      tasks: enumerateTasks(packed, log, firstSeen, pending.frameworkTasks[i]),
-    })),
-  );
-}
-
-function enumerateTasks(packed: PackedTable, log: Int32Array, firstSeen: Uint8Array, generated: FrameworkTasks): EnumerateTask[] {
-  const out: EnumerateTask[] = [];
-  for (let k = 0; k < generated.names.length; k++) {
-    const records: EnumerateRecord[] = [];
-    for (let j = generated.bounds[2 * k]; j < generated.bounds[2 * k + 1]; j++) {
-      if (firstSeen[j] === 0) continue;
-      const owner = nameAt(packed, log[3 * j]);
-      const value = log[3 * j + 1];
-      const kind = log[3 * j + 2];
-      if (kind === KIND_A || kind === KIND_AAAA) records.push({ name: owner, host: stringAt(packed.ips, value), rtype: kind === KIND_A ? 'A' : 'AAAA' });
-      else records.push({ name: owner, host: `${nameAt(packed, value)}:${kind}`, rtype: 'SRV' });
-    }
-    out.push({ name: generated.names[k], id: generated.ids[k], records: records.length > 0 ? records : null });
-  }
-  return out;
 }
 
 interface FrameworkContext {
@@ -332,6 +318,7 @@ function taskGroup(b: TableBuilder, fw: FrameworkContext, taskName: string): Tas
  */
 function taskContextRecords(
   b: TableBuilder,
+  shared: SharedSink,
   fw: FrameworkContext,
   ports: readonly number[],
   hash: Uint8Array,
@@ -346,12 +333,13 @@ function taskContextRecords(
   const group = taskGroup(b, fw, taskName);
   const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
   const canonicalSlaveOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_SLAVE]);
+  // Shared names through `shared` (HealthPolicy), the task's canonical names straight to `b`.
   for (let k = 0; k < taskIps.length; k++) {
-    addIP(b, group.owner, taskIps[k]);
+    sharedIP(shared, group.owner, taskIps[k]);
     addIP(b, canonicalOwner, taskIps[k]);
   }
   for (let k = 0; k < slaveIps.length; k++) {
-    addIP(b, group.slaveOwner, slaveIps[k]);
+    sharedIP(shared, group.slaveOwner, slaveIps[k]);
     addIP(b, canonicalSlaveOwner, slaveIps[k]);
   }
 
@@ -367,7 +355,7 @@ function taskContextRecords(
     ];
     const owners = group.portOwners;
     const count = discovery ? 2 : 4;
-    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) b.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
+    for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) shared.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
   }
   if (!discovery) return;
 
@@ -386,6 +374,11 @@ function taskContextRecords(
       owners = all.map((o) => b.name(o));
       group.discovery.set(key, owners);
     }
-    for (const owner of owners) b.addSRV(owner, canonicalOwner, port.number);
+    for (const owner of owners) shared.addSRV(owner, canonicalOwner, port.number);
   }
+}
+
+function sharedIP(shared: SharedSink, owner: number, ip: Ip): void {
+  if (ip.v6) shared.addAAAA(owner, ip.id);
+  else shared.addA(owner, ip.id);
 }

@@ -79,4 +79,15 @@ export interface RecordTable {
   readonly packed?: PackedTable;
   /** PTR records and the reverse zones they make us authoritative for; absent with `PtrOn: false`. */
   readonly reverse?: ReverseTable;
+  /** What HealthPolicy did in this build (records/health-policy.ts); absent with "ignore". */
+  readonly health?: TableHealth;
+}
+
+/** One build's health-policy outcome, for /metrics. */
+export interface TableHealth {
+  readonly policy: string;
+  /** RUNNING tasks with records that the policy does not pass. */
+  readonly failingTasks: number;
+  /** Shared names answered with all their instances because none passed the policy. */
+  readonly fallbackNames: number;
 }

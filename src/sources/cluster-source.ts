@@ -37,7 +37,8 @@ export interface ClusterSourceOptions {
   config: Config;
   http: MasterHttp;
   publish: (state: MasterState, masters: readonly HostPort[]) => Promise<unknown>;
-  /** Reads fetched state documents (chosen once, by start-source.ts); null reads them with JSON.parse. */
+  /** Reads fetched state documents and the stream's snapshots (chosen once, by start-source.ts);
+   * null reads them with JSON.parse. */
   stateReader: StateReaderAddon | null;
   logger: Logger;
   detector?: LeaderDetector;
@@ -180,6 +181,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
       dispatcher: this.#opts.http.dispatcher,
       // The SUBSCRIBED record carries the whole state: the same bound as a /master/state body.
       maxRecordBytes: this.#opts.http.maxStateBytes,
+      // The snapshot is read like a polled state: natively while it arrives, unless NativeStateReader is false.
+      stateReader: this.#opts.stateReader,
       headers: async (): Promise<Record<string, string>> => {
         const authorization = await this.#opts.http.authorize();
         return authorization ? { authorization } : {};

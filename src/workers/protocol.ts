@@ -8,6 +8,7 @@
 import type { Config } from '../config/typed.js';
 import type { StatsSnapshot } from '../dns/query-stats.js';
 import type { EncodedTable } from './table-codec.js';
+import type { ZoneData } from '../zones/zone-check.js';
 import type { UpstreamHealthView } from '../dns/forward/upstream-health.js';
 
 export type ToWorker =
@@ -15,7 +16,12 @@ export type ToWorker =
   | { type: 'init'; config: Config; logLevel: string; worker: number }
   /** A new config with the same listener. */
   | { type: 'config'; config: Config }
-  | { type: 'table'; generation: number; table: EncodedTable }
+  /**
+   * A snapshot: the packed table and the static zones (plain data, copied). `tableId` names the
+   * table: a generation that only changed the static zones repeats the previous one's, and the
+   * worker reuses the table it already checked.
+   */
+  | { type: 'table'; generation: number; tableId: number; table: EncodedTable; zones: readonly ZoneData[] }
   | { type: 'stats'; request: number }
   | { type: 'stop' };
 

@@ -30,6 +30,7 @@ import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
+import type { ZoneData } from '../zones/zone-check.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -89,7 +90,11 @@ interface Worker {
 /** The generation last handed out, kept for workers that start later. */
 interface Generation {
   generation: number;
+  tableId: number;
+  /** The snapshot's table, to tell a zones-only generation from a new table. */
+  source: Snapshot['table'];
   table: EncodedTable;
+  zones: readonly ZoneData[];
 }
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -129,14 +134,21 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 
   /** Sends the current generation to one worker. */
   const sendCurrent = (w: Worker): void => {
-    if (current) send(w, { type: 'table', generation: current.generation, table: current.table });
+    if (current) send(w, { type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
   };
 
   const publish = (snapshot: Snapshot): void => {
     if (closing) return;
     const startedAt = performance.now();
-    current = { generation: snapshot.generation, table: encodeTable(snapshot.table) };
-    broadcast({ type: 'table', generation: current.generation, table: current.table });
+    const same = current !== undefined && current.source === snapshot.table;
+    current = {
+      generation: snapshot.generation,
+      tableId: same && current ? current.tableId : snapshot.generation,
+      source: snapshot.table,
+      table: same && current ? current.table : encodeTable(snapshot.table),
+      zones: snapshot.zones.data,
+    };
+    broadcast({ type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
     log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };
 

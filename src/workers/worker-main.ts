@@ -12,6 +12,8 @@ import { TableStore } from '../store.js';
 import { QueryStats, statsSnapshot } from '../dns/query-stats.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeTableInSlices } from './table-codec.js';
+import type { RecordTable } from '../records/table.js';
+import { staticZones } from '../zones/static-zones.js';
 
 const STATS_PUSH_MS = 2000;
 
@@ -38,14 +40,17 @@ const collector = garbageCollector();
  * still being checked when a newer one comes is dropped, so swaps only ever move forward.
  */
 let receivedGeneration = 0;
+/** The last table checked or being checked, by its tableId: a zones-only generation reuses it. */
+let decoding: { tableId: number; table: Promise<RecordTable> } | undefined;
 
 async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<void> {
   if (m.generation <= receivedGeneration) return;
   receivedGeneration = m.generation;
   try {
-    const table = await decodeTableInSlices(m.table);
+    if (decoding?.tableId !== m.tableId) decoding = { tableId: m.tableId, table: decodeTableInSlices(m.table) };
+    const table = await decoding.table;
     if (m.generation !== receivedGeneration) return;
-    store.swap(table);
+    store.swap(table, staticZones(m.zones));
     collector.afterSwap();
     send({ type: 'swapped', generation: m.generation, names: table.names.size });
   } catch (err) {

@@ -9,7 +9,7 @@
 // names are compared exactly (so 0x20 case survival is checked), AAAA addresses canonicalised.
 import { expect } from '@jest/globals';
 import dnsPacket from 'dns-packet';
-import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/wire/message.js';
+import { GENERIC_RDATA, QCLASS, QTYPE, type Answer, type Query, type ResourceRecord, type ResultKind } from '../../src/dns/wire/message.js';
 
 export type RcodeName = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | 'BADVERS';
 
@@ -99,9 +99,17 @@ export function rrToString(rr: ResourceRecord): string {
     case QTYPE.SOA:
       return `${head} SOA ${absolute(d.mname)} ${absolute(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
     case QTYPE.TXT:
-      return `${head} TXT ${d.texts.map((t) => JSON.stringify(t)).join(' ')}`;
+      return `${head} TXT ${d.texts.map((t) => JSON.stringify(typeof t === 'string' ? t : Buffer.from(t).toString('latin1'))).join(' ')}`;
     case QTYPE.HINFO:
       return `${head} HINFO ${JSON.stringify(d.cpu)} ${JSON.stringify(d.os)}`;
+    case QTYPE.CNAME:
+      return `${head} CNAME ${absolute(d.target)}`;
+    case QTYPE.MX:
+      return `${head} MX ${d.preference} ${absolute(d.exchange)}`;
+    case QTYPE.CAA:
+      return `${head} CAA ${d.flags} ${d.tag} ${JSON.stringify(Buffer.from(d.value).toString('latin1'))}`;
+    case GENERIC_RDATA:
+      return `${head} TYPE${d.rrtype} \\# ${d.bytes.length}${d.bytes.length > 0 ? ' ' + Buffer.from(d.bytes).toString('hex').toUpperCase() : ''}`;
   }
 }
 

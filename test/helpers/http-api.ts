@@ -1,5 +1,6 @@
 // Shared by the HTTP API tests (http-json, http-api-config, http-api-records): a small
 // hand-built table, a config, and calling a handler on them.
+import { NO_STATIC_ZONES } from '../../src/zones/static-zones.js';
 import { redactConfig } from '../../src/config/redact.js';
 import { DEFAULTS, type Config } from '../../src/config/typed.js';
 import type { Snapshot } from '../../src/store.js';
@@ -55,7 +56,7 @@ export const TABLE = makeTable(
   ENUMERATION,
 );
 
-export const snap = (table: RecordTable, generation = 1): Snapshot => Object.freeze({ table, generation });
+export const snap = (table: RecordTable, generation = 1): Snapshot => Object.freeze({ table, zones: NO_STATIC_ZONES, generation });
 export const SNAPSHOT = snap(TABLE);
 
 export const CONFIG: Config = {

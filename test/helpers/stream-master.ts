@@ -33,6 +33,10 @@ export class StreamMaster {
   /** performance.now() when the last subscriber's SUBSCRIBED record was fully handed to the
    * kernel (its last byte written); undefined until then. */
   snapshotWrittenAt: number | undefined;
+  /** When set, the SUBSCRIBED record is written in pieces of this many bytes, `delayMs` apart
+   * (a large snapshot arriving slowly); `snapshotBytesWritten` counts what went out. */
+  snapshotPieces: { bytes: number; delayMs: number } | undefined;
+  snapshotBytesWritten = 0;
   /** Send HEARTBEAT every heartbeatIntervalSeconds on every open stream. */
   heartbeats = true;
   /** When set, SUBSCRIBE is answered with this status instead of a stream. */
@@ -154,10 +158,26 @@ export class StreamMaster {
       this.#heartbeatTimers.delete(res);
     });
     this.snapshotWrittenAt = undefined;
+    this.snapshotBytesWritten = 0;
     const record = this.subscribedRecord ?? encodeRecord(JSON.stringify(subscribed(this.getState, this.heartbeatIntervalSeconds)));
-    res.write(record, () => {
-      this.snapshotWrittenAt = performance.now();
-    });
+    const pieces = this.snapshotPieces;
+    if (pieces) {
+      const next = (at: number): void => {
+        if (res.destroyed) return;
+        const end = Math.min(record.length, at + pieces.bytes);
+        res.write(record.subarray(at, end), () => {
+          this.snapshotBytesWritten = end;
+          if (end === record.length) this.snapshotWrittenAt = performance.now();
+          else setTimeout(() => next(end), pieces.delayMs);
+        });
+      };
+      next(0);
+    } else {
+      res.write(record, () => {
+        this.snapshotBytesWritten = record.length;
+        this.snapshotWrittenAt = performance.now();
+      });
+    }
     if (this.heartbeats) {
       const timer = setInterval(() => res.write(encodeRecord(JSON.stringify(heartbeat()))), this.heartbeatIntervalSeconds * 1000);
       this.#heartbeatTimers.set(res, timer);

@@ -8,8 +8,9 @@
 // The Node-API calls are replaced by a stub before the reader's source is included, so the
 // reader's own code is what runs, without Node.
 //
-// Usage: state-reader-fuzz SEED... -n ITERATIONS; prints "ok N declined M partial P" (P of the N
-// read with some element left out).
+// Usage: state-reader-fuzz [--subscribed] SEED... -n ITERATIONS; prints "ok N declined M partial P"
+// (P of the N read with some element left out). With --subscribed the seeds are the Operator API
+// stream's SUBSCRIBED records, read by native/operator-state.h (read_subscribed).
 #include <node_api.h>
 #include <stdio.h>
 
@@ -29,6 +30,8 @@ static napi_status fuzz_stub(void) { return napi_generic_failure; }
 #define napi_create_reference(...) fuzz_stub()
 #define napi_delete_reference(...) fuzz_stub()
 #define napi_create_external(...) fuzz_stub()
+#define napi_create_double(...) fuzz_stub()
+#define napi_get_value_bool(...) fuzz_stub()
 #include "../../native/state-reader.c"
 
 static uint64_t seed_state = 0x9e3779b97f4a7c15ull;
@@ -62,11 +65,19 @@ static const char *const TOKENS[] = {
 static const char *const MEMBERS[] = {
   "\"name\":5,", "\"statuses\":\"s\",", "\"pid\":null,", "\"id\":[],", "\"timestamp\":\"t\",", "\"ports\":{},",
   "\"tasks\":1,", "\"labels\":[7],", "\"number\":1.5,", "\"healthy\":0,",
+  // The v1 form's (operator-state.h).
+  "\"task_id\":5,", "\"agent_info\":[],", "\"framework_info\":1,", "\"ranges\":[],", "\"begin\":\"x\",",
+  "\"value\":\"\",", "\"resources\":{},", "\"labels\":{\"labels\":5},", "\"end\":70000,",
 };
 
+/** --subscribed: the seeds are SUBSCRIBED records. */
+static int subscribed_mode = 0;
+
 /** Reads doc[0..n) streamed in random pieces; 1 if it read, 0 if it declined, -1 if cancelled. */
-static int streamed(const uint8_t *doc, size_t n, Reader **out) {
+static int streamed(const uint8_t *doc, size_t n, Reader **out, V1Top *v1) {
   Handle *h = calloc(1, sizeof(Handle));
+  h->kind = subscribed_mode ? DOC_SUBSCRIBED : DOC_STATE;
+  v1_init(&h->v1);
   h->r = new_reader(doc, 0, &h->stream);
   h->capacity = n;
   pthread_mutex_init(&h->stream.mu, NULL);
@@ -84,6 +95,7 @@ static int streamed(const uint8_t *doc, size_t n, Reader **out) {
   pthread_join(h->stream.thread, NULL);
   int ok = cancel ? -1 : h->stream.ok;
   *out = h->r;
+  *v1 = h->v1;
   pthread_mutex_destroy(&h->stream.mu);
   pthread_cond_destroy(&h->stream.cv);
   free(h);
@@ -95,7 +107,9 @@ int main(int argc, char **argv) {
   size_t sizes[16], seed_count = 0, largest = 0;
   long iterations = 1000;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+    if (strcmp(argv[i], "--subscribed") == 0) {
+      subscribed_mode = 1;
+    } else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
       iterations = atol(argv[++i]);
     } else if (seed_count < 16) {
       seeds[seed_count] = load(argv[i], &sizes[seed_count]);
@@ -141,14 +155,20 @@ int main(int argc, char **argv) {
     memcpy(exact, doc, n);
     Reader *whole = new_reader(exact, n, NULL);
     Top top = { { 0, 0, 0 }, { 0, 0, 0 }, 0 };
-    int ok = read_document(whole, &top);
+    V1Top v1;
+    v1_init(&v1);
+    int ok = subscribed_mode ? read_subscribed(whole, &v1) : read_document(whole, &top);
     if (ok) read++;
     else declined++;
     if (ok && whole->skipped.n > 0) partial++;
     if (it % 4 == 0) {
       Reader *pieces;
-      int streamed_ok = streamed(exact, n, &pieces);
+      V1Top v1_pieces;
+      int streamed_ok = streamed(exact, n, &pieces, &v1_pieces);
       if (streamed_ok >= 0 && (streamed_ok != ok || (ok && (pieces->frameworks.n != whole->frameworks.n ||
+          v1_pieces.frameworks.n != v1.frameworks.n || v1_pieces.recovered.n != v1.recovered.n ||
+          (v1.frameworks.n > 0 && memcmp(v1_pieces.frameworks.v, v1.frameworks.v, v1.frameworks.n * sizeof(int32_t)) != 0) ||
+          (v1.recovered.n > 0 && memcmp(v1_pieces.recovered.v, v1.recovered.v, v1.recovered.n * sizeof(int32_t)) != 0) ||
           pieces->agents.n != whole->agents.n || pieces->sbytes.n != whole->sbytes.n || pieces->skipped.n != whole->skipped.n ||
           (whole->skipped.n > 0 && memcmp(pieces->skipped.v, whole->skipped.v, whole->skipped.n * sizeof(double)) != 0) ||
           (whole->frameworks.n > 0 && memcmp(pieces->frameworks.v, whole->frameworks.v, whole->frameworks.n * sizeof(int32_t)) != 0) ||
@@ -158,7 +178,9 @@ int main(int argc, char **argv) {
       }
       free_reader(pieces);
       free(pieces);
+      v1_free(&v1_pieces);
     }
+    v1_free(&v1);
     free_reader(whole);
     free(whole);
     free(exact);

@@ -23,6 +23,7 @@ import { scanMessage } from '../wire/reply-scan.js';
 import { route } from './route.js';
 import { questionType, type QueryStats } from '../query-stats.js';
 import { lookupReverse } from './reverse-lookup.js';
+import { chaseIntoTable, lookupStatic } from './static-lookup.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 import { peerText, type Peer } from '../../net/peer.js';
@@ -187,7 +188,7 @@ async function answerQuery(
   const snapshot = ctx.snapshot();
   const where = chaos
     ? undefined
-    : route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones);
+    : route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones, snapshot?.zones.zones);
   // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
   // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
@@ -200,6 +201,13 @@ async function answerQuery(
     }
     case 'reverse':
       return encodeAnswer(query, lookupReverse(snapshot?.table, query, where.zone, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }), encodeOptions);
+    case 'static':
+      // route() names a static zone only from this snapshot, so it is there.
+    {
+      const opts = { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' };
+      const chase = chaseIntoTable(snapshot!.table, query, opts, config.typed.routing);
+      return encodeAnswer(query, lookupStatic(snapshot!.zones, query, where.zone, { ...opts, chase }), encodeOptions);
+    }
     case 'refused':
       // mesos-dns answers names it has no forwarder for with REFUSED, flags `qr rd` only (§8.4).
       return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);

@@ -6,6 +6,9 @@
 // Reverse zones (PTR, docs/naming.md "Reverse lookups") come with each table, since derived
 // ones change with the addresses in use; they join the same longest-suffix match, and a
 // zoneResolvers zone of exactly the same name wins over one (it was asked for explicitly).
+// Static zones (docs/static-zones.md) come with each snapshot too and join the same match; at
+// the same name a static zone wins over a forwarding or a reverse zone (its file was written
+// for that zone). The Mesos domain never meets one: a static zone at, in or above it is refused.
 import type { Routing } from '../../config/typed.js';
 import type { HostPort } from '../../net/address.js';
 
@@ -18,6 +21,8 @@ export type Route =
   | { kind: 'forward'; upstreams: readonly Upstream[]; zone: string }
   /** A reverse zone of the current table; `zone` absolute, lower-case. */
   | { kind: 'reverse'; zone: string }
+  /** A static zone of the current snapshot; `zone` its canonical apex ("example.com."). */
+  | { kind: 'static'; zone: string }
   | { kind: 'refused' };
 
 /** Strips one trailing dot: zone keys and query names are compared without it. */
@@ -48,15 +53,17 @@ function* suffixes(name: string): Generator<string> {
  * resolvers: mesos-dns then has no forwarder at all) zoneResolvers are ignored and other names are
  * REFUSED.
  */
-export function route(qnameLower: string, routing: Routing, reverseZones?: ReadonlySet<string>): Route {
+export function route(qnameLower: string, routing: Routing, reverseZones?: ReadonlySet<string>, staticZones?: ReadonlyMap<string, unknown>): Route {
   const name = withoutRootDot(qnameLower);
   const { domain, zones } = routing;
   // Only names under .arpa can be in a reverse zone; others skip the per-suffix test.
   const reverse = reverseZones !== undefined && reverseZones.size > 0 && name.endsWith('.arpa') ? reverseZones : undefined;
+  const statics = staticZones !== undefined && staticZones.size > 0 ? staticZones : undefined;
   for (const suffix of suffixes(name)) {
     if (suffix === domain) return { kind: 'authority' };
     // Another zone of ours (DcosNames); checked before zoneResolvers, as the domain is.
     if (routing.ownZones.length > 0 && routing.ownZones.includes(suffix)) return { kind: 'authority', zone: `${suffix}.` };
+    if (statics !== undefined && statics.has(`${suffix}.`)) return { kind: 'static', zone: `${suffix}.` };
     const upstreams = zones.get(suffix);
     if (upstreams) return { kind: 'forward', upstreams, zone: suffix };
     if (reverse !== undefined && reverse.has(`${suffix}.`)) return { kind: 'reverse', zone: `${suffix}.` };

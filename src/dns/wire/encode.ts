@@ -3,9 +3,10 @@
 //
 // Why not dns2's encoder: it is quadratic in the number of records, compresses SRV targets
 // (RFC 2782 forbids it), drops the OPT record and cuts buffers mid-record.
-import { ipv4Bytes, ipv6Bytes } from './address-bytes.js';
 import { NameCompressor, nameToWire } from './name-wire.js';
-import { EDNS_OPTION, QCLASS, QTYPE, RCODE, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
+import { prepareRdata, writeName, writeRdata } from './rdata-wire.js';
+import { Writer } from './writer.js';
+import { EDNS_OPTION, QCLASS, QTYPE, RCODE, rrTypeOf, type Answer, type Edns, type Query, type Question, type ResourceRecord, type ResultKind } from './message.js';
 import { HEADER_LENGTH, OPT_LENGTH, TCP_MAX, UDP_MIN } from './constants.js';
 import type { WireLayout, WrittenName, WrittenRecord } from './layout.js';
 
@@ -204,7 +205,7 @@ function encodeMessage(
         }
         end = w.pos;
         counts[s] += 1;
-        if (layout && written) layout.records.push({ start, end, type: rr.data.type, names: written });
+        if (layout && written) layout.records.push({ start, end, type: rrTypeOf(rr.data), names: written });
       }
     }
     w.pos = end;
@@ -251,145 +252,17 @@ function encodeMessage(
 function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
   const owner = nameToWire(rr.name);
   if (!owner) return false;
-  const data = rr.data;
-  let rdata: Buffer | undefined;
-  let target: Buffer | undefined;
-  let rname: Buffer | undefined;
-  let room = owner.length + 10;
-  switch (data.type) {
-    case QTYPE.A:
-      rdata = ipv4Bytes(data.address);
-      if (!rdata) return false;
-      room += 4;
-      break;
-    case QTYPE.AAAA:
-      rdata = ipv6Bytes(data.address);
-      if (!rdata) return false;
-      room += 16;
-      break;
-    case QTYPE.SRV:
-      target = nameToWire(data.target);
-      if (!target) return false;
-      room += 6 + target.length;
-      break;
-    case QTYPE.NS:
-    case QTYPE.PTR:
-      target = nameToWire(data.target);
-      if (!target) return false;
-      room += target.length;
-      break;
-    case QTYPE.SOA:
-      target = nameToWire(data.mname);
-      rname = nameToWire(data.rname);
-      if (!target || !rname) return false;
-      room += target.length + rname.length + 20;
-      break;
-    case QTYPE.TXT:
-      rdata = characterStrings(data.texts);
-      if (!rdata) return false;
-      room += rdata.length;
-      break;
-    case QTYPE.HINFO:
-      rdata = characterStrings([data.cpu, data.os]);
-      if (!rdata) return false;
-      room += rdata.length;
-      break;
-    default:
-      return false;
-  }
-
-  w.ensure(room);
+  const prepared = prepareRdata(rr.data);
+  if (!prepared) return false;
+  w.ensure(owner.length + 10 + prepared.room);
   writeName(w, names, owner, true, written);
-  w.u16(data.type);
+  w.u16(rrTypeOf(rr.data));
   w.u16(rr.class ?? QCLASS.IN);
   // RFC 2181 §8: TTLs are 0..2^31-1.
   w.u32(Math.min(Math.max(0, Math.floor(rr.ttl) || 0), 0x7fffffff));
   const lengthAt = w.pos;
   w.pos += 2;
-  switch (data.type) {
-    case QTYPE.A:
-    case QTYPE.AAAA:
-    case QTYPE.TXT:
-    case QTYPE.HINFO:
-      w.bytes(rdata as Buffer);
-      break;
-    case QTYPE.SRV:
-      w.u16(data.priority);
-      w.u16(data.weight);
-      w.u16(data.port);
-      // RFC 2782: "name compression is not to be used for this field".
-      writeName(w, names, target as Buffer, false, written);
-      break;
-    case QTYPE.NS:
-    case QTYPE.PTR:
-      // RFC 3597 §4: NS and PTR are well-known types whose RDATA name may be compressed.
-      writeName(w, names, target as Buffer, true, written);
-      break;
-    case QTYPE.SOA:
-      writeName(w, names, target as Buffer, true, written);
-      writeName(w, names, rname as Buffer, true, written);
-      w.u32(data.serial);
-      w.u32(data.refresh);
-      w.u32(data.retry);
-      w.u32(data.expire);
-      w.u32(data.minimum);
-      break;
-  }
+  writeRdata(w, names, prepared, written);
   w.buf.writeUInt16BE(w.pos - lengthAt - 2, lengthAt);
   return true;
-}
-
-function writeName(w: Writer, names: NameCompressor, wire: Buffer, compress: boolean, written: WrittenName[] | undefined): void {
-  const at = w.pos;
-  w.pos = names.write(w.buf, at, wire, compress);
-  if (written) written.push({ at, end: w.pos, pointer: names.lastPointer });
-}
-
-/** A growable output buffer; callers ensure() room before writing. */
-class Writer {
-  buf: Buffer;
-  pos = 0;
-
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(capacity);
-  }
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
-  }
-
-  u8(v: number): void {
-    this.buf[this.pos] = v & 0xff;
-    this.pos += 1;
-  }
-
-  u16(v: number): void {
-    this.buf[this.pos] = (v >> 8) & 0xff;
-    this.buf[this.pos + 1] = v & 0xff;
-    this.pos += 2;
-  }
-
-  u32(v: number): void {
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
-  }
-
-  bytes(b: Buffer): void {
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
-  }
-}
-
-/** <character-string>s (RFC 1035 §3.3): a length octet and up to 255 octets of UTF-8 each. */
-function characterStrings(texts: readonly string[]): Buffer | undefined {
-  const parts: Buffer[] = [];
-  for (const text of texts) {
-    const bytes = Buffer.from(text, 'utf8');
-    if (bytes.length > 255) return undefined;
-    parts.push(Buffer.from([bytes.length]), bytes);
-  }
-  return Buffer.concat(parts);
 }

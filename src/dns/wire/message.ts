@@ -20,7 +20,15 @@ export const QTYPE = {
   TSIG: 250,
   IXFR: 251,
   ANY: 255,
+  /** RFC 8659: certification authority authorization. */
+  CAA: 257,
 } as const;
+
+/**
+ * The RData tag of a record kept in RFC 3597's generic form (`\\# len hex` in a zone file): its
+ * type is `rrtype`, its RDATA the bytes as they are. Not a type number on the wire.
+ */
+export const GENERIC_RDATA = -1;
 
 export const QCLASS = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
 
@@ -93,8 +101,16 @@ export type RData =
   | { type: typeof QTYPE.SRV; priority: number; weight: number; port: number; target: string }
   | { type: typeof QTYPE.NS; target: string }
   | { type: typeof QTYPE.PTR; target: string }
-  /** Character-strings of at most 255 octets each (RFC 1035 §3.3.14). */
-  | { type: typeof QTYPE.TXT; texts: readonly string[] }
+  | { type: typeof QTYPE.CNAME; target: string }
+  | { type: typeof QTYPE.MX; preference: number; exchange: string }
+  /** RFC 8659 §4.1: flags, a tag of letters and digits, the value's octets. */
+  | { type: typeof QTYPE.CAA; flags: number; tag: string; value: Uint8Array }
+  /**
+   * Character-strings of at most 255 octets each (RFC 1035 §3.3.14); a string is sent as its
+   * UTF-8, octets (a zone file's `\DDD` escapes) as they are.
+   */
+  | { type: typeof QTYPE.TXT; texts: readonly (string | Uint8Array)[] }
+  | { type: typeof GENERIC_RDATA; rrtype: number; bytes: Uint8Array }
   | { type: typeof QTYPE.HINFO; cpu: string; os: string }
   | {
       type: typeof QTYPE.SOA;
@@ -106,6 +122,11 @@ export type RData =
       expire: number;
       minimum: number;
     };
+
+/** The type number a record goes on the wire with. */
+export function rrTypeOf(data: RData): number {
+  return data.type === GENERIC_RDATA ? data.rrtype : data.type;
+}
 
 export interface ResourceRecord {
   /** Owner name, dotted presentation; a trailing dot is allowed and ignored by the encoder. */
