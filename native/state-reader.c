@@ -919,6 +919,8 @@ static void status_reset(Status *s) {
   s->net.n = s->mesos.n = s->docker.n = s->names.n = 0;
 }
 
+static void running_status(Reader *r);
+
 static void status_element(Reader *r, void *ctx) {
   (void)ctx;
   need_object(r);
@@ -926,8 +928,18 @@ static void status_element(Reader *r, void *ctx) {
   status_reset(s);
   StatusCtx c = { s, 0, 0 };
   read_object(r, &c, status_member);
-  if (!c.state) return;
-  // The newest RUNNING status with network IPs, the first on a tie (parse-task.ts runningNetwork).
+  if (c.state) running_status(r);
+}
+
+/**
+ * The status just read into r->cur is a TASK_RUNNING one: it becomes r->best when it is the
+ * newest, and its network IPs r->net when it is the newest with any. Shared by both forms
+ * (status_element here, v1_status_element in operator-state.h).
+ */
+static void running_status(Reader *r) {
+  Status *s = &r->cur;
+  // The newest RUNNING status with network IPs, the first on a tie (parse-task.ts runningNetwork,
+  // operator-state.ts latestRunning).
   if (s->net.n > 0 && (!r->best_net || s->timestamp > r->net_timestamp)) {
     r->best_net = 1;
     r->net_timestamp = s->timestamp;
@@ -1211,7 +1223,9 @@ enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_HASH, T_FIXED };
 /** The task's `labels`, `container` and `discovery` values as strings (-1 absent), for task-addressing.ts. */
 enum { SPAN_LABELS, SPAN_CONTAINER, SPAN_DISCOVERY, SPANS };
 
-typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; int32_t span[SPANS]; int spans; } Task;
+typedef struct { int32_t id[SPANS]; int any; } Spans;
+
+typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; Spans spans; } Task;
 
 /** ASCII lower case. */
 static uint8_t lower(uint8_t c) {
@@ -1253,7 +1267,7 @@ static int addressing_span(const uint8_t *s, size_t len) {
  * JavaScript parses once. Its bytes were checked for JSON syntax only, so UTF-8 is checked here
  * (the JavaScript path would decode a bad sequence as U+FFFD).
  */
-static void keep_span(Reader *r, Task *t, int which, const uint8_t *s, size_t len) {
+static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len) {
   if (!addressing_span(s, len)) return;
   int ascii = 1;
   for (size_t i = 0; i < len;) {
@@ -1267,12 +1281,12 @@ static void keep_span(Reader *r, Task *t, int which, const uint8_t *s, size_t le
     i += n;
   }
   Str text = { s, len, ascii };
-  t->span[which] = intern(r, text);
-  t->spans = 1;
+  t->id[which] = intern(r, text);
+  t->any = 1;
 }
 
 /** Reads the value at the cursor for syntax, keeping it as span `which` (keep_span). */
-static void span_value(Reader *r, Task *t, int which) {
+static void span_value(Reader *r, Spans *t, int which) {
   peek(r);
   const uint8_t *start = r->p;
   skip_value(r);
@@ -1298,17 +1312,17 @@ static void task_member(Reader *r, void *ctx, Str key) {
     if (opt_value(r, '[')) read_array(r, NULL, status_element);
   } else if (key_is(key, "labels")) {
     once(r, &t->seen, 256);
-    span_value(r, t, SPAN_LABELS);
+    span_value(r, &t->spans, SPAN_LABELS);
   } else if (key_is(key, "container")) {
     once(r, &t->seen, 512);
-    span_value(r, t, SPAN_CONTAINER);
+    span_value(r, &t->spans, SPAN_CONTAINER);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
     const uint8_t *start = (peek(r), r->p);
     if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
-    keep_span(r, t, SPAN_DISCOVERY, start, (size_t)(r->p - start));
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
     if (nonempty(r, d.name)) t->discovery = d.name;
     else r->ports.n = 0;
@@ -1317,49 +1331,73 @@ static void task_member(Reader *r, void *ctx, Str key) {
   }
 }
 
-static void read_task(Reader *r, void *ctx) {
-  (void)ctx;
-  need_object(r);
-  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { -1, -1, -1 }, 0 };
+/** Before a task of either form is read: no running status, discovery ports or host ports yet. */
+static void task_reset(Reader *r) {
   status_reset(&r->best);
   r->best_net = 0;
   r->ports.n = 0;
-  read_object(r, &t, task_member);
-  t.fixed[T_HASH] = task_hash(r, t.fixed[T_ID]);
-  IntVec *out = &r->frameworks;
-  for (int i = 0; i < T_FIXED; i++) int_push(r, out, t.fixed[i]);
+  r->task_ports.n = 0;
+}
+
+/**
+ * After a task's statuses: r->best as the task's running status, with the network IPs of the
+ * newest RUNNING status that has any when the newest has none (runningNetwork / keepNetwork: a
+ * health-check update must not take the container address away). Returns r->best.
+ */
+static Status *task_running(Reader *r) {
   Status *b = &r->best;
-  // A task whose newest RUNNING status has no network IPs takes an older RUNNING status's (runningNetwork).
   if (r->best_net && b->net.n == 0) {
     b->net.n = b->names.n = 0;
     ints_append(r, &b->net, &r->net);
     ints_append(r, &b->names, &r->names);
     b->has_container = 1;
   }
-  int_push(r, out, (b->running ? 1 | (b->has_container ? 4 : 0) : 0) | (t.discovery >= 0 ? 2 : 0) | (t.ports_plain ? 8 : 0) | (t.spans ? 16 : 0));
+  return b;
+}
+
+/** The running part of a task in either result: timestamp index, healthy, the network IPs and
+ * their names, the Mesos and Docker label IPs (the layouts in this file's and operator-state.h's headers). */
+static void push_running(Reader *r, IntVec *out, const Status *b) {
+  if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
+  int_push(r, out, (int32_t)r->numbers.n);
+  r->numbers.v[r->numbers.n++] = b->timestamp;
+  int_push(r, out, b->healthy);
+  int_push(r, out, (int32_t)b->net.n);
+  ints_append(r, out, &b->net);
+  ints_append(r, out, &b->names);
+  int_push(r, out, (int32_t)b->mesos.n);
+  ints_append(r, out, &b->mesos);
+  int_push(r, out, (int32_t)b->docker.n);
+  ints_append(r, out, &b->docker);
+}
+
+/** A task's spans in either result, when it has any (flag 16). */
+static void push_spans(Reader *r, IntVec *out, const Spans *spans) {
+  if (spans->any) for (int i = 0; i < SPANS; i++) int_push(r, out, spans->id[i]);
+}
+
+static void read_task(Reader *r, void *ctx) {
+  (void)ctx;
+  need_object(r);
+  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { { -1, -1, -1 }, 0 } };
+  task_reset(r);
+  read_object(r, &t, task_member);
+  t.fixed[T_HASH] = task_hash(r, t.fixed[T_ID]);
+  IntVec *out = &r->frameworks;
+  for (int i = 0; i < T_FIXED; i++) int_push(r, out, t.fixed[i]);
+  Status *b = task_running(r);
+  int_push(r, out, (b->running ? 1 | (b->has_container ? 4 : 0) : 0) | (t.discovery >= 0 ? 2 : 0) | (t.ports_plain ? 8 : 0) | (t.spans.any ? 16 : 0));
   if (t.ports_plain) {
     int_push(r, out, (int32_t)r->task_ports.n);
     ints_append(r, out, &r->task_ports);
   }
-  if (b->running) {
-    if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
-    int_push(r, out, (int32_t)r->numbers.n);
-    r->numbers.v[r->numbers.n++] = b->timestamp;
-    int_push(r, out, b->healthy);
-    int_push(r, out, (int32_t)b->net.n);
-    ints_append(r, out, &b->net);
-    ints_append(r, out, &b->names);
-    int_push(r, out, (int32_t)b->mesos.n);
-    ints_append(r, out, &b->mesos);
-    int_push(r, out, (int32_t)b->docker.n);
-    ints_append(r, out, &b->docker);
-  }
+  if (b->running) push_running(r, out, b);
   if (t.discovery >= 0) {
     int_push(r, out, t.discovery);
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
-  if (t.spans) for (int i = 0; i < SPANS; i++) int_push(r, out, t.span[i]);
+  push_spans(r, out, &t.spans);
 }
 
 static void task_element(Reader *r, void *ctx) {

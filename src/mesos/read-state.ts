@@ -12,7 +12,8 @@ import { loadAddon, type Loaded } from '../native-addon.js';
 import { pidAt } from './json-fields.js';
 import { elementFault, parseStateText } from './parse-state.js';
 import { NO_STRINGS } from './parse-task.js';
-import { labelsReadPorts, networkNamesOf, taskAddressing } from './task-addressing.js';
+import { spanAddressing } from './native-addressing.js';
+import { networkNamesOf } from './task-addressing.js';
 import { parsePortRanges } from './port-ranges.js';
 import { parsePid } from './pid.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task } from './state.js';
@@ -227,21 +228,8 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
 
   const f = out.frameworks;
   const numbers = out.numbers;
-  // Addressing texts (flag 16) repeat across the instances of an app, and the reader gives each
-  // distinct one a single string id: each is parsed once, and equal inputs share one
-  // TaskAddressing (a JSON.parse per value was seconds for a 100,000-task DC/OS state).
-  const spanValues = new Map<number, unknown>();
-  const addressings = new Map<string, ReturnType<typeof taskAddressing>>();
-  const readsPorts = new Map<number, boolean>();
-  const spanValue = (id: number): unknown => {
-    if (id < 0) return undefined;
-    let value = spanValues.get(id);
-    if (value === undefined) {
-      value = JSON.parse(str(id));
-      spanValues.set(id, value);
-    }
-    return value;
-  };
+  // Addressing texts (flag 16), each distinct one parsed once (native-addressing.ts).
+  const addressingOf = spanAddressing(str);
   const frameworks: Framework[] = [];
   let k = 0;
   let at = 0;
@@ -311,18 +299,8 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         task.discovery = discovery;
       }
       if (flags & 16) {
-        // The values task-addressing.ts reads, parsed from their own bytes (valid JSON: the reader
-        // checked the whole document's syntax).
-        const labels = f[k];
-        // VIP_PORT labels read the host ports, so then they are part of the key.
-        let ported = labels >= 0 ? readsPorts.get(labels) : false;
-        if (ported === undefined) readsPorts.set(labels, (ported = labelsReadPorts(spanValue(labels))));
-        const key = `${f[k + 1]},${f[k + 2]},${labels}${ported ? `:${ports.join(',')}` : ''}`;
-        let addressing = addressings.get(key);
-        if (addressing === undefined && !addressings.has(key)) {
-          addressing = taskAddressing(spanValue(labels), spanValue(f[k + 1]), spanValue(f[k + 2]), ports);
-          addressings.set(key, addressing);
-        }
+        // The values task-addressing.ts reads, parsed from their own bytes.
+        const addressing = addressingOf(f[k], f[k + 1], f[k + 2], ports);
         k += 3;
         if (addressing) task.addressing = addressing;
       }
