@@ -919,18 +919,6 @@ static void status_reset(Status *s) {
   s->net.n = s->mesos.n = s->docker.n = s->names.n = 0;
 }
 
-static void running_status(Reader *r);
-
-static void status_element(Reader *r, void *ctx) {
-  (void)ctx;
-  need_object(r);
-  Status *s = &r->cur;
-  status_reset(s);
-  StatusCtx c = { s, 0, 0 };
-  read_object(r, &c, status_member);
-  if (c.state) running_status(r);
-}
-
 /**
  * The status just read into r->cur is a TASK_RUNNING one: it becomes r->best when it is the
  * newest, and its network IPs r->net when it is the newest with any. Shared by both forms
@@ -947,13 +935,23 @@ static void running_status(Reader *r) {
     ints_append(r, &r->net, &s->net);
     ints_append(r, &r->names, &s->names);
   }
-  // The largest timestamp, the first one on a tie (parseRunningStatus).
+  // The largest timestamp, the first one on a tie (parseRunningStatus, latestRunning).
   if (!r->best.running || s->timestamp > r->best.timestamp) {
     Status t = r->best;
     r->best = *s;
     r->cur = t;
     r->best.running = 1;
   }
+}
+
+static void status_element(Reader *r, void *ctx) {
+  (void)ctx;
+  need_object(r);
+  Status *s = &r->cur;
+  status_reset(s);
+  StatusCtx c = { s, 0, 0 };
+  read_object(r, &c, status_member);
+  if (c.state) running_status(r);
 }
 
 // --- discovery --------------------------------------------------------------------------------
