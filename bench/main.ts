@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones (default: all of them)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr (default: all of them)
 //   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
@@ -20,8 +20,12 @@
 //   BENCH_OUTSTANDING      dnsperf -q (default 100)
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
+//   BENCH_ANSWER_ORDER     our server's `AnswerOrder` (default: the server's default, shuffle)
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
+//   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
+//   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,12 +40,14 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatXfr, runXfr, type XfrRow } from './xfr.js';
+import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -120,6 +126,8 @@ async function main(): Promise<void> {
     swap?: SwapResult;
     stream?: Array<Awaited<ReturnType<typeof runStreamLatency>>>;
     streamSnapshot?: SnapshotRow[];
+    xfr?: XfrRow[];
+    xfrKnot?: KnotLaunchResult[];
     snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
@@ -221,6 +229,25 @@ async function main(): Promise<void> {
       process.stderr.write(`health: buildTable under each HealthPolicy, ${tasks} tasks, in-process\n`);
       results.health = runHealthBuild(tasks);
       print(`## HealthPolicy: table build (${tasks.toLocaleString('en-US')} tasks, in-process, median of ${results.health[0]?.rounds ?? 0} interleaved rounds)\n\n${formatHealthBuild(results.health)}`);
+    }
+    if (sections.includes('xfr')) {
+      const rows = (results.xfr = [] as XfrRow[]);
+      for (const n of countsFromEnv('BENCH_XFR_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`xfr: ${n} tasks and one launch, in process: diff, IXFR and AXFR messages\n`);
+        rows.push(runXfr(n));
+      }
+      if (rows.length > 0) print(`## Zone transfer, in process (one launch: the diff every change costs, the IXFR it gives; a full AXFR)\n\n${formatXfr(rows)}`);
+      const knot = (results.xfrKnot = [] as KnotLaunchResult[]);
+      for (const b of countsFromEnv('BENCH_XFR_BASES', '0,10000')) {
+        process.stderr.write(`xfr: launches with ${b} tasks running, timed until Knot (secondary, NOTIFY + IXFR) answers\n`);
+        knot.push(await runKnotLaunches(b, envInt('BENCH_XFR_LAUNCHES', 20)));
+      }
+      if (knot.length > 0) {
+        print(
+          `## Launch to answer on a Knot secondary (NOTIFY + IXFR, TSIG)\n\n| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
+            knot.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
+        );
+      }
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;

@@ -49,7 +49,7 @@ export const TOOLS = [
     tool: 'dig',
     command: 'dig',
     packages: ['bind9-dnsutils'],
-    neededBy: ['test/helpers/server.ts', 'test/dns-server-udp-modes.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts', 'test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts', 'test/operations.test.ts'],
+    neededBy: ['test/helpers/server.ts', 'test/dns-server-udp-modes.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts', 'test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts', 'test/operations.test.ts', 'test/integration/zone-transfer.test.ts'],
     why: "answers are checked as dig's independent parser sees them",
   },
   {
@@ -75,13 +75,11 @@ export const TOOLS = [
     neededBy: ['test/helpers/zookeeper.ts'],
     why: 'runs the ZooKeeper server',
   },
-  // No test runs these yet; the issues that add Knot as a secondary, Prometheus rule checks and
-  // systemd unit checks list their test files here.
   {
     tool: 'knotd',
     command: 'knotd',
     packages: ['knot'],
-    neededBy: [],
+    neededBy: ['test/helpers/knot-secondary.ts', 'test/integration/knot-secondary.test.ts'],
     why: 'Knot DNS as a secondary transferring our zone',
   },
   {

@@ -19,6 +19,9 @@ import { createPublisher, type HostLookup, type Publisher } from './publish.js';
 import { SkippedElements } from './skipped-elements.js';
 import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
+import { ZoneHistory } from './dns/xfr/zone-history.js';
+import { startNotifier } from './dns/xfr/notifier.js';
+import { transferService } from './dns/xfr/transfer-service.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
 import { staticZones } from './zones/static-zones.js';
 import { ZoneWatcher } from './zones/zone-watcher.js';
@@ -90,7 +93,18 @@ export async function start(opts: StartOptions): Promise<Running> {
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
   const stopFreshness = store.onSwap(() => freshness.ok());
+  // Zone transfer (dns/xfr/): serials and IXFR journals follow each table; NOTIFY after each swap.
+  const history = new ZoneHistory({ config: () => config, logger: log });
+  const notifier = startNotifier({ config: () => config, store, logger: log, count: (outcome) => metrics.notifies.inc({ outcome }) });
+  const transfer = transferService({
+    config: () => config,
+    snapshot: () => store.current(),
+    history,
+    logger: log,
+    count: (type, result) => metrics.zoneTransfers.inc({ type, result }),
+  });
   const publisher = createPublisher({
+    admit: (table) => history.admit(store.current()?.table, table),
     logger: log,
     config: () => config,
     store,
@@ -112,7 +126,10 @@ export async function start(opts: StartOptions): Promise<Running> {
     domainZone: config.typed.zone,
     logger: log,
     onZones: (data) => {
-      store.swapZones(staticZones(data));
+      const next = staticZones(data);
+      // The IXFR journal of each changed static zone, before the zones are served (zone-history.ts).
+      history.admitStatic(store.zones(), next);
+      store.swapZones(next);
       metrics.zonesServed(data);
     },
     onError: () => metrics.zoneLoadErrors.inc(),
@@ -120,8 +137,9 @@ export async function start(opts: StartOptions): Promise<Running> {
   await zones.start();
   let serving: Serving;
   try {
-    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics });
+    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics, transfer });
   } catch (err) {
+    notifier.close();
     zones.stop();
     throw err;
   }
@@ -140,6 +158,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   try {
     source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
   } catch (err) {
+    notifier.close();
     zones.stop();
     await serving.close();
     throw err;
@@ -162,6 +181,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       await serving.reconfigure(next);
       const previous = config;
       config = next;
+      if (restarts('notify', previous, next)) notifier.reconfigure();
       if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
       if (restarts('source', previous, next)) {
         const old = source;
@@ -201,6 +221,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       stopCollecting();
       stopFreshness();
       stopTracing();
+      notifier.close();
       collector.close();
       zones.stop();
       await source.close();

@@ -35,6 +35,11 @@ export function createPublisher(deps: {
   logger?: Logger;
   /** After each swap: the table, the leader ("host:port") it names, seconds the build took (metrics). */
   onSwapped?: (table: RecordTable, leader: string, buildSeconds: number) => void;
+  /**
+   * Last word on the built table before it is swapped in (dns/xfr/zone-history.ts: the serial
+   * follows the zones' content, the IXFR journal records the change). May throw: the build fails.
+   */
+  admit?: (table: RecordTable) => RecordTable;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -51,13 +56,16 @@ export function createPublisher(deps: {
     // mesos-dns sets the serial to the unix time of each reload; with live updates several
     // swaps can land in one second, and RFC 1982 serials must still increase.
     lastSerial = Math.max(now(), lastSerial + 1);
-    const table = buildTable(state, {
+    const fresh = buildTable(state, {
       config,
       masters,
       addresses,
       selfAddresses: deps.selfAddresses(),
       serial: lastSerial,
     });
+    const table = deps.admit ? deps.admit(fresh) : fresh;
+    // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
+    if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
     const snapshot = deps.store.swap(table);
     const built = performance.now();
     const invalid = invalidIpSourceLabels(state);

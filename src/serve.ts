@@ -32,6 +32,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type ServerMetrics } from './metrics/registry.js';
 import type { TableStore } from './store.js';
 import { startWorkerPool } from './workers/supervisor.js';
+import type { TransferAnswer } from './dns/xfr/transfer-service.js';
 import { reusePortSupported } from './workers/worker-entry.js';
 
 export interface Serving {
@@ -57,6 +58,8 @@ export interface ServeDeps {
   freshness?: Freshness;
   /** What /metrics renders; made here when the caller keeps none. */
   metrics?: ServerMetrics;
+  /** Answers zone transfers and signed queries on this thread (dns/xfr/transfer-service.ts); workers relay them here. */
+  transfer?: TransferAnswer;
 }
 
 /** Config Workers, with 0 meaning one per core. */
@@ -104,7 +107,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
     if (!c.DnsOn) return undefined;
     const workers = workersFor(c);
     if (workers > 1) {
-      const pool = await startWorkerPool({ config: c, workers, store: deps.store, logger: log });
+      const pool = await startWorkerPool({ config: c, workers, store: deps.store, logger: log, transfer: deps.transfer });
       return {
         addresses: () => ({ udp: pool.udpAddress, tcp: pool.tcpAddress }),
         stats: () => pool.stats(),
@@ -121,6 +124,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       logger: log,
       random: deps.random,
       reusePort: reusePortSupported(),
+      transfer: deps.transfer,
     });
     return {
       addresses: () => service.addresses(),

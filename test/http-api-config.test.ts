@@ -121,6 +121,13 @@ describe('GET /v1/config', () => {
       '  "ZonesDir": "zones",',
       '  "ForwardMaxFails": 2,',
       '  "ForwardHealthCheckMs": 500,',
+      '  "AnswerOrder": "shuffle",',
+      '  "AllowTransfer": [],',
+      '  "Notify": [],',
+      '  "TsigKeys": [],',
+      '  "TransferTsigKey": "",',
+      '  "SerialFile": "",',
+      '  "IxfrJournalSize": 100,',
       '  "HealthPolicy": "ignore"',
       ' }',
     );

@@ -70,7 +70,7 @@ function check(env: Record<string, string> = {}) {
 describe('test-tools check', () => {
   it('lists the tools the suite uses today', () => {
     expect(active.map((row) => row.tool).sort()).toEqual(
-      ['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'openssl', 'systemd-analyze', 'unshare', 'setpriv', 'ip', 'curl', 'strace', 'sysctl', 'promtool'].sort(),
+      ['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'knotd', 'openssl', 'systemd-analyze', 'unshare', 'setpriv', 'ip', 'curl', 'strace', 'sysctl', 'promtool'].sort(),
     );
   });
 

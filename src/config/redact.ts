@@ -1,7 +1,8 @@
 // The config as it may be shown: /v1/config and the logs never reveal the Mesos secret or a
-// password in the zk URL (mesos-dns prints both). PublicConfig can only be made
+// password in the zk URL (mesos-dns prints both), nor a TSIG key's secret. PublicConfig can only be made
 // here, so a module typed to take it (the HTTP API) cannot be handed the real secrets.
 import type { RawConfig } from './schema.js';
+import { maskTsigKey } from './tsig-keys.js';
 
 declare const redacted: unique symbol;
 
@@ -36,6 +37,8 @@ export function redactConfig(config: RawConfig): PublicConfig {
     delete copy.typed;
     if (copy.MesosCredentials.Secret !== '') copy.MesosCredentials.Secret = MASK;
     copy.Zk = maskZkPassword(copy.Zk);
+    // TSIG secrets are as good as the key: only algorithm and name are shown.
+    copy.TsigKeys = copy.TsigKeys.map((k) => maskTsigKey(k, MASK));
     view = Object.freeze(copy) as PublicConfig;
     views.set(config, view);
   }

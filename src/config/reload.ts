@@ -25,6 +25,12 @@ export const RESTARTS = {
   rateLimit: [
     'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
   ],
+  /**
+   * The NOTIFY sender (dns/xfr/notifier.ts): pending retries to the old targets stop. The other
+   * transfer keys (AllowTransfer, TsigKeys, TransferTsigKey, IxfrJournalSize, SerialFile) are
+   * read per transfer or per change, so they apply at once.
+   */
+  notify: ['Notify', 'TsigKeys', 'TransferTsigKey'],
 } as const satisfies Record<string, readonly (keyof RawConfig)[]>;
 
 export type RestartPart = keyof typeof RESTARTS;

@@ -11,6 +11,8 @@ export type MesosAuthentication = '' | 'basic' | 'iam';
 
 /** AddressPolicy: "" is mesos-dns's IPSources rule, "auto" dcos-net's autoip rule (docs/addresses.md). */
 export type AddressPolicy = '' | 'auto';
+/** How an RRset is ordered in each reply (docs/naming.md "Answer order"). */
+export type AnswerOrder = 'shuffle' | 'round-robin';
 /** Which RUNNING tasks a shared task name answers with (docs/naming.md "Health-aware answers"). */
 export type HealthPolicy = 'ignore' | 'exclude-unhealthy' | 'only-healthy';
 
@@ -157,7 +159,25 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15) ---
+  /** "shuffle": each reply a random permutation of the RRset (mesos-dns); "round-robin": rotated one step per reply. */
+  AnswerOrder: AnswerOrder;
+  // --- end of answer order ---
 
+  // --- zone transfer (issue 16; docs/operations.md "Large clusters") ---
+  /** CIDR ranges that may transfer our zones (AXFR/IXFR over TCP); empty: every transfer is REFUSED. */
+  AllowTransfer: string[];
+  /** Secondaries told of every change (RFC 1996 NOTIFY over UDP), each ip or ip:port. */
+  Notify: string[];
+  /** TSIG keys (RFC 8945), each "hmac-sha256:name:base64secret" (dig -y's form); secrets masked in /v1/config. */
+  TsigKeys: string[];
+  /** A key name of TsigKeys: transfers must be signed with it, and NOTIFY is signed with it; "" = none required. */
+  TransferTsigKey: string;
+  /** Where the last SOA serial is kept across restarts; "" = derived from the clock only. */
+  SerialFile: string;
+  /** Changes kept per zone for IXFR (RFC 1995); an older serial gets a full transfer. */
+  IxfrJournalSize: number;
+  // --- end of zone transfer ---
   // --- health-aware answers (issue 15) ---
   /** "ignore" (mesos-dns), "exclude-unhealthy" or "only-healthy": records/health-policy.ts. */
   HealthPolicy: HealthPolicy;
@@ -291,7 +311,16 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   ForwardMaxFails: { kind: int(0, 100, 'an integer from 0 to 100 (0 = never mark an upstream down)'), default: 2 },
   // At least 50 ms: probes at a higher rate would be traffic, not a check.
   ForwardHealthCheckMs: { kind: int(50, 3_600_000, 'an integer from 50 to 3600000 (milliseconds)'), default: 500 },
+  AllowTransfer: { kind: STRINGS, default: [] },
+  Notify: { kind: STRINGS, default: [] },
+  TsigKeys: { kind: STRINGS, default: [] },
+  TransferTsigKey: { kind: STRING, default: '' },
+  SerialFile: { kind: STRING, default: '' },
+  IxfrJournalSize: { kind: int(0, 100_000, 'an integer from 0 to 100000 (0 = no IXFR, full transfers only)'), default: 100 },
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15); checked in validateAnswerOrder (validate.ts) ---
+  AnswerOrder: { kind: STRING, default: 'shuffle' },
+  // --- end of answer order ---
   // --- health-aware answers (issue 15); validated in validateHealthPolicy (validate.ts) ---
   HealthPolicy: { kind: STRING, default: 'ignore' },
   // --- end of health-aware answers ---
@@ -309,6 +338,7 @@ export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'neti
 export const ADDRESS_POLICIES: readonly AddressPolicy[] = ['', 'auto'];
 export const HEALTH_POLICIES: readonly HealthPolicy[] = ['ignore', 'exclude-unhealthy', 'only-healthy'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
+export const ANSWER_ORDERS: readonly AnswerOrder[] = ['shuffle', 'round-robin'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 

@@ -7,6 +7,7 @@ import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type IPSource, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey, type TsigKey } from './tsig-keys.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {
@@ -45,6 +46,18 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
+  readonly roundRobin: boolean;
+  /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
+  readonly transfer: {
+    readonly allow: readonly Cidr[];
+    readonly notify: readonly HostPort[];
+    readonly keys: readonly TsigKey[];
+    /** Absolute, lower-case; undefined: transfers need no key (but a signed one is verified). */
+    readonly requiredKey: string | undefined;
+    /** Whether zone changes are tracked (serials follow content, journal, NOTIFY): transfers or NOTIFY configured. */
+    readonly on: boolean;
+  };
   /** ZonesDir as an absolute path (relative to the config file's directory); "" when off. */
   readonly zonesDir: string;
   /** How a task's address is chosen (records/table-ips.ts, docs/addresses.md). */
@@ -107,6 +120,14 @@ export function typedValues(raw: RawConfig): TypedConfig {
     dcosNames: raw.DcosNames,
     zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    roundRobin: raw.AnswerOrder === 'round-robin',
+    transfer: Object.freeze({
+      allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+      notify: Object.freeze(parsedList(raw.Notify ?? [], parseResolverAddress)),
+      keys: Object.freeze((raw.TsigKeys ?? []).flatMap((text): TsigKey[] => { const { value } = parseTsigKey(text); return value ? [value] : []; })),
+      requiredKey: raw.TransferTsigKey ? keyName(raw.TransferTsigKey) : undefined,
+      on: (raw.AllowTransfer ?? []).length > 0 || (raw.Notify ?? []).length > 0,
+    }),
   };
 }
 

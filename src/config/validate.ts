@@ -12,8 +12,9 @@ import { parseCidr } from '../net/cidr.js';
 import { canonicalIP, hostKey, parseMasterAddress, parseResolverAddress } from '../net/address.js';
 import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
+import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { ADDRESS_POLICIES, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { ADDRESS_POLICIES, ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { DCOS_DOMAIN, typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
@@ -95,6 +96,8 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateHealthPolicy(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  validateAnswerOrder(c, p);
+  validateTransfer(c, p);
   // A path the file system cannot take; whether the directory exists is the zone loader's
   // business (absent: no static zones, docs/static-zones.md).
   if (c.ZonesDir.includes('\0')) p.error('ZonesDir', 'must be a directory path (it contains a NUL character)');
@@ -105,6 +108,29 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   return { config: { ...c, typed: typedValues(c) }, warnings: p.warnings };
 }
 
+// --- zone transfer (issue 16) ---
+function validateTransfer(c: RawConfig, p: Problems): void {
+  for (const entry of c.AllowTransfer) {
+    const parsed = parseCidr(entry);
+    if (parsed.reason !== undefined) p.error('AllowTransfer', parsed.reason);
+  }
+  for (const entry of c.Notify) {
+    const parsed = parseResolverAddress(entry);
+    if (parsed.reason !== undefined) p.error('Notify', parsed.reason);
+  }
+  const names = new Set<string>();
+  for (const entry of c.TsigKeys) {
+    const parsed = parseTsigKey(entry);
+    if (parsed.reason !== undefined) p.error('TsigKeys', parsed.reason);
+    else if (names.has(parsed.value.name)) p.error('TsigKeys', `key ${JSON.stringify(parsed.value.name)} is given twice`);
+    else names.add(parsed.value.name);
+  }
+  if (c.TransferTsigKey !== '' && !names.has(keyName(c.TransferTsigKey))) {
+    p.error('TransferTsigKey', `${JSON.stringify(c.TransferTsigKey)} is not a key of TsigKeys`);
+  }
+}
+// --- end of zone transfer ---
+
 // --- connection limits ---
 function validateConnectionLimits(c: RawConfig, p: Problems): void {
   // node:http refuses a headers timeout longer than the request timeout: the request one would
@@ -114,6 +140,15 @@ function validateConnectionLimits(c: RawConfig, p: Problems): void {
   }
 }
 // --- end of connection limits ---
+
+// --- answer order (issue 15) ---
+function validateAnswerOrder(c: RawConfig, p: Problems): void {
+  const order = c.AnswerOrder as string;
+  if (!(ANSWER_ORDERS as readonly string[]).includes(order)) {
+    p.error('AnswerOrder', `must be ${ANSWER_ORDERS.map((o) => `"${o}"`).join(' or ')}, got ${show(order)}`);
+  }
+}
+// --- end of answer order ---
 
 // --- security keys (issue 12) ---
 function validateSecurity(c: RawConfig, p: Problems): void {

@@ -12,7 +12,8 @@ import { startDnsServer, type DnsServer } from './transport/dns-server.js';
 import { ForwardCache } from './forward/forward-cache.js';
 import { UpstreamForwarder } from './forward/forward.js';
 import type { UpstreamHealthView } from './forward/upstream-health.js';
-import { respond, type QueryContext } from './answer/handle-query.js';
+import { firstMessage, respondMessages, type QueryContext } from './answer/handle-query.js';
+import type { TransferAnswer } from './xfr/transfer-service.js';
 import { QueryStats } from './query-stats.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
 import { rateLimitSettings, ResponseLimit } from './rrl/response-limit.js';
@@ -38,6 +39,8 @@ export interface DnsServiceOptions {
   reusePort?: boolean;
   /** UDP queries answered at once (udp-server.ts DEFAULT_UDP_MAX_IN_FLIGHT when absent). */
   udpMaxInFlight?: number;
+  /** Where zone transfers and signed queries for our zones go (absent: REFUSED / BADKEY as before). */
+  transfer?: TransferAnswer;
 }
 
 export interface DnsService {
@@ -76,6 +79,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     stats,
     answers: {},
     forwardFailureLog: new LogSampler(FORWARD_FAILURE_LOG_MS),
+    transfer: options.transfer,
     ...forwarding(config),
   };
   // Response rate limiting: UDP only (response-limit.ts); undefined while off, which then costs
@@ -85,9 +89,15 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     return settings ? new ResponseLimit(settings, stats) : undefined;
   };
   let rrl = limitOf(config);
-  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer) => {
-    const reply = respond(buf, transport, ctx, peer);
-    return rrl === undefined || transport === 'tcp' ? reply : rrl.apply(reply, buf, peer);
+  const slot = ctx.answers!;
+  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer, receivedMs: number) => {
+    const reply = respondMessages(buf, transport, ctx, peer);
+    if (transport === 'tcp' || rrl === undefined) return reply;
+    // Over UDP every reply is one message (a transfer answers UDP with one, transfer-service.ts).
+    if (reply instanceof Promise) return rrl.apply(reply.then(firstMessage), buf, peer, receivedMs);
+    // A reply at once came from the fast path, which left its entry's name hash on the cache.
+    const nameHash = reply instanceof Uint8Array && slot.cache ? slot.cache.replyNameHash : -1;
+    return rrl.apply(firstMessage(reply), buf, peer, receivedMs, nameHash);
   };
   const open = (c: Config): Promise<DnsServer | undefined> =>
     c.DnsOn

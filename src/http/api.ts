@@ -147,6 +147,13 @@ const CONFIG_KEYS = [
   'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'AnswerOrder',
+  'AllowTransfer',
+  'Notify',
+  'TsigKeys',
+  'TransferTsigKey',
+  'SerialFile',
+  'IxfrJournalSize',
   'HealthPolicy',
 ] as const satisfies readonly (keyof RawConfig)[];
 

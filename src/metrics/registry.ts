@@ -143,6 +143,19 @@ export function createMetrics(deps: {
     stateFetchBytes: new Counter({ name: 'mesos_dns_state_fetch_bytes_total', help: 'State document bytes read (inflated size when sent gzip).', registers }),
     stateLastBytes: new Gauge({ name: 'mesos_dns_state_last_fetch_bytes', help: 'Size of the last state body received, bytes.', registers }),
     streamConnectedGauge: new Gauge({ name: 'mesos_dns_stream_connected', help: '1 while the Operator API event stream is subscribed.', registers }),
+    // --- zone transfer (dns/xfr/) ----------------------------------------------------------------
+    zoneTransfers: new Counter({
+      name: 'mesos_dns_zone_transfers_total',
+      help: 'Zone transfer requests answered, by type (axfr, ixfr: incremental, ixfr_full: the whole zone, ixfr_current: the SOA alone) and result (ok, refused, tsig_error, notauth, error).',
+      labelNames: ['type', 'result'] as const,
+      registers,
+    }),
+    notifies: new Counter({
+      name: 'mesos_dns_notify_total',
+      help: 'NOTIFY messages to the Notify targets, by outcome (sent: first tries and retries, answered, gave_up).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     streamEvents: new Counter({
       name: 'mesos_dns_stream_events_total',
       help: 'Operator API events received, by type (SUBSCRIBED, TASK_ADDED, HEARTBEAT...).',

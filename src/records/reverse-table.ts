@@ -11,6 +11,11 @@ export interface ReverseData {
   /** PTR owners (absolute, lower-case), each with its targets at the same index of `targets`. */
   owners: string[];
   targets: string[][];
+  /**
+   * Each zone's SOA serial, at the index of `zones`, when it has its own (zone transfer on:
+   * dns/xfr/zone-history.ts); absent: every reverse zone uses the Mesos zone's serial.
+   */
+  serials?: number[];
 }
 
 export interface ReverseTable {
@@ -20,6 +25,8 @@ export interface ReverseTable {
   readonly ptr: ReadonlyMap<string, readonly string[]>;
   /** PTR owners and their ancestors inside their zone (RFC 8020: empty non-terminals exist). */
   readonly existing: ReadonlySet<string>;
+  /** Zone -> its own SOA serial (from `data.serials`); a zone not in it uses the Mesos zone's. */
+  readonly serials: ReadonlyMap<string, number>;
 }
 
 /**
@@ -80,5 +87,17 @@ export function reverseTable(data: ReverseData): ReverseTable {
     if (zone === undefined) continue; // not from finish(): a malformed message
     for (let name = owner; name !== zone && !existing.has(name); name = name.slice(name.indexOf('.') + 1)) existing.add(name);
   }
-  return Object.freeze({ data, zones, ptr, existing });
+  return Object.freeze({ data, zones, ptr, existing, serials: serialMap(data) });
+}
+
+function serialMap(data: ReverseData): ReadonlyMap<string, number> {
+  const serials = new Map<string, number>();
+  if (data.serials !== undefined) data.zones.forEach((zone, i) => serials.set(zone, data.serials![i]));
+  return serials;
+}
+
+/** `table` with each zone's own serial (`serials` by zone); the PTR maps are shared, not rebuilt. */
+export function withReverseSerials(table: ReverseTable, serials: ReadonlyMap<string, number>): ReverseTable {
+  const data: ReverseData = { ...table.data, serials: table.data.zones.map((z) => serials.get(z) ?? 0) };
+  return Object.freeze({ ...table, data, serials: serialMap(data) });
 }

@@ -23,6 +23,8 @@ export type ToWorker =
    */
   | { type: 'table'; generation: number; tableId: number; table: EncodedTable; zones: readonly ZoneData[] }
   | { type: 'stats'; request: number }
+  /** The main thread's answer to a relayed transfer (null: send nothing). */
+  | { type: 'xfr'; request: number; replies: Buffer[] | null }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -31,4 +33,6 @@ export type FromWorker =
   | { type: 'fatal'; code: string; message: string }
   /** Now serving this table generation. */
   | { type: 'swapped'; generation: number; names: number }
-  | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number; upstreams: UpstreamHealthView[] };
+  | { type: 'stats'; request: number; stats: StatsSnapshot; forwardCacheEntries: number; upstreams: UpstreamHealthView[] }
+  /** A zone transfer or signed query for our zones, relayed to the main thread (dns/xfr/transfer-service.ts). */
+  | { type: 'xfr'; request: number; query: Uint8Array; transport: 'udp' | 'tcp'; client: string };

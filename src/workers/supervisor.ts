@@ -28,6 +28,7 @@ import { mergeHealthViews, type UpstreamHealthView } from '../dns/forward/upstre
 import type { DnsStats } from '../dns/dns-service.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
+import type { TransferAnswer } from '../dns/xfr/transfer-service.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { encodeTable, type EncodedTable } from './table-codec.js';
 import type { ZoneData } from '../zones/zone-check.js';
@@ -44,6 +45,8 @@ export interface WorkerPoolOptions {
   restart?: { initialMs: number; maxMs: number };
   /** How long a worker may take to bind and report ready. */
   startTimeoutMs?: number;
+  /** Answers the zone transfers and signed queries the workers relay (dns/xfr/transfer-service.ts). */
+  transfer?: TransferAnswer;
 }
 
 export interface WorkerPool {
@@ -185,6 +188,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           w.lastUpstreams = m.upstreams;
           w.statsWaiters.get(m.request)?.();
           break;
+        case 'xfr': {
+          // A transfer or signed query a worker received: answered here, where the journal is.
+          const answer = options.transfer ? options.transfer(Buffer.from(m.query), m.transport, m.client) : Promise.resolve(null);
+          void answer.then((replies) => {
+            const reply: ToWorker = { type: 'xfr', request: m.request, replies };
+            thread.postMessage(reply);
+          });
+          break;
+        }
         case 'fatal':
           log.error({ worker: index, code: m.code, err: m.message }, 'DNS worker cannot serve');
           // It cannot serve: end it (start-up reports the failure, later the restart backoff applies).

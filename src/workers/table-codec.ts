@@ -117,6 +117,9 @@ function checkedReverse(r: ReverseData): ReverseData {
   if (!strings(r.zones) || !strings(r.owners) || !Array.isArray(r.targets) || r.targets.length !== r.owners.length || !r.targets.every(strings)) {
     throw new TableMessageError('reverse records: malformed arrays');
   }
+  if (r.serials !== undefined && (!Array.isArray(r.serials) || r.serials.length !== r.zones.length || !r.serials.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 32))) {
+    throw new TableMessageError('reverse records: malformed serials');
+  }
   return r;
 }
 

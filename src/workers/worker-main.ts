@@ -58,12 +58,33 @@ async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<vo
   }
 }
 
+// --- transfers ----------------------------------------------------------------------------------
+// Zone transfers and signed queries are answered by the main thread, which holds the journal and
+// the keys (dns/xfr/transfer-service.ts); this thread relays the query bytes and sends the replies.
+let xfrRequests = 0;
+const xfrWaiting = new Map<number, (replies: Buffer[] | null) => void>();
+
+function relayTransfer(query: Buffer, transport: 'udp' | 'tcp', client: string): Promise<Buffer[] | null> {
+  const request = ++xfrRequests;
+  return new Promise((resolve) => {
+    xfrWaiting.set(request, resolve);
+    send({ type: 'xfr', request, query: new Uint8Array(query), transport, client });
+  });
+}
+
+function transferAnswered(m: Extract<ToWorker, { type: 'xfr' }>): void {
+  const resolve = xfrWaiting.get(m.request);
+  xfrWaiting.delete(m.request);
+  // Structured clone turns Buffers into Uint8Arrays: view them as Buffers again, without a copy.
+  resolve?.(m.replies === null ? null : m.replies.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+}
+
 // --- lifecycle --------------------------------------------------------------------------------
 async function init(config: Config, logLevel: string, worker: number): Promise<void> {
   // Bound as `worker`, not `component`: the modules below add their own component.
   log = createLogger({ level: logLevel as 'info' }).child({ worker });
   try {
-    service = await startDnsService({ config, snapshot: () => store.current(), logger: log, reusePort: true });
+    service = await startDnsService({ config, snapshot: () => store.current(), logger: log, reusePort: true, transfer: relayTransfer });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     // The main thread ends this thread when it gets this.
@@ -115,6 +136,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'stats':
       sendStats(m.request);
+      break;
+    case 'xfr':
+      transferAnswered(m);
       break;
     case 'stop':
       void stop();

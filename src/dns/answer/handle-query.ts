@@ -17,6 +17,7 @@ import { fastAnswer } from './fast-path.js';
 import type { Forwarder, Transport } from '../forward/forward.js';
 import type { ForwardCache } from '../forward/forward-cache.js';
 import { lookup } from './lookup.js';
+import { RotationCounters } from './answer-order.js';
 import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
@@ -28,6 +29,7 @@ import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 import { peerText, type Peer } from '../../net/peer.js';
 import { matcherFor } from '../../net/cidr.js';
+import type { TransferAnswer } from '../xfr/transfer-service.js';
 
 export interface QueryContext {
   /** The store's current(): called once per query, so one query sees one table generation. */
@@ -35,6 +37,8 @@ export interface QueryContext {
   config: Config;
   /** [0, 1), for answer shuffling. */
   random: () => number;
+  /** The ordinary pipeline's round-robin positions (AnswerOrder "round-robin"); made on first use. */
+  rotations?: RotationCounters;
   forwarder: Forwarder;
   /** The caller's logger; this module's lines are scoped as component 'dns' (queryLog). */
   logger: Logger;
@@ -46,7 +50,15 @@ export interface QueryContext {
   answers?: AnswerSlot;
   /** Limits the "forwarding failed" warnings (one line per interval); absent: one per failure. */
   forwardFailureLog?: LogSampler;
+  /**
+   * Answers AXFR/IXFR and TSIG-signed queries for our zones (dns/xfr/transfer-service.ts, on the
+   * main thread; a worker's relays there). Absent: those are REFUSED / NOTAUTH+BADKEY as before.
+   */
+  transfer?: TransferAnswer;
 }
+
+/** One message, several (a zone transfer over TCP), or nothing. */
+export type Reply = Buffer | Buffer[] | null;
 
 /** The pre-encoded answers of one (snapshot, config) pair; replaced when either changes. */
 export interface AnswerSlot {
@@ -68,6 +80,17 @@ function queryLog(ctx: QueryContext): Logger {
  * the promise of handleQuery. Never throws or rejects. `peer` is the client (see handleQuery).
  */
 export function respond(buf: Buffer, transport: Transport, ctx: QueryContext, peer?: Peer): Buffer | null | Promise<Buffer | null> {
+  const reply = respondMessages(buf, transport, ctx, peer);
+  return reply instanceof Promise ? reply.then(firstMessage) : firstMessage(reply);
+}
+
+/** The first message of a reply: what a UDP client gets, and what callers of respond() see. */
+export function firstMessage(reply: Reply): Buffer | null {
+  return Array.isArray(reply) ? (reply[0] ?? null) : reply;
+}
+
+/** respond(), with every message of a multi-message reply (a zone transfer over TCP). */
+export function respondMessages(buf: Buffer, transport: Transport, ctx: QueryContext, peer?: Peer): Reply | Promise<Reply> {
   const slot = ctx.answers;
   if (slot) {
     let reply: Buffer | undefined;
@@ -90,7 +113,7 @@ export function respond(buf: Buffer, transport: Transport, ctx: QueryContext, pe
       return reply;
     }
   }
-  return handleQuery(buf, transport, ctx, performance.now(), peer);
+  return handleQueryMessages(buf, transport, ctx, performance.now(), peer);
 }
 
 function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, slot: AnswerSlot): Buffer | undefined {
@@ -102,7 +125,7 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
   if (cache === undefined || cache.snapshot !== snapshot || cache.config !== ctx.config) {
     cache = slot.cache = new AnswerCache(snapshot, ctx.config);
   }
-  return fastAnswer(buf, transport, cache);
+  return fastAnswer(buf, transport, cache, ctx.random);
 }
 
 /**
@@ -113,6 +136,11 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
  * process, tests of other parts) RecurseFrom is not applied.
  */
 export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryContext, started = performance.now(), peer?: Peer): Promise<Buffer | null> {
+  return firstMessage(await handleQueryMessages(buf, transport, ctx, started, peer));
+}
+
+/** handleQuery, with every message of a multi-message reply. */
+export async function handleQueryMessages(buf: Buffer, transport: Transport, ctx: QueryContext, started = performance.now(), peer?: Peer): Promise<Reply> {
   const stats = ctx.stats;
   const t = transport === 'tcp' ? 1 : 0;
   if (stats) stats.receive(t);
@@ -141,11 +169,12 @@ export async function handleQuery(buf: Buffer, transport: Transport, ctx: QueryC
     return reply;
   }
   const query = parsed.query;
-  let reply: Buffer | null;
+  let reply: Reply;
   let rcode: number;
   try {
     reply = await answerQuery(buf, query, transport, encodeOptions, ctx, peer);
-    rcode = reply[3] & 0x0f;
+    const first = Array.isArray(reply) ? reply[0] : reply;
+    rcode = first === undefined || first === null ? RCODE.NOERROR : first[3] & 0x0f;
   } catch (err) {
     if (err instanceof ForwardError) {
       if (stats) stats.forwardFailures++;
@@ -180,7 +209,7 @@ async function answerQuery(
   encodeOptions: EncodeOptions,
   ctx: QueryContext,
   peer: Peer | undefined,
-): Promise<Buffer> {
+): Promise<Buffer | Buffer[] | null> {
   const config = ctx.config;
   // Class CH is answered here and never forwarded (chaos.ts), whatever the name.
   const chaos = query.question.class === QCLASS.CH;
@@ -189,14 +218,27 @@ async function answerQuery(
   const where = chaos
     ? undefined
     : route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones, snapshot?.zones.zones);
-  // RFC 8945 §5.2: we hold no TSIG keys, so a signed query we would answer ourselves gets
-  // NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
+  // Zone transfers and signed queries for our zones go to the transfer service, which holds the
+  // journal and the TSIG keys (xfr/transfer-service.ts). The client's address is read now,
+  // before any await (see handleQuery).
+  const ours = where?.kind === 'authority' || where?.kind === 'reverse' || where?.kind === 'static';
+  const type = query.question.type;
+  if (ctx.transfer && ours && (query.tsig || type === QTYPE.AXFR || type === QTYPE.IXFR)) {
+    return ctx.transfer(buf, transport, peer === undefined ? '' : peerText(peer));
+  }
+  // RFC 8945 §5.2: without the transfer service we hold no TSIG keys, so a signed query we would
+  // answer ourselves gets NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
   if (where === undefined) return encodeAnswer(query, lookupChaos(query.question, config.Identity, config.RecurseOn), encodeOptions);
   switch (where.kind) {
     case 'authority': {
       // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
-      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' }, where.zone);
+      const answer = lookup(snapshot?.table, query, {
+        random: ctx.random,
+        recurseOn: config.RecurseOn,
+        fullAny: transport === 'tcp',
+        rotation: config.typed.roundRobin ? rotationOf((ctx.rotations ??= new RotationCounters()), query.question.name.toLowerCase()) : undefined,
+      }, where.zone);
       return encodeAnswer(query, answer, encodeOptions);
     }
     case 'reverse':
@@ -235,6 +277,11 @@ async function answerQuery(
       return reply.length > encodeOptions.maxSize ? truncateToQuestion(reply, encodeOptions.maxSize) : reply;
     }
   }
+}
+
+/** lookup's rotation for the RRsets of `name` (lower-case), from the thread's counters. */
+function rotationOf(counters: RotationCounters, name: string): (type: number, n: number) => number {
+  return (type, n) => counters.next(name, type, n);
 }
 
 function safeEncodeError(e: Parameters<typeof encodeError>[0], opts: EncodeOptions, ctx: QueryContext): Buffer | null {

@@ -16,6 +16,12 @@ import type { NameRecords, RecordTable } from '../../records/table.js';
 export interface LookupOptions {
   /** A number in [0, 1), for the Fisher–Yates shuffle of the answer section. */
   random: () => number;
+  /**
+   * AnswerOrder "round-robin": how far to rotate the question name's `n` records of `type`
+   * (table order) in this reply (answer-order.ts RotationCounters). Absent: every RRset is
+   * shuffled with `random` (AnswerOrder "shuffle", as mesos-dns).
+   */
+  rotation?: (type: number, n: number) => number;
   /** Sets RA (mesos-dns `recurseon`). */
   recurseOn: boolean;
   /**
@@ -33,7 +39,8 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   const { question } = query;
   const ra = opts.recurseOn;
   if (question.class !== QCLASS.IN && question.class !== QCLASS.ANY) return empty('refused', false, ra);
-  // Zone transfers are offered over HTTP (/v1/axfr), as in mesos-dns, never over DNS.
+  // Zone transfers are answered by dns/xfr/transfer-service.ts, where handle-query sends them;
+  // without it (a context with no transfer service) they are REFUSED, as mesos-dns does.
   if (question.type === QTYPE.AXFR || question.type === QTYPE.IXFR) return empty('refused', false, ra);
   // No state loaded yet: we cannot say anything, not even NXDOMAIN (CoreDNS TestNotSyncedServeDNS).
   if (!table) return empty('servfail', false, ra);
@@ -64,19 +71,19 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   if (apex && (type === QTYPE.NS || any)) {
     const from = answer.length;
     for (const target of table.ns) answer.push({ name: owner, ttl, data: { type: QTYPE.NS, target } });
-    shuffle(answer, from, opts.random);
+    order(answer, from, QTYPE.NS, opts);
     for (let i = from; i < answer.length; i++) glueFor.push((answer[i].data as { target: string }).target);
   }
   if (records) {
     if (type === QTYPE.A || any) {
       const from = answer.length;
       for (const address of records.a) answer.push({ name: owner, ttl, data: { type: QTYPE.A, address } });
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.A, opts);
     }
     if (type === QTYPE.AAAA || any) {
       const from = answer.length;
       for (const address of records.aaaa) answer.push({ name: owner, ttl, data: { type: QTYPE.AAAA, address } });
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.AAAA, opts);
     }
     if (type === QTYPE.SRV || any) {
       const from = answer.length;
@@ -87,7 +94,7 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
           data: { type: QTYPE.SRV, priority: s.priority, weight: s.weight, port: s.port, target: s.target },
         });
       }
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.SRV, opts);
       for (let i = from; i < answer.length; i++) glueFor.push((answer[i].data as { target: string }).target);
     }
   }
@@ -161,6 +168,20 @@ function negative(kind: 'nxdomain' | 'nodata', table: RecordTable, ra: boolean, 
 
 function empty(kind: 'refused' | 'servfail', aa: boolean, ra: boolean): Answer {
   return { kind, aa, ra, answer: [], authority: [], additional: [] };
+}
+
+/** rrs[from..end), in table order, put in this reply's order (answer-order.ts). */
+function order(rrs: ResourceRecord[], from: number, type: number, opts: LookupOptions): void {
+  if (opts.rotation === undefined) {
+    shuffle(rrs, from, opts.random);
+    return;
+  }
+  const n = rrs.length - from;
+  const r = n < 2 ? 0 : opts.rotation(type, n) % n;
+  if (r === 0) return;
+  // Left by r: the record at r leads, the ones before it go to the end (RFC 1794).
+  const head = rrs.splice(from, r);
+  rrs.push(...head);
 }
 
 /**

@@ -2,8 +2,8 @@
 // like lookup.ts, and answered the same way as the forward zone (docs/compat.md): PTR records
 // (RFC 1035 §3.3.12) in the order the table keeps them, the canonical task name first, so they
 // are not shuffled; SOA and NS at the zone apex; NXDOMAIN and NODATA with the zone's SOA (RFC
-// 2308 §3). The SOA is the Mesos zone's (same MNAME, RNAME, serial and timers) under the
-// reverse zone's apex.
+// 2308 §3). The SOA is the Mesos zone's (same MNAME, RNAME and timers) under the reverse zone's
+// apex, with the Mesos zone's serial, or the zone's own when zone transfer gives it one.
 import { QCLASS, QTYPE, type Answer, type Query, type ResourceRecord } from '../wire/message.js';
 import type { RecordTable } from '../../records/table.js';
 import { glue, soaData, type LookupOptions } from './lookup.js';
@@ -36,7 +36,7 @@ export function lookupReverse(table: RecordTable | undefined, query: Query, zone
       // RFC 8482 §4.2, as lookup.ts answers ANY at the Mesos apex.
       return success([{ name: owner, ttl, data: { type: QTYPE.HINFO, cpu: 'RFC8482', os: '' } }], [], ra);
     }
-    if (type === QTYPE.SOA || any) answer.push({ name: owner, ttl, data: soaData(table) });
+    if (type === QTYPE.SOA || any) answer.push({ name: owner, ttl, data: reverseSoa(table, zone) });
     if (type === QTYPE.NS || any) {
       for (const target of table.ns) answer.push({ name: owner, ttl, data: { type: QTYPE.NS, target } });
       if (answer.length > 0) return success(answer, glue(table, table.ns), ra);
@@ -46,12 +46,22 @@ export function lookupReverse(table: RecordTable | undefined, query: Query, zone
   return negative('nodata', table, zone, ra);
 }
 
+/**
+ * The SOA of reverse zone `zone`: the Mesos zone's, with the zone's own serial when it has one
+ * (zone transfer on: a reverse zone's serial moves only when its PTRs change).
+ */
+export function reverseSoa(table: RecordTable, zone: string): ResourceRecord['data'] {
+  const own = table.reverse?.serials.get(zone);
+  const soa = soaData(table);
+  return own === undefined || soa.type !== QTYPE.SOA ? soa : { ...soa, serial: own };
+}
+
 function success(answer: ResourceRecord[], additional: ResourceRecord[], ra: boolean): Answer {
   return { kind: 'success', aa: true, ra, answer, authority: [], additional };
 }
 
 function negative(kind: 'nxdomain' | 'nodata', table: RecordTable, zone: string, ra: boolean): Answer {
-  const soa: ResourceRecord = { name: zone, ttl: Math.min(table.ttl, table.soa.minimum), data: soaData(table) };
+  const soa: ResourceRecord = { name: zone, ttl: Math.min(table.ttl, table.soa.minimum), data: reverseSoa(table, zone) };
   return { kind, aa: true, ra, answer: [], authority: [soa], additional: [] };
 }
 

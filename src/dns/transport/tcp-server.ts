@@ -62,7 +62,8 @@ export interface TcpServerOptions {
   address: string;
   port: number;
   /** `client` is the source address (remoteAddress as Node gives it). */
-  handler: (query: Buffer, client: string) => Promise<Buffer | null>;
+  /** Several messages (a zone transfer) go out in order, each in its own frame (RFC 5936 §2.2). */
+  handler: (query: Buffer, client: string) => Promise<Buffer | Buffer[] | null>;
   logger: Logger;
   reusePort?: boolean;
   limits?: Partial<TcpLimits>;
@@ -82,7 +83,7 @@ export interface TcpServer {
 /** What a connection shares with the server: the limits, and its place among the idle ones. */
 interface ConnectionContext {
   limits: () => TcpLimits;
-  handler: (query: Buffer, client: string) => Promise<Buffer | null>;
+  handler: (query: Buffer, client: string) => Promise<Buffer | Buffer[] | null>;
   log: Logger;
   now: () => number;
   /** Nothing in flight: joins the end of the eviction order (its `evict` closes it at once). */
@@ -281,17 +282,22 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
     if (peerEnded && inFlight === 0) close(true);
   };
 
-  const send = (reply: Buffer): void => {
-    if (reply.length > 0xffff) {
-      log.error({ bytes: reply.length }, 'reply longer than a TCP frame can carry; not sent');
+  const send = (reply: Buffer | Buffer[]): void => {
+    const messages = Array.isArray(reply) ? reply : [reply];
+    if (messages.some((m) => m.length > 0xffff)) {
+      log.error({ bytes: Math.max(...messages.map((m) => m.length)) }, 'reply longer than a TCP frame can carry; not sent');
       onDrop('reply_too_large');
       done();
       return;
     }
-    const frame = Buffer.allocUnsafe(2 + reply.length);
-    frame.writeUInt16BE(reply.length, 0);
-    reply.copy(frame, 2);
-    socket.write(frame, () => done());
+    // The query stays in flight until its last message is handed to the kernel.
+    messages.forEach((message, i) => {
+      const frame = Buffer.allocUnsafe(2 + message.length);
+      frame.writeUInt16BE(message.length, 0);
+      message.copy(frame, 2);
+      if (i === messages.length - 1) socket.write(frame, () => done());
+      else socket.write(frame);
+    });
   };
 
   const done = (): void => {
@@ -326,7 +332,7 @@ function serveConnection(socket: net.Socket, ctx: ConnectionContext, release: ()
 
   const dispatch = (query: Buffer): void => {
     inFlight++;
-    let answering: Promise<Buffer | null>;
+    let answering: Promise<Buffer | Buffer[] | null>;
     try {
       answering = handler(query, socket.remoteAddress ?? '');
     } catch (err) {

@@ -249,7 +249,7 @@ function encodeMessage(
  * Writes one RR; returns false, writing nothing, when it cannot be encoded. With `written`, each
  * name's position and pointer go there (see WrittenRecord.names).
  */
-function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
+export function writeRecord(w: Writer, names: NameCompressor, rr: ResourceRecord, written: WrittenName[] | undefined): boolean {
   const owner = nameToWire(rr.name);
   if (!owner) return false;
   const prepared = prepareRdata(rr.data);

@@ -80,6 +80,23 @@ function labelToPresentation(buf: Buffer, start: number, len: number): string {
  */
 export function nameToWire(name: string): Buffer | undefined {
   if (name === '' || name === '.') return ROOT;
+  // The records of one owner come in a row (a transfer, an answer), alternating with their
+  // targets (SRV): the last two results are reused. Callers only read the bytes (they copy them
+  // into a message).
+  if (name === recentNames[0]) return recentWires[0];
+  if (name === recentNames[1]) return recentWires[1];
+  const wire = toWire(name);
+  recentNames[1] = recentNames[0];
+  recentWires[1] = recentWires[0];
+  recentNames[0] = name;
+  recentWires[0] = wire;
+  return wire;
+}
+
+const recentNames: (string | undefined)[] = [undefined, undefined];
+const recentWires: (Buffer | undefined)[] = [undefined, undefined];
+
+function toWire(name: string): Buffer | undefined {
   const text = Buffer.from(name, 'utf8');
   // Each '.' becomes a length octet and escapes only shrink, so the wire form is at most the
   // text plus the first length octet and the root label.
