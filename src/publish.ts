@@ -12,6 +12,7 @@ import type { HostPort } from './net/address.js';
 import { buildTableParts, type BuildInputs } from './records/build-table.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
+import { invalidIpSourceLabels } from './records/table-ips.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
@@ -72,6 +73,8 @@ export function createPublisher(deps: {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const log = deps.logger?.child({ component: 'publish' });
   let lastSerial = 0;
+  // Tasks warned about for an invalid MESOS_DNS_IP_SOURCES label: one warning per task, not per build.
+  let warnedLabels = new Set<string>();
 
   const mergeNames = deps.mergeNames ?? MERGE_NAMES;
   const checkMs = deps.checkMs ?? CHECK_MS;
@@ -93,6 +96,17 @@ export function createPublisher(deps: {
     if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
     const snapshot = deps.store.swap(table, undefined, touched);
     const built = performance.now();
+    // A pass over every task: full builds only (a patched launch's bad label is warned about at
+    // the next full build, the merge/check one at the latest).
+    if (kind === 'full') {
+      const invalid = invalidIpSourceLabels(state);
+      const warned = new Set<string>();
+      for (const { taskId, value } of invalid) {
+        warned.add(taskId);
+        if (!warnedLabels.has(taskId)) log?.warn({ task: taskId, label: value }, 'MESOS_DNS_IP_SOURCES is not a list of IP sources (netinfo, mesos, docker, host); the task follows IPSources/AddressPolicy');
+      }
+      warnedLabels = warned;
+    }
     log?.debug(
       { generation: snapshot.generation, kind, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
       'table swapped in',
@@ -143,8 +157,9 @@ export function createPublisher(deps: {
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
-    // No incremental table under a HealthPolicy: patches do not model its per-name fallback.
-    const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore';
+    // No incremental table under a HealthPolicy (patches do not model its per-name fallback) or
+    // with DcosNames (its records lie outside the task spans, in a second zone).
+    const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore' && !config.typed.dcosNames;
     engine = patchable ? { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() } : undefined;
     return snapshot;
   }

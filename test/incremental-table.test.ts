@@ -45,6 +45,10 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       ips: fc.subarray(CONTAINER_IPS, { maxLength: 3 }),
       // the newest RUNNING status's health check result (HealthPolicy reads it; absent: no check)
       healthy: fc.constantFrom(undefined, true, false),
+      // per-task address choice (docs/addresses.md): CNI network names, a MESOS_DNS_IP_SOURCES label, host ports
+      networks: fc.constantFrom(undefined, 'dcos', 'other'),
+      ipSourcesLabel: fc.constantFrom(undefined, undefined, 'host', 'netinfo,host', 'bogus'),
+      hostPorts: fc.boolean(),
     })
     .map((t) => ({
       id: t.id,
@@ -54,7 +58,15 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       state: t.state,
       ports: t.ports,
       ...(t.discovery ? { discovery: t.discovery } : {}),
-      running: { timestamp: 1, networkIPs: t.ips, mesosLabelIPs: [], dockerLabelIPs: [], ...(t.healthy === undefined ? {} : { healthy: t.healthy }) },
+      running: {
+        timestamp: 1,
+        networkIPs: t.ips,
+        ...(t.networks === undefined ? {} : { networkNames: t.ips.map((_, k) => (k === 0 ? t.networks! : 'dcos')) }),
+        mesosLabelIPs: [],
+        dockerLabelIPs: [],
+        ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
+      },
+      ...(t.ipSourcesLabel === undefined && !t.hostPorts ? {} : { addressing: { hostPorts: t.hostPorts, ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }) } }),
     }));
 
 const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
@@ -163,6 +175,8 @@ describe('incremental table', () => {
     ['configured reverse zones', { ReverseZones: ['172.16.0.0/24', 'fd01:b::/64'] }],
     ['RFC 952 names, host IPs first', { EnforceRFC952: true, IPSources: ['host', 'netinfo'] as const }],
     ['without the change log (task lists compared)', { useLog: false }],
+    ['AddressPolicy auto, IPNetworks', { AddressPolicy: 'auto', IPNetworks: ['dcos'] }],
+    ['IPNetworks with IPSources netinfo first', { IPNetworks: ['other'], IPSources: ['netinfo', 'host'] as const }],
   ])('a patched table equals a fresh build after every event (%s)', (_, config) => {
     const { useLog, ...rest } = config as { useLog?: boolean };
     const input = inputs({ config: rest as never });
@@ -177,15 +191,19 @@ describe('incremental table', () => {
     expect(patched).toBeGreaterThan(RUNS);
   });
 
-  // HealthPolicy's per-name fallback is not modelled by patches: every change is built in full
-  // (the refusal is the behaviour; publish.ts then builds the HealthGate's table).
-  it.each([['exclude-unhealthy'], ['only-healthy']])('HealthPolicy %s: no event is patched, each is built in full', (policy) => {
-    const input = inputs({ config: { HealthPolicy: policy } as never });
+  // HealthPolicy's per-name fallback and DcosNames's second zone are not modelled by patches: every
+  // change is built in full (the refusal is the behaviour; publish.ts then builds in full).
+  it.each([
+    ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }, 'HealthPolicy is on'],
+    ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }, 'HealthPolicy is on'],
+    ['DcosNames', { DcosNames: true }, 'DcosNames is on'],
+  ])('%s: no event is patched, each is built in full', (_, config, reason) => {
+    const input = inputs({ config: config as never });
     let full = 0;
     fc.assert(
       fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (initial, events) => {
         const counts = run(initial, events, input, () => {
-          throw new Error('patched under a HealthPolicy');
+          throw new Error(`patched with ${JSON.stringify(config)}`);
         });
         expect(counts.patched).toBe(0);
         full += counts.full;
@@ -196,7 +214,7 @@ describe('incremental table', () => {
     const state: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [] };
     const engine = new IncrementalTable(state, input, buildTableParts(state, input));
     expect(engine.apply({ ...state }, { ...input, serial: input.serial + 1 })).toBeUndefined();
-    expect(engine.refusal).toBe('HealthPolicy is on');
+    expect(engine.refusal).toBe(reason);
   });
 
   it('patches a launch into a name shared with other tasks, in build order', () => {

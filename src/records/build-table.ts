@@ -7,7 +7,8 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, toIps, type Ip } from './table-ips.js';
+import { addIP, ownSourcesOf, toIps, type Ip } from './table-ips.js';
+import { DCOS_ZONE } from './dcos-names.js';
 import type { MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -17,7 +18,7 @@ import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js
 import { TableBuilder } from './table-builder.js';
 import { reverseTable, type ReverseData } from './reverse-table.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
-import { agentContext, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
+import { agentContext, dcosTaskRecords, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
 export interface BuildInputs {
@@ -137,7 +138,8 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
   const frameworks = state.frameworks;
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
-  const options: TaskRecordOptions = { ipSources: config.IPSources, seenIps, ptrs: taskPtrs };
+  // Address rules (docs/addresses.md) and each distinct MESOS_DNS_IP_SOURCES label parsed once.
+  const options: TaskRecordOptions = { rules: config.typed.addresses, ownSources: ownSourcesOf(), seenIps, ptrs: taskPtrs };
   // Per framework, per task in state order: [log start, log end, ptrs start, ptrs end] (what the
   // incremental table starts from; equal bounds for a task that added nothing).
   const spans: Int32Array[] = [];
@@ -185,6 +187,9 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       generated.names.push(task.name);
       generated.ids.push(task.id);
       generated.bounds.push(start, b.length);
+      // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts). Not in
+      // the task's span either: the incremental table does not patch DC/OS names (it refuses).
+      if (config.typed.dcosNames) dcosTaskRecords(b, fwCtx, task, agents, options, frameworks[i].name);
     }
   }
 
@@ -200,7 +205,7 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
     health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
-  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
+  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null

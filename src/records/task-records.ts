@@ -8,7 +8,10 @@ import { namePart, NO_PART } from './name-interner.js';
 import { collectTaskPtrs, type TaskPtr } from './reverse-ptrs.js';
 import type { RecordSink } from './table-builder.js';
 import type { SharedSink } from './health-policy.js';
-import { addIP, taskIPs, type Ip } from './table-ips.js';
+import { addIP, containerIPs, taskIPs, type Ip } from './table-ips.js';
+import type { AddressRules } from '../config/typed.js';
+import { addDcosTask } from './dcos-names.js';
+import type { TableBuilder } from './table-builder.js';
 import { taskHash } from './task-hash.js';
 
 /** What the task records need of the agent a task runs on. */
@@ -49,6 +52,7 @@ export function frameworkContext(fname: string, zone: string, label: LabelFunc):
   const slaveTail = `.${fname}.slave.${zone}`;
   return {
     fwTail,
+    slaveTail,
     parts: [namePart(fwTail), namePart(slaveTail), namePart(`._tcp${slaveTail}`), namePart(`._udp${slaveTail}`), namePart(`._tcp${fwTail}`), namePart(`._udp${fwTail}`)],
     groups: new Map(),
     label,
@@ -57,7 +61,10 @@ export function frameworkContext(fname: string, zone: string, label: LabelFunc):
 
 /** What stays the same over the tasks of one build. */
 export interface TaskRecordOptions {
-  ipSources: readonly string[];
+  /** AddressPolicy, IPSources, IPNetworks (config.typed.addresses; docs/addresses.md). */
+  rules: AddressRules;
+  /** A task's own MESOS_DNS_IP_SOURCES order, parsed (table-ips.ts ownSourcesOf). */
+  ownSources: (task: Task) => readonly string[] | undefined;
   /** Raw IP text -> Ip, shared by the build (see toIps). */
   seenIps: Map<string, Ip | null>;
   /** PTR names of tasks with an address of their own are appended here; null when PtrOn is off. */
@@ -88,7 +95,7 @@ export function taskRecords(
   // rewritten per task (the interner copies the bytes it keeps).
   const hashText = task.idHash ?? taskHash(task.id);
   for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
-  const taskIps = taskIPs(b, options.seenIps, task, agent.ips, options.ipSources);
+  const taskIps = taskIPs(b, options.seenIps, task, agent.ips, options.rules, options.ownSources(task));
   const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
   const label = fw.label;
   if (options.ptrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
@@ -108,9 +115,25 @@ export function taskRecords(
   return true;
 }
 
+/**
+ * The DC/OS names of a task taskRecords() named (DcosNames, dcos-names.ts), added after its Mesos
+ * records. Full builds only: the incremental table refuses while DcosNames is on.
+ */
+export function dcosTaskRecords(b: TableBuilder, fw: FrameworkContext, task: Task, agents: ReadonlyMap<string, AgentContext>, options: TaskRecordOptions, framework: string): void {
+  const agent = agents.get(task.agentId);
+  if (agent === undefined) return;
+  const canonical = fw.label(task.discovery !== undefined && task.discovery.name !== '' ? task.discovery.name : task.name);
+  const hashText = task.idHash ?? taskHash(task.id);
+  const slaveCanonical = makesEmptyLabel(canonical) ? undefined : `${canonical}-${hashText}-${agent.tailText}${fw.slaveTail}`;
+  const containerIps = containerIPs(b, options.seenIps, task, options.rules.networks);
+  addDcosTask(b, options.seenIps, fw.label, { task, framework, agentIps: agent.ips, containerIps, slaveCanonical });
+}
+
 export interface FrameworkContext {
   /** `.fw.domain.` */
   fwTail: string;
+  /** `.fw.slave.domain.` */
+  slaveTail: string;
   /** As name parts (PART_*): fwTail, `.fw.slave.domain.`, then `._tcp`/`._udp` before each of those two. */
   parts: Uint8Array[];
   /** Name ids shared by all tasks with the same label in this framework. */

@@ -240,7 +240,7 @@ async function answerQuery(
         recurseOn: config.RecurseOn,
         fullAny: transport === 'tcp',
         rotation: config.typed.roundRobin ? rotationOf((ctx.rotations ??= new RotationCounters()), query.question.name.toLowerCase()) : undefined,
-      });
+      }, where.zone);
       return encodeAnswer(query, answer, encodeOptions);
     }
     case 'reverse':

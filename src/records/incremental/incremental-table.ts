@@ -20,6 +20,7 @@
 // rare. Hostnames are resolved for full builds only: a patch reuses the base's addresses.
 import type { MasterState, Task } from '../../mesos/state.js';
 import { buildTable, type BuildInputs, type BuiltParts } from '../build-table.js';
+import { ownSourcesOf } from '../table-ips.js';
 import { KIND_A, KIND_AAAA, NAME_OWNER, NAME_TARGET } from '../packed-table.js';
 import type { NameRecords, RecordTable } from '../table.js';
 import { TableBuilder } from '../table-builder.js';
@@ -78,7 +79,7 @@ export class IncrementalTable {
     const b = (this.#b = TableBuilder.resume(packed, this.#weight));
     this.#contexts = parts.contexts;
     this.#agents = parts.agents;
-    this.#options = { ipSources: inputs.config.IPSources, seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
+    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
     this.#apex = b.name(zone);
     this.#dotZone = Buffer.from(`.${zone}`, 'utf8');
@@ -149,6 +150,8 @@ export class IncrementalTable {
     // A HealthPolicy's per-name fallback (health-policy.ts) depends on every task under a shared
     // name at once; patches do not model it, so such configs are always built in full.
     if ((inputs.config.HealthPolicy ?? 'ignore') !== 'ignore') return this.#refuse('HealthPolicy is on');
+    // DC/OS names (dcos-names.ts) are added outside the task spans and in a second zone.
+    if (inputs.config.typed.dcosNames) return this.#refuse('DcosNames is on');
     const outside = sameOutside(this.#state, state, this.#inputs, inputs);
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
