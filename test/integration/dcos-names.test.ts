@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Resolver } from 'node:dns/promises';
 import { summaryFromDig } from '../helpers/dns-case.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { StreamMaster } from '../helpers/stream-master.js';
+import { StreamMaster, taskAdded, v1Status, v1Task } from '../helpers/stream-master.js';
+import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { addressGetState, addressState, AGENT_IP } from '../helpers/address-tasks.js';
 import { taskHash } from '../../src/records/task-hash.js';
 
@@ -108,6 +109,26 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
     expect(ent.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
     // The Mesos zone is as it was.
     expect(await dnsA(server, 'overlay.marathon.mesos')).toEqual(['9.0.0.2']);
+  });
+
+  it('builds every table in full (the incremental table does not patch DC/OS names)', async () => {
+    const updates = async (kind: string): Promise<number> => sumOf(parseExposition((await server.http('/metrics')).body), 'mesos_dns_table_updates_total', { kind });
+    const fulls = await updates('full');
+    if (streamed) {
+      // a launch on the stream: its DC/OS name comes with a full build, not a patch
+      const status = v1Status({ taskId: 'late.1', agentId: 'a1', state: 'TASK_RUNNING', ips: ['9.0.3.1'], timestamp: 1_700_000_100 });
+      master.send(taskAdded(v1Task({ id: 'late.1', frameworkId: 'fw1', agentId: 'a1', state: 'TASK_RUNNING', statuses: [status] })));
+      const deadline = Date.now() + 10_000;
+      while ((await dnsA(server, `late.marathon.containerip.dcos.${Z}`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the launch never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await dnsA(server, `late.marathon.containerip.dcos.${Z}`)).toEqual(['9.0.3.1']);
+      expect(await updates('full')).toBeGreaterThan(fulls);
+    } else {
+      expect(fulls).toBeGreaterThan(0);
+    }
+    expect(await updates('patch')).toBe(0);
   });
 
   it('keeps the DC/OS names out of the Mesos zone\'s /v1/axfr', async () => {

@@ -74,6 +74,10 @@ async function eventually(server: TestServer, want: View, timeoutMs = 10_000): P
   expect(last).toEqual(want);
 }
 
+async function updates(server: TestServer, kind: string): Promise<number> {
+  return sumOf(parseExposition((await server.http('/metrics')).body), 'mesos_dns_table_updates_total', { kind });
+}
+
 async function healthMetrics(server: TestServer): Promise<{ fallback: number; failing: number }> {
   const e = parseExposition((await server.http('/metrics')).body);
   return { fallback: sumOf(e, 'mesos_dns_health_fallback_names'), failing: sumOf(e, 'mesos_dns_health_failing_tasks') };
@@ -208,11 +212,16 @@ describe('the Operator API stream', () => {
 
   it('takes an instance out on a TASK_UPDATED with healthy: false, and back on healthy: true', async () => {
     await eventually(server, served(1, 2, 3));
+    const fulls = await updates(server, 'full');
     update(2, 200, false);
     await eventually(server, served(1, 3));
     expect(await healthMetrics(server)).toEqual({ fallback: 0, failing: 1 });
     update(2, 300, true);
     await eventually(server, served(1, 2, 3));
+    // Under a HealthPolicy every stream event is built in full: patches do not model the
+    // per-name fallback (architecture.md "The incremental table").
+    expect(await updates(server, 'patch')).toBe(0);
+    expect(await updates(server, 'full')).toBeGreaterThanOrEqual(fulls + 2);
   });
 
   it('keeps every instance when all are unhealthy, counted in /metrics', async () => {
