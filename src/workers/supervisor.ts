@@ -10,9 +10,9 @@
 // queries are served in parallel exactly as by processes, and one thread's garbage collection
 // does not pause the others. A thread that throws or exits is restarted with backoff.
 //
-// Tables: on every swap the main thread posts the table (table-codec.ts) to every worker; a
-// worker checks it and swaps it in, serving the previous generation until then. The current
-// generation's message is kept, so a restarted worker gets the table at once.
+// Tables: on every swap the main thread posts the table (table-codec.ts), or a patch of it
+// (table-handout.ts), to every worker; a worker checks it and swaps it in, serving the previous
+// generation until then. The current generation is kept, so a restarted worker gets it at once.
 //
 // Port 0 (tests): the main thread first binds a port free for UDP and TCP itself (with
 // SO_REUSEPORT), hands that number to the workers, and lets its own sockets go once they are
@@ -30,10 +30,7 @@ import type { Logger } from '../log.js';
 import type { Snapshot, TableStore } from '../store.js';
 import type { TransferAnswer } from '../dns/xfr/transfer-service.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { encodeTable, type EncodedTable } from './table-codec.js';
-import { encodePatch } from './patch-codec.js';
-import type { RecordTable } from '../records/table.js';
-import type { ZoneData } from '../zones/zone-check.js';
+import { TableHandout } from './table-handout.js';
 import { workerEntry } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -92,16 +89,6 @@ interface Worker {
   statsWaiters: Map<number, () => void>;
 }
 
-/** The generation last handed out, kept for workers that start later. */
-interface Generation {
-  generation: number;
-  tableId: number;
-  /** The snapshot's table (a patched one's base), to tell a zones-only generation from a new table. */
-  source: Snapshot['table'];
-  table: EncodedTable;
-  zones: readonly ZoneData[];
-}
-
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const log = options.logger.child({ component: 'dns-workers' });
   const restart = options.restart ?? DEFAULT_RESTART;
@@ -123,7 +110,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   const retired = new QueryStats();
   const servingWaiters = new Set<() => void>();
   let closing = false;
-  let current: Generation | undefined;
+  const handout = new TableHandout();
   let statsRequest = 0;
   let addresses: { udp: AddressInfo; tcp: AddressInfo } | undefined;
 
@@ -137,60 +124,18 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     for (const wake of [...servingWaiters]) wake();
   };
 
-  /** The last patched generation handed out (over `current`, the base), for workers that start later. */
-  let patched: { generation: number; table: RecordTable; zones: readonly ZoneData[] } | undefined;
-
-  /** Sends the current generation to one worker: the base, then the whole overlay over it. */
+  /** Brings one worker to the current generation: the base, then the whole overlay over it. */
   const sendCurrent = (w: Worker): void => {
-    if (current === undefined) return;
-    send(w, { type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: patched ? patched.zones : current.zones });
-    if (patched) send(w, { type: 'patch', generation: patched.generation, base: current.generation, from: current.generation, patch: encodePatch(patched.table, undefined) });
+    for (const message of handout.catchUp()) send(w, message);
   };
 
   const publish = (snapshot: Snapshot): void => {
     if (closing) return;
     const startedAt = performance.now();
-    const table = snapshot.table;
-    const zones = snapshot.zones.data;
-    if (table.overlay !== undefined && (current === undefined || table.overlay.base !== current.source)) {
-      // A patched table over a base the workers do not hold (they started while it was served):
-      // the base first, numbered just below the patch, then the whole overlay below.
-      const generation = snapshot.generation - 0.5;
-      current = { generation, tableId: generation, source: table.overlay.base, table: encodeTable(table.overlay.base), zones };
-      patched = undefined;
-      broadcast({ type: 'table', generation, tableId: generation, table: current.table, zones });
-    }
-    if (current && table.overlay !== undefined && table.overlay.base === current.source) {
-      // A patch of a table the workers hold: only the names it touched travel, when they hold
-      // the generation it patched; the whole overlay otherwise (also after a zones-only swap,
-      // which is no patch). The static zones travel only when they changed.
-      const delta = patched?.generation === snapshot.patch?.from || (patched === undefined && snapshot.patch?.from === current.generation);
-      const from = delta ? snapshot.patch!.from : current.generation;
-      const heldZones = patched ? patched.zones : current.zones;
-      broadcast({
-        type: 'patch',
-        generation: snapshot.generation,
-        base: current.generation,
-        from,
-        patch: encodePatch(table, delta ? snapshot.patch!.touched : undefined),
-        ...(zones === heldZones ? {} : { zones }),
-      });
-      patched = { generation: snapshot.generation, table, zones };
-      log.debug({ generation: snapshot.generation, names: snapshot.patch?.touched.length, ms: Math.round(performance.now() - startedAt) }, 'patch handed to the workers');
-      return;
-    }
-    // A plain table; the same one as the workers hold when only the static zones changed.
-    const same = current !== undefined && current.source === table;
-    current = {
-      generation: snapshot.generation,
-      tableId: same && current ? current.tableId : snapshot.generation,
-      source: table,
-      table: same && current ? current.table : encodeTable(table),
-      zones,
-    };
-    patched = undefined;
-    broadcast({ type: 'table', generation: current.generation, tableId: current.tableId, table: current.table, zones: current.zones });
-    log.debug({ generation: current.generation, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
+    const messages = handout.next(snapshot);
+    for (const message of messages) broadcast(message);
+    const kind = messages[messages.length - 1].type;
+    log.debug({ generation: snapshot.generation, kind, names: snapshot.patch?.touched.length, ms: Math.round(performance.now() - startedAt) }, 'table handed to the workers');
   };
 
   const spawn = (index: number): Worker => {
