@@ -93,9 +93,9 @@ describe('reverse tables stay byte-identical (digest against test/fixtures/rever
 
   it('the digest changes when one task address changes', async () => {
     const state = streamCluster();
-    const task = state.frameworks[0].tasks[5];
-    expect(task.running?.networkIPs.length).toBeGreaterThan(0);
-    (task.running as { networkIPs: string[] }).networkIPs = ['10.200.0.1'];
+    const tasks = state.frameworks[0].tasks as MasterState['frameworks'][number]['tasks'][number][];
+    expect(tasks[5].running?.networkIPs.length).toBeGreaterThan(0);
+    tasks[5] = { ...tasks[5], running: { ...tasks[5].running!, networkIPs: ['10.200.0.1'] } };
     expect(digest(await build({ masters: ['127.0.0.1:5050'] }, state))).not.toBe(golden.get('stream-cluster-20000'));
   });
 });

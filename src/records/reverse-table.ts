@@ -2,7 +2,7 @@
 // zone's packed arrays so that those, /v1/enumerate and the mesos-dns conformance stay exactly as
 // they are. Built from (address, name) pairs in the order of preference build-table.ts gives
 // them; pure.
-import { derivedReverseZone, reverseName } from '../net/reverse-names.js';
+import { derivedZoneOfOwner, reverseName } from '../net/reverse-names.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -34,11 +34,20 @@ export interface ReverseTable {
  * names are kept in the order added, a repeat is dropped.
  */
 export class ReverseCollector {
-  readonly #byIp = new Map<string, string[]>();
+  /** Address -> its index in `#ips` / `#names`: first-added order, no iterator objects to read. */
+  readonly #index = new Map<string, number>();
+  readonly #ips: string[] = [];
+  readonly #names: string[][] = [];
 
   add(ip: string, name: string): void {
-    let names = this.#byIp.get(ip);
-    if (names === undefined) this.#byIp.set(ip, (names = []));
+    const i = this.#index.get(ip);
+    if (i === undefined) {
+      this.#index.set(ip, this.#ips.length);
+      this.#ips.push(ip);
+      this.#names.push([name]);
+      return;
+    }
+    const names = this.#names[i];
     if (!names.includes(name)) names.push(name);
   }
 
@@ -51,13 +60,23 @@ export class ReverseCollector {
     const zones = new Set(configured);
     const owners: string[] = [];
     const targets: string[][] = [];
-    for (const [ip, names] of this.#byIp) {
-      const owner = reverseName(ip);
+    const ips = this.#ips;
+    const derive = configured.length === 0;
+    // The last derived zone: addresses in use come in runs from one /24, and a Set lookup of a
+    // fresh slice costs a hash of it; comparing with the previous one usually settles it.
+    let lastZone = '';
+    for (let i = 0; i < ips.length; i++) {
+      const owner = reverseName(ips[i]);
       if (owner === undefined) continue;
-      if (configured.length === 0) zones.add(derivedReverseZone(ip)!);
-      else if (zoneOf(owner, zones) === undefined) continue;
+      if (derive) {
+        const zone = derivedZoneOfOwner(owner);
+        if (zone !== lastZone) {
+          zones.add(zone);
+          lastZone = zone;
+        }
+      } else if (zoneOf(owner, zones) === undefined) continue;
       owners.push(owner);
-      targets.push(names);
+      targets.push(this.#names[i]);
     }
     return { zones: [...zones], owners, targets };
   }
