@@ -98,15 +98,67 @@ export function zoneOf(name: string, zones: ReadonlySet<string>): string | undef
 export function reverseTable(data: ReverseData): ReverseTable {
   const zones = new Set(data.zones);
   const ptr = new Map<string, readonly string[]>();
-  const existing = new Set<string>(zones);
+  // Only the zones and the empty non-terminals go into a set of their own: the owners are the
+  // keys of `ptr` already, and a second set of 100,000 owners cost as much as the map itself.
+  const between = new Set<string>(zones);
   for (let i = 0; i < data.owners.length; i++) {
     const owner = data.owners[i];
     ptr.set(owner, data.targets[i]);
+    const parent = owner.slice(owner.indexOf('.') + 1);
+    // The usual case (a derived /24 or /64 zone, or a repeat of the previous owner's parent):
+    // the parent is a zone or already known to exist, so are its ancestors up to the zone.
+    if (between.has(parent)) continue;
     const zone = zoneOf(owner, zones);
-    if (zone === undefined) continue; // not from finish(): a malformed message
-    for (let name = owner; name !== zone && !existing.has(name); name = name.slice(name.indexOf('.') + 1)) existing.add(name);
+    // Not from finish() (a malformed message), or an owner that is a zone apex itself (a /32).
+    if (zone === undefined || zone === owner) continue;
+    for (let name = parent; name !== zone && !between.has(name); name = name.slice(name.indexOf('.') + 1)) between.add(name);
   }
-  return Object.freeze({ data, zones, ptr, existing, serials: serialMap(data) });
+  return Object.freeze({ data, zones, ptr, existing: new ExistingNames(ptr, between), serials: serialMap(data) });
+}
+
+/**
+ * The names that exist in the reverse zones (RFC 8020): the PTR owners (`ptr`'s keys) and the
+ * zones and empty non-terminals (`between`), read as one set without copying either.
+ */
+class ExistingNames implements ReadonlySet<string> {
+  readonly #ptr: ReadonlyMap<string, unknown>;
+  readonly #between: ReadonlySet<string>;
+
+  constructor(ptr: ReadonlyMap<string, unknown>, between: ReadonlySet<string>) {
+    this.#ptr = ptr;
+    this.#between = between;
+  }
+
+  get size(): number {
+    let n = this.#ptr.size;
+    for (const name of this.#between) if (!this.#ptr.has(name)) n++;
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.#ptr.has(name) || this.#between.has(name);
+  }
+
+  *keys(): SetIterator<string> {
+    yield* this.#ptr.keys();
+    for (const name of this.#between) if (!this.#ptr.has(name)) yield name;
+  }
+
+  values(): SetIterator<string> {
+    return this.keys();
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys();
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const name of this.keys()) yield [name, name];
+  }
+
+  forEach(fn: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    for (const name of this.keys()) fn.call(thisArg, name, name, this);
+  }
 }
 
 function serialMap(data: ReverseData): ReadonlyMap<string, number> {
