@@ -71,8 +71,17 @@ function octetEnd(text: string, at: number): number {
  * derivedReverseZone(ip), without parsing the address again.
  */
 export function derivedZoneOfOwner(owner: string): string {
-  if (owner.endsWith('.in-addr.arpa.')) return owner.slice(owner.indexOf('.') + 1);
-  return owner.slice(2 * (32 - DERIVED_V6_LABELS));
+  return owner.slice(derivedZoneStart(owner));
+}
+
+/** derivedZoneOfOwner(owner) === zone, compared in place (no slice made). */
+export function inDerivedZone(owner: string, zone: string): boolean {
+  const start = derivedZoneStart(owner);
+  return owner.length - start === zone.length && owner.startsWith(zone, start);
+}
+
+function derivedZoneStart(owner: string): number {
+  return owner.endsWith('.in-addr.arpa.') ? owner.indexOf('.') + 1 : 2 * (32 - DERIVED_V6_LABELS);
 }
 
 /** Derived zones: the /24 of an IPv4 address, the /64 (16 nibbles) of an IPv6 one. */

@@ -2,7 +2,7 @@
 // zone's packed arrays so that those, /v1/enumerate and the mesos-dns conformance stay exactly as
 // they are. Built from (address, name) pairs in the order of preference build-table.ts gives
 // them; pure.
-import { derivedZoneOfOwner, reverseName } from '../net/reverse-names.js';
+import { derivedZoneOfOwner, inDerivedZone, reverseName } from '../net/reverse-names.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -39,15 +39,23 @@ export class ReverseCollector {
   readonly #ips: string[] = [];
   readonly #names: string[][] = [];
 
-  add(ip: string, name: string): void {
+  /** Adds the pair; returns the address's slot, for addAt. */
+  add(ip: string, name: string): number {
     const i = this.#index.get(ip);
     if (i === undefined) {
-      this.#index.set(ip, this.#ips.length);
+      const slot = this.#ips.length;
+      this.#index.set(ip, slot);
       this.#ips.push(ip);
       this.#names.push([name]);
-      return;
+      return slot;
     }
-    const names = this.#names[i];
+    this.addAt(i, name);
+    return i;
+  }
+
+  /** Adds a name to the address in `slot` (add's result): no second look-up of the address. */
+  addAt(slot: number, name: string): void {
+    const names = this.#names[slot];
     if (!names.includes(name)) names.push(name);
   }
 
@@ -62,17 +70,16 @@ export class ReverseCollector {
     const targets: string[][] = [];
     const ips = this.#ips;
     const derive = configured.length === 0;
-    // The last derived zone: addresses in use come in runs from one /24, and a Set lookup of a
-    // fresh slice costs a hash of it; comparing with the previous one usually settles it.
+    // The last derived zone: addresses in use come in runs from one /24, and slicing each
+    // owner's zone to look it up costs a string and a hash; comparing in place usually settles it.
     let lastZone = '';
     for (let i = 0; i < ips.length; i++) {
       const owner = reverseName(ips[i]);
       if (owner === undefined) continue;
       if (derive) {
-        const zone = derivedZoneOfOwner(owner);
-        if (zone !== lastZone) {
-          zones.add(zone);
-          lastZone = zone;
+        if (!inDerivedZone(owner, lastZone)) {
+          lastZone = derivedZoneOfOwner(owner);
+          zones.add(lastZone);
         }
       } else if (zoneOf(owner, zones) === undefined) continue;
       owners.push(owner);
@@ -101,17 +108,25 @@ export function reverseTable(data: ReverseData): ReverseTable {
   // Only the zones and the empty non-terminals go into a set of their own: the owners are the
   // keys of `ptr` already, and a second set of 100,000 owners cost as much as the map itself.
   const between = new Set<string>(zones);
+  let lastParent = '\0'; // matches no owner's parent
   for (let i = 0; i < data.owners.length; i++) {
     const owner = data.owners[i];
     ptr.set(owner, data.targets[i]);
-    const parent = owner.slice(owner.indexOf('.') + 1);
-    // The usual case (a derived /24 or /64 zone, or a repeat of the previous owner's parent):
-    // the parent is a zone or already known to exist, so are its ancestors up to the zone.
-    if (between.has(parent)) continue;
+    const cut = owner.indexOf('.') + 1;
+    // The usual case: the same parent as the previous owner (compared in place, no slice), known
+    // to exist with its ancestors up to the zone.
+    if (owner.length - cut === lastParent.length && owner.startsWith(lastParent, cut)) continue;
+    const parent = owner.slice(cut);
+    // A derived /24 or /64 zone, or a parent seen before: it exists, so do its ancestors.
+    if (between.has(parent)) {
+      lastParent = parent;
+      continue;
+    }
     const zone = zoneOf(owner, zones);
     // Not from finish() (a malformed message), or an owner that is a zone apex itself (a /32).
     if (zone === undefined || zone === owner) continue;
     for (let name = parent; name !== zone && !between.has(name); name = name.slice(name.indexOf('.') + 1)) between.add(name);
+    lastParent = parent;
   }
   return Object.freeze({ data, zones, ptr, existing: new ExistingNames(ptr, between), serials: serialMap(data) });
 }
