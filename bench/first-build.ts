@@ -4,7 +4,7 @@
 // benchmark's synthetic /master/state (a quarter of tasks with a container address), with PtrOn
 // on and off. One cluster/PtrOn pair per process, so each "cold" figure is a real first build.
 //
-// Run (after compiling the bench tree, e.g. `npm run bench` once, or compile.js):
+// Run (`npm run bench` compiles it into bench/out/, e.g. with BENCH_ONLY=table BENCH_SIZES=1000):
 //   node [--cpu-prof] bench/out/bench/first-build.js stream|poll on|off [N] [ITERATIONS]
 // It prints one JSON line: cold build ms, the warm median (wall and CPU), and the PTR owner count.
 import { performance } from 'node:perf_hooks';
