@@ -20,6 +20,7 @@
 //   BENCH_OUTSTANDING      dnsperf -q (default 100)
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
+//   BENCH_ANSWER_ORDER     our server's `AnswerOrder` (default: the server's default, shuffle)
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
       }
       const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
       for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
-        for (const workload of ['gen-state', 'ip-per-task'] as const) {
+        for (const workload of ['gen-state', 'labelled', 'ip-per-task'] as const) {
           process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
           reads.push(await runSnapshotRead(workload, n));
         }

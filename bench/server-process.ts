@@ -42,6 +42,12 @@ function rrlFromEnv(): Record<string, unknown> {
   return r === undefined || r === '' ? {} : { responseRateLimit: Number(r) };
 }
 
+/** BENCH_ANSWER_ORDER sets `AnswerOrder` when given ("shuffle", the default, or "round-robin"). */
+function answerOrderFromEnv(): Record<string, unknown> {
+  const o = process.env.BENCH_ANSWER_ORDER;
+  return o === undefined || o === '' ? {} : { answerOrder: o };
+}
+
 export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
   const port = await freePort();
   let httpPort = await freePort();
@@ -56,6 +62,7 @@ export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
     resolvers: [],
     ...workersFromEnv(),
     ...rrlFromEnv(),
+    ...answerOrderFromEnv(),
     ...o.extra,
   };
   if (o.stateFile !== undefined) config.stateFile = o.stateFile;

@@ -2,8 +2,10 @@
 // reader's own time (native/operator-state.h, the C part over the whole record), the conversion to
 // StreamState (read-subscribed.ts), the LiveState it becomes, and the first table build; the
 // JavaScript path (JSON.parse + operator-state.ts) and the poll path's reader over the same
-// cluster's /master/state for comparison. Two clusters: bench/gen-state.ts's reference workload
-// (in its v1 form) and the stream benchmark's one (every task RUNNING with an IP of its own).
+// cluster's /master/state for comparison. Three clusters: bench/gen-state.ts's reference workload
+// (in its v1 form), the same with what the addressing rules read on every task ("labelled":
+// docs/addresses.md, docs/dcos-names.md), and the stream benchmark's one (every task RUNNING with
+// an IP of its own).
 //
 // Each row runs in a fresh `node --expose-gc` child, with the generator's garbage collected before
 // anything is timed; the first iteration is cold (a server's first snapshot), the others warm.
@@ -22,7 +24,7 @@ import { BENCH_LISTENER, BENCH_MASTER_ENDPOINTS } from './state-table.js';
 import { runningCluster } from './stream-cluster.js';
 
 type Json = Record<string, unknown>;
-export type Workload = 'gen-state' | 'ip-per-task';
+export type Workload = 'gen-state' | 'labelled' | 'ip-per-task';
 
 export interface SnapshotReadRow {
   workload: Workload;
@@ -68,6 +70,9 @@ export function v1GetStateOf(doc: Json): Json {
             statuses: ((t.statuses as Json[] | undefined) ?? []).map((s) => ({ ...s, task_id: { value: t.id }, ...(s.labels ? { labels: { labels: s.labels } } : {}) })),
           };
           if (t.discovery) task.discovery = t.discovery;
+          // Task labels are a bare list in /master/state, Labels{labels} in v1; containers are alike.
+          if (t.labels) task.labels = { labels: t.labels };
+          if (t.container) task.container = t.container;
           return task;
         }),
       ),
@@ -75,9 +80,27 @@ export function v1GetStateOf(doc: Json): Json {
   };
 }
 
-function documents(workload: Workload, n: number): { record: Buffer; state: Buffer } {
-  if (workload === 'gen-state') {
-    const doc = generateState(n, 1);
+/**
+ * Every task of `doc` given what the addressing rules read: a MESOS_DNS_IP_SOURCES label, a
+ * bridged Docker container mapping its first host port (a text per task: host ports differ), and
+ * on its DiscoveryInfo a VIP_0 label (shared by the instances of an app).
+ */
+function labelled(doc: Json): Json {
+  for (const f of doc.frameworks as Json[]) {
+    for (const t of f.tasks as Json[]) {
+      const port = ranges((t.resources as Json | undefined)?.ports)[0]?.begin ?? 31000;
+      t.labels = [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,host' }, { key: 'HAPROXY_GROUP', value: 'external' }];
+      t.container = { type: 'DOCKER', docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: port, container_port: 80, protocol: 'tcp' }] } };
+      const discovery = t.discovery as { name: string; ports: { ports: Json[] } } | undefined;
+      if (discovery) discovery.ports.ports[0].labels = { labels: [{ key: 'VIP_0', value: `/${discovery.name}:80` }] };
+    }
+  }
+  return doc;
+}
+
+export function documents(workload: Workload, n: number): { record: Buffer; state: Buffer } {
+  if (workload !== 'ip-per-task') {
+    const doc = workload === 'labelled' ? labelled(generateState(n, 1)) : generateState(n, 1);
     return { record: Buffer.from(JSON.stringify(subscribed(v1GetStateOf(doc)))), state: Buffer.from(JSON.stringify(doc)) };
   }
   const cluster = runningCluster(n, 5050);

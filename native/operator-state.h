@@ -1,8 +1,8 @@
 // Reads the Operator API's SUBSCRIBED event (the first RecordIO record of the SUBSCRIBE stream,
 // v1 JSON, master.proto) and keeps only what src/mesos/operator-state.ts reads: the snapshot's
 // agents, frameworks and tasks and the recovered agents' ids. Included by state-reader.c after its
-// JSON scanner, string table, element() and task hash, which it uses as they are; only the v1
-// shapes are here. src/mesos/read-subscribed.ts turns the result into the same StreamState.
+// JSON scanner, string table, element(), task hash and task pieces (the running-status choice,
+// push_running, the addressing spans), which it uses as they are; only the v1 shapes are here. src/mesos/read-subscribed.ts turns the result into the same StreamState.
 //
 // The contract is the /master/state reader's (see state-reader.c's header), against
 // JSON.parse + streamStateFromGetState / recoveredAgentIds: it reads a record exactly as they do
@@ -26,11 +26,18 @@
 //   agents:      per agent  agent_info.id, agent_info.hostname, pid
 //   frameworks:  per framework  framework_info.id, .name, .hostname
 //   tasks:       per task  task_id, name, framework_id, agent_id, state, taskHash(task_id),
-//                flags (1 a TASK_RUNNING status, 2 discovery), n, ports... (resources named
-//                "ports", ranges expanded in order), then
+//                flags (1 a TASK_RUNNING status, 2 discovery, 16 addressing spans), n, ports...
+//                (resources named "ports", ranges expanded in order), then
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
-//                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
+//                              n, network IPs..., their n network names (-1: none),
+//                              n, Mesos label IPs..., n, Docker label IPs...
+//                              (the network IPs are those of the newest RUNNING status that has
+//                              any, which may be older than the one the rest comes from)
 //                if discovery: name, n, then per port  number, protocol, name
+//                if spans:     the texts (string ids) of the task's `labels`, `container` and
+//                              `discovery` values (-1 when not given), handed over as
+//                              state-reader.c does (keep_span: only when one may matter to
+//                              src/mesos/task-addressing.ts, interned)
 //   recovered:   the ids of get_agents.recovered_agents[] that have one
 //   taskIdsDistinct:  1 when no two tasks kept have the same task_id (distinct_task_ids), else 0
 //   skipped (Float64):  per element left out  kind (0 agent, 1 framework, 2 task, 3 recovered
@@ -304,14 +311,8 @@ static void v1_status_element(Reader *r, void *ctx) {
   status_reset(s);
   StatusCtx c = { s, 0, 0 };
   read_object(r, &c, v1_status_member);
-  if (!c.state) return;
-  // The largest timestamp, the first one on a tie (latestRunning).
-  if (!r->best.running || s->timestamp > r->best.timestamp) {
-    Status t = r->best;
-    r->best = *s;
-    r->cur = t;
-    r->best.running = 1;
-  }
+  // The newest one, and the newest one with network IPs (latestRunning), as state-reader.c's.
+  if (c.state) running_status(r);
 }
 
 // --- resources: ports ranges ------------------------------------------------------------------
@@ -430,7 +431,7 @@ static void v1_discovery_member(Reader *r, void *ctx, Str key) {
 
 enum { V1_ID, V1_NAME, V1_FRAMEWORK, V1_AGENT, V1_STATE, V1_HASH, V1_FIXED };
 
-typedef struct { int32_t fixed[V1_FIXED]; int32_t discovery; int has_discovery; unsigned seen; } V1Task;
+typedef struct { int32_t fixed[V1_FIXED]; int32_t discovery; int has_discovery; unsigned seen; Spans spans; } V1Task;
 
 static void v1_task_member(Reader *r, void *ctx, Str key) {
   V1Task *t = ctx;
@@ -447,11 +448,20 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
     if (opt_value(r, '[')) read_array(r, NULL, v1_status_element);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
+    const uint8_t *start = (peek(r), r->p);
     if (!opt_value(r, '{')) return;
     V1Discovery d = { -1, 0 };
     read_object(r, &d, v1_discovery_member);
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
     t->discovery = d.name;
     t->has_discovery = 1;
+  } else if (key_is(key, "labels")) {
+    // Read by task-addressing.ts only (leniently, either label form), from the span's text.
+    once(r, &t->seen, 256);
+    span_value(r, &t->spans, SPAN_LABELS);
+  } else if (key_is(key, "container")) {
+    once(r, &t->seen, 512);
+    span_value(r, &t->spans, SPAN_CONTAINER);
   } else {
     skip_value(r);
   }
@@ -460,10 +470,8 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
 static void v1_read_task(Reader *r, void *ctx) {
   V1Top *top = ctx;
   need_object(r);
-  V1Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0 };
-  status_reset(&r->best);
-  r->ports.n = 0;
-  r->task_ports.n = 0;
+  V1Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { { -1, -1, -1 }, 0 } };
+  task_reset(r);
   read_object(r, &t, v1_task_member);
   for (int i = V1_ID; i <= V1_STATE; i++) {
     if (i != V1_NAME && t.fixed[i] < 0) malformed(r, "a task without an id, framework, agent or state");
@@ -471,27 +479,17 @@ static void v1_read_task(Reader *r, void *ctx) {
   t.fixed[V1_HASH] = task_hash(r, t.fixed[V1_ID]);
   IntVec *out = &r->frameworks;
   for (int i = 0; i < V1_FIXED; i++) int_push(r, out, t.fixed[i]);
-  Status *b = &r->best;
-  int_push(r, out, (b->running ? 1 : 0) | (t.has_discovery ? 2 : 0));
+  Status *b = task_running(r);
+  int_push(r, out, (b->running ? 1 : 0) | (t.has_discovery ? 2 : 0) | (t.spans.any ? 16 : 0));
   int_push(r, out, (int32_t)r->task_ports.n);
   ints_append(r, out, &r->task_ports);
-  if (b->running) {
-    if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
-    int_push(r, out, (int32_t)r->numbers.n);
-    r->numbers.v[r->numbers.n++] = b->timestamp;
-    int_push(r, out, b->healthy);
-    int_push(r, out, (int32_t)b->net.n);
-    ints_append(r, out, &b->net);
-    int_push(r, out, (int32_t)b->mesos.n);
-    ints_append(r, out, &b->mesos);
-    int_push(r, out, (int32_t)b->docker.n);
-    ints_append(r, out, &b->docker);
-  }
+  if (b->running) push_running(r, out, b);
   if (t.has_discovery) {
     int_push(r, out, t.discovery);
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
+  push_spans(r, out, &t.spans);
   // Last, so a task left out never gets here (element() rolls back only its own vectors).
   int_push(r, &top->task_ids, t.fixed[V1_ID]);
 }

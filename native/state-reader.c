@@ -32,11 +32,18 @@
 //   frameworks:  per framework  id, name, hostname, pid, task count, then per task
 //                id, name, slave_id, state, resources.ports (text left to JavaScript),
 //                taskHash(id), flags (1 running status, 2 discovery, 4 the running status has a
-//                container_status, 8 resources.ports expanded here), then
+//                container_status, 8 resources.ports expanded here, 16 addressing spans), then
 //                if expanded:  n, ports...
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
-//                              n, network IPs..., n, Mesos label IPs..., n, Docker label IPs...
+//                              n, network IPs..., their n network names (-1: none),
+//                              n, Mesos label IPs..., n, Docker label IPs...
+//                              (the network IPs are those of the newest RUNNING status that has
+//                              any, which may be older than the one the rest comes from)
 //                if discovery: name, n, then per port  number, protocol, name
+//                if spans:     the texts (string ids) of the task's `labels`, `container` and
+//                              `discovery` values (-1 when not given): src/mesos/task-addressing.ts
+//                              reads them with JSON.parse, once per distinct text. Given only when
+//                              one of them may matter there (addressing_span below).
 //   skipped (Float64):  per element left out, in document order  kind (0 agent, 1 framework,
 //                2 task), its index in `slaves` or `frameworks`, the task's index in its
 //                framework's `tasks` (-1 otherwise), and its first and past-the-end byte offsets
@@ -63,6 +70,7 @@ typedef struct {
   int healthy;
   int has_container;
   IntVec net, mesos, docker;
+  IntVec names;  // the network name of each of `net` (-1: none)
 } Status;
 
 /**
@@ -105,6 +113,10 @@ typedef struct {
 
   ByteVec scratch;  // decoded strings with escapes (keys and values)
   Status cur, best;
+  // The network IPs and names of the newest RUNNING status that has any (best_net: one was found).
+  int best_net;
+  double net_timestamp;
+  IntVec net, names;
   IntVec ports;     // discovery ports of the task being read: number, protocol, name
   IntVec task_ports;  // resources.ports of the task being read, expanded
 } Reader;
@@ -814,7 +826,7 @@ static void ip_address_element(Reader *r, void *ctx) {
 }
 
 /** One network_infos[] element: its ip_addresses go straight into `ips` (the status's list). */
-typedef struct { IntVec *ips; size_t count; int32_t single; unsigned seen; } NetworkInfo;
+typedef struct { IntVec *ips; size_t count; int32_t single; int32_t name; unsigned seen; } NetworkInfo;
 
 static void network_info_member(Reader *r, void *ctx, Str key) {
   NetworkInfo *info = ctx;
@@ -827,6 +839,11 @@ static void network_info_member(Reader *r, void *ctx, Str key) {
   } else if (key_is(key, "ip_address")) {
     once(r, &info->seen, 2);
     info->single = opt_string(r);
+  } else if (key_is(key, "name")) {
+    // Read leniently (task-addressing.ts networkIPs): a name that is not a string is no name.
+    once(r, &info->seen, 4);
+    if (peek(r) == '"') info->name = intern(r, read_string(r));
+    else skip_value(r);
   } else {
     skip_value(r);
   }
@@ -839,13 +856,14 @@ static void network_info_element(Reader *r, void *ctx) {
   // (Appended in place, never through a copy of the vector: a decline half way must leave
   // s->net owning whatever buffer a push moved it to, or that buffer is lost.)
   size_t before = s->net.n;
-  NetworkInfo info = { &s->net, 0, -1, 0 };
+  NetworkInfo info = { &s->net, 0, -1, -1, 0 };
   read_object(r, &info, network_info_member);
   // ip_addresses with any element wins; otherwise the 0.25 single ip_address (networkIPs()).
   if (info.count == 0) {
     s->net.n = before;
     if (nonempty(r, info.single)) int_push(r, &s->net, info.single);
   }
+  while (s->names.n < s->net.n) int_push(r, &s->names, info.name);
 }
 
 typedef struct { Status *s; unsigned seen; } Container;
@@ -898,7 +916,32 @@ static void status_reset(Status *s) {
   s->timestamp = 0;
   s->healthy = -1;
   s->has_container = 0;
-  s->net.n = s->mesos.n = s->docker.n = 0;
+  s->net.n = s->mesos.n = s->docker.n = s->names.n = 0;
+}
+
+/**
+ * The status just read into r->cur is a TASK_RUNNING one: it becomes r->best when it is the
+ * newest, and its network IPs r->net when it is the newest with any. Shared by both forms
+ * (status_element here, v1_status_element in operator-state.h).
+ */
+static void running_status(Reader *r) {
+  Status *s = &r->cur;
+  // The newest RUNNING status with network IPs, the first on a tie (parse-task.ts runningNetwork,
+  // operator-state.ts latestRunning).
+  if (s->net.n > 0 && (!r->best_net || s->timestamp > r->net_timestamp)) {
+    r->best_net = 1;
+    r->net_timestamp = s->timestamp;
+    r->net.n = r->names.n = 0;
+    ints_append(r, &r->net, &s->net);
+    ints_append(r, &r->names, &s->names);
+  }
+  // The largest timestamp, the first one on a tie (parseRunningStatus, latestRunning).
+  if (!r->best.running || s->timestamp > r->best.timestamp) {
+    Status t = r->best;
+    r->best = *s;
+    r->cur = t;
+    r->best.running = 1;
+  }
 }
 
 static void status_element(Reader *r, void *ctx) {
@@ -908,14 +951,7 @@ static void status_element(Reader *r, void *ctx) {
   status_reset(s);
   StatusCtx c = { s, 0, 0 };
   read_object(r, &c, status_member);
-  if (!c.state) return;
-  // The largest timestamp, the first one on a tie (parseRunningStatus).
-  if (!r->best.running || s->timestamp > r->best.timestamp) {
-    Status t = r->best;
-    r->best = *s;
-    r->cur = t;
-    r->best.running = 1;
-  }
+  if (c.state) running_status(r);
 }
 
 // --- discovery --------------------------------------------------------------------------------
@@ -1182,7 +1218,78 @@ static void resources_member(Reader *r, void *ctx, Str key) {
 /** The fixed part of a task in the result; members arrive in any order and fill it in. */
 enum { T_ID, T_NAME, T_SLAVE, T_STATE, T_PORTS, T_HASH, T_FIXED };
 
-typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; } Task;
+/** The task's `labels`, `container` and `discovery` values as strings (-1 absent), for task-addressing.ts. */
+enum { SPAN_LABELS, SPAN_CONTAINER, SPAN_DISCOVERY, SPANS };
+
+typedef struct { int32_t id[SPANS]; int any; } Spans;
+
+typedef struct { int32_t fixed[T_FIXED]; int32_t discovery; int ports_plain; unsigned seen; Spans spans; } Task;
+
+/** ASCII lower case. */
+static uint8_t lower(uint8_t c) {
+  return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/** Whether `word` (lower case) starts at s[i] in any ASCII case. */
+static int word_at(const uint8_t *s, size_t len, size_t i, const char *word) {
+  size_t n = strlen(word);
+  if (i + n > len) return 0;
+  for (size_t j = 0; j < n; j++)
+    if (lower(s[i + j]) != (uint8_t)word[j]) return 0;
+  return 1;
+}
+
+/**
+ * Whether the value in s[0, len) can give task-addressing.ts anything: everything it reads sits
+ * under a key or value holding one of these words (in some case), unless the text has an escape
+ * (which could spell one). Most tasks' labels and containers have none and are not handed over.
+ * One pass, testing a word only where its first letter is.
+ */
+static int addressing_span(const uint8_t *s, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    switch (lower(s[i])) {
+      case '\\': return 1;
+      case 'v': if (word_at(s, len, i, "vip")) return 1; break;
+      case 'p': if (word_at(s, len, i, "port_mappings")) return 1; break;
+      case 'n': if (word_at(s, len, i, "network-scope")) return 1; break;
+      case 'm': if (word_at(s, len, i, "mesos_dns_ip_sources")) return 1; break;
+      default: break;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter:
+ * interned, so the instances of an app (equal labels, equal containers) share one string that
+ * JavaScript parses once. Its bytes were checked for JSON syntax only, so UTF-8 is checked here
+ * (the JavaScript path would decode a bad sequence as U+FFFD).
+ */
+static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len) {
+  if (!addressing_span(s, len)) return;
+  int ascii = 1;
+  for (size_t i = 0; i < len;) {
+    if (s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n = utf8_sequence(s + i, s + len);
+    if (n == 0) decline(r, "invalid UTF-8 in a task's labels, container or discovery");
+    ascii = 0;
+    i += n;
+  }
+  Str text = { s, len, ascii };
+  t->id[which] = intern(r, text);
+  t->any = 1;
+}
+
+/** Reads the value at the cursor for syntax, keeping it as span `which` (keep_span). */
+static void span_value(Reader *r, Spans *t, int which) {
+  peek(r);
+  const uint8_t *start = r->p;
+  skip_value(r);
+  keep_span(r, t, which, start, (size_t)(r->p - start));
+}
 
 static void task_member(Reader *r, void *ctx, Str key) {
   Task *t = ctx;
@@ -1201,11 +1308,19 @@ static void task_member(Reader *r, void *ctx, Str key) {
   } else if (key_is(key, "statuses")) {
     once(r, &t->seen, 64);
     if (opt_value(r, '[')) read_array(r, NULL, status_element);
+  } else if (key_is(key, "labels")) {
+    once(r, &t->seen, 256);
+    span_value(r, &t->spans, SPAN_LABELS);
+  } else if (key_is(key, "container")) {
+    once(r, &t->seen, 512);
+    span_value(r, &t->spans, SPAN_CONTAINER);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
+    const uint8_t *start = (peek(r), r->p);
     if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
     if (nonempty(r, d.name)) t->discovery = d.name;
     else r->ports.n = 0;
@@ -1214,39 +1329,73 @@ static void task_member(Reader *r, void *ctx, Str key) {
   }
 }
 
+/** Before a task of either form is read: no running status, discovery ports or host ports yet. */
+static void task_reset(Reader *r) {
+  status_reset(&r->best);
+  r->best_net = 0;
+  r->ports.n = 0;
+  r->task_ports.n = 0;
+}
+
+/**
+ * After a task's statuses: r->best as the task's running status, with the network IPs of the
+ * newest RUNNING status that has any when the newest has none (runningNetwork / keepNetwork: a
+ * health-check update must not take the container address away). Returns r->best.
+ */
+static Status *task_running(Reader *r) {
+  Status *b = &r->best;
+  if (r->best_net && b->net.n == 0) {
+    b->net.n = b->names.n = 0;
+    ints_append(r, &b->net, &r->net);
+    ints_append(r, &b->names, &r->names);
+    b->has_container = 1;
+  }
+  return b;
+}
+
+/** The running part of a task in either result: timestamp index, healthy, the network IPs and
+ * their names, the Mesos and Docker label IPs (the layouts in this file's and operator-state.h's headers). */
+static void push_running(Reader *r, IntVec *out, const Status *b) {
+  if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
+  int_push(r, out, (int32_t)r->numbers.n);
+  r->numbers.v[r->numbers.n++] = b->timestamp;
+  int_push(r, out, b->healthy);
+  int_push(r, out, (int32_t)b->net.n);
+  ints_append(r, out, &b->net);
+  ints_append(r, out, &b->names);
+  int_push(r, out, (int32_t)b->mesos.n);
+  ints_append(r, out, &b->mesos);
+  int_push(r, out, (int32_t)b->docker.n);
+  ints_append(r, out, &b->docker);
+}
+
+/** A task's spans in either result, when it has any (flag 16). */
+static void push_spans(Reader *r, IntVec *out, const Spans *spans) {
+  if (spans->any) for (int i = 0; i < SPANS; i++) int_push(r, out, spans->id[i]);
+}
+
 static void read_task(Reader *r, void *ctx) {
   (void)ctx;
   need_object(r);
-  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0 };
-  status_reset(&r->best);
-  r->ports.n = 0;
+  Task t = { { -1, -1, -1, -1, -1, -1 }, -1, 0, 0, { { -1, -1, -1 }, 0 } };
+  task_reset(r);
   read_object(r, &t, task_member);
   t.fixed[T_HASH] = task_hash(r, t.fixed[T_ID]);
   IntVec *out = &r->frameworks;
   for (int i = 0; i < T_FIXED; i++) int_push(r, out, t.fixed[i]);
-  Status *b = &r->best;
-  int_push(r, out, (b->running ? 1 | (b->has_container ? 4 : 0) : 0) | (t.discovery >= 0 ? 2 : 0) | (t.ports_plain ? 8 : 0));
+  Status *b = task_running(r);
+  int_push(r, out, (b->running ? 1 | (b->has_container ? 4 : 0) : 0) | (t.discovery >= 0 ? 2 : 0) | (t.ports_plain ? 8 : 0) | (t.spans.any ? 16 : 0));
   if (t.ports_plain) {
     int_push(r, out, (int32_t)r->task_ports.n);
     ints_append(r, out, &r->task_ports);
   }
-  if (b->running) {
-    if (r->numbers.n == r->numbers.cap) r->numbers.v = grow(r, r->numbers.v, &r->numbers.cap, r->numbers.n + 1, sizeof(double));
-    int_push(r, out, (int32_t)r->numbers.n);
-    r->numbers.v[r->numbers.n++] = b->timestamp;
-    int_push(r, out, b->healthy);
-    int_push(r, out, (int32_t)b->net.n);
-    ints_append(r, out, &b->net);
-    int_push(r, out, (int32_t)b->mesos.n);
-    ints_append(r, out, &b->mesos);
-    int_push(r, out, (int32_t)b->docker.n);
-    ints_append(r, out, &b->docker);
-  }
+  if (b->running) push_running(r, out, b);
   if (t.discovery >= 0) {
     int_push(r, out, t.discovery);
     int_push(r, out, (int32_t)(r->ports.n / 3));
     ints_append(r, out, &r->ports);
   }
+  push_spans(r, out, &t.spans);
 }
 
 static void task_element(Reader *r, void *ctx) {
@@ -1322,6 +1471,7 @@ static void free_reader(Reader *r) {
   free(r->scratch.v);
   free(r->cur.net.v), free(r->cur.mesos.v), free(r->cur.docker.v);
   free(r->best.net.v), free(r->best.mesos.v), free(r->best.docker.v);
+  free(r->cur.names.v), free(r->best.names.v), free(r->net.v), free(r->names.v);
   free(r->ports.v);
   free(r->task_ports.v);
   free(r->skipped.v);

@@ -126,7 +126,10 @@ export async function start(opts: StartOptions): Promise<Running> {
     domainZone: config.typed.zone,
     logger: log,
     onZones: (data) => {
-      store.swapZones(staticZones(data));
+      const next = staticZones(data);
+      // The IXFR journal of each changed static zone, before the zones are served (zone-history.ts).
+      history.admitStatic(store.zones(), next);
+      store.swapZones(next);
       metrics.zonesServed(data);
     },
     onError: () => metrics.zoneLoadErrors.inc(),

@@ -5,6 +5,7 @@ import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
 import { buildTable } from './records/build-table.js';
+import { invalidIpSourceLabels } from './records/table-ips.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
@@ -44,6 +45,8 @@ export function createPublisher(deps: {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const log = deps.logger?.child({ component: 'publish' });
   let lastSerial = 0;
+  // Tasks warned about for an invalid MESOS_DNS_IP_SOURCES label: one warning per task, not per build.
+  let warnedLabels = new Set<string>();
 
   async function build(state: MasterState, masters: readonly HostPort[]): Promise<Snapshot> {
     const config = deps.config();
@@ -65,6 +68,13 @@ export function createPublisher(deps: {
     if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
     const snapshot = deps.store.swap(table);
     const built = performance.now();
+    const invalid = invalidIpSourceLabels(state);
+    const warned = new Set<string>();
+    for (const { taskId, value } of invalid) {
+      warned.add(taskId);
+      if (!warnedLabels.has(taskId)) log?.warn({ task: taskId, label: value }, 'MESOS_DNS_IP_SOURCES is not a list of IP sources (netinfo, mesos, docker, host); the task follows IPSources/AddressPolicy');
+    }
+    warnedLabels = warned;
     log?.debug(
       { generation: snapshot.generation, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
       'table swapped in',

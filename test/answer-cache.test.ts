@@ -9,6 +9,7 @@ import { encodeAnswer, encodeAnswerLaidOut } from '../src/dns/wire/encode.js';
 import { lookup } from '../src/dns/answer/lookup.js';
 import { QTYPE } from '../src/dns/wire/message.js';
 import { nameToWire } from '../src/dns/wire/name-wire.js';
+import { responseNameHash } from '../src/dns/rrl/response-kind.js';
 import type { RecordTable } from '../src/records/table.js';
 import { TableStore } from '../src/store.js';
 import { summaryFromWire } from './helpers/dns-case.js';
@@ -61,6 +62,24 @@ describe('preEncode(): the shape of a canonical reply', () => {
     const inOrder = lookup(t, q, { random: () => 1 - 2 ** -53, recurseOn: true });
     expect(e.wire.equals(encodeAnswer(q, inOrder, { maxSize: 65535, setTruncateBit: true, ednsUdpSize: 1232 }))).toBe(true);
     expect(summaryFromWire(e.wire).answer[0]).toBe('big.mesos. 60 IN A 10.1.0.0');
+  });
+
+  it('carries the rate limiter key of its question: the hash of the query name (any case) and type', () => {
+    const query = (name: string, type: number): Buffer => {
+      const qname = nameToWire(name)!;
+      const q = Buffer.alloc(16 + qname.length);
+      q.writeUInt16BE(1, 4);
+      qname.copy(q, 12);
+      q.writeUInt16BE(type, 12 + qname.length);
+      q.writeUInt16BE(1, 14 + qname.length);
+      return q;
+    };
+    for (const [name, type] of [['big.mesos', QTYPE.A], ['_web._tcp.mesos', QTYPE.SRV], ['_fw._tcp.app.mesos', QTYPE.SRV], ['mesos', QTYPE.SOA]] as const) {
+      const e = preEncode(t, name, type, DEFAULTS);
+      expect(e.nameHash).toBe(responseNameHash(query(name, type)));
+      expect(e.nameHash).toBe(responseNameHash(query(name.toUpperCase(), type)));
+    }
+    expect(preEncode(t, 'big.mesos', QTYPE.A, DEFAULTS).nameHash).not.toBe(preEncode(t, 'six.mesos', QTYPE.A, DEFAULTS).nameHash);
   });
 
   it('marks replies whose shape it does not model as slow: no question, or cut short (TC)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { lookup, type LookupOptions } from '../src/dns/answer/lookup.js';
+import { RotationCounters } from '../src/dns/answer/answer-order.js';
 import { QTYPE } from '../src/dns/wire/message.js';
 import { buildTestTable } from './helpers/table.js';
 import { seededRandom } from './helpers/seeded-random.js';
@@ -217,6 +218,47 @@ describe('lookup', () => {
       for (const bad of [() => 1, () => -0.5, () => Number.NaN]) {
         const o = lookup(many, q, { random: bad, recurseOn: true }).answer.map((rr) => (rr.data as { address: string }).address);
         expect(new Set(o).size).toBe(8);
+      }
+    });
+  });
+
+  describe('round-robin (AnswerOrder "round-robin")', () => {
+    const many = buildTestTable([
+      ...Array.from({ length: 3 }, (_, i) => `app.mesos. A 10.0.0.${i + 1}`),
+      ...Array.from({ length: 3 }, (_, i) => `_app._tcp.mesos. SRV 0 1 ${8000 + i} t${i}.mesos.`),
+      ...Array.from({ length: 3 }, (_, i) => `t${i}.mesos. A 10.1.0.${i}`),
+    ]);
+    const noDraws = (): number => {
+      throw new Error('round-robin drew a random number');
+    };
+
+    it('rotates the table order by what RotationCounters hands out, one step per reply per name and type', () => {
+      const counters = new RotationCounters();
+      const rotation = (type: number, n: number) => counters.next('app.mesos', type, n);
+      const q = caseQuery({ qname: 'app.mesos', qtype: 'A', rcode: 'NOERROR' });
+      const firsts = Array.from({ length: 6 }, () => lookup(many, q, { random: noDraws, rotation, recurseOn: true }).answer.map((rr) => (rr.data as { address: string }).address));
+      expect(firsts).toEqual([
+        ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+        ['10.0.0.2', '10.0.0.3', '10.0.0.1'],
+        ['10.0.0.3', '10.0.0.1', '10.0.0.2'],
+        ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+        ['10.0.0.2', '10.0.0.3', '10.0.0.1'],
+        ['10.0.0.3', '10.0.0.1', '10.0.0.2'],
+      ]);
+      // Another name, or another type of the same name, has its own position.
+      expect(counters.next('other.mesos', QTYPE.A, 3)).toBe(0);
+      expect(counters.next('app.mesos', QTYPE.AAAA, 3)).toBe(0);
+      expect(counters.next('app.mesos', QTYPE.A, 2)).toBe(0); // the set shrank: still in range
+    });
+
+    it('SRV glue follows the rotated answers', () => {
+      const counters = new RotationCounters();
+      const q = caseQuery({ qname: '_app._tcp.mesos', qtype: 'SRV', rcode: 'NOERROR' });
+      for (let i = 0; i < 3; i++) {
+        const a = lookup(many, q, { random: noDraws, rotation: (type, n) => counters.next('_app._tcp.mesos', type, n), recurseOn: true });
+        const targets = a.answer.map((rr) => (rr.data as { target: string }).target);
+        expect(targets[0]).toBe(`t${i}.mesos.`);
+        expect(a.additional.map((rr) => rr.name)).toEqual(targets);
       }
     });
   });

@@ -48,6 +48,14 @@ describe('RateLimiter', () => {
     expect(run(l, 7, 60_000)).toEqual([A, A, A, A, A, D, D]); // a long pause refills only to the window
   });
 
+  it('refills fractions of a response: at rate 3 the next one after 334 ms, not 333', () => {
+    const l = new RateLimiter(settings({ rate: 3, slip: 0 }));
+    expect(run(l, 4, 10_000)).toEqual([A, A, A, D]);
+    expect(run(l, 1, 10_333)).toEqual([D]);
+    expect(run(l, 2, 10_334)).toEqual([A, D]);
+    expect(run(l, 2, 10_334.5)).toEqual([D, D]);
+  });
+
   it('a clock that steps back refills nothing', () => {
     const l = new RateLimiter(settings({ slip: 0 }));
     run(l, 5, 10_000);

@@ -52,6 +52,20 @@ describe('native state reader', () => {
       { number: 0, protocol: '', name: '' },
     ]);
     expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
+    const [vip, bridge] = state.frameworks[0].tasks.slice(6);
+    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
+    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
+    expect(vip.addressing).toEqual({
+      hostPorts: true,
+      ipSources: 'netinfo,host',
+      vips: [
+        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
+        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
+        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
+      ],
+    });
+    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
+    expect(bridge.running?.networkNames).toBeUndefined();
   });
 
   it.each<[string, string]>([

@@ -35,8 +35,8 @@ describe('native SUBSCRIBED reader', () => {
     const { master, waitingTasks } = read.state;
     expect(master.agents.map((a) => `${a.id} ${a.hostname} ${a.pid?.host ?? '-'}`)).toEqual(['S1 agent-1-again -', 'S2 agent-2 2001:db8::2', 'S3  -']);
     expect(master.frameworks.map((f) => `${f.id} ${f.name} ${f.tasks.map((t) => t.id).join(',')}`)).toEqual([
-      `f1 marathon-again nginx.1,café.2,no-status-${'z'.repeat(120)}`,
-      'f2  nameless-discovery,empty-status',
+      `f1 marathon-again nginx.1,café.2,no-status-${'z'.repeat(120)},vip.7,bridge.1`,
+      'f2  nameless-discovery,empty-status,plain.1',
     ]);
     expect(waitingTasks.map((t) => `${t.id} ${t.state}`)).toEqual(['waiting TASK_STARTING']);
     const [nginx, cafe] = master.frameworks[0].tasks;
@@ -52,6 +52,32 @@ describe('native SUBSCRIBED reader', () => {
       { number: 0, protocol: '', name: '' },
     ]);
     expect(master.frameworks[1].tasks[0].discovery).toEqual({ name: '', ports: [] });
+    const [vip, bridge] = master.frameworks[0].tasks.slice(3);
+    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
+    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
+    expect(vip.addressing).toEqual({
+      hostPorts: true,
+      ipSources: 'netinfo,host',
+      vips: [
+        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
+        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
+        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
+      ],
+    });
+    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
+    expect(bridge.running?.networkNames).toBeUndefined();
+    const plain = master.frameworks[1].tasks[2];
+    expect(plain.addressing).toBeUndefined();
+    expect(plain.running?.networkNames).toEqual(['dcos']);
+  });
+
+  it('synthetic snapshots carry the addressing fields (so that the agreement above covers them)', () => {
+    const { read } = readSubscribedRecord(recordOf(syntheticSnapshot(500, 2)), LEADER, nativeAddon());
+    const tasks = read.state.master.frameworks.flatMap((f) => f.tasks);
+    expect(tasks.filter((t) => t.addressing?.ipSources !== undefined).length).toBeGreaterThan(10);
+    expect(tasks.filter((t) => t.addressing?.vips !== undefined).length).toBeGreaterThan(10);
+    expect(tasks.filter((t) => t.addressing?.hostPorts === true).length).toBeGreaterThan(10);
+    expect(tasks.filter((t) => t.running?.networkNames !== undefined).length).toBeGreaterThan(10);
   });
 
   it('tells whether task ids repeat, which decides how tasks are grouped', () => {

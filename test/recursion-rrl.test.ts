@@ -59,11 +59,14 @@ interface Burst {
   total: number;
 }
 
-/** Sends `n` queries at once over UDP from `from`; counts full and truncated replies until quiet. */
-async function udpBurst(port: number, from: string, n: number): Promise<Burst> {
+/**
+ * Sends `n` queries at once over UDP from `from`, for `names` in turn; counts full and truncated
+ * replies until quiet (`byName`: the full ones per name).
+ */
+async function udpBurst(port: number, from: string, n: number, names = ['leader.mesos']): Promise<Burst & { byName: Map<string, number> }> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, from, resolve));
-  const out: Burst = { full: 0, truncated: 0, total: 0 };
+  const out = { full: 0, truncated: 0, total: 0, byName: new Map<string, number>() };
   const done = new Promise<void>((resolve) => {
     // Quiet for 500 ms after the last reply (or 3 s with none) ends the count.
     let timer = setTimeout(resolve, 3000);
@@ -75,13 +78,15 @@ async function udpBurst(port: number, from: string, n: number): Promise<Burst> {
       } else {
         expect(reply.answers?.length).toBeGreaterThan(0);
         out.full++;
+        const name = reply.questions![0].name;
+        out.byName.set(name, (out.byName.get(name) ?? 0) + 1);
       }
       out.total++;
       clearTimeout(timer);
       timer = setTimeout(resolve, out.total === n ? 0 : 500);
     });
   });
-  for (let i = 0; i < n; i++) socket.send(query(i + 1), port, '127.0.0.1');
+  for (let i = 0; i < n; i++) socket.send(query(i + 1, names[i % names.length]), port, '127.0.0.1');
   await done;
   socket.close();
   return out;
@@ -173,12 +178,16 @@ describe('response rate limiting', () => {
     // TCP is never limited: the same client, over its bucket, gets every answer in full.
     const overTcp = await tcpQueries(s.dnsPort, '127.0.0.1', 50);
     expect(overTcp.every((r) => (r.answers?.length ?? 0) > 0 && (r.flags! & dnsPacket.TRUNCATED_RESPONSE) === 0)).toBe(true);
+    // Answers are limited per name (the fast path keys them by its cache entry): with
+    // leader.mesos drained, the same client's first queries for another name are answered.
+    const mixed = await udpBurst(s.dnsPort, '127.0.0.1', 40, ['leader.mesos', 'master.mesos']);
+    expect(mixed.byName.get('master.mesos') ?? 0).toBeGreaterThanOrEqual(5);
   });
 
   it('off (the default): all 100 are answered in full', async () => {
     const s = await serve({});
     const burst = await udpBurst(s.dnsPort, '127.0.0.1', 100);
-    expect(burst).toEqual({ full: 100, truncated: 0, total: 100 });
+    expect(burst).toMatchObject({ full: 100, truncated: 0, total: 100 });
     expect(metric((await s.http('/metrics')).body, 'mesos_dns_rrl_dropped_total')).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // What a reload (SIGHUP) must restart, by key. Each part of the server compares its keys between
 // the running and the new config and restarts only when one of them changed; everything else is
-// applied in place (the next table build or query reads the new value): the naming keys
-// (Domain, TTL, IPSources, PtrOn, HealthPolicy, ...) by the rebuild main.ts makes on every reload.
+// applied in place (the next table build or query reads the new value). The keys that shape only
+// the table (Domain, TTL, IPSources, IPNetworks, AddressPolicy, PtrOn, HealthPolicy, ...) restart
+// nothing: every reload rebuilds the table from the last state with the new config (main.ts).
 import type { RawConfig } from './schema.js';
 
 export const RESTARTS = {

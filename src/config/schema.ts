@@ -9,6 +9,10 @@ export type IPSource = 'host' | 'docker' | 'mesos' | 'netinfo';
 
 export type MesosAuthentication = '' | 'basic' | 'iam';
 
+/** AddressPolicy: "" is mesos-dns's IPSources rule, "auto" dcos-net's autoip rule (docs/addresses.md). */
+export type AddressPolicy = '' | 'auto';
+/** How an RRset is ordered in each reply (docs/naming.md "Answer order"). */
+export type AnswerOrder = 'shuffle' | 'round-robin';
 /** Which RUNNING tasks a shared task name answers with (docs/naming.md "Health-aware answers"). */
 export type HealthPolicy = 'ignore' | 'exclude-unhealthy' | 'only-healthy';
 
@@ -129,6 +133,14 @@ export interface RawConfig {
   /** An idle keep-alive HTTP connection is closed after this long, ms. */
   HTTPKeepAliveTimeoutMs: number;
   // --- end of connection limits ---
+  // --- task addresses and DC/OS names (issue 15 items 1 and 5; docs/addresses.md) ---
+  /** CNI network names whose network_infos addresses count for a task; empty: every network. */
+  IPNetworks: string[];
+  /** "" (IPSources decides) or "auto" (the container address on a virtual network without port mappings, else the agent's). */
+  AddressPolicy: AddressPolicy;
+  /** Also answer dcos-net's names under thisdcos.directory (agentip, containerip, autoip, l4lb VIPs). */
+  DcosNames: boolean;
+  // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   /** /ready turns 503 (and one warning is logged) when the table is older than this, or the state source has failed for this long; 0 = off. */
   ReadyMaxTableAgeSeconds: number;
@@ -147,6 +159,10 @@ export interface RawConfig {
   /** How often a down upstream is probed with `. IN NS`, milliseconds. */
   ForwardHealthCheckMs: number;
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15) ---
+  /** "shuffle": each reply a random permutation of the RRset (mesos-dns); "round-robin": rotated one step per reply. */
+  AnswerOrder: AnswerOrder;
+  // --- end of answer order ---
 
   // --- zone transfer (issue 16; docs/operations.md "Large clusters") ---
   /** CIDR ranges that may transfer our zones (AXFR/IXFR over TCP); empty: every transfer is REFUSED. */
@@ -279,6 +295,11 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   HTTPRequestTimeoutMs: { kind: milliseconds, default: 30_000 },
   HTTPKeepAliveTimeoutMs: { kind: milliseconds, default: 5_000 },
   // --- end of connection limits ---
+  // --- task addresses and DC/OS names (docs/addresses.md); validated in validateAddresses ---
+  IPNetworks: { kind: STRINGS, default: [] },
+  AddressPolicy: { kind: STRING, default: '' },
+  DcosNames: { kind: BOOL, default: false },
+  // --- end of task addresses and DC/OS names ---
   // --- readiness and state size (docs/configuration.md) ---
   ReadyMaxTableAgeSeconds: { kind: seconds(0), default: 0 },
   // Above 1 GiB a state is far past any real cluster, and as text past V8's longest string.
@@ -297,6 +318,9 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   SerialFile: { kind: STRING, default: '' },
   IxfrJournalSize: { kind: int(0, 100_000, 'an integer from 0 to 100000 (0 = no IXFR, full transfers only)'), default: 100 },
   // --- end of forwarding health keys ---
+  // --- answer order (issue 15); checked in validateAnswerOrder (validate.ts) ---
+  AnswerOrder: { kind: STRING, default: 'shuffle' },
+  // --- end of answer order ---
   // --- health-aware answers (issue 15); validated in validateHealthPolicy (validate.ts) ---
   HealthPolicy: { kind: STRING, default: 'ignore' },
   // --- end of health-aware answers ---
@@ -311,8 +335,10 @@ export const FIELDS = Object.keys(KEYS) as (keyof RawConfig)[];
 export const BY_LOWER = new Map<string, keyof RawConfig>(FIELDS.map((f) => [f.toLowerCase(), f]));
 
 export const IP_SOURCES: readonly IPSource[] = ['host', 'docker', 'mesos', 'netinfo'];
+export const ADDRESS_POLICIES: readonly AddressPolicy[] = ['', 'auto'];
 export const HEALTH_POLICIES: readonly HealthPolicy[] = ['ignore', 'exclude-unhealthy', 'only-healthy'];
 export const AUTH_MECHANISMS: readonly MesosAuthentication[] = ['', 'basic', 'iam'];
+export const ANSWER_ORDERS: readonly AnswerOrder[] = ['shuffle', 'round-robin'];
 // mesos-dns's dnsValidationRegex, used for `domain` and zoneResolvers keys.
 export const DOMAIN_RE = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 

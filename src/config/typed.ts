@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { parseMasterAddress, parseResolverAddress, type HostPort } from '../net/address.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
-import { RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { RAW_DEFAULTS, type IPSource, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { keyName, parseTsigKey, type TsigKey } from './tsig-keys.js';
 
@@ -21,7 +21,12 @@ export interface Routing {
   /** zone (lower-case, no trailing dot) -> upstreams; zones with no resolvers left out. Empty unless forwarding. */
   readonly zones: ReadonlyMap<string, readonly HostPort[]>;
   readonly resolvers: readonly HostPort[];
+  /** Zones we answer besides `domain` (lower-case, no trailing dot): thisdcos.directory with DcosNames. */
+  readonly ownZones: readonly string[];
 }
+
+/** The zone of the DC/OS names (DcosNames, records/dcos-names.ts), without its trailing dot. */
+export const DCOS_DOMAIN = 'thisdcos.directory';
 
 export interface TypedConfig {
   /** The configured masters, in order (masterN numbering follows it). */
@@ -41,6 +46,8 @@ export interface TypedConfig {
    * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
+  readonly roundRobin: boolean;
   /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
   readonly transfer: {
     readonly allow: readonly Cidr[];
@@ -53,6 +60,19 @@ export interface TypedConfig {
   };
   /** ZonesDir as an absolute path (relative to the config file's directory); "" when off. */
   readonly zonesDir: string;
+  /** How a task's address is chosen (records/table-ips.ts, docs/addresses.md). */
+  readonly addresses: AddressRules;
+  /** DcosNames: the table has dcos-net's names under thisdcos.directory (records/dcos-names.ts). */
+  readonly dcosNames: boolean;
+}
+
+export interface AddressRules {
+  /** IPSources, in order. */
+  readonly sources: readonly IPSource[];
+  /** IPNetworks as a set; null when empty (every network counts). */
+  readonly networks: ReadonlySet<string> | null;
+  /** AddressPolicy "auto". */
+  readonly auto: boolean;
 }
 
 export interface Config extends RawConfig {
@@ -83,11 +103,24 @@ export function typedValues(raw: RawConfig): TypedConfig {
     masters: Object.freeze(parsedList(raw.Masters ?? [], parseMasterAddress)),
     domain,
     zone: `${domain}.`,
-    routing: { domain, forwarding, zones, resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)) },
+    routing: {
+      domain,
+      forwarding,
+      zones,
+      resolvers: Object.freeze(parsedList(raw.Resolvers, parseResolverAddress)),
+      ownZones: Object.freeze(raw.DcosNames ? [DCOS_DOMAIN] : []),
+    },
     // Entries were validated by parseConfig; one that is not valid (a hand-made config) is left out.
     ptr: { on: raw.PtrOn, zones: Object.freeze([...new Set(raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []))]) },
+    addresses: {
+      sources: Object.freeze([...raw.IPSources]),
+      networks: raw.IPNetworks.length === 0 ? null : new Set(raw.IPNetworks),
+      auto: raw.AddressPolicy === 'auto',
+    },
+    dcosNames: raw.DcosNames,
     zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    roundRobin: raw.AnswerOrder === 'round-robin',
     transfer: Object.freeze({
       allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
       notify: Object.freeze(parsedList(raw.Notify ?? [], parseResolverAddress)),

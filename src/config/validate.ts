@@ -14,8 +14,8 @@ import { parseZkUrl } from '../mesos/zk-url.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
-import { AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
-import { typedValues, type Config } from './typed.js';
+import { ADDRESS_POLICIES, ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
+import { DCOS_DOMAIN, typedValues, type Config } from './typed.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
 export interface ConfigEnv {
@@ -86,6 +86,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
     validateZoneResolvers(c, p);
   }
   validateIPSources(c, p);
+  validateAddresses(c, p);
   validateReverseZones(c, p);
   validateDomain(c, p);
   normaliseSOA(c, p);
@@ -95,6 +96,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateHealthPolicy(c, p);
   validateSecurity(c, p);
   validateConnectionLimits(c, p);
+  validateAnswerOrder(c, p);
   validateTransfer(c, p);
   // A path the file system cannot take; whether the directory exists is the zone loader's
   // business (absent: no static zones, docs/static-zones.md).
@@ -138,6 +140,15 @@ function validateConnectionLimits(c: RawConfig, p: Problems): void {
   }
 }
 // --- end of connection limits ---
+
+// --- answer order (issue 15) ---
+function validateAnswerOrder(c: RawConfig, p: Problems): void {
+  const order = c.AnswerOrder as string;
+  if (!(ANSWER_ORDERS as readonly string[]).includes(order)) {
+    p.error('AnswerOrder', `must be ${ANSWER_ORDERS.map((o) => `"${o}"`).join(' or ')}, got ${show(order)}`);
+  }
+}
+// --- end of answer order ---
 
 // --- security keys (issue 12) ---
 function validateSecurity(c: RawConfig, p: Problems): void {
@@ -271,6 +282,22 @@ function validateIPSources(c: RawConfig, p: Problems): void {
     if (!IP_SOURCES.includes(src)) p.error('IPSources', `invalid IP source ${show(src)}; use ${IP_SOURCES.join(', ')}`);
     else if (seen.has(src)) p.error('IPSources', `duplicate IP source ${show(src)}`);
     seen.add(src);
+  }
+}
+
+// --- task addresses (docs/addresses.md) ---
+function validateAddresses(c: RawConfig, p: Problems): void {
+  const seen = new Set<string>();
+  for (const name of c.IPNetworks) {
+    if (name === '') p.error('IPNetworks', 'a network name must not be empty');
+    else if (seen.has(name)) p.error('IPNetworks', `duplicate network ${show(name)}`);
+    seen.add(name);
+  }
+  if (!ADDRESS_POLICIES.includes(c.AddressPolicy)) p.error('AddressPolicy', `must be "" (IPSources decides) or "auto", got ${show(c.AddressPolicy)}`);
+  // Two zones of ours, one inside the other, would each claim the other's names.
+  const domain = c.Domain.replace(/\.+$/, '');
+  if (c.DcosNames && (domain === DCOS_DOMAIN || domain.endsWith(`.${DCOS_DOMAIN}`) || DCOS_DOMAIN.endsWith(`.${domain}`))) {
+    p.error('DcosNames', `the DC/OS zone ${DCOS_DOMAIN} cannot be served beside the domain ${show(c.Domain)}, which overlaps it`);
   }
 }
 

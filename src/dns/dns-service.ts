@@ -89,11 +89,15 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
     return settings ? new ResponseLimit(settings, stats) : undefined;
   };
   let rrl = limitOf(config);
-  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer) => {
+  const slot = ctx.answers!;
+  const handler = (buf: Buffer, transport: 'udp' | 'tcp', peer: Peer, receivedMs: number) => {
     const reply = respondMessages(buf, transport, ctx, peer);
     if (transport === 'tcp' || rrl === undefined) return reply;
     // Over UDP every reply is one message (a transfer answers UDP with one, transfer-service.ts).
-    return rrl.apply(reply instanceof Promise ? reply.then(firstMessage) : firstMessage(reply), buf, peer);
+    if (reply instanceof Promise) return rrl.apply(reply.then(firstMessage), buf, peer, receivedMs);
+    // A reply at once came from the fast path, which left its entry's name hash on the cache.
+    const nameHash = reply instanceof Uint8Array && slot.cache ? slot.cache.replyNameHash : -1;
+    return rrl.apply(firstMessage(reply), buf, peer, receivedMs, nameHash);
   };
   const open = (c: Config): Promise<DnsServer | undefined> =>
     c.DnsOn

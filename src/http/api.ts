@@ -9,6 +9,7 @@ import type { Snapshot } from '../store.js';
 import type { EnumerateFramework, RecordTable } from '../records/table.js';
 import { staticAddresses, staticServices } from './static-records.js';
 import { JsonMap, marshalIndent, type JsonObject, type JsonValue } from './json.js';
+import { DCOS_ZONE } from '../records/dcos-names.js';
 
 export interface ApiResponse {
   status: number;
@@ -138,11 +139,15 @@ const CONFIG_KEYS = [
   'HTTPHeadersTimeoutMs',
   'HTTPRequestTimeoutMs',
   'HTTPKeepAliveTimeoutMs',
+  'IPNetworks',
+  'AddressPolicy',
+  'DcosNames',
   'ReadyMaxTableAgeSeconds',
   'StateMaxBytes',
   'ZonesDir',
   'ForwardMaxFails',
   'ForwardHealthCheckMs',
+  'AnswerOrder',
   'AllowTransfer',
   'Notify',
   'TsigKeys',
@@ -175,6 +180,7 @@ export const handleConfig: ApiHandler = (snapshot, _params, ctx) => {
       case 'Resolvers':
       case 'ReverseZones':
       case 'IPSources':
+      case 'IPNetworks':
       case 'RecurseFrom': {
         const list = config[key];
         out[key] = list === null ? null : [...list];
@@ -300,6 +306,8 @@ function axfrJson(table: RecordTable, refreshSeconds: number): JsonObject {
   const aaaas: [string, JsonValue][] = [];
   const srvs: [string, JsonValue][] = [];
   for (const [name, records] of table.names) {
+    // The DC/OS names (DcosNames) are another zone's: not part of this one's transfer.
+    if (name.endsWith(`.${DCOS_ZONE}`)) continue;
     if (records.a.length > 0) as.push([name, [...records.a]]);
     if (records.aaaa.length > 0) aaaas.push([name, [...records.aaaa]]);
     if (records.srv.length > 0) srvs.push([name, records.srv.map((srv) => `${srv.target}:${srv.port}`)]);

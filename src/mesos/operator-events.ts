@@ -8,7 +8,7 @@ import { StateParseError } from '../errors.js';
 import type { SkippedElement, Task } from './state.js';
 import { LiveState } from './live-state.js';
 import {
-  frameworkFromInfo, fromAgent, fromFramework, fromTask, idValue, isTerminal, object, runningFromStatus,
+  frameworkFromInfo, fromAgent, fromFramework, fromTask, idValue, isTerminal, keepNetwork, object, runningFromStatus,
   skippedV1, streamStateFromGetState, type StreamState,
 } from './operator-state.js';
 
@@ -115,8 +115,9 @@ function updateTask(live: LiveState, update: Record<string, unknown>): boolean {
   const next: Task = { ...current, state: newState };
   if (status.state === 'TASK_RUNNING') {
     const running = runningFromStatus(status);
-    // Keep the newest RUNNING status, as the snapshot conversion does (largest timestamp wins).
-    if (!current.running || running.timestamp >= current.running.timestamp) next.running = running;
+    // Keep the newest RUNNING status, as the snapshot conversion does (largest timestamp wins),
+    // and the container addresses of the one before when it brings none (keepNetwork).
+    if (!current.running || running.timestamp >= current.running.timestamp) next.running = current.running ? keepNetwork(running, current.running) : running;
   }
   live.putTask(next);
   return true;

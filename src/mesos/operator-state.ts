@@ -10,6 +10,7 @@ import { StateParseError } from '../errors.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task, TaskState } from './state.js';
 import { parsePid } from './pid.js';
 import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
+import { networkNamesOf, taskAddressing } from './task-addressing.js';
 
 /** MasterState plus the tasks whose framework is not known yet (dcos-net's "waiting_tasks"): the
  * stream may announce a task before its framework, so such tasks wait here and are attached when
@@ -153,6 +154,8 @@ export function fromTask(v1Task: unknown): Task {
   if (t.discovery !== undefined && t.discovery !== null) task.discovery = discoveryFrom(t.discovery);
   const running = latestRunning(array(t.statuses, 'task.statuses'));
   if (running) task.running = running;
+  const addressing = taskAddressing(t.labels, t.container, t.discovery, task.ports);
+  if (addressing) task.addressing = addressing;
   return task;
 }
 
@@ -201,47 +204,68 @@ export function runningFromStatus(v1Status: unknown): RunningStatus {
   const s = object(v1Status, 'status');
   const timestamp = s.timestamp === undefined ? 0 : number(s.timestamp, 'status.timestamp');
   const labels = labelsOf(s.labels, 'status.labels');
+  const network = networkIPs(s.container_status);
   const running: RunningStatus = {
     timestamp,
-    networkIPs: networkIPs(s.container_status),
+    networkIPs: network.ips,
     mesosLabelIPs: labels.filter((l) => l.key === MESOS_IP_LABEL).map((l) => l.value),
     dockerLabelIPs: labels.filter((l) => l.key === DOCKER_IP_LABEL).map((l) => l.value),
   };
   if (typeof s.healthy === 'boolean') running.healthy = s.healthy;
+  const names = networkNamesOf(network.names);
+  if (names !== undefined) running.networkNames = names;
   return running;
 }
 
 /** The TASK_RUNNING status with the largest timestamp, the first one on a tie: the order of
- * `statuses` is not guaranteed (mesos-dns state.go). */
+ * `statuses` is not guaranteed (mesos-dns state.go). Its network IPs are those of the newest
+ * RUNNING status that has any (keepNetwork), as parse-task.ts reads /master/state. */
 function latestRunning(statuses: unknown[]): RunningStatus | undefined {
   let best: RunningStatus | undefined;
+  let withIPs: RunningStatus | undefined;
   statuses.forEach((raw, i) => {
     const s = object(raw, `task.statuses[${i}]`);
     if (s.state !== 'TASK_RUNNING') return;
     const candidate = runningFromStatus(s);
     if (!best || candidate.timestamp > best.timestamp) best = candidate;
+    if (candidate.networkIPs.length > 0 && (!withIPs || candidate.timestamp > withIPs.timestamp)) withIPs = candidate;
   });
-  return best;
+  return best && withIPs ? keepNetwork(best, withIPs) : best;
 }
 
-function networkIPs(containerStatus: unknown): string[] {
+/**
+ * `next` (a newer RUNNING status) with the network IPs of `previous` when it has none of its own:
+ * a health-check update carries no network_infos and must not take the container address away
+ * (mesos-dns #417; docs/addresses.md).
+ */
+export function keepNetwork(next: RunningStatus, previous: RunningStatus): RunningStatus {
+  if (next.networkIPs.length > 0 || previous.networkIPs.length === 0) return next;
+  const kept: RunningStatus = { ...next, networkIPs: previous.networkIPs };
+  if (previous.networkNames !== undefined) kept.networkNames = previous.networkNames;
+  return kept;
+}
+
+/** IPs with their network's `name` ("" when absent or not a string), as parse-task.ts reads them. */
+function networkIPs(containerStatus: unknown): { ips: string[]; names: string[] } {
   const cs = optionalObject(containerStatus, 'status.container_status');
   const ips: string[] = [];
+  const names: string[] = [];
   for (const raw of array(cs?.network_infos, 'container_status.network_infos')) {
     const ni = object(raw, 'network_info');
+    const name = typeof ni.name === 'string' ? ni.name : '';
     const addresses = array(ni.ip_addresses, 'network_info.ip_addresses');
     if (addresses.length > 0) {
       for (const a of addresses) {
         const ip = optionalString(object(a, 'ip_address').ip_address, 'ip_addresses[].ip_address');
-        if (ip) ips.push(ip);
+        if (ip) ips.push(ip), names.push(name);
       }
     } else {
       // Mesos 0.25 carried a single `ip_address` per network_info.
       const ip = optionalString(ni.ip_address, 'network_info.ip_address');
-      if (ip) ips.push(ip);
+      if (ip) ips.push(ip), names.push(name);
     }
   }
-  return ips;
+  return { ips, names };
 }
 
 /** v1 Labels are `{labels:[{key,value}]}`; the legacy JSON used a bare array. Accept both. */

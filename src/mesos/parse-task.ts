@@ -4,6 +4,7 @@ import { StateParseError } from '../errors.js';
 import { asObject, optArray, optBoolean, optNumber, optObject, optString, within, type JsonObject } from './json-fields.js';
 import { parsePortRanges } from './port-ranges.js';
 import type { Discovery, DiscoveryPort, RunningStatus, Task } from './state.js';
+import { networkNamesOf, taskAddressing } from './task-addressing.js';
 
 /** Status label keys read by the `mesos` and `docker` IP sources (mesos-dns state.go). */
 export const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
@@ -32,18 +33,22 @@ export function taskAt(json: unknown): Task {
   if (running) task.running = running;
   const discovery = parseDiscovery(o);
   if (discovery) task.discovery = discovery;
+  const addressing = taskAddressing(o.labels, o.container, o.discovery, task.ports);
+  if (addressing) task.addressing = addressing;
   return task;
 }
 
 /**
  * The TASK_RUNNING status with the largest timestamp (the first one on a tie); the master gives
- * statuses in no guaranteed order (mesos-dns state.go statusIPs). Only that one status is read
- * further: an older status carrying a container IP is never consulted.
+ * statuses in no guaranteed order (mesos-dns state.go statusIPs). Its labels, timestamp and
+ * `healthy` are read; its network IPs too when it has any, else those of the newest RUNNING
+ * status that has some (runningNetwork). Other statuses are not read.
  */
 function parseRunningStatus(statuses: unknown[]): RunningStatus | undefined {
   let best: JsonObject | undefined;
   let bestIndex = 0;
   let bestTs = 0;
+  let running = 0;
   for (let i = 0; i < statuses.length; i++) {
     let s: JsonObject;
     let ts: number;
@@ -54,6 +59,7 @@ function parseRunningStatus(statuses: unknown[]): RunningStatus | undefined {
     } catch (err) {
       throw within(err, `.statuses[${i}]`);
     }
+    running++;
     if (best === undefined || ts > bestTs) {
       best = s;
       bestIndex = i;
@@ -61,11 +67,44 @@ function parseRunningStatus(statuses: unknown[]): RunningStatus | undefined {
     }
   }
   if (best === undefined) return undefined;
+  let status: RunningStatus;
   try {
-    return runningStatusAt(best, bestTs);
+    status = runningStatusAt(best, bestTs);
   } catch (err) {
     throw within(err, `.statuses[${bestIndex}]`);
   }
+  if (status.networkIPs.length === 0 && running > 1) runningNetwork(statuses, bestIndex, status);
+  return status;
+}
+
+/**
+ * The network IPs of the newest other RUNNING status that has any (first on a tie) into `status`,
+ * whose own status had none: a health-check update carries no network_infos and must not take
+ * the container address away (mesos-dns #417; docs/addresses.md).
+ */
+function runningNetwork(statuses: unknown[], skip: number, status: RunningStatus): void {
+  let bestTs = 0;
+  let found: { ips: string[]; names: string[] } | undefined;
+  for (let i = 0; i < statuses.length; i++) {
+    if (i === skip) continue;
+    const s = statuses[i] as JsonObject;
+    if (optString(s, 'state', '') !== 'TASK_RUNNING') continue;
+    const ts = optNumber(s, 'timestamp', '') ?? 0;
+    if (found !== undefined && !(ts > bestTs)) continue;
+    let ips: { ips: string[]; names: string[] };
+    try {
+      ips = networkIPs(s);
+    } catch (err) {
+      throw within(err, `.statuses[${i}]`);
+    }
+    if (ips.ips.length === 0) continue;
+    found = ips;
+    bestTs = ts;
+  }
+  if (found === undefined) return;
+  status.networkIPs = found.ips;
+  const names = networkNamesOf(found.names);
+  if (names !== undefined) status.networkNames = names;
 }
 
 function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
@@ -86,24 +125,31 @@ function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
     if (key === MESOS_IP_LABEL) (mesos ??= []).push(value);
     else if (key === DOCKER_IP_LABEL) (docker ??= []).push(value);
   }
-  const status: RunningStatus = { timestamp, networkIPs: network, mesosLabelIPs: mesos ?? NO_STRINGS, dockerLabelIPs: docker ?? NO_STRINGS };
+  const status: RunningStatus = { timestamp, networkIPs: network.ips, mesosLabelIPs: mesos ?? NO_STRINGS, dockerLabelIPs: docker ?? NO_STRINGS };
   const healthy = optBoolean(best, 'healthy', '');
   if (healthy !== undefined) status.healthy = healthy;
+  const names = networkNamesOf(network.names);
+  if (names !== undefined) status.networkNames = names;
   return status;
 }
 
 /** Shared by every status without such IPs (most of them): one array, not three per task. */
 export const NO_STRINGS: readonly string[] = Object.freeze([]);
 
-/** container_status.network_infos[].ip_addresses[].ip_address, or per network_info the 0.25 `ip_address`. */
-function networkIPs(status: JsonObject): readonly string[] {
+/**
+ * container_status.network_infos[].ip_addresses[].ip_address, or per network_info the 0.25
+ * `ip_address`; with each IP its network's `name` ("" when absent or not a string).
+ */
+function networkIPs(status: JsonObject): { ips: string[]; names: string[] } {
   const container = optObject(status, 'container_status', '');
-  if (!container) return NO_STRINGS;
+  if (!container) return NO_NETWORK;
   const ips: string[] = [];
+  const names: string[] = [];
   const infos = optArray(container, 'network_infos', '.container_status');
   for (let i = 0; i < infos.length; i++) {
     try {
       const info = asObject(infos[i], '');
+      const name = typeof info.name === 'string' ? info.name : '';
       const addresses = optArray(info, 'ip_addresses', '');
       if (addresses.length > 0) {
         for (let j = 0; j < addresses.length; j++) {
@@ -113,18 +159,21 @@ function networkIPs(status: JsonObject): readonly string[] {
           } catch (err) {
             throw within(err, `.ip_addresses[${j}]`);
           }
-          if (ip) ips.push(ip);
+          if (ip) ips.push(ip), names.push(name);
         }
       } else {
         const ip = optString(info, 'ip_address', '');
-        if (ip) ips.push(ip);
+        if (ip) ips.push(ip), names.push(name);
       }
     } catch (err) {
       throw within(err, `.container_status.network_infos[${i}]`);
     }
   }
-  return ips;
+  return { ips, names };
 }
+
+/** A status without container_status: the shared empty lists. */
+const NO_NETWORK = Object.freeze({ ips: NO_STRINGS as string[], names: NO_STRINGS as string[] });
 
 /** DiscoveryInfo; mesos-dns ignores it entirely unless it has a non-empty name (HasDiscoveryInfo). */
 function parseDiscovery(task: JsonObject): Discovery | undefined {

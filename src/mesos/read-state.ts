@@ -12,6 +12,8 @@ import { loadAddon, type Loaded } from '../native-addon.js';
 import { pidAt } from './json-fields.js';
 import { elementFault, parseStateText } from './parse-state.js';
 import { NO_STRINGS } from './parse-task.js';
+import { spanAddressing } from './native-addressing.js';
+import { networkNamesOf } from './task-addressing.js';
 import { parsePortRanges } from './port-ranges.js';
 import { parsePid } from './pid.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task } from './state.js';
@@ -226,6 +228,8 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
 
   const f = out.frameworks;
   const numbers = out.numbers;
+  // Addressing texts (flag 16), each distinct one parsed once (native-addressing.ts).
+  const addressingOf = spanAddressing(str);
   const frameworks: Framework[] = [];
   let k = 0;
   let at = 0;
@@ -274,10 +278,15 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         k += 2;
         // A container_status gives a list of its own even when empty; label lists share NO_STRINGS.
         const networkIPs = flags & 4 ? list() : (k += 1 + f[k], NO_STRINGS);
+        // The network names, one per IP, without a count of their own.
+        const names: string[] = [];
+        for (let j = 0; j < networkIPs.length; j++) names.push(str(f[k++]));
         const mesos = f[k] > 0 ? list() : (k++, NO_STRINGS);
         const docker = f[k] > 0 ? list() : (k++, NO_STRINGS);
         const running: RunningStatus = { timestamp, networkIPs, mesosLabelIPs: mesos, dockerLabelIPs: docker };
         if (healthy >= 0) running.healthy = healthy === 1;
+        const networkNames = networkNamesOf(names);
+        if (networkNames !== undefined) running.networkNames = networkNames;
         task.running = running;
       }
       if (flags & 2) {
@@ -288,6 +297,12 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         for (let j = 0; j < n; j++, k += 3) ports.push({ number: f[k], protocol: str(f[k + 1]), name: str(f[k + 2]) });
         const discovery: Discovery = { name, ports };
         task.discovery = discovery;
+      }
+      if (flags & 16) {
+        // The values task-addressing.ts reads, parsed from their own bytes.
+        const addressing = addressingOf(f[k], f[k + 1], f[k + 2], ports);
+        k += 3;
+        if (addressing) task.addressing = addressing;
       }
       tasks[t] = task;
     }

@@ -13,10 +13,12 @@ import { StateParseError, StreamError } from '../errors.js';
 import {
   assembleStreamState, fromAgent, fromFramework, fromTask, idValue, object, recoveredAgentIds, skippedV1, streamStateFromGetState, type StreamState,
 } from './operator-state.js';
+import { spanAddressing } from './native-addressing.js';
 import { NO_STRINGS } from './parse-task.js';
 import { parsePid } from './pid.js';
 import type { NativeSubscribed, StateReaderAddon } from './read-state.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, Pid, RunningStatus, SkippedElement, Task } from './state.js';
+import { networkNamesOf } from './task-addressing.js';
 
 /** A SUBSCRIBED record, read. */
 export interface SubscribedRead {
@@ -117,6 +119,7 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
 
   const t = out.tasks;
   const numbers = out.numbers;
+  const addressingOf = spanAddressing(str);
   const tasks: Task[] = [];
   let k = 0;
   /** The list at t[k] (a count, then string ids), and k moved past it; empty ones share NO_STRINGS. */
@@ -139,8 +142,14 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       const timestamp = numbers[t[k]];
       const healthy = t[k + 1];
       k += 2;
-      running = { timestamp, networkIPs: list(), mesosLabelIPs: list(), dockerLabelIPs: list() };
+      const networkIPs = list();
+      // The network names, one per IP, without a count of their own.
+      const names: string[] = [];
+      for (let j = 0; j < networkIPs.length; j++) names.push(str(t[k++]));
+      running = { timestamp, networkIPs, mesosLabelIPs: list(), dockerLabelIPs: list() };
       if (healthy >= 0) running.healthy = healthy === 1;
+      const networkNames = networkNamesOf(names);
+      if (networkNames !== undefined) running.networkNames = networkNames;
     }
     if (flags & 2) {
       const name = str(t[k]);
@@ -151,8 +160,13 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       const discovery: Discovery = { name, ports: discoveryPorts };
       task.discovery = discovery;
     }
-    // fromTask's member order: discovery, then running.
+    // fromTask's member order: discovery, running, addressing.
     if (running) task.running = running;
+    if (flags & 16) {
+      const addressing = addressingOf(t[k], t[k + 1], t[k + 2], ports);
+      k += 3;
+      if (addressing) task.addressing = addressing;
+    }
     tasks.push(task);
   }
 

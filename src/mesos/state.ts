@@ -31,8 +31,18 @@ export interface Discovery {
 /** The parts of the newest TASK_RUNNING status that the IP sources read (docs/naming.md). */
 export interface RunningStatus {
   timestamp: number;
-  /** container_status.network_infos[].ip_addresses[].ip_address (or the 0.25 single ip_address). */
+  /**
+   * container_status.network_infos[].ip_addresses[].ip_address (or the 0.25 single ip_address) of
+   * the newest TASK_RUNNING status that has any: a later status without them (a health-check
+   * update) does not take a task's container address away (mesos-dns #417). That status may be
+   * an older one than `timestamp` and `healthy` come from.
+   */
   networkIPs: readonly string[];
+  /**
+   * The CNI network name (network_infos[].name) of each of networkIPs, in step with it; absent
+   * when every one is "" (IPNetworks filters on these, records/table-ips.ts).
+   */
+  networkNames?: readonly string[];
   /** Values of label MesosContainerizer.NetworkSettings.IPAddress. */
   mesosLabelIPs: readonly string[];
   /** Values of label Docker.NetworkSettings.IPAddress. */
@@ -62,6 +72,38 @@ export interface Task {
   discovery?: Discovery;
   /** The newest TASK_RUNNING status (largest timestamp, first on a tie), if any. */
   running?: RunningStatus;
+  /** What decides the task's address beyond its statuses (mesos/task-addressing.ts); absent when nothing does. */
+  addressing?: TaskAddressing;
+}
+
+/**
+ * The task's own say in its address, and its Minuteman VIPs (docs/addresses.md). Read leniently:
+ * a field of the wrong type counts as absent and never makes the task malformed.
+ */
+export interface TaskAddressing {
+  /** The value of the task label MESOS_DNS_IP_SOURCES (e.g. `netinfo,host`), as given. */
+  ipSources?: string;
+  /**
+   * The task reaches the outside through host ports: Docker `port_mappings`, a
+   * `container.network_infos[].port_mappings` entry, a DiscoveryInfo port labelled
+   * `network-scope=host`, or a `VIP_PORT<n>` task label (dcos-net's `host_port`). AddressPolicy
+   * "auto" then gives the agent's address.
+   */
+  hostPorts: boolean;
+  /** Minuteman VIP labels, in document order; absent when there are none. */
+  vips?: readonly TaskVip[];
+}
+
+/** One VIP label: `VIP_n` on a DiscoveryInfo port, or `VIP_PORT<n>` = `tcp://name:port` on the task. */
+export interface TaskVip {
+  /** The label's value, e.g. `/web:80`, `10.0.0.5:80` (a VIP_PORT label's `tcp://` taken off). */
+  vip: string;
+  /** `tcp` or `udp`, lower-case. */
+  protocol: string;
+  /** The backend's port: the discovery port's number, or the task's n-th host port. */
+  port: number;
+  /** The port is a host port (network-scope=host, VIP_PORT labels), not a container port. */
+  hostPort: boolean;
 }
 
 export interface Framework {

@@ -7,7 +7,8 @@
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
 import { masterRecords } from './master-records.js';
-import { addIP, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addIP, containerIPs, ownSourcesOf, taskIPs, toIps, type Ip } from './table-ips.js';
+import { addDcosTask, DCOS_ZONE } from './dcos-names.js';
 import type { Discovery, MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, domainFrag, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
@@ -127,6 +128,8 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
   const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts)
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
   const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
+  const addressRules = config.typed.addresses;
+  const ownSources = ownSourcesOf();
   // HealthPolicy (health-policy.ts): null for "ignore", whose records go straight to the builder.
   const policy = config.HealthPolicy ?? 'ignore';
   const gate = policy === 'ignore' ? null : new HealthGate(b);
@@ -163,7 +166,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       // rewritten per task (the interner copies the bytes it keeps).
       const hashText = task.idHash ?? taskHash(task.id);
       for (let k = 0; k < 5; k++) hash[k + 1] = hashText.charCodeAt(k);
-      const taskIps = taskIPs(b, seenIps, task, agent.ips, config.IPSources);
+      const taskIps = taskIPs(b, seenIps, task, agent.ips, addressRules, ownSources(task));
       const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
       if (taskPtrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
         collectTaskPtrs(taskPtrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fwTail);
@@ -182,6 +185,12 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
       generated.names.push(task.name);
       generated.ids.push(task.id);
       generated.bounds.push(start, b.length);
+      if (config.typed.dcosNames) {
+        // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts).
+        const canonical = label(discovery !== undefined ? discovery.name : task.name);
+        const slaveCanonical = makesEmptyLabel(canonical) ? undefined : `${canonical}-${hashText}-${agent.tailText}${slaveTail}`;
+        addDcosTask(b, seenIps, label, { task, framework: frameworks[i].name, agentIps: agent.ips, containerIps: containerIPs(b, seenIps, task, addressRules.networks), slaveCanonical });
+      }
     }
   }
 
@@ -197,7 +206,7 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
     health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
-  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight });
+  const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null

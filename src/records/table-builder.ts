@@ -26,6 +26,8 @@ export interface FinishOptions {
    * packing a table that already lists them).
    */
   emptyNonTerminals?: Iterable<string>;
+  /** More zones of ours whose empty non-terminals are derived too (DcosNames: thisdcos.directory.). */
+  zones?: readonly string[];
   srvPriority: number;
   srvWeight: number;
 }
@@ -129,6 +131,9 @@ export class TableBuilder {
     const owners = this.#names.count;
     const ents =
       options.emptyNonTerminals === undefined ? this.#derivedEmptyNonTerminals(counts, options.zone) : this.#givenEmptyNonTerminals(options.emptyNonTerminals, counts);
+    if (options.emptyNonTerminals === undefined) {
+      for (const zone of options.zones ?? []) for (const id of this.#derivedEmptyNonTerminals(counts, zone)) ents.push(id);
+    }
     const nameCount = this.#names.count;
     if (nameCount > owners) {
       const grown = new Int32Array(nameCount);

@@ -1,7 +1,9 @@
 // The IPs of the table build: canonical text (net/address.ts), family decided once, an id in the
 // table's IP list, de-duplicated per owner; and which of a task's IPs IPSources picks.
 import { canonicalIP } from '../net/address.js';
-import type { Task } from '../mesos/state.js';
+import type { MasterState, Task } from '../mesos/state.js';
+import { IP_SOURCES, type IPSource } from '../config/schema.js';
+import type { AddressRules } from '../config/typed.js';
 import type { TableBuilder } from './table-builder.js';
 
 /** An IP in canonical text, with its family decided once and its id in the table's IP list. */
@@ -46,8 +48,38 @@ export function addIP(b: TableBuilder, owner: number, ip: Ip): void {
   else b.addA(owner, ip.id);
 }
 
+/**
+ * A task's container addresses: its network IPs (RunningStatus.networkIPs), only those on the
+ * networks IPNetworks names when it names any (a network without a name never matches).
+ */
+export function containerIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, networks: ReadonlySet<string> | null): Ip[] {
+  const running = task.running;
+  if (running === undefined) return NO_IPS;
+  if (networks === null) return toIps(b, seen, running.networkIPs);
+  const names = running.networkNames;
+  if (names === undefined) return NO_IPS;
+  const kept: string[] = [];
+  for (let i = 0; i < running.networkIPs.length; i++) if (networks.has(names[i])) kept.push(running.networkIPs[i]);
+  return toIps(b, seen, kept);
+}
+
+/**
+ * Task IPs (docs/addresses.md): the task's own MESOS_DNS_IP_SOURCES order when `own` has one,
+ * else AddressPolicy "auto" (dcos-net's autoip), else IPSources. `agentIps` itself is returned
+ * when the agent's addresses are the answer (reverse-ptrs.ts tells them apart by identity).
+ */
+export function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], rules: AddressRules, own: readonly string[] | undefined): Ip[] {
+  if (own === undefined && rules.auto) {
+    // autoip: the container address unless the task publishes host ports, or has none.
+    if (task.addressing?.hostPorts === true) return agentIps;
+    const ips = containerIPs(b, seen, task, rules.networks);
+    return ips.length > 0 ? ips : agentIps;
+  }
+  return sourceIPs(b, seen, task, agentIps, own ?? rules.sources, rules.networks);
+}
+
 /** Task IPs per IPSources, HEAD (e888ef4) rule: every IP of the first source that yields any. */
-export function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[]): Ip[] {
+function sourceIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], sources: readonly string[], networks: ReadonlySet<string> | null): Ip[] {
   for (let i = 0; i < sources.length; i++) {
     let ips: Ip[];
     switch (sources[i]) {
@@ -55,7 +87,7 @@ export function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Tas
         ips = agentIps;
         break;
       case 'netinfo':
-        ips = toIps(b, seen, task.running?.networkIPs);
+        ips = containerIPs(b, seen, task, networks);
         break;
       case 'mesos':
         ips = toIps(b, seen, task.running?.mesosLabelIPs);
@@ -71,3 +103,43 @@ export function taskIPs(b: TableBuilder, seen: Map<string, Ip | null>, task: Tas
   return NO_IPS;
 }
 
+/**
+ * A MESOS_DNS_IP_SOURCES label value (`netinfo,host`: IP sources separated by commas, spaces
+ * around them allowed) as a source list; undefined when it is not one (empty, an unknown or
+ * repeated source), and the task then follows the global rule (docs/addresses.md).
+ */
+export function parseIpSourcesLabel(value: string): readonly IPSource[] | undefined {
+  const out: IPSource[] = [];
+  for (const part of value.split(',')) {
+    const source = part.trim() as IPSource;
+    if (!IP_SOURCES.includes(source) || out.includes(source)) return undefined;
+    out.push(source);
+  }
+  return out;
+}
+
+/**
+ * A task's own source order (its MESOS_DNS_IP_SOURCES label, parsed), or undefined; for one table
+ * build, which parses each distinct label value once (few values, many tasks).
+ */
+export function ownSourcesOf(): (task: Task) => readonly IPSource[] | undefined {
+  const parsed = new Map<string, readonly IPSource[] | undefined>();
+  return (task) => {
+    const value = task.addressing?.ipSources;
+    if (value === undefined) return undefined;
+    if (!parsed.has(value)) parsed.set(value, parseIpSourcesLabel(value));
+    return parsed.get(value);
+  };
+}
+
+/** Running tasks whose MESOS_DNS_IP_SOURCES label is not a source list (publish.ts warns once per task). */
+export function invalidIpSourceLabels(state: MasterState): { taskId: string; value: string }[] {
+  const out: { taskId: string; value: string }[] = [];
+  for (const fw of state.frameworks) {
+    for (const task of fw.tasks) {
+      const value = task.addressing?.ipSources;
+      if (value !== undefined && task.state === 'TASK_RUNNING' && parseIpSourcesLabel(value) === undefined) out.push({ taskId: task.id, value });
+    }
+  }
+  return out;
+}

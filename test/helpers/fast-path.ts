@@ -80,15 +80,28 @@ export function rotationRandom(n: number, r: number): () => number {
 
 export const IDENTITY = (): number => 1 - 2 ** -53;
 
-/** The ordinary pipeline's reply for `query`, its answer RRset rotated by `rotation`. */
-export function slowReply(query: Buffer, transport: Transport, table: RecordTable, config: Config, rotation: number): Buffer {
+/** For round-robin: the fast path must not draw. */
+export const NO_RANDOM = (): number => {
+  throw new Error('round-robin drew a random number');
+};
+
+/**
+ * The ordinary pipeline's reply for `query`: its answer RRset rotated by `order` (a number), or
+ * shuffled with `order` (a random function, drawn from as lookup draws).
+ */
+export function slowReply(query: Buffer, transport: Transport, table: RecordTable, config: Config, order: number | (() => number)): Buffer {
   const parsed = parseQuery(query);
   if (parsed.kind !== 'query') throw new Error(`fast path answered a message parseQuery rejects (${parsed.kind})`);
   const q = parsed.query;
   const opts = { recurseOn: config.RecurseOn };
   const canonical = lookup(table, q, { ...opts, random: IDENTITY });
   const n = canonical.answer.length;
-  const answer = n > 1 ? lookup(table, q, { ...opts, random: rotationRandom(n, rotation % n) }) : canonical;
+  const answer =
+    typeof order === 'function'
+      ? lookup(table, q, { ...opts, random: order })
+      : n > 1
+        ? lookup(table, q, { ...opts, random: rotationRandom(n, order % n) })
+        : canonical;
   return encodeAnswer(q, answer, {
     maxSize: maxResponseSize(q, transport, config.EDNSMaxUDPSize),
     setTruncateBit: config.SetTruncateBit,
@@ -122,8 +135,10 @@ export interface Tally {
 }
 
 /**
- * Runs every name x type x variant x case through both paths. Rotation bookkeeping follows
- * the documented rule: an entry's RRset advances one step per reply it serves.
+ * Runs every name x type x variant x case through both paths. With AnswerOrder round-robin the
+ * rotation bookkeeping follows the documented rule (an entry's RRset advances one step per reply
+ * it serves) and the fast path must draw no random number; with shuffle both paths get the same
+ * seeded draws per query and must write the same permutation.
  */
 export function compareAll(table: RecordTable, config: Config, names: readonly string[]): Tally {
   const cache = new AnswerCache(snapshotOf(table), config);
@@ -139,7 +154,8 @@ export function compareAll(table: RecordTable, config: Config, names: readonly s
           const query = mode === 'lower' ? lower : recase(lower, mode, random);
           const key = `${name}/${type}`;
           const r = rotations.get(key) ?? 0;
-          const fast = fastAnswer(query, variant.transport, cache);
+          const seed = id * 3 + ['lower', 'upper', 'random'].indexOf(mode);
+          const fast = fastAnswer(query, variant.transport, cache, config.typed.roundRobin ? NO_RANDOM : seededRandom(seed));
           tally.total++;
           if (mode === 'upper') tally.upper++;
           if (fast === undefined) {
@@ -148,10 +164,10 @@ export function compareAll(table: RecordTable, config: Config, names: readonly s
           }
           tally.fast++;
           if (mode === 'upper') tally.fastUpper++;
-          const slow = slowReply(query, variant.transport, table, config, r);
+          const slow = slowReply(query, variant.transport, table, config, config.typed.roundRobin ? r : seededRandom(seed));
           if (!fast.equals(slow)) {
             throw new Error(
-              `fast != slow for ${mode} ${name} type ${type} ${JSON.stringify(variant)} rotation ${r}\n` +
+              `fast != slow for ${mode} ${name} type ${type} ${JSON.stringify(variant)} ${config.typed.roundRobin ? `rotation ${r}` : `seed ${seed}`}\n` +
                 `fast ${fast.toString('hex')}\nslow ${slow.toString('hex')}`,
             );
           }

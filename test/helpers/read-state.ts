@@ -127,6 +127,40 @@ export function richState(): Record<string, unknown> {
           { id: 'bad-ranges', name: 'odd', slave_id: 'S1', state: 'TASK_RUNNING', resources: { ports: '[31002-31001]' }, statuses: null, discovery: { name: '', ports: { ports: [{ number: 1 }] } } },
           { id: 'empty-status', name: 'x', statuses: [{ state: 'TASK_RUNNING', container_status: {} }], resources: null, discovery: null },
           { id: 'wordy-ranges', name: 'y', resources: { ports: 'ports 31000' }, statuses: [{ state: 'TASK_RUNNING', container_status: { network_infos: null } }] },
+          // What task-addressing.ts reads (labels, container, discovery port labels), network
+          // names, and a newer RUNNING status without network IPs after older ones with some.
+          {
+            id: 'vip.7',
+            name: 'vip',
+            slave_id: 'S1',
+            state: 'TASK_RUNNING',
+            resources: { ports: '[31100-31101]' },
+            labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,host' }, { key: 'VIP_PORT1', value: 'udp://dns:53' }, { key: 'HAPROXY', value: 'x' }],
+            container: { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31100, container_port: 80, protocol: 'tcp' }] }] },
+            statuses: [
+              { state: 'TASK_RUNNING', timestamp: 10, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.1' }] }, { name: 5, ip_address: '9.0.0.2' }] } },
+              { state: 'TASK_RUNNING', timestamp: 20, healthy: true, container_status: { network_infos: [] } },
+              { state: 'TASK_RUNNING', timestamp: 15, container_status: { network_infos: [{ name: 'other', ip_addresses: [{ ip_address: '9.0.0.9' }] }, { ip_addresses: [{ ip_address: '9.0.0.3' }] }] } },
+            ],
+            discovery: {
+              name: 'vip',
+              ports: {
+                ports: [
+                  { number: 80, protocol: 'tcp', name: 'http', labels: { labels: [{ key: 'VIP_0', value: '/web:80' }, { key: 'network-scope', value: 'container' }] } },
+                  { number: 31101, protocol: 'UDP', labels: { labels: [{ key: 'network-scope', value: 'host' }, { key: 'vip1', value: '10.0.0.5:53' }] } },
+                ],
+              },
+            },
+          },
+          {
+            id: 'bridge.1',
+            name: 'bridge',
+            slave_id: 'S2',
+            state: 'TASK_RUNNING',
+            labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'bogus' }],
+            container: { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31200, container_port: 80, protocol: 'tcp' }] } },
+            statuses: [{ state: 'TASK_RUNNING', timestamp: 3, container_status: { network_infos: [{ ip_addresses: [{ ip_address: '172.17.0.5' }] }] } }],
+          },
         ],
         id: 'f1',
         name: 'Marathon',

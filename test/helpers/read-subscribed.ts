@@ -132,6 +132,53 @@ export function richSnapshot(): Json {
             // The same task again: first position, last value.
             { task_id: { value: 'nginx.1' }, framework_id: { value: 'f1' }, agent_id: { value: 'S2' }, state: 'TASK_RUNNING', name: 'nginx-again' },
             { task_id: { value: 'waiting' }, framework_id: { value: 'f-unknown' }, agent_id: { value: 'S2' }, state: 'TASK_STARTING' },
+            // What task-addressing.ts reads, in the v1 forms (labels{labels}, container, discovery
+            // port labels), network names, and a newer RUNNING status without network IPs after
+            // older ones with some.
+            {
+              task_id: { value: 'vip.7' },
+              name: 'vip',
+              framework_id: { value: 'f1' },
+              agent_id: { value: 'S1' },
+              state: 'TASK_RUNNING',
+              resources: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31100, end: 31101 }] } }],
+              labels: { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,host' }, { key: 'VIP_PORT1', value: 'udp://dns:53' }, { key: 'HAPROXY', value: 'x' }] },
+              container: { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31100, container_port: 80, protocol: 'tcp' }] }] },
+              statuses: [
+                { state: 'TASK_RUNNING', timestamp: 10, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.1' }] }, { name: 5, ip_address: '9.0.0.2' }] } },
+                { state: 'TASK_RUNNING', timestamp: 20, healthy: true, container_status: { network_infos: [] } },
+                { state: 'TASK_RUNNING', timestamp: 15, container_status: { network_infos: [{ name: 'other', ip_addresses: [{ ip_address: '9.0.0.9' }] }, { ip_addresses: [{ ip_address: '9.0.0.3' }] }] } },
+              ],
+              discovery: {
+                name: 'vip',
+                ports: {
+                  ports: [
+                    { number: 80, protocol: 'tcp', name: 'http', labels: { labels: [{ key: 'VIP_0', value: '/web:80' }, { key: 'network-scope', value: 'container' }] } },
+                    { number: 31101, protocol: 'UDP', labels: { labels: [{ key: 'network-scope', value: 'host' }, { key: 'vip1', value: '10.0.0.5:53' }] } },
+                  ],
+                },
+              },
+            },
+            {
+              task_id: { value: 'bridge.1' },
+              name: 'bridge',
+              framework_id: { value: 'f1' },
+              agent_id: { value: 'S2' },
+              state: 'TASK_RUNNING',
+              labels: { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'bogus' }] },
+              container: { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31200, container_port: 80, protocol: 'tcp' }] } },
+              statuses: [{ state: 'TASK_RUNNING', timestamp: 3, container_status: { network_infos: [{ ip_addresses: [{ ip_address: '172.17.0.5' }] }] } }],
+            },
+            // Labels and a container with nothing task-addressing.ts reads (not handed over).
+            {
+              task_id: { value: 'plain.1' },
+              framework_id: { value: 'f2' },
+              agent_id: { value: 'S1' },
+              state: 'TASK_RUNNING',
+              labels: { labels: [{ key: 'HAPROXY_GROUP', value: 'external' }] },
+              container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } },
+              statuses: [{ state: 'TASK_RUNNING', timestamp: 1, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.4' }] }] } }],
+            },
           ],
           completed_tasks: [{ task_id: { value: 'old' } }],
         },
@@ -183,7 +230,7 @@ export function syntheticSnapshot(n: number, seed: number): Json {
         labels: rand() < 0.2 ? [{ key: 'Docker.NetworkSettings.IPAddress', value: `172.17.${i & 255}.1` }] : undefined,
       }),
     ];
-    return v1Task({
+    const task = v1Task({
       id,
       name: `app${i % 97}`,
       frameworkId: `fw-${Math.floor(rand() * frameworks.length)}`,
@@ -193,6 +240,40 @@ export function syntheticSnapshot(n: number, seed: number): Json {
       statuses,
       discovery: rand() < 0.2 ? { name: `svc${i % 7}`, visibility: 'FRAMEWORK', ports: { ports: [{ number: base, protocol: 'tcp', name: 'http' }] } } : undefined,
     });
+    addAddressing(task, i, base, rand);
+    return task;
   });
   return subscribed(getState({ agents, frameworks, tasks, recoveredAgents: [] }));
+}
+
+const IP_SOURCES = ['host', 'netinfo,host', 'mesos,docker', 'bogus'];
+
+/**
+ * What task-addressing.ts reads, on some of the synthetic tasks (the app `i % 97` decides, so
+ * instances of an app share their texts as in a real cluster): task labels (MESOS_DNS_IP_SOURCES,
+ * VIP_PORT<n>, others), container info with port mappings and network_infos, discovery port labels
+ * (VIP_<n>, network-scope), network names on the statuses' IPs, and a newer RUNNING status without
+ * network_infos (a health check) after the one with them.
+ */
+function addAddressing(task: Json, i: number, base: number, rand: () => number): void {
+  const app = i % 97;
+  const labels: { key: string; value: string }[] = [];
+  if (app % 3 === 0) labels.push({ key: 'MESOS_DNS_IP_SOURCES', value: IP_SOURCES[app % IP_SOURCES.length] });
+  if (app % 5 === 0) labels.push({ key: 'VIP_PORT0', value: `tcp://app${app}:80` });
+  if (app % 2 === 0) labels.push({ key: 'HAPROXY_GROUP', value: 'external' });
+  if (labels.length > 0) task.labels = { labels };
+  if (app % 4 === 1) task.container = { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31000 + app, container_port: 80, protocol: 'tcp' }] }] };
+  else if (app % 4 === 2) task.container = { type: 'DOCKER', docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: 31000 + app, container_port: 80 }] } };
+  else if (app % 4 === 3) task.container = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } };
+  const discovery = task.discovery as { ports: { ports: Json[] } } | undefined;
+  if (discovery && app % 3 !== 2) {
+    const scope = app % 3 === 0 ? 'host' : 'container';
+    discovery.ports.ports[0].labels = { labels: [{ key: 'VIP_0', value: `/svc${app}:${base}` }, { key: 'network-scope', value: scope }] };
+  }
+  for (const s of task.statuses as Json[]) {
+    const infos = (s.container_status as { network_infos?: Json[] } | undefined)?.network_infos;
+    if (infos && app % 2 === 1) infos[0].name = app % 7 === 0 ? 'calico' : 'dcos';
+  }
+  const running = (task.statuses as Json[]).find((s) => s.state === 'TASK_RUNNING');
+  if (running && rand() < 0.3) (task.statuses as Json[]).push({ state: 'TASK_RUNNING', timestamp: (running.timestamp as number) + 5, healthy: true });
 }

@@ -11,9 +11,9 @@
 // Every entry is made by the real encoder from the real lookup and shaped for the fast path by
 // pre-encode.ts; negative answers share one SOA tail per cache (negative-tail.ts).
 //
-// Shuffling: mesos-dns shuffles every reply. Here each RRset is rotated round-robin instead,
-// one step per reply (RFC 1794 style, BIND's "cyclic" order): every record leads equally often
-// and no randomness is needed per query.
+// Order (AnswerOrder, answer-order.ts): entries hold the RRset in table order; the fast path
+// writes each reply's records in a fresh random permutation ("shuffle", as mesos-dns) or rotated
+// one step per reply from the entry's `next` ("round-robin").
 import type { Config } from '../../config/typed.js';
 import type { RecordTable } from '../../records/table.js';
 import type { Snapshot } from '../../store.js';
@@ -62,6 +62,8 @@ export class AnswerCache {
    * written in lower case: the SOA names under the zone would compress against such a name.
    */
   readonly blockedLabels: readonly Buffer[];
+  /** AnswerOrder "round-robin": entries rotate one step per reply; false: every reply shuffled. */
+  readonly roundRobin: boolean;
   /** RA bit (0x80 or 0) of our replies in byte 3 of the header. */
   readonly raBit: number;
   readonly setTruncateBit: boolean;
@@ -69,6 +71,12 @@ export class AnswerCache {
   readonly ednsUdpSize: number;
   /** The largest EDNS UDP limit we honour (maxResponseSize). */
   readonly ednsCeiling: number;
+  /**
+   * The response rate limiter's name hash of the reply fastAnswer made last from this cache: its
+   * entry's, or -1 (a negative answer: read from the query when the limiter needs it). Read by
+   * the caller right after a synchronous reply, before the next query (dns-service.ts).
+   */
+  replyNameHash = -1;
   readonly #entries = new Map<string, PreEncoded | typeof NODATA>();
   readonly #maxEntries: number;
   #slab = Buffer.allocUnsafeSlow(0);
@@ -82,6 +90,7 @@ export class AnswerCache {
     this.table = snapshot.table;
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.raBit = config.RecurseOn ? 0x80 : 0;
+    this.roundRobin = config.typed.roundRobin;
     this.setTruncateBit = config.SetTruncateBit;
     this.ednsUdpSize = Math.max(UDP_MIN, Math.min(Math.floor(config.EDNSMaxUDPSize), TCP_MAX));
     this.ednsCeiling = this.ednsUdpSize;

@@ -19,18 +19,22 @@ import { QTYPE, RCODE } from '../wire/message.js';
 import { readName } from '../wire/name-wire.js';
 import { HEADER_LENGTH, MAX_NAME_OCTETS, OPT_LENGTH, TCP_MAX, UDP_MIN } from '../wire/constants.js';
 import type { Transport } from '../forward/forward.js';
+import { shuffledIndices } from './answer-order.js';
 
 /** The lower-cased QNAME + QTYPE of the query being answered (the map key's bytes). */
 const scratch = Buffer.allocUnsafe(MAX_NAME_OCTETS + 2);
 /** SRV rotation: per target number, where its first target sits in the reply being built. */
 let firstTargetAt = new Int32Array(64);
 let targetOrder = new Int32Array(64);
+/** AnswerOrder shuffle: this reply's order of the entry's answers (indices in table order). */
+let perm = new Int32Array(64);
 
 /**
  * The reply to `query` received over `transport`, from `cache`; undefined when the ordinary
  * pipeline must answer. Never throws on any input (test/fast-path-declines.test.ts fuzzes it).
+ * `random`: [0, 1), the query context's, for AnswerOrder "shuffle" (drawn as lookup.ts draws).
  */
-export function fastAnswer(query: Buffer, transport: Transport, cache: AnswerCache): Buffer | undefined {
+export function fastAnswer(query: Buffer, transport: Transport, cache: AnswerCache, random: () => number): Buffer | undefined {
   const zoneWire = cache.zoneWire;
   if (zoneWire === undefined) return undefined;
   const q = query;
@@ -119,7 +123,8 @@ export function fastAnswer(query: Buffer, transport: Transport, cache: AnswerCac
     }
     if (entry === NODATA) return negative(q, questionEnd, zoneAt, labelBeforeZone, lastUpper, RCODE.NOERROR, limit, opt, cache);
     if (lastUpper >= entry.caseFrom) return undefined;
-    return fromEntry(q, entry, qnameEnd, lastUpper >= 0, limit, opt, cache);
+    cache.replyNameHash = entry.nameHash;
+    return fromEntry(q, entry, qnameEnd, lastUpper >= 0, limit, opt, cache, random);
   }
 
   // Any other type: the name exists (NODATA) or not (NXDOMAIN); nothing per name is kept.
@@ -191,7 +196,22 @@ function writeOpt(out: Buffer, at: number, udpSize: number, dnssecOk: boolean): 
   out[at + 10] = 0;
 }
 
-function fromEntry(q: Buffer, e: PreEncoded, qnameEnd: number, mixedCase: boolean, limit: number, opt: number, cache: AnswerCache): Buffer | undefined {
+/** Fills `perm` with this reply's shuffled order of `n` answers. */
+function shuffle(n: number, random: () => number): void {
+  if (perm.length < n) perm = new Int32Array(n * 2);
+  shuffledIndices(perm, n, random);
+}
+
+function fromEntry(
+  q: Buffer,
+  e: PreEncoded,
+  qnameEnd: number,
+  mixedCase: boolean,
+  limit: number,
+  opt: number,
+  cache: AnswerCache,
+  random: () => number,
+): Buffer | undefined {
   const optLength = opt === 0 ? 0 : OPT_LENGTH;
   const wire = e.wire;
   const first = e.questionEnd;
@@ -226,15 +246,25 @@ function fromEntry(q: Buffer, e: PreEncoded, qnameEnd: number, mixedCase: boolea
       const recordSize = e.recordSize;
       let k = n;
       if (wire.length + optLength > limit) k = Math.max(0, Math.min(n, Math.floor((limit - optLength - first) / recordSize)));
-      const r = e.next;
-      e.next = r + 1 === n ? 0 : r + 1;
       size = first + k * recordSize;
       out = Buffer.allocUnsafe(size + optLength);
       wire.copy(out, 0, 0, first);
-      // Records r..n-1, then 0..: the RRset rotated by r.
-      const head = Math.min(k, n - r);
-      wire.copy(out, first, first + r * recordSize, first + (r + head) * recordSize);
-      if (k > head) wire.copy(out, first + head * recordSize, first, first + (k - head) * recordSize);
+      if (cache.roundRobin) {
+        const r = e.next;
+        e.next = r + 1 === n ? 0 : r + 1;
+        // Records r..n-1, then 0..: the RRset rotated by r.
+        const head = Math.min(k, n - r);
+        wire.copy(out, first, first + r * recordSize, first + (r + head) * recordSize);
+        if (k > head) wire.copy(out, first + head * recordSize, first, first + (k - head) * recordSize);
+      } else {
+        // The first k of this reply's permutation (the encoder cuts a shuffled set from its end).
+        shuffle(n, random);
+        for (let i = 0, to = first; i < k; i++, to += recordSize) {
+          // Byte by byte: a record is 16 or 28 bytes, less than a Buffer.copy call costs.
+          const from = first + perm[i] * recordSize;
+          for (let b = 0; b < recordSize; b++) out[to + b] = wire[from + b];
+        }
+      }
       truncated = k < n;
       answers = k;
       break;
@@ -242,8 +272,10 @@ function fromEntry(q: Buffer, e: PreEncoded, qnameEnd: number, mixedCase: boolea
     case 'srv': {
       const srv = e.srv!;
       const n = e.answers;
-      const r = e.next;
-      e.next = r + 1 === n ? 0 : r + 1;
+      const roundRobin = cache.roundRobin;
+      const r = roundRobin ? e.next : 0;
+      if (roundRobin) e.next = r + 1 === n ? 0 : r + 1;
+      else shuffle(n, random);
       const room = limit - optLength;
       out = Buffer.allocUnsafe(Math.min(wire.length, room) + optLength);
       wire.copy(out, 0, 0, first);
@@ -256,7 +288,7 @@ function fromEntry(q: Buffer, e: PreEncoded, qnameEnd: number, mixedCase: boolea
       let p = first;
       answers = 0;
       for (let i = 0; i < n; i++) {
-        const j = r + i < n ? r + i : r + i - n;
+        const j = !roundRobin ? perm[i] : r + i < n ? r + i : r + i - n;
         const length = srv.lengths[j];
         if (p + length > room) {
           truncated = true;
@@ -328,6 +360,7 @@ function negative(
 ): Buffer | undefined {
   const tails = cache.negative;
   if (tails === undefined) return undefined;
+  cache.replyNameHash = -1;
   // How many of the zone's trailing labels the query wrote in lower case picks the tail.
   const labels = cache.zoneLabels;
   let lower = labels.length;

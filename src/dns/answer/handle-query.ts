@@ -17,6 +17,7 @@ import { fastAnswer } from './fast-path.js';
 import type { Forwarder, Transport } from '../forward/forward.js';
 import type { ForwardCache } from '../forward/forward-cache.js';
 import { lookup } from './lookup.js';
+import { RotationCounters } from './answer-order.js';
 import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
@@ -36,6 +37,8 @@ export interface QueryContext {
   config: Config;
   /** [0, 1), for answer shuffling. */
   random: () => number;
+  /** The ordinary pipeline's round-robin positions (AnswerOrder "round-robin"); made on first use. */
+  rotations?: RotationCounters;
   forwarder: Forwarder;
   /** The caller's logger; this module's lines are scoped as component 'dns' (queryLog). */
   logger: Logger;
@@ -122,7 +125,7 @@ function answerFromCache(buf: Buffer, transport: Transport, ctx: QueryContext, s
   if (cache === undefined || cache.snapshot !== snapshot || cache.config !== ctx.config) {
     cache = slot.cache = new AnswerCache(snapshot, ctx.config);
   }
-  return fastAnswer(buf, transport, cache);
+  return fastAnswer(buf, transport, cache, ctx.random);
 }
 
 /**
@@ -218,7 +221,7 @@ async function answerQuery(
   // Zone transfers and signed queries for our zones go to the transfer service, which holds the
   // journal and the TSIG keys (xfr/transfer-service.ts). The client's address is read now,
   // before any await (see handleQuery).
-  const ours = where?.kind === 'authority' || where?.kind === 'reverse';
+  const ours = where?.kind === 'authority' || where?.kind === 'reverse' || where?.kind === 'static';
   const type = query.question.type;
   if (ctx.transfer && ours && (query.tsig || type === QTYPE.AXFR || type === QTYPE.IXFR)) {
     return ctx.transfer(buf, transport, peer === undefined ? '' : peerText(peer));
@@ -230,7 +233,12 @@ async function answerQuery(
   switch (where.kind) {
     case 'authority': {
       // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
-      const answer = lookup(snapshot?.table, query, { random: ctx.random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' });
+      const answer = lookup(snapshot?.table, query, {
+        random: ctx.random,
+        recurseOn: config.RecurseOn,
+        fullAny: transport === 'tcp',
+        rotation: config.typed.roundRobin ? rotationOf((ctx.rotations ??= new RotationCounters()), query.question.name.toLowerCase()) : undefined,
+      }, where.zone);
       return encodeAnswer(query, answer, encodeOptions);
     }
     case 'reverse':
@@ -269,6 +277,11 @@ async function answerQuery(
       return reply.length > encodeOptions.maxSize ? truncateToQuestion(reply, encodeOptions.maxSize) : reply;
     }
   }
+}
+
+/** lookup's rotation for the RRsets of `name` (lower-case), from the thread's counters. */
+function rotationOf(counters: RotationCounters, name: string): (type: number, n: number) => number {
+  return (type, n) => counters.next(name, type, n);
 }
 
 function safeEncodeError(e: Parameters<typeof encodeError>[0], opts: EncodeOptions, ctx: QueryContext): Buffer | null {

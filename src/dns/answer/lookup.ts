@@ -16,6 +16,12 @@ import type { NameRecords, RecordTable } from '../../records/table.js';
 export interface LookupOptions {
   /** A number in [0, 1), for the Fisher–Yates shuffle of the answer section. */
   random: () => number;
+  /**
+   * AnswerOrder "round-robin": how far to rotate the question name's `n` records of `type`
+   * (table order) in this reply (answer-order.ts RotationCounters). Absent: every RRset is
+   * shuffled with `random` (AnswerOrder "shuffle", as mesos-dns).
+   */
+  rotation?: (type: number, n: number) => number;
   /** Sets RA (mesos-dns `recurseon`). */
   recurseOn: boolean;
   /**
@@ -25,7 +31,11 @@ export interface LookupOptions {
   fullAny?: boolean;
 }
 
-export function lookup(table: RecordTable | undefined, query: Query, opts: LookupOptions): Answer {
+/**
+ * `zone` is the zone the name is in, when it is another zone of ours than table.zone (route.ts):
+ * its apex holds the SOA and NS, and negative answers carry the SOA under its apex.
+ */
+export function lookup(table: RecordTable | undefined, query: Query, opts: LookupOptions, zone?: string): Answer {
   const { question } = query;
   const ra = opts.recurseOn;
   if (question.class !== QCLASS.IN && question.class !== QCLASS.ANY) return empty('refused', false, ra);
@@ -40,17 +50,18 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   const key = question.name === '' ? '.' : question.name.toLowerCase() + '.';
   const owner = question.name === '' ? '.' : question.name + '.';
 
-  if (!table.existing.has(key)) return negative('nxdomain', table, ra);
+  const apexName = zone ?? table.zone;
+  if (!table.existing.has(key)) return negative('nxdomain', table, ra, apexName);
 
   const records = table.names.get(key);
-  const apex = key === table.zone;
+  const apex = key === apexName;
   const ttl = table.ttl;
   const answer: ResourceRecord[] = [];
   // Names whose addresses go in the additional section (SRV targets, NS names), in answer order.
   const glueFor: string[] = [];
   const type = question.type;
   const any = type === QTYPE.ANY;
-  if (any && !opts.fullAny) return minimalAny(table, query, records, apex, opts);
+  if (any && !opts.fullAny) return minimalAny(table, query, records, apex, opts, apexName);
 
   // A full ANY (over TCP) returns every RRset we hold for the name, each shuffled on its own,
   // the sets grouped.
@@ -60,19 +71,19 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
   if (apex && (type === QTYPE.NS || any)) {
     const from = answer.length;
     for (const target of table.ns) answer.push({ name: owner, ttl, data: { type: QTYPE.NS, target } });
-    shuffle(answer, from, opts.random);
+    order(answer, from, QTYPE.NS, opts);
     for (let i = from; i < answer.length; i++) glueFor.push((answer[i].data as { target: string }).target);
   }
   if (records) {
     if (type === QTYPE.A || any) {
       const from = answer.length;
       for (const address of records.a) answer.push({ name: owner, ttl, data: { type: QTYPE.A, address } });
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.A, opts);
     }
     if (type === QTYPE.AAAA || any) {
       const from = answer.length;
       for (const address of records.aaaa) answer.push({ name: owner, ttl, data: { type: QTYPE.AAAA, address } });
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.AAAA, opts);
     }
     if (type === QTYPE.SRV || any) {
       const from = answer.length;
@@ -83,14 +94,14 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
           data: { type: QTYPE.SRV, priority: s.priority, weight: s.weight, port: s.port, target: s.target },
         });
       }
-      shuffle(answer, from, opts.random);
+      order(answer, from, QTYPE.SRV, opts);
       for (let i = from; i < answer.length; i++) glueFor.push((answer[i].data as { target: string }).target);
     }
   }
 
   // The name exists but has nothing of this type (CNAME, TXT, MX, PTR, DS at the apex, ...):
   // NODATA. We hold no parent-side data, so DS is NODATA too.
-  if (answer.length === 0) return negative('nodata', table, ra);
+  if (answer.length === 0) return negative('nodata', table, ra, apexName);
 
   return { kind: 'success', aa: true, ra, answer, authority: [], additional: glue(table, glueFor) };
 }
@@ -102,10 +113,10 @@ export function lookup(table: RecordTable | undefined, query: Query, opts: Looku
  * the synthesized HINFO "RFC8482" "" with the zone TTL (§4.2). Names that do not exist, and
  * names that exist without data (empty non-terminals), keep their NXDOMAIN and NODATA.
  */
-function minimalAny(table: RecordTable, query: Query, records: NameRecords | undefined, apex: boolean, opts: LookupOptions): Answer {
+function minimalAny(table: RecordTable, query: Query, records: NameRecords | undefined, apex: boolean, opts: LookupOptions, zone: string): Answer {
   const pick = !records ? 0 : records.a.length > 0 ? QTYPE.A : records.aaaa.length > 0 ? QTYPE.AAAA : records.srv.length > 0 ? QTYPE.SRV : 0;
-  if (pick !== 0) return lookup(table, { ...query, question: { ...query.question, type: pick } }, opts);
-  if (!apex) return negative('nodata', table, opts.recurseOn);
+  if (pick !== 0) return lookup(table, { ...query, question: { ...query.question, type: pick } }, opts, zone);
+  if (!apex) return negative('nodata', table, opts.recurseOn, zone);
   const owner = query.question.name === '' ? '.' : query.question.name + '.';
   const hinfo: ResourceRecord = { name: owner, ttl: table.ttl, data: { type: QTYPE.HINFO, cpu: 'RFC8482', os: '' } };
   return { kind: 'success', aa: true, ra: opts.recurseOn, answer: [hinfo], authority: [], additional: [] };
@@ -150,13 +161,27 @@ export function soaData(table: RecordTable): ResourceRecord['data'] {
 }
 
 /** NXDOMAIN or NODATA: the zone SOA in authority, owned by the apex, TTL per RFC 2308 §3. */
-function negative(kind: 'nxdomain' | 'nodata', table: RecordTable, ra: boolean): Answer {
-  const soa: ResourceRecord = { name: table.zone, ttl: Math.min(table.ttl, table.soa.minimum), data: soaData(table) };
+function negative(kind: 'nxdomain' | 'nodata', table: RecordTable, ra: boolean, zone: string): Answer {
+  const soa: ResourceRecord = { name: zone, ttl: Math.min(table.ttl, table.soa.minimum), data: soaData(table) };
   return { kind, aa: true, ra, answer: [], authority: [soa], additional: [] };
 }
 
 function empty(kind: 'refused' | 'servfail', aa: boolean, ra: boolean): Answer {
   return { kind, aa, ra, answer: [], authority: [], additional: [] };
+}
+
+/** rrs[from..end), in table order, put in this reply's order (answer-order.ts). */
+function order(rrs: ResourceRecord[], from: number, type: number, opts: LookupOptions): void {
+  if (opts.rotation === undefined) {
+    shuffle(rrs, from, opts.random);
+    return;
+  }
+  const n = rrs.length - from;
+  const r = n < 2 ? 0 : opts.rotation(type, n) % n;
+  if (r === 0) return;
+  // Left by r: the record at r leads, the ones before it go to the end (RFC 1794).
+  const head = rrs.splice(from, r);
+  rrs.push(...head);
 }
 
 /**

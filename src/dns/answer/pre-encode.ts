@@ -6,9 +6,10 @@
 // query can reuse it), and how its answer RRset can be rotated. A reply whose shape this module
 // does not model is `slow`, and such queries keep going through the ordinary pipeline.
 //
-// Rotation: each RRset is rotated round-robin, one step per reply (RFC 1794 style, BIND's
-// "cyclic" order). SRV rotations carry their glue along (additional section order and
-// compression pointers follow the rotated answers, as encodeAnswer would write them).
+// Order (AnswerOrder): fast-path.ts writes each reply's answers shuffled or rotated one step per
+// reply (RFC 1794 style, BIND's "cyclic" order); `next` is the rotation's position. SRV glue
+// follows its answers in either order (additional section order and compression pointers as
+// encodeAnswer would write them for that order).
 import type { Config } from '../../config/typed.js';
 import type { RecordTable } from '../../records/table.js';
 import { HEADER_LENGTH, MAX_POINTER_OFFSET, TCP_MAX } from '../wire/constants.js';
@@ -16,12 +17,13 @@ import { encodeAnswerLaidOut } from '../wire/encode.js';
 import type { WireLayout, WrittenName } from '../wire/layout.js';
 import { QCLASS, QTYPE, type Query } from '../wire/message.js';
 import { lookup } from './lookup.js';
+import { responseNameHash } from '../rrl/response-kind.js';
 
 /**
  * How an entry's records are laid out for rotation:
  *   plain    at most one answer record; served in canonical order, cut to size by whole records
- *   uniform  two or more A (or AAAA) answers of one size and nothing else: rotated as one block
- *   srv      two or more SRV answers plus their A/AAAA glue: rotated, glue re-ordered and re-pointed
+ *   uniform  two or more A (or AAAA) answers of one size and nothing else: reordered record by record
+ *   srv      two or more SRV answers plus their A/AAAA glue: reordered, glue re-ordered and re-pointed
  *   slow     a shape not modelled here: the ordinary pipeline answers
  */
 export type Layout = 'plain' | 'uniform' | 'srv' | 'slow';
@@ -47,6 +49,11 @@ export interface PreEncoded {
   readonly recordSize: number;
   /** srv: each answer's start, length and target number (0.. in first-seen order). */
   readonly srv?: SrvLayout;
+  /**
+   * The response rate limiter's key for this (name, type): responseNameHash of the question,
+   * computed once here instead of from every reply's bytes (rrl/response-limit.ts).
+   */
+  readonly nameHash: number;
   /** Round-robin position: the answer that leads the next reply. */
   next: number;
 }
@@ -93,6 +100,7 @@ export function shape(wire: Buffer, layout: WireLayout): PreEncoded {
     additional: 0,
     recordEnds: [],
     recordSize: 0,
+    nameHash: responseNameHash(wire),
     next: 0,
   });
   const answers = wire.readUInt16BE(6);
@@ -144,6 +152,8 @@ export function shape(wire: Buffer, layout: WireLayout): PreEncoded {
     additional,
     recordEnds,
     recordSize: 0,
+    // The canonical reply's question is the lower-case name and type; the hash folds case anyway.
+    nameHash: responseNameHash(wire),
     next: 0,
   };
   if (answers < 2) return { ...base, layout: 'plain' };

@@ -16,7 +16,8 @@ import type { HostPort } from '../../net/address.js';
 export type Upstream = HostPort;
 
 export type Route =
-  | { kind: 'authority' }
+  /** Our zone: the Mesos domain, or (`zone` set, absolute) another zone of ours such as thisdcos.directory. */
+  | { kind: 'authority'; zone?: string }
   | { kind: 'forward'; upstreams: readonly Upstream[]; zone: string }
   /** A reverse zone of the current table; `zone` absolute, lower-case. */
   | { kind: 'reverse'; zone: string }
@@ -60,6 +61,8 @@ export function route(qnameLower: string, routing: Routing, reverseZones?: Reado
   const statics = staticZones !== undefined && staticZones.size > 0 ? staticZones : undefined;
   for (const suffix of suffixes(name)) {
     if (suffix === domain) return { kind: 'authority' };
+    // Another zone of ours (DcosNames); checked before zoneResolvers, as the domain is.
+    if (routing.ownZones.length > 0 && routing.ownZones.includes(suffix)) return { kind: 'authority', zone: `${suffix}.` };
     if (statics !== undefined && statics.has(`${suffix}.`)) return { kind: 'static', zone: `${suffix}.` };
     const upstreams = zones.get(suffix);
     if (upstreams) return { kind: 'forward', upstreams, zone: suffix };

@@ -14,7 +14,7 @@ import type { QueryStats } from '../query-stats.js';
 import { RateLimiter, VERDICT, type RateLimitSettings } from './rate-limiter.js';
 import { RESPONSE_KIND, responseKind, responseNameHash } from './response-kind.js';
 
-/** Buckets per thread: 64k entries of 64 bytes, 4 MiB. */
+/** Buckets per thread: 64k entries of 32 bytes, 2 MiB. */
 export const RRL_TABLE_SIZE = 65536;
 
 /** The limiter settings a config asks for; undefined when RRL is off (ResponseRateLimit 0). */
@@ -36,10 +36,11 @@ export class ResponseLimit {
   private readonly limiter: RateLimiter;
   private readonly words = new Uint32Array(4);
 
+  /** `clock`: the monotonic milliseconds a reply decided later (not in its batch) is stamped with. */
   constructor(
     settings: RateLimitSettings,
     private readonly stats: QueryStats | undefined,
-    private readonly now: () => number = Date.now,
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.limiter = new RateLimiter(settings);
   }
@@ -47,25 +48,29 @@ export class ResponseLimit {
   /**
    * What to send instead of `reply` (the answer to `query` from `peer`). The peer is read now
    * (a batched-UDP SockaddrRef is valid only during the call); a later reply is decided when it
-   * is ready, as it is then that it would be sent.
+   * is ready, as it is then that it would be sent, on a clock read then.
+   * `receivedMs`: the batch's arrival (performance.now() milliseconds), the time an immediate
+   * reply is decided at: one clock read per batch instead of one per reply. `nameHash`: the
+   * reply's responseNameHash when the caller knows it already (the fast path keeps it on its
+   * answer-cache entry), else -1 and it is read from the query's bytes when the kind needs it.
    */
-  apply(reply: Reply, query: Buffer, peer: Peer): Reply {
+  apply(reply: Reply, query: Buffer, peer: Peer, receivedMs: number, nameHash = -1): Reply {
     if (reply === null) return null;
     if (reply instanceof Uint8Array) {
       const family = peerWords(peer, this.words);
-      return family === 0 ? reply : this.decide(reply, query, family, this.words);
+      return family === 0 ? reply : this.decide(reply, query, family, this.words, receivedMs, nameHash);
     }
     const words = new Uint32Array(4);
     const family = peerWords(peer, words);
     if (family === 0) return reply;
-    return reply.then((buf) => (buf === null ? null : this.decide(buf, query, family, words)));
+    return reply.then((buf) => (buf === null ? null : this.decide(buf, query, family, words, this.clock(), -1)));
   }
 
-  private decide(reply: Buffer, query: Buffer, family: 4 | 6, words: Uint32Array): Buffer | null {
+  private decide(reply: Buffer, query: Buffer, family: 4 | 6, words: Uint32Array, nowMs: number, nameHash: number): Buffer | null {
     const kind = responseKind(reply);
     // Only answers and NODATA are told apart by name (rate-limiter.ts); skip the hash otherwise.
-    const name = kind === RESPONSE_KIND.ANSWER || kind === RESPONSE_KIND.NODATA ? responseNameHash(query) : 0;
-    const verdict = this.limiter.decide(family, words, kind, name, this.now());
+    const name = kind === RESPONSE_KIND.ANSWER || kind === RESPONSE_KIND.NODATA ? (nameHash >= 0 ? nameHash : responseNameHash(query)) : 0;
+    const verdict = this.limiter.decide(family, words, kind, name, nowMs);
     if (verdict === VERDICT.ALLOW) return reply;
     if (verdict === VERDICT.DROP) {
       if (this.stats) this.stats.rrlDropped++;

@@ -15,9 +15,10 @@ export interface DnsServerOptions {
   config: Config;
   /**
    * May answer synchronously (the fast path); UDP then replies in the same tick. `peer` is the
-   * client; a SockaddrRef (batched UDP) is valid only during the call.
+   * client; a SockaddrRef (batched UDP) is valid only during the call. `receivedMs`: a
+   * performance.now() reading from when the query (UDP: its batch) arrived.
    */
-  handler: (query: Buffer, transport: 'udp' | 'tcp', peer: Peer) => Reply | Promise<Reply>;
+  handler: (query: Buffer, transport: 'udp' | 'tcp', peer: Peer, receivedMs: number) => Reply | Promise<Reply>;
   logger: Logger;
   /** SO_REUSEPORT on both sockets, for several processes on one port. */
   reusePort?: boolean;
@@ -76,7 +77,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         {
           address,
           port: config.Port,
-          handler: (query, peer) => oneMessage(options.handler(query, 'udp', peer)),
+          handler: (query, peer, receivedMs) => oneMessage(options.handler(query, 'udp', peer, receivedMs)),
           logger: options.logger,
           bufferBytes: config.UDPBufferBytes,
           reusePort: options.reusePort,
@@ -99,7 +100,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         port,
         handler: async (query, client) => {
           const started = performance.now();
-          const answering = options.handler(query, 'tcp', client);
+          const answering = options.handler(query, 'tcp', client, started);
           if (answering instanceof Uint8Array) options.onSyncReplies?.('tcp', 1, (performance.now() - started) / 1000);
           return answering;
         },

@@ -41,8 +41,9 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
   let peer: SockaddrRef;
   const onBatch = (count: number): readonly (Uint8Array | null)[] => {
     // The batch's replies leave together in one sendmmsg when this returns: each took the time
-    // from the batch's arrival to now. Two clock reads per batch instead of two per query.
-    const started = onSyncReplies ? performance.now() : 0;
+    // from the batch's arrival to now. Two clock reads per batch instead of two per query; the
+    // first is also the batch's arrival time for the handler (response rate limiting).
+    const started = performance.now();
     let ready = 0;
     for (let i = 0; i < count; i++) {
       replies[i] = null;
@@ -55,7 +56,7 @@ export async function startBatchUdpServer(options: UdpServerOptions, addon: UdpB
       const query = Buffer.allocUnsafe(length);
       data.copy(query, 0, start, start + length);
       peer.offset = i * ADDRESS_BYTES;
-      const answering = run(query, peer);
+      const answering = run(query, peer, started);
       if (answering === null) continue;
       if (answering instanceof Uint8Array) {
         replies[i] = answering;

@@ -3,8 +3,8 @@
 // of the new zone is looked up in the old one (a hash lookup in the packed table) and the two
 // sorted record lists compared; then the old names missing from the new zone are deleted. Linear
 // in the zone's names, no sort of the names (docs/performance.md "Zone transfer" measures it).
-import type { ResourceRecord } from '../wire/message.js';
-import { recordKey, type TransferZone } from './zones.js';
+import type { RData, ResourceRecord } from '../wire/message.js';
+import { recordKey, ttlOf, type TransferZone } from './zones.js';
 
 export interface ZoneDelta {
   removed: ResourceRecord[];
@@ -22,18 +22,22 @@ export type DiffResult = ZoneDelta & { overflow: boolean };
 export function diffZone(before: TransferZone, after: TransferZone, limit = Infinity): DiffResult {
   const removed: ResourceRecord[] = [];
   const added: ResourceRecord[] = [];
-  const ttl = after.ttl;
-  const ttlChanged = before.ttl !== after.ttl;
+  // Zones whose RRsets differ in TTL (static zones): a record whose TTL changed is deleted and
+  // added again (RFC 1995 §4 carries whole records; an IXFR client compares TTLs too).
+  const perSet = before.rrsetTtl !== undefined || after.rrsetTtl !== undefined;
+  const ttlChanged = !perSet && before.ttl !== after.ttl;
+  const was = (owner: string, data: RData): number => (perSet ? ttlOf(before, owner, data) : before.ttl);
+  const now = (owner: string, data: RData): number => (perSet ? ttlOf(after, owner, data) : after.ttl);
   // A zone that can name the owners a change touched saves looking at the others (zones.ts).
   const shortcut = ttlChanged ? undefined : after.changedSince?.(before);
   for (const owner of shortcut?.changed ?? after.owners()) {
     if (removed.length + added.length > limit) return { removed, added, overflow: true };
     const next = after.records(owner) ?? [];
     const prev = before.records(owner) ?? [];
-    if (!ttlChanged && sameRecords(prev, next)) continue;
+    if (!ttlChanged && !perSet && sameRecords(prev, next)) continue;
     if (ttlChanged) {
       for (const data of prev) removed.push({ name: owner, ttl: before.ttl, data });
-      for (const data of next) added.push({ name: owner, ttl, data });
+      for (const data of next) added.push({ name: owner, ttl: after.ttl, data });
       continue;
     }
     // Both lists are sorted by key: one merge finds what left and what came.
@@ -42,9 +46,13 @@ export function diffZone(before: TransferZone, after: TransferZone, limit = Infi
     while (i < prev.length || j < next.length) {
       const a = i < prev.length ? recordKey(prev[i]) : undefined;
       const b = j < next.length ? recordKey(next[j]) : undefined;
-      if (a !== undefined && (b === undefined || a < b)) removed.push({ name: owner, ttl: before.ttl, data: prev[i++] });
-      else if (b !== undefined && (a === undefined || b < a)) added.push({ name: owner, ttl, data: next[j++] });
+      if (a !== undefined && (b === undefined || a < b)) removed.push({ name: owner, ttl: was(owner, prev[i]), data: prev[i++] });
+      else if (b !== undefined && (a === undefined || b < a)) added.push({ name: owner, ttl: now(owner, next[j]), data: next[j++] });
       else {
+        if (perSet && was(owner, prev[i]) !== now(owner, next[j])) {
+          removed.push({ name: owner, ttl: was(owner, prev[i]), data: prev[i] });
+          added.push({ name: owner, ttl: now(owner, next[j]), data: next[j] });
+        }
         i++;
         j++;
       }
@@ -53,7 +61,7 @@ export function diffZone(before: TransferZone, after: TransferZone, limit = Infi
   for (const owner of shortcut?.gone ?? before.owners()) {
     if (removed.length + added.length > limit) return { removed, added, overflow: true };
     if (after.records(owner) !== undefined) continue;
-    for (const data of before.records(owner) ?? []) removed.push({ name: owner, ttl: before.ttl, data });
+    for (const data of before.records(owner) ?? []) removed.push({ name: owner, ttl: was(owner, data), data });
   }
   return { removed, added, overflow: removed.length + added.length > limit };
 }

@@ -10,7 +10,7 @@ import { Writer } from '../wire/writer.js';
 import { QCLASS, type Question, type ResourceRecord } from '../wire/message.js';
 import { NameCompressor, nameToWire } from '../wire/name-wire.js';
 import type { JournalEntry } from './journal.js';
-import type { TransferZone } from './zones.js';
+import { ttlOf, type TransferZone } from './zones.js';
 
 /** The apex SOA as a record, with `serial` when given (IXFR's older SOAs). */
 export function soaRecord(zone: TransferZone, serial = zone.soa.serial): ResourceRecord {
@@ -25,7 +25,7 @@ export function* axfrRecords(zone: TransferZone): Generator<ResourceRecord> {
     for (const [owner, records] of zone.entries()) for (const data of records) yield { name: owner, ttl: zone.ttl, data };
   } else {
     for (const owner of zone.owners()) {
-      for (const data of zone.records(owner) ?? []) yield { name: owner, ttl: zone.ttl, data };
+      for (const data of zone.records(owner) ?? []) yield { name: owner, ttl: ttlOf(zone, owner, data), data };
     }
   }
   yield soa;

@@ -1,4 +1,5 @@
-// NOTIFY (RFC 1996) to the `Notify` targets whenever a zone's serial changes, from the main
+// NOTIFY (RFC 1996) to the `Notify` targets whenever a zone's serial rises (a static zone's
+// when its file is loaded with a new serial: static-zone.ts), from the main
 // thread, over UDP. The message (§3.7): opcode NOTIFY, AA, the zone's SOA as the question and
 // its current SOA in the answer section (§3.7 "MAY", which lets a secondary skip its SOA query),
 // signed with TransferTsigKey when set. §3.6: a NOTIFY is retried until answered: after 1, 2, 4,
@@ -14,7 +15,9 @@ import { encodeAnswer } from '../wire/encode.js';
 import { OPCODE, QCLASS, QTYPE } from '../wire/message.js';
 import { signMessage } from '../wire/tsig-mac.js';
 import { soaRecord } from './messages.js';
-import { zonesOf, type TransferZone } from './zones.js';
+import { serialGreater } from './serial.js';
+import type { TransferZone } from './zones.js';
+import { snapshotZones } from './static-zone.js';
 
 const RETRY_MS = [1000, 2000, 4000, 8000, 16000];
 
@@ -108,9 +111,12 @@ export function startNotifier(deps: {
   const onSwap = (snapshot: Snapshot): void => {
     const config = deps.config();
     if (!config.typed.transfer.on || config.typed.transfer.notify.length === 0) return;
-    for (const [apex, zone] of zonesOf(snapshot.table)) {
-      if (notified.get(apex) === zone.soa.serial) continue;
-      const first = !notified.has(apex);
+    for (const [apex, zone] of snapshotZones(snapshot)) {
+      // Only a serial greater than the last one announced (RFC 1982): a secondary takes nothing
+      // else, and a static zone file may go back to a lower serial (zone-history.ts warns of it).
+      const last = notified.get(apex);
+      if (last !== undefined && !serialGreater(zone.soa.serial, last)) continue;
+      const first = last === undefined;
       notified.set(apex, zone.soa.serial);
       // The first table after start-up: secondaries may hold an older copy, so tell them too.
       log.debug({ zone: apex, serial: zone.soa.serial, first }, 'sending NOTIFY');

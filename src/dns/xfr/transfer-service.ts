@@ -5,7 +5,8 @@
 // nothing that matters, and the journal lives in one place instead of being copied into every
 // worker with every table.
 //
-// What comes here (handle-query.ts decides): AXFR and IXFR for a name we are authoritative for,
+// What comes here (handle-query.ts decides): AXFR and IXFR for a name we are authoritative for
+// (the Mesos zone, the reverse zones, the static zones: static-zone.ts),
 // and any query carrying a TSIG RR for such a name (a secondary signs its SOA queries with the
 // transfer key: Knot does).
 import type { Config } from '../../config/typed.js';
@@ -14,6 +15,7 @@ import { matcherFor } from '../../net/cidr.js';
 import type { Snapshot } from '../../store.js';
 import { lookup } from '../answer/lookup.js';
 import { lookupReverse } from '../answer/reverse-lookup.js';
+import { chaseIntoTable, lookupStatic } from '../answer/static-lookup.js';
 import { route } from '../answer/route.js';
 import { encodeAnswer, encodeError, maxResponseSize, type EncodeOptions } from '../wire/encode.js';
 import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
@@ -27,7 +29,8 @@ import { keyName } from '../../config/tsig-keys.js';
 import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages } from './messages.js';
 import { serialGreater } from './serial.js';
 import type { ZoneHistory } from './zone-history.js';
-import { zoneAt, type TransferZone } from './zones.js';
+import type { TransferZone } from './zones.js';
+import { snapshotZoneAt } from './static-zone.js';
 
 /** Whole-zone messages made between two turns of the event loop (about 4 MB of records). */
 const MESSAGES_PER_TURN = 64;
@@ -183,7 +186,6 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       return [sign(encodeError({ ...query, rcode, ra: config.RecurseOn }, opts))];
     };
     const snapshot = options.snapshot();
-    const table = snapshot?.table;
     const type = query.question.type;
 
     if (type !== QTYPE.AXFR && type !== QTYPE.IXFR) return [sign(signedQuery(query, transport, config, snapshot, opts))];
@@ -195,8 +197,8 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     // RFC 5936 §4.2: AXFR over UDP is not defined; we refuse it, as before transfers existed.
     if (type === QTYPE.AXFR && transport === 'udp') return fail(RCODE.REFUSED);
     if (!transferClassOk(query.question.class)) return fail(RCODE.REFUSED);
-    if (table === undefined) return fail(RCODE.SERVFAIL);
-    const zone = zoneAt(table, `${query.question.name}.`);
+    if (snapshot === undefined) return fail(RCODE.SERVFAIL);
+    const zone = snapshotZoneAt(snapshot, `${query.question.name}.`);
     // RFC 5936 §2.2.1: a name that is not the apex of a zone we serve is NOTAUTH.
     if (zone === undefined) return fail(RCODE.NOTAUTH);
     const header = { id: query.id, rd: query.rd };
@@ -219,7 +221,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
       counted('ok', 'ixfr_current');
       return [...transferMessages(header, question, [soaRecord(zone)], opts.maxSize + reserve, reserve)].map(sign);
     }
-    const journal = options.history.journal(zone.apex);
+    const journal = options.history.journalOf(zone);
     const entries = journal.newest() === zone.soa.serial ? journal.since(clientSerial) : undefined;
     // §4: a serial the journal does not reach gets the whole zone, AXFR-style.
     const records = entries ? ixfrRecords(zone, entries) : axfrRecords(zone);
@@ -243,8 +245,12 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
 
   /** A signed ordinary query for one of our zones: answered as handle-query would, then signed. */
   function signedQuery(query: Query, transport: 'udp' | 'tcp', config: Config, snapshot: Snapshot | undefined, opts: EncodeOptions): Buffer {
-    const where = route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones);
+    const where = route(query.question.name.toLowerCase(), config.typed.routing, snapshot?.table.reverse?.zones, snapshot?.zones.zones);
     const lookupOpts = { random, recurseOn: config.RecurseOn, fullAny: transport === 'tcp' };
+    if (where.kind === 'static' && snapshot !== undefined) {
+      const chase = chaseIntoTable(snapshot.table, query, lookupOpts, config.typed.routing);
+      return encodeAnswer(query, lookupStatic(snapshot.zones, query, where.zone, { ...lookupOpts, chase }), opts);
+    }
     if (where.kind === 'reverse') return encodeAnswer(query, lookupReverse(snapshot?.table, query, where.zone, lookupOpts), opts);
     if (where.kind === 'authority') return encodeAnswer(query, lookup(snapshot?.table, query, lookupOpts), opts);
     return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, opts);

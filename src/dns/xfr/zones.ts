@@ -1,7 +1,7 @@
 // The zones a table makes us authoritative for, in the one form zone transfer needs: the apex
 // SOA and the RRsets of every owner (RFC 5936 §2.2: a transfer is the SOA, every RRset, the SOA
 // again). Transfer, IXFR journal and NOTIFY code sees only TransferZone, so any zone (the Mesos
-// zone and the reverse zones here; static zones later) plugs in by implementing it. Pure.
+// zone and the reverse zones here; static zones in static-zone.ts) plugs in by implementing it. Pure.
 //
 // Owners come in a fixed order (the table's) rather than DNSSEC canonical order: nothing in
 // AXFR depends on order (RFC 5936 §2.2 "no particular order"), and the diff (diff.ts) looks
@@ -37,6 +37,16 @@ export interface TransferZone {
    * the zone can list them faster than owners() + records() (a whole-zone transfer needs no order).
    */
   entries?(): Iterable<[string, readonly RData[]]>;
+  /**
+   * Optional: the TTL of `owner`'s RRset holding `data`, when RRsets differ in TTL (a static
+   * zone, RFC 2181 §5.2); without it every record has `ttl`.
+   */
+  rrsetTtl?(owner: string, data: RData): number;
+}
+
+/** The TTL `zone` gives `owner`'s record `data`. */
+export function ttlOf(zone: TransferZone, owner: string, data: RData): number {
+  return zone.rrsetTtl ? zone.rrsetTtl(owner, data) : zone.ttl;
 }
 
 /** A record's identity within its owner: type and RDATA as text, names lower-cased (RFC 4343). */

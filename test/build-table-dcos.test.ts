@@ -1,0 +1,82 @@
+// DC/OS names (DcosNames, issue 15 item 5; docs/dcos-names.md) in the table build: dcos-net's
+// agentip/containerip/autoip names and the l4lb VIP names, from the cluster of
+// test/helpers/address-tasks.ts read by each reader; lookup answers them as a zone of its own.
+import { describe, expect, it } from '@jest/globals';
+import { lookup } from '../src/dns/answer/lookup.js';
+import { QCLASS, QTYPE } from '../src/dns/wire/message.js';
+import { fromGetState } from '../src/mesos/operator-state.js';
+import { parseState } from '../src/mesos/parse-state.js';
+import { parsePid } from '../src/mesos/pid.js';
+import { readStateBytes } from '../src/mesos/read-state.js';
+import type { MasterState } from '../src/mesos/state.js';
+import { buildTable } from '../src/records/build-table.js';
+import type { RecordTable } from '../src/records/table.js';
+import { taskHash } from '../src/records/task-hash.js';
+import { addressGetState, addressState, AGENT_IP } from './helpers/address-tasks.js';
+import { a, inputs, srv } from './helpers/build-table.js';
+import { bytesOf, nativeAddon } from './helpers/read-state.js';
+
+const READERS: Record<string, () => MasterState> = {
+  '/master/state': () => parseState(addressState(5050)),
+  'the native reader': () => readStateBytes(bytesOf(addressState(5050)), nativeAddon()).state,
+  'the Operator API': () => fromGetState(addressGetState(), parsePid('master@127.0.0.1:5050')),
+};
+
+const Z = 'thisdcos.directory.';
+const apiCanonical = `api-${taskHash('api.1')}-a1.marathon.slave.mesos.`;
+
+/** [name, A records] of the DC/OS names the cluster gets. */
+const WANT_A: [string, string[] | undefined][] = [
+  [`bridged.marathon.agentip.dcos.${Z}`, [AGENT_IP]],
+  [`bridged.marathon.containerip.dcos.${Z}`, ['172.17.0.2']],
+  [`bridged.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`overlay.marathon.containerip.dcos.${Z}`, ['9.0.0.2']],
+  [`overlay.marathon.autoip.dcos.${Z}`, ['9.0.0.2']],
+  [`mapped.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`multi.marathon.autoip.dcos.${Z}`, ['9.0.1.1', '192.168.0.4']],
+  [`checked.marathon.containerip.dcos.${Z}`, ['9.0.0.5']],
+  [`hostnet.marathon.agentip.dcos.${Z}`, [AGENT_IP]],
+  [`hostnet.marathon.containerip.dcos.${Z}`, undefined],
+  [`hostnet.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  // A named VIP on a container port: the backends' container addresses.
+  [`web.marathon.l4lb.${Z}`, ['9.0.2.1']],
+  // An IP VIP: its address, under the task's name.
+  [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
+  // A named VIP on a host port: the agent.
+  [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+];
+
+function build(state: MasterState, config: Record<string, unknown> = { DcosNames: true }): RecordTable {
+  return buildTable(state, inputs({ masters: [], config }));
+}
+
+describe('DC/OS names', () => {
+  it.each(Object.keys(READERS))('read from %s', (reader) => {
+    const table = build(READERS[reader]());
+    for (const [name, want] of WANT_A) expect([name, a(table, name) ? [...(a(table, name) ?? [])] : undefined]).toEqual([name, want]);
+    expect(srv(table, `_web._tcp.marathon.l4lb.${Z}`)).toEqual([`web.marathon.containerip.dcos.${Z}:80`]);
+    expect(srv(table, `_api._tcp.marathon.l4lb.${Z}`)).toEqual([`${apiCanonical}:31500`]);
+    expect(a(table, apiCanonical)).toEqual([AGENT_IP]);
+  });
+
+  it('are not made without DcosNames, and leave the Mesos names and /v1/enumerate as they are', () => {
+    const state = READERS['/master/state']();
+    const off = build(state, {});
+    const on = build(state);
+    expect([...off.names.keys()].some((n) => n.endsWith(Z))).toBe(false);
+    const mesos = (t: RecordTable): [string, unknown][] => [...t.names].filter(([n]) => !n.endsWith(Z)).map(([n, r]) => [n, { a: [...r.a], srv: r.srv }]);
+    expect(mesos(on)).toEqual(mesos(off));
+    expect(on.enumeration).toEqual(off.enumeration);
+  });
+
+  it('answer as a zone of their own: SOA and NS at the apex, NXDOMAIN and NODATA with its SOA', () => {
+    const table = build(READERS['/master/state']());
+    const ask = (name: string, type: number) =>
+      lookup(table, { id: 1, opcode: 0, rd: true, cd: false, question: { name, type, class: QCLASS.IN } }, { random: () => 0, recurseOn: false }, Z);
+    const soa = ask('thisdcos.directory', QTYPE.SOA);
+    expect(soa).toMatchObject({ kind: 'success', aa: true, answer: [{ name: Z, data: { type: QTYPE.SOA, mname: 'mesos-dns.mesos.' } }] });
+    expect(ask('thisdcos.directory', QTYPE.NS).answer[0]).toMatchObject({ data: { type: QTYPE.NS, target: 'mesos-dns.mesos.' } });
+    expect(ask('nothing.thisdcos.directory', QTYPE.A)).toMatchObject({ kind: 'nxdomain', authority: [{ name: Z }] });
+    expect(ask('marathon.agentip.dcos.thisdcos.directory', QTYPE.A)).toMatchObject({ kind: 'nodata', authority: [{ name: Z }] });
+  });
+});

@@ -1,0 +1,180 @@
+// DC/OS names (DcosNames, issue 15 item 5; docs/dcos-names.md) against the running server: the
+// cluster of test/helpers/address-tasks.ts from a stand-in master (polled through both readers,
+// and streamed), asked with dig and Node's resolver; /v1/hosts and /v1/services agree with DNS.
+// Off (the default), thisdcos.directory is not ours.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Resolver } from 'node:dns/promises';
+import { summaryFromDig } from '../helpers/dns-case.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { StreamMaster } from '../helpers/stream-master.js';
+import { addressGetState, addressState, AGENT_IP } from '../helpers/address-tasks.js';
+import { taskHash } from '../../src/records/task-hash.js';
+
+type Json = Record<string, unknown>;
+
+/** Node's resolver on the server, with retries: the machine running the tests may be loaded. */
+function resolverOf(server: TestServer): Resolver {
+  const r = new Resolver({ timeout: 3000, tries: 3 });
+  r.setServers([`127.0.0.1:${server.dnsPort}`]);
+  return r;
+}
+
+/** dig, with retries for the same reason (later options override the helper's). */
+const dig = (server: TestServer, ...args: string[]): Promise<string> => server.dig(...args, '+tries=3', '+time=3');
+
+async function dnsA(server: TestServer, name: string): Promise<string[]> {
+  try {
+    return (await resolverOf(server).resolve4(name)).sort();
+  } catch (err) {
+    if (['ENOTFOUND', 'ENODATA', 'ESERVFAIL'].includes((err as { code?: string }).code ?? '')) return [];
+    throw err;
+  }
+}
+
+async function httpA(server: TestServer, name: string): Promise<string[]> {
+  const rows = JSON.parse((await server.http(`/v1/hosts/${name}`)).body) as { ip: string }[];
+  return rows.map((r) => r.ip).filter((ip) => ip !== '').sort();
+}
+
+const Z = 'thisdcos.directory';
+const NAMES: [string, string[]][] = [
+  [`bridged.marathon.agentip.dcos.${Z}`, [AGENT_IP]],
+  [`bridged.marathon.containerip.dcos.${Z}`, ['172.17.0.2']],
+  [`bridged.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`overlay.marathon.autoip.dcos.${Z}`, ['9.0.0.2']],
+  [`mapped.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`checked.marathon.containerip.dcos.${Z}`, ['9.0.0.5']],
+  [`hostnet.marathon.containerip.dcos.${Z}`, []],
+  [`hostnet.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`web.marathon.l4lb.${Z}`, ['9.0.2.1']],
+  [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
+  [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+];
+
+const SOURCES: [string, Json][] = [
+  ['polling /master/state with the native reader', { NativeStateReader: true }],
+  ['polling /master/state with JSON.parse', { NativeStateReader: false }],
+  ['the Operator API stream', {}],
+];
+
+describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
+  const streamed = source.includes('stream');
+  let master: StreamMaster;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    master = await StreamMaster.start();
+    if (streamed) master.getState = addressGetState();
+    else master.subscribeAnswer = { status: 404 };
+    master.stateDocument = addressState(master.port);
+    server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: streamed, DcosNames: true, ...readerConfig });
+    const deadline = Date.now() + 10_000;
+    while ((await dnsA(server, `hostnet.marathon.autoip.dcos.${Z}`)).length === 0) {
+      if (Date.now() > deadline) throw new Error('the table never came');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await master?.close();
+  });
+
+  it('answers agentip, containerip, autoip and l4lb names, as /v1/hosts does', async () => {
+    for (const [name, want] of NAMES) {
+      expect([name, await dnsA(server, name)]).toEqual([name, [...want].sort()]);
+      expect([name, await httpA(server, name)]).toEqual([name, [...want].sort()]);
+    }
+  });
+
+  it('answers a named VIP\'s SRV with its backends, as /v1/services does', async () => {
+    const api = `api-${taskHash('api.1')}-a1.marathon.slave.mesos`;
+    expect(await resolverOf(server).resolveSrv(`_api._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: api, port: 31500, priority: 0, weight: 1, type: 'SRV' }]);
+    expect(await resolverOf(server).resolveSrv(`_web._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: `web.marathon.containerip.dcos.${Z}`, port: 80, priority: 0, weight: 1, type: 'SRV' }]);
+    const services = JSON.parse((await server.http(`/v1/services/_api._tcp.marathon.l4lb.${Z}`)).body) as Json[];
+    expect(services).toEqual([{ service: `_api._tcp.marathon.l4lb.${Z}`, host: `${api}.`, ip: AGENT_IP, port: '31500' }]);
+  });
+
+  it('is a zone of its own: SOA and NS at its apex, NXDOMAIN and NODATA with its SOA', async () => {
+    const soa = summaryFromDig(await dig(server, Z, 'SOA'));
+    expect(soa).toMatchObject({ rcode: 'NOERROR', aa: true });
+    expect(soa.answer[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA ns1\.mesos\. root\.ns1\.mesos\. \d+ 60 600 86400 60$/);
+    expect(summaryFromDig(await dig(server, Z, 'NS')).answer).toEqual(['thisdcos.directory. 60 IN NS ns1.mesos.']);
+    const miss = summaryFromDig(await dig(server, `nothing.marathon.autoip.dcos.${Z}`, 'A'));
+    expect(miss).toMatchObject({ rcode: 'NXDOMAIN', aa: true, answer: [] });
+    expect(miss.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA ns1\.mesos\. /);
+    const ent = summaryFromDig(await dig(server, `marathon.autoip.dcos.${Z}`, 'A'));
+    expect(ent).toMatchObject({ rcode: 'NOERROR', aa: true, answer: [] });
+    expect(ent.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
+    // The Mesos zone is as it was.
+    expect(await dnsA(server, 'overlay.marathon.mesos')).toEqual(['9.0.0.2']);
+  });
+
+  it('keeps the DC/OS names out of the Mesos zone\'s /v1/axfr', async () => {
+    const axfr = JSON.parse((await server.http('/v1/axfr')).body) as { Records: { As: Json } };
+    expect(Object.keys(axfr.Records.As).some((n) => n.includes(Z))).toBe(false);
+    expect(Object.keys(axfr.Records.As)).toContain('overlay.marathon.mesos.');
+  });
+});
+
+describe('DcosNames with DNS worker threads', () => {
+  it('the workers answer the DC/OS zone from the shared table', async () => {
+    const master = await StreamMaster.start();
+    master.subscribeAnswer = { status: 404 };
+    master.stateDocument = addressState(master.port);
+    const server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: false, DcosNames: true, workers: 2 });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await dnsA(server, `overlay.marathon.autoip.dcos.${Z}`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the table never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Several queries, so that both threads answer some.
+      for (let i = 0; i < 6; i++) expect(await dnsA(server, `web.marathon.l4lb.${Z}`)).toEqual(['9.0.2.1']);
+      const miss = summaryFromDig(await dig(server, `nothing.${Z}`, 'A'));
+      expect(miss).toMatchObject({ rcode: 'NXDOMAIN', aa: true });
+      expect(miss.authority[0]).toMatch(/^thisdcos\.directory\. 60 IN SOA /);
+    } finally {
+      await server.close();
+      await master.close();
+    }
+  });
+});
+
+describe('DcosNames off (the default)', () => {
+  let master: StreamMaster;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    master = await StreamMaster.start();
+    master.subscribeAnswer = { status: 404 };
+    master.stateDocument = addressState(master.port);
+    server = await startTestServer({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: false });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await master?.close();
+  });
+
+  it('refuses DcosNames beside a domain that overlaps thisdcos.directory', async () => {
+    for (const domain of ['thisdcos.directory', 'a.thisdcos.directory', 'directory']) {
+      await expect(startTestServer({ masters: [`127.0.0.1:${master.port}`], domain, DcosNames: true, externalon: false })).rejects.toThrow(/DcosNames.*overlaps/);
+    }
+  });
+
+  it('leaves thisdcos.directory alone (here: REFUSED, as any name without a forwarder)', async () => {
+    expect(summaryFromDig(await dig(server, `overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
+    expect(summaryFromDig(await dig(server, Z, 'SOA')).rcode).toBe('REFUSED');
+  });
+
+  it('turns on with a reload (SIGHUP), and off again', async () => {
+    const config = { masters: [`127.0.0.1:${master.port}`], refreshSeconds: 3600, externalon: false, StreamOn: false };
+    await server.writeConfig({ ...config, DcosNames: true });
+    expect(await server.running.reload()).toBe(true);
+    expect(await dnsA(server, `overlay.marathon.autoip.dcos.${Z}`)).toEqual(['9.0.0.2']);
+    await server.writeConfig(config);
+    expect(await server.running.reload()).toBe(true);
+    expect(summaryFromDig(await dig(server, `overlay.marathon.autoip.dcos.${Z}`, 'A')).rcode).toBe('REFUSED');
+  });
+});
