@@ -50,8 +50,10 @@ export function reversePtrs(
   const c = new ReverseCollector();
   // Sorted as a copy: the caller's list stays in state order (the incremental table keeps ranges of it).
   tasks = tasks.slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
-  for (const t of tasks) c.add(t.ip, t.canonical);
-  for (const t of tasks) c.add(t.ip, t.name);
+  // Each task's address slot from the first pass, so the second needs no look-up by address.
+  const slots = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) slots[i] = c.add(tasks[i].ip, tasks[i].canonical);
+  for (let i = 0; i < tasks.length; i++) c.addAt(slots[i], tasks[i].name);
   for (const owner of reverseOwnerNames(names, zone, frameworks, mname)) {
     const records = names.get(owner);
     if (records === undefined) continue;
