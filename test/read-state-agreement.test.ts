@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { generateStateText } from '../bench/gen-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
+import { damagedJson } from './helpers/damage-json.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { bytesOf, decoder, expectSameAsJavaScript, fixture, nativeAddon, outcome, richState } from './helpers/read-state.js';
 
@@ -137,44 +138,14 @@ describe('native state reader', () => {
 
   it('agrees with parseState on thousands of damaged documents', () => {
     const rand = seededRandom(20261130);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
     const values: unknown[] = [null, 0, 1.5, -1, 65536, '', 'x', 'TASK_RUNNING', '[1-2]', true, false, [], {}, [{}], { name: 'n' }, ['a']];
-    const bytes = [' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', 'a', '\u0001', '\u00e9'];
     let nativeRead = 0;
     let failed = 0;
     let partial = 0;
     let partialNativeRead = 0;
     const cases = 4000;
     for (let n = 0; n < cases; n++) {
-      const doc = richState();
-      // Structural damage: replace, delete or duplicate a value somewhere in the document.
-      const nodes: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-      const walk = (v: unknown): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => (nodes.push([v, i]), walk(x)));
-        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) nodes.push([v as Record<string, unknown>, k]), walk(x);
-      };
-      walk(doc);
-      let text: string;
-      const [parent, key] = pick(nodes);
-      const op = rand();
-      if (op < 0.5) {
-        (parent as Record<string | number, unknown>)[key] = pick(values);
-        text = JSON.stringify(doc);
-      } else if (op < 0.65 && !Array.isArray(parent)) {
-        delete (parent as Record<string, unknown>)[key as string];
-        text = JSON.stringify(doc);
-      } else if (op < 0.8 && !Array.isArray(parent)) {
-        // The member again, with another value, at the start of its object.
-        const marker = '"__dup__":0';
-        (parent as Record<string, unknown>).__dup__ = 0;
-        text = JSON.stringify(doc).replace(marker, `${JSON.stringify(key)}:${JSON.stringify(pick(values))}`);
-      } else {
-        // Byte damage: cut, overwrite or insert one character.
-        text = JSON.stringify(doc);
-        const at = Math.floor(rand() * text.length);
-        const kind = rand();
-        text = kind < 0.2 ? text.slice(0, at) : kind < 0.6 ? text.slice(0, at) + pick(bytes) + text.slice(at + 1) : text.slice(0, at) + pick(bytes) + text.slice(at);
-      }
+      const text = damagedJson(richState(), rand, values);
       const raw = bytesOf(text);
       const declined = expectSameAsJavaScript(raw);
       if (declined === undefined) nativeRead++;

@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 import { nativeAddon } from './helpers/read-state.js';
 import { expectSubscribedSameAsJavaScript, LEADER, recordOf, richSnapshot, subscribedOutcome, syntheticSnapshot, type SubscribedOutcome } from './helpers/read-subscribed.js';
+import { damagedJson } from './helpers/damage-json.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Task } from './helpers/stream-master.js';
 
@@ -185,41 +186,14 @@ describe('native SUBSCRIBED reader', () => {
 
   it('agrees with the JavaScript path on thousands of damaged records', () => {
     const rand = seededRandom(20261207);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
     const values: unknown[] = [null, 0, 1.5, -1, 65536, '', 'x', '80', 'TASK_RUNNING', 'TASK_FINISHED', true, false, [], {}, [{}], { value: 'v' }, { labels: [] }, ['a']];
-    const bytes = [' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', 'a', '\u0001', '\u00e9'];
     let nativeRead = 0;
     let failed = 0;
     let partial = 0;
     let partialNativeRead = 0;
     const cases = 3000;
     for (let n = 0; n < cases; n++) {
-      const doc = richSnapshot();
-      const nodes: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-      const walk = (v: unknown): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => (nodes.push([v, i]), walk(x)));
-        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) nodes.push([v as Record<string, unknown>, k]), walk(x);
-      };
-      walk(doc);
-      let text: string;
-      const [parent, key] = pick(nodes);
-      const op = rand();
-      if (op < 0.5) {
-        (parent as Record<string | number, unknown>)[key] = pick(values);
-        text = JSON.stringify(doc);
-      } else if (op < 0.65 && !Array.isArray(parent)) {
-        delete (parent as Record<string, unknown>)[key as string];
-        text = JSON.stringify(doc);
-      } else if (op < 0.8 && !Array.isArray(parent)) {
-        const marker = '"__dup__":0';
-        (parent as Record<string, unknown>).__dup__ = 0;
-        text = JSON.stringify(doc).replace(marker, `${JSON.stringify(key)}:${JSON.stringify(pick(values))}`);
-      } else {
-        text = JSON.stringify(doc);
-        const at = Math.floor(rand() * text.length);
-        const kind = rand();
-        text = kind < 0.2 ? text.slice(0, at) : kind < 0.6 ? text.slice(0, at) + pick(bytes) + text.slice(at + 1) : text.slice(0, at) + pick(bytes) + text.slice(at);
-      }
+      const text = damagedJson(richSnapshot(), rand, values);
       const raw = recordOf(text);
       let declined: string | undefined;
       const seen: SubscribedOutcome[] = [];
