@@ -8,6 +8,7 @@ import { generateStateText } from '../bench/gen-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
 import { damagedJson } from './helpers/damage-json.js';
+import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { bytesOf, decoder, expectSameAsJavaScript, fixture, nativeAddon, outcome, richState } from './helpers/read-state.js';
 
@@ -46,27 +47,10 @@ describe('native state reader', () => {
     expect(cafe.ports).toEqual([31000]);
     expect(cafe.running?.networkIPs).toEqual(['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3']);
     expect(cafe.running?.mesosLabelIPs).toEqual(['10.0.0.7', '']);
-    expect(cafe.discovery?.ports).toEqual([
-      { number: 80, protocol: 'tcp', name: 'http' },
-      { number: 80, protocol: '', name: '' },
-      { number: 53, protocol: 'udp', name: '' },
-      { number: 0, protocol: '', name: '' },
-    ]);
+    expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
     const [vip, bridge] = state.frameworks[0].tasks.slice(6);
-    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
-    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
-    expect(vip.addressing).toEqual({
-      hostPorts: true,
-      ipSources: 'netinfo,host',
-      vips: [
-        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
-        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
-        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
-      ],
-    });
-    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
-    expect(bridge.running?.networkNames).toBeUndefined();
+    expectVipAndBridge(vip, bridge);
   });
 
   it.each<[string, string]>([

@@ -8,6 +8,7 @@ import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 import { nativeAddon } from './helpers/read-state.js';
 import { expectSubscribedSameAsJavaScript, LEADER, recordOf, richSnapshot, subscribedOutcome, syntheticSnapshot, type SubscribedOutcome } from './helpers/read-subscribed.js';
 import { damagedJson } from './helpers/damage-json.js';
+import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Task } from './helpers/stream-master.js';
 
@@ -46,27 +47,10 @@ describe('native SUBSCRIBED reader', () => {
     expect(first.state.master.frameworks[0].tasks[0].name).toBe('');
     expect(cafe.name).toBe('caf\u00e9 \ud83d\ude00');
     expect(cafe.running).toEqual({ timestamp: 2e9, networkIPs: ['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3'], mesosLabelIPs: ['10.0.0.7', ''], dockerLabelIPs: [] });
-    expect(cafe.discovery?.ports).toEqual([
-      { number: 80, protocol: 'tcp', name: 'http' },
-      { number: 80, protocol: '', name: '' },
-      { number: 53, protocol: 'udp', name: '' },
-      { number: 0, protocol: '', name: '' },
-    ]);
+    expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(master.frameworks[1].tasks[0].discovery).toEqual({ name: '', ports: [] });
     const [vip, bridge] = master.frameworks[0].tasks.slice(3);
-    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
-    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
-    expect(vip.addressing).toEqual({
-      hostPorts: true,
-      ipSources: 'netinfo,host',
-      vips: [
-        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
-        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
-        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
-      ],
-    });
-    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
-    expect(bridge.running?.networkNames).toBeUndefined();
+    expectVipAndBridge(vip, bridge);
     const plain = master.frameworks[1].tasks[2];
     expect(plain.addressing).toBeUndefined();
     expect(plain.running?.networkNames).toEqual(['dcos']);
