@@ -19,6 +19,21 @@ describe('reverseName (RFC 1035 §3.5, RFC 3596 §2.5)', () => {
     expect(reverseName('host.example')).toBeUndefined();
     expect(reverseName('10.0.0.256')).toBeUndefined();
   });
+
+  // Dotted quads are sliced from the text (the fast path); text that is not canonical takes the
+  // general parser and must come out the same, or be refused the same way.
+  it.each([
+    ['0.0.0.0', '0.0.0.0.in-addr.arpa.'],
+    ['1.22.103.255', '255.103.22.1.in-addr.arpa.'],
+    ['010.0.0.5', undefined],
+    ['10.0.0', undefined],
+    ['10.0.0.5.', undefined],
+    ['10..0.5', undefined],
+    ['10.0.0.-1', undefined],
+    ['1.2.3.4.5', undefined],
+  ])('%s -> %s (fast path or not)', (ip, name) => {
+    expect(reverseName(ip)).toBe(name);
+  });
 });
 
 describe('derivedReverseZone: the /24 or /64 of an address in use', () => {
@@ -67,5 +82,20 @@ describe('reverse table', () => {
     const derived = reverseTable(c.finish([]));
     expect([...derived.zones]).toEqual(['2.1.10.in-addr.arpa.', '0.0.9.in-addr.arpa.']);
     expect(derived.ptr.get('1.0.0.9.in-addr.arpa.')).toEqual(['x.mesos.']);
+  });
+
+  it('existing: owners, empty non-terminals and zones, each once; a /32 zone whose apex is an owner adds no names above it', () => {
+    const c = new ReverseCollector();
+    c.add('10.1.2.3', 'a.mesos.');
+    c.add('10.1.2.4', 'b.mesos.');
+    c.add('10.1.9.9', 'c.mesos.');
+    c.add('172.16.0.1', 'd.mesos.');
+    const t = reverseTable(c.finish(['10.in-addr.arpa.', '1.0.16.172.in-addr.arpa.']));
+    const expected = ['1.0.16.172.in-addr.arpa.', '1.10.in-addr.arpa.', '10.in-addr.arpa.', '2.1.10.in-addr.arpa.', '3.2.1.10.in-addr.arpa.', '4.2.1.10.in-addr.arpa.', '9.1.10.in-addr.arpa.', '9.9.1.10.in-addr.arpa.'];
+    expect([...t.existing].sort()).toEqual(expected);
+    expect(t.existing.size).toBe(expected.length);
+    for (const name of expected) expect(t.existing.has(name)).toBe(true);
+    for (const name of ['0.16.172.in-addr.arpa.', '5.2.1.10.in-addr.arpa.', 'in-addr.arpa.']) expect(t.existing.has(name)).toBe(false);
+    expect(t.ptr.get('1.0.16.172.in-addr.arpa.')).toEqual(['d.mesos.']);
   });
 });

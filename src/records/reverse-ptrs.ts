@@ -49,8 +49,10 @@ export function reversePtrs(
 ): ReverseData {
   const c = new ReverseCollector();
   tasks.sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
-  for (const t of tasks) c.add(t.ip, t.canonical);
-  for (const t of tasks) c.add(t.ip, t.name);
+  // Each task's address slot from the first pass, so the second needs no look-up by address.
+  const slots = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) slots[i] = c.add(tasks[i].ip, tasks[i].canonical);
+  for (let i = 0; i < tasks.length; i++) c.addAt(slots[i], tasks[i].name);
   const owners = [`slave.${zone}`];
   for (let n = 0; names.has(`master${n}.${zone}`); n++) owners.push(`master${n}.${zone}`);
   owners.push(`leader.${zone}`, `master.${zone}`);

@@ -2,7 +2,7 @@
 // zone's packed arrays so that those, /v1/enumerate and the mesos-dns conformance stay exactly as
 // they are. Built from (address, name) pairs in the order of preference build-table.ts gives
 // them; pure.
-import { derivedReverseZone, reverseName } from '../net/reverse-names.js';
+import { derivedZoneOfOwner, inDerivedZone, reverseName } from '../net/reverse-names.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -34,11 +34,28 @@ export interface ReverseTable {
  * names are kept in the order added, a repeat is dropped.
  */
 export class ReverseCollector {
-  readonly #byIp = new Map<string, string[]>();
+  /** Address -> its index in `#ips` / `#names`: first-added order, no iterator objects to read. */
+  readonly #index = new Map<string, number>();
+  readonly #ips: string[] = [];
+  readonly #names: string[][] = [];
 
-  add(ip: string, name: string): void {
-    let names = this.#byIp.get(ip);
-    if (names === undefined) this.#byIp.set(ip, (names = []));
+  /** Adds the pair; returns the address's slot, for addAt. */
+  add(ip: string, name: string): number {
+    const i = this.#index.get(ip);
+    if (i === undefined) {
+      const slot = this.#ips.length;
+      this.#index.set(ip, slot);
+      this.#ips.push(ip);
+      this.#names.push([name]);
+      return slot;
+    }
+    this.addAt(i, name);
+    return i;
+  }
+
+  /** Adds a name to the address in `slot` (add's result): no second look-up of the address. */
+  addAt(slot: number, name: string): void {
+    const names = this.#names[slot];
     if (!names.includes(name)) names.push(name);
   }
 
@@ -51,13 +68,22 @@ export class ReverseCollector {
     const zones = new Set(configured);
     const owners: string[] = [];
     const targets: string[][] = [];
-    for (const [ip, names] of this.#byIp) {
-      const owner = reverseName(ip);
+    const ips = this.#ips;
+    const derive = configured.length === 0;
+    // The last derived zone: addresses in use come in runs from one /24, and slicing each
+    // owner's zone to look it up costs a string and a hash; comparing in place usually settles it.
+    let lastZone = '';
+    for (let i = 0; i < ips.length; i++) {
+      const owner = reverseName(ips[i]);
       if (owner === undefined) continue;
-      if (configured.length === 0) zones.add(derivedReverseZone(ip)!);
-      else if (zoneOf(owner, zones) === undefined) continue;
+      if (derive) {
+        if (!inDerivedZone(owner, lastZone)) {
+          lastZone = derivedZoneOfOwner(owner);
+          zones.add(lastZone);
+        }
+      } else if (zoneOf(owner, zones) === undefined) continue;
       owners.push(owner);
-      targets.push(names);
+      targets.push(this.#names[i]);
     }
     return { zones: [...zones], owners, targets };
   }
@@ -79,15 +105,75 @@ export function zoneOf(name: string, zones: ReadonlySet<string>): string | undef
 export function reverseTable(data: ReverseData): ReverseTable {
   const zones = new Set(data.zones);
   const ptr = new Map<string, readonly string[]>();
-  const existing = new Set<string>(zones);
+  // Only the zones and the empty non-terminals go into a set of their own: the owners are the
+  // keys of `ptr` already, and a second set of 100,000 owners cost as much as the map itself.
+  const between = new Set<string>(zones);
+  let lastParent = '\0'; // matches no owner's parent
   for (let i = 0; i < data.owners.length; i++) {
     const owner = data.owners[i];
     ptr.set(owner, data.targets[i]);
+    const cut = owner.indexOf('.') + 1;
+    // The usual case: the same parent as the previous owner (compared in place, no slice), known
+    // to exist with its ancestors up to the zone.
+    if (owner.length - cut === lastParent.length && owner.startsWith(lastParent, cut)) continue;
+    const parent = owner.slice(cut);
+    // A derived /24 or /64 zone, or a parent seen before: it exists, so do its ancestors.
+    if (between.has(parent)) {
+      lastParent = parent;
+      continue;
+    }
     const zone = zoneOf(owner, zones);
-    if (zone === undefined) continue; // not from finish(): a malformed message
-    for (let name = owner; name !== zone && !existing.has(name); name = name.slice(name.indexOf('.') + 1)) existing.add(name);
+    // Not from finish() (a malformed message), or an owner that is a zone apex itself (a /32).
+    if (zone === undefined || zone === owner) continue;
+    for (let name = parent; name !== zone && !between.has(name); name = name.slice(name.indexOf('.') + 1)) between.add(name);
+    lastParent = parent;
   }
-  return Object.freeze({ data, zones, ptr, existing, serials: serialMap(data) });
+  return Object.freeze({ data, zones, ptr, existing: new ExistingNames(ptr, between), serials: serialMap(data) });
+}
+
+/**
+ * The names that exist in the reverse zones (RFC 8020): the PTR owners (`ptr`'s keys) and the
+ * zones and empty non-terminals (`between`), read as one set without copying either.
+ */
+class ExistingNames implements ReadonlySet<string> {
+  readonly #ptr: ReadonlyMap<string, unknown>;
+  readonly #between: ReadonlySet<string>;
+
+  constructor(ptr: ReadonlyMap<string, unknown>, between: ReadonlySet<string>) {
+    this.#ptr = ptr;
+    this.#between = between;
+  }
+
+  get size(): number {
+    let n = this.#ptr.size;
+    for (const name of this.#between) if (!this.#ptr.has(name)) n++;
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.#ptr.has(name) || this.#between.has(name);
+  }
+
+  *keys(): SetIterator<string> {
+    yield* this.#ptr.keys();
+    for (const name of this.#between) if (!this.#ptr.has(name)) yield name;
+  }
+
+  values(): SetIterator<string> {
+    return this.keys();
+  }
+
+  [Symbol.iterator](): SetIterator<string> {
+    return this.keys();
+  }
+
+  *entries(): SetIterator<[string, string]> {
+    for (const name of this.keys()) yield [name, name];
+  }
+
+  forEach(fn: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    for (const name of this.keys()) fn.call(thisArg, name, name, this);
+  }
 }
 
 function serialMap(data: ReverseData): ReadonlyMap<string, number> {

@@ -1,0 +1,66 @@
+// In-process figures for issue 16 item 2: the first table build (the one a server makes right
+// after its first state, with V8 not yet warmed up) at 100,000 tasks, for the stream benchmark's
+// cluster (every task has an address of its own, so one PTR owner per task) and for the poll
+// benchmark's synthetic /master/state (a quarter of tasks with a container address), with PtrOn
+// on and off. One cluster/PtrOn pair per process, so each "cold" figure is a real first build.
+//
+// Run (`npm run bench` compiles it into bench/out/, e.g. with BENCH_ONLY=table BENCH_SIZES=1000):
+//   node [--cpu-prof] bench/out/bench/first-build.js stream|poll on|off [N] [ITERATIONS]
+// It prints one JSON line: cold build ms, the warm median (wall and CPU), and the PTR owner count.
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../src/config/validate.js';
+import { fromGetState } from '../src/mesos/operator-state.js';
+import { parseStateText } from '../src/mesos/parse-state.js';
+import { parsePid } from '../src/mesos/pid.js';
+import type { MasterState } from '../src/mesos/state.js';
+import { buildTable } from '../src/records/build-table.js';
+import type { RecordTable } from '../src/records/table.js';
+import { taskHash } from '../src/records/task-hash.js';
+import { generateStateText } from './gen-state.js';
+import { runningCluster } from './stream-cluster.js';
+
+/**
+ * The cluster's state as the server's native readers give it: with each task's idHash, which
+ * they compute while reading (read-state.ts, read-subscribed.ts), so the build does not hash.
+ */
+export function firstBuildState(cluster: string, n: number): MasterState {
+  const state = cluster === 'stream' ? fromGetState(runningCluster(n, 5050).getState, parsePid('master@127.0.0.1:5050')) : parseStateText(generateStateText(n, 7));
+  for (const fw of state.frameworks) for (const task of fw.tasks) task.idHash ??= taskHash(task.id);
+  return state;
+}
+
+function main(): void {
+  const [cluster = 'stream', ptr = 'on', nText = '100000', itText = '4'] = process.argv.slice(2);
+  const n = Number(nText);
+  const state = firstBuildState(cluster, n);
+  const { config } = parseConfig({ masters: ['127.0.0.1:5050'], PtrOn: ptr === 'on' }, { file: 'bench', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
+  const inputs = { config, masters: config.typed.masters, addresses: new Map<string, string[]>(), selfAddresses: ['127.0.0.1'], serial: 1 };
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let table: RecordTable | undefined;
+  for (let i = 0; i < Number(itText); i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    table = buildTable(state, inputs);
+    const c = process.cpuUsage(c0);
+    times.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const warm = times.slice(1).sort((a, b) => a - b);
+  const warmCpu = cpu.slice(1).sort((a, b) => a - b);
+  const row = {
+    cluster,
+    ptr,
+    tasks: n,
+    coldMs: Math.round(times[0]),
+    warmMs: warm.length === 0 ? null : Math.round(warm[Math.floor(warm.length / 2)]),
+    // CPU time of this thread and V8's helper threads (GC): less disturbed by other processes on a
+    // loaded machine than the wall clock, though not free of it.
+    coldCpuMs: Math.round(cpu[0]),
+    warmCpuMs: warmCpu.length === 0 ? null : Math.round(warmCpu[Math.floor(warmCpu.length / 2)]),
+    ptrOwners: table?.reverse?.data.owners.length ?? 0,
+  };
+  process.stdout.write(`${JSON.stringify(row)}\n`);
+}
+
+main();
