@@ -11,33 +11,11 @@ import { start } from '../src/main.js';
 import { silentLogger } from '../src/log.js';
 import { StreamMaster, taskAdded, taskUpdated, v1Status, v1Task, waitFor } from '../test/helpers/stream-master.js';
 import { runningCluster } from './stream-cluster.js';
+import { percentile, queryA } from './udp-query.js';
 
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 200);
 // Generous: on a large cluster one launch takes seconds (a full rebuild plus the hand-off to the DNS workers).
 const PER_LAUNCH_TIMEOUT_MS = 30_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-/** One A query over UDP; resolves to the number of answers (0 for NXDOMAIN/NODATA). */
-function queryA(sock: dgram.Socket, port: number, name: string, id: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sock.off('message', onMessage);
-      reject(new Error(`no reply for ${name}`));
-    }, 1000);
-    const onMessage = (msg: Buffer) => {
-      const reply = dnsPacket.decode(msg);
-      if (reply.id !== id) return;
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      resolve(reply.answers?.length ?? 0);
-    };
-    sock.on('message', onMessage);
-    sock.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
-}
 
 /**
  * `baseTasks` RUNNING tasks exist before the launches: each event then rebuilds a table of that
@@ -76,7 +54,7 @@ export async function runStreamLatency(
       const deadline = Date.now() + PER_LAUNCH_TIMEOUT_MS;
       for (;;) {
         id = (id + 1) & 0xffff;
-        if ((await queryA(sock, port, name, id)) > 0) break;
+        if ((await queryA(sock, port, name, id, 1000, dnsPacket.RECURSION_DESIRED)) > 0) break;
         if (Date.now() > deadline) throw new Error(`${name} not answered within ${PER_LAUNCH_TIMEOUT_MS} ms`);
         await new Promise((r) => setImmediate(r));
       }

@@ -6,37 +6,15 @@ import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import dnsPacket from 'dns-packet';
 import { start } from '../src/main.js';
 import { silentLogger } from '../src/log.js';
 import { StreamMaster, taskAdded, taskUpdated, v1Status, v1Task, waitFor } from '../test/helpers/stream-master.js';
 import { freeLoopbackPort, startKnotSecondary } from '../test/helpers/knot-secondary.js';
 import { runningCluster } from './stream-cluster.js';
+import { percentile, queryA } from './udp-query.js';
 
 const KEY = 'hmac-sha256:transfer-key:YmVuY2htYXJrIHRyYW5zZmVyIGtleSBmb3Iga25vdA==';
 const PER_LAUNCH_TIMEOUT_MS = 60_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function answers(sock: dgram.Socket, port: number, name: string, id: number): Promise<number> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sock.off('message', onMessage);
-      resolve(0);
-    }, 500);
-    const onMessage = (msg: Buffer): void => {
-      const reply = dnsPacket.decode(msg);
-      if (reply.id !== id) return;
-      clearTimeout(timer);
-      sock.off('message', onMessage);
-      resolve(reply.answers?.length ?? 0);
-    };
-    sock.on('message', onMessage);
-    sock.send(dnsPacket.encode({ type: 'query', id, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
-}
 
 export interface KnotLaunchResult {
   baseTasks: number;
@@ -72,7 +50,7 @@ export async function runKnotLaunches(baseTasks: number, launches: number): Prom
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       id = (id + 1) & 0xffff;
-      if ((await answers(sock, knotPort, name, id)) > 0) return;
+      if ((await queryA(sock, knotPort, name, id, 500).catch(() => 0)) > 0) return;
       if (Date.now() > deadline) throw new Error(`${name} not answered by Knot within ${timeoutMs} ms\n${knot.log().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 2));
     }

@@ -288,10 +288,7 @@ static void v1_status_member(Reader *r, void *ctx, Str key) {
     }
   } else if (key_is(key, "container_status")) {
     once(r, &c->seen, 8);
-    if (!opt_value(r, '{')) return;
-    s->has_container = 1;
-    Container container = { s, 0 };
-    read_object(r, &container, container_member);
+    read_container_status(r, s);
   } else if (key_is(key, "healthy")) {
     once(r, &c->seen, 16);
     // Only a boolean counts; any other value is passed over (`typeof s.healthy === 'boolean'`).
@@ -306,13 +303,8 @@ static void v1_status_member(Reader *r, void *ctx, Str key) {
 
 static void v1_status_element(Reader *r, void *ctx) {
   (void)ctx;
-  need_object(r);
-  Status *s = &r->cur;
-  status_reset(s);
-  StatusCtx c = { s, 0, 0 };
-  read_object(r, &c, v1_status_member);
   // The newest one, and the newest one with network IPs (latestRunning), as state-reader.c's.
-  if (c.state) running_status(r);
+  read_status(r, v1_status_member);
 }
 
 // --- resources: ports ranges ------------------------------------------------------------------

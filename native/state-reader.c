@@ -879,6 +879,14 @@ static void container_member(Reader *r, void *ctx, Str key) {
   }
 }
 
+/** A status's container_status (null allowed), the same in both forms (status_member here, v1_status_member in operator-state.h). */
+static void read_container_status(Reader *r, Status *s) {
+  if (!opt_value(r, '{')) return;
+  s->has_container = 1;
+  Container container = { s, 0 };
+  read_object(r, &container, container_member);
+}
+
 typedef struct { Status *s; int state; unsigned seen; } StatusCtx;
 
 static void status_member(Reader *r, void *ctx, Str key) {
@@ -895,10 +903,7 @@ static void status_member(Reader *r, void *ctx, Str key) {
     if (opt_value(r, '[')) read_array(r, s, label_element);
   } else if (key_is(key, "container_status")) {
     once(r, &c->seen, 8);
-    if (!opt_value(r, '{')) return;
-    s->has_container = 1;
-    Container container = { s, 0 };
-    read_object(r, &container, container_member);
+    read_container_status(r, s);
   } else if (key_is(key, "healthy")) {
     once(r, &c->seen, 16);
     if (is_null(r)) return;
@@ -944,14 +949,22 @@ static void running_status(Reader *r) {
   }
 }
 
-static void status_element(Reader *r, void *ctx) {
-  (void)ctx;
+/**
+ * One status object, its members read by `member` (status_member here, v1_status_member in
+ * operator-state.h); a TASK_RUNNING one goes to running_status.
+ */
+static void read_status(Reader *r, MemberFn member) {
   need_object(r);
   Status *s = &r->cur;
   status_reset(s);
   StatusCtx c = { s, 0, 0 };
-  read_object(r, &c, status_member);
+  read_object(r, &c, member);
   if (c.state) running_status(r);
+}
+
+static void status_element(Reader *r, void *ctx) {
+  (void)ctx;
+  read_status(r, status_member);
 }
 
 // --- discovery --------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import { describe, expect, it } from '@jest/globals';
 import { generateStateText } from '../bench/gen-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
+import { damagedJson } from './helpers/damage-json.js';
+import { jsonSpellings } from './helpers/json-spellings.js';
+import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { bytesOf, decoder, expectSameAsJavaScript, fixture, nativeAddon, outcome, richState } from './helpers/read-state.js';
 
@@ -29,13 +32,8 @@ describe('native state reader', () => {
 
   it('reads every field DNS needs, in awkward forms, exactly as parseState does', () => {
     const doc = richState();
-    expect(expectSameAsJavaScript(bytesOf(doc))).toBeUndefined();
     // The same, pretty-printed with other whitespace, and with escapes where raw text was.
-    const pretty = JSON.stringify(doc, null, '\t').replace(/\n/g, '\r\n');
-    expect(expectSameAsJavaScript(bytesOf(pretty))).toBeUndefined();
-    const escaped = JSON.stringify(doc).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    expect(escaped).toContain('\\ud83d\\ude00');
-    expect(expectSameAsJavaScript(bytesOf(escaped.replace('"name":"nginx"', '"n\\u0061me":"ng\\/inx\\n"')))).toBeUndefined();
+    for (const text of jsonSpellings(doc)) expect(expectSameAsJavaScript(bytesOf(text))).toBeUndefined();
     // Sanity: the rich state has what it claims to have.
     const { state } = readStateBytes(bytesOf(doc), nativeAddon());
     const [nginx, cafe] = state.frameworks[0].tasks;
@@ -45,27 +43,10 @@ describe('native state reader', () => {
     expect(cafe.ports).toEqual([31000]);
     expect(cafe.running?.networkIPs).toEqual(['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3']);
     expect(cafe.running?.mesosLabelIPs).toEqual(['10.0.0.7', '']);
-    expect(cafe.discovery?.ports).toEqual([
-      { number: 80, protocol: 'tcp', name: 'http' },
-      { number: 80, protocol: '', name: '' },
-      { number: 53, protocol: 'udp', name: '' },
-      { number: 0, protocol: '', name: '' },
-    ]);
+    expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
     const [vip, bridge] = state.frameworks[0].tasks.slice(6);
-    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
-    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
-    expect(vip.addressing).toEqual({
-      hostPorts: true,
-      ipSources: 'netinfo,host',
-      vips: [
-        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
-        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
-        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
-      ],
-    });
-    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
-    expect(bridge.running?.networkNames).toBeUndefined();
+    expectVipAndBridge(vip, bridge);
   });
 
   it.each<[string, string]>([
@@ -137,44 +118,14 @@ describe('native state reader', () => {
 
   it('agrees with parseState on thousands of damaged documents', () => {
     const rand = seededRandom(20261130);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
     const values: unknown[] = [null, 0, 1.5, -1, 65536, '', 'x', 'TASK_RUNNING', '[1-2]', true, false, [], {}, [{}], { name: 'n' }, ['a']];
-    const bytes = [' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', 'a', '\u0001', '\u00e9'];
     let nativeRead = 0;
     let failed = 0;
     let partial = 0;
     let partialNativeRead = 0;
     const cases = 4000;
     for (let n = 0; n < cases; n++) {
-      const doc = richState();
-      // Structural damage: replace, delete or duplicate a value somewhere in the document.
-      const nodes: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-      const walk = (v: unknown): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => (nodes.push([v, i]), walk(x)));
-        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) nodes.push([v as Record<string, unknown>, k]), walk(x);
-      };
-      walk(doc);
-      let text: string;
-      const [parent, key] = pick(nodes);
-      const op = rand();
-      if (op < 0.5) {
-        (parent as Record<string | number, unknown>)[key] = pick(values);
-        text = JSON.stringify(doc);
-      } else if (op < 0.65 && !Array.isArray(parent)) {
-        delete (parent as Record<string, unknown>)[key as string];
-        text = JSON.stringify(doc);
-      } else if (op < 0.8 && !Array.isArray(parent)) {
-        // The member again, with another value, at the start of its object.
-        const marker = '"__dup__":0';
-        (parent as Record<string, unknown>).__dup__ = 0;
-        text = JSON.stringify(doc).replace(marker, `${JSON.stringify(key)}:${JSON.stringify(pick(values))}`);
-      } else {
-        // Byte damage: cut, overwrite or insert one character.
-        text = JSON.stringify(doc);
-        const at = Math.floor(rand() * text.length);
-        const kind = rand();
-        text = kind < 0.2 ? text.slice(0, at) : kind < 0.6 ? text.slice(0, at) + pick(bytes) + text.slice(at + 1) : text.slice(0, at) + pick(bytes) + text.slice(at);
-      }
+      const text = damagedJson(richState(), rand, values);
       const raw = bytesOf(text);
       const declined = expectSameAsJavaScript(raw);
       if (declined === undefined) nativeRead++;

@@ -7,6 +7,9 @@ import { describe, expect, it } from '@jest/globals';
 import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 import { nativeAddon } from './helpers/read-state.js';
 import { expectSubscribedSameAsJavaScript, LEADER, recordOf, richSnapshot, subscribedOutcome, syntheticSnapshot, type SubscribedOutcome } from './helpers/read-subscribed.js';
+import { damagedJson } from './helpers/damage-json.js';
+import { jsonSpellings } from './helpers/json-spellings.js';
+import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Task } from './helpers/stream-master.js';
 
@@ -21,12 +24,8 @@ describe('native SUBSCRIBED reader', () => {
 
   it('reads every field DNS needs, in awkward forms, exactly as the JavaScript path does', () => {
     const doc = richSnapshot();
-    expect(expectSubscribedSameAsJavaScript(recordOf(doc))).toBeUndefined();
-    const pretty = JSON.stringify(doc, null, '\t').replace(/\n/g, '\r\n');
-    expect(expectSubscribedSameAsJavaScript(recordOf(pretty))).toBeUndefined();
-    const escaped = JSON.stringify(doc).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    expect(escaped).toContain('\\ud83d\\ude00');
-    expect(expectSubscribedSameAsJavaScript(recordOf(escaped.replace('"name":"nginx"', '"n\\u0061me":"ng\\/inx\\n"')))).toBeUndefined();
+    // The same, pretty-printed with other whitespace, and with escapes where raw text was.
+    for (const text of jsonSpellings(doc)) expect(expectSubscribedSameAsJavaScript(recordOf(text))).toBeUndefined();
     // Sanity: the rich snapshot has what it claims to have, and the native reader read it.
     const { read, declined } = readSubscribedRecord(recordOf(doc), LEADER, nativeAddon());
     expect(declined).toBeUndefined();
@@ -45,27 +44,10 @@ describe('native SUBSCRIBED reader', () => {
     expect(first.state.master.frameworks[0].tasks[0].name).toBe('');
     expect(cafe.name).toBe('caf\u00e9 \ud83d\ude00');
     expect(cafe.running).toEqual({ timestamp: 2e9, networkIPs: ['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3'], mesosLabelIPs: ['10.0.0.7', ''], dockerLabelIPs: [] });
-    expect(cafe.discovery?.ports).toEqual([
-      { number: 80, protocol: 'tcp', name: 'http' },
-      { number: 80, protocol: '', name: '' },
-      { number: 53, protocol: 'udp', name: '' },
-      { number: 0, protocol: '', name: '' },
-    ]);
+    expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(master.frameworks[1].tasks[0].discovery).toEqual({ name: '', ports: [] });
     const [vip, bridge] = master.frameworks[0].tasks.slice(3);
-    // The newest RUNNING status has no network IPs: the newest one that has some gives them.
-    expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
-    expect(vip.addressing).toEqual({
-      hostPorts: true,
-      ipSources: 'netinfo,host',
-      vips: [
-        { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
-        { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
-        { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
-      ],
-    });
-    expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
-    expect(bridge.running?.networkNames).toBeUndefined();
+    expectVipAndBridge(vip, bridge);
     const plain = master.frameworks[1].tasks[2];
     expect(plain.addressing).toBeUndefined();
     expect(plain.running?.networkNames).toEqual(['dcos']);
@@ -185,41 +167,14 @@ describe('native SUBSCRIBED reader', () => {
 
   it('agrees with the JavaScript path on thousands of damaged records', () => {
     const rand = seededRandom(20261207);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
     const values: unknown[] = [null, 0, 1.5, -1, 65536, '', 'x', '80', 'TASK_RUNNING', 'TASK_FINISHED', true, false, [], {}, [{}], { value: 'v' }, { labels: [] }, ['a']];
-    const bytes = [' ', '"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', 'e', 'a', '\u0001', '\u00e9'];
     let nativeRead = 0;
     let failed = 0;
     let partial = 0;
     let partialNativeRead = 0;
     const cases = 3000;
     for (let n = 0; n < cases; n++) {
-      const doc = richSnapshot();
-      const nodes: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-      const walk = (v: unknown): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => (nodes.push([v, i]), walk(x)));
-        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) nodes.push([v as Record<string, unknown>, k]), walk(x);
-      };
-      walk(doc);
-      let text: string;
-      const [parent, key] = pick(nodes);
-      const op = rand();
-      if (op < 0.5) {
-        (parent as Record<string | number, unknown>)[key] = pick(values);
-        text = JSON.stringify(doc);
-      } else if (op < 0.65 && !Array.isArray(parent)) {
-        delete (parent as Record<string, unknown>)[key as string];
-        text = JSON.stringify(doc);
-      } else if (op < 0.8 && !Array.isArray(parent)) {
-        const marker = '"__dup__":0';
-        (parent as Record<string, unknown>).__dup__ = 0;
-        text = JSON.stringify(doc).replace(marker, `${JSON.stringify(key)}:${JSON.stringify(pick(values))}`);
-      } else {
-        text = JSON.stringify(doc);
-        const at = Math.floor(rand() * text.length);
-        const kind = rand();
-        text = kind < 0.2 ? text.slice(0, at) : kind < 0.6 ? text.slice(0, at) + pick(bytes) + text.slice(at + 1) : text.slice(0, at) + pick(bytes) + text.slice(at);
-      }
+      const text = damagedJson(richSnapshot(), rand, values);
       const raw = recordOf(text);
       let declined: string | undefined;
       const seen: SubscribedOutcome[] = [];

@@ -13,27 +13,25 @@ import { pidAt } from './json-fields.js';
 import { elementFault, parseStateText } from './parse-state.js';
 import { NO_STRINGS } from './parse-task.js';
 import { spanAddressing } from './native-addressing.js';
+import { stringTable, type NativeStringTable } from './native-strings.js';
 import { networkNamesOf } from './task-addressing.js';
 import { parsePortRanges } from './port-ranges.js';
 import { parsePid } from './pid.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task } from './state.js';
 
 /** What native/state-reader.c returns; its header describes the layout. */
-export interface NativeState {
+export interface NativeState extends NativeStringTable {
   leader: number;
   frameworkCount: number;
   agents: Int32Array;
   frameworks: Int32Array;
   numbers: Float64Array;
-  stringBytes: Uint8Array;
-  stringEnds: Int32Array;
-  stringAscii: Uint8Array;
   /** Elements left out as malformed: kind, index, task index, start and end offsets (the C file's header). */
   skipped: Float64Array;
 }
 
 /** What the reader returns for a SUBSCRIBED record; native/operator-state.h describes the layout. */
-export interface NativeSubscribed {
+export interface NativeSubscribed extends NativeStringTable {
   heartbeat: number;
   /** 1 when no two tasks have the same id (then no (framework, task) pair repeats). */
   taskIdsDistinct: number;
@@ -42,9 +40,6 @@ export interface NativeSubscribed {
   tasks: Int32Array;
   recovered: Int32Array;
   numbers: Float64Array;
-  stringBytes: Uint8Array;
-  stringEnds: Int32Array;
-  stringAscii: Uint8Array;
   skipped: Float64Array;
 }
 
@@ -175,26 +170,7 @@ function nativeReader(): StateReaderAddon | null {
 export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | undefined {
   const skips = out.skipped.length === 0 ? undefined : judgedSkips(out.skipped, bytes);
   if (skips === null) return undefined;
-  const table = Buffer.from(out.stringBytes.buffer, out.stringBytes.byteOffset, out.stringBytes.byteLength);
-  const ends = out.stringEnds;
-  const flags = out.stringAscii;
-  // All strings decoded in one call, each ASCII one then cut out of it (String.prototype.slice is
-  // a builtin; a Buffer.toString per string was most of this function's time). In a Latin-1
-  // decoding, character offsets are byte offsets, so ASCII strings come out right whatever else
-  // the table holds; the others are decoded from UTF-8 one by one.
-  const all = table.toString('latin1');
-  const strings: (string | undefined)[] = new Array(ends.length);
-  /** String `id`, or '' for -1 (an absent or null field, which parseState reads as `?? ''`). */
-  const str = (id: number): string => {
-    if (id < 0) return '';
-    let s = strings[id];
-    if (s === undefined) {
-      const start = id === 0 ? 0 : ends[id - 1];
-      s = (flags[id] & 1) === 1 ? all.slice(start, ends[id]) : table.toString('utf8', start, ends[id]);
-      strings[id] = s;
-    }
-    return s;
-  };
+  const str = stringTable(out);
   const pid = (id: number): Pid | undefined | null => {
     if (id < 0) return undefined;
     try {

@@ -14,6 +14,7 @@ import {
   assembleStreamState, fromAgent, fromFramework, fromTask, idValue, object, recoveredAgentIds, skippedV1, streamStateFromGetState, type StreamState,
 } from './operator-state.js';
 import { spanAddressing } from './native-addressing.js';
+import { stringTable } from './native-strings.js';
 import { NO_STRINGS } from './parse-task.js';
 import { parsePid } from './pid.js';
 import type { NativeSubscribed, StateReaderAddon } from './read-state.js';
@@ -175,27 +176,6 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
     state: assembleStreamState(leader, agents, frameworks, tasks, skipped, out.taskIdsDistinct === 1),
     recovered: Array.from(out.recovered, str),
     heartbeat: out.heartbeat,
-  };
-}
-
-/** String `id` of the reader's table, each decoded once; '' for -1 (absent or null). */
-function stringTable(out: NativeSubscribed): (id: number) => string {
-  const table = Buffer.from(out.stringBytes.buffer, out.stringBytes.byteOffset, out.stringBytes.byteLength);
-  const ends = out.stringEnds;
-  const flags = out.stringAscii;
-  // As read-state.ts does: one Latin-1 decoding of the whole table, ASCII strings sliced from it
-  // (character offsets are byte offsets there), the others decoded from UTF-8 one by one.
-  const all = table.toString('latin1');
-  const strings: (string | undefined)[] = new Array(ends.length);
-  return (id: number): string => {
-    if (id < 0) return '';
-    let s = strings[id];
-    if (s === undefined) {
-      const start = id === 0 ? 0 : ends[id - 1];
-      s = (flags[id] & 1) === 1 ? all.slice(start, ends[id]) : table.toString('utf8', start, ends[id]);
-      strings[id] = s;
-    }
-    return s;
   };
 }
 

@@ -6,6 +6,7 @@ import { parseStateText } from '../../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon, type StateReaderAddon } from '../../src/mesos/read-state.js';
 import type { MasterState } from '../../src/mesos/state.js';
 import { taskHash } from '../../src/records/task-hash.js';
+import { bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, vipContainer, vipDiscovery, vipStatuses } from './reader-tasks.js';
 
 export const fixture = readFileSync(new URL('../fixtures/mesos-state-fake.json', import.meta.url));
 export const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -91,20 +92,8 @@ export function richState(): Record<string, unknown> {
                 state: 'TASK_RUNNING',
                 timestamp: 2e9,
                 healthy: false,
-                labels: [
-                  { key: 'MesosContainerizer.NetworkSettings.IPAddress', value: '10.0.0.7' },
-                  { key: 'MesosContainerizer.NetworkSettings.IPAddress' },
-                  { key: 'other', value: 'x' },
-                  { value: 'no key' },
-                ],
-                container_status: {
-                  network_infos: [
-                    { ip_addresses: [{ ip_address: '10.9.0.1' }, { ip_address: '' }, { protocol: 'IPv6', ip_address: 'fd00::1' }, {}] },
-                    { ip_address: '10.9.0.2', ip_addresses: [] },
-                    { ip_address: '10.9.0.3' },
-                    { ip_addresses: null, ip_address: null },
-                  ],
-                },
+                labels: cafeIpLabels(),
+                container_status: { network_infos: cafeNetworkInfos() },
               },
             ],
             discovery: {
@@ -136,21 +125,9 @@ export function richState(): Record<string, unknown> {
             state: 'TASK_RUNNING',
             resources: { ports: '[31100-31101]' },
             labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,host' }, { key: 'VIP_PORT1', value: 'udp://dns:53' }, { key: 'HAPROXY', value: 'x' }],
-            container: { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31100, container_port: 80, protocol: 'tcp' }] }] },
-            statuses: [
-              { state: 'TASK_RUNNING', timestamp: 10, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.1' }] }, { name: 5, ip_address: '9.0.0.2' }] } },
-              { state: 'TASK_RUNNING', timestamp: 20, healthy: true, container_status: { network_infos: [] } },
-              { state: 'TASK_RUNNING', timestamp: 15, container_status: { network_infos: [{ name: 'other', ip_addresses: [{ ip_address: '9.0.0.9' }] }, { ip_addresses: [{ ip_address: '9.0.0.3' }] }] } },
-            ],
-            discovery: {
-              name: 'vip',
-              ports: {
-                ports: [
-                  { number: 80, protocol: 'tcp', name: 'http', labels: { labels: [{ key: 'VIP_0', value: '/web:80' }, { key: 'network-scope', value: 'container' }] } },
-                  { number: 31101, protocol: 'UDP', labels: { labels: [{ key: 'network-scope', value: 'host' }, { key: 'vip1', value: '10.0.0.5:53' }] } },
-                ],
-              },
-            },
+            container: vipContainer(),
+            statuses: vipStatuses(),
+            discovery: vipDiscovery(),
           },
           {
             id: 'bridge.1',
@@ -158,8 +135,8 @@ export function richState(): Record<string, unknown> {
             slave_id: 'S2',
             state: 'TASK_RUNNING',
             labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'bogus' }],
-            container: { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31200, container_port: 80, protocol: 'tcp' }] } },
-            statuses: [{ state: 'TASK_RUNNING', timestamp: 3, container_status: { network_infos: [{ ip_addresses: [{ ip_address: '172.17.0.5' }] }] } }],
+            container: bridgeContainer(),
+            statuses: bridgeStatuses(),
           },
         ],
         id: 'f1',

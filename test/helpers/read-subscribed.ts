@@ -8,6 +8,7 @@ import { taskHash } from '../../src/records/task-hash.js';
 import { nativeAddon } from './read-state.js';
 import { seededRandom } from './seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Status, v1Task } from './stream-master.js';
+import { bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, vipContainer, vipDiscovery, vipStatuses } from './reader-tasks.js';
 
 type Json = Record<string, unknown>;
 
@@ -99,22 +100,8 @@ export function richSnapshot(): Json {
                   state: 'TASK_RUNNING',
                   timestamp: 2e9,
                   healthy: 'not a boolean',
-                  labels: {
-                    labels: [
-                      { key: 'MesosContainerizer.NetworkSettings.IPAddress', value: '10.0.0.7' },
-                      { key: 'MesosContainerizer.NetworkSettings.IPAddress' },
-                      { key: 'other', value: 'x' },
-                      { value: 'no key' },
-                    ],
-                  },
-                  container_status: {
-                    network_infos: [
-                      { ip_addresses: [{ ip_address: '10.9.0.1' }, { ip_address: '' }, { protocol: 'IPv6', ip_address: 'fd00::1' }, {}] },
-                      { ip_address: '10.9.0.2', ip_addresses: [] },
-                      { ip_address: '10.9.0.3' },
-                      { ip_addresses: null, ip_address: null },
-                    ],
-                  },
+                  labels: { labels: cafeIpLabels() },
+                  container_status: { network_infos: cafeNetworkInfos() },
                 },
                 { state: 'TASK_KILLING', timestamp: 2e9 + 1 },
               ],
@@ -143,21 +130,9 @@ export function richSnapshot(): Json {
               state: 'TASK_RUNNING',
               resources: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31100, end: 31101 }] } }],
               labels: { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'netinfo,host' }, { key: 'VIP_PORT1', value: 'udp://dns:53' }, { key: 'HAPROXY', value: 'x' }] },
-              container: { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31100, container_port: 80, protocol: 'tcp' }] }] },
-              statuses: [
-                { state: 'TASK_RUNNING', timestamp: 10, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.1' }] }, { name: 5, ip_address: '9.0.0.2' }] } },
-                { state: 'TASK_RUNNING', timestamp: 20, healthy: true, container_status: { network_infos: [] } },
-                { state: 'TASK_RUNNING', timestamp: 15, container_status: { network_infos: [{ name: 'other', ip_addresses: [{ ip_address: '9.0.0.9' }] }, { ip_addresses: [{ ip_address: '9.0.0.3' }] }] } },
-              ],
-              discovery: {
-                name: 'vip',
-                ports: {
-                  ports: [
-                    { number: 80, protocol: 'tcp', name: 'http', labels: { labels: [{ key: 'VIP_0', value: '/web:80' }, { key: 'network-scope', value: 'container' }] } },
-                    { number: 31101, protocol: 'UDP', labels: { labels: [{ key: 'network-scope', value: 'host' }, { key: 'vip1', value: '10.0.0.5:53' }] } },
-                  ],
-                },
-              },
+              container: vipContainer(),
+              statuses: vipStatuses(),
+              discovery: vipDiscovery(),
             },
             {
               task_id: { value: 'bridge.1' },
@@ -166,8 +141,8 @@ export function richSnapshot(): Json {
               agent_id: { value: 'S2' },
               state: 'TASK_RUNNING',
               labels: { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'bogus' }] },
-              container: { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31200, container_port: 80, protocol: 'tcp' }] } },
-              statuses: [{ state: 'TASK_RUNNING', timestamp: 3, container_status: { network_infos: [{ ip_addresses: [{ ip_address: '172.17.0.5' }] }] } }],
+              container: bridgeContainer(),
+              statuses: bridgeStatuses(),
             },
             // Labels and a container with nothing task-addressing.ts reads (not handed over).
             {

@@ -4,37 +4,13 @@
 // AddressPolicy) applied by a reload; every task's A records asked with a real resolver, and
 // /v1/hosts giving the same addresses.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Resolver } from 'node:dns/promises';
 import { captureLog } from '../helpers/log-capture.js';
+import { dnsA, httpA } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster, taskUpdated, v1Status } from '../helpers/stream-master.js';
 import { ADDRESS_TASKS, addressGetState, addressState, CASE_CONFIG, EXPECTED } from '../helpers/address-tasks.js';
 
 type Json = Record<string, unknown>;
-
-/** Node's resolver on the server, with retries: the machine running the tests may be loaded. */
-function resolverOf(server: TestServer): Resolver {
-  const r = new Resolver({ timeout: 3000, tries: 3 });
-  r.setServers([`127.0.0.1:${server.dnsPort}`]);
-  return r;
-}
-
-/** dig, with retries for the same reason (later options override the helper's). */
-const dig = (server: TestServer, ...args: string[]): Promise<string> => server.dig(...args, '+tries=3', '+time=3');
-
-async function dnsA(server: TestServer, name: string): Promise<string[]> {
-  try {
-    return (await resolverOf(server).resolve4(name)).sort();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'ENODATA') return [];
-    throw err;
-  }
-}
-
-async function httpA(server: TestServer, name: string): Promise<string[]> {
-  const rows = JSON.parse((await server.http(`/v1/hosts/${name}`)).body) as { ip: string }[];
-  return rows.map((r) => r.ip).filter((ip) => ip !== '').sort();
-}
 
 /** Every task's A records over DNS, after checking /v1/hosts says the same. */
 async function answers(server: TestServer): Promise<Record<string, string[]>> {

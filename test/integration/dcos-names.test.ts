@@ -3,8 +3,8 @@
 // and streamed), asked with dig and Node's resolver; /v1/hosts and /v1/services agree with DNS.
 // Off (the default), thisdcos.directory is not ours.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Resolver } from 'node:dns/promises';
 import { summaryFromDig } from '../helpers/dns-case.js';
+import { dig, dnsA as retryingA, httpA, resolverOf } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster, taskAdded, v1Status, v1Task } from '../helpers/stream-master.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
@@ -13,29 +13,8 @@ import { taskHash } from '../../src/records/task-hash.js';
 
 type Json = Record<string, unknown>;
 
-/** Node's resolver on the server, with retries: the machine running the tests may be loaded. */
-function resolverOf(server: TestServer): Resolver {
-  const r = new Resolver({ timeout: 3000, tries: 3 });
-  r.setServers([`127.0.0.1:${server.dnsPort}`]);
-  return r;
-}
-
-/** dig, with retries for the same reason (later options override the helper's). */
-const dig = (server: TestServer, ...args: string[]): Promise<string> => server.dig(...args, '+tries=3', '+time=3');
-
-async function dnsA(server: TestServer, name: string): Promise<string[]> {
-  try {
-    return (await resolverOf(server).resolve4(name)).sort();
-  } catch (err) {
-    if (['ENOTFOUND', 'ENODATA', 'ESERVFAIL'].includes((err as { code?: string }).code ?? '')) return [];
-    throw err;
-  }
-}
-
-async function httpA(server: TestServer, name: string): Promise<string[]> {
-  const rows = JSON.parse((await server.http(`/v1/hosts/${name}`)).body) as { ip: string }[];
-  return rows.map((r) => r.ip).filter((ip) => ip !== '').sort();
-}
+/** A records over DNS; [] also for SERVFAIL, which this file counts as no address. */
+const dnsA = (server: TestServer, name: string): Promise<string[]> => retryingA(server, name, ['ENOTFOUND', 'ENODATA', 'ESERVFAIL']);
 
 const Z = 'thisdcos.directory';
 const NAMES: [string, string[]][] = [

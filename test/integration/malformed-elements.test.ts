@@ -4,6 +4,7 @@
 // and the Operator API stream (snapshot and events). A document that is not JSON keeps the last
 // good table.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { aRecords } from '../helpers/a-records.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
@@ -16,14 +17,8 @@ async function serverWithLog(config: Json): Promise<{ server: TestServer; lines:
   return { server: await startTestServer(config, logger), lines };
 }
 
-async function a(server: TestServer, name: string): Promise<string[]> {
-  try {
-    return (await server.resolver().resolve4(name)).sort();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'ENODATA') return [];
-    throw err;
-  }
-}
+/** A records from the server's resolver; [] for a name that does not exist or has none. */
+const a = (server: TestServer, name: string): Promise<string[]> => aRecords(server.resolver(), name);
 
 /** `mesos_dns_state_skipped_total{kind="…"}` from /metrics. */
 async function skippedTotal(server: TestServer, kind: string): Promise<number> {

@@ -6,7 +6,7 @@
 // Knot DNS as a secondary of the static zone, first AXFR, then NOTIFY and IXFR after an edit.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import dgram from 'node:dgram';
-import { mkdtemp, rename, rm, writeFile as writeInPlace } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile as writeInPlace } from 'node:fs/promises';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { captureLog } from '../helpers/log-capture.js';
 import { freeLoopbackPort, startKnotSecondary, type KnotSecondary } from '../helpers/knot-secondary.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { smallState } from '../helpers/small-state.js';
+import { OTHER_TYPES, writeFile } from '../helpers/zone-files.js';
 
 jest.setTimeout(60_000);
 
@@ -31,14 +32,7 @@ mail A  192.0.2.25
 www 60 A ${www}
 www AAAA 2001:db8::80
 alias CNAME www
-_http._tcp SRV 10 5 8080 www
-@   TXT "v=spf1 -all" "second string"
-@   CAA 0 issue "letsencrypt.org"
-*.wild A 192.0.2.99
-sub NS ns.sub
-ns.sub A 192.0.2.54
-gen TYPE65280 \\# 4 0a000001
-${extra}`;
+${OTHER_TYPES}${extra}`;
 
 /** The records of ZONE(serial, '192.0.2.80') as dig prints them (owner TTL class type RDATA). */
 const RECORDS = (serial: number) => [
@@ -67,12 +61,6 @@ let notifySocket: dgram.Socket;
 let knot: KnotSecondary;
 const notifies: { zone: string; serial: number }[] = [];
 const log = captureLog('info');
-
-async function writeFile(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  await writeInPlace(tmp, text);
-  await rename(tmp, file);
-}
 
 /** Polls `check` until true; at most 30 s (a loaded machine), no timing asserted. */
 async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {

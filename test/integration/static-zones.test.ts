@@ -3,7 +3,7 @@
 // stand-in upstream for the names outside every zone. File changes are picked up by the server's
 // own watcher: the tests poll the server until the answer changes (bounded), never time it.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdir, mkdtemp, rename, rm, writeFile as writeInPlace } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { summaryFromDig } from '../helpers/dns-case.js';
@@ -13,6 +13,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { smallState } from '../helpers/small-state.js';
 import { StreamMaster } from '../helpers/stream-master.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { OTHER_TYPES, writeFile } from '../helpers/zone-files.js';
 
 const ZONE = (www: string) => `; example.test: every type the server serves from zone files
 $TTL 300
@@ -30,14 +31,7 @@ chain CNAME alias
 ext  CNAME www.example.org.
 loop1 CNAME loop2
 loop2 CNAME loop1
-_http._tcp SRV 10 5 8080 www
-@   TXT "v=spf1 -all" "second string"
-@   CAA 0 issue "letsencrypt.org"
-*.wild A 192.0.2.99
-sub NS ns.sub
-ns.sub A 192.0.2.54
-gen TYPE65280 \\# 4 0a000001
-tomesos CNAME web.marathon.mesos.
+${OTHER_TYPES}tomesos CNAME web.marathon.mesos.
 tomesosnx CNAME nothere.marathon.mesos.
 $ORIGIN in.example.test.
 deep A 192.0.2.7
@@ -87,16 +81,6 @@ afterAll(async () => {
 });
 
 const dig = async (...args: string[]) => summaryFromDig(await server.dig(...args));
-
-/**
- * Writes a file whole, as editors and config tools do (a temporary file renamed over it): the
- * watcher may otherwise read a half-written file, which is a version of its own (and an error).
- */
-async function writeFile(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  await writeInPlace(tmp, text);
-  await rename(tmp, file);
-}
 
 /** Polls `check` (a query) until it returns true; at most 30 s (a loaded machine), no timing asserted. */
 async function until(check: () => Promise<boolean>): Promise<void> {

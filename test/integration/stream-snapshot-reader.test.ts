@@ -4,6 +4,7 @@
 // by both, and /health answers while a large snapshot arrives slowly.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodeRecord } from '../../src/mesos/recordio.js';
+import { aRecords } from '../helpers/a-records.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { syntheticSnapshot } from '../helpers/read-subscribed.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -20,14 +21,8 @@ const emptyDocument = (master: StreamMaster): Json => ({
   frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
 });
 
-async function a(server: TestServer, name: string): Promise<string[]> {
-  try {
-    return (await server.resolver().resolve4(name)).sort();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'ENODATA') return [];
-    throw err;
-  }
-}
+/** A records from the server's resolver; [] for a name that does not exist or has none. */
+const a = (server: TestServer, name: string): Promise<string[]> => aRecords(server.resolver(), name);
 
 /** /v1/axfr's records, without the serial (each server stamps its own). */
 async function records(server: TestServer): Promise<unknown> {
