@@ -6,17 +6,14 @@
 // reworked for speed (issue 16 item 2). Regenerate only on purpose:
 // UPDATE_REVERSE_GOLDEN=1 rewrites test/fixtures/reverse-golden.txt.
 import { describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { generateStateText } from '../bench/gen-state.js';
 import { runningCluster } from '../bench/stream-cluster.js';
-import { parseConfig } from '../src/config/validate.js';
 import { fromGetState } from '../src/mesos/operator-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState } from '../src/mesos/state.js';
-import { buildTable } from '../src/records/build-table.js';
-import { collectHostnames, resolveHostnames } from '../src/records/resolve-hosts.js';
+import { buildFixed, linesDigest, readGolden, writeGolden } from './helpers/golden-digest.js';
 import type { ReverseTable } from '../src/records/reverse-table.js';
 import type { RecordTable } from '../src/records/table.js';
 
@@ -37,54 +34,31 @@ function reverseLines(r: ReverseTable): string[] {
 function digest(table: RecordTable): string {
   expect(table.reverse).toBeDefined();
   const lines = reverseLines(table.reverse!);
-  return `${createHash('sha256').update(lines.join('\n')).digest('hex')} ${lines.length}`;
-}
-
-const HOSTS: Record<string, string[]> = { localhost: ['127.0.0.1'], 'master.local': ['::ffff:10.0.0.9', '2001:0DB8:0:0::2', '10.0.0.9'] };
-
-async function build(raw: Record<string, unknown>, state: MasterState): Promise<RecordTable> {
-  const { config } = parseConfig(raw, { file: '/etc/mesos-dns/config.json', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
-  const masters = config.typed.masters;
-  const addresses = await resolveHostnames(collectHostnames(state, masters), async (name) => HOSTS[name.toLowerCase()] ?? []);
-  return buildTable(state, { config, masters, addresses, selfAddresses: ['127.0.0.1', '::1'], serial: 1234 });
+  return linesDigest(lines);
 }
 
 const synthetic = (): MasterState => parseStateText(generateStateText(20_000, 7));
 const streamCluster = (): MasterState => fromGetState(runningCluster(20_000, 5050).getState, parsePid('master@127.0.0.1:5050'));
 
 const CASES: Record<string, () => Promise<RecordTable>> = {
-  'fixture-defaults': () => build({ masters: ['144.76.157.37:5050'] }, parseStateText(fixtureText)),
+  'fixture-defaults': () => buildFixed({ masters: ['144.76.157.37:5050'] }, parseStateText(fixtureText)),
   // IPv4 and IPv6 task addresses (netinfo), derived /24 and /64 zones.
-  'synthetic-20000': () => build({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'] }, synthetic()),
+  'synthetic-20000': () => buildFixed({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'] }, synthetic()),
   // Configured zones: an address outside them gets no PTR; a /16 holds owners two labels deep.
-  'synthetic-20000-zones': () => build({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'], ReverseZones: ['10.0.0.0/8', '172.16.0.0/16', 'fd00::/16'] }, synthetic()),
+  'synthetic-20000-zones': () => buildFixed({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'], ReverseZones: ['10.0.0.0/8', '172.16.0.0/16', 'fd00::/16'] }, synthetic()),
   // The stream benchmark's cluster: every task has an address of its own.
-  'stream-cluster-20000': () => build({ masters: ['127.0.0.1:5050'] }, streamCluster()),
+  'stream-cluster-20000': () => buildFixed({ masters: ['127.0.0.1:5050'] }, streamCluster()),
 };
 
-function readGolden(): Map<string, string> {
-  const text = readFileSync(GOLDEN, 'utf8');
-  return new Map(
-    text
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => {
-        const [name, ...rest] = l.split(' ');
-        return [name, rest.join(' ')] as const;
-      }),
-  );
-}
 
 describe('reverse tables stay byte-identical (digest against test/fixtures/reverse-golden.txt)', () => {
   if (process.env.UPDATE_REVERSE_GOLDEN === '1') {
     it('rewrites the golden digests', async () => {
-      const lines = ['# case sha256-of-reverse-lines line-count (test/reverse-golden.test.ts; UPDATE_REVERSE_GOLDEN=1 rewrites)'];
-      for (const [name, make] of Object.entries(CASES)) lines.push(`${name} ${digest(await make())}`);
-      writeFileSync(GOLDEN, `${lines.join('\n')}\n`);
+      await writeGolden(GOLDEN, 'case sha256-of-reverse-lines line-count (test/reverse-golden.test.ts; UPDATE_REVERSE_GOLDEN=1 rewrites)', CASES, digest);
     });
     return;
   }
-  const golden = readGolden();
+  const golden = readGolden(GOLDEN);
 
   it.each(Object.keys(CASES))('%s', async (name) => {
     expect(golden.has(name)).toBe(true);
@@ -96,6 +70,6 @@ describe('reverse tables stay byte-identical (digest against test/fixtures/rever
     const tasks = state.frameworks[0].tasks as MasterState['frameworks'][number]['tasks'][number][];
     expect(tasks[5].running?.networkIPs.length).toBeGreaterThan(0);
     tasks[5] = { ...tasks[5], running: { ...tasks[5].running!, networkIPs: ['10.200.0.1'] } };
-    expect(digest(await build({ masters: ['127.0.0.1:5050'] }, state))).not.toBe(golden.get('stream-cluster-20000'));
+    expect(digest(await buildFixed({ masters: ['127.0.0.1:5050'] }, state))).not.toBe(golden.get('stream-cluster-20000'));
   });
 });

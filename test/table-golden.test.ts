@@ -4,14 +4,11 @@
 // compared with digests taken from the code before the config/address refactor (issue 11).
 // Regenerate only on purpose: UPDATE_TABLE_GOLDEN=1 rewrites test/fixtures/table-golden.txt.
 import { describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { generateStateText } from '../bench/gen-state.js';
-import { parseConfig } from '../src/config/validate.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import type { MasterState } from '../src/mesos/state.js';
-import { buildTable } from '../src/records/build-table.js';
-import { collectHostnames, resolveHostnames } from '../src/records/resolve-hosts.js';
+import { buildFixed, linesDigest, readGolden, writeGolden } from './helpers/golden-digest.js';
 import type { RecordTable } from '../src/records/table.js';
 
 const GOLDEN = new URL('./fixtures/table-golden.txt', import.meta.url);
@@ -33,32 +30,19 @@ function tableLines(table: RecordTable): string[] {
 
 function digest(table: RecordTable): string {
   const lines = tableLines(table);
-  return `${createHash('sha256').update(lines.join('\n')).digest('hex')} ${lines.length}`;
-}
-
-// Hostnames resolve through this map, never the system resolver: the build input is fixed.
-const HOSTS: Record<string, string[]> = {
-  localhost: ['127.0.0.1'],
-  'master.local': ['::ffff:10.0.0.9', '2001:0DB8:0:0::2', '10.0.0.9'],
-};
-
-async function build(raw: Record<string, unknown>, state: MasterState): Promise<RecordTable> {
-  const { config } = parseConfig(raw, { file: '/etc/mesos-dns/config.json', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
-  const masters = config.typed.masters;
-  const addresses = await resolveHostnames(collectHostnames(state, masters), async (name) => HOSTS[name.toLowerCase()] ?? []);
-  return buildTable(state, { config, masters, addresses, selfAddresses: ['127.0.0.1', '::1'], serial: 1234 });
+  return linesDigest(lines);
 }
 
 const fixture = (): MasterState => parseStateText(fixtureText);
 
 const CASES: Record<string, () => Promise<RecordTable>> = {
-  'fixture-defaults': () => build({ masters: ['144.76.157.37:5050'] }, fixture()),
+  'fixture-defaults': () => buildFixed({ masters: ['144.76.157.37:5050'] }, fixture()),
   // Mixed master forms: IPv6 (long and short), a hostname in odd case, the leader among them.
   // (A bracketed IPv4-mapped master, "[::ffff:10.0.0.2]:5050", is left out on purpose: the old
   // build re-parsed masters with the pid rule and dropped it; it now gets its records, see
   // build-table-frameworks-masters.test.ts. Without it this digest is the one the old code gave.)
   'fixture-mixed-masters': () =>
-    build(
+    buildFixed(
       {
         masters: ['[2001:DB8:0::1]:5050', 'Master.Local:5050', '144.76.157.37:5050', '[::1]:5051'],
         domain: 'Mesos.Example',
@@ -67,32 +51,18 @@ const CASES: Record<string, () => Promise<RecordTable>> = {
       },
       fixture(),
     ),
-  'synthetic-20000': () => build({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'] }, parseStateText(generateStateText(20_000, 7))),
+  'synthetic-20000': () => buildFixed({ masters: ['10.0.0.1:5050', '[fd00::1]:5050'] }, parseStateText(generateStateText(20_000, 7))),
 };
 
-function readGolden(): Map<string, string> {
-  const text = readFileSync(GOLDEN, 'utf8');
-  return new Map(
-    text
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => {
-        const [name, ...rest] = l.split(' ');
-        return [name, rest.join(' ')] as const;
-      }),
-  );
-}
 
 describe('record tables stay byte-identical (digest against test/fixtures/table-golden.txt)', () => {
   if (process.env.UPDATE_TABLE_GOLDEN === '1') {
     it('rewrites the golden digests', async () => {
-      const lines = ['# case sha256-of-table-lines line-count (test/table-golden.test.ts; UPDATE_TABLE_GOLDEN=1 rewrites)'];
-      for (const [name, make] of Object.entries(CASES)) lines.push(`${name} ${digest(await make())}`);
-      writeFileSync(GOLDEN, `${lines.join('\n')}\n`);
+      await writeGolden(GOLDEN, 'case sha256-of-table-lines line-count (test/table-golden.test.ts; UPDATE_TABLE_GOLDEN=1 rewrites)', CASES, digest);
     });
     return;
   }
-  const golden = readGolden();
+  const golden = readGolden(GOLDEN);
 
   it.each(Object.keys(CASES))('%s', async (name) => {
     expect(golden.has(name)).toBe(true);
@@ -102,7 +72,7 @@ describe('record tables stay byte-identical (digest against test/fixtures/table-
   it('the digest changes when one record changes', async () => {
     // One agent's address changes: every A record that names it changes, nothing else.
     const changed = parseStateText(fixtureText.replace('slave(1)@1.2.3.11:5051', 'slave(1)@1.2.3.99:5051'));
-    const table = await build({ masters: ['144.76.157.37:5050'] }, changed);
+    const table = await buildFixed({ masters: ['144.76.157.37:5050'] }, changed);
     expect(digest(table)).not.toBe(golden.get('fixture-defaults'));
     const lines = tableLines(table);
     expect(lines.some((l) => l === ' A 1.2.3.99')).toBe(true);
