@@ -20,6 +20,7 @@
 //              srvPriority / srvWeight (always, for tables built from a master state)
 // Records of one name keep insertion order across types; readers split them by type.
 import type { NameRecords, SrvRecord } from './table.js';
+import { MapView, SetView } from './readonly-views.js';
 
 export const KIND_A = -1;
 export const KIND_AAAA = -2;
@@ -154,10 +155,11 @@ export function recordsAt(t: PackedTable, id: number): NameRecords {
 }
 
 /** name -> NameRecords over a packed table: owners only, in the order they were first added. */
-export class PackedNames implements ReadonlyMap<string, NameRecords> {
+export class PackedNames extends MapView<NameRecords> {
   readonly #t: PackedTable;
 
   constructor(t: PackedTable) {
+    super();
     this.#t = t;
   }
 
@@ -188,24 +190,19 @@ export class PackedNames implements ReadonlyMap<string, NameRecords> {
     for (const id of this.#ids()) yield nameAt(this.#t, id);
   }
 
-  *values(): MapIterator<NameRecords> {
+  // One pass over the name ids, without the [name, records] pairs entries() would make.
+  override *values(): MapIterator<NameRecords> {
     for (const id of this.#ids()) yield recordsAt(this.#t, id);
   }
 
-  [Symbol.iterator](): MapIterator<[string, NameRecords]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: NameRecords, key: string, map: ReadonlyMap<string, NameRecords>) => void, thisArg?: unknown): void {
-    for (const [name, records] of this.entries()) callback.call(thisArg, records, name, this);
-  }
 }
 
 /** The names that exist in the zone (owners and empty non-terminals) over a packed table. */
-export class PackedExisting implements ReadonlySet<string> {
+export class PackedExisting extends SetView {
   readonly #t: PackedTable;
 
   constructor(t: PackedTable) {
+    super();
     this.#t = t;
   }
 
@@ -225,21 +222,6 @@ export class PackedExisting implements ReadonlySet<string> {
     for (let id = 0; id < kind.length; id++) if (kind[id] === NAME_ENT) yield nameAt(this.#t, id);
   }
 
-  values(): SetIterator<string> {
-    return this.keys();
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys();
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const k of this.keys()) yield [k, k];
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const k of this.keys()) callback.call(thisArg, k, k, this);
-  }
 }
 
 /** Bytes a packed table holds (for logs and benchmarks). */

@@ -4,6 +4,7 @@
 // them; pure.
 import { derivedZoneOfOwner, inDerivedZone, reverseName } from '../net/reverse-names.js';
 import type { ReversePatchData } from './incremental/reverse-patch.js';
+import { SetView } from './readonly-views.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -140,11 +141,12 @@ export function reverseTable(data: ReverseData): ReverseTable {
  * The names that exist in the reverse zones (RFC 8020): the PTR owners (`ptr`'s keys) and the
  * zones and empty non-terminals (`between`), read as one set without copying either.
  */
-class ExistingNames implements ReadonlySet<string> {
+class ExistingNames extends SetView {
   readonly #ptr: ReadonlyMap<string, unknown>;
   readonly #between: ReadonlySet<string>;
 
   constructor(ptr: ReadonlyMap<string, unknown>, between: ReadonlySet<string>) {
+    super();
     this.#ptr = ptr;
     this.#between = between;
   }
@@ -164,21 +166,6 @@ class ExistingNames implements ReadonlySet<string> {
     for (const name of this.#between) if (!this.#ptr.has(name)) yield name;
   }
 
-  values(): SetIterator<string> {
-    return this.keys();
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys();
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const name of this.keys()) yield [name, name];
-  }
-
-  forEach(fn: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const name of this.keys()) fn.call(thisArg, name, name, this);
-  }
 }
 
 function serialMap(data: ReverseData): ReadonlyMap<string, number> {

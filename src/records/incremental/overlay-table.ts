@@ -9,6 +9,7 @@
 // records of each name, and their order, are exactly a fresh build's.
 import type { NameRecords, RecordTable } from '../table.js';
 import type { ReverseTable } from '../reverse-table.js';
+import { MapView, SetView } from '../readonly-views.js';
 
 /** A name's state in the overlay: its records now (null: none) and whether it exists (RFC 8020). */
 export interface OverlayEntry {
@@ -33,10 +34,11 @@ export interface TableOverlay {
   readonly records: RecordTotals;
 }
 
-export class OverlayNames implements ReadonlyMap<string, NameRecords> {
+export class OverlayNames extends MapView<NameRecords> {
   readonly #o: TableOverlay;
 
   constructor(o: TableOverlay) {
+    super();
     this.#o = o;
   }
 
@@ -64,23 +66,13 @@ export class OverlayNames implements ReadonlyMap<string, NameRecords> {
     for (const [name] of this.entries()) yield name;
   }
 
-  *values(): MapIterator<NameRecords> {
-    for (const [, records] of this.entries()) yield records;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, NameRecords]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: NameRecords, key: string, map: ReadonlyMap<string, NameRecords>) => void, thisArg?: unknown): void {
-    for (const [name, records] of this.entries()) callback.call(thisArg, records, name, this);
-  }
 }
 
-export class OverlayExisting implements ReadonlySet<string> {
+export class OverlayExisting extends SetView {
   readonly #o: TableOverlay;
 
   constructor(o: TableOverlay) {
+    super();
     this.#o = o;
   }
 
@@ -99,21 +91,6 @@ export class OverlayExisting implements ReadonlySet<string> {
     for (const [name, e] of over) if (e.exists) yield name;
   }
 
-  values(): SetIterator<string> {
-    return this.keys();
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.keys();
-  }
-
-  *entries(): SetIterator<[string, string]> {
-    for (const k of this.keys()) yield [k, k];
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const k of this.keys()) callback.call(thisArg, k, k, this);
-  }
 }
 
 /**
