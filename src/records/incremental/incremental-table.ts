@@ -35,6 +35,8 @@ import { changesFromLog, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTas
 export { MAX_PATCH_TASKS } from './limits.js';
 /** Lists longer than this are de-duplicated with a Set (as the builder does). */
 const SCAN_LIMIT = 32;
+/** Entries a patch's label and address caches may hold before they start over (ids stay: they are interned). */
+const CACHE_LIMIT = 4096;
 
 type Contributors = TaskSlot | TaskSlot[] | undefined;
 
@@ -77,9 +79,12 @@ export class IncrementalTable {
     this.#weight = inputs.config.SRVRecordDefaultWeight;
     const packed = parts.packed;
     const b = (this.#b = TableBuilder.resume(packed, this.#weight));
-    this.#contexts = parts.contexts;
+    // The build's caches (a TaskGroup per task label, an Ip per address seen: ~50 MB at 100,000
+    // tasks of distinct names and addresses) are not kept: they only save interning again, and a
+    // patch meets a few labels and addresses. Fresh ones, emptied when they grow (#slotFor).
+    this.#contexts = parts.contexts.map((c) => (c === undefined ? undefined : { ...c, groups: new Map() }));
     this.#agents = parts.agents;
-    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
+    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
     this.#apex = b.name(zone);
     this.#dotZone = Buffer.from(`.${zone}`, 'utf8');
@@ -254,6 +259,8 @@ export class IncrementalTable {
     const context = this.#contexts[fw];
     const options = this.#options;
     if (options.ptrs !== null) options.ptrs = [];
+    if (options.seenIps.size > CACHE_LIMIT) options.seenIps.clear();
+    if (context !== undefined && context.groups.size > CACHE_LIMIT) context.groups.clear();
     this.#b.clearLog();
     if (context !== undefined) taskRecords(this.#b, context, task, this.#agents, options);
     const entries = this.#b.logEntries().slice();
