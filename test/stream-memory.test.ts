@@ -1,6 +1,7 @@
 // What the Operator API stream keeps in memory once it is live (issue 16, steady RSS with the
-// stream on): the SUBSCRIBED record's bytes are let go once read, and the incremental table does
-// not keep the full build's per-label and per-address caches. Each check holds a WeakRef to the
+// stream on): the SUBSCRIBED record's bytes are let go once read, the incremental table does not
+// keep the full build's per-label and per-address caches, and the change log does not keep
+// replaced tasks for long. Each check holds a WeakRef to the
 // thing that must go, drops its own references, collects, and expects it gone; with the
 // retention back, the WeakRef still answers.
 import v8 from 'node:v8';
@@ -90,5 +91,22 @@ describe('the stream keeps no more than it serves from', () => {
     live.putTask({ ...state.frameworks[0].tasks[0], id: 'new.0000', name: 'new', idHash: undefined, running: { timestamp: 2, networkIPs: ['10.9.0.1'], mesosLabelIPs: [], dockerLabelIPs: [] } });
     const patch = engine.apply(live.snapshot().master, { ...i, serial: i.serial + 1 });
     expect(patch?.table.names.get('new.marathon.mesos.')?.a).toEqual(['10.9.0.1']);
+  });
+});
+
+describe("the stream's change log", () => {
+  it('lets the tasks it replaced go within 10,000 changes (the incremental table reads 4,000 back at most)', async () => {
+    const { read } = readSubscribedRecord(Buffer.from(JSON.stringify(snapshotJson(10))), leader, null);
+    const live = new LiveState(read.state);
+    const template = live.snapshot().master.frameworks[0].tasks[0];
+    // A task updated over and over (a health check flapping): each update replaces the last.
+    const first = ((): WeakRef<object> => {
+      const task = { ...template, running: { ...template.running!, timestamp: 0 } };
+      live.putTask(task);
+      return new WeakRef(task);
+    })();
+    for (let i = 1; i <= 10_000; i++) live.putTask({ ...template, running: { ...template.running!, timestamp: i } });
+    expect(live.task('fw1', template.id)?.running?.timestamp).toBe(10_000);
+    expect(await collected(first)).toBe(true);
   });
 });
