@@ -110,3 +110,19 @@ describe("the stream's change log", () => {
     expect(await collected(first)).toBe(true);
   });
 });
+
+describe('a task in the stream state', () => {
+  const reader = configuredStateReader(true).reader;
+  (reader === null ? it.skip : it)('takes at most ~500 bytes of heap when read natively (one address, two ports)', async () => {
+    const bytes = Buffer.from(JSON.stringify(snapshotJson(20_000)));
+    await collected(new WeakRef({}));
+    const before = process.memoryUsage().heapUsed;
+    const { read } = readSubscribedRecord(bytes, leader, reader);
+    await collected(new WeakRef({}));
+    const perTask = (process.memoryUsage().heapUsed - before) / 20_000;
+    expect(read.state.master.frameworks[0].tasks).toHaveLength(20_000);
+    // 400-470 bytes here (the string table included); 630 with an address list grown by push()
+    // (room for 17) and the running status added after the task was made (a properties array).
+    expect(perTask).toBeLessThan(520);
+  });
+});
