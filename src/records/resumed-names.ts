@@ -47,18 +47,26 @@ export class ResumedNames {
   internParts(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): number {
     const length = a.length + b.length + c.length + d.length;
     const key = this.#room(length);
-    key.set(a, 0);
-    key.set(b, a.length);
-    key.set(c, a.length + b.length);
-    key.set(d, a.length + b.length + c.length);
-    return this.#intern(key, length);
+    // Byte loops, hashing on the way (as NameInterner does): TypedArray.set costs more per call
+    // than these few bytes take.
+    let h = FNV_OFFSET;
+    let o = 0;
+    for (let i = 0; i < a.length; i++) h = fnv1aStep(h, (key[o++] = a[i]));
+    for (let i = 0; i < b.length; i++) h = fnv1aStep(h, (key[o++] = b[i]));
+    for (let i = 0; i < c.length; i++) h = fnv1aStep(h, (key[o++] = c[i]));
+    for (let i = 0; i < d.length; i++) h = fnv1aStep(h, (key[o++] = d[i]));
+    return this.#intern(h, key, length);
   }
 
   /** The id of the name stored at [start, end) (a suffix of a stored name). */
   internStored(start: number, end: number): number {
     const key = this.#room(end - start);
-    for (let i = start; i < end; i++) key[i - start] = this.byte(i);
-    return this.#intern(key, end - start);
+    const base = this.#base;
+    const local = this.#bytes;
+    const split = this.#baseUsed;
+    let h = FNV_OFFSET;
+    for (let i = start; i < end; i++) h = fnv1aStep(h, (key[i - start] = i < split ? base[i] : local[i - split]));
+    return this.#intern(h, key, end - start);
   }
 
   start(id: number): number {
@@ -84,10 +92,8 @@ export class ResumedNames {
     return this.#key;
   }
 
-  /** The id of the name key[0, length): the table's, else one added here, else added now. */
-  #intern(key: Buffer, length: number): number {
-    let h = FNV_OFFSET;
-    for (let i = 0; i < length; i++) h = fnv1aStep(h, key[i]);
+  /** The id of the name key[0, length) (FNV-1a hash h): the table's, else one added here, else added now. */
+  #intern(h: number, key: Buffer, length: number): number {
     const base = this.#findBase(h, key, length);
     if (base >= 0) return base;
     const slots = this.#slots;
