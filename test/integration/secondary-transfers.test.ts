@@ -1,0 +1,173 @@
+// The secondary against a stand-in primary on loopback TCP whose replies the test chooses
+// (encoded with dns-packet, an independent implementation of the format): a whole zone, an IXFR
+// of changes, an IXFR answered with the whole zone, IXFR refused (NOTIMP), changes that do not
+// apply to the copy, a serial going backwards and bytes that are not DNS. Each refresh is asked
+// for through running.refresh() and checked from outside: dig at the secondary and /metrics.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import dnsPacket from 'dns-packet';
+import type net from 'node:net';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { bindBoth, framedTcpServer } from '../helpers/loopback-dns.js';
+import { parseExposition, sumOf } from '../helpers/metrics.js';
+
+type Mode = 'full' | 'notimp' | 'changes' | 'garbage';
+
+/** The stand-in primary's zone and how it answers IXFR. */
+const primary = {
+  serial: 100,
+  records: [] as dnsPacket.Answer[],
+  mode: 'full' as Mode,
+  /** For 'changes': the IXFR body between the SOAs (RFC 1995 §4). */
+  changes: [] as dnsPacket.Answer[],
+  queries: [] as string[],
+};
+
+const soa = (serial: number): dnsPacket.Answer => ({
+  name: 'mesos',
+  type: 'SOA',
+  ttl: 60,
+  data: { mname: 'ns1.mesos', rname: 'root.ns1.mesos', serial, refresh: 3600, retry: 3600, expire: 86400, minimum: 60 },
+});
+const aRecord = (name: string, ip: string): dnsPacket.Answer => ({ name, type: 'A', ttl: 60, data: ip });
+
+function zone(serial: number, webIp: string): dnsPacket.Answer[] {
+  return [
+    { name: 'mesos', type: 'NS', ttl: 60, data: 'ns1.mesos' },
+    aRecord('ns1.mesos', '10.0.0.53'),
+    aRecord('web.marathon.mesos', webIp),
+    { name: '_web._tcp.marathon.mesos', type: 'SRV', ttl: 60, data: { priority: 0, weight: 1, port: 31000, target: 'web-1.marathon.slave.mesos' } },
+    aRecord('web-1.marathon.slave.mesos', '10.1.0.1'),
+    // A type the table does not hold: left out, counted in the debug log.
+    { name: 'note.mesos', type: 'TXT', ttl: 60, data: `serial ${serial}` },
+  ];
+}
+
+let tcp: net.Server;
+let udpClose: () => void;
+let secondary: TestServer;
+
+function answer(message: Buffer, send: (reply: Buffer) => void): void {
+  const q = dnsPacket.decode(message);
+  const question = q.questions![0];
+  primary.queries.push(question.type);
+  const reply = (answers: dnsPacket.Answer[], rcode = 'NOERROR'): Buffer =>
+    dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (rcode === 'NOTIMP' ? 4 : 0), questions: [question], answers });
+  const whole = [soa(primary.serial), ...primary.records, soa(primary.serial)];
+  if (question.type === 'AXFR') return send(reply(whole));
+  // RFC 1995 §2: a client as new as we are gets the SOA alone.
+  const theirs = (q.authorities?.[0]?.data as { serial?: number } | undefined)?.serial;
+  if (theirs === primary.serial && primary.mode !== 'garbage') return send(reply([soa(primary.serial)]));
+  switch (primary.mode) {
+    case 'full':
+      return send(reply(whole));
+    case 'notimp':
+      return send(reply([], 'NOTIMP'));
+    case 'changes':
+      return send(reply([soa(primary.serial), ...primary.changes, soa(primary.serial)]));
+    case 'garbage':
+      return send(Buffer.from('this is not a DNS message at all', 'latin1'));
+  }
+}
+
+async function metric(labels: Record<string, string>): Promise<number> {
+  return sumOf(parseExposition((await secondary.http('/metrics')).body), 'mesos_dns_secondary_transfers_total', labels);
+}
+
+async function web(): Promise<string> {
+  return (await secondary.dig('+short', 'web.marathon.mesos', 'A')).trim();
+}
+
+beforeAll(async () => {
+  primary.records = zone(100, '10.0.0.1');
+  const server = framedTcpServer(answer);
+  tcp = server.tcp;
+  const { udp, port } = await bindBoth(tcp);
+  udpClose = () => udp.close();
+  secondary = await startTestServer({ Primaries: [`127.0.0.1:${port}`], externalon: false });
+}, 20_000);
+
+afterAll(async () => {
+  await secondary?.close();
+  udpClose?.();
+  await new Promise((r) => tcp?.close(r));
+});
+
+describe('the secondary against a stand-in primary', () => {
+  it('takes the whole zone, with its SOA as sent and its SRV priority and weight', async () => {
+    const deadline = Date.now() + 5000;
+    while ((await web()) === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await web()).toBe('10.0.0.1');
+    expect((await secondary.dig('+short', 'mesos', 'SOA')).trim()).toBe('ns1.mesos. root.ns1.mesos. 100 3600 3600 86400 60');
+    expect((await secondary.dig('+short', '_web._tcp.marathon.mesos', 'SRV')).trim()).toBe('0 1 31000 web-1.marathon.slave.mesos.');
+    // The table holds A, AAAA and SRV: a TXT record's owner does not exist at the secondary.
+    expect(await secondary.dig('note.mesos', 'TXT')).toMatch(/status: NXDOMAIN/);
+    expect(await metric({ type: 'axfr', result: 'ok' })).toBe(1);
+  });
+
+  it('asks IXFR with its serial; the SOA alone means it is current', async () => {
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(primary.queries.at(-1)).toBe('IXFR');
+    expect(await metric({ type: 'ixfr_current', result: 'ok' })).toBe(1);
+  });
+
+  it('applies IXFR changes (RFC 1995 §4)', async () => {
+    primary.mode = 'changes';
+    primary.changes = [soa(100), aRecord('web.marathon.mesos', '10.0.0.1'), soa(101), aRecord('web.marathon.mesos', '10.0.0.2'), aRecord('api.marathon.mesos', '10.0.0.9')];
+    primary.serial = 101;
+    primary.records = [...zone(101, '10.0.0.2'), aRecord('api.marathon.mesos', '10.0.0.9')];
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(await web()).toBe('10.0.0.2');
+    expect((await secondary.dig('+short', 'api.marathon.mesos')).trim()).toBe('10.0.0.9');
+    expect(await metric({ type: 'ixfr', result: 'ok' })).toBe(1);
+  });
+
+  it('takes an IXFR answered with the whole zone', async () => {
+    primary.mode = 'full';
+    primary.serial = 102;
+    primary.records = zone(102, '10.0.0.3');
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(await web()).toBe('10.0.0.3');
+    expect(await secondary.dig('api.marathon.mesos')).toMatch(/status: NXDOMAIN/);
+    expect(await metric({ type: 'ixfr_full', result: 'ok' })).toBe(1);
+  });
+
+  it('falls back to AXFR when IXFR is refused', async () => {
+    primary.mode = 'notimp';
+    primary.serial = 103;
+    primary.records = zone(103, '10.0.0.4');
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(await web()).toBe('10.0.0.4');
+    expect(await metric({ type: 'ixfr', result: 'refused' })).toBe(1);
+    expect(await metric({ type: 'axfr', result: 'ok' })).toBe(2);
+  });
+
+  it('falls back to AXFR when the changes do not apply to its copy', async () => {
+    primary.mode = 'changes';
+    // Removes a record the copy does not hold.
+    primary.changes = [soa(103), aRecord('web.marathon.mesos', '10.9.9.9'), soa(104), aRecord('web.marathon.mesos', '10.0.0.5')];
+    primary.serial = 104;
+    primary.records = zone(104, '10.0.0.5');
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(await web()).toBe('10.0.0.5');
+    expect(await metric({ type: 'ixfr', result: 'malformed' })).toBe(1);
+    expect(await metric({ type: 'axfr', result: 'ok' })).toBe(3);
+  });
+
+  it('refuses a zone whose serial went backwards and keeps its copy', async () => {
+    primary.mode = 'full';
+    primary.serial = 50;
+    primary.records = zone(50, '10.6.6.6');
+    expect(await secondary.running.refresh()).toBe(false);
+    expect(await web()).toBe('10.0.0.5');
+    expect((await secondary.dig('+short', 'mesos', 'SOA')).trim().split(' ')[2]).toBe('104');
+    expect(await metric({ type: 'ixfr_full', result: 'stale_serial' })).toBe(1);
+  });
+
+  it('refuses bytes that are not DNS and keeps its copy', async () => {
+    primary.mode = 'garbage';
+    primary.serial = 105;
+    expect(await secondary.running.refresh()).toBe(false);
+    expect(await web()).toBe('10.0.0.5');
+    expect(await metric({ type: 'ixfr', result: 'malformed' })).toBe(2);
+  });
+});
