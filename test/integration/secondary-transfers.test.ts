@@ -9,8 +9,15 @@ import type net from 'node:net';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { bindBoth, framedTcpServer } from '../helpers/loopback-dns.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
+import { parseTsigKey } from '../../src/config/tsig-keys.js';
+import { signMessage } from '../../src/dns/wire/tsig-mac.js';
+import { readTsig } from '../../src/dns/wire/tsig.js';
+import { scanMessage } from '../../src/dns/wire/reply-scan.js';
 
 type Mode = 'full' | 'notimp' | 'changes' | 'garbage';
+
+const KEY = parseTsigKey('hmac-sha256:xfr:c2Vjb25kYXJ5IHRyYW5zZmVyIHRlc3Qga2V5IGJ5dGVz').value!;
+const WRONG = { ...KEY, secret: Buffer.from('another secret entirely, same key name') };
 
 /** The stand-in primary's zone and how it answers IXFR. */
 const primary = {
@@ -20,6 +27,8 @@ const primary = {
   /** For 'changes': the IXFR body between the SOAs (RFC 1995 §4). */
   changes: [] as dnsPacket.Answer[],
   queries: [] as string[],
+  /** Signed requests get replies signed with this key (the right one, or one with another secret). */
+  signWith: KEY,
 };
 
 const soa = (serial: number): dnsPacket.Answer => ({
@@ -45,17 +54,23 @@ function zone(serial: number, webIp: string): dnsPacket.Answer[] {
 let tcp: net.Server;
 let udpClose: () => void;
 let secondary: TestServer;
+let signed: TestServer;
 
 function answer(message: Buffer, send: (reply: Buffer) => void): void {
   const q = dnsPacket.decode(message);
   const question = q.questions![0];
   primary.queries.push(question.type);
-  const reply = (answers: dnsPacket.Answer[], rcode = 'NOERROR'): Buffer =>
-    dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (rcode === 'NOTIMP' ? 4 : 0), questions: [question], answers });
+  // A signed request (TSIG last, RFC 8945 §5.1) gets a signed reply, with the project's signer.
+  const last = scanMessage(message).records.at(-1);
+  const tsig = last?.type === 250 ? readTsig(message, last.start, last.rdataOffset, last.end) : undefined;
+  const reply = (answers: dnsPacket.Answer[], rcode = 'NOERROR'): Buffer => {
+    const m = dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (rcode === 'NOTIMP' ? 4 : 0), questions: [question], answers });
+    return tsig === undefined ? m : signMessage(m, { key: primary.signWith, priorMac: tsig.mac, signed: 0 }, Date.now() / 1000);
+  };
   const whole = [soa(primary.serial), ...primary.records, soa(primary.serial)];
   if (question.type === 'AXFR') return send(reply(whole));
   // RFC 1995 §2: a client as new as we are gets the SOA alone.
-  const theirs = (q.authorities?.[0]?.data as { serial?: number } | undefined)?.serial;
+  const theirs = ((q.authorities?.[0] as { data?: { serial?: number } } | undefined)?.data)?.serial;
   if (theirs === primary.serial && primary.mode !== 'garbage') return send(reply([soa(primary.serial)]));
   switch (primary.mode) {
     case 'full':
@@ -69,8 +84,8 @@ function answer(message: Buffer, send: (reply: Buffer) => void): void {
   }
 }
 
-async function metric(labels: Record<string, string>): Promise<number> {
-  return sumOf(parseExposition((await secondary.http('/metrics')).body), 'mesos_dns_secondary_transfers_total', labels);
+async function metric(labels: Record<string, string>, server = secondary): Promise<number> {
+  return sumOf(parseExposition((await server.http('/metrics')).body), 'mesos_dns_secondary_transfers_total', labels);
 }
 
 async function web(): Promise<string> {
@@ -84,9 +99,11 @@ beforeAll(async () => {
   const { udp, port } = await bindBoth(tcp);
   udpClose = () => udp.close();
   secondary = await startTestServer({ Primaries: [`127.0.0.1:${port}`], externalon: false });
+  signed = await startTestServer({ Primaries: [`127.0.0.1:${port}`], externalon: false, TsigKeys: ['hmac-sha256:xfr:c2Vjb25kYXJ5IHRyYW5zZmVyIHRlc3Qga2V5IGJ5dGVz'], TransferTsigKey: 'xfr' });
 }, 20_000);
 
 afterAll(async () => {
+  await signed?.close();
   await secondary?.close();
   udpClose?.();
   await new Promise((r) => tcp?.close(r));
@@ -169,5 +186,24 @@ describe('the secondary against a stand-in primary', () => {
     expect(await secondary.running.refresh()).toBe(false);
     expect(await web()).toBe('10.0.0.5');
     expect(await metric({ type: 'ixfr', result: 'malformed' })).toBe(2);
+  });
+});
+
+describe('TSIG on the replies', () => {
+  it('takes a transfer whose every reply is signed with the key, and refuses one signed with another secret', async () => {
+    primary.mode = 'full';
+    expect(await signed.running.refresh()).toBe(true);
+    expect((await signed.dig('+short', 'mesos', 'SOA')).trim().split(' ')[2]).toBe(String(primary.serial));
+    const ok = await metric({ result: 'ok' }, signed);
+    expect(ok).toBeGreaterThanOrEqual(1);
+    const before = (await signed.dig('+short', 'web.marathon.mesos')).trim();
+    primary.mode = 'full';
+    primary.signWith = WRONG;
+    primary.serial = 200;
+    primary.records = zone(200, '10.7.7.7');
+    expect(await signed.running.refresh()).toBe(false);
+    expect((await signed.dig('+short', 'web.marathon.mesos')).trim()).toBe(before);
+    expect(await metric({ result: 'tsig_error' }, signed)).toBeGreaterThanOrEqual(1);
+    primary.signWith = KEY;
   });
 });
