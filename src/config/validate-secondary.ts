@@ -11,6 +11,8 @@ export function secondaryZoneOf(entry: string, domain: string): { value?: string
   if (name === domain.toLowerCase().replace(/\.$/, '')) return { value: `${name}.` };
   const reverse = reverseZoneOf(entry);
   if (reverse.value !== undefined) return { value: reverse.value };
+  // A CIDR or an .arpa name that is not a reverse zone: reverseZoneOf says why.
+  if (name.includes('/') || name.endsWith('.arpa')) return { reason: reverse.reason };
   // Only the zones the record table holds: the Mesos domain and reverse zones (a static zone
   // comes from ZonesDir instead).
   return { reason: `${show(entry)} is neither the Domain (${show(domain)}) nor a reverse zone (a name under in-addr.arpa or ip6.arpa, or a CIDR)` };

@@ -120,6 +120,24 @@ describe('a mesos-dns-ts secondary', () => {
     }
   });
 
+  it('HTTP API: /v1/axfr and /v1/services as the primary, /v1/enumerate without tasks, /health with the primary serial', async () => {
+    type Axfr = { Serial: number; Mname: string; Domain: string; Records: Record<string, Record<string, string[]>> };
+    const sorted = (x: Axfr) => ({ ...x, RefreshSeconds: 0, Records: Object.fromEntries(Object.entries(x.Records).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([n, l]) => [n, [...l].sort()]))])) });
+    const [p, s] = await Promise.all([primary!.http('/v1/axfr'), secondary.http('/v1/axfr')]);
+    expect(s.status).toBe(200);
+    const ours = sorted(JSON.parse(s.body) as Axfr);
+    expect(ours).toEqual(sorted(JSON.parse(p.body) as Axfr));
+    expect(Object.keys(ours.Records.As).length).toBeGreaterThan(1000);
+    const [ps, ss] = await Promise.all([primary!.http('/v1/services/_web._tcp.marathon.mesos'), secondary.http('/v1/services/_web._tcp.marathon.mesos')]);
+    expect(JSON.parse(ss.body)).toEqual(JSON.parse(ps.body));
+    // The tasks are the primary's to know: a zone carries records, not tasks.
+    expect(JSON.parse((await secondary.http('/v1/enumerate')).body)).toEqual({ frameworks: null });
+    const health = JSON.parse((await secondary.http('/health')).body) as { status: string; serial: number };
+    expect(health.status).toBe('ok');
+    expect(health.serial).toBe(ours.Serial);
+    expect((await secondary.http('/v1/version')).status).toBe(200);
+  });
+
   it('follows the reverse zone', async () => {
     const ptr = await secondary.dig('+short', '-x', '10.2.0.1');
     expect(ptr.trim()).not.toBe('');
@@ -172,6 +190,7 @@ describe('a mesos-dns-ts secondary', () => {
     expect(await metric(wrongKey, 'mesos_dns_secondary_transfers_total', { type: 'axfr', result: 'tsig_error' })).toBeGreaterThanOrEqual(1);
     expect(await metric(wrongKey, 'mesos_dns_secondary_transfers_total', { result: 'ok' })).toBe(0);
     expect((await wrongKey.http('/ready')).status).toBe(503);
+    expect((await wrongKey.http('/health')).status).toBe(503);
     expect(await wrongKey.dig('web.marathon.mesos', 'A')).toMatch(/status: SERVFAIL/);
   }, 10_000);
 
