@@ -86,7 +86,8 @@ beforeAll(async () => {
   });
   await waitFor(() => master.openStreams === 1, 5000, 'the primary subscribes to the event stream');
   const follow = { Primaries: [`127.0.0.1:${primary!.dnsPort}`], ReverseZones: ['10.2.0.0/16'], resolvers: [upstream.address], TsigKeys: [KEY], TransferTsigKey: 'transfer-key' };
-  secondary = await startTestServer({ port: secondaryPort, ...follow });
+  // Two DNS worker threads: NOTIFY is relayed to the main thread, the expired zones travel with each table.
+  secondary = await startTestServer({ port: secondaryPort, workers: 2, ...follow });
   wrongKey = await startTestServer({ ...follow, TsigKeys: [WRONG_KEY] });
 }, 30_000);
 
