@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr (default: all of them)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr, secondary (default: all of them)
 //   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
@@ -26,6 +26,7 @@
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_SECONDARY_SIZES  secondary section: tasks per in-process row (default 1000,10000,100000)
 //   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
 //   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
@@ -45,13 +46,14 @@ import { formatLaunchRows, runLaunchRow, type LaunchRow } from './stream-launche
 import { formatStreamEvents, runStreamEvents, type StreamEventsRow } from './stream-events.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
+import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
 import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr', 'secondary'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     streamEvents?: StreamEventsRow[];
     xfr?: XfrRow[];
     xfrKnot?: KnotLaunchResult[];
+    secondary?: SecondaryRow[];
     snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
@@ -266,6 +269,14 @@ async function main(): Promise<void> {
             knot.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
         );
       }
+    }
+    if (sections.includes('secondary')) {
+      const rows = (results.secondary = [] as SecondaryRow[]);
+      for (const n of countsFromEnv('BENCH_SECONDARY_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`secondary: ${n} tasks, in process: AXFR read, zone copy, table; one launch's IXFR applied\n`);
+        rows.push(runSecondary(n));
+      }
+      if (rows.length > 0) print(`## A mesos-dns-ts secondary, in process (the whole zone read, copied and built; one launch's IXFR read, applied, built)\n\n${formatSecondary(rows)}`);
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;
