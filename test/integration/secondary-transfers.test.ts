@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import dnsPacket from 'dns-packet';
 import type net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { bindBoth, framedTcpServer } from '../helpers/loopback-dns.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
@@ -14,6 +16,8 @@ import { freeLoopbackPort } from '../helpers/knot-secondary.js';
 import { signMessage } from '../../src/dns/wire/tsig-mac.js';
 import { readTsig } from '../../src/dns/wire/tsig.js';
 import { scanMessage } from '../../src/dns/wire/reply-scan.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 type Mode = 'full' | 'notimp' | 'changes' | 'garbage';
 
@@ -210,5 +214,19 @@ describe('TSIG on the replies, from the second primary', () => {
     expect((await signed.dig('+short', 'web.marathon.mesos')).trim()).toBe(before);
     expect(await metric({ result: 'tsig_error' }, signed)).toBeGreaterThanOrEqual(1);
     primary.signWith = KEY;
+  });
+});
+
+describe('SIGHUP', () => {
+  it('a reload that drops Primaries for a state file stops following and serves the state', async () => {
+    const state = path.join(root, 'zones', 'demo', 'state.json');
+    await secondary.writeConfig({ StateFile: state, externalon: false });
+    expect(await secondary.running.reload()).toBe(true);
+    expect(await secondary.dig('+short', 'nginx.marathon.mesos')).not.toBe('');
+    expect(await secondary.dig('web.marathon.mesos')).toMatch(/status: NXDOMAIN/);
+    // The old source's timers are gone: no more transfers are asked for.
+    const asked = primary.queries.length;
+    await secondary.running.refresh();
+    expect(primary.queries.length).toBe(asked);
   });
 });
