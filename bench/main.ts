@@ -27,6 +27,7 @@
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
 //   BENCH_SECONDARY_SIZES  secondary section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_SECONDARY_BASES  secondary section: tasks running before the launches timed to our secondary (default 0,10000)
 //   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
 //   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
@@ -47,6 +48,7 @@ import { formatStreamEvents, runStreamEvents, type StreamEventsRow } from './str
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
 import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
+import { runSecondaryLaunches } from './xfr-secondary.js';
 import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
     xfr?: XfrRow[];
     xfrKnot?: KnotLaunchResult[];
     secondary?: SecondaryRow[];
+    secondaryLaunches?: KnotLaunchResult[];
     snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
@@ -277,6 +280,17 @@ async function main(): Promise<void> {
         rows.push(runSecondary(n));
       }
       if (rows.length > 0) print(`## A mesos-dns-ts secondary, in process (the whole zone read, copied and built; one launch's IXFR read, applied, built)\n\n${formatSecondary(rows)}`);
+      const launched = (results.secondaryLaunches = [] as KnotLaunchResult[]);
+      for (const b of countsFromEnv('BENCH_SECONDARY_BASES', '0,10000')) {
+        process.stderr.write(`secondary: launches with ${b} tasks running, timed until our secondary (NOTIFY + IXFR) answers\n`);
+        launched.push(await runSecondaryLaunches(b, envInt('BENCH_XFR_LAUNCHES', 20)));
+      }
+      if (launched.length > 0) {
+        print(
+          `## Launch to answer on a mesos-dns-ts secondary (NOTIFY + IXFR, TSIG; both servers in one process)\n\n| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
+            launched.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
+        );
+      }
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;
