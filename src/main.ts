@@ -165,10 +165,10 @@ export async function start(opts: StartOptions): Promise<Running> {
   const secondaryFor = (id: number) => ({
     config: () => config,
     metrics: metrics.secondary,
-    swap: (table: RecordTable) => {
+    swap: (table: RecordTable, touched?: readonly string[]) => {
       if (id !== activeSource) return;
-      store.swap(table);
-      metrics.tableSwapped(table, '', 0);
+      store.swap(table, undefined, touched);
+      metrics.tableSwapped(table, '', 0, touched === undefined ? 'full' : 'patch');
     },
   });
   let running: RunningSource;

@@ -41,7 +41,7 @@ export async function startSource(deps: {
    * A secondary (Primaries set) swaps the table made of its zone copies in itself, with no
    * master state: the running config, the swap, its metrics (dns/xfr/secondary/).
    */
-  secondary?: { config: () => Config; swap: (table: RecordTable) => void; metrics?: SecondaryMetrics };
+  secondary?: { config: () => Config; swap: (table: RecordTable, touched?: readonly string[]) => void; metrics?: SecondaryMetrics };
 }): Promise<RunningSource> {
   const { config, publisher, logger, skipped } = deps;
   if (config.typed.secondary.on && deps.secondary !== undefined) {

@@ -149,11 +149,14 @@ describe('a mesos-dns-ts secondary', () => {
     const ixfr = await metric(secondary, 'mesos_dns_secondary_transfers_total', { type: 'ixfr', result: 'ok' });
     const axfr = await metric(secondary, 'mesos_dns_secondary_transfers_total', { type: 'axfr', result: 'ok' });
     const notifies = await metric(secondary, 'mesos_dns_secondary_notify_received_total', { result: 'accepted' });
+    const patches = await metric(secondary, 'mesos_dns_table_updates_total', { kind: 'patch' });
     master.send(taskAdded(running('api.1', '10.2.0.2')));
     expect(await answers(secondary, 'api.marathon.mesos', ['10.2.0.2'])).toEqual(['10.2.0.2']);
     expect(await metric(secondary, 'mesos_dns_secondary_transfers_total', { type: 'ixfr', result: 'ok' })).toBeGreaterThan(ixfr);
     expect(await metric(secondary, 'mesos_dns_secondary_transfers_total', { type: 'axfr', result: 'ok' })).toBe(axfr);
     expect(await metric(secondary, 'mesos_dns_secondary_notify_received_total', { result: 'accepted' })).toBeGreaterThan(notifies);
+    // The IXFR of the Mesos zone was patched into the served table (secondary-patch.ts), not built in full.
+    expect(await metric(secondary, 'mesos_dns_table_updates_total', { kind: 'patch' })).toBeGreaterThan(patches);
     const ptr = await secondary.dig('+short', '-x', '10.2.0.2');
     expect(ptr).toMatch(/^api\.marathon\.mesos\.$/m);
     expect(ptr.split('\n').sort()).toEqual((await primary!.dig('+short', '-x', '10.2.0.2')).split('\n').sort());

@@ -24,6 +24,7 @@ import { secondaryTable } from './secondary-table.js';
 import { transfer, type TransferRequest } from './xfr-client.js';
 import type { Transfer } from './read-transfer.js';
 import { answerNotify } from './notify-in.js';
+import { SecondaryPatcher } from './secondary-patch.js';
 
 export type TransferInType = 'axfr' | 'ixfr' | 'ixfr_full' | 'ixfr_current';
 export type TransferInResult = 'ok' | TransferInError['reason'];
@@ -39,8 +40,8 @@ export interface SecondaryMetrics {
 export interface SecondaryOptions {
   /** The running config (the TSIG keys are read per request). */
   config: () => Config;
-  /** The table made of the copies; the one mutation (store.swap). */
-  swap: (table: RecordTable) => void;
+  /** The table made of the copies; the one mutation (store.swap). `touched`: a patch of the table swapped before. */
+  swap: (table: RecordTable, touched?: readonly string[]) => void;
   logger: Logger;
   health?: SourceHealth;
   metrics?: SecondaryMetrics;
@@ -75,6 +76,9 @@ export class SecondarySource {
   readonly #zones: ZoneState[];
   readonly #now: () => number;
   #closed = false;
+  /** The last full build and what patches it (secondary-patch.ts); the table swapped in last. */
+  #patcher: SecondaryPatcher | undefined;
+  #served: RecordTable | undefined;
 
   constructor(opts: SecondaryOptions) {
     this.#opts = opts;
@@ -304,7 +308,21 @@ export class SecondarySource {
     count('ok');
     zone.copy = next;
     this.#log[type === 'ixfr' ? 'debug' : 'info']({ zone: zone.apex, type, serial: next.soa.serial, previous: old?.soa.serial, owners: next.owners.size }, 'zone transferred in');
+    if (t.kind === 'incremental' && old !== undefined && this.#patch(zone, old, next, t)) return;
     this.#publish();
+  }
+
+  /** An IXFR of the Mesos zone patched into the served table; false when it must be built in full. */
+  #patch(zone: ZoneState, before: ZoneCopy, after: ZoneCopy, t: Extract<Transfer, { kind: 'incremental' }>): boolean {
+    if (this.#closed || zone !== this.#zones[0] || this.#patcher === undefined || this.#served === undefined) return false;
+    if (this.#zones.some((z) => z.expired)) return false;
+    const owners = new Set<string>();
+    for (const d of t.deltas) for (const r of [...d.removed, ...d.added]) if (r.owner === zone.apex || r.owner.endsWith(`.${zone.apex}`)) owners.add(r.owner);
+    const patch = this.#patcher.patch(this.#served, before, after, owners);
+    if (patch === undefined) return false;
+    this.#served = patch.table;
+    this.#opts.swap(patch.table, patch.touched);
+    return true;
   }
 
   /** The table of every zone's copy, swapped in; nothing before the Mesos zone's first copy. */
@@ -317,6 +335,8 @@ export class SecondarySource {
     const expired = this.#zones.filter((z) => z.expired && z.copy !== undefined).map((z) => z.apex);
     const { table, leftOut } = secondaryTable(mesos.copy, copies, config.SRVRecordDefaultWeight, expired);
     for (const [apex, n] of leftOut) this.#log.debug({ zone: apex, records: n }, 'records of types the table does not hold were left out');
+    this.#patcher = new SecondaryPatcher(table, mesos.copy);
+    this.#served = table;
     this.#opts.swap(table);
   }
 

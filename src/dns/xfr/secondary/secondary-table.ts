@@ -5,7 +5,8 @@
 //
 // What the table cannot hold is left out and counted: in the Mesos zone only A, AAAA and SRV
 // (and the apex NS) are kept, in a reverse zone only PTR (and the apex NS). Every record gets
-// the zone's SOA TTL, as every record of a table has one TTL.
+// the zone's SOA TTL, as every record of a table has one TTL, and of SRV records that differ
+// only in priority or weight the first is kept (the table's de-duplication key is target and port).
 import { QTYPE, type RData } from '../../wire/message.js';
 import { TableBuilder } from '../../../records/table-builder.js';
 import { PackedExisting, PackedNames } from '../../../records/packed-table.js';
