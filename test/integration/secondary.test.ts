@@ -79,10 +79,10 @@ beforeAll(async () => {
     TsigKeys: [KEY],
     TransferTsigKey: 'transfer-key',
     // The secondary's timers come from this SOA: refresh hourly (so changes come by NOTIFY
-    // alone), retry each second, expire 4 s after the last contact.
+    // alone), retry each second, expire 8 s after the last contact.
     SOARefresh: 3600,
     SOARetry: 1,
-    SOAExpire: 4,
+    SOAExpire: 8,
   });
   await waitFor(() => master.openStreams === 1, 5000, 'the primary subscribes to the event stream');
   const follow = { Primaries: [`127.0.0.1:${primary!.dnsPort}`], ReverseZones: ['10.2.0.0/16'], resolvers: [upstream.address], TsigKeys: [KEY], TransferTsigKey: 'transfer-key' };
@@ -199,13 +199,15 @@ describe('a mesos-dns-ts secondary', () => {
   }, 10_000);
 
   it('keeps answering when the primary stops, and SERVFAILs after SOA EXPIRE', async () => {
+    // A contact just before the stop, so the expiry clock starts here.
+    expect(await secondary.running.refresh()).toBe(true);
     const stopped = primary!;
     primary = undefined;
     await stopped.close();
     // A refresh now (SIGUSR1's, running.refresh) fails; the RETRY timer takes over from there.
     expect(await secondary.running.refresh()).toBe(false);
     expect(await a(secondary, 'web.marathon.mesos')).toEqual(['10.2.0.1']);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     // Each zone expires on its own clock (its last contact); both within a few seconds here.
     const expired = async (): Promise<number> => (await metric(secondary, 'mesos_dns_secondary_zone_expired', { zone: 'mesos.' })) + (await metric(secondary, 'mesos_dns_secondary_zone_expired', { zone: '2.10.in-addr.arpa.' }));
     while ((await expired()) !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -215,5 +217,5 @@ describe('a mesos-dns-ts secondary', () => {
     expect(await metric(secondary, 'mesos_dns_secondary_transfers_total', { result: 'error' })).toBeGreaterThanOrEqual(1);
     // Names outside the zones are still forwarded.
     expect(await a(secondary, 'example.org')).toEqual(['192.0.2.7']);
-  }, 20_000);
+  }, 40_000);
 });

@@ -24,6 +24,8 @@ import { secondaryTable } from './secondary-table.js';
 import { transfer, type TransferRequest } from './xfr-client.js';
 import type { Transfer } from './read-transfer.js';
 import { answerNotify } from './notify-in.js';
+import { FailureStreak } from '../../../failure-streak.js';
+import { LogSampler } from '../../../log-sampler.js';
 import { SecondaryPatcher } from './secondary-patch.js';
 
 export type TransferInType = 'axfr' | 'ixfr' | 'ixfr_full' | 'ixfr_current';
@@ -64,6 +66,8 @@ interface ZoneState {
   running?: Promise<boolean>;
   again: boolean;
   backoffMs: number;
+  /** A failing refresh is logged once per streak (every primary failed), its recovery once. */
+  streak: FailureStreak;
 }
 
 /** A transfer's bytes at most: far above a 100,000-task zone (~10 MB on the wire). */
@@ -78,6 +82,7 @@ export class SecondarySource {
   #closed = false;
   /** The last full build and what patches it (secondary-patch.ts); the table swapped in last. */
   #patcher: SecondaryPatcher | undefined;
+  readonly #notifyLog = new LogSampler(1000);
   #served: RecordTable | undefined;
 
   constructor(opts: SecondaryOptions) {
@@ -87,17 +92,12 @@ export class SecondarySource {
     this.#primaries = primaries;
     this.#now = opts.now ?? (() => Date.now() / 1000);
     const initial = opts.firstRetryMs?.initial ?? 1000;
-    this.#zones = zones.map((apex) => ({ apex, expired: false, again: false, backoffMs: initial }));
+    this.#zones = zones.map((apex) => ({ apex, expired: false, again: false, backoffMs: initial, streak: new FailureStreak(this.#log.child({ zone: apex }), `refreshing zone ${apex} from the primaries`) }));
   }
 
   /** The zones followed, absolute and lower-case (the Mesos zone first). */
   get zones(): readonly string[] {
     return this.#zones.map((z) => z.apex);
-  }
-
-  /** Whether `address` (an IP) is one of the primaries: NOTIFY is taken from those only. */
-  isPrimary(address: string): boolean {
-    return this.#primaries.some((p) => p.host === address);
   }
 
   start(): void {
@@ -141,7 +141,8 @@ export class SecondarySource {
       this.#log.debug({ zone: verdict.zone, client }, 'NOTIFY: refreshing the zone');
       void this.refresh(verdict.zone);
     } else {
-      this.#log.warn({ client, result: verdict.result }, 'NOTIFY not taken');
+      // Anyone can send one: a line a second at most (the metric counts every one).
+      this.#notifyLog.write(this.#log, 'warn', { client, result: verdict.result }, 'NOTIFY not taken');
     }
     return verdict.reply === null ? null : [verdict.reply];
   }
@@ -165,15 +166,17 @@ export class SecondarySource {
           this.#log.info({ zone: zone.apex, serial: zone.copy?.soa.serial }, 'zone answered again: a primary is back');
           this.#publish();
         }
+        zone.streak.ok();
         this.#report(zone);
         this.#opts.health?.ok();
         this.#schedule(zone, (zone.copy?.soa.refresh ?? 60) * 1000);
         return true;
       } catch (err) {
         lastError = err;
-        this.#log.warn({ zone: zone.apex, primary: joinHostPort(primary), serial: zone.copy?.soa.serial, err: (err as Error).message }, 'zone transfer failed; keeping the last good copy');
+        this.#log.debug({ zone: zone.apex, primary: joinHostPort(primary), serial: zone.copy?.soa.serial, err: (err as Error).message }, 'zone transfer from a primary failed');
       }
     }
+    zone.streak.fail(lastError);
     this.#opts.health?.failed(lastError);
     this.#checkExpiry(zone);
     this.#report(zone);
