@@ -200,7 +200,8 @@ export async function start(opts: StartOptions): Promise<Running> {
       config = next;
       if (restarts('notify', previous, next)) notifier.reconfigure();
       if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
-      if (restarts('source', previous, next)) {
+      // A secondary's zones follow Domain and ReverseZones too (config/typed.ts secondaryOf).
+      if (restarts('source', previous, next) || JSON.stringify(previous.typed.secondary) !== JSON.stringify(next.typed.secondary)) {
         const old = running;
         const oldId = activeSource;
         activeSource = oldId + 1;

@@ -218,6 +218,19 @@ describe('TSIG on the replies, from the second primary', () => {
 });
 
 describe('SIGHUP', () => {
+  it('a reload that adds a reverse zone restarts the secondary with it', async () => {
+    const standIn = signed.running.config().Primaries.at(-1)!;
+    const before = await metric({ type: 'axfr', result: 'malformed' }, signed);
+    await signed.writeConfig({ Primaries: [standIn], externalon: false, ReverseZones: ['10.9.0.0/16'], TsigKeys: ['hmac-sha256:xfr:c2Vjb25kYXJ5IHRyYW5zZmVyIHRlc3Qga2V5IGJ5dGVz'], TransferTsigKey: 'xfr' });
+    expect(await signed.running.reload()).toBe(true);
+    // The stand-in answers every zone with the Mesos zone's SOA: the reverse zone's transfer is refused as malformed.
+    const deadline = Date.now() + 5000;
+    while ((await metric({ type: 'axfr', result: 'malformed' }, signed)) <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await metric({ type: 'axfr', result: 'malformed' }, signed)).toBeGreaterThan(before);
+    expect(await signed.dig('+short', 'web.marathon.mesos')).not.toBe('');
+  });
+
+
   it('a reload that drops Primaries for a state file stops following and serves the state', async () => {
     const state = path.join(root, 'zones', 'demo', 'state.json');
     await secondary.writeConfig({ StateFile: state, externalon: false });

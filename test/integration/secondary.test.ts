@@ -188,6 +188,21 @@ describe('a mesos-dns-ts secondary', () => {
     expect(await metric(secondary, 'mesos_dns_secondary_notify_received_total', { result: 'refused' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('refuses an unsigned NOTIFY from a primary address while TransferTsigKey is set', async () => {
+    const notify = dnsPacket.encode({ type: 'query', id: 778, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [{ name: 'mesos', type: 'SOA', class: 'IN' }] });
+    notify[2] |= 4 << 3; // opcode NOTIFY
+    const before = await metric(secondary, 'mesos_dns_secondary_notify_received_total', { result: 'tsig_error' });
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const s = dgram.createSocket('udp4');
+      const timer = setTimeout(() => (s.close(), reject(new Error('no reply'))), 3000);
+      s.on('message', (m) => (clearTimeout(timer), s.close(), resolve(m)));
+      s.bind(0, '127.0.0.1', () => s.send(notify, secondary.dnsPort, '127.0.0.1'));
+    });
+    expect(reply.readUInt16BE(0)).toBe(778);
+    expect(reply[3] & 0x0f).toBe(5); // REFUSED
+    expect(await metric(secondary, 'mesos_dns_secondary_notify_received_total', { result: 'tsig_error' })).toBe(before + 1);
+  });
+
   it('with a wrong TSIG key gets no zone: not ready, SERVFAIL, counted', async () => {
     const deadline = Date.now() + 5000;
     while ((await metric(wrongKey, 'mesos_dns_secondary_transfers_total', { type: 'axfr', result: 'tsig_error' })) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
