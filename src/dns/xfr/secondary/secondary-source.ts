@@ -49,11 +49,9 @@ export interface SecondaryOptions {
   metrics?: SecondaryMetrics;
   /** Seconds since the epoch. */
   now?: () => number;
-  /** For tests: the transfer deadline and the backoff before the first copy. */
+  /** The transfer deadline (default 60 s) and the backoff before the first copy (1 s doubling to 30 s). */
   transferTimeoutMs?: number;
   firstRetryMs?: { initial: number; max: number };
-  /** For tests: what runs one transfer (xfr-client.ts). */
-  transfer?: (req: TransferRequest) => Promise<Transfer>;
 }
 
 interface ZoneState {
@@ -228,7 +226,7 @@ export class SecondarySource {
       maxBytes: MAX_TRANSFER_BYTES,
       now: this.#now,
     });
-    const run = this.#opts.transfer ?? transfer;
+    const run = transfer;
     const count = (type: TransferInType, result: TransferInResult): void => this.#opts.metrics?.transfer(type, result);
     const copy = zone.copy;
     if (copy !== undefined) {
