@@ -35,37 +35,52 @@ function malformed(what: string): never {
 
 const absolute = (name: string): string => (name === '' ? '.' : `${name.toLowerCase()}.`);
 
-function nameAt(buf: Buffer, at: number, end: number): { name: string; next: number } {
+/**
+ * Strings seen so far in one transfer, so that each owner, target and address is held once: a
+ * zone names each task's address and names several times (A, SRV target, slave forms), and the
+ * copy keeps them all (zone-copy.ts). Owned by one transfer's reader.
+ */
+export type Strings = Map<string, string>;
+
+function interned(strings: Strings | undefined, text: string): string {
+  if (strings === undefined) return text;
+  const seen = strings.get(text);
+  if (seen !== undefined) return seen;
+  strings.set(text, text);
+  return text;
+}
+
+function nameAt(buf: Buffer, at: number, end: number, strings?: Strings): { name: string; next: number } {
   const r = readName(buf.subarray(0, end), at);
   if (!r.ok) malformed('a name does not parse');
-  return { name: absolute(r.name), next: r.next };
+  return { name: interned(strings, absolute(r.name)), next: r.next };
 }
 
 /** RDATA [at, end) of `type` as RData; types the table cannot hold are kept as bytes. */
-function readRdata(buf: Buffer, type: number, at: number, end: number): RData {
+function readRdata(buf: Buffer, type: number, at: number, end: number, strings: Strings | undefined): RData {
   const need = (n: number): void => {
     if (end - at !== n) malformed(`RDATA of type ${type} is ${end - at} octets, not ${n}`);
   };
   switch (type) {
     case QTYPE.A:
       need(4);
-      return { type: QTYPE.A, address: `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}` };
+      return { type: QTYPE.A, address: interned(strings, `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`) };
     case QTYPE.AAAA: {
       need(16);
       const groups: string[] = [];
       for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(at + i).toString(16));
-      return { type: QTYPE.AAAA, address: canonicalIP(groups.join(':')) ?? malformed('an AAAA address') };
+      return { type: QTYPE.AAAA, address: interned(strings, canonicalIP(groups.join(':')) ?? malformed('an AAAA address')) };
     }
     case QTYPE.SRV: {
       if (end - at < 7) malformed('SRV RDATA too short');
-      const target = nameAt(buf, at + 6, end);
+      const target = nameAt(buf, at + 6, end, strings);
       if (target.next !== end) malformed('SRV RDATA length');
       return { type: QTYPE.SRV, priority: buf.readUInt16BE(at), weight: buf.readUInt16BE(at + 2), port: buf.readUInt16BE(at + 4), target: target.name };
     }
     case QTYPE.NS:
     case QTYPE.PTR:
     case QTYPE.CNAME: {
-      const target = nameAt(buf, at, end);
+      const target = nameAt(buf, at, end, strings);
       if (target.next !== end) malformed('RDATA length');
       return { type, target: target.name } as RData;
     }
@@ -81,8 +96,8 @@ function readRdata(buf: Buffer, type: number, at: number, end: number): RData {
   }
 }
 
-/** One reply message of a transfer (or a NOTIFY), its answer records decoded. */
-export function readMessage(buf: Buffer): ReadMessage {
+/** One reply message of a transfer (or a NOTIFY), its answer records decoded; `strings` shared by a transfer's messages. */
+export function readMessage(buf: Buffer, strings?: Strings): ReadMessage {
   let scanned;
   try {
     scanned = scanMessage(buf);
@@ -103,8 +118,8 @@ export function readMessage(buf: Buffer): ReadMessage {
     if (r.section !== 'answer') continue;
     const klass = buf.readUInt16BE(r.ttlOffset - 2);
     if (klass !== QCLASS.IN) malformed(`a record of class ${klass}`);
-    const owner = nameAt(buf, r.start, r.end).name;
-    out.answers.push({ owner, ttl: r.ttl, data: readRdata(buf, r.type, r.rdataOffset, r.end) });
+    const owner = nameAt(buf, r.start, r.end, strings).name;
+    out.answers.push({ owner, ttl: r.ttl, data: readRdata(buf, r.type, r.rdataOffset, r.end, strings) });
   }
   return out;
 }
