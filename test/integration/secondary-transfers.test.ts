@@ -34,13 +34,15 @@ const primary = {
   queries: [] as string[],
   /** Signed requests get replies signed with this key (the right one, or one with another secret). */
   signWith: KEY,
+  /** The SOA REFRESH it serves. */
+  refresh: 3600,
 };
 
 const soa = (serial: number): dnsPacket.Answer => ({
   name: 'mesos',
   type: 'SOA',
   ttl: 60,
-  data: { mname: 'ns1.mesos', rname: 'root.ns1.mesos', serial, refresh: 3600, retry: 3600, expire: 86400, minimum: 60 },
+  data: { mname: 'ns1.mesos', rname: 'root.ns1.mesos', serial, refresh: primary.refresh, retry: 3600, expire: 86400, minimum: 60 },
 });
 const aRecord = (name: string, ip: string): dnsPacket.Answer => ({ name, type: 'A', ttl: 60, data: ip });
 
@@ -194,6 +196,27 @@ describe('the secondary against a stand-in primary', () => {
     expect(await web()).toBe('10.0.0.5');
     expect(await metric({ type: 'ixfr', result: 'malformed' })).toBe(2);
   });
+});
+
+describe('the SOA REFRESH timer', () => {
+  it('asks again every REFRESH seconds of the SOA it holds, without being told', async () => {
+    primary.mode = 'full';
+    primary.refresh = 1;
+    primary.serial = 110;
+    primary.records = zone(110, '10.0.1.1');
+    expect(await secondary.running.refresh()).toBe(true);
+    expect((await secondary.dig('+short', 'mesos', 'SOA')).trim()).toBe('ns1.mesos. root.ns1.mesos. 110 1 3600 86400 60');
+    // A new version, and no refresh asked for: the timer (1 s) fetches it.
+    primary.serial = 111;
+    primary.records = zone(111, '10.0.1.2');
+    const deadline = Date.now() + 10_000;
+    while ((await web()) !== '10.0.1.2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await web()).toBe('10.0.1.2');
+    primary.refresh = 3600;
+    primary.serial = 112;
+    primary.records = zone(112, '10.0.1.2');
+    expect(await secondary.running.refresh()).toBe(true);
+  }, 20_000);
 });
 
 describe('TSIG on the replies, from the second primary', () => {

@@ -139,6 +139,16 @@ describe('a mesos-dns-ts secondary', () => {
     expect((await secondary.http('/v1/version')).status).toBe(200);
   });
 
+  it("/ready's table age restarts at each refresh a primary answers, changed or not", async () => {
+    const age = async (): Promise<number> => (JSON.parse((await secondary.http('/ready')).body) as { tableAgeSeconds: number }).tableAgeSeconds;
+    const deadline = Date.now() + 10_000;
+    while ((await age()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const before = await age();
+    expect(before).toBeGreaterThanOrEqual(2);
+    expect(await secondary.running.refresh()).toBe(true);
+    expect(await age()).toBeLessThan(before);
+  }, 15_000);
+
   it('follows the reverse zone', async () => {
     const ptr = await secondary.dig('+short', '-x', '10.2.0.1');
     expect(ptr.trim()).not.toBe('');
