@@ -10,8 +10,9 @@
 //    logged and dropped: the last good copy stays served;
 //  - no contact with any primary for SOA EXPIRE: the zone is no longer answered (SERVFAIL,
 //    RFC 1035 §3.3.13) until a transfer succeeds again.
-// The only I/O is xfr-client.ts and the timers; the rest is read-transfer, zone-copy and
-// secondary-table, all pure.
+// An IXFR of the Mesos zone is patched into the served table (secondary-patch.ts); anything else
+// rebuilds it from the copies (secondary-table.ts). The only I/O is xfr-client.ts and the timers;
+// read-transfer, zone-copy and secondary-table are pure, the patcher owns its one counting map.
 import type { Config } from '../../../config/typed.js';
 import { TransferInError } from '../../../errors.js';
 import type { SourceHealth } from '../../../freshness.js';
