@@ -171,6 +171,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       metrics.tableSwapped(table, '', 0, touched === undefined ? 'full' : 'patch');
     },
   });
+  // `source` as the NOTIFY relay above sees it (undefined until started); `running` the same, typed as started.
   let running: RunningSource;
   try {
     running = source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics, secondary: secondaryFor(activeSource) });
