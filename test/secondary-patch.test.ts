@@ -27,7 +27,7 @@ const GENERIC = -1;
 
 /** Records of `copy` as a list, to pick removals from. */
 function recordsOf(copy: ZoneCopy): WireRecord[] {
-  return [...copy.owners].flatMap(([owner, set]) => [...set.values()].map((data) => ({ owner, ttl: 60, data })));
+  return [...copy.owners].flatMap(([owner, list]) => list.map((data) => ({ owner, ttl: 60, data })));
 }
 
 describe('SecondaryPatcher', () => {

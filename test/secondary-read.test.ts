@@ -73,8 +73,14 @@ describe('applyDeltas', () => {
       { from: 6, to: 7, removed: [], added: [a('api.mesos.', '10.0.0.3')] },
     ]);
     expect(next.soa.serial).toBe(7);
-    expect([...next.owners].map(([o, r]) => [o, [...r.keys()]])).toEqual([['web.mesos.', ['1 10.0.0.2']], ['api.mesos.', ['1 10.0.0.3']]]);
-    expect([...base.owners.get('web.mesos.')!.keys()]).toEqual(['1 10.0.0.1']);
+    expect([...next.owners]).toEqual([['web.mesos.', [a('web.mesos.', '10.0.0.2').data]], ['api.mesos.', [a('api.mesos.', '10.0.0.3').data]]]);
+    expect(base.owners.get('web.mesos.')).toEqual([a('web.mesos.', '10.0.0.1').data]);
+  });
+
+  it('holds a record once: repeated in a whole zone, or added again by IXFR', () => {
+    const twice = copyOfZone('mesos.', soa(5), [a('web.mesos.', '10.0.0.1'), a('web.mesos.', '10.0.0.1')]);
+    expect(twice.owners.get('web.mesos.')).toHaveLength(1);
+    expect(applyDeltas(twice, soa(6), [{ from: 5, to: 6, removed: [], added: [a('web.mesos.', '10.0.0.1')] }]).owners.get('web.mesos.')).toHaveLength(1);
   });
 
   it('drops an owner whose last record is removed', () => {

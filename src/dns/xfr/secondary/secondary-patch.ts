@@ -113,9 +113,9 @@ function countBelow(copy: ZoneCopy): Map<string, number> {
 }
 
 /** Whether an owner holds a record the table keeps (a TXT-only owner is no name of the table). */
-function holdsRecords(set: ReadonlyMap<string, RData> | undefined): boolean {
+function holdsRecords(set: readonly RData[] | undefined): boolean {
   if (set === undefined) return false;
-  for (const d of set.values()) if (d.type === QTYPE.A || d.type === QTYPE.AAAA || d.type === QTYPE.SRV) return true;
+  for (const d of set) if (d.type === QTYPE.A || d.type === QTYPE.AAAA || d.type === QTYPE.SRV) return true;
   return false;
 }
 
@@ -125,12 +125,12 @@ function totalsOf(table: RecordTable): RecordTotals {
 }
 
 /** An owner's records as the table holds them (what secondary-table.ts keeps), in copy order; null: none. */
-function recordsOf(set: ReadonlyMap<string, RData> | undefined): NameRecords | null {
+function recordsOf(set: readonly RData[] | undefined): NameRecords | null {
   if (set === undefined) return null;
   const a: string[] = [];
   const aaaa: string[] = [];
   const srv: SrvRecord[] = [];
-  for (const d of set.values()) {
+  for (const d of set) {
     if (d.type === QTYPE.A) a.push(d.address);
     else if (d.type === QTYPE.AAAA) aaaa.push(d.address);
     // The packed table keeps one SRV per (target, port), the first (table-builder.ts): so here.

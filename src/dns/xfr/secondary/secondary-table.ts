@@ -39,7 +39,7 @@ export function secondaryTable(mesos: ZoneCopy, reverse: readonly ZoneCopy[], sr
   const ns: string[] = [];
   for (const [owner, records] of mesos.owners) {
     const id = b.name(owner);
-    for (const data of records.values()) {
+    for (const data of records) {
       if (data.type === QTYPE.A) b.addA(id, b.ip(data.address));
       else if (data.type === QTYPE.AAAA) b.addAAAA(id, b.ip(data.address));
       else if (data.type === QTYPE.SRV) b.addSRV(id, b.name(data.target), data.port, data.priority, data.weight);
@@ -72,7 +72,7 @@ function reverseData(copies: readonly ZoneCopy[], skip: (zone: string) => void):
     data.serials!.push(copy.soa.serial);
     for (const [owner, records] of copy.owners) {
       const targets: string[] = [];
-      for (const r of records.values() as Iterable<RData>) {
+      for (const r of records as readonly RData[]) {
         if (r.type === QTYPE.PTR) targets.push(r.target);
         // The apex NS of a reverse zone is the table's (reverse-lookup.ts answers table.ns).
         else if (!(r.type === QTYPE.NS && owner === copy.apex)) skip(copy.apex);
