@@ -29,6 +29,8 @@
 //                flags (1 a TASK_RUNNING status, 2 discovery, 16 addressing spans), n, ports...
 //                (resources named "ports", ranges expanded in order), then
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
+//                              port mapped (1: the status the network IPs come from has a port
+//                              mapping with a host_port, statusPortMapped; else 0),
 //                              n, network IPs..., their n network names (-1: none),
 //                              n, Mesos label IPs..., n, Docker label IPs...
 //                              (the network IPs are those of the newest RUNNING status that has

@@ -15,11 +15,15 @@ import { taskHash } from '../src/records/task-hash.js';
 import { addressGetState, addressState, AGENT_IP } from './helpers/address-tasks.js';
 import { a, inputs, srv } from './helpers/build-table.js';
 import { bytesOf, nativeAddon } from './helpers/read-state.js';
+import { recordOf } from './helpers/read-subscribed.js';
+import { subscribed } from './helpers/stream-master.js';
+import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 
 const READERS: Record<string, () => MasterState> = {
   '/master/state': () => parseState(addressState(5050)),
   'the native reader': () => readStateBytes(bytesOf(addressState(5050)), nativeAddon()).state,
   'the Operator API': () => fromGetState(addressGetState(), parsePid('master@127.0.0.1:5050')),
+  'the native SUBSCRIBED reader': () => readSubscribedRecord(recordOf(subscribed(addressGetState())), parsePid('master@127.0.0.1:5050'), nativeAddon()).read.state.master,
 };
 
 const Z = 'thisdcos.directory.';
@@ -44,6 +48,10 @@ const WANT_A: [string, string[] | undefined][] = [
   [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
   // A named VIP on a host port: the agent.
   [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+  // A pod's task whose status maps a host port: autoip is the agent; without one, the container.
+  [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
+  [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`podplain.marathon.autoip.dcos.${Z}`, ['9.0.4.2']],
 ];
 
 function build(state: MasterState, config: Record<string, unknown> = { DcosNames: true }): RecordTable {

@@ -8,6 +8,7 @@
 // dcos_l4lb_lashup_vip_listener.erl (to_name).
 import { canonicalIP } from '../net/address.js';
 import type { Task } from '../mesos/state.js';
+import { publishesHostPorts } from '../mesos/task-addressing.js';
 import type { LabelFunc } from './labels.js';
 import { domainFrag } from './labels.js';
 import { addIP, toIps, type Ip } from './table-ips.js';
@@ -51,7 +52,7 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
       for (const ip of t.containerIps) addIP(b, containerOwner, ip);
     }
     // autoip: the agent when the task publishes host ports, or has no container address.
-    const auto = task.addressing?.hostPorts === true || t.containerIps.length === 0 ? t.agentIps : t.containerIps;
+    const auto = publishesHostPorts(task) || t.containerIps.length === 0 ? t.agentIps : t.containerIps;
     const autoOwner = b.name(`${taskLabel}${tail}.autoip.dcos.${DCOS_ZONE}`);
     for (const ip of auto) addIP(b, autoOwner, ip);
   }
