@@ -4,9 +4,9 @@
 // Off (the default), thisdcos.directory is not ours.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { summaryFromDig } from '../helpers/dns-case.js';
-import { dig, dnsA as retryingA, httpA, resolverOf } from '../helpers/a-records.js';
+import { dig, digAnswer, dnsA as retryingA, httpA, resolverOf } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { StreamMaster, taskAdded, v1Status, v1Task } from '../helpers/stream-master.js';
+import { StreamMaster, taskAdded, taskUpdated, v1Status, v1Task } from '../helpers/stream-master.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { addressGetState, addressState, AGENT_IP } from '../helpers/address-tasks.js';
 import { taskHash } from '../../src/records/task-hash.js';
@@ -29,6 +29,10 @@ const NAMES: [string, string[]][] = [
   [`web.marathon.l4lb.${Z}`, ['9.0.2.1']],
   [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
   [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+  // Pod tasks: host ports from the status only (docs/dcos-names.md).
+  [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
+  [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`podplain.marathon.autoip.dcos.${Z}`, ['9.0.4.2']],
 ];
 
 const SOURCES: [string, Json][] = [
@@ -66,6 +70,29 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
       expect([name, await httpA(server, name)]).toEqual([name, [...want].sort()]);
     }
   });
+
+  it('answers a pod task\'s autoip with the agent when its status maps a host port (the docs/dcos-names.md dig example)', async () => {
+    const autoip = await digAnswer(server, `pod.marathon.autoip.dcos.${Z}`);
+    expect(autoip).toEqual([`pod.marathon.autoip.dcos.${Z}. 60 IN A ${AGENT_IP}`]);
+    const containerip = await digAnswer(server, `pod.marathon.containerip.dcos.${Z}`);
+    expect(containerip).toEqual([`pod.marathon.containerip.dcos.${Z}. 60 IN A 9.0.4.1`]);
+    const plain = await digAnswer(server, `podplain.marathon.autoip.dcos.${Z}`);
+    expect(plain).toEqual([`podplain.marathon.autoip.dcos.${Z}. 60 IN A 9.0.4.2`]);
+  });
+
+  if (streamed) {
+    it('moves a pod task\'s autoip to the agent when a TASK_UPDATED brings a port mapping', async () => {
+      expect(await dnsA(server, `podlater.marathon.autoip.dcos.${Z}`)).toEqual(['9.0.4.3']);
+      master.send(taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.4.3'], hostPorts: [31601] })));
+      const deadline = Date.now() + 10_000;
+      while ((await dnsA(server, `podlater.marathon.autoip.dcos.${Z}`))[0] !== AGENT_IP) {
+        if (Date.now() > deadline) throw new Error('the update never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await httpA(server, `podlater.marathon.autoip.dcos.${Z}`)).toEqual([AGENT_IP]);
+      expect(await dnsA(server, `podlater.marathon.containerip.dcos.${Z}`)).toEqual(['9.0.4.3']);
+    });
+  }
 
   it('answers a named VIP\'s SRV with its backends, as /v1/services does', async () => {
     const api = `api-${taskHash('api.1')}-a1.marathon.slave.mesos`;
