@@ -49,6 +49,9 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       networks: fc.constantFrom(undefined, 'dcos', 'other'),
       ipSourcesLabel: fc.constantFrom(undefined, undefined, 'host', 'netinfo,host', 'bogus'),
       hostPorts: fc.boolean(),
+      // a pod task's host ports in its status, and a container that lists its own (then those do not count)
+      statusPorts: fc.boolean(),
+      ownPortMappings: fc.boolean(),
     })
     .map((t) => ({
       id: t.id,
@@ -65,8 +68,17 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
         mesosLabelIPs: [],
         dockerLabelIPs: [],
         ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
+        ...(t.statusPorts ? { portMapped: true as const } : {}),
       },
-      ...(t.ipSourcesLabel === undefined && !t.hostPorts ? {} : { addressing: { hostPorts: t.hostPorts, ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }) } }),
+      ...(t.ipSourcesLabel === undefined && !t.hostPorts && !t.ownPortMappings
+        ? {}
+        : {
+            addressing: {
+              hostPorts: t.hostPorts,
+              ...(t.ownPortMappings ? { ownPortMappings: true as const } : {}),
+              ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }),
+            },
+          }),
     }));
 
 const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
