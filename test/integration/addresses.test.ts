@@ -107,6 +107,8 @@ describe.each(SOURCES)('%s', (source, readerConfig) => {
     it('AddressPolicy "auto": a TASK_UPDATED that brings a pod task\'s port mapping moves it to the agent (the docs/addresses.md dig example)', async () => {
       await server.writeConfig(config(CASE_CONFIG.auto));
       await server.running.reload();
+      expect(await digAnswer(server, 'pod.marathon.mesos')).toEqual(['pod.marathon.mesos. 60 IN A 10.1.0.1']);
+      expect(await digAnswer(server, 'podplain.marathon.mesos')).toEqual(['podplain.marathon.mesos. 60 IN A 9.0.4.2']);
       expect(await digAnswer(server, 'podlater.marathon.mesos')).toEqual(['podlater.marathon.mesos. 60 IN A 9.0.4.3']);
       master.send(taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.4.3'], hostPorts: [31601] })));
       const deadline = Date.now() + 5000;
