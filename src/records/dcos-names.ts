@@ -29,6 +29,12 @@ export interface DcosTask {
   slaveCanonical: string | undefined;
 }
 
+/** Whether one of `ips` is IPv6 (`v6`) or IPv4. */
+function hasFamily(ips: readonly Ip[], v6: boolean): boolean {
+  for (let i = 0; i < ips.length; i++) if (ips[i].v6 === v6) return true;
+  return false;
+}
+
 /** A name part that would put an empty label into a name (RFC 1035 §3.1). */
 function bad(part: string): boolean {
   return part === '' || part.startsWith('.') || part.endsWith('.') || part.includes('..');
@@ -71,6 +77,10 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
     if (address !== undefined) {
       // An IP VIP has no name in DC/OS; here the task's own name under l4lb answers it.
       if (bad(taskLabel)) continue;
+      // Only while the task is one of its backends: dcos-net (validate_backend_ip, IPv6 on, its
+      // default) drops a backend on a container port whose address is not of the VIP's family.
+      // A host-port backend is the agent's address, kept whatever the family.
+      if (!vip.hostPort && !hasFamily(t.containerIps, address.includes(':'))) continue;
       const owner = b.name(`${taskLabel}.${fwFrag}.l4lb.${DCOS_ZONE}`);
       for (const ip of toIps(b, seen, [address])) addIP(b, owner, ip);
       continue;

@@ -68,6 +68,18 @@ export const ADDRESS_TASKS: readonly AddressTask[] = [
     statuses: [[{ name: 'dcos', ips: ['9.0.2.2'] }]],
     more: { discovery: { name: 'db', visibility: 'FRAMEWORK', ports: { ports: [{ number: 5432, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '10.10.10.10:5432' }] } }] } } },
   },
+  // ... IP VIPs of both families on an IPv4 task: only the IPv4 one has it as a backend ...
+  {
+    name: 'db4',
+    statuses: [[{ name: 'dcos', ips: ['9.0.2.6'] }]],
+    more: {
+      discovery: {
+        name: 'db4',
+        visibility: 'FRAMEWORK',
+        ports: { ports: [{ number: 5432, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: 'fd01:c::11:5432' }, { key: 'VIP_1', value: '10.10.10.11:5432' }] } }] },
+      },
+    },
+  },
   // ... and a named VIP on a host port (a VIP_PORT task label, host networking).
   { name: 'api', statuses: [null], ports: [31500, 31500], labels: [{ key: 'VIP_PORT0', value: 'tcp://api:8080' }] },
   // A pod's task (a task group's: MESOS, no network_infos of its own) whose pod maps host port
@@ -155,6 +167,7 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
     pod: ['9.0.4.1'],
     podplain: ['9.0.4.2'],
@@ -172,6 +185,7 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: [AGENT_IP],
     db: [AGENT_IP],
+    db4: [AGENT_IP],
     api: [AGENT_IP],
     pod: [AGENT_IP],
     podplain: [AGENT_IP],
@@ -190,6 +204,7 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
     pod: [AGENT_IP],
     podplain: ['9.0.4.2'],
@@ -207,6 +222,7 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
     pod: [AGENT_IP],
     podplain: ['9.0.4.2'],

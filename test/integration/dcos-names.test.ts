@@ -29,6 +29,8 @@ const NAMES: [string, string[]][] = [
   [`web.marathon.l4lb.${Z}`, ['9.0.2.1']],
   [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
   [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+  // An IP VIP of the other family than the task's container address: not published (/v1/hosts would show it).
+  [`db4.marathon.l4lb.${Z}`, ['10.10.10.11']],
   // Pod tasks: host ports from the status only (docs/dcos-names.md).
   [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
   [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
@@ -93,6 +95,11 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
       expect(await dnsA(server, `podlater.marathon.containerip.dcos.${Z}`)).toEqual(['9.0.4.3']);
     });
   }
+
+  it('publishes an IP VIP only under a task with a container address of its family (the docs/dcos-names.md dig example)', async () => {
+    expect(await digAnswer(server, `db4.marathon.l4lb.${Z}`, 'A', `db4.marathon.l4lb.${Z}`, 'AAAA')).toEqual([`db4.marathon.l4lb.${Z}. 60 IN A 10.10.10.11`]);
+    await expect(resolverOf(server).resolve6(`db4.marathon.l4lb.${Z}`)).rejects.toMatchObject({ code: 'ENODATA' });
+  });
 
   it('answers a named VIP\'s SRV with its backends, as /v1/services does', async () => {
     const api = `api-${taskHash('api.1')}-a1.marathon.slave.mesos`;
