@@ -234,7 +234,7 @@ async function main(): Promise<void> {
       }
       const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
       for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
-        for (const workload of ['gen-state', 'labelled', 'ip-per-task'] as const) {
+        for (const workload of ['gen-state', 'labelled', 'pods', 'ip-per-task'] as const) {
           process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
           reads.push(await runSnapshotRead(workload, n));
         }

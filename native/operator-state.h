@@ -446,7 +446,7 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
     if (!opt_value(r, '{')) return;
     V1Discovery d = { -1, 0 };
     read_object(r, &d, v1_discovery_member);
-    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start), 0);
     t->discovery = d.name;
     t->has_discovery = 1;
   } else if (key_is(key, "labels")) {
@@ -455,7 +455,7 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
     span_value(r, &t->spans, SPAN_LABELS);
   } else if (key_is(key, "container")) {
     once(r, &t->seen, 512);
-    span_value(r, &t->spans, SPAN_CONTAINER);
+    container_span(r, &t->spans);
   } else {
     skip_value(r);
   }

@@ -47,7 +47,7 @@
 //                              reads them with JSON.parse, once per distinct text. Given only when
 //                              one of them may matter there (addressing_span below; a container
 //                              also when it is a DOCKER one or lists network_infos, which keeps the
-//                              status's port mappings from counting).
+//                              status's port mappings from counting: container_span).
 //   skipped (Float64):  per element left out, in document order  kind (0 agent, 1 framework,
 //                2 task), its index in `slaves` or `frameworks`, the task's index in its
 //                framework's `tasks` (-1 otherwise), and its first and past-the-end byte offsets
@@ -1319,18 +1319,13 @@ static int word_at(const uint8_t *s, size_t len, size_t i, const char *word) {
  * (which could spell one). Most tasks' labels and containers have none and are not handed over.
  * One pass, testing a word only where its first letter is.
  */
-static int addressing_span(const uint8_t *s, size_t len, int container) {
+static int addressing_span(const uint8_t *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     switch (lower(s[i])) {
       case '\\': return 1;
       case 'v': if (word_at(s, len, i, "vip")) return 1; break;
       case 'p': if (word_at(s, len, i, "port_mappings")) return 1; break;
-      case 'n':
-        if (word_at(s, len, i, "network-scope")) return 1;
-        // A container with a network_infos list keeps its statuses' port mappings from counting.
-        if (container && word_at(s, len, i, "network_infos")) return 1;
-        break;
-      case 'd': if (container && word_at(s, len, i, "docker")) return 1; break;  // type DOCKER: likewise
+      case 'n': if (word_at(s, len, i, "network-scope")) return 1; break;
       case 'm': if (word_at(s, len, i, "mesos_dns_ip_sources")) return 1; break;
       default: break;
     }
@@ -1339,13 +1334,14 @@ static int addressing_span(const uint8_t *s, size_t len, int container) {
 }
 
 /**
- * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter:
+ * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter
+ * or `matters` (a container that lists its own port mappings, container_span):
  * interned, so the instances of an app (equal labels, equal containers) share one string that
  * JavaScript parses once. Its bytes were checked for JSON syntax only, so UTF-8 is checked here
  * (the JavaScript path would decode a bad sequence as U+FFFD).
  */
-static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len) {
-  if (!addressing_span(s, len, which == SPAN_CONTAINER)) return;
+static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len, int matters) {
+  if (!matters && !addressing_span(s, len)) return;
   int ascii = 1;
   for (size_t i = 0; i < len;) {
     if (s[i] < 0x80) {
@@ -1367,7 +1363,42 @@ static void span_value(Reader *r, Spans *t, int which) {
   peek(r);
   const uint8_t *start = r->p;
   skip_value(r);
-  keep_span(r, t, which, start, (size_t)(r->p - start));
+  keep_span(r, t, which, start, (size_t)(r->p - start), 0);
+}
+
+/** A container's own say in its port mappings: `type` "DOCKER", or a `network_infos` list. */
+typedef struct { int own; unsigned seen; } ContainerOwn;
+
+static void container_own_member(Reader *r, void *ctx, Str key) {
+  ContainerOwn *c = ctx;
+  // Read leniently, as task-addressing.ts containerPorts: a value of another type is no value.
+  if (key_is(key, "type")) {
+    once(r, &c->seen, 1);
+    if (peek(r) != '"') skip_value(r);
+    else if (key_is(read_string(r), "DOCKER")) c->own |= 1;
+  } else if (key_is(key, "network_infos")) {
+    once(r, &c->seen, 2);
+    if (peek(r) == '[') c->own |= 2;
+    skip_value(r);
+  } else {
+    skip_value(r);
+  }
+}
+
+/**
+ * The task's `container` as span SPAN_CONTAINER: handed over when it holds a word the addressing
+ * rules read, and also when it lists its own port mappings (a DOCKER one, or one with a
+ * network_infos list), which keeps the statuses' port mappings (a pod's task's) from counting.
+ */
+static void container_span(Reader *r, Spans *t) {
+  if (peek(r) != '{') {
+    span_value(r, t, SPAN_CONTAINER);
+    return;
+  }
+  const uint8_t *start = r->p;
+  ContainerOwn c = { 0, 0 };
+  read_object(r, &c, container_own_member);
+  keep_span(r, t, SPAN_CONTAINER, start, (size_t)(r->p - start), c.own != 0);
 }
 
 static void task_member(Reader *r, void *ctx, Str key) {
@@ -1392,14 +1423,14 @@ static void task_member(Reader *r, void *ctx, Str key) {
     span_value(r, &t->spans, SPAN_LABELS);
   } else if (key_is(key, "container")) {
     once(r, &t->seen, 512);
-    span_value(r, &t->spans, SPAN_CONTAINER);
+    container_span(r, &t->spans);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
     const uint8_t *start = (peek(r), r->p);
     if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
-    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start), 0);
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
     if (nonempty(r, d.name)) t->discovery = d.name;
     else r->ports.n = 0;

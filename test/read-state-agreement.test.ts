@@ -45,9 +45,9 @@ describe('native state reader', () => {
     expect(cafe.running?.mesosLabelIPs).toEqual(['10.0.0.7', '']);
     expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
-    const [vip, bridge, pod, podPlain, own] = state.frameworks[0].tasks.slice(6);
+    const [vip, bridge, pod, podPlain, own, dockerHost] = state.frameworks[0].tasks.slice(6);
     expectVipAndBridge(vip, bridge);
-    expectPods(pod, podPlain, own);
+    expectPods(pod, podPlain, own, dockerHost);
   });
 
   it.each<[string, string]>([

@@ -9,7 +9,7 @@ import { nativeAddon } from './read-state.js';
 import { seededRandom } from './seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Status, v1Task } from './stream-master.js';
 import {
-  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
+  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
   vipDiscovery, vipStatuses,
 } from './reader-tasks.js';
 
@@ -151,6 +151,7 @@ export function richSnapshot(): Json {
             { task_id: { value: 'pod.1' }, name: 'pod', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses() },
             { task_id: { value: 'pod-plain.1' }, name: 'pod-plain', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podPlainStatuses() },
             { task_id: { value: 'own.1' }, name: 'own', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: ownNetworksContainer(), statuses: ownNetworksStatuses() },
+            { task_id: { value: 'docker-host.1' }, name: 'docker-host', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: dockerHostContainer(), statuses: ownNetworksStatuses() },
             // Labels and a container with nothing task-addressing.ts reads (not handed over).
             {
               task_id: { value: 'plain.1' },

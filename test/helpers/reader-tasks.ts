@@ -54,7 +54,7 @@ export const bridgeStatuses = (): Json[] => [{ state: 'TASK_RUNNING', timestamp:
 /**
  * The pod tasks' container: a task group's task (MESOS, no network_infos of its own; the pod's
  * network is its executor's), so its statuses' port mappings count (dcos-net
- * handle_task_port_mappings). The image's `DOCKER` makes the native reader hand it over anyway.
+ * handle_task_port_mappings). Its image's `type: DOCKER` is not the container's type.
  */
 export const podContainer = (): Json => ({ type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } });
 
@@ -96,13 +96,16 @@ export const podPlainStatuses = (): Json[] => [
 /** The own-networks task's container: it lists its network_infos (no mapping), so its statuses' mappings do not count. */
 export const ownNetworksContainer = (): Json => ({ type: 'MESOS', network_infos: [{ name: 'dcos' }] });
 
+/** The Docker host-network task's container: DOCKER lists its own port mappings (none), so its statuses' do not count. */
+export const dockerHostContainer = (): Json => ({ docker: { image: 'nginx', network: 'HOST' }, type: 'DOCKER' });
+
 /** The own-networks task's status: a network with a port mapping (host_port 0 is a port). */
 export const ownNetworksStatuses = (): Json[] => [
   { state: 'TASK_RUNNING', timestamp: 1, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.1.3' }], port_mappings: [{ host_port: 0 }] }] } },
 ];
 
-/** What both readers make of the pod, plain pod and own-networks tasks (appended after bridge, in this order). */
-export function expectPods(pod: Task, plain: Task, own: Task): void {
+/** What both readers make of the pod, plain pod, own-networks and Docker host tasks (appended after bridge, in this order). */
+export function expectPods(pod: Task, plain: Task, own: Task, dockerHost: Task): void {
   expect(pod.running).toEqual({ timestamp: 9, healthy: true, networkIPs: ['9.0.1.1'], networkNames: ['dcos'], mesosLabelIPs: [], dockerLabelIPs: [], portMapped: true });
   expect(pod.addressing).toBeUndefined();
   expect(publishesHostPorts(pod)).toBe(true);
@@ -112,6 +115,9 @@ export function expectPods(pod: Task, plain: Task, own: Task): void {
   expect(own.running?.portMapped).toBe(true);
   expect(own.addressing).toEqual({ hostPorts: false, ownPortMappings: true });
   expect(publishesHostPorts(own)).toBe(false);
+  expect(dockerHost.running?.portMapped).toBe(true);
+  expect(dockerHost.addressing).toEqual({ hostPorts: false, ownPortMappings: true });
+  expect(publishesHostPorts(dockerHost)).toBe(false);
 }
 
 /** What both readers make of the café task's discovery ports (the four the two documents share). */
