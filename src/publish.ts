@@ -157,9 +157,7 @@ export function createPublisher(deps: {
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
-    // No incremental table under a HealthPolicy (patches do not model its per-name fallback) or
-    // with DcosNames (its records lie outside the task spans, in a second zone).
-    const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore' && !config.typed.dcosNames;
+    const patchable = !(origin === 'poll' && state.changes === undefined);
     engine = patchable ? { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() } : undefined;
     return snapshot;
   }

@@ -49,6 +49,16 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       networks: fc.constantFrom(undefined, 'dcos', 'other'),
       ipSourcesLabel: fc.constantFrom(undefined, undefined, 'host', 'netinfo,host', 'bogus'),
       hostPorts: fc.boolean(),
+      // Minuteman VIP labels (DcosNames: l4lb names shared across tasks and frameworks)
+      vips: fc.subarray(
+        [
+          { vip: '/web:80', protocol: 'tcp', port: 8080, hostPort: false },
+          { vip: '/web:80', protocol: 'tcp', port: 31000, hostPort: true },
+          { vip: 'db.prod:5432', protocol: 'udp', port: 5432, hostPort: false },
+          { vip: '10.9.9.9:80', protocol: 'tcp', port: 80, hostPort: false },
+        ],
+        { maxLength: 2 },
+      ),
     })
     .map((t) => ({
       id: t.id,
@@ -66,7 +76,9 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
         dockerLabelIPs: [],
         ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
       },
-      ...(t.ipSourcesLabel === undefined && !t.hostPorts ? {} : { addressing: { hostPorts: t.hostPorts, ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }) } }),
+      ...(t.ipSourcesLabel === undefined && !t.hostPorts && t.vips.length === 0
+        ? {}
+        : { addressing: { hostPorts: t.hostPorts, ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }), ...(t.vips.length === 0 ? {} : { vips: t.vips }) } }),
     }));
 
 const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
@@ -161,6 +173,7 @@ function run(initial: MasterState, batches: Event[][], input: BuildInputs, check
 
 function checkEqual(patched: RecordTable, fresh: RecordTable): void {
   expect(firstDifference(patched, fresh)).toBeUndefined();
+  expect(patched.health).toEqual(fresh.health);
   expect(records(patched)).toEqual(records(fresh));
   expect(patched.enumeration).toEqual(fresh.enumeration);
   expect([...patched.existing].sort()).toEqual([...fresh.existing].sort());
@@ -177,6 +190,13 @@ describe('incremental table', () => {
     ['without the change log (task lists compared)', { useLog: false }],
     ['AddressPolicy auto, IPNetworks', { AddressPolicy: 'auto', IPNetworks: ['dcos'] }],
     ['IPNetworks with IPSources netinfo first', { IPNetworks: ['other'], IPSources: ['netinfo', 'host'] as const }],
+    // HealthPolicy: random `healthy` values; a failing task's shared names and the per-name fallback
+    ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }],
+    ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }],
+    ['HealthPolicy only-healthy without the change log', { HealthPolicy: 'only-healthy', useLog: false }],
+    // DcosNames: the second zone, VIP names shared across tasks and frameworks
+    ['DcosNames', { DcosNames: true }],
+    ['DcosNames with HealthPolicy exclude-unhealthy, IPNetworks', { DcosNames: true, HealthPolicy: 'exclude-unhealthy', IPNetworks: ['dcos'] }],
   ])('a patched table equals a fresh build after every event (%s)', (_, config) => {
     const { useLog, ...rest } = config as { useLog?: boolean };
     const input = inputs({ config: rest as never });
@@ -189,32 +209,6 @@ describe('incremental table', () => {
     );
     // most events are task events, which are patched, not rebuilt
     expect(patched).toBeGreaterThan(RUNS);
-  });
-
-  // HealthPolicy's per-name fallback and DcosNames's second zone are not modelled by patches: every
-  // change is built in full (the refusal is the behaviour; publish.ts then builds in full).
-  it.each([
-    ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }, 'HealthPolicy is on'],
-    ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }, 'HealthPolicy is on'],
-    ['DcosNames', { DcosNames: true }, 'DcosNames is on'],
-  ])('%s: no event is patched, each is built in full', (_, config, reason) => {
-    const input = inputs({ config: config as never });
-    let full = 0;
-    fc.assert(
-      fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (initial, events) => {
-        const counts = run(initial, events, input, () => {
-          throw new Error(`patched with ${JSON.stringify(config)}`);
-        });
-        expect(counts.patched).toBe(0);
-        full += counts.full;
-      }),
-      { numRuns: Math.ceil(RUNS / 3) },
-    );
-    expect(full).toBeGreaterThan(0);
-    const state: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [] };
-    const engine = new IncrementalTable(state, input, buildTableParts(state, input));
-    expect(engine.apply({ ...state }, { ...input, serial: input.serial + 1 })).toBeUndefined();
-    expect(engine.refusal).toBe(reason);
   });
 
   it('patches a launch into a name shared with other tasks, in build order', () => {

@@ -55,8 +55,10 @@ export interface BuiltParts {
   packed: PackedTable;
   log: Int32Array;
   prefixEnd: number;
-  /** Per framework: per task, [log start, log end, ptrs start, ptrs end]. */
+  /** Per framework: per task, [log start, log end, ptrs start, ptrs end]; the end includes its DC/OS names. */
   spans: Int32Array[];
+  /** Under a HealthPolicy: the log entries passing tasks added under their shared names (HealthGate.servedAt); else null. */
+  sharedAt: number[] | null;
   /** Per framework: its task-record context (name ids valid in `packed`), undefined when its label is "". */
   contexts: (FrameworkContext | undefined)[];
   agents: ReadonlyMap<string, AgentContext>;
@@ -145,7 +147,7 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
   const spans: Int32Array[] = [];
   const contexts: (FrameworkContext | undefined)[] = [];
   // HealthPolicy (health-policy.ts): null for "ignore", whose records go straight to the builder.
-  // The incremental table does not model the gate (publish.ts keeps full builds when it is on).
+  // The incremental table reads which records went through the gate from gate.servedAt.
   const policy = config.HealthPolicy ?? 'ignore';
   const gate = policy === 'ignore' ? null : new HealthGate(b);
   const slots: { tasks: FrameworkTasks; k: number }[] = [];
@@ -180,16 +182,20 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       span[4 * t + 2] = ptrStart;
       span[4 * t + 3] = taskPtrs === null ? 0 : taskPtrs.length;
       if (!added) continue;
+      const dcosStart = b.length;
+      // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts); in the
+      // task's span, which is what the incremental table patches.
+      if (config.typed.dcosNames) {
+        dcosTaskRecords(b, fwCtx, task, agents, options, frameworks[i].name);
+        span[4 * t + 1] = b.length;
+      }
       if (gate !== null) {
         if (!passing) failingTasks++;
         slots.push({ tasks: generated, k: generated.names.length });
       }
       generated.names.push(task.name);
       generated.ids.push(task.id);
-      generated.bounds.push(start, b.length);
-      // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts). Not in
-      // the task's span either: the incremental table does not patch DC/OS names (it refuses).
-      if (config.typed.dcosNames) dcosTaskRecords(b, fwCtx, task, agents, options, frameworks[i].name);
+      generated.bounds.push(start, dcosStart);
     }
   }
 
@@ -212,7 +218,7 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
   const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
-  return { table, packed: built.packed, log: built.log, prefixEnd, spans, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
+  return { table, packed: built.packed, log: built.log, prefixEnd, spans, sharedAt: gate === null ? null : gate.servedAt, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
 
 /**

@@ -24,7 +24,12 @@ import { ownSourcesOf } from '../table-ips.js';
 import { KIND_A, KIND_AAAA, NAME_OWNER, NAME_TARGET } from '../packed-table.js';
 import type { NameRecords, RecordTable } from '../table.js';
 import { TableBuilder } from '../table-builder.js';
-import { taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from '../task-records.js';
+import { dcosTaskRecords, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from '../task-records.js';
+import { DCOS_ZONE } from '../dcos-names.js';
+import { passesPolicy, type SharedSink } from '../health-policy.js';
+import type { HealthPolicy } from '../../config/schema.js';
+import type { TableHealth } from '../table.js';
+import { NameContributors, nameValues } from './contributors.js';
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
 import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from './overlay-table.js';
 import { ReversePatcher } from './reverse-patch.js';
@@ -33,10 +38,6 @@ import { MAX_PATCH_TASKS } from './limits.js';
 import { changesFromLog, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
 
 export { MAX_PATCH_TASKS } from './limits.js';
-/** Lists longer than this are de-duplicated with a Set (as the builder does). */
-const SCAN_LIMIT = 32;
-
-type Contributors = TaskSlot | TaskSlot[] | undefined;
 
 export interface Patch {
   table: RecordTable;
@@ -54,13 +55,23 @@ export class IncrementalTable {
   readonly #fwSlots: Map<string, TaskSlot>[] = [];
   /** Framework id -> its index in the state (the frameworks are those of the base build). */
   readonly #fwIndex = new Map<string, number>();
-  #contrib: Contributors[] = [];
+  readonly #contrib = new NameContributors();
   /** Per name id: the non-task records, value and kind in turn. */
   readonly #prefix = new Map<number, number[]>();
   #owner: Uint8Array;
   #children: Int32Array;
-  readonly #apex: number;
-  readonly #dotZone: Uint8Array;
+  /** The zones' apexes (the Mesos domain, and DC/OS names' zone with DcosNames on) and `.zone` as bytes. */
+  readonly #apexes: number[];
+  readonly #dotZones: Uint8Array[];
+  /** The framework names as the state gives them (DC/OS names use them). */
+  readonly #fwNames: string[] = [];
+  readonly #policy: HealthPolicy;
+  /** Under a HealthPolicy: the sink for a patched task's shared-name records, and where they went. */
+  readonly #gated: SharedSink | null = null;
+  #gatedAt: number[] = [];
+  /** Under a HealthPolicy: per name id, 1 when it falls back to all its (failing) tasks; the counts /metrics shows. */
+  #fallback: Uint8Array;
+  #health: { failingTasks: number; fallbackNames: number } | undefined;
   readonly #weight: number;
   #overlay: TableOverlay;
   #entries = VersionedMap.empty<string, OverlayEntry>();
@@ -81,8 +92,14 @@ export class IncrementalTable {
     this.#agents = parts.agents;
     this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
-    this.#apex = b.name(zone);
-    this.#dotZone = Buffer.from(`.${zone}`, 'utf8');
+    const zones = inputs.config.typed.dcosNames ? [zone, DCOS_ZONE] : [zone];
+    this.#apexes = zones.map((z) => b.name(z));
+    this.#dotZones = zones.map((z) => Buffer.from(`.${z}`, 'utf8'));
+    this.#policy = inputs.config.HealthPolicy ?? 'ignore';
+    const count = b.nameCount;
+    this.#owner = new Uint8Array(count + 1024);
+    this.#children = new Int32Array(count + 1024);
+    this.#fallback = new Uint8Array(count + 1024);
 
     const log = parts.log;
     for (let e = 0; e < parts.prefixEnd; e++) {
@@ -91,26 +108,61 @@ export class IncrementalTable {
       if (list === undefined) this.#prefix.set(owner, (list = []));
       list.push(log[3 * e + 1], log[3 * e + 2]);
     }
+    // Under a HealthPolicy: which base log entries went through the gate (a passing task's shared
+    // names); a failing task's held records are not in the base log, so its records are made again.
+    let baseShared: Uint8Array | null = null;
+    if (parts.sharedAt !== null) {
+      baseShared = new Uint8Array(log.length / 3);
+      for (const e of parts.sharedAt) baseShared[e] = 1;
+      const at = (): void => void this.#gatedAt.push(this.#b.length);
+      this.#gated = {
+        addA: (owner, ip) => (at(), this.#b.addA(owner, ip)),
+        addAAAA: (owner, ip) => (at(), this.#b.addAAAA(owner, ip)),
+        addSRV: (owner, target, port) => (at(), this.#b.addSRV(owner, target, port)),
+      };
+    }
+    const failing: TaskSlot[] = [];
     state.frameworks.forEach((fw, i) => {
       if (this.#fwIndex.has(fw.id)) this.#broken = true; // a framework twice
       this.#fwIndex.set(fw.id, i);
+      this.#fwNames.push(fw.name);
       const slots = new Map<string, TaskSlot>();
       this.#fwSlots.push(slots);
       const span = parts.spans[i];
       for (let t = 0; t < fw.tasks.length; t++) {
         const task = fw.tasks[t];
         if (slots.has(task.id)) this.#broken = true; // a task id twice: ids no longer name one place
-        // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
+        const order = i * FRAMEWORK_STRIDE + this.#seq++;
+        let slot: TaskSlot;
+        // The base build's PTRs (the reverse half removes them by identity).
         const ptrs = parts.taskPtrs === null || span[4 * t + 2] === span[4 * t + 3] ? null : parts.taskPtrs.slice(span[4 * t + 2], span[4 * t + 3]);
-        const slot: TaskSlot = { order: i * FRAMEWORK_STRIDE + this.#seq++, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs };
+        if (baseShared !== null && task.state === 'TASK_RUNNING' && !passesPolicy(this.#policy, task.running?.healthy)) {
+          slot = { ...this.#slotFor(i, task, order), ptrs };
+          failing.push(slot);
+        } else {
+          // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
+          slot = { order, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs, shared: baseShared, failing: false };
+        }
         slots.set(task.id, slot);
-        this.#link(slot);
+        this.#contrib.link(slot);
       }
     });
+    if (parts.sharedAt !== null) {
+      // The names the base fell back on: a failing task's shared names no passing task added to.
+      const served = new Uint8Array(b.nameCount);
+      for (const e of parts.sharedAt) served[log[3 * e]] = 1;
+      let fallbackNames = 0;
+      for (const slot of failing) {
+        for (let e = slot.from; e < slot.to; e += 3) {
+          const owner = slot.log[e];
+          if (slot.shared![e / 3] !== 1 || served[owner] === 1 || this.#fallback[owner] === 1) continue;
+          this.#fallback[owner] = 1;
+          fallbackNames++;
+        }
+      }
+      this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames };
+    }
 
-    const count = b.nameCount;
-    this.#owner = new Uint8Array(count + 1024);
-    this.#children = new Int32Array(count + 1024);
     const kinds = packed.nameKind;
     for (let id = 0; id < kinds.length; id++) {
       if (kinds[id] === NAME_OWNER) this.#owner[id] = 1;
@@ -147,11 +199,6 @@ export class IncrementalTable {
    */
   apply(state: MasterState, inputs: BuildInputs): Patch | undefined {
     if (this.#broken) return this.#refuse('an earlier patch could not be completed');
-    // A HealthPolicy's per-name fallback (health-policy.ts) depends on every task under a shared
-    // name at once; patches do not model it, so such configs are always built in full.
-    if ((inputs.config.HealthPolicy ?? 'ignore') !== 'ignore') return this.#refuse('HealthPolicy is on');
-    // DC/OS names (dcos-names.ts) are added outside the task spans and in a second zone.
-    if (inputs.config.typed.dcosNames) return this.#refuse('DcosNames is on');
     const outside = sameOutside(this.#state, state, this.#inputs, inputs);
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
@@ -177,8 +224,9 @@ export class IncrementalTable {
     const newPtrs: TaskPtr[] = [];
     for (const slot of removed) {
       this.#fwSlots[Math.floor(slot.order / FRAMEWORK_STRIDE)].delete(slot.task.id);
-      this.#unlink(slot, touched);
+      this.#contrib.unlink(slot, touched);
       if (slot.ptrs !== null) oldPtrs.push(...slot.ptrs);
+      if (slot.failing) this.#health!.failingTasks--;
     }
     for (const { fw, task, order } of added) {
       const slot = this.#slotFor(fw, task, order);
@@ -187,8 +235,9 @@ export class IncrementalTable {
         return this.#refuse('a task id twice in a framework');
       }
       this.#fwSlots[fw].set(task.id, slot);
-      this.#link(slot, touched);
+      this.#contrib.link(slot, touched);
       if (slot.ptrs !== null) newPtrs.push(...slot.ptrs);
+      if (slot.failing) this.#health!.failingTasks++;
     }
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
     if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
@@ -239,7 +288,7 @@ export class IncrementalTable {
     const reverse = this.#reverse?.apply(oldPtrs, newPtrs);
     const enumerationInputs = { ...this.#inputs, serial: inputs.serial };
     return {
-      table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration),
+      table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration, this.#tableHealth()),
       touched: [...names],
     };
   }
@@ -254,81 +303,40 @@ export class IncrementalTable {
     const context = this.#contexts[fw];
     const options = this.#options;
     if (options.ptrs !== null) options.ptrs = [];
-    this.#b.clearLog();
-    if (context !== undefined) taskRecords(this.#b, context, task, this.#agents, options);
-    const entries = this.#b.logEntries().slice();
-    this.#grow(this.#b.nameCount);
+    const b = this.#b;
+    b.clearLog();
+    this.#gatedAt = [];
+    let failing = false;
+    if (context !== undefined) {
+      // Under a HealthPolicy every task's shared-name records go through the gated sink, so they
+      // are marked (a passing task's serve the name, a failing task's are held: contributors.ts).
+      const added = taskRecords(b, context, task, this.#agents, options, this.#gated ?? b);
+      failing = added && this.#gated !== null && !passesPolicy(this.#policy, task.running?.healthy);
+      if (added && this.#apexes.length > 1) dcosTaskRecords(b, context, task, this.#agents, options, this.#fwNames[fw]);
+    }
+    const entries = b.logEntries().slice();
+    this.#grow(b.nameCount);
+    let shared: Uint8Array | null = null;
+    if (this.#gated !== null) {
+      shared = new Uint8Array(entries.length / 3);
+      for (const e of this.#gatedAt) shared[e] = 1;
+    }
     const ptrs = options.ptrs === null || options.ptrs.length === 0 ? null : options.ptrs;
-    return { order, task, log: entries, from: 0, to: entries.length, ptrs };
+    return { order, task, log: entries, from: 0, to: entries.length, ptrs, shared, failing };
   }
 
-  #link(slot: TaskSlot, touched?: Set<number>): void {
-    const entries = slot.log;
-    for (let e = slot.from; e < slot.to; e += 3) {
-      const owner = entries[e];
-      touched?.add(owner);
-      const list = this.#contrib[owner];
-      if (list === undefined) this.#contrib[owner] = slot;
-      else if (list === slot) continue;
-      else if (!Array.isArray(list)) this.#contrib[owner] = list.order < slot.order ? [list, slot] : [slot, list];
-      else if (list[list.length - 1] === slot) continue;
-      else if (list[list.length - 1].order < slot.order) list.push(slot);
-      else if (!list.includes(slot)) {
-        let lo = 0;
-        let hi = list.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (list[mid].order < slot.order) lo = mid + 1;
-          else hi = mid;
-        }
-        list.splice(lo, 0, slot);
-      }
-    }
+  /** The HealthPolicy counts of the table now (/metrics), as a full build gives them. */
+  #tableHealth(): TableHealth | undefined {
+    if (this.#health === undefined) return undefined;
+    return Object.freeze({ policy: this.#policy, failingTasks: this.#health.failingTasks, fallbackNames: this.#health.fallbackNames });
   }
 
-  #unlink(slot: TaskSlot, touched: Set<number>): void {
-    const entries = slot.log;
-    for (let e = slot.from; e < slot.to; e += 3) {
-      const owner = entries[e];
-      touched.add(owner);
-      const list = this.#contrib[owner];
-      if (list === slot) this.#contrib[owner] = undefined;
-      else if (Array.isArray(list)) {
-        const at = list.indexOf(slot);
-        if (at < 0) continue;
-        list.splice(at, 1);
-        if (list.length === 1) this.#contrib[owner] = list[0];
-      }
-    }
-  }
-
-  /** Name `id`'s records as a fresh build makes them: non-task records, then tasks in order, repeats dropped. */
+  /** Name `id`'s records as a fresh build makes them (contributors.ts); notes a HealthPolicy fallback. */
   #compute(id: number): NameRecords | null {
-    const values: number[] = [];
-    const kinds: number[] = [];
-    let seen: Set<number> | undefined;
-    const add = (value: number, kind: number): void => {
-      const key = value * 0x20000 + (kind + 2);
-      if (seen !== undefined) {
-        if (seen.has(key)) return;
-        seen.add(key);
-      } else {
-        for (let r = 0; r < values.length; r++) if (values[r] === value && kinds[r] === kind) return;
-        if (values.length >= SCAN_LIMIT) {
-          seen = new Set(values.map((v, r) => v * 0x20000 + (kinds[r] + 2)));
-          seen.add(key);
-        }
-      }
-      values.push(value);
-      kinds.push(kind);
-    };
-    const prefix = this.#prefix.get(id);
-    if (prefix !== undefined) for (let k = 0; k < prefix.length; k += 2) add(prefix[k], prefix[k + 1]);
-    const list = this.#contrib[id];
-    const slots = list === undefined ? [] : Array.isArray(list) ? list : [list];
-    for (const slot of slots) {
-      const entries = slot.log;
-      for (let e = slot.from; e < slot.to; e += 3) if (entries[e] === id) add(entries[e + 1], entries[e + 2]);
+    const { values, kinds, fellBack } = nameValues(id, this.#prefix.get(id), this.#contrib.of(id));
+    if (this.#health !== undefined && fellBack !== (this.#fallback[id] === 1)) {
+      this.#fallback[id] = fellBack ? 1 : 0;
+      this.#health.fallbackNames += fellBack ? 1 : -1;
     }
     if (values.length === 0) return null;
     const out: { a: string[]; aaaa: string[]; srv: NameRecords['srv'][number][] } = { a: [], aaaa: [], srv: [] };
@@ -347,11 +355,13 @@ export class IncrementalTable {
   }
 
   #exists(id: number): boolean {
-    return id === this.#apex || this.#owner[id] === 1 || (this.#children[id] > 0 && this.#inZone(id));
+    return this.#apexes.includes(id) || this.#owner[id] === 1 || (this.#children[id] > 0 && this.#inZone(id));
   }
 
   #inZone(id: number): boolean {
-    return id !== this.#apex && this.#b.nameEndsWith(id, this.#dotZone);
+    if (this.#apexes.includes(id)) return false;
+    for (const dotZone of this.#dotZones) if (this.#b.nameEndsWith(id, dotZone)) return true;
+    return false;
   }
 
   #grow(id: number): void {
@@ -363,6 +373,9 @@ export class IncrementalTable {
     const children = new Int32Array(size);
     children.set(this.#children);
     this.#children = children;
+    const fallback = new Uint8Array(size);
+    fallback.set(this.#fallback);
+    this.#fallback = fallback;
   }
 }
 

@@ -20,6 +20,13 @@ export interface TaskSlot {
   to: number;
   /** Its PTR names; null when it has none or PtrOn is off. */
   ptrs: TaskPtr[] | null;
+  /**
+   * Under a HealthPolicy: per log entry (index entry/3 into `log`), 1 for a record under one of
+   * the task's shared names (through the HealthGate); null without a policy.
+   */
+  shared: Uint8Array | null;
+  /** Under a HealthPolicy: a RUNNING task with records that the policy does not pass. */
+  failing: boolean;
 }
 
 /** A task to (re)add: its framework index, the task, and its place in build order. */
