@@ -201,14 +201,18 @@ describe('incremental table', () => {
     const { useLog, ...rest } = config as { useLog?: boolean };
     const input = inputs({ config: rest as never });
     let patched = 0;
+    let full = 0;
     fc.assert(
       fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 15 }), (initial, events) => {
-        patched += run(initial, events, input, checkEqual, useLog ?? true).patched;
+        const counts = run(initial, events, input, checkEqual, useLog ?? true);
+        patched += counts.patched;
+        full += counts.full;
       }),
       { numRuns: RUNS },
     );
-    // most events are task events, which are patched, not rebuilt
+    // task, agent and framework events are all patched, not rebuilt (a task id twice aside)
     expect(patched).toBeGreaterThan(RUNS);
+    expect(full).toBe(0);
   });
 
   it('patches a launch into a name shared with other tasks, in build order', () => {
@@ -249,17 +253,44 @@ describe('incremental table', () => {
     expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
   });
 
-  it('leaves agent, framework and leader changes to a full build', () => {
+  it('leaves a new leader to a full build, and patches agent and framework changes', () => {
     const input = inputs();
     const initial: MasterState = {
       leader: { name: 'master', host: '10.0.9.1', port: 5050 },
       agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
-      frameworks: [{ id: 'fw0', name: 'marathon', hostname: 'h', tasks: [] }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: '10.0.1.0', tasks: [] }],
     };
-    const engine = new IncrementalTable(initial, input, buildTableParts(initial, input));
-    expect(engine.apply({ ...initial, agents: [] }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, leader: { name: 'master', host: '10.0.9.2', port: 5050 } }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, frameworks: [{ ...initial.frameworks[0], name: 'other' }] }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, frameworks: [] }, input)).toBeUndefined();
+    const engine = (): IncrementalTable => new IncrementalTable(initial, input, buildTableParts(initial, input));
+    expect(engine().apply({ ...initial, leader: { name: 'master', host: '10.0.9.2', port: 5050 } }, input)).toBeUndefined();
+    for (const next of [{ ...initial, agents: [] }, { ...initial, frameworks: [{ ...initial.frameworks[0], name: 'other' }] }, { ...initial, frameworks: [] }]) {
+      const patch = engine().apply(next, input);
+      expect(patch).toBeDefined();
+      checkEqual(patch!.table, buildTable(next, input));
+    }
+  });
+
+  it('patches an agent named by a hostname once the caller resolved it, and refuses before', () => {
+    const task: Task = { id: 't1', name: 'web', frameworkId: 'fw0', agentId: 'c1-S1', state: 'TASK_RUNNING', ports: [31000], running: { timestamp: 1, networkIPs: ['172.16.0.1'], mesosLabelIPs: [], dockerLabelIPs: [] } };
+    const initial: MasterState = {
+      leader: { name: 'master', host: '10.0.9.1', port: 5050 },
+      agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: '10.0.1.0', tasks: [task] }],
+    };
+    const live = new LiveState({ master: initial, waitingTasks: [] });
+    const input = inputs();
+    const base = live.snapshot().master;
+    const engine = new IncrementalTable(base, input, buildTableParts(base, input));
+    // the task's agent comes, named by a hostname
+    live.putAgent({ id: 'c1-S1', hostname: 'agent-1.example', pid: { name: 'slave(1)', host: 'agent-1.example', port: 5051 } });
+    const state = live.snapshot().master;
+    expect(engine.apply(state, { ...input, serial: 1235 })).toBeUndefined();
+    expect(engine.refusal).toBe('a hostname to resolve (agent-1.example)');
+    const resolved = { ...input, serial: 1236, addresses: new Map([...input.addresses, ['agent-1.example', ['10.0.0.7']]]) };
+    const fresh = new IncrementalTable(base, input, buildTableParts(base, input));
+    const patch = fresh.apply(state, resolved);
+    expect(patch).toBeDefined();
+    expect(patch!.table.names.get('web.marathon.slave.mesos.')?.a).toEqual(['10.0.0.7']);
+    expect(patch!.table.reverse?.ptr.get('7.0.0.10.in-addr.arpa.')).toEqual(['slave.mesos.']);
+    checkEqual(patch!.table, buildTable(state, resolved));
   });
 });

@@ -6,8 +6,8 @@
 // it decides the order of values under a name and the /v1/enumerate rows.
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
-import { masterRecords } from './master-records.js';
-import { addIP, ownSourcesOf, toIps, type Ip } from './table-ips.js';
+import { clusterRecords } from './cluster-records.js';
+import { ownSourcesOf, toIps, type Ip } from './table-ips.js';
 import { DCOS_ZONE } from './dcos-names.js';
 import type { MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, type LabelFunc } from './labels.js';
@@ -18,7 +18,7 @@ import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js
 import { TableBuilder } from './table-builder.js';
 import { reverseTable, type ReverseData } from './reverse-table.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
-import { agentContext, dcosTaskRecords, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
+import { dcosTaskRecords, frameworkContext, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
 export interface BuildInputs {
@@ -93,43 +93,7 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
   const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
   const seenIps = new Map<string, Ip | null>();
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
-
-  // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` ------------------------
-  const fwNames = state.frameworks.map((fw) => frameworkLabel(fw.name, label));
-  state.frameworks.forEach((fw, i) => {
-    const fname = fwNames[i];
-    if (fname === '') return;
-    // A framework without a pid (HTTP API scheduler) is found by its `hostname`, with no SRV.
-    const ips = ipsOf(fw.pid ? fw.pid.host : fw.hostname);
-    if (ips.length === 0) return;
-    const owner = b.name(`${fname}.${zone}`);
-    for (const ip of ips) addIP(b, owner, ip);
-    if (fw.pid) b.addSRV(b.name(`_framework._tcp.${fname}.${zone}`), owner, fw.pid.port);
-  });
-
-  // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agents = new Map<string, AgentContext>();
-  const slaveOwner = b.name(`slave.${zone}`);
-  const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
-  for (const agent of state.agents) {
-    const ips = agent.pid ? ipsOf(agent.pid.host) : [];
-    if (agent.pid && ips.length > 0) {
-      for (const ip of ips) addIP(b, slaveOwner, ip);
-      b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
-    }
-    agents.set(agent.id, agentContext(agent.id, ips));
-  }
-
-  // --- this server: the SOA MNAME record ------------------------------------------------------
-  let mname = config.SOAMname.toLowerCase();
-  if (!mname.endsWith('.')) mname += '.';
-  const selfIps = toIps(b, seenIps, inputs.selfAddresses);
-  if (selfIps.length > 0) {
-    const owner = b.name(mname);
-    for (const ip of selfIps) addIP(b, owner, ip);
-  }
-
-  masterRecords(b, state, inputs.masters, zone, ipsOf);
+  const { fwNames, agents, mname } = clusterRecords(b, state, inputs, seenIps, ipsOf, label);
 
   // --- tasks ------------------------------------------------------------------------------
   // Indexed loops and plain arguments: this runs once per task, and on a server's first load it

@@ -35,7 +35,13 @@ import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay }
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
-import { changesFromLog, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
+import { clusterRecords } from '../cluster-records.js';
+import { hostIPs } from '../resolve-hosts.js';
+import { toIps } from '../table-ips.js';
+import type { LabelFunc } from '../labels.js';
+import { OverlayNames } from './overlay-table.js';
 
 export { MAX_PATCH_TASKS } from './limits.js';
 
@@ -49,22 +55,22 @@ export class IncrementalTable {
   readonly #inputs: BuildInputs;
   #state: MasterState;
   readonly #b: TableBuilder;
-  readonly #contexts: (FrameworkContext | undefined)[];
-  readonly #agents: ReadonlyMap<string, AgentContext>;
+  #agents: ReadonlyMap<string, AgentContext>;
   readonly #options: TaskRecordOptions;
-  readonly #fwSlots: Map<string, TaskSlot>[] = [];
-  /** Framework id -> its index in the state (the frameworks are those of the base build). */
-  readonly #fwIndex = new Map<string, number>();
+  /** The frameworks in state order: their tasks, contexts, names and build-order bases (cluster-change.ts). */
+  #fws: Frameworks = { slots: [], contexts: [], names: [], index: new Map(), bases: [], byBase: new Map() };
+  #nextBase = 0;
+  /** Agent id -> the tasks on it (an agent change takes them again). */
+  readonly #byAgent = new Map<string, Set<TaskSlot>>();
+  readonly #label: LabelFunc;
   readonly #contrib = new NameContributors();
   /** Per name id: the non-task records, value and kind in turn. */
-  readonly #prefix = new Map<number, number[]>();
+  #prefix = new Map<number, number[]>();
   #owner: Uint8Array;
   #children: Int32Array;
   /** The zones' apexes (the Mesos domain, and DC/OS names' zone with DcosNames on) and `.zone` as bytes. */
   readonly #apexes: number[];
   readonly #dotZones: Uint8Array[];
-  /** The framework names as the state gives them (DC/OS names use them). */
-  readonly #fwNames: string[] = [];
   readonly #policy: HealthPolicy;
   /** Under a HealthPolicy: the sink for a patched task's shared-name records, and where they went. */
   readonly #gated: SharedSink | null = null;
@@ -79,7 +85,7 @@ export class IncrementalTable {
   #seq = 0;
   #broken = false;
   /** Forward names whose addresses the reverse half reads back (a task adding records under one: rebuild). */
-  readonly #reverseOwners = new Set<number>();
+  #reverseOwners = new Set<number>();
 
   /** Starts from a full build of `state` (buildTableParts). */
   constructor(state: MasterState, inputs: BuildInputs, parts: BuiltParts) {
@@ -88,8 +94,8 @@ export class IncrementalTable {
     this.#weight = inputs.config.SRVRecordDefaultWeight;
     const packed = parts.packed;
     const b = (this.#b = TableBuilder.resume(packed, this.#weight));
-    this.#contexts = parts.contexts;
     this.#agents = parts.agents;
+    this.#label = parts.label;
     this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
     const zones = inputs.config.typed.dcosNames ? [zone, DCOS_ZONE] : [zone];
@@ -122,12 +128,16 @@ export class IncrementalTable {
       };
     }
     const failing: TaskSlot[] = [];
+    const fws = this.#fws;
     state.frameworks.forEach((fw, i) => {
-      if (this.#fwIndex.has(fw.id)) this.#broken = true; // a framework twice
-      this.#fwIndex.set(fw.id, i);
-      this.#fwNames.push(fw.name);
+      if (fws.index.has(fw.id)) this.#broken = true; // a framework twice
+      fws.index.set(fw.id, i);
+      fws.names.push(fw.name);
+      fws.contexts.push(parts.contexts[i]);
+      fws.bases.push(i);
+      fws.byBase.set(i, i);
       const slots = new Map<string, TaskSlot>();
-      this.#fwSlots.push(slots);
+      fws.slots.push(slots);
       const span = parts.spans[i];
       for (let t = 0; t < fw.tasks.length; t++) {
         const task = fw.tasks[t];
@@ -145,8 +155,10 @@ export class IncrementalTable {
         }
         slots.set(task.id, slot);
         this.#contrib.link(slot);
+        this.#onAgent(slot, true);
       }
     });
+    this.#nextBase = state.frameworks.length;
     if (parts.sharedAt !== null) {
       // The names the base fell back on: a failing task's shared names no passing task added to.
       const served = new Uint8Array(b.nameCount);
@@ -184,6 +196,15 @@ export class IncrementalTable {
     }
   }
 
+  /**
+   * The agent and framework hostnames `state` would need resolved before apply() can patch it
+   * (publish.ts looks them up, I/O outside the pure step, and passes them in the inputs' addresses);
+   * [] when its agents and frameworks are those of the last state.
+   */
+  hostsToResolve(state: MasterState, addresses: ReadonlyMap<string, readonly string[]>): string[] {
+    return clusterChanged(this.#state, state) ? unresolvedHosts(state, addresses) : [];
+  }
+
   /** Why the last apply() returned undefined (for the debug log). */
   refusal = '';
 
@@ -203,17 +224,35 @@ export class IncrementalTable {
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
     const added: AddedTask[] = [];
-    const logged = changesFromLog(this.#state, state, this.#fwIndex, this.#fwSlots, removed, added, () => this.#seq++);
+    const previous = this.#state;
+    const cluster = clusterChanged(previous, state) ? this.#clusterChange(previous, state, inputs, removed, added) : undefined;
+    if (typeof cluster === 'string') return this.#refuse(cluster);
+    const wholesale = cluster?.wholesale ?? NO_IDS;
+    const fws = this.#fws;
+    const nextOrder = (fw: number): number => fws.bases[fw] * FRAMEWORK_STRIDE + this.#seq++;
+    const logged = changesFromLog(previous, state, fws.index, fws.slots, removed, added, nextOrder, wholesale);
     if (logged === false) return this.#refuse('the change log names a task out of step');
     if (logged === undefined) {
       // No log relating the two states (a poll's state, a new subscription): compare task lists.
-      const previous = this.#state.frameworks;
+      const before = cluster === undefined ? undefined : new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks]));
       for (let i = 0; i < state.frameworks.length; i++) {
-        const before = previous[i].tasks;
-        const after = state.frameworks[i].tasks;
-        if (before === after) continue;
-        if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return this.#refuse('task lists out of step');
+        const fw = state.frameworks[i];
+        if (wholesale.has(fw.id)) continue;
+        const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
+        if (tasks === fw.tasks) continue;
+        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder)) return this.#refuse('task lists out of step');
         if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+      }
+    }
+    // The tasks on a changed agent, unless taken already: again, in their places.
+    if (cluster !== undefined && cluster.agents.length > 0) {
+      const taken = new Set(removed);
+      for (const id of cluster.agents) {
+        for (const slot of this.#byAgent.get(id) ?? []) {
+          if (taken.has(slot)) continue;
+          removed.push(slot);
+          added.push({ fw: fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE))!, task: slot.task, order: slot.order });
+        }
       }
     }
     if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
@@ -223,24 +262,28 @@ export class IncrementalTable {
     const oldPtrs: TaskPtr[] = [];
     const newPtrs: TaskPtr[] = [];
     for (const slot of removed) {
-      this.#fwSlots[Math.floor(slot.order / FRAMEWORK_STRIDE)].delete(slot.task.id);
+      const fw = fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE));
+      if (fw !== undefined && fws.slots[fw].get(slot.task.id) === slot) fws.slots[fw].delete(slot.task.id);
       this.#contrib.unlink(slot, touched);
+      this.#onAgent(slot, false);
       if (slot.ptrs !== null) oldPtrs.push(...slot.ptrs);
       if (slot.failing) this.#health!.failingTasks--;
     }
     for (const { fw, task, order } of added) {
       const slot = this.#slotFor(fw, task, order);
-      if (this.#fwSlots[fw].has(task.id)) {
+      if (fws.slots[fw].has(task.id)) {
         this.#broken = true;
         return this.#refuse('a task id twice in a framework');
       }
-      this.#fwSlots[fw].set(task.id, slot);
+      fws.slots[fw].set(task.id, slot);
       this.#contrib.link(slot, touched);
+      this.#onAgent(slot, true);
       if (slot.ptrs !== null) newPtrs.push(...slot.ptrs);
       if (slot.failing) this.#health!.failingTasks++;
     }
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
     if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
+    if (cluster !== undefined) for (const id of cluster.prefixNames) touched.add(id);
     this.#state = state;
     const entries = new Map<string, OverlayEntry>();
     const totals = { ...this.#overlay.records };
@@ -285,12 +328,64 @@ export class IncrementalTable {
     }
     this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records: totals };
     this.#entries = this.#overlay.entries as VersionedMap<string, OverlayEntry>;
-    const reverse = this.#reverse?.apply(oldPtrs, newPtrs);
-    const enumerationInputs = { ...this.#inputs, serial: inputs.serial };
+    // The agent, master, framework and self names' addresses, read back for their PTRs.
+    const ownerIps = cluster === undefined || this.#reverse === undefined ? undefined : this.#reverse.setOwners(cluster.reverseOwners, new OverlayNames(this.#overlay));
+    const reverse = this.#reverse?.apply(oldPtrs, newPtrs, ownerIps);
+    const enumerationInputs = { ...this.#inputs, addresses: inputs.addresses, serial: inputs.serial };
     return {
       table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration, this.#tableHealth()),
       touched: [...names],
     };
+  }
+
+  /**
+   * An agent or framework event (cluster-change.ts): the frameworks and agents of `state`, their
+   * own records made again. The tasks to take out and in go to `removed` and `added`; returns the
+   * frameworks whose tasks were all taken, the changed agents, the names of the records made again
+   * (before and after) and the names the PTRs read back; or why it cannot be patched.
+   */
+  #clusterChange(previous: MasterState, state: MasterState, inputs: BuildInputs, removed: TaskSlot[], added: AddedTask[]): ClusterPatch | string {
+    const hosts = unresolvedHosts(state, inputs.addresses);
+    if (hosts.length > 0) return `a hostname to resolve (${hosts[0]})`;
+    const b = this.#b;
+    const seenIps = this.#options.seenIps;
+    b.clearLog();
+    const made = clusterRecords(b, state, inputs, seenIps, (h) => toIps(b, seenIps, hostIPs(h, inputs.addresses)), this.#label);
+    const log = b.logEntries();
+    const prefix = new Map<number, number[]>();
+    for (let e = 0; e < log.length; e += 3) {
+      let list = prefix.get(log[e]);
+      if (list === undefined) prefix.set(log[e], (list = []));
+      list.push(log[e + 1], log[e + 2]);
+    }
+    this.#grow(b.nameCount);
+    const prefixNames = [...new Set([...this.#prefix.keys(), ...prefix.keys()])];
+    this.#prefix = prefix;
+    const zone = this.#inputs.config.typed.zone;
+    const { frameworks, wholesale } = changeFrameworks(previous, state, this.#fws, made.fwNames, zone, this.#label, () => this.#nextBase++, () => this.#seq++, removed, added);
+    this.#fws = frameworks;
+    const agents = changedAgents(this.#agents, made.agents);
+    this.#agents = made.agents;
+    let reverseOwners: string[] = [];
+    if (this.#reverse !== undefined) {
+      // The masters' names are as before (a new leader or masters list is built in full).
+      reverseOwners = reverseOwnerNames(new OverlayNames(this.#overlay), zone, [...new Set(made.fwNames)], made.mname);
+      this.#reverseOwners = new Set(reverseOwners.map((n) => b.name(n)));
+      this.#grow(b.nameCount);
+    }
+    return { wholesale, agents, prefixNames, reverseOwners };
+  }
+
+  #onAgent(slot: TaskSlot, on: boolean): void {
+    const id = slot.task.agentId;
+    let set = this.#byAgent.get(id);
+    if (on) {
+      if (set === undefined) this.#byAgent.set(id, (set = new Set()));
+      set.add(slot);
+    } else if (set !== undefined) {
+      set.delete(slot);
+      if (set.size === 0) this.#byAgent.delete(id);
+    }
   }
 
   #refuse(reason: string): undefined {
@@ -300,7 +395,7 @@ export class IncrementalTable {
 
   /** The task's records, made by the build's own function into this builder. */
   #slotFor(fw: number, task: Task, order: number): TaskSlot {
-    const context = this.#contexts[fw];
+    const context = this.#fws.contexts[fw];
     const options = this.#options;
     if (options.ptrs !== null) options.ptrs = [];
     const b = this.#b;
@@ -312,7 +407,7 @@ export class IncrementalTable {
       // are marked (a passing task's serve the name, a failing task's are held: contributors.ts).
       const added = taskRecords(b, context, task, this.#agents, options, this.#gated ?? b);
       failing = added && this.#gated !== null && !passesPolicy(this.#policy, task.running?.healthy);
-      if (added && this.#apexes.length > 1) dcosTaskRecords(b, context, task, this.#agents, options, this.#fwNames[fw]);
+      if (added && this.#apexes.length > 1) dcosTaskRecords(b, context, task, this.#agents, options, this.#fws.names[fw]);
     }
     const entries = b.logEntries().slice();
     this.#grow(b.nameCount);
@@ -377,6 +472,15 @@ export class IncrementalTable {
     fallback.set(this.#fallback);
     this.#fallback = fallback;
   }
+}
+
+const NO_IDS: ReadonlySet<string> = new Set();
+
+interface ClusterPatch {
+  wholesale: ReadonlySet<string>;
+  agents: string[];
+  prefixNames: number[];
+  reverseOwners: string[];
 }
 
 function count(totals: RecordTotals, records: NameRecords | null, sign: number): void {
