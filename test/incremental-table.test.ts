@@ -253,6 +253,20 @@ describe('incremental table', () => {
     expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
   });
 
+  it('keeps build order when a framework is removed and added again behind another of the same name', () => {
+    // Found by the property above: fw0 came back after fw1, so its tasks come after fw1's under
+    // the names both frameworks share (`web.marathon.mesos.`).
+    const t = (fw: string, ip: string): Task => ({ id: 't1', name: 'web', frameworkId: fw, agentId: 'c1-S0', state: 'TASK_RUNNING', ports: [], running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] } });
+    const fw = (id: string): Framework => ({ id, name: 'marathon', hostname: '10.0.1.0', pid: { name: 'scheduler', host: '10.0.1.0', port: 8080 }, tasks: [] });
+    const initial: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [fw('fw0'), fw('fw1')] };
+    const batches: Event[][] = [
+      [{ kind: 'removeFramework', fw: 0 }, { kind: 'putFramework', fw: 0, name: 'marathon' }, { kind: 'putTask', fw: 0, task: t('fw0', '172.16.0.1') }],
+      [{ kind: 'putTask', fw: 1, task: t('fw1', '172.16.0.2') }],
+      [{ kind: 'putTask', fw: 0, task: t('fw0', '172.16.0.3') }],
+    ];
+    expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
+  });
+
   it('leaves a new leader to a full build, and patches agent and framework changes', () => {
     const input = inputs();
     const initial: MasterState = {

@@ -67,11 +67,16 @@ export function changeFrameworks(
   const next: Frameworks = { slots: [], contexts: [], names: [], index: new Map(), bases: [], byBase: new Map() };
   const wholesale = new Set<string>();
   const kept = new Set<number>();
+  // Bases rise in state order (the build order); a framework that moved after one that was behind
+  // it (removed and added again) gets a new base and its tasks again.
+  let last = -1;
   state.frameworks.forEach((fw, i) => {
     const j = fws.index.get(fw.id);
     next.index.set(fw.id, i);
     next.names.push(fw.name);
-    if (j !== undefined && previous.frameworks[j].name === fw.name) {
+    const inOrder = j !== undefined && fws.bases[j] > last;
+    if (inOrder && previous.frameworks[j].name === fw.name) {
+      last = fws.bases[j];
       kept.add(j);
       next.slots.push(fws.slots[j]);
       next.contexts.push(fws.contexts[j]);
@@ -79,13 +84,13 @@ export function changeFrameworks(
       next.byBase.set(fws.bases[j], i);
       return;
     }
-    // New, or renamed (its label is in every name of its tasks): all its tasks, in state order.
-    let base: number;
+    // New, renamed (its label is in every name of its tasks) or moved: all its tasks, in state order.
     if (j !== undefined) {
       kept.add(j);
       for (const slot of fws.slots[j].values()) removed.push(slot);
-      base = fws.bases[j];
-    } else base = nextBase();
+    }
+    const base = inOrder ? fws.bases[j] : nextBase();
+    last = base;
     wholesale.add(fw.id);
     next.slots.push(new Map());
     next.contexts.push(labels[i] === '' ? undefined : frameworkContext(labels[i], zone, label));

@@ -121,3 +121,19 @@ export function nameValues(id: number, prefix: readonly number[] | undefined, sl
   }
   return { values, kinds, fellBack };
 }
+
+/**
+ * The names a full build fell back on (HealthGate.settle): a failing task's shared names that no
+ * passing task added to. `sharedAt`: the base log entries passing tasks added through the gate.
+ */
+export function baseFallbacks(failing: readonly TaskSlot[], sharedAt: readonly number[], log: Int32Array, nameCount: number): Set<number> {
+  const served = new Uint8Array(nameCount);
+  for (const e of sharedAt) served[log[3 * e]] = 1;
+  const out = new Set<number>();
+  for (const slot of failing) {
+    const shared = slot.shared;
+    if (!slot.failing || shared === null) continue;
+    for (let e = slot.from; e < slot.to; e += 3) if (shared[e / 3] === 1 && served[slot.log[e]] !== 1) out.add(slot.log[e]);
+  }
+  return out;
+}

@@ -10,28 +10,30 @@
 //     non-terminals (RFC 8020) appear and disappear with their last descendant.
 // A patch diffs the new state against the last one (object identity: the stream's snapshots share
 // every unchanged task), takes the changed tasks' records out and in, and recomputes each touched
-// name as a fresh build would: the records in build order, the first of each repeat kept. The
-// result is a new overlay over the base (overlay-table.ts).
+// name as a fresh build would (contributors.ts): the records in build order, the first of each
+// repeat kept, and under a HealthPolicy a failing task's shared-name records only where no
+// passing task serves the name (the gate's fallback). The result is a new overlay over the base
+// (overlay-table.ts). An agent or framework event makes the non-task records again and takes
+// again only the tasks depending on it (cluster-change.ts).
 //
 // What it does not patch (apply() returns undefined and the caller builds in full): a changed
-// leader, masters list, agent list, framework (added, removed, renamed, new pid), config or self
-// address; more than MAX_PATCH_TASKS changed tasks; a framework listing a task id twice. Those
-// touch names all over the table (agent addresses are in every task's `.slave.` names) or are
-// rare. Hostnames are resolved for full builds only: a patch reuses the base's addresses.
+// leader, masters list, config or self address; more than MAX_PATCH_TASKS changed tasks; a
+// framework listing a task id twice; an agent or framework host the inputs' addresses do not
+// hold (the caller resolves those first: hostsToResolve).
 import type { MasterState, Task } from '../../mesos/state.js';
 import { buildTable, type BuildInputs, type BuiltParts } from '../build-table.js';
-import { ownSourcesOf } from '../table-ips.js';
-import { KIND_A, KIND_AAAA, NAME_OWNER, NAME_TARGET } from '../packed-table.js';
-import type { NameRecords, RecordTable } from '../table.js';
+import { ownSourcesOf, toIps } from '../table-ips.js';
+import { KIND_A, KIND_AAAA } from '../packed-table.js';
+import type { NameRecords, RecordTable, TableHealth } from '../table.js';
 import { TableBuilder } from '../table-builder.js';
-import { dcosTaskRecords, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from '../task-records.js';
+import { dcosTaskRecords, taskRecords, type AgentContext, type TaskRecordOptions } from '../task-records.js';
 import { DCOS_ZONE } from '../dcos-names.js';
 import { passesPolicy, type SharedSink } from '../health-policy.js';
 import type { HealthPolicy } from '../../config/schema.js';
-import type { TableHealth } from '../table.js';
-import { NameContributors, nameValues } from './contributors.js';
+import { baseFallbacks, NameContributors, nameValues } from './contributors.js';
+import { NameStates, recordTotals } from './name-states.js';
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
-import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from './overlay-table.js';
+import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from './overlay-table.js';
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
@@ -39,9 +41,7 @@ import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, sameOutsid
 import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
 import { clusterRecords } from '../cluster-records.js';
 import { hostIPs } from '../resolve-hosts.js';
-import { toIps } from '../table-ips.js';
 import type { LabelFunc } from '../labels.js';
-import { OverlayNames } from './overlay-table.js';
 
 export { MAX_PATCH_TASKS } from './limits.js';
 
@@ -66,17 +66,15 @@ export class IncrementalTable {
   readonly #contrib = new NameContributors();
   /** Per name id: the non-task records, value and kind in turn. */
   #prefix = new Map<number, number[]>();
-  #owner: Uint8Array;
-  #children: Int32Array;
-  /** The zones' apexes (the Mesos domain, and DC/OS names' zone with DcosNames on) and `.zone` as bytes. */
-  readonly #apexes: number[];
-  readonly #dotZones: Uint8Array[];
+  /** Owners and empty non-terminals per name, in each zone (name-states.ts). */
+  readonly #states: NameStates;
+  readonly #dcos: boolean;
   readonly #policy: HealthPolicy;
   /** Under a HealthPolicy: the sink for a patched task's shared-name records, and where they went. */
   readonly #gated: SharedSink | null = null;
   #gatedAt: number[] = [];
-  /** Under a HealthPolicy: per name id, 1 when it falls back to all its (failing) tasks; the counts /metrics shows. */
-  #fallback: Uint8Array;
+  /** Under a HealthPolicy: the names that fall back to all their (failing) tasks; the counts /metrics shows. */
+  readonly #fallback = new Set<number>();
   #health: { failingTasks: number; fallbackNames: number } | undefined;
   readonly #weight: number;
   #overlay: TableOverlay;
@@ -98,14 +96,9 @@ export class IncrementalTable {
     this.#label = parts.label;
     this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
-    const zones = inputs.config.typed.dcosNames ? [zone, DCOS_ZONE] : [zone];
-    this.#apexes = zones.map((z) => b.name(z));
-    this.#dotZones = zones.map((z) => Buffer.from(`.${z}`, 'utf8'));
+    this.#dcos = inputs.config.typed.dcosNames;
+    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone]);
     this.#policy = inputs.config.HealthPolicy ?? 'ignore';
-    const count = b.nameCount;
-    this.#owner = new Uint8Array(count + 1024);
-    this.#children = new Int32Array(count + 1024);
-    this.#fallback = new Uint8Array(count + 1024);
 
     const log = parts.log;
     for (let e = 0; e < parts.prefixEnd; e++) {
@@ -160,35 +153,10 @@ export class IncrementalTable {
     });
     this.#nextBase = state.frameworks.length;
     if (parts.sharedAt !== null) {
-      // The names the base fell back on: a failing task's shared names no passing task added to.
-      const served = new Uint8Array(b.nameCount);
-      for (const e of parts.sharedAt) served[log[3 * e]] = 1;
-      let fallbackNames = 0;
-      for (const slot of failing) {
-        for (let e = slot.from; e < slot.to; e += 3) {
-          const owner = slot.log[e];
-          if (slot.shared![e / 3] !== 1 || served[owner] === 1 || this.#fallback[owner] === 1) continue;
-          this.#fallback[owner] = 1;
-          fallbackNames++;
-        }
-      }
-      this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames };
+      for (const owner of baseFallbacks(failing, parts.sharedAt, log, b.nameCount)) this.#fallback.add(owner);
+      this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames: this.#fallback.size };
     }
-
-    const kinds = packed.nameKind;
-    for (let id = 0; id < kinds.length; id++) {
-      if (kinds[id] === NAME_OWNER) this.#owner[id] = 1;
-      if (kinds[id] !== NAME_TARGET && this.#inZone(id)) this.#children[b.parentName(id)]++;
-    }
-    const records: RecordTotals = { A: 0, AAAA: 0, SRV: 0 };
-    const end = packed.recStart[packed.recStart.length - 1];
-    for (let r = 0; r < end; r++) {
-      const p = packed.recPort[r];
-      if (p === KIND_A) records.A++;
-      else if (p === KIND_AAAA) records.AAAA++;
-      else records.SRV++;
-    }
-    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records };
+    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
     if (parts.table.reverse !== undefined && parts.taskPtrs !== null) {
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
       for (const owner of owners) this.#reverseOwners.add(b.name(owner));
@@ -285,48 +253,13 @@ export class IncrementalTable {
     if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
     if (cluster !== undefined) for (const id of cluster.prefixNames) touched.add(id);
     this.#state = state;
-    const entries = new Map<string, OverlayEntry>();
-    const totals = { ...this.#overlay.records };
-    let { ownerCount, existingCount } = this.#overlay;
-    const changedExistence: number[] = [];
-    const names = new Set<string>();
-    for (const id of touched) {
-      const name = this.#b.nameText(id);
-      const before = this.#current(entries, name);
-      const after = this.#compute(id);
-      count(totals, before, -1);
-      count(totals, after, 1);
-      const wasOwner = this.#owner[id] === 1;
-      const isOwner = after !== null;
-      const existed = this.#exists(id);
-      this.#owner[id] = isOwner ? 1 : 0;
-      ownerCount += (isOwner ? 1 : 0) - (wasOwner ? 1 : 0);
-      if (existed !== this.#exists(id)) {
-        existingCount += existed ? -1 : 1;
-        changedExistence.push(id, existed ? -1 : 1);
-      }
-      entries.set(name, { records: after, exists: this.#exists(id) });
-      names.add(name);
-    }
-    // A name that came or went changes its parent's child count, which may make the parent (an
-    // empty non-terminal) come or go in turn.
-    // A name may come and go within one patch (its last child leaves, another arrives): each flip
-    // is applied with the direction it had.
-    for (let k = 0; k < changedExistence.length; k += 2) {
-      const id = changedExistence[k];
-      if (!this.#inZone(id)) continue;
-      const parent = this.#b.parentName(id);
-      this.#grow(parent);
-      const existed = this.#exists(parent);
-      this.#children[parent] += changedExistence[k + 1];
-      if (existed === this.#exists(parent)) continue;
-      existingCount += existed ? -1 : 1;
-      changedExistence.push(parent, existed ? -1 : 1);
-      const name = this.#b.nameText(parent);
-      entries.set(name, { records: this.#current(entries, name), exists: !existed });
-      names.add(name);
-    }
-    this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records: totals };
+    const { entries, ownerCount, existingCount, records, names } = this.#states.update(
+      touched,
+      this.#overlay,
+      (id) => this.#compute(id),
+      (updates, name) => this.#current(updates, name),
+    );
+    this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records };
     this.#entries = this.#overlay.entries as VersionedMap<string, OverlayEntry>;
     // The agent, master, framework and self names' addresses, read back for their PTRs.
     const ownerIps = cluster === undefined || this.#reverse === undefined ? undefined : this.#reverse.setOwners(cluster.reverseOwners, new OverlayNames(this.#overlay));
@@ -358,7 +291,7 @@ export class IncrementalTable {
       if (list === undefined) prefix.set(log[e], (list = []));
       list.push(log[e + 1], log[e + 2]);
     }
-    this.#grow(b.nameCount);
+    this.#states.grow(b.nameCount);
     const prefixNames = [...new Set([...this.#prefix.keys(), ...prefix.keys()])];
     this.#prefix = prefix;
     const zone = this.#inputs.config.typed.zone;
@@ -371,7 +304,7 @@ export class IncrementalTable {
       // The masters' names are as before (a new leader or masters list is built in full).
       reverseOwners = reverseOwnerNames(new OverlayNames(this.#overlay), zone, [...new Set(made.fwNames)], made.mname);
       this.#reverseOwners = new Set(reverseOwners.map((n) => b.name(n)));
-      this.#grow(b.nameCount);
+      this.#states.grow(b.nameCount);
     }
     return { wholesale, agents, prefixNames, reverseOwners };
   }
@@ -407,10 +340,10 @@ export class IncrementalTable {
       // are marked (a passing task's serve the name, a failing task's are held: contributors.ts).
       const added = taskRecords(b, context, task, this.#agents, options, this.#gated ?? b);
       failing = added && this.#gated !== null && !passesPolicy(this.#policy, task.running?.healthy);
-      if (added && this.#apexes.length > 1) dcosTaskRecords(b, context, task, this.#agents, options, this.#fws.names[fw]);
+      if (added && this.#dcos) dcosTaskRecords(b, context, task, this.#agents, options, this.#fws.names[fw]);
     }
     const entries = b.logEntries().slice();
-    this.#grow(b.nameCount);
+    this.#states.grow(b.nameCount);
     let shared: Uint8Array | null = null;
     if (this.#gated !== null) {
       shared = new Uint8Array(entries.length / 3);
@@ -429,9 +362,10 @@ export class IncrementalTable {
   /** Name `id`'s records as a fresh build makes them (contributors.ts); notes a HealthPolicy fallback. */
   #compute(id: number): NameRecords | null {
     const { values, kinds, fellBack } = nameValues(id, this.#prefix.get(id), this.#contrib.of(id));
-    if (this.#health !== undefined && fellBack !== (this.#fallback[id] === 1)) {
-      this.#fallback[id] = fellBack ? 1 : 0;
-      this.#health.fallbackNames += fellBack ? 1 : -1;
+    if (this.#health !== undefined && fellBack !== this.#fallback.has(id)) {
+      if (fellBack) this.#fallback.add(id);
+      else this.#fallback.delete(id);
+      this.#health.fallbackNames = this.#fallback.size;
     }
     if (values.length === 0) return null;
     const out: { a: string[]; aaaa: string[]; srv: NameRecords['srv'][number][] } = { a: [], aaaa: [], srv: [] };
@@ -448,30 +382,6 @@ export class IncrementalTable {
     const e = updates.get(name) ?? this.#entries.get(name);
     return e !== undefined ? e.records : (this.#overlay.base.names.get(name) ?? null);
   }
-
-  #exists(id: number): boolean {
-    return this.#apexes.includes(id) || this.#owner[id] === 1 || (this.#children[id] > 0 && this.#inZone(id));
-  }
-
-  #inZone(id: number): boolean {
-    if (this.#apexes.includes(id)) return false;
-    for (const dotZone of this.#dotZones) if (this.#b.nameEndsWith(id, dotZone)) return true;
-    return false;
-  }
-
-  #grow(id: number): void {
-    if (id < this.#owner.length) return;
-    const size = Math.max(id + 1, this.#owner.length * 2);
-    const owner = new Uint8Array(size);
-    owner.set(this.#owner);
-    this.#owner = owner;
-    const children = new Int32Array(size);
-    children.set(this.#children);
-    this.#children = children;
-    const fallback = new Uint8Array(size);
-    fallback.set(this.#fallback);
-    this.#fallback = fallback;
-  }
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -481,11 +391,4 @@ interface ClusterPatch {
   agents: string[];
   prefixNames: number[];
   reverseOwners: string[];
-}
-
-function count(totals: RecordTotals, records: NameRecords | null, sign: number): void {
-  if (records === null) return;
-  totals.A += sign * records.a.length;
-  totals.AAAA += sign * records.aaaa.length;
-  totals.SRV += sign * records.srv.length;
 }
