@@ -195,11 +195,16 @@ export class IncrementalTable {
     const previous = this.#state;
     const cluster = clusterChanged(previous, state) ? this.#clusterChange(previous, state, inputs, removed, added) : undefined;
     if (typeof cluster === 'string') return this.#refuse(cluster);
+    // An agent or framework change has already moved the model on: refusing after it leaves it broken.
+    const refuse = (reason: string): undefined => {
+      if (cluster !== undefined) this.#broken = true;
+      return this.#refuse(reason);
+    };
     const wholesale = cluster?.wholesale ?? NO_IDS;
     const fws = this.#fws;
     const nextOrder = (fw: number): number => fws.bases[fw] * FRAMEWORK_STRIDE + this.#seq++;
     const logged = changesFromLog(previous, state, fws.index, fws.slots, removed, added, nextOrder, wholesale);
-    if (logged === false) return this.#refuse('the change log names a task out of step');
+    if (logged === false) return refuse('the change log names a task out of step');
     if (logged === undefined) {
       // No log relating the two states (a poll's state, a new subscription): compare task lists.
       const before = cluster === undefined ? undefined : new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks]));
@@ -208,8 +213,8 @@ export class IncrementalTable {
         if (wholesale.has(fw.id)) continue;
         const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
         if (tasks === fw.tasks) continue;
-        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder)) return this.#refuse('task lists out of step');
-        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder)) return refuse('task lists out of step');
+        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
       }
     }
     // The tasks on a changed agent, unless taken already: again, in their places.
@@ -223,7 +228,7 @@ export class IncrementalTable {
         }
       }
     }
-    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
     // From here on the model changes; anything unexpected leaves it broken (every later apply
     // returns undefined until a full build starts a new one).
     const touched = new Set<number>();
@@ -241,7 +246,7 @@ export class IncrementalTable {
       const slot = this.#slotFor(fw, task, order);
       if (fws.slots[fw].has(task.id)) {
         this.#broken = true;
-        return this.#refuse('a task id twice in a framework');
+        return refuse('a task id twice in a framework');
       }
       fws.slots[fw].set(task.id, slot);
       this.#contrib.link(slot, touched);
