@@ -10,6 +10,7 @@
 //   BENCH_SNAPSHOT_SIZES   stream section, snapshot to serving: tasks per row (default 10000,50000,100000; empty: none)
 //   BENCH_LAUNCH_SIZES     stream section, launches on the real binary: tasks running per row (default 1000,10000,100000; empty: none)
 //   BENCH_EVENT_SIZES      stream section, events/s patched on one core, in-process: tasks per row (default 1000,10000,100000; empty: none)
+//   BENCH_EVENT_VARIANTS   which events (bench/stream-events.ts): tasks, health-dcos, agents (default all three)
 //   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
 //   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
@@ -44,7 +45,7 @@ import { formatTableBuild, runTableBuild, type TableBuildRow } from './table-bui
 import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatLaunchRows, runLaunchRow, type LaunchRow } from './stream-launches.js';
-import { formatStreamEvents, runStreamEvents, type StreamEventsRow } from './stream-events.js';
+import { formatStreamEvents, runStreamEvents, type StreamEventsRow, type StreamEventsVariant } from './stream-events.js';
 import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
 import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
@@ -217,9 +218,12 @@ async function main(): Promise<void> {
       }
       if (launchRows.length > 0) print(`## Launch to answer, patched tables (real binary, stream on)\n\n${formatLaunchRows(launchRows)}`);
       const eventRows = (results.streamEvents = [] as StreamEventsRow[]);
-      for (const n of countsFromEnv('BENCH_EVENT_SIZES', '1000,10000,100000')) {
-        process.stderr.write(`stream: task events patched on one core, ${n} tasks\n`);
-        eventRows.push(runStreamEvents(n, 4000));
+      const variants = (process.env.BENCH_EVENT_VARIANTS ?? 'tasks,health-dcos,agents').split(',').filter((v) => v !== '') as StreamEventsVariant[];
+      for (const variant of variants) {
+        for (const n of countsFromEnv('BENCH_EVENT_SIZES', '1000,10000,100000')) {
+          process.stderr.write(`stream: ${variant} events patched on one core, ${n} tasks\n`);
+          eventRows.push(runStreamEvents(n, variant === 'agents' ? 1000 : 4000, variant));
+        }
       }
       if (eventRows.length > 0) print(`## Task events patched per second (one core, in-process)\n\n${formatStreamEvents(eventRows)}`);
       const sizes = countsFromEnv('BENCH_SNAPSHOT_SIZES', '10000,50000,100000');
@@ -240,7 +244,7 @@ async function main(): Promise<void> {
       }
       const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
       for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
-        for (const workload of ['gen-state', 'labelled', 'ip-per-task'] as const) {
+        for (const workload of ['gen-state', 'labelled', 'pods', 'ip-per-task'] as const) {
           process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${workload}) read in-process\n`);
           reads.push(await runSnapshotRead(workload, n));
         }

@@ -142,7 +142,8 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
     if (flags & 1) {
       const timestamp = numbers[t[k]];
       const healthy = t[k + 1];
-      k += 2;
+      const portMapped = t[k + 2] === 1;
+      k += 3;
       const networkIPs = list();
       // The network names, one per IP, without a count of their own.
       const names: string[] = [];
@@ -151,6 +152,7 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       if (healthy >= 0) running.healthy = healthy === 1;
       const networkNames = networkNamesOf(names);
       if (networkNames !== undefined) running.networkNames = networkNames;
+      if (portMapped) running.portMapped = true;
     }
     if (flags & 2) {
       const name = str(t[k]);
