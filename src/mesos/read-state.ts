@@ -254,7 +254,8 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
       if (flags & 1) {
         const timestamp = numbers[f[k]];
         const healthy = f[k + 1];
-        k += 2;
+        const portMapped = f[k + 2] === 1;
+        k += 3;
         // A container_status gives a list of its own even when empty; label lists share NO_STRINGS.
         const networkIPs = flags & 4 ? list() : (k += 1 + f[k], NO_STRINGS);
         // The network names, one per IP, without a count of their own.
@@ -266,6 +267,7 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         if (healthy >= 0) running.healthy = healthy === 1;
         const networkNames = networkNamesOf(names);
         if (networkNames !== undefined) running.networkNames = networkNames;
+        if (portMapped) running.portMapped = true;
         task.running = running;
       }
       if (flags & 2) {

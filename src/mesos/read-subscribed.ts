@@ -153,7 +153,8 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
     if (flags & 1) {
       const timestamp = numbers[t[k]];
       const healthy = t[k + 1];
-      k += 2;
+      const portMapped = t[k + 2] === 1;
+      k += 3;
       const networkIPs = list();
       // The network names, one per IP, without a count of their own.
       const names: string[] = [];
@@ -162,6 +163,7 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       if (healthy >= 0) running.healthy = healthy === 1;
       const networkNames = networkNamesOf(names);
       if (networkNames !== undefined) running.networkNames = networkNames;
+      if (portMapped) running.portMapped = true;
     }
     // fromTask's member order: discovery, running, addressing. A task without DiscoveryInfo (nearly
     // all) is one literal with its running status: a member added later goes to a properties array

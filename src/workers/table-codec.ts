@@ -33,6 +33,8 @@ export interface TableHeader {
   ns: string[];
   /** The PTR records as plain arrays (structured-cloned: small beside the packed forward zone). */
   reverse?: ReverseData;
+  /** A secondary's expired zones (RecordTable.expired). */
+  expired?: string[];
 }
 
 export interface EncodedTable {
@@ -43,6 +45,7 @@ export interface EncodedTable {
 export function tableHeader(table: RecordTable): TableHeader {
   const header: TableHeader = { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
   if (table.reverse !== undefined) header.reverse = table.reverse.data;
+  if (table.expired !== undefined) header.expired = [...table.expired];
   return header;
 }
 
@@ -108,6 +111,7 @@ function unpacked(h: TableHeader, packed: PackedTable): RecordTable {
     enumeration: null,
     packed,
     ...(h.reverse === undefined ? {} : { reverse: reverseTable(checkedReverse(h.reverse)) }),
+    ...(Array.isArray(h.expired) && h.expired.every((z) => typeof z === 'string') ? { expired: Object.freeze([...h.expired]) } : {}),
   });
 }
 

@@ -34,7 +34,7 @@ export class ReversePatcher {
    */
   readonly #byIp = new Map<string, TaskPtr | TaskPtr[]>();
   /** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
-  readonly #owners = new Map<string, string[]>();
+  #owners: Map<string, string[]>;
   /** Names with PTR owners below them, inside their zone: how many. */
   readonly #below = new Map<string, number>();
   /** Derived zones: how many PTR owners each holds. */
@@ -47,24 +47,31 @@ export class ReversePatcher {
     this.#current = base;
     this.#configured = new Set(configuredZones);
     for (const p of taskPtrs) this.#add(p);
-    for (const owner of ownerNames) {
-      const records = names.get(owner);
-      if (records === undefined) continue;
-      for (const ip of [...records.a, ...records.aaaa]) {
-        let list = this.#owners.get(ip);
-        if (list === undefined) this.#owners.set(ip, (list = []));
-        if (!list.includes(owner)) list.push(owner);
-      }
-    }
+    this.#owners = ownersByIp(ownerNames, names);
     for (const owner of base.data.owners) {
       const zone = zoneOf(owner, this.#configured.size > 0 ? this.#configured : base.zones);
       if (zone !== undefined) this.#count(owner, zone, 1);
     }
   }
 
-  /** The reverse table after the PTRs of changed tasks went from `removed` to `added`. */
-  apply(removed: readonly TaskPtr[], added: readonly TaskPtr[]): ReverseTable {
-    if (removed.length === 0 && added.length === 0) {
+  /**
+   * After an agent or framework event: the forward names read back (reverseOwnerNames) and their
+   * records now. Returns the addresses whose owner names changed (for apply). A cost per agent,
+   * master and framework address, not per task.
+   */
+  setOwners(ownerNames: readonly string[], names: ReadonlyMap<string, NameRecords>): string[] {
+    const before = this.#owners;
+    const after = ownersByIp(ownerNames, names);
+    const changed: string[] = [];
+    for (const [ip, list] of after) if (before.get(ip)?.join() !== list.join()) changed.push(ip);
+    for (const ip of before.keys()) if (!after.has(ip)) changed.push(ip);
+    this.#owners = after;
+    return changed;
+  }
+
+  /** The reverse table after the PTRs of changed tasks went from `removed` to `added` (and `ownerIps`' owners changed). */
+  apply(removed: readonly TaskPtr[], added: readonly TaskPtr[], ownerIps: readonly string[] = []): ReverseTable {
+    if (removed.length === 0 && added.length === 0 && ownerIps.length === 0) {
       if (this.#current.patch?.changed?.length === 0) return this.#current;
       this.#current = this.#current === this.#base ? this.#base : overlayReverse(this.#base, { entries: this.#entries, zones: [...this.#current.zones], changed: [] });
       return this.#current;
@@ -75,6 +82,7 @@ export class ReversePatcher {
       this.#add(p);
       touched.add(p.ip);
     }
+    for (const ip of ownerIps) touched.add(ip);
     const updates = new Map<string, ReverseEntry>();
     // Reads see this patch's updates over the overlay so far.
     const entries: ReadonlyMap<string, ReverseEntry> = { get: (k: string) => updates.get(k) ?? this.#entries.get(k) } as ReadonlyMap<string, ReverseEntry>;
@@ -166,6 +174,21 @@ export class ReversePatcher {
   #zones(): Set<string> {
     return new Set([...this.#configured, ...this.#zoneUse.keys()]);
   }
+}
+
+/** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
+function ownersByIp(ownerNames: readonly string[], names: ReadonlyMap<string, NameRecords>): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const owner of ownerNames) {
+    const records = names.get(owner);
+    if (records === undefined) continue;
+    for (const ip of [...records.a, ...records.aaaa]) {
+      let list = owners.get(ip);
+      if (list === undefined) owners.set(ip, (list = []));
+      if (!list.includes(owner)) list.push(owner);
+    }
+  }
+  return owners;
 }
 
 function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
