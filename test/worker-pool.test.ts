@@ -13,6 +13,7 @@ import { silentLogger } from '../src/log.js';
 import { dnsWorkerCount, startServing } from '../src/serve.js';
 import { TableStore } from '../src/store.js';
 import { startWorkerPool, type WorkerPool } from '../src/workers/supervisor.js';
+import { WORKER_YOUNG_GENERATION_MB } from '../src/workers/worker-entry.js';
 import { summaryFromWire } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
 import { parseExposition, sumOf } from './helpers/metrics.js';
@@ -90,6 +91,13 @@ describeWorkers('DNS worker pool', () => {
     // No table yet: our zone answers SERVFAIL (not synced), from every worker.
     const reply = await askOnce(port, query('leader.mesos', QTYPE.A, 1));
     expect(summaryFromWire(reply!).rcode).toBe('SERVFAIL');
+  });
+
+  it('starts each worker with a small young generation (the heap an idle worker keeps resident)', () => {
+    const limits = pool.resourceLimits();
+    expect(limits).toHaveLength(2);
+    // V8 would give 192 MB; WORKER_YOUNG_GENERATION_MB keeps it at 6.
+    for (const l of limits) expect(l.maxYoungGenerationSizeMb).toBe(WORKER_YOUNG_GENERATION_MB);
   });
 
   it('serves each new table from every worker, over UDP and TCP', async () => {

@@ -55,6 +55,8 @@ export interface WorkerPool {
   workerIds(): number[];
   /** Ends one worker abruptly, as a crash would; it is restarted like one (tests, drills). */
   kill(threadId: number): Promise<void>;
+  /** The V8 limits each running worker thread got (Worker.resourceLimits), for tests. */
+  resourceLimits(): Array<{ maxYoungGenerationSizeMb?: number }>;
   /** Counters summed over all workers (asked now, 1 s at most), including workers that died. */
   stats(): Promise<DnsStats>;
   /** A new config with the same listener (Listener, Port, buffers): sent to every worker. */
@@ -139,7 +141,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   };
 
   const spawn = (index: number): Worker => {
-    const thread = new Thread(entry.path, { execArgv: entry.execArgv });
+    const thread = new Thread(entry.path, { execArgv: entry.execArgv, resourceLimits: entry.resourceLimits });
     const w: Worker = {
       index,
       thread,
@@ -287,6 +289,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     udpAddress: bound.udp,
     tcpAddress: bound.tcp,
     workerIds: () => workers.flatMap((w) => (w && !w.exited ? [w.threadId] : [])),
+    resourceLimits: () => workers.flatMap((w) => (w && !w.exited ? [{ ...w.thread.resourceLimits }] : [])),
     async kill(threadId) {
       const w = workers.find((x) => x?.threadId === threadId);
       if (w) await w.thread.terminate();
