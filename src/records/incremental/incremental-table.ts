@@ -37,7 +37,7 @@ import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
-import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type TaskSlot } from './task-changes.js';
 import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
 import { clusterRecords } from '../cluster-records.js';
 import { hostIPs } from '../resolve-hosts.js';
@@ -145,7 +145,7 @@ export class IncrementalTable {
         const order = i * FRAMEWORK_STRIDE + this.#seq++;
         let slot: TaskSlot;
         // The base build's PTRs (the reverse half removes them by identity).
-        const ptrs = parts.taskPtrs === null || span[4 * t + 2] === span[4 * t + 3] ? null : parts.taskPtrs.slice(span[4 * t + 2], span[4 * t + 3]);
+        const ptrs = parts.taskPtrs === null ? null : slotPtrs(parts.taskPtrs, span[4 * t + 2], span[4 * t + 3]);
         if (baseShared !== null && task.state === 'TASK_RUNNING' && !passesPolicy(this.#policy, task.running?.healthy)) {
           slot = { ...this.#slotFor(i, task, order), ptrs };
           failing.push(slot);
@@ -246,7 +246,7 @@ export class IncrementalTable {
       if (fw !== undefined && fws.slots[fw].get(slot.task.id) === slot) fws.slots[fw].delete(slot.task.id);
       this.#contrib.unlink(slot, touched);
       this.#onAgent(slot, false);
-      if (slot.ptrs !== null) oldPtrs.push(...slot.ptrs);
+      pushPtrs(oldPtrs, slot.ptrs);
       if (slot.failing) this.#health!.failingTasks--;
     }
     for (const { fw, task, order } of added) {
@@ -258,7 +258,7 @@ export class IncrementalTable {
       fws.slots[fw].set(task.id, slot);
       this.#contrib.link(slot, touched);
       this.#onAgent(slot, true);
-      if (slot.ptrs !== null) newPtrs.push(...slot.ptrs);
+      pushPtrs(newPtrs, slot.ptrs);
       if (slot.failing) this.#health!.failingTasks++;
     }
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
@@ -363,7 +363,7 @@ export class IncrementalTable {
       shared = new Uint8Array(entries.length / 3);
       for (const e of this.#gatedAt) shared[e] = 1;
     }
-    const ptrs = options.ptrs === null || options.ptrs.length === 0 ? null : options.ptrs;
+    const ptrs = options.ptrs === null ? null : slotPtrs(options.ptrs, 0, options.ptrs.length);
     return { order, task, log: entries, from: 0, to: entries.length, ptrs, shared, failing };
   }
 

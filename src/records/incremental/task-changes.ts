@@ -18,8 +18,11 @@ export interface TaskSlot {
   log: Int32Array;
   from: number;
   to: number;
-  /** Its PTR names; null when it has none or PtrOn is off. */
-  ptrs: TaskPtr[] | null;
+  /**
+   * Its PTR names; one held as itself (a task has one address, and so one PTR, most often: a
+   * list per task was ~5.6 MB of arrays at 100,000 tasks); null when it has none or PtrOn is off.
+   */
+  ptrs: TaskPtr | readonly TaskPtr[] | null;
   /**
    * Under a HealthPolicy: per log entry (index entry/3 into `log`), 1 for a record under one of
    * the task's shared names (through the HealthGate); null without a policy.
@@ -27,6 +30,22 @@ export interface TaskSlot {
   shared: Uint8Array | null;
   /** Under a HealthPolicy: a RUNNING task with records that the policy does not pass. */
   failing: boolean;
+}
+
+/** Appends a slot's PTRs (TaskSlot.ptrs) to `out`. */
+export function pushPtrs(out: TaskPtr[], ptrs: TaskSlot['ptrs']): void {
+  if (ptrs === null) return;
+  if (isPtrList(ptrs)) out.push(...ptrs);
+  else out.push(ptrs);
+}
+
+/** ptrs[from, to) as a TaskSlot holds them: none, one as itself, or a list. */
+export function slotPtrs(ptrs: readonly TaskPtr[], from: number, to: number): TaskSlot['ptrs'] {
+  return from === to ? null : to - from === 1 ? ptrs[from] : ptrs.slice(from, to);
+}
+
+function isPtrList(ptrs: TaskPtr | readonly TaskPtr[]): ptrs is readonly TaskPtr[] {
+  return Array.isArray(ptrs);
 }
 
 /** A task to (re)add: its framework index, the task, and its place in build order. */
