@@ -43,6 +43,8 @@ export interface CollectorOptions {
    * its queries longer than needed.
    */
   shrink?: boolean;
+  /** Run right after each collection (main.ts: malloc's free pages given back, read-state.ts trimMalloc). */
+  afterCollect?: () => void;
   delayMs?: number;
   minIntervalMs?: number;
   now?: () => number;
@@ -65,6 +67,7 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
         timer = undefined;
         last = now();
         gc({ type: 'major', execution: 'sync', flavor });
+        options.afterCollect?.();
       }, wait);
       timer.unref();
     },

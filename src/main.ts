@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli, usage } from './cli.js';
 import { garbageCollector } from './collect-garbage.js';
+import { trimMalloc } from './mesos/read-state.js';
 import type { Config } from './config/typed.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { loadConfig } from './config/load.js';
@@ -90,7 +91,9 @@ export async function start(opts: StartOptions): Promise<Running> {
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
-  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
+  // The collection frees the ArrayBuffers and native results of a build; what they leave free
+  // inside glibc's arenas (between chunks still in use) stays resident until trimmed.
+  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000, afterCollect: trimMalloc });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);

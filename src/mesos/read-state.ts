@@ -61,6 +61,8 @@ export interface StateReaderAddon {
   finish(handle: ArrivingHandle, filled: number): NativeState | NativeSubscribed | string;
   /** Stops the reader; the document will not be completed. */
   cancel(handle: ArrivingHandle): void;
+  /** glibc's malloc_trim(0): free pages inside its arenas given back; true when some were. */
+  trimMalloc(): boolean;
 }
 
 let loaded: Loaded<StateReaderAddon> | undefined;
@@ -69,6 +71,15 @@ let loaded: Loaded<StateReaderAddon> | undefined;
 export function stateReaderAddon(): Loaded<StateReaderAddon> {
   loaded ??= loadAddon<StateReaderAddon>('state-reader.node');
   return loaded;
+}
+
+/**
+ * Gives the C allocator's free pages back to the system (the state reader addon's trimMalloc),
+ * after the main thread's collection (collect-garbage.ts); nothing without the addon.
+ */
+export function trimMalloc(): void {
+  const r = stateReaderAddon();
+  if ('addon' in r) r.addon.trimMalloc();
 }
 
 /** The reader the NativeStateReader setting asks for: the addon, or null with the reason. */
