@@ -8,7 +8,8 @@
 // /v1/enumerate needs: the records each task added that were not there before.
 import { NameInterner } from './name-interner.js';
 import { ResumedNames } from './resumed-names.js';
-import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked, stringAt } from './packed-table.js';
+import { ResumedIps } from './resumed-ips.js';
+import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
 import type { PackedTable } from './packed-table.js';
 
 export interface BuiltTable {
@@ -50,6 +51,8 @@ export class TableBuilder implements RecordSink {
   readonly #names: NameInterner | ResumedNames;
   readonly #ipIds = new Map<string, number>();
   readonly #ips: string[] = [];
+  /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); #ipIds and #ips stay empty. */
+  #resumedIps: ResumedIps | undefined;
   #log: Int32Array;
   #n = 0;
   /** Per log entry (priority << 16 | weight), only once an SRV with other values was added. */
@@ -70,7 +73,7 @@ export class TableBuilder implements RecordSink {
    */
   static resume(packed: PackedTable, srvWeight: number): TableBuilder {
     const b = new TableBuilder(0, srvWeight, { names: 0, records: 64 }, new ResumedNames(packed.names, packed.slots));
-    for (let i = 0; i < packed.ips.ends.length; i++) b.ip(stringAt(packed.ips, i));
+    b.#resumedIps = new ResumedIps(packed.ips);
     return b;
   }
 
@@ -88,7 +91,7 @@ export class TableBuilder implements RecordSink {
   }
 
   ipText(id: number): string {
-    return this.#ips[id];
+    return this.#resumedIps === undefined ? this.#ips[id] : this.#resumedIps.text(id);
   }
 
   /** The id of the parent of name `id` (the name after its first label), interned if new; -1 for the root. */
@@ -131,6 +134,7 @@ export class TableBuilder implements RecordSink {
 
   /** The id of an IP in canonical text form. */
   ip(text: string): number {
+    if (this.#resumedIps !== undefined) return this.#resumedIps.id(text);
     let id = this.#ipIds.get(text);
     if (id === undefined) {
       id = this.#ips.length;
@@ -279,7 +283,7 @@ export class TableBuilder implements RecordSink {
       recStart,
       recPort: recPort.subarray(0, out),
       recValue: recValue.subarray(0, out),
-      ips: packStrings(this.#ips),
+      ips: packStrings(this.#resumedIps === undefined ? this.#ips : this.#resumedIps.all()),
       srvPriority: options.srvPriority,
       srvWeight: options.srvWeight,
       srvExtra: recExtra ? recExtra.subarray(0, out) : null,
