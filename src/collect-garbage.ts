@@ -46,6 +46,8 @@ export interface CollectorOptions {
   delayMs?: number;
   minIntervalMs?: number;
   now?: () => number;
+  /** Told how long each collection held the thread, ms (a debug line). */
+  onCollected?: (ms: number) => void;
 }
 
 /** Returns `afterSwap`: call it on every swap; it schedules one collection as described above. */
@@ -65,6 +67,7 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
         timer = undefined;
         last = now();
         gc({ type: 'major', execution: 'sync', flavor });
+        options.onCollected?.(now() - last);
       }, wait);
       timer.unref();
     },

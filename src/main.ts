@@ -88,7 +88,8 @@ export async function start(opts: StartOptions): Promise<Running> {
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
-  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
+  const gcLog = log.child({ component: 'gc' });
+  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000, onCollected: (ms) => gcLog.debug({ ms: Math.round(ms) }, 'garbage collected') });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
@@ -112,6 +113,8 @@ export async function start(opts: StartOptions): Promise<Running> {
     lookupHost: opts.lookupHost,
     onSwapped: (table, leader, seconds, kind) => metrics.tableSwapped(table, leader, seconds, kind),
     onMismatch: () => metrics.tableCheckMismatch(),
+    // `serving` is assigned below, before the source (and so the first publish) starts.
+    served: (generation) => serving.served(generation),
   });
   // Each source publishes through its own gate. Once a reload has replaced a source, whatever
   // it still delivers before it is closed (a stream event, a poll in flight) must not swap its

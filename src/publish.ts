@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildTableParts, type BuildInputs } from './records/build-table.js';
+import { buildTableParts, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
 import { invalidIpSourceLabels } from './records/table-ips.js';
@@ -18,6 +18,13 @@ import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
 import { traceTable } from './records/trace-table.js';
 import type { RecordTable } from './records/table.js';
+
+/** The incremental table of the last full build, made when first needed (see `served`). */
+interface Engine {
+  inputs: BuildInputs;
+  builtAt: number;
+  table(): IncrementalTable;
+}
 
 export type HostLookup = (name: string) => Promise<string[]>;
 
@@ -68,6 +75,13 @@ export function createPublisher(deps: {
    * table served now, so the diff need not walk every name.
    */
   admit?: (table: RecordTable, touched?: readonly string[]) => RecordTable;
+  /**
+   * Resolves once the DNS threads answer from `generation` (serve.ts). The incremental table of a
+   * full build starts after that, so its pass over the build (over half a second of this thread
+   * at 100,000 tasks) does not compete for the cores with the workers taking the table over.
+   * Absent: it starts on the next turn. An event that comes first starts it at once.
+   */
+  served?: (generation: number) => Promise<void>;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -79,7 +93,7 @@ export function createPublisher(deps: {
   const mergeNames = deps.mergeNames ?? MERGE_NAMES;
   const checkMs = deps.checkMs ?? CHECK_MS;
   /** The incremental table over the last full build of a stream state; undefined after any other. */
-  let engine: { table: IncrementalTable; inputs: BuildInputs; builtAt: number } | undefined;
+  let engine: Engine | undefined;
   /** The last patched table and its state, for the check. */
   let patched: { table: RecordTable; state: MasterState } | undefined;
 
@@ -91,9 +105,12 @@ export function createPublisher(deps: {
   }
 
   function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
+    const made = performance.now();
     const table = deps.admit ? deps.admit(fresh, touched === undefined ? undefined : withReverseChanges(fresh, touched)) : fresh;
     // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
     if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
+    const admitted = performance.now();
+    // The swap's listeners include the hand-off to the DNS workers (supervisor.ts).
     const snapshot = deps.store.swap(table, undefined, touched);
     const built = performance.now();
     // A pass over every task: full builds only (a patched launch's bad label is warned about at
@@ -107,8 +124,18 @@ export function createPublisher(deps: {
       }
       warnedLabels = warned;
     }
+    const labelled = performance.now();
     log?.debug(
-      { generation: snapshot.generation, kind, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
+      {
+        generation: snapshot.generation,
+        kind,
+        names: table.names.size,
+        resolveMs: Math.round(resolved - started),
+        buildMs: Math.round(made - resolved),
+        admitMs: Math.round(admitted - made),
+        swapMs: Math.round(built - admitted),
+        labelsMs: Math.round(labelled - built),
+      },
       'table swapped in',
     );
     const leader = state.leader.host.includes(':') ? `[${state.leader.host}]:${state.leader.port}` : `${state.leader.host}:${state.leader.port}`;
@@ -122,7 +149,7 @@ export function createPublisher(deps: {
     const started = performance.now();
     if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
       const inputs: BuildInputs = { ...engine.inputs, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
-      const patch = engine.table.apply(state, inputs);
+      const patch = engine.table().apply(state, inputs);
       if (patch !== undefined) {
         nextSerial();
         let snapshot: Snapshot;
@@ -135,10 +162,10 @@ export function createPublisher(deps: {
           throw err;
         }
         patched = { table: patch.table, state };
-        if (engine.table.overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
+        if (engine.table().overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
         return snapshot;
       }
-      log?.debug({ reason: engine.table.refusal }, 'building the table in full: not a change a patch makes');
+      log?.debug({ reason: engine.table().refusal }, 'building the table in full: not a change a patch makes');
     }
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();
@@ -160,8 +187,31 @@ export function createPublisher(deps: {
     // No incremental table under a HealthPolicy (patches do not model its per-name fallback) or
     // with DcosNames (its records lie outside the task spans, in a second zone).
     const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore' && !config.typed.dcosNames;
-    engine = patchable ? { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() } : undefined;
+    const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation) : undefined);
+    if (fresh !== undefined) {
+      // After the workers took the table over (a later full build replaces this engine unstarted).
+      const served = deps.served?.(snapshot.generation) ?? Promise.resolve();
+      void served.then(() => setImmediate(() => engine === fresh && fresh.table()));
+    }
     return snapshot;
+  }
+
+  function lazyEngine(state: MasterState, inputs: BuildInputs, parts: BuiltParts, generation: number): Engine {
+    let table: IncrementalTable | undefined;
+    let from: { state: MasterState; parts: BuiltParts } | undefined = { state, parts };
+    return {
+      inputs,
+      builtAt: Date.now(),
+      table(): IncrementalTable {
+        if (table === undefined) {
+          const at = performance.now();
+          table = new IncrementalTable(from!.state, inputs, from!.parts);
+          from = undefined;
+          log?.debug({ generation, ms: Math.round(performance.now() - at) }, 'incremental table started');
+        }
+        return table;
+      },
+    };
   }
 
   /** A full build of `state` after the current turn, unless newer work is queued by then. */
