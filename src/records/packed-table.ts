@@ -105,8 +105,12 @@ let scratch = Buffer.allocUnsafeSlow(512);
 
 /** The id of `name` (exact bytes: no case folding), or -1. */
 export function findName(t: PackedTable, name: string): number {
-  const { bytes, ends } = t.names;
-  const slots = t.slots;
+  return findString(t.names, t.slots, name);
+}
+
+/** The index of `name` in `blob` through its hash index `slots` (index + 1 per slot, 0 = empty), or -1. */
+export function findString(blob: StringBlob, slots: Int32Array, name: string): number {
+  const { bytes, ends } = blob;
   const mask = slots.length - 1;
   // Three bytes per UTF-16 unit is the most UTF-8 needs.
   if (scratch.length < name.length * 3) scratch = Buffer.allocUnsafeSlow(name.length * 3);

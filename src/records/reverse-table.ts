@@ -141,7 +141,7 @@ export function reverseTable(data: ReverseData): ReverseTable {
  * The names that exist in the reverse zones (RFC 8020): the PTR owners (`ptr`'s keys) and the
  * zones and empty non-terminals (`between`), read as one set without copying either.
  */
-class ExistingNames extends SetView {
+export class ExistingNames extends SetView {
   readonly #ptr: ReadonlyMap<string, unknown>;
   readonly #between: ReadonlySet<string>;
 
@@ -149,6 +149,11 @@ class ExistingNames extends SetView {
     super();
     this.#ptr = ptr;
     this.#between = between;
+  }
+
+  /** The zones and empty non-terminals (what the workers get as strings: packed-reverse.ts). */
+  get between(): ReadonlySet<string> {
+    return this.#between;
   }
 
   get size(): number {
