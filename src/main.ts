@@ -89,7 +89,13 @@ export async function start(opts: StartOptions): Promise<Running> {
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
   const gcLog = log.child({ component: 'gc' });
-  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000, onCollected: (ms) => gcLog.debug({ ms: Math.round(ms) }, 'garbage collected') });
+  const collector = garbageCollector({
+    shrink: true,
+    minIntervalMs: 10_000,
+    onCollected: (ms) => gcLog.debug({ ms: Math.round(ms) }, 'garbage collected'),
+    // Not in the middle of a build (publish.ts builds in steps): it would only delay serving it.
+    busy: () => publisher.busy?.() === true,
+  });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);

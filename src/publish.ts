@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildTableParts, type BuildInputs, type BuiltParts } from './records/build-table.js';
+import { buildTablePartsInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
 import { invalidIpSourceLabels } from './records/table-ips.js';
@@ -43,7 +43,11 @@ export type UpdateKind = 'patch' | 'full';
 export interface Publisher {
   /** Build a table from `state` (or patch the current one) and swap it in; resolves to the new snapshot. */
   publish(state: MasterState, masters: readonly HostPort[], origin?: StateOrigin): Promise<Snapshot>;
+  /** A state is being published (a build may be between two of its steps). */
+  busy?(): boolean;
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Overlay names past which a patch is followed by a full build (the merge into a new base). */
 export const MERGE_NAMES = 20_000;
@@ -170,7 +174,9 @@ export function createPublisher(deps: {
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();
     const inputs: BuildInputs = { config, masters, addresses, selfAddresses: deps.selfAddresses(), serial: nextSerial() };
-    const parts = buildTableParts(state, inputs);
+    // In steps, with a turn of the event loop between them: /health, the HTTP API and the stream
+    // keep being served while a large build runs (DNS is answered by the workers meanwhile).
+    const parts = await buildTablePartsInSteps(state, inputs, nextTurn);
     if (origin === 'check' && patched?.state === state && sameAddresses(addresses, engine?.inputs.addresses)) {
       const name = firstDifference(patched.table, parts.table);
       if (name !== undefined) {
@@ -231,7 +237,12 @@ export function createPublisher(deps: {
     | undefined;
 
   async function drain(): Promise<void> {
+    let first = true;
     while (next) {
+      // A turn of the event loop between two publishes (HTTP, the workers' messages).
+      if (!first) await nextTurn();
+      first = false;
+      if (next === undefined) break;
       const job = next;
       next = undefined;
       try {
@@ -260,6 +271,7 @@ export function createPublisher(deps: {
     publish(state, masters, origin = 'poll') {
       return enqueue(state, masters, origin);
     },
+    busy: () => running !== undefined,
   };
 }
 
