@@ -153,6 +153,8 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
       check('/health after the snapshot');
       await sleep(10);
     }
+    // The server's last lines (the incremental start, the collection) may still be on their way.
+    if (phases) await sleep(3000);
     return {
       tasks: n,
       snapshotMB,
@@ -163,7 +165,14 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
       launchAfterLiveMs: launchAnswered - live,
       stateReader: subscribedLine.stateReader ?? '?',
       readMs: subscribedLine.readMs ?? Number.NaN,
-      ...(phases ? { phases: phasesAfter(logged, performance.timeOrigin + lastByte) } : {}),
+      ...(phases
+        ? {
+            phases: [
+              ...phasesAfter(logged, performance.timeOrigin + lastByte),
+              (({ gap, startMs }) => ({ atMs: startMs, msg: '(bench) the longest /health gap starts', fields: { gapMs: Math.round(gap) } }))(gapOf(poll.answers, lastByte, live)),
+            ],
+          }
+        : {}),
     };
   } finally {
     await poll.stop();
@@ -195,12 +204,21 @@ export function formatPhases(rows: readonly SnapshotRow[]): string {
 
 /** The longest time between consecutive answers among those overlapping [from, to]. */
 function longestGap(answers: readonly number[], from: number, to: number): number {
+  return gapOf(answers, from, to).gap;
+}
+
+/** The longest gap as in longestGap, and where it starts (ms after `from`). */
+function gapOf(answers: readonly number[], from: number, to: number): { gap: number; startMs: number } {
   let gap = 0;
+  let startMs = 0;
   for (let i = 1; i < answers.length; i++) {
     if (answers[i] < from || answers[i - 1] > to) continue;
-    gap = Math.max(gap, answers[i] - answers[i - 1]);
+    if (answers[i] - answers[i - 1] > gap) {
+      gap = answers[i] - answers[i - 1];
+      startMs = answers[i - 1] - from;
+    }
   }
-  return gap;
+  return { gap, startMs };
 }
 
 export function formatSnapshotRows(rows: readonly SnapshotRow[]): string {
