@@ -16,7 +16,8 @@ import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './ta
 import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
 import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
-import { reverseTable, type ReverseData } from './reverse-table.js';
+import type { ReverseData } from './reverse-table.js';
+import { packedFromData } from './packed-reverse.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
 import { agentContext, dcosTaskRecords, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
@@ -287,7 +288,8 @@ function assemble(
     names: new PackedNames(packed),
     existing: new PackedExisting(packed),
     packed,
-    ...(reverse === undefined ? {} : { reverse: reverseTable(reverse) }),
+    // Packed once here: the form this thread reads and the DNS workers get (packed-reverse.ts).
+    ...(reverse === undefined ? {} : { reverse: packedFromData(reverse) }),
     ...(health === undefined ? {} : { health }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {

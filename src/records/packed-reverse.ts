@@ -8,7 +8,7 @@
 // handful of names) travel as strings.
 import { findString, firstSlot, fnv1aStep, FNV_OFFSET, packStrings, stringAt, type StringBlob } from './packed-table.js';
 import { MapView } from './readonly-views.js';
-import { ExistingNames, type ReverseData, type ReverseTable } from './reverse-table.js';
+import { ExistingNames, namesBetween, type ReverseData, type ReverseTable } from './reverse-table.js';
 
 export interface PackedReverse {
   /** PTR owners (absolute, lower-case), in the order of ReverseData.owners. */
@@ -31,8 +31,15 @@ export interface ReverseMessage {
   packed: PackedReverse;
 }
 
+/** The packed lookup form of a build's reverse data (the build's own plain arrays stay its `data`). */
+export function packedFromData(data: ReverseData): ReverseTable {
+  const message: ReverseMessage = { zones: data.zones, between: [...namesBetween(data)], ...(data.serials === undefined ? {} : { serials: data.serials }), packed: packReverse(data) };
+  return packedReverseTable(message, data);
+}
+
 /** `table` as a message: packed into shared memory once, sent to every worker without copying. */
 export function reverseMessage(table: ReverseTable): ReverseMessage {
+  if (table.message !== undefined) return table.message;
   const data = table.data;
   const between = table.existing instanceof ExistingNames ? [...table.existing.between] : [...table.existing].filter((n) => !table.ptr.has(n));
   return { zones: [...data.zones], between, ...(data.serials === undefined ? {} : { serials: [...data.serials] }), packed: packReverse(data) };
@@ -40,11 +47,12 @@ export function reverseMessage(table: ReverseTable): ReverseMessage {
 
 export function packReverse(data: ReverseData): PackedReverse {
   const targetEnds = new Int32Array(data.owners.length);
-  const flat: string[] = [];
-  for (let i = 0; i < data.owners.length; i++) {
+  let count = 0;
+  for (let i = 0; i < data.owners.length; i++) targetEnds[i] = count += data.targets[i].length;
+  const flat: string[] = new Array<string>(count);
+  for (let i = 0, at = 0; i < data.owners.length; i++) {
     const list = data.targets[i];
-    for (let k = 0; k < list.length; k++) flat.push(list[k]);
-    targetEnds[i] = flat.length;
+    for (let k = 0; k < list.length; k++) flat[at++] = list[k];
   }
   const owners = packStrings(data.owners);
   return share({ owners, slots: indexStrings(owners), targetEnds, targets: packStrings(flat) });
@@ -124,14 +132,18 @@ export class PackedPtrs extends MapView<readonly string[]> {
   }
 }
 
-/** The lookup form of a (checked) message: nothing per owner is made until it is asked for. */
-export function packedReverseTable(m: ReverseMessage): ReverseTable {
+/**
+ * The lookup form of a (checked) message: nothing per owner is made until it is asked for.
+ * `plain`: the same records as plain arrays when the caller has them (the build), else made from
+ * the packed arrays on first use (the workers' lookups never do).
+ */
+export function packedReverseTable(m: ReverseMessage, plain?: ReverseData): ReverseTable {
   const ptr = new PackedPtrs(m.packed);
   const serials = new Map<string, number>();
   if (m.serials !== undefined) m.zones.forEach((zone, i) => serials.set(zone, m.serials![i]));
-  let data: ReverseData | undefined;
+  let data: ReverseData | undefined =
+    plain === undefined ? undefined : { zones: plain.zones, owners: plain.owners, targets: plain.targets, ...(m.serials === undefined ? {} : { serials: m.serials }) };
   return Object.freeze({
-    // The plain form, for what lists every PTR (made on first use; the workers' lookups never do).
     get data(): ReverseData {
       if (data === undefined) {
         const owners: string[] = [];
@@ -149,6 +161,7 @@ export function packedReverseTable(m: ReverseMessage): ReverseTable {
     existing: new ExistingNames(ptr, new Set(m.between)),
     serials,
     // Other zone serials over the same packed arrays (reverse-table.ts withReverseSerials).
-    withSerials: (next: ReadonlyMap<string, number>) => packedReverseTable({ ...m, serials: m.zones.map((z) => next.get(z) ?? 0) }),
+    withSerials: (next: ReadonlyMap<string, number>) => packedReverseTable({ ...m, serials: m.zones.map((z) => next.get(z) ?? 0) }, plain),
+    message: m,
   });
 }

@@ -24,6 +24,7 @@ import {
 import { TableBuilder } from '../records/table-builder.js';
 import { packedReverseTable, reverseMessage, type PackedReverse, type ReverseMessage } from '../records/packed-reverse.js';
 import { TableMessageError } from '../errors.js';
+import type { ReverseTable } from '../records/reverse-table.js';
 
 /** Everything but the records. */
 export interface TableHeader {
@@ -115,6 +116,14 @@ function unpacked(h: TableHeader, { packed, reverse }: { packed: PackedTable; re
     packed,
     ...(reverse === undefined ? {} : { reverse: packedReverseTable(reverse) }),
   });
+}
+
+/** A reverse message checked and readable (checkTable does the same in slices; for benchmarks). */
+export function decodeReverse(m: ReverseMessage): ReverseTable {
+  const check = checkReverse(m);
+  let step = check.next();
+  while (step.done !== true) step = check.next();
+  return packedReverseTable(step.value);
 }
 
 /** The reverse records' shapes and bounds (the packed arrays in slices), or the message is refused. */
