@@ -33,6 +33,14 @@ describe('the table built in steps', () => {
     expect(stepped.table.reverse!.data.owners.length).toBeGreaterThan(1000);
     expect([...stepped.log]).toEqual([...whole.log]);
     expect(stepped.table.enumeration).toEqual(whole.table.enumeration);
+    // A state of one step or less is built in one go.
+    const small = parseStateText(generateStateText(2_000, 3, { leader: 'master@10.0.0.1:5050' }));
+    let smallPauses = 0;
+    await buildTablePartsInSteps(small, inputs, () => {
+      smallPauses++;
+      return turn();
+    });
+    expect(smallPauses).toBe(0);
   });
 
   it('lets the event loop turn while publish builds a large state', async () => {

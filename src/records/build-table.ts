@@ -95,7 +95,7 @@ export async function buildTablePartsInSteps(state: MasterState, inputs: BuildIn
   return step.value;
 }
 
-/** Tasks added between two pauses of buildTablePartsInSteps (tens of ms on a cold first build). */
+/** Tasks added between two pauses of buildTablePartsInSteps (tens of ms on a cold first build); a state with no more is built in one go. */
 const TASKS_PER_STEP = 8192;
 
 /** The build, yielding between steps (the caller decides whether to pause there). */
@@ -178,6 +178,9 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
   const gate = policy === 'ignore' ? null : new HealthGate(b);
   const slots: { tasks: FrameworkTasks; k: number }[] = [];
   let failingTasks = 0;
+  // A state of one step or less is built in one go, as before: pausing would only spread a build
+  // of a few ms over several turns, in which readers see the previous table for longer.
+  const stepped = tasks > TASKS_PER_STEP;
   let stepAt = 0;
   for (let i = 0; i < frameworks.length; i++) {
     const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
@@ -194,7 +197,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
     const fwCtx = frameworkContext(fname, zone, label);
     contexts.push(fwCtx);
     for (let t = 0; t < tasks.length; t++) {
-      if (++stepAt === TASKS_PER_STEP) {
+      if (stepped && ++stepAt === TASKS_PER_STEP) {
         stepAt = 0;
         yield;
       }
@@ -238,15 +241,15 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
     health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
-  yield;
+  if (stepped) yield;
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
-  yield;
+  if (stepped) yield;
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
-  if (reverse !== undefined) yield;
+  if (stepped && reverse !== undefined) yield;
   const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
   return { table, packed: built.packed, log: built.log, prefixEnd, spans, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
