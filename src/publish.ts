@@ -149,7 +149,8 @@ export function createPublisher(deps: {
     return snapshot;
   }
 
-  async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot> {
+  /** The new snapshot; undefined when the build was given up for a newer state (see below). */
+  async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot | undefined> {
     const config = deps.config();
     const started = performance.now();
     if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
@@ -182,7 +183,17 @@ export function createPublisher(deps: {
     const inputs: BuildInputs = { config, masters, addresses, selfAddresses: deps.selfAddresses(), serial: nextSerial() };
     // In steps, with a turn of the event loop between them: /health, the HTTP API and the stream
     // keep being served while a large build runs (DNS is answered by the workers meanwhile).
-    const parts = await buildTablePartsInSteps(state, inputs, nextTurn);
+    // A polled state's build is given up for a stream state queued meanwhile while no incremental
+    // table exists (at start-up: the subscription's snapshot arriving during the poll's build): the
+    // newer state is built next anyway, and its waiters take this one's.
+    const parts = await buildTablePartsInSteps(state, inputs, async () => {
+      await nextTurn();
+      return !(origin === 'poll' && next?.origin === 'stream' && engine === undefined);
+    });
+    if (parts === undefined) {
+      log?.debug({ kind: 'full' }, 'a polled state superseded by the stream during its build');
+      return undefined;
+    }
     if (origin === 'check' && patched?.state === state && sameAddresses(addresses, engine?.inputs.addresses)) {
       const name = firstDifference(patched.table, parts.table);
       if (name !== undefined) {
@@ -254,7 +265,9 @@ export function createPublisher(deps: {
       next = undefined;
       try {
         const snapshot = await build(job.state, job.masters, job.origin);
-        for (const w of job.waiters) w.resolve(snapshot);
+        // Given up for the queued state (set meanwhile: TypeScript cannot see that across the await).
+        if (snapshot === undefined) (next as typeof job | undefined)?.waiters.unshift(...job.waiters);
+        else for (const w of job.waiters) w.resolve(snapshot);
       } catch (err) {
         for (const w of job.waiters) w.reject(err);
       }

@@ -60,4 +60,28 @@ describe('the table built in steps', () => {
     expect(turns).toBeGreaterThanOrEqual(5);
     expect(store.current()!.table.names.get('leader.mesos.')?.a).toEqual(['10.0.0.1']);
   });
+
+  it("gives up a polled state's build for the stream's snapshot queued meanwhile, at start-up", async () => {
+    const store = new TableStore();
+    let swaps = 0;
+    const p = createPublisher({ config: () => DEFAULTS, store, selfAddresses: () => ['127.0.0.1'], lookupHost: async () => [], onSwapped: () => swaps++ });
+    const polled = p.publish(state(), MASTERS, 'poll');
+    await turn();
+    await turn();
+    const streamed = parseStateText(generateStateText(100, 3, { leader: 'master@10.0.0.2:5050' }));
+    const fromStream = p.publish(streamed, MASTERS, 'stream');
+    const [a, b] = await Promise.all([polled, fromStream]);
+    // One table, the stream's, for both callers: the poll's build stopped at its next step.
+    expect(swaps).toBe(1);
+    expect(a).toBe(b);
+    expect(b.generation).toBe(1);
+    expect(b.table.names.get('leader.mesos.')?.a).toEqual(['10.0.0.2']);
+    // Once the stream's incremental table exists, a poll is built to the end.
+    const again = p.publish(state(), MASTERS, 'poll');
+    await turn();
+    await turn();
+    await p.publish(streamed, MASTERS, 'stream');
+    expect((await again).table.names.get('leader.mesos.')?.a).toEqual(['10.0.0.1']);
+    expect(swaps).toBe(3);
+  });
 });

@@ -85,11 +85,14 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
  * the state source, `/health`, the HTTP API) is not held for the whole build: at 100,000 tasks a
  * first build is over a second. The result is the same table.
  */
-export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void>): Promise<BuiltParts> {
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void>): Promise<BuiltParts>;
+/** With `pause()` resolving to false the build is given up there: undefined. */
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<boolean>): Promise<BuiltParts | undefined>;
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void | boolean>): Promise<BuiltParts | undefined> {
   const steps = buildSteps(state, inputs);
   let step = steps.next();
   while (step.done !== true) {
-    await pause();
+    if ((await pause()) === false) return undefined;
     step = steps.next();
   }
   return step.value;
