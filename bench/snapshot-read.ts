@@ -2,10 +2,11 @@
 // reader's own time (native/operator-state.h, the C part over the whole record), the conversion to
 // StreamState (read-subscribed.ts), the LiveState it becomes, and the first table build; the
 // JavaScript path (JSON.parse + operator-state.ts) and the poll path's reader over the same
-// cluster's /master/state for comparison. Three clusters: bench/gen-state.ts's reference workload
+// cluster's /master/state for comparison. Four clusters: bench/gen-state.ts's reference workload
 // (in its v1 form), the same with what the addressing rules read on every task ("labelled":
-// docs/addresses.md, docs/dcos-names.md), and the stream benchmark's one (every task RUNNING with
-// an IP of its own).
+// docs/addresses.md, docs/dcos-names.md), the same with every task a pod's task whose host port
+// is mapped in its statuses ("pods"), and the stream benchmark's one (every task RUNNING with an
+// IP of its own).
 //
 // Each row runs in a fresh `node --expose-gc` child, with the generator's garbage collected before
 // anything is timed; the first iteration is cold (a server's first snapshot), the others warm.
@@ -24,7 +25,7 @@ import { BENCH_LISTENER, BENCH_MASTER_ENDPOINTS } from './state-table.js';
 import { runningCluster } from './stream-cluster.js';
 
 type Json = Record<string, unknown>;
-export type Workload = 'gen-state' | 'labelled' | 'ip-per-task';
+export type Workload = 'gen-state' | 'labelled' | 'pods' | 'ip-per-task';
 
 export interface SnapshotReadRow {
   workload: Workload;
@@ -98,9 +99,29 @@ function labelled(doc: Json): Json {
   return doc;
 }
 
+/**
+ * Every task of `doc` a pod's task (docs/addresses.md): a MESOS container without network_infos
+ * (one text per app), and its host port mapped in its statuses' network_infos (a text per task).
+ */
+function pods(doc: Json): Json {
+  for (const f of doc.frameworks as Json[]) {
+    for (const t of f.tasks as Json[]) {
+      const port = ranges((t.resources as Json | undefined)?.ports)[0]?.begin ?? 31000;
+      t.container = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: `${String(t.name)}:1.0` } } } };
+      const mapping = { host_port: port, container_port: 80, protocol: 'tcp' };
+      for (const s of (t.statuses as Json[] | undefined) ?? []) {
+        const infos = (s.container_status as { network_infos?: Json[] } | undefined)?.network_infos;
+        if (infos && infos.length > 0) infos[0].port_mappings = [mapping];
+        else s.container_status = { network_infos: [{ name: 'dcos', port_mappings: [mapping] }] };
+      }
+    }
+  }
+  return doc;
+}
+
 export function documents(workload: Workload, n: number): { record: Buffer; state: Buffer } {
   if (workload !== 'ip-per-task') {
-    const doc = workload === 'labelled' ? labelled(generateState(n, 1)) : generateState(n, 1);
+    const doc = workload === 'labelled' ? labelled(generateState(n, 1)) : workload === 'pods' ? pods(generateState(n, 1)) : generateState(n, 1);
     return { record: Buffer.from(JSON.stringify(subscribed(v1GetStateOf(doc)))), state: Buffer.from(JSON.stringify(doc)) };
   }
   const cluster = runningCluster(n, 5050);

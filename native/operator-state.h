@@ -29,6 +29,8 @@
 //                flags (1 a TASK_RUNNING status, 2 discovery, 16 addressing spans), n, ports...
 //                (resources named "ports", ranges expanded in order), then
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
+//                              port mapped (1: the status the network IPs come from has a port
+//                              mapping with a host_port, statusPortMapped; else 0),
 //                              n, network IPs..., their n network names (-1: none),
 //                              n, Mesos label IPs..., n, Docker label IPs...
 //                              (the network IPs are those of the newest RUNNING status that has
@@ -444,7 +446,7 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
     if (!opt_value(r, '{')) return;
     V1Discovery d = { -1, 0 };
     read_object(r, &d, v1_discovery_member);
-    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start), 0);
     t->discovery = d.name;
     t->has_discovery = 1;
   } else if (key_is(key, "labels")) {
@@ -453,7 +455,7 @@ static void v1_task_member(Reader *r, void *ctx, Str key) {
     span_value(r, &t->spans, SPAN_LABELS);
   } else if (key_is(key, "container")) {
     once(r, &t->seen, 512);
-    span_value(r, &t->spans, SPAN_CONTAINER);
+    container_span(r, &t->spans);
   } else {
     skip_value(r);
   }

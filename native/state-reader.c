@@ -35,6 +35,8 @@
 //                container_status, 8 resources.ports expanded here, 16 addressing spans), then
 //                if expanded:  n, ports...
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
+//                              port mapped (1: the status the network IPs come from has a port
+//                              mapping with a host_port, statusPortMapped; else 0),
 //                              n, network IPs..., their n network names (-1: none),
 //                              n, Mesos label IPs..., n, Docker label IPs...
 //                              (the network IPs are those of the newest RUNNING status that has
@@ -43,7 +45,9 @@
 //                if spans:     the texts (string ids) of the task's `labels`, `container` and
 //                              `discovery` values (-1 when not given): src/mesos/task-addressing.ts
 //                              reads them with JSON.parse, once per distinct text. Given only when
-//                              one of them may matter there (addressing_span below).
+//                              one of them may matter there (addressing_span below; a container
+//                              also when it is a DOCKER one or lists network_infos, which keeps the
+//                              status's port mappings from counting: container_span).
 //   skipped (Float64):  per element left out, in document order  kind (0 agent, 1 framework,
 //                2 task), its index in `slaves` or `frameworks`, the task's index in its
 //                framework's `tasks` (-1 otherwise), and its first and past-the-end byte offsets
@@ -69,6 +73,7 @@ typedef struct {
   double timestamp;
   int healthy;
   int has_container;
+  int port_mapped;  // a network_infos[].port_mappings[] entry has a host_port (statusPortMapped)
   IntVec net, mesos, docker;
   IntVec names;  // the network name of each of `net` (-1: none)
 } Status;
@@ -116,6 +121,7 @@ typedef struct {
   // The network IPs and names of the newest RUNNING status that has any (best_net: one was found).
   int best_net;
   double net_timestamp;
+  int net_port_mapped;  // that status's port_mapped
   IntVec net, names;
   IntVec ports;     // discovery ports of the task being read: number, protocol, name
   IntVec task_ports;  // resources.ports of the task being read, expanded
@@ -825,8 +831,55 @@ static void ip_address_element(Reader *r, void *ctx) {
   if (nonempty(r, a.ip)) int_push(r, list->ips, a.ip);  // `if (ip) ips.push(ip)`
 }
 
+/**
+ * A port mapping's host_port as task-addressing.ts portNumber reads it: an integer 0-65535, or a
+ * string of digits with such a value. Anything else counts as absent (read leniently: never
+ * malformed).
+ */
+static int port_number(Reader *r) {
+  int c = peek(r);
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    int exact;
+    double v = read_number(r, &exact);
+    if (!exact) decline(r, "a number not read exactly");
+    return v >= 0 && v <= 65535 && v == (double)(long)v;
+  }
+  if (c != '"') {
+    skip_value(r);
+    return 0;
+  }
+  Str text = read_string(r);
+  if (text.len == 0) return 0;
+  long value = 0;
+  for (size_t i = 0; i < text.len; i++) {
+    if (text.s[i] < '0' || text.s[i] > '9') return 0;
+    if (value <= 65535) value = value * 10 + (text.s[i] - '0');
+  }
+  return value <= 65535;
+}
+
+typedef struct { int mapped; unsigned seen; } PortMapping;
+
+static void port_mapping_member(Reader *r, void *ctx, Str key) {
+  PortMapping *m = ctx;
+  if (key_is(key, "host_port")) once(r, &m->seen, 1), m->mapped = port_number(r);
+  else skip_value(r);
+}
+
+/** One port_mappings[] element: an object with a host_port sets *ctx (hasPortMapping); anything else is passed over. */
+static void port_mapping_element(Reader *r, void *ctx) {
+  int *mapped = ctx;
+  if (peek(r) != '{') {
+    skip_value(r);
+    return;
+  }
+  PortMapping m = { 0, 0 };
+  read_object(r, &m, port_mapping_member);
+  if (m.mapped) *mapped = 1;
+}
+
 /** One network_infos[] element: its ip_addresses go straight into `ips` (the status's list). */
-typedef struct { IntVec *ips; size_t count; int32_t single; int32_t name; unsigned seen; } NetworkInfo;
+typedef struct { IntVec *ips; size_t count; int32_t single; int32_t name; unsigned seen; int mapped; } NetworkInfo;
 
 static void network_info_member(Reader *r, void *ctx, Str key) {
   NetworkInfo *info = ctx;
@@ -844,6 +897,11 @@ static void network_info_member(Reader *r, void *ctx, Str key) {
     once(r, &info->seen, 4);
     if (peek(r) == '"') info->name = intern(r, read_string(r));
     else skip_value(r);
+  } else if (key_is(key, "port_mappings")) {
+    // Read leniently, as task-addressing.ts statusPortMapped: a value that is not a list is no list.
+    once(r, &info->seen, 8);
+    if (peek(r) == '[') read_array(r, &info->mapped, port_mapping_element);
+    else skip_value(r);
   } else {
     skip_value(r);
   }
@@ -856,8 +914,9 @@ static void network_info_element(Reader *r, void *ctx) {
   // (Appended in place, never through a copy of the vector: a decline half way must leave
   // s->net owning whatever buffer a push moved it to, or that buffer is lost.)
   size_t before = s->net.n;
-  NetworkInfo info = { &s->net, 0, -1, -1, 0 };
+  NetworkInfo info = { &s->net, 0, -1, -1, 0, 0 };
   read_object(r, &info, network_info_member);
+  if (info.mapped) s->port_mapped = 1;
   // ip_addresses with any element wins; otherwise the 0.25 single ip_address (networkIPs()).
   if (info.count == 0) {
     s->net.n = before;
@@ -921,6 +980,7 @@ static void status_reset(Status *s) {
   s->timestamp = 0;
   s->healthy = -1;
   s->has_container = 0;
+  s->port_mapped = 0;
   s->net.n = s->mesos.n = s->docker.n = s->names.n = 0;
 }
 
@@ -936,6 +996,7 @@ static void running_status(Reader *r) {
   if (s->net.n > 0 && (!r->best_net || s->timestamp > r->net_timestamp)) {
     r->best_net = 1;
     r->net_timestamp = s->timestamp;
+    r->net_port_mapped = s->port_mapped;
     r->net.n = r->names.n = 0;
     ints_append(r, &r->net, &s->net);
     ints_append(r, &r->names, &s->names);
@@ -1273,13 +1334,14 @@ static int addressing_span(const uint8_t *s, size_t len) {
 }
 
 /**
- * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter:
+ * The value text s[0, len) as span `which` of the task, when addressing_span says it may matter
+ * or `matters` (a container that lists its own port mappings, container_span):
  * interned, so the instances of an app (equal labels, equal containers) share one string that
  * JavaScript parses once. Its bytes were checked for JSON syntax only, so UTF-8 is checked here
  * (the JavaScript path would decode a bad sequence as U+FFFD).
  */
-static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len) {
-  if (!addressing_span(s, len)) return;
+static void keep_span(Reader *r, Spans *t, int which, const uint8_t *s, size_t len, int matters) {
+  if (!matters && !addressing_span(s, len)) return;
   int ascii = 1;
   for (size_t i = 0; i < len;) {
     if (s[i] < 0x80) {
@@ -1301,7 +1363,42 @@ static void span_value(Reader *r, Spans *t, int which) {
   peek(r);
   const uint8_t *start = r->p;
   skip_value(r);
-  keep_span(r, t, which, start, (size_t)(r->p - start));
+  keep_span(r, t, which, start, (size_t)(r->p - start), 0);
+}
+
+/** A container's own say in its port mappings: `type` "DOCKER", or a `network_infos` list. */
+typedef struct { int own; unsigned seen; } ContainerOwn;
+
+static void container_own_member(Reader *r, void *ctx, Str key) {
+  ContainerOwn *c = ctx;
+  // Read leniently, as task-addressing.ts containerPorts: a value of another type is no value.
+  if (key_is(key, "type")) {
+    once(r, &c->seen, 1);
+    if (peek(r) != '"') skip_value(r);
+    else if (key_is(read_string(r), "DOCKER")) c->own |= 1;
+  } else if (key_is(key, "network_infos")) {
+    once(r, &c->seen, 2);
+    if (peek(r) == '[') c->own |= 2;
+    skip_value(r);
+  } else {
+    skip_value(r);
+  }
+}
+
+/**
+ * The task's `container` as span SPAN_CONTAINER: handed over when it holds a word the addressing
+ * rules read, and also when it lists its own port mappings (a DOCKER one, or one with a
+ * network_infos list), which keeps the statuses' port mappings (a pod's task's) from counting.
+ */
+static void container_span(Reader *r, Spans *t) {
+  if (peek(r) != '{') {
+    span_value(r, t, SPAN_CONTAINER);
+    return;
+  }
+  const uint8_t *start = r->p;
+  ContainerOwn c = { 0, 0 };
+  read_object(r, &c, container_own_member);
+  keep_span(r, t, SPAN_CONTAINER, start, (size_t)(r->p - start), c.own != 0);
 }
 
 static void task_member(Reader *r, void *ctx, Str key) {
@@ -1326,14 +1423,14 @@ static void task_member(Reader *r, void *ctx, Str key) {
     span_value(r, &t->spans, SPAN_LABELS);
   } else if (key_is(key, "container")) {
     once(r, &t->seen, 512);
-    span_value(r, &t->spans, SPAN_CONTAINER);
+    container_span(r, &t->spans);
   } else if (key_is(key, "discovery")) {
     once(r, &t->seen, 128);
     const uint8_t *start = (peek(r), r->p);
     if (!opt_value(r, '{')) return;
     Discovery d = { -1, 0 };
     read_object(r, &d, discovery_member);
-    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start));
+    keep_span(r, &t->spans, SPAN_DISCOVERY, start, (size_t)(r->p - start), 0);
     // mesos-dns ignores DiscoveryInfo without a name (its ports are then not read either).
     if (nonempty(r, d.name)) t->discovery = d.name;
     else r->ports.n = 0;
@@ -1362,6 +1459,8 @@ static Status *task_running(Reader *r) {
     ints_append(r, &b->net, &r->net);
     ints_append(r, &b->names, &r->names);
     b->has_container = 1;
+    // The port mappings go with the addresses (keepNetwork).
+    b->port_mapped = r->net_port_mapped;
   }
   return b;
 }
@@ -1373,6 +1472,7 @@ static void push_running(Reader *r, IntVec *out, const Status *b) {
   int_push(r, out, (int32_t)r->numbers.n);
   r->numbers.v[r->numbers.n++] = b->timestamp;
   int_push(r, out, b->healthy);
+  int_push(r, out, b->port_mapped);
   int_push(r, out, (int32_t)b->net.n);
   ints_append(r, out, &b->net);
   ints_append(r, out, &b->names);

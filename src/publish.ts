@@ -159,9 +159,16 @@ export function createPublisher(deps: {
         engine.table();
         await nextTurn();
       }
-      const inputs: BuildInputs = { ...engine.inputs, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
+      // An agent or framework named by a hostname the base did not resolve: looked up here (the
+      // only I/O), so that the patch stays pure; the names the base resolved keep their addresses
+      // until the next full build.
+      let addresses = engine.inputs.addresses;
+      const hosts = engine.table().hostsToResolve(state, addresses);
+      if (hosts.length > 0) addresses = new Map([...addresses, ...(await resolveHostnames(hosts, lookupHost))]);
+      const inputs: BuildInputs = { ...engine.inputs, addresses, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
       const patch = engine.table().apply(state, inputs);
       if (patch !== undefined) {
+        engine.inputs = { ...engine.inputs, addresses };
         nextSerial();
         let snapshot: Snapshot;
         try {
@@ -207,9 +214,7 @@ export function createPublisher(deps: {
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
-    // No incremental table under a HealthPolicy (patches do not model its per-name fallback) or
-    // with DcosNames (its records lie outside the task spans, in a second zone).
-    const patchable = !(origin === 'poll' && state.changes === undefined) && (config.HealthPolicy ?? 'ignore') === 'ignore' && !config.typed.dcosNames;
+    const patchable = !(origin === 'poll' && state.changes === undefined);
     const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation) : undefined);
     if (fresh !== undefined) {
       // After the workers took the table over (a later full build replaces this engine unstarted).

@@ -15,7 +15,9 @@ import { buildTable } from '../src/records/build-table.js';
 import { invalidIpSourceLabels, parseIpSourcesLabel } from '../src/records/table-ips.js';
 import { a, inputs } from './helpers/build-table.js';
 import { ADDRESS_TASKS, addressGetState, addressState, AGENT_IP, CASE_CONFIG, EXPECTED } from './helpers/address-tasks.js';
-import { taskUpdated, v1Status } from './helpers/stream-master.js';
+import { subscribed, taskUpdated, v1Status } from './helpers/stream-master.js';
+import { recordOf } from './helpers/read-subscribed.js';
+import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 
 const leader = parsePid('master@127.0.0.1:5050');
 const READERS: Record<string, () => MasterState> = {
@@ -26,6 +28,11 @@ const READERS: Record<string, () => MasterState> = {
     return read.state;
   },
   'Operator API': () => fromGetState(addressGetState(), leader),
+  'Operator API by the native reader': () => {
+    const read = readSubscribedRecord(recordOf(subscribed(addressGetState())), leader, nativeAddon());
+    expect(read.declined).toBeUndefined();
+    return read.read.state.master;
+  },
 };
 
 function answers(state: MasterState, config: Record<string, unknown>): Record<string, string[]> {
@@ -64,6 +71,32 @@ describe('the address of each task', () => {
   });
 });
 
+describe('a pod task\'s host ports, from its status (dcos-net handle_task_port_mappings)', () => {
+  it('a TASK_UPDATED that brings a port mapping turns AddressPolicy "auto" to the agent, and one without keeps it', () => {
+    const live = new LiveState(streamStateFromGetState(addressGetState(), leader));
+    expect(answers(live.snapshot().master, { AddressPolicy: 'auto' }).podlater).toEqual(['9.0.4.3']);
+    const mapped = v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.4.3'], hostPorts: [31601] });
+    expect(applyEvent(live, taskUpdated('fw1', 'TASK_RUNNING', mapped))).toBe(true);
+    const task = live.snapshot().master.frameworks[0].tasks.find((t) => t.name === 'podlater');
+    expect(task?.running?.portMapped).toBe(true);
+    expect(answers(live.snapshot().master, { AddressPolicy: 'auto' }).podlater).toEqual([AGENT_IP]);
+    expect(answers(live.snapshot().master, {}).podlater).toEqual(['9.0.4.3']);
+    // A health-check update without network_infos keeps the mapping with the address.
+    applyEvent(live, taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_200, healthy: true })));
+    expect(answers(live.snapshot().master, { AddressPolicy: 'auto' }).podlater).toEqual([AGENT_IP]);
+    // A newer status with the network and no mapping takes it away.
+    applyEvent(live, taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_300, ips: ['9.0.4.3'] })));
+    expect(answers(live.snapshot().master, { AddressPolicy: 'auto' }).podlater).toEqual(['9.0.4.3']);
+  });
+
+  it('does not read the status when the container lists its own port mappings', () => {
+    const live = new LiveState(streamStateFromGetState(addressGetState(), leader));
+    // overlay's container lists network_infos (none mapped): a status mapping does not count.
+    applyEvent(live, taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'overlay.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.0.2'], hostPorts: [31602] })));
+    expect(answers(live.snapshot().master, { AddressPolicy: 'auto' }).overlay).toEqual(['9.0.0.2']);
+  });
+});
+
 describe('MESOS_DNS_IP_SOURCES', () => {
   it.each<[string, string[] | undefined]>([
     ['host', ['host']],
@@ -88,11 +121,14 @@ describe('taskAddressing (dcos-net rules)', () => {
   it.each<[string, unknown, unknown, unknown, readonly number[], unknown]>([
     ['nothing', undefined, undefined, undefined, [], undefined],
     ['labels without ours', [{ key: 'a', value: 'b' }], null, undefined, [], undefined],
-    ['a Docker bridge with port mappings', undefined, { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31000, container_port: 80 }] } }, undefined, [], { hostPorts: true }],
-    ['a Docker bridge without port mappings', undefined, { type: 'DOCKER', docker: { network: 'BRIDGE' } }, undefined, [], undefined],
+    ['a Docker bridge with port mappings', undefined, { type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: [{ host_port: 31000, container_port: 80 }] } }, undefined, [], { hostPorts: true, ownPortMappings: true }],
+    ['a Docker bridge without port mappings', undefined, { type: 'DOCKER', docker: { network: 'BRIDGE' } }, undefined, [], { hostPorts: false, ownPortMappings: true }],
     ['Docker port mappings read only for a DOCKER container', undefined, { type: 'MESOS', docker: { port_mappings: [{ host_port: 1 }] } }, undefined, [], undefined],
-    ['a CNI network with port mappings', undefined, { network_infos: [{ name: 'n', port_mappings: [{ host_port: 31000 }] }] }, undefined, [], { hostPorts: true }],
-    ['a port mapping without a host port', undefined, { network_infos: [{ port_mappings: [{ container_port: 80 }] }] }, undefined, [], undefined],
+    ['a CNI network with port mappings', undefined, { network_infos: [{ name: 'n', port_mappings: [{ host_port: 31000 }] }] }, undefined, [], { hostPorts: true, ownPortMappings: true }],
+    ['a CNI network without port mappings', undefined, { type: 'MESOS', network_infos: [] }, undefined, [], { hostPorts: false, ownPortMappings: true }],
+    ['a pod task: MESOS, no network_infos', undefined, { type: 'MESOS', mesos: {} }, undefined, [], undefined],
+    ['network_infos that are not a list', undefined, { network_infos: { port_mappings: [{ host_port: 1 }] } }, undefined, [], undefined],
+    ['a port mapping without a host port', undefined, { network_infos: [{ port_mappings: [{ container_port: 80 }] }] }, undefined, [], { hostPorts: false, ownPortMappings: true }],
     ['labels as protobuf JSON', { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'host' }] }, undefined, undefined, [], { hostPorts: false, ipSources: 'host' }],
     ['labels of the wrong type', 'MESOS_DNS_IP_SOURCES', 5, [], [], undefined],
     [

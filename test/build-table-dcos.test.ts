@@ -13,13 +13,17 @@ import { buildTable } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
 import { taskHash } from '../src/records/task-hash.js';
 import { addressGetState, addressState, AGENT_IP } from './helpers/address-tasks.js';
-import { a, inputs, srv } from './helpers/build-table.js';
+import { a, aaaa, inputs, srv } from './helpers/build-table.js';
 import { bytesOf, nativeAddon } from './helpers/read-state.js';
+import { recordOf } from './helpers/read-subscribed.js';
+import { subscribed } from './helpers/stream-master.js';
+import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
 
 const READERS: Record<string, () => MasterState> = {
   '/master/state': () => parseState(addressState(5050)),
   'the native reader': () => readStateBytes(bytesOf(addressState(5050)), nativeAddon()).state,
   'the Operator API': () => fromGetState(addressGetState(), parsePid('master@127.0.0.1:5050')),
+  'the native SUBSCRIBED reader': () => readSubscribedRecord(recordOf(subscribed(addressGetState())), parsePid('master@127.0.0.1:5050'), nativeAddon()).read.state.master,
 };
 
 const Z = 'thisdcos.directory.';
@@ -42,8 +46,14 @@ const WANT_A: [string, string[] | undefined][] = [
   [`web.marathon.l4lb.${Z}`, ['9.0.2.1']],
   // An IP VIP: its address, under the task's name.
   [`db.marathon.l4lb.${Z}`, ['10.10.10.10']],
+  // IP VIPs of both families on an IPv4 task: only the IPv4 one keeps it as a backend.
+  [`db4.marathon.l4lb.${Z}`, ['10.10.10.11']],
   // A named VIP on a host port: the agent.
   [`api.marathon.l4lb.${Z}`, [AGENT_IP]],
+  // A pod's task whose status maps a host port: autoip is the agent; without one, the container.
+  [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
+  [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
+  [`podplain.marathon.autoip.dcos.${Z}`, ['9.0.4.2']],
 ];
 
 function build(state: MasterState, config: Record<string, unknown> = { DcosNames: true }): RecordTable {
@@ -57,6 +67,21 @@ describe('DC/OS names', () => {
     expect(srv(table, `_web._tcp.marathon.l4lb.${Z}`)).toEqual([`web.marathon.containerip.dcos.${Z}:80`]);
     expect(srv(table, `_api._tcp.marathon.l4lb.${Z}`)).toEqual([`${apiCanonical}:31500`]);
     expect(a(table, apiCanonical)).toEqual([AGENT_IP]);
+    // db4's IPv6 VIP has no IPv6 backend in it: no AAAA.
+    expect(aaaa(table, `db4.marathon.l4lb.${Z}`) ?? []).toEqual([]);
+  });
+
+  it('publish an IP VIP on a container port only under a task with a container address of its family (dcos-net validate_backend_ip)', () => {
+    const doc = addressState(5050) as { frameworks: { tasks: { name: string; statuses: { container_status?: unknown }[] }[] }[] };
+    // db4 moved to an IPv6-only container address: now only its IPv6 VIP has it as a backend.
+    const db4 = doc.frameworks[0].tasks.find((t) => t.name === 'db4');
+    db4!.statuses[0].container_status = { network_infos: [{ name: 'dcos', ip_addresses: [{ protocol: 'IPv6', ip_address: 'fd01:b::6' }] }] };
+    const table = build(parseState(doc));
+    expect(aaaa(table, `db4.marathon.l4lb.${Z}`)).toEqual(['fd01:c::11']);
+    expect(a(table, `db4.marathon.l4lb.${Z}`) ?? []).toEqual([]);
+    // Without any container address it is no backend of either.
+    db4!.statuses[0].container_status = { network_infos: [] };
+    expect(build(parseState(doc)).names.has(`db4.marathon.l4lb.${Z}`)).toBe(false);
   });
 
   it('are not made without DcosNames, and leave the Mesos names and /v1/enumerate as they are', () => {

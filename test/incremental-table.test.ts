@@ -49,6 +49,19 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
       networks: fc.constantFrom(undefined, 'dcos', 'other'),
       ipSourcesLabel: fc.constantFrom(undefined, undefined, 'host', 'netinfo,host', 'bogus'),
       hostPorts: fc.boolean(),
+      // a pod task's host ports in its status, and a container that lists its own (then those do not count)
+      statusPorts: fc.boolean(),
+      ownPortMappings: fc.boolean(),
+      // Minuteman VIP labels (DcosNames: l4lb names shared across tasks and frameworks)
+      vips: fc.subarray(
+        [
+          { vip: '/web:80', protocol: 'tcp', port: 8080, hostPort: false },
+          { vip: '/web:80', protocol: 'tcp', port: 31000, hostPort: true },
+          { vip: 'db.prod:5432', protocol: 'udp', port: 5432, hostPort: false },
+          { vip: '10.9.9.9:80', protocol: 'tcp', port: 80, hostPort: false },
+        ],
+        { maxLength: 2 },
+      ),
     })
     .map((t) => ({
       id: t.id,
@@ -65,8 +78,18 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
         mesosLabelIPs: [],
         dockerLabelIPs: [],
         ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
+        ...(t.statusPorts ? { portMapped: true as const } : {}),
       },
-      ...(t.ipSourcesLabel === undefined && !t.hostPorts ? {} : { addressing: { hostPorts: t.hostPorts, ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }) } }),
+      ...(t.ipSourcesLabel === undefined && !t.hostPorts && !t.ownPortMappings && t.vips.length === 0
+        ? {}
+        : {
+            addressing: {
+              hostPorts: t.hostPorts,
+              ...(t.ownPortMappings ? { ownPortMappings: true as const } : {}),
+              ...(t.ipSourcesLabel === undefined ? {} : { ipSources: t.ipSourcesLabel }),
+              ...(t.vips.length === 0 ? {} : { vips: t.vips }),
+            },
+          }),
     }));
 
 const frameworkArb = (i: number): fc.Arbitrary<Framework> =>
@@ -161,6 +184,7 @@ function run(initial: MasterState, batches: Event[][], input: BuildInputs, check
 
 function checkEqual(patched: RecordTable, fresh: RecordTable): void {
   expect(firstDifference(patched, fresh)).toBeUndefined();
+  expect(patched.health).toEqual(fresh.health);
   expect(records(patched)).toEqual(records(fresh));
   expect(patched.enumeration).toEqual(fresh.enumeration);
   expect([...patched.existing].sort()).toEqual([...fresh.existing].sort());
@@ -177,44 +201,29 @@ describe('incremental table', () => {
     ['without the change log (task lists compared)', { useLog: false }],
     ['AddressPolicy auto, IPNetworks', { AddressPolicy: 'auto', IPNetworks: ['dcos'] }],
     ['IPNetworks with IPSources netinfo first', { IPNetworks: ['other'], IPSources: ['netinfo', 'host'] as const }],
+    // HealthPolicy: random `healthy` values; a failing task's shared names and the per-name fallback
+    ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }],
+    ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }],
+    ['HealthPolicy only-healthy without the change log', { HealthPolicy: 'only-healthy', useLog: false }],
+    // DcosNames: the second zone, VIP names shared across tasks and frameworks
+    ['DcosNames', { DcosNames: true }],
+    ['DcosNames with HealthPolicy exclude-unhealthy, IPNetworks', { DcosNames: true, HealthPolicy: 'exclude-unhealthy', IPNetworks: ['dcos'] }],
   ])('a patched table equals a fresh build after every event (%s)', (_, config) => {
     const { useLog, ...rest } = config as { useLog?: boolean };
     const input = inputs({ config: rest as never });
     let patched = 0;
+    let full = 0;
     fc.assert(
       fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 15 }), (initial, events) => {
-        patched += run(initial, events, input, checkEqual, useLog ?? true).patched;
+        const counts = run(initial, events, input, checkEqual, useLog ?? true);
+        patched += counts.patched;
+        full += counts.full;
       }),
       { numRuns: RUNS },
     );
-    // most events are task events, which are patched, not rebuilt
+    // task, agent and framework events are all patched, not rebuilt (a task id twice aside)
     expect(patched).toBeGreaterThan(RUNS);
-  });
-
-  // HealthPolicy's per-name fallback and DcosNames's second zone are not modelled by patches: every
-  // change is built in full (the refusal is the behaviour; publish.ts then builds in full).
-  it.each([
-    ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }, 'HealthPolicy is on'],
-    ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }, 'HealthPolicy is on'],
-    ['DcosNames', { DcosNames: true }, 'DcosNames is on'],
-  ])('%s: no event is patched, each is built in full', (_, config, reason) => {
-    const input = inputs({ config: config as never });
-    let full = 0;
-    fc.assert(
-      fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (initial, events) => {
-        const counts = run(initial, events, input, () => {
-          throw new Error(`patched with ${JSON.stringify(config)}`);
-        });
-        expect(counts.patched).toBe(0);
-        full += counts.full;
-      }),
-      { numRuns: Math.ceil(RUNS / 3) },
-    );
-    expect(full).toBeGreaterThan(0);
-    const state: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [] };
-    const engine = new IncrementalTable(state, input, buildTableParts(state, input));
-    expect(engine.apply({ ...state }, { ...input, serial: input.serial + 1 })).toBeUndefined();
-    expect(engine.refusal).toBe(reason);
+    expect(full).toBe(0);
   });
 
   it('patches a launch into a name shared with other tasks, in build order', () => {
@@ -255,17 +264,58 @@ describe('incremental table', () => {
     expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
   });
 
-  it('leaves agent, framework and leader changes to a full build', () => {
+  it('keeps build order when a framework is removed and added again behind another of the same name', () => {
+    // Found by the property above: fw0 came back after fw1, so its tasks come after fw1's under
+    // the names both frameworks share (`web.marathon.mesos.`).
+    const t = (fw: string, ip: string): Task => ({ id: 't1', name: 'web', frameworkId: fw, agentId: 'c1-S0', state: 'TASK_RUNNING', ports: [], running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] } });
+    const fw = (id: string): Framework => ({ id, name: 'marathon', hostname: '10.0.1.0', pid: { name: 'scheduler', host: '10.0.1.0', port: 8080 }, tasks: [] });
+    const initial: MasterState = { leader: { name: 'master', host: '10.0.9.1', port: 5050 }, agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }], frameworks: [fw('fw0'), fw('fw1')] };
+    const batches: Event[][] = [
+      [{ kind: 'removeFramework', fw: 0 }, { kind: 'putFramework', fw: 0, name: 'marathon' }, { kind: 'putTask', fw: 0, task: t('fw0', '172.16.0.1') }],
+      [{ kind: 'putTask', fw: 1, task: t('fw1', '172.16.0.2') }],
+      [{ kind: 'putTask', fw: 0, task: t('fw0', '172.16.0.3') }],
+    ];
+    expect(run(initial, batches, inputs(), checkEqual)).toEqual({ patched: 3, full: 0 });
+  });
+
+  it('leaves a new leader to a full build, and patches agent and framework changes', () => {
     const input = inputs();
     const initial: MasterState = {
       leader: { name: 'master', host: '10.0.9.1', port: 5050 },
       agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
-      frameworks: [{ id: 'fw0', name: 'marathon', hostname: 'h', tasks: [] }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: '10.0.1.0', tasks: [] }],
     };
-    const engine = new IncrementalTable(initial, input, buildTableParts(initial, input));
-    expect(engine.apply({ ...initial, agents: [] }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, leader: { name: 'master', host: '10.0.9.2', port: 5050 } }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, frameworks: [{ ...initial.frameworks[0], name: 'other' }] }, input)).toBeUndefined();
-    expect(engine.apply({ ...initial, frameworks: [] }, input)).toBeUndefined();
+    const engine = (): IncrementalTable => new IncrementalTable(initial, input, buildTableParts(initial, input));
+    expect(engine().apply({ ...initial, leader: { name: 'master', host: '10.0.9.2', port: 5050 } }, input)).toBeUndefined();
+    for (const next of [{ ...initial, agents: [] }, { ...initial, frameworks: [{ ...initial.frameworks[0], name: 'other' }] }, { ...initial, frameworks: [] }]) {
+      const patch = engine().apply(next, input);
+      expect(patch).toBeDefined();
+      checkEqual(patch!.table, buildTable(next, input));
+    }
+  });
+
+  it('patches an agent named by a hostname once the caller resolved it, and refuses before', () => {
+    const task: Task = { id: 't1', name: 'web', frameworkId: 'fw0', agentId: 'c1-S1', state: 'TASK_RUNNING', ports: [31000], running: { timestamp: 1, networkIPs: ['172.16.0.1'], mesosLabelIPs: [], dockerLabelIPs: [] } };
+    const initial: MasterState = {
+      leader: { name: 'master', host: '10.0.9.1', port: 5050 },
+      agents: [{ id: 'c1-S0', hostname: '10.0.0.1', pid: { name: 'slave(1)', host: '10.0.0.1', port: 5051 } }],
+      frameworks: [{ id: 'fw0', name: 'marathon', hostname: '10.0.1.0', tasks: [task] }],
+    };
+    const live = new LiveState({ master: initial, waitingTasks: [] });
+    const input = inputs();
+    const base = live.snapshot().master;
+    const engine = new IncrementalTable(base, input, buildTableParts(base, input));
+    // the task's agent comes, named by a hostname
+    live.putAgent({ id: 'c1-S1', hostname: 'agent-1.example', pid: { name: 'slave(1)', host: 'agent-1.example', port: 5051 } });
+    const state = live.snapshot().master;
+    expect(engine.apply(state, { ...input, serial: 1235 })).toBeUndefined();
+    expect(engine.refusal).toBe('a hostname to resolve (agent-1.example)');
+    const resolved = { ...input, serial: 1236, addresses: new Map([...input.addresses, ['agent-1.example', ['10.0.0.7']]]) };
+    const fresh = new IncrementalTable(base, input, buildTableParts(base, input));
+    const patch = fresh.apply(state, resolved);
+    expect(patch).toBeDefined();
+    expect(patch!.table.names.get('web.marathon.slave.mesos.')?.a).toEqual(['10.0.0.7']);
+    expect(patch!.table.reverse?.ptr.get('7.0.0.10.in-addr.arpa.')).toEqual(['slave.mesos.']);
+    checkEqual(patch!.table, buildTable(state, resolved));
   });
 });

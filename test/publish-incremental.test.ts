@@ -136,6 +136,37 @@ describe('publishing with the incremental table', () => {
   });
 });
 
+describe('agent and framework events', () => {
+  it('resolves a new agent\'s hostname before patching it in, and checks the patch against a full build', async () => {
+    const store = new TableStore();
+    const kinds: UpdateKind[] = [];
+    const mismatches: string[] = [];
+    const looked: string[] = [];
+    const p = createPublisher({
+      config: () => DEFAULTS,
+      store,
+      selfAddresses: () => ['127.0.0.1'],
+      lookupHost: async (name) => (looked.push(name), name === 'agent-new.example' ? ['10.1.9.9'] : []),
+      onSwapped: (_t, _l, _s, kind) => kinds.push(kind),
+      onMismatch: (name) => mismatches.push(name),
+      checkMs: 0,
+    });
+    const live = new LiveState({ master: syntheticState(50), waitingTasks: [] });
+    await p.publish(live.snapshot().master, MASTERS, 'stream');
+    looked.length = 0;
+    live.putAgent({ id: 'agent-new', hostname: 'agent-new.example', pid: { name: 'slave(1)', host: 'agent-new.example', port: 5051 } });
+    live.putTask({ ...task('x.1', '10.9.0.1'), agentId: 'agent-new' });
+    await p.publish(live.snapshot().master, MASTERS, 'stream');
+    expect(looked).toEqual(['agent-new.example']); // only the new name, not those the base resolved
+    expect(store.current()!.table.names.get('extra.marathon.slave.mesos.')?.a).toEqual(['10.1.9.9']);
+    expect(store.current()!.table.names.get('slave.mesos.')?.a).toContain('10.1.9.9');
+    // the check (due at once here) builds the same state in full and finds no difference
+    for (let i = 0; i < 100 && kinds.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(kinds).toEqual(['full', 'patch', 'full']);
+    expect(mismatches).toEqual([]);
+  });
+});
+
 describe('the consistency check', () => {
   it('names the first name where a table differs from a fresh build', () => {
     const inputs: BuildInputs = { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };

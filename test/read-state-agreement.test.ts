@@ -9,7 +9,7 @@ import { parseStateText } from '../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon } from '../src/mesos/read-state.js';
 import { damagedJson } from './helpers/damage-json.js';
 import { jsonSpellings } from './helpers/json-spellings.js';
-import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
+import { expectCafeDiscoveryPorts, expectPods, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { bytesOf, decoder, expectSameAsJavaScript, fixture, nativeAddon, outcome, richState } from './helpers/read-state.js';
 
@@ -45,8 +45,9 @@ describe('native state reader', () => {
     expect(cafe.running?.mesosLabelIPs).toEqual(['10.0.0.7', '']);
     expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(state.frameworks[0].tasks[3].discovery).toBeUndefined();
-    const [vip, bridge] = state.frameworks[0].tasks.slice(6);
+    const [vip, bridge, pod, podPlain, own, dockerHost] = state.frameworks[0].tasks.slice(6);
     expectVipAndBridge(vip, bridge);
+    expectPods(pod, podPlain, own, dockerHost);
   });
 
   it.each<[string, string]>([

@@ -9,7 +9,7 @@ import { nativeAddon } from './helpers/read-state.js';
 import { expectSubscribedSameAsJavaScript, LEADER, recordOf, richSnapshot, subscribedOutcome, syntheticSnapshot, type SubscribedOutcome } from './helpers/read-subscribed.js';
 import { damagedJson } from './helpers/damage-json.js';
 import { jsonSpellings } from './helpers/json-spellings.js';
-import { expectCafeDiscoveryPorts, expectVipAndBridge } from './helpers/reader-tasks.js';
+import { expectCafeDiscoveryPorts, expectPods, expectVipAndBridge } from './helpers/reader-tasks.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Task } from './helpers/stream-master.js';
 
@@ -34,7 +34,7 @@ describe('native SUBSCRIBED reader', () => {
     const { master, waitingTasks } = read.state;
     expect(master.agents.map((a) => `${a.id} ${a.hostname} ${a.pid?.host ?? '-'}`)).toEqual(['S1 agent-1-again -', 'S2 agent-2 2001:db8::2', 'S3  -']);
     expect(master.frameworks.map((f) => `${f.id} ${f.name} ${f.tasks.map((t) => t.id).join(',')}`)).toEqual([
-      `f1 marathon-again nginx.1,café.2,no-status-${'z'.repeat(120)},vip.7,bridge.1`,
+      `f1 marathon-again nginx.1,café.2,no-status-${'z'.repeat(120)},vip.7,bridge.1,pod.1,pod-plain.1,own.1,docker-host.1`,
       'f2  nameless-discovery,empty-status,plain.1',
     ]);
     expect(waitingTasks.map((t) => `${t.id} ${t.state}`)).toEqual(['waiting TASK_STARTING']);
@@ -46,8 +46,9 @@ describe('native SUBSCRIBED reader', () => {
     expect(cafe.running).toEqual({ timestamp: 2e9, networkIPs: ['10.9.0.1', 'fd00::1', '10.9.0.2', '10.9.0.3'], mesosLabelIPs: ['10.0.0.7', ''], dockerLabelIPs: [] });
     expectCafeDiscoveryPorts(cafe.discovery?.ports);
     expect(master.frameworks[1].tasks[0].discovery).toEqual({ name: '', ports: [] });
-    const [vip, bridge] = master.frameworks[0].tasks.slice(3);
+    const [vip, bridge, pod, podPlain, own, dockerHost] = master.frameworks[0].tasks.slice(3);
     expectVipAndBridge(vip, bridge);
+    expectPods(pod, podPlain, own, dockerHost);
     const plain = master.frameworks[1].tasks[2];
     expect(plain.addressing).toBeUndefined();
     expect(plain.running?.networkNames).toEqual(['dcos']);
@@ -60,6 +61,9 @@ describe('native SUBSCRIBED reader', () => {
     expect(tasks.filter((t) => t.addressing?.vips !== undefined).length).toBeGreaterThan(10);
     expect(tasks.filter((t) => t.addressing?.hostPorts === true).length).toBeGreaterThan(10);
     expect(tasks.filter((t) => t.running?.networkNames !== undefined).length).toBeGreaterThan(10);
+    // Pod tasks: host ports from the status alone, and tasks whose container's own mappings win.
+    expect(tasks.filter((t) => t.running?.portMapped === true && t.addressing === undefined).length).toBeGreaterThan(10);
+    expect(tasks.filter((t) => t.running?.portMapped === true && t.addressing?.ownPortMappings === true).length).toBeGreaterThan(10);
   });
 
   it('tells whether task ids repeat, which decides how tasks are grouped', () => {

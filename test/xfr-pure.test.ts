@@ -194,6 +194,44 @@ describe('ZoneHistory', () => {
     expect(zoneAt(servedQuick, '0.9.10.in-addr.arpa.')).toBeUndefined();
   });
 
+  it('admits a patched table without listing every PTR (the touched names are enough)', () => {
+    const config = withTyped({ ...DEFAULTS, AllowTransfer: ['127.0.0.0/8'] });
+    const input: BuildInputs = { config, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
+    let state = syntheticState(60);
+    const parts = buildTableParts(state, input);
+    const history = new ZoneHistory({ config: () => config, now: () => 1000 });
+    let served = history.admit(undefined, parts.table);
+    const engine = new IncrementalTable(state, input, { ...parts, table: served });
+    const launch: Task = { id: 'x.1', name: 'x', frameworkId: 'fw-1', agentId: 'agent-S0', state: 'TASK_RUNNING', ports: [], running: { timestamp: 1, networkIPs: ['172.16.0.200'], mesosLabelIPs: [], dockerLabelIPs: [] } };
+    state = { ...state, frameworks: [{ ...state.frameworks[0], tasks: [...state.frameworks[0].tasks, launch] }] };
+    const patch = engine.apply(state, { ...input, serial: 2 })!;
+    // The patched reverse table, with every walk over all PTRs made to throw: ptr.keys()/entries()
+    // and `data` (which lists every owner and its targets).
+    const r = patch.table.reverse!;
+    const walk = (what: string) => () => {
+      throw new Error(`walked every PTR (${what})`);
+    };
+    const ptr = new Proxy(r.ptr, {
+      get: (target, prop) => {
+        if (prop === 'keys' || prop === 'entries' || prop === 'values' || prop === 'forEach' || prop === Symbol.iterator) return walk(String(prop));
+        if (prop === 'size') return walk('size')();
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const reverse = Object.create(null, { ...Object.getOwnPropertyDescriptors(r), ptr: { value: ptr, enumerable: true }, data: { get: walk('data'), enumerable: true } }) as NonNullable<RecordTable['reverse']>;
+    const guarded = Object.create(null, { ...Object.getOwnPropertyDescriptors(patch.table), reverse: { value: reverse, enumerable: true } }) as RecordTable;
+    const touched = [...patch.touched, ...(r.patch?.changed ?? [])];
+    served = history.admit(served, guarded, touched);
+    // the launch's PTR is in the reverse zone's journal, and that zone's serial moved
+    const zone = '0.16.172.in-addr.arpa.';
+    expect(history.journal(zone).since(1000)?.[0].added.map((rr) => `${rr.name} ${(rr.data as { target: string }).target}`)).toEqual([
+      '200.0.16.172.in-addr.arpa. x-xrbnb-s0.marathon.mesos.',
+      '200.0.16.172.in-addr.arpa. x.marathon.mesos.',
+    ]);
+    expect(zoneAt(served, zone)?.soa.serial).toBeGreaterThan(1000);
+  });
+
   it('passes tables through unchanged with transfers off', () => {
     const history = new ZoneHistory({ config: () => DEFAULTS, now: () => 1000 });
     const t = table(['a'], 42);

@@ -231,6 +231,27 @@ describe('ZkDetector (real ZooKeeper)', () => {
     }
   });
 
+  it('close() right after start(), before the client has a socket, neither throws nor leaves a connection open', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const d = new ZkDetector({ url: `zk://127.0.0.1:${port}/mesos`, detectionTimeoutSeconds: 0, logger: silentLogger });
+    try {
+      d.start();
+      expect(() => d.close()).not.toThrow();
+      // The library's pending attempt may still connect; it must not stay open.
+      await sleep(1_500);
+      expect(sockets.filter((s) => !s.closed)).toEqual([]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('starts a new session when ZooKeeper expired the old one, and reads the masters again', async () => {
     // A TCP proxy the test can cut: the server stays up and expires our session while we are away.
     let blocked = false;

@@ -96,8 +96,8 @@ function putTask(live: LiveState, task: Task): boolean {
 /**
  * TASK_UPDATED{framework_id, status, state}. `state` is the agent's newest state and may be ahead
  * of `status`, which is the last status the scheduler acknowledged: lifecycle decisions use `state`
- * (dcos-net#56). The IPs and `healthy` can only come from a status, so they are taken from `status`
- * when that status is a TASK_RUNNING one.
+ * (dcos-net#56). The IPs, their port mappings (a pod's host ports) and `healthy` can only come
+ * from a status, so they are taken from `status` when that status is a TASK_RUNNING one.
  */
 function updateTask(live: LiveState, update: Record<string, unknown>): boolean {
   const frameworkId = idValue(update.framework_id, 'task_updated.framework_id');

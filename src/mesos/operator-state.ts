@@ -10,7 +10,7 @@ import { StateParseError } from '../errors.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task, TaskState } from './state.js';
 import { parsePid } from './pid.js';
 import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
-import { networkNamesOf, taskAddressing } from './task-addressing.js';
+import { networkNamesOf, statusPortMapped, taskAddressing } from './task-addressing.js';
 
 /** MasterState plus the tasks whose framework is not known yet (dcos-net's "waiting_tasks"): the
  * stream may announce a task before its framework, so such tasks wait here and are attached when
@@ -214,6 +214,7 @@ export function runningFromStatus(v1Status: unknown): RunningStatus {
   if (typeof s.healthy === 'boolean') running.healthy = s.healthy;
   const names = networkNamesOf(network.names);
   if (names !== undefined) running.networkNames = names;
+  if (statusPortMapped(s.container_status)) running.portMapped = true;
   return running;
 }
 
@@ -236,12 +237,14 @@ function latestRunning(statuses: unknown[]): RunningStatus | undefined {
 /**
  * `next` (a newer RUNNING status) with the network IPs of `previous` when it has none of its own:
  * a health-check update carries no network_infos and must not take the container address away
- * (mesos-dns #417; docs/addresses.md).
+ * (mesos-dns #417; docs/addresses.md). The port mappings go with the addresses.
  */
 export function keepNetwork(next: RunningStatus, previous: RunningStatus): RunningStatus {
   if (next.networkIPs.length > 0 || previous.networkIPs.length === 0) return next;
   const kept: RunningStatus = { ...next, networkIPs: previous.networkIPs };
   if (previous.networkNames !== undefined) kept.networkNames = previous.networkNames;
+  if (previous.portMapped) kept.portMapped = true;
+  else delete kept.portMapped;
   return kept;
 }
 

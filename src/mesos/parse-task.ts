@@ -4,7 +4,7 @@ import { StateParseError } from '../errors.js';
 import { asObject, optArray, optBoolean, optNumber, optObject, optString, within, type JsonObject } from './json-fields.js';
 import { parsePortRanges } from './port-ranges.js';
 import type { Discovery, DiscoveryPort, RunningStatus, Task } from './state.js';
-import { networkNamesOf, taskAddressing } from './task-addressing.js';
+import { networkNamesOf, statusPortMapped, taskAddressing } from './task-addressing.js';
 
 /** Status label keys read by the `mesos` and `docker` IP sources (mesos-dns state.go). */
 export const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
@@ -84,14 +84,14 @@ function parseRunningStatus(statuses: unknown[]): RunningStatus | undefined {
  */
 function runningNetwork(statuses: unknown[], skip: number, status: RunningStatus): void {
   let bestTs = 0;
-  let found: { ips: string[]; names: string[] } | undefined;
+  let found: StatusNetwork | undefined;
   for (let i = 0; i < statuses.length; i++) {
     if (i === skip) continue;
     const s = statuses[i] as JsonObject;
     if (optString(s, 'state', '') !== 'TASK_RUNNING') continue;
     const ts = optNumber(s, 'timestamp', '') ?? 0;
     if (found !== undefined && !(ts > bestTs)) continue;
-    let ips: { ips: string[]; names: string[] };
+    let ips: StatusNetwork;
     try {
       ips = networkIPs(s);
     } catch (err) {
@@ -105,6 +105,9 @@ function runningNetwork(statuses: unknown[], skip: number, status: RunningStatus
   status.networkIPs = found.ips;
   const names = networkNamesOf(found.names);
   if (names !== undefined) status.networkNames = names;
+  // The port mappings go with the addresses: the same status's (docs/addresses.md).
+  if (found.portMapped) status.portMapped = true;
+  else delete status.portMapped;
 }
 
 function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
@@ -130,17 +133,26 @@ function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
   if (healthy !== undefined) status.healthy = healthy;
   const names = networkNamesOf(network.names);
   if (names !== undefined) status.networkNames = names;
+  if (network.portMapped) status.portMapped = true;
   return status;
 }
 
 /** Shared by every status without such IPs (most of them): one array, not three per task. */
 export const NO_STRINGS: readonly string[] = Object.freeze([]);
 
+/** What a status's container_status gives: its IPs with their network names, and whether it maps host ports. */
+interface StatusNetwork {
+  ips: string[];
+  names: string[];
+  portMapped: boolean;
+}
+
 /**
  * container_status.network_infos[].ip_addresses[].ip_address, or per network_info the 0.25
- * `ip_address`; with each IP its network's `name` ("" when absent or not a string).
+ * `ip_address`; with each IP its network's `name` ("" when absent or not a string); and whether
+ * a network_info has a port mapping with a host port (task-addressing.ts statusPortMapped).
  */
-function networkIPs(status: JsonObject): { ips: string[]; names: string[] } {
+function networkIPs(status: JsonObject): StatusNetwork {
   const container = optObject(status, 'container_status', '');
   if (!container) return NO_NETWORK;
   const ips: string[] = [];
@@ -169,11 +181,11 @@ function networkIPs(status: JsonObject): { ips: string[]; names: string[] } {
       throw within(err, `.container_status.network_infos[${i}]`);
     }
   }
-  return { ips, names };
+  return { ips, names, portMapped: statusPortMapped(container) };
 }
 
 /** A status without container_status: the shared empty lists. */
-const NO_NETWORK = Object.freeze({ ips: NO_STRINGS as string[], names: NO_STRINGS as string[] });
+const NO_NETWORK: StatusNetwork = Object.freeze({ ips: NO_STRINGS as string[], names: NO_STRINGS as string[], portMapped: false });
 
 /** DiscoveryInfo; mesos-dns ignores it entirely unless it has a non-empty name (HasDiscoveryInfo). */
 function parseDiscovery(task: JsonObject): Discovery | undefined {

@@ -49,6 +49,13 @@ export interface RunningStatus {
   dockerLabelIPs: readonly string[];
   /** TaskStatus.healthy when the task has a health check; undefined otherwise. */
   healthy?: boolean;
+  /**
+   * The status networkIPs come from lists a port mapping with a host port
+   * (container_status.network_infos[].port_mappings[].host_port): how a pod's task (a task
+   * group's, whose own `container` has no network_infos) shows its host ports. Absent when not.
+   * Read only when the task's container does not list its own (TaskAddressing.ownPortMappings).
+   */
+  portMapped?: true;
 }
 
 export type TaskState =
@@ -84,12 +91,20 @@ export interface TaskAddressing {
   /** The value of the task label MESOS_DNS_IP_SOURCES (e.g. `netinfo,host`), as given. */
   ipSources?: string;
   /**
-   * The task reaches the outside through host ports: Docker `port_mappings`, a
+   * The task reaches the outside through host ports of its own: Docker `port_mappings`, a
    * `container.network_infos[].port_mappings` entry, a DiscoveryInfo port labelled
    * `network-scope=host`, or a `VIP_PORT<n>` task label (dcos-net's `host_port`). AddressPolicy
-   * "auto" then gives the agent's address.
+   * "auto" then gives the agent's address. A pod task's are in its status instead
+   * (RunningStatus.portMapped): read both through publishesHostPorts.
    */
   hostPorts: boolean;
+  /**
+   * The task's container lists its own port mappings (a DOCKER container, or one with a
+   * `network_infos` list), so its statuses' port mappings are not read; absent when it does not,
+   * and then RunningStatus.portMapped counts as host ports too (dcos-net
+   * handle_task_port_mappings; task-addressing.ts publishesHostPorts).
+   */
+  ownPortMappings?: true;
   /** Minuteman VIP labels, in document order; absent when there are none. */
   vips?: readonly TaskVip[];
 }

@@ -5,8 +5,10 @@
 // so these fields never make a task malformed (mesos-dns does not read them at all).
 //
 // The rules are dcos-net's (apps/dcos_net/src/dcos_net_mesos_listener.erl, handle_task_ports and
-// friends), documented in docs/addresses.md.
-import type { TaskAddressing, TaskVip } from './state.js';
+// friends), documented in docs/addresses.md. The status's port mappings (a pod's task) are read by
+// the status readers (statusPortMapped) into RunningStatus.portMapped; publishesHostPorts joins
+// the two.
+import type { Task, TaskAddressing, TaskVip } from './state.js';
 
 /** The task label that overrides IPSources for one task (docs/addresses.md). */
 export const IP_SOURCES_LABEL = 'MESOS_DNS_IP_SOURCES';
@@ -51,16 +53,46 @@ function hasPortMapping(list: unknown): boolean {
   return false;
 }
 
+/** containerPorts' answer: the container maps host ports; it lists its own port mappings. */
+const MAPPED = 1;
+const OWN = 2;
+
 /**
- * Port mappings, by container type as dcos-net reads them: a DOCKER container's
- * `docker.port_mappings`; otherwise (MESOS, or no type) `network_infos[].port_mappings`.
+ * Port mappings, by container type as dcos-net reads them (handle_task_port_mappings): a DOCKER
+ * container's `docker.port_mappings`; otherwise (MESOS, or no type) `network_infos[].port_mappings`.
+ * A container with neither a DOCKER type nor a `network_infos` list (a pod's task, or no
+ * container at all) leaves them to the status (statusPortMapped), so OWN is not set.
  */
-function containerPortMapped(container: unknown): boolean {
+function containerPorts(container: unknown): number {
   const c = obj(container);
-  if (c === undefined) return false;
-  if (c.type === 'DOCKER') return hasPortMapping(obj(c.docker)?.port_mappings);
-  for (const info of arr(c.network_infos)) if (hasPortMapping(obj(info)?.port_mappings)) return true;
+  if (c === undefined) return 0;
+  if (c.type === 'DOCKER') return OWN | (hasPortMapping(obj(c.docker)?.port_mappings) ? MAPPED : 0);
+  if (!Array.isArray(c.network_infos)) return 0;
+  for (const info of c.network_infos) if (hasPortMapping(obj(info)?.port_mappings)) return OWN | MAPPED;
+  return OWN;
+}
+
+/**
+ * Whether a status's `container_status` (any JSON) lists a port mapping with a host port in its
+ * `network_infos[].port_mappings`: where a pod's task shows its host ports (dcos-net
+ * handle_task_port_mappings reads the status's when the task's container lists none). Lenient,
+ * like the rest of this module: values of the wrong type count as absent.
+ */
+export function statusPortMapped(containerStatus: unknown): boolean {
+  for (const info of arr(obj(containerStatus)?.network_infos)) if (hasPortMapping(obj(info)?.port_mappings)) return true;
   return false;
+}
+
+/**
+ * Whether the task reaches the outside through host ports, which makes AddressPolicy "auto" and
+ * the DC/OS autoip name give the agent's address: its own (TaskAddressing.hostPorts), or, when its
+ * container lists no port mappings of its own, those of the status that gives its container
+ * addresses (RunningStatus.portMapped; a pod's task).
+ */
+export function publishesHostPorts(task: Task): boolean {
+  const a = task.addressing;
+  if (a !== undefined && (a.hostPorts || a.ownPortMappings === true)) return a.hostPorts;
+  return task.running?.portMapped === true;
 }
 
 /** VIPs of DiscoveryInfo ports: labels whose key starts with `VIP` or `vip` (dcos-net handle_vip_labels). */
@@ -114,17 +146,23 @@ function taskLabelVips(labels: readonly { key: string; value: string }[], ports:
 export function taskAddressing(labels: unknown, container: unknown, discovery: unknown, ports: readonly number[]): TaskAddressing | undefined {
   const taskLabels = labelList(labels);
   const vips: TaskVip[] = [];
-  let hostPorts = containerPortMapped(container);
+  const mappings = containerPorts(container);
+  let hostPorts = (mappings & MAPPED) !== 0;
   // Port-mapping VIPs first, then DiscoveryInfo's, as dcos-net merges them.
   if (taskLabelVips(taskLabels, ports, vips)) hostPorts = true;
   if (discoveryVips(discovery, vips)) hostPorts = true;
   const ipSources = taskLabels.find((l) => l.key === IP_SOURCES_LABEL)?.value;
-  if (ipSources === undefined && !hostPorts && vips.length === 0) return undefined;
+  const own = (mappings & OWN) !== 0;
+  if (ipSources === undefined && !hostPorts && vips.length === 0) return own ? OWN_ONLY : undefined;
   const out: TaskAddressing = { hostPorts };
+  if (own) out.ownPortMappings = true;
   if (ipSources !== undefined) out.ipSources = ipSources;
   if (vips.length > 0) out.vips = vips;
   return out;
 }
+
+/** The addressing of a task whose container only lists its own port mappings, none with a host port (a Docker task on the host network): one shared value. */
+const OWN_ONLY: TaskAddressing = Object.freeze({ hostPorts: false, ownPortMappings: true }) as TaskAddressing;
 
 /**
  * Network names in step with a status's IPs, or undefined when all are "" (RunningStatus.networkNames).

@@ -179,6 +179,10 @@ export class ZkDetector extends EventEmitter<ZkDetectorEvents> {
     const state = client.getState();
     // An expired client is already closed; close() on it would only queue a packet nobody sends.
     if (state === State.EXPIRED) return;
+    if (!hasSocket(client)) {
+      abandonPendingConnect(client);
+      return;
+    }
     client.close();
     // Not connected, the goodbye cannot be sent, and a half-open handshake would keep the socket
     // (and this process) alive: cut it. The server expires the session on its own.
@@ -290,9 +294,34 @@ export class ZkDetector extends EventEmitter<ZkDetectorEvents> {
 }
 
 /** The client's socket is not public API; reach it defensively so a future version just skips this. */
+type ClientInternals = { connectionManager?: { socket?: { destroy?: () => void } } };
+
 function destroySocket(client: Client): void {
-  const internals = client as unknown as { connectionManager?: { socket?: { destroy?: () => void } } };
-  internals.connectionManager?.socket?.destroy?.();
+  (client as unknown as ClientInternals).connectionManager?.socket?.destroy?.();
+}
+
+function hasSocket(client: Client): boolean {
+  return (client as unknown as ClientInternals).connectionManager?.socket !== undefined;
+}
+
+/** node-zookeeper-client's default spinDelay: the longest a connection attempt waits to start. */
+const LIBRARY_SPIN_DELAY_MS = 1_000;
+
+/**
+ * Closes a client whose connection attempt has not opened its socket yet (close() right after
+ * start(), or between attempts). The library (1.1.3) writes its goodbye to that missing socket and
+ * throws; the state it set first (CLOSING) still stops it from retrying a failed attempt. The
+ * attempt itself starts on the next tick or within the spin delay, and a server that accepts but
+ * never answers would keep its socket forever: cut it at both moments.
+ */
+function abandonPendingConnect(client: Client): void {
+  try {
+    client.close();
+  } catch {
+    // the missing socket, as above
+  }
+  setImmediate(() => destroySocket(client));
+  setTimeout(() => destroySocket(client), LIBRARY_SPIN_DELAY_MS + 100);
 }
 
 function sameLeader(a: HostPort | undefined, b: HostPort | undefined): boolean {

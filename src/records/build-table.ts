@@ -6,8 +6,8 @@
 // it decides the order of values under a name and the /v1/enumerate rows.
 import type { Config } from '../config/typed.js';
 import type { HostPort } from '../net/address.js';
-import { masterRecords } from './master-records.js';
-import { addIP, ownSourcesOf, toIps, type Ip } from './table-ips.js';
+import { clusterRecords } from './cluster-records.js';
+import { ownSourcesOf, toIps, type Ip } from './table-ips.js';
 import { DCOS_ZONE } from './dcos-names.js';
 import type { MasterState } from '../mesos/state.js';
 import { cachedLabelFunc, type LabelFunc } from './labels.js';
@@ -19,7 +19,7 @@ import { TableBuilder } from './table-builder.js';
 import type { ReverseData } from './reverse-table.js';
 import { packedFromData } from './packed-reverse.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
-import { agentContext, dcosTaskRecords, frameworkContext, frameworkLabel, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
+import { dcosTaskRecords, frameworkContext, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
 export interface BuildInputs {
@@ -56,8 +56,10 @@ export interface BuiltParts {
   packed: PackedTable;
   log: Int32Array;
   prefixEnd: number;
-  /** Per framework: per task, [log start, log end, ptrs start, ptrs end]. */
+  /** Per framework: per task, [log start, log end, ptrs start, ptrs end]; the end includes its DC/OS names. */
   spans: Int32Array[];
+  /** Under a HealthPolicy: the log entries passing tasks added under their shared names (HealthGate.servedAt); else null. */
+  sharedAt: number[] | null;
   /** Per framework: its task-record context (name ids valid in `packed`), undefined when its label is "". */
   contexts: (FrameworkContext | undefined)[];
   agents: ReadonlyMap<string, AgentContext>;
@@ -122,43 +124,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
   const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
   const seenIps = new Map<string, Ip | null>();
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
-
-  // --- frameworks: `fw.domain.` A/AAAA and `_framework._tcp.fw.domain.` ------------------------
-  const fwNames = state.frameworks.map((fw) => frameworkLabel(fw.name, label));
-  state.frameworks.forEach((fw, i) => {
-    const fname = fwNames[i];
-    if (fname === '') return;
-    // A framework without a pid (HTTP API scheduler) is found by its `hostname`, with no SRV.
-    const ips = ipsOf(fw.pid ? fw.pid.host : fw.hostname);
-    if (ips.length === 0) return;
-    const owner = b.name(`${fname}.${zone}`);
-    for (const ip of ips) addIP(b, owner, ip);
-    if (fw.pid) b.addSRV(b.name(`_framework._tcp.${fname}.${zone}`), owner, fw.pid.port);
-  });
-
-  // --- agents: `slave.domain.` and `_slave._tcp.domain.` ------------------------------------
-  const agents = new Map<string, AgentContext>();
-  const slaveOwner = b.name(`slave.${zone}`);
-  const slaveSrvOwner = b.name(`_slave._tcp.${zone}`);
-  for (const agent of state.agents) {
-    const ips = agent.pid ? ipsOf(agent.pid.host) : [];
-    if (agent.pid && ips.length > 0) {
-      for (const ip of ips) addIP(b, slaveOwner, ip);
-      b.addSRV(slaveSrvOwner, slaveOwner, agent.pid.port);
-    }
-    agents.set(agent.id, agentContext(agent.id, ips));
-  }
-
-  // --- this server: the SOA MNAME record ------------------------------------------------------
-  let mname = config.SOAMname.toLowerCase();
-  if (!mname.endsWith('.')) mname += '.';
-  const selfIps = toIps(b, seenIps, inputs.selfAddresses);
-  if (selfIps.length > 0) {
-    const owner = b.name(mname);
-    for (const ip of selfIps) addIP(b, owner, ip);
-  }
-
-  masterRecords(b, state, inputs.masters, zone, ipsOf);
+  const { fwNames, agents, mname } = clusterRecords(b, state, inputs, seenIps, ipsOf, label);
 
   // --- tasks ------------------------------------------------------------------------------
   // Indexed loops and plain arguments: this runs once per task, and on a server's first load it
@@ -176,7 +142,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
   const spans: Int32Array[] = [];
   const contexts: (FrameworkContext | undefined)[] = [];
   // HealthPolicy (health-policy.ts): null for "ignore", whose records go straight to the builder.
-  // The incremental table does not model the gate (publish.ts keeps full builds when it is on).
+  // The incremental table reads which records went through the gate from gate.servedAt.
   const policy = config.HealthPolicy ?? 'ignore';
   const gate = policy === 'ignore' ? null : new HealthGate(b);
   const slots: { tasks: FrameworkTasks; k: number }[] = [];
@@ -205,16 +171,20 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
       span[4 * t + 2] = ptrStart;
       span[4 * t + 3] = taskPtrs === null ? 0 : taskPtrs.length;
       if (!added) continue;
+      const dcosStart = b.length;
+      // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts); in the
+      // task's span, which is what the incremental table patches.
+      if (config.typed.dcosNames) {
+        dcosTaskRecords(b, fwCtx, task, agents, options, frameworks[i].name);
+        span[4 * t + 1] = b.length;
+      }
       if (gate !== null) {
         if (!passing) failingTasks++;
         slots.push({ tasks: generated, k: generated.names.length });
       }
       generated.names.push(task.name);
       generated.ids.push(task.id);
-      generated.bounds.push(start, b.length);
-      // After the bounds: /v1/enumerate lists a task's Mesos records only (dcos-names.ts). Not in
-      // the task's span either: the incremental table does not patch DC/OS names (it refuses).
-      if (config.typed.dcosNames) dcosTaskRecords(b, fwCtx, task, agents, options, frameworks[i].name);
+      generated.bounds.push(start, dcosStart);
     }
   };
   // Tasks since the last step.
@@ -267,7 +237,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
   if (stepped && reverse !== undefined) yield;
   const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
-  return { table, packed: built.packed, log: built.log, prefixEnd, spans, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
+  return { table, packed: built.packed, log: built.log, prefixEnd, spans, sharedAt: gate === null ? null : gate.servedAt, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
 
 /**

@@ -8,6 +8,7 @@
 // dcos_l4lb_lashup_vip_listener.erl (to_name).
 import { canonicalIP } from '../net/address.js';
 import type { Task } from '../mesos/state.js';
+import { publishesHostPorts } from '../mesos/task-addressing.js';
 import type { LabelFunc } from './labels.js';
 import { domainFrag } from './labels.js';
 import { addIP, toIps, type Ip } from './table-ips.js';
@@ -26,6 +27,12 @@ export interface DcosTask {
   containerIps: Ip[];
   /** `canonical.fw.slave.domain.`: the SRV target of a VIP backend on a host port (one per task). */
   slaveCanonical: string | undefined;
+}
+
+/** Whether one of `ips` is IPv6 (`v6`) or IPv4. */
+function hasFamily(ips: readonly Ip[], v6: boolean): boolean {
+  for (let i = 0; i < ips.length; i++) if (ips[i].v6 === v6) return true;
+  return false;
 }
 
 /** A name part that would put an empty label into a name (RFC 1035 §3.1). */
@@ -51,7 +58,7 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
       for (const ip of t.containerIps) addIP(b, containerOwner, ip);
     }
     // autoip: the agent when the task publishes host ports, or has no container address.
-    const auto = task.addressing?.hostPorts === true || t.containerIps.length === 0 ? t.agentIps : t.containerIps;
+    const auto = publishesHostPorts(task) || t.containerIps.length === 0 ? t.agentIps : t.containerIps;
     const autoOwner = b.name(`${taskLabel}${tail}.autoip.dcos.${DCOS_ZONE}`);
     for (const ip of auto) addIP(b, autoOwner, ip);
   }
@@ -70,6 +77,10 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
     if (address !== undefined) {
       // An IP VIP has no name in DC/OS; here the task's own name under l4lb answers it.
       if (bad(taskLabel)) continue;
+      // Only while the task is one of its backends: dcos-net (validate_backend_ip, IPv6 on, its
+      // default) drops a backend on a container port whose address is not of the VIP's family.
+      // A host-port backend is the agent's address, kept whatever the family.
+      if (!vip.hostPort && !hasFamily(t.containerIps, address.includes(':'))) continue;
       const owner = b.name(`${taskLabel}.${fwFrag}.l4lb.${DCOS_ZONE}`);
       for (const ip of toIps(b, seen, [address])) addIP(b, owner, ip);
       continue;

@@ -57,21 +57,30 @@ export class HealthGate {
   #slot = 0;
   readonly #serving: SharedSink;
   readonly #holding: SharedSink;
+  /**
+   * The builder log entries (b.length before each add) of the records passing tasks added under
+   * their shared names: the incremental table tells them from the canonical ones by these.
+   */
+  readonly servedAt: number[] = [];
 
   constructor(b: TableBuilder) {
     this.#b = b;
     const served = this.#served;
+    const at = this.servedAt;
     this.#serving = {
       addA: (owner, ip) => {
         served.add(owner);
+        at.push(b.length);
         b.addA(owner, ip);
       },
       addAAAA: (owner, ip) => {
         served.add(owner);
+        at.push(b.length);
         b.addAAAA(owner, ip);
       },
       addSRV: (owner, target, port) => {
         served.add(owner);
+        at.push(b.length);
         b.addSRV(owner, target, port);
       },
     };

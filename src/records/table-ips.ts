@@ -2,6 +2,7 @@
 // table's IP list, de-duplicated per owner; and which of a task's IPs IPSources picks.
 import { canonicalIP } from '../net/address.js';
 import type { MasterState, Task } from '../mesos/state.js';
+import { publishesHostPorts } from '../mesos/task-addressing.js';
 import { IP_SOURCES, type IPSource } from '../config/schema.js';
 import type { AddressRules } from '../config/typed.js';
 import type { RecordSink } from './table-builder.js';
@@ -71,7 +72,7 @@ export function containerIPs(b: RecordSink, seen: Map<string, Ip | null>, task: 
 export function taskIPs(b: RecordSink, seen: Map<string, Ip | null>, task: Task, agentIps: Ip[], rules: AddressRules, own: readonly string[] | undefined): Ip[] {
   if (own === undefined && rules.auto) {
     // autoip: the container address unless the task publishes host ports, or has none.
-    if (task.addressing?.hostPorts === true) return agentIps;
+    if (publishesHostPorts(task)) return agentIps;
     const ips = containerIPs(b, seen, task, rules.networks);
     return ips.length > 0 ? ips : agentIps;
   }

@@ -158,7 +158,11 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     // snapshot was taken before events the stream has already applied): rebuild from that one,
     // or the poll (a refresh, a same-cluster SIGHUP) would swap an older view in after a newer.
     const current = this.#stream?.mode === 'streaming' && this.#isStreamMaster(master) ? this.#streamed : undefined;
-    await this.#opts.publish(current ? withFrameworkPids(current, this.#frameworkPids) : state, this.#mastersForRecords());
+    // A poll made only for new frameworks' pids gives the stream's view their pids: a framework
+    // change the incremental table patches. Any other poll rebuilds in full (fresh addresses).
+    const origin = current !== undefined && this.#pidPoll ? 'stream' : undefined;
+    this.#pidPoll = false;
+    await this.#opts.publish(current ? withFrameworkPids(current, this.#frameworkPids) : state, this.#mastersForRecords(), origin);
     this.#ensureStream(master, state.leader);
     if (!this.#stream) this.#setMode('polling');
   }
@@ -236,6 +240,8 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
 
   #streamMaster: HostPort | undefined;
   #lastPidPoll = 0;
+  /** The poll under way was asked for by #fetchMissingPids. */
+  #pidPoll = false;
 
   /**
    * A framework that registered after the last /master/state poll has no scheduler pid in the
@@ -248,6 +254,7 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     if (now - this.#lastPidPoll < PID_POLL_MS) return;
     if (state.frameworks.every((f) => f.pid || this.#frameworkPids.has(f.id) || this.#pidless.has(f.id))) return;
     this.#lastPidPoll = now;
+    this.#pidPoll = true;
     void this.#poller.refreshNow();
   }
 

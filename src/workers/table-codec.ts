@@ -34,6 +34,8 @@ export interface TableHeader {
   ns: string[];
   /** The PTR records, packed in shared memory like the forward zone (records/packed-reverse.ts). */
   reverse?: ReverseMessage;
+  /** A secondary's expired zones (RecordTable.expired). */
+  expired?: string[];
 }
 
 export interface EncodedTable {
@@ -44,6 +46,7 @@ export interface EncodedTable {
 export function tableHeader(table: RecordTable): TableHeader {
   const header: TableHeader = { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
   if (table.reverse !== undefined) header.reverse = reverseMessage(table.reverse);
+  if (table.expired !== undefined) header.expired = [...table.expired];
   return header;
 }
 
@@ -115,6 +118,7 @@ function unpacked(h: TableHeader, { packed, reverse }: { packed: PackedTable; re
     enumeration: null,
     packed,
     ...(reverse === undefined ? {} : { reverse: packedReverseTable(reverse) }),
+    ...(Array.isArray(h.expired) && h.expired.every((z) => typeof z === 'string') ? { expired: Object.freeze([...h.expired]) } : {}),
   });
 }
 

@@ -15,6 +15,12 @@ export function resolverOf(server: TestServer): Resolver {
 /** dig, with retries for the same reason (later options override the helper's). */
 export const dig = (server: TestServer, ...args: string[]): Promise<string> => server.dig(...args, '+tries=3', '+time=3');
 
+/** The lines of `dig +noall +answer ARGS` (as the docs show them), each line's whitespace made one space. */
+export async function digAnswer(server: TestServer, ...args: string[]): Promise<string[]> {
+  const out = await dig(server, '+noall', '+answer', ...args);
+  return out.split('\n').filter((l) => l !== '').map((l) => l.split(/\s+/).join(' '));
+}
+
 /**
  * The A records of `name` from `resolver`, sorted; [] when its error code is one of `noAddress`
  * (by default a name that does not exist or has no A records).

@@ -10,6 +10,8 @@ export const AGENT_IP = '10.1.0.1';
 interface Net {
   name?: string;
   ips: string[];
+  /** Host ports mapped into the container, listed in the status (a pod's task). */
+  hostPorts?: number[];
 }
 
 interface AddressTask {
@@ -28,6 +30,9 @@ const dockerBridge = (hostPort: number): Json => ({
   type: 'DOCKER',
   docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: hostPort, container_port: 80, protocol: 'tcp' }] },
 });
+
+/** A task group's task: a MESOS container without network_infos (the pod's network is its executor's). */
+const POD_CONTAINER: Json = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } };
 
 /** The cases; the expected answers per config are in the tests. */
 export const ADDRESS_TASKS: readonly AddressTask[] = [
@@ -63,12 +68,35 @@ export const ADDRESS_TASKS: readonly AddressTask[] = [
     statuses: [[{ name: 'dcos', ips: ['9.0.2.2'] }]],
     more: { discovery: { name: 'db', visibility: 'FRAMEWORK', ports: { ports: [{ number: 5432, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '10.10.10.10:5432' }] } }] } } },
   },
+  // ... IP VIPs of both families on an IPv4 task: only the IPv4 one has it as a backend ...
+  {
+    name: 'db4',
+    statuses: [[{ name: 'dcos', ips: ['9.0.2.6'] }]],
+    more: {
+      discovery: {
+        name: 'db4',
+        visibility: 'FRAMEWORK',
+        ports: { ports: [{ number: 5432, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: 'fd01:c::11:5432' }, { key: 'VIP_1', value: '10.10.10.11:5432' }] } }] },
+      },
+    },
+  },
   // ... and a named VIP on a host port (a VIP_PORT task label, host networking).
   { name: 'api', statuses: [null], ports: [31500, 31500], labels: [{ key: 'VIP_PORT0', value: 'tcp://api:8080' }] },
+  // A pod's task (a task group's: MESOS, no network_infos of its own) whose pod maps host port
+  // 31600: the mapping is in its status only, and counts (dcos-net handle_task_port_mappings)...
+  { name: 'pod', statuses: [[{ name: 'dcos', ips: ['9.0.4.1'], hostPorts: [31600] }]], container: POD_CONTAINER },
+  // ... a pod's task without host ports ...
+  { name: 'podplain', statuses: [[{ name: 'dcos', ips: ['9.0.4.2'] }]], container: POD_CONTAINER },
+  // ... and a pod's task whose status has no mapping yet (a TASK_UPDATED brings one in the stream test).
+  { name: 'podlater', statuses: [[{ name: 'dcos', ips: ['9.0.4.3'] }]], container: POD_CONTAINER },
 ];
 
 const networkInfos = (nets: Net[]): Json[] =>
-  nets.map((n) => ({ ...(n.name === undefined ? {} : { name: n.name }), ip_addresses: n.ips.map((ip) => ({ protocol: 'IPv4', ip_address: ip })) }));
+  nets.map((n) => ({
+    ...(n.name === undefined ? {} : { name: n.name }),
+    ip_addresses: n.ips.map((ip) => ({ protocol: 'IPv4', ip_address: ip })),
+    ...(n.hostPorts === undefined ? {} : { port_mappings: n.hostPorts.map((p) => ({ host_port: p, container_port: 80, protocol: 'tcp' })) }),
+  }));
 
 function status(nets: Net[] | null, i: number, healthy: boolean): Json {
   const s: Json = { state: 'TASK_RUNNING', timestamp: 1_700_000_000 + i };
@@ -139,7 +167,11 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
+    pod: ['9.0.4.1'],
+    podplain: ['9.0.4.2'],
+    podlater: ['9.0.4.3'],
   },
   // IPNetworks ["calico"]: only calico addresses count; the others fall through to `host`.
   calico: {
@@ -153,9 +185,14 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: [AGENT_IP],
     db: [AGENT_IP],
+    db4: [AGENT_IP],
     api: [AGENT_IP],
+    pod: [AGENT_IP],
+    podplain: [AGENT_IP],
+    podlater: [AGENT_IP],
   },
-  // AddressPolicy "auto": the container address without port mappings, else the agent's.
+  // AddressPolicy "auto": the container address without port mappings (the container's, or a
+  // pod task's in its status), else the agent's.
   auto: {
     bridged: [AGENT_IP],
     overlay: ['9.0.0.2'],
@@ -167,7 +204,11 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
+    pod: [AGENT_IP],
+    podplain: ['9.0.4.2'],
+    podlater: ['9.0.4.3'],
   },
   // "auto" with IPNetworks ["dcos"].
   autoDcos: {
@@ -181,7 +222,11 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     hostnet: [AGENT_IP],
     web: ['9.0.2.1'],
     db: ['9.0.2.2'],
+    db4: ['9.0.2.6'],
     api: [AGENT_IP],
+    pod: [AGENT_IP],
+    podplain: ['9.0.4.2'],
+    podlater: ['9.0.4.3'],
   },
 };
 

@@ -6,7 +6,10 @@ import { parseStateText } from '../../src/mesos/parse-state.js';
 import { readStateBytes, stateReaderAddon, type StateReaderAddon } from '../../src/mesos/read-state.js';
 import type { MasterState } from '../../src/mesos/state.js';
 import { taskHash } from '../../src/records/task-hash.js';
-import { bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, vipContainer, vipDiscovery, vipStatuses } from './reader-tasks.js';
+import {
+  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
+  vipDiscovery, vipStatuses,
+} from './reader-tasks.js';
 
 export const fixture = readFileSync(new URL('../fixtures/mesos-state-fake.json', import.meta.url));
 export const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -138,6 +141,11 @@ export function richState(): Record<string, unknown> {
             container: bridgeContainer(),
             statuses: bridgeStatuses(),
           },
+          // Pod tasks: port mappings in the status only (reader-tasks.ts expectPods).
+          { id: 'pod.1', name: 'pod', slave_id: 'S1', state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses() },
+          { id: 'pod-plain.1', name: 'pod-plain', slave_id: 'S1', state: 'TASK_RUNNING', container: podContainer(), statuses: podPlainStatuses() },
+          { id: 'own.1', name: 'own', slave_id: 'S1', state: 'TASK_RUNNING', container: ownNetworksContainer(), statuses: ownNetworksStatuses() },
+          { id: 'docker-host.1', name: 'docker-host', slave_id: 'S1', state: 'TASK_RUNNING', container: dockerHostContainer(), statuses: ownNetworksStatuses() },
         ],
         id: 'f1',
         name: 'Marathon',

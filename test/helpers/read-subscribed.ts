@@ -8,7 +8,10 @@ import { taskHash } from '../../src/records/task-hash.js';
 import { nativeAddon } from './read-state.js';
 import { seededRandom } from './seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Status, v1Task } from './stream-master.js';
-import { bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, vipContainer, vipDiscovery, vipStatuses } from './reader-tasks.js';
+import {
+  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
+  vipDiscovery, vipStatuses,
+} from './reader-tasks.js';
 
 type Json = Record<string, unknown>;
 
@@ -144,6 +147,11 @@ export function richSnapshot(): Json {
               container: bridgeContainer(),
               statuses: bridgeStatuses(),
             },
+            // Pod tasks: port mappings in the status only (reader-tasks.ts expectPods).
+            { task_id: { value: 'pod.1' }, name: 'pod', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses() },
+            { task_id: { value: 'pod-plain.1' }, name: 'pod-plain', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podPlainStatuses() },
+            { task_id: { value: 'own.1' }, name: 'own', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: ownNetworksContainer(), statuses: ownNetworksStatuses() },
+            { task_id: { value: 'docker-host.1' }, name: 'docker-host', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: dockerHostContainer(), statuses: ownNetworksStatuses() },
             // Labels and a container with nothing task-addressing.ts reads (not handed over).
             {
               task_id: { value: 'plain.1' },
@@ -227,8 +235,8 @@ const IP_SOURCES = ['host', 'netinfo,host', 'mesos,docker', 'bogus'];
  * What task-addressing.ts reads, on some of the synthetic tasks (the app `i % 97` decides, so
  * instances of an app share their texts as in a real cluster): task labels (MESOS_DNS_IP_SOURCES,
  * VIP_PORT<n>, others), container info with port mappings and network_infos, discovery port labels
- * (VIP_<n>, network-scope), network names on the statuses' IPs, and a newer RUNNING status without
- * network_infos (a health check) after the one with them.
+ * (VIP_<n>, network-scope), network names on the statuses' IPs, port mappings in the statuses (pod
+ * tasks), and a newer RUNNING status without network_infos (a health check) after the one with them.
  */
 function addAddressing(task: Json, i: number, base: number, rand: () => number): void {
   const app = i % 97;
@@ -248,6 +256,9 @@ function addAddressing(task: Json, i: number, base: number, rand: () => number):
   for (const s of task.statuses as Json[]) {
     const infos = (s.container_status as { network_infos?: Json[] } | undefined)?.network_infos;
     if (infos && app % 2 === 1) infos[0].name = app % 7 === 0 ? 'calico' : 'dcos';
+    // Port mappings in the status: a pod's task (its container lists no network_infos), and a
+    // task whose container lists its own (then the status's are not read).
+    if (infos && (app % 8 === 3 || app % 8 === 5)) infos[0].port_mappings = [{ host_port: 31000 + app, container_port: 80, protocol: 'tcp' }];
   }
   const running = (task.statuses as Json[]).find((s) => s.state === 'TASK_RUNNING');
   if (running && rand() < 0.3) (task.statuses as Json[]).push({ state: 'TASK_RUNNING', timestamp: (running.timestamp as number) + 5, healthy: true });

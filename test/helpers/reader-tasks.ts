@@ -4,6 +4,7 @@
 // damage their documents in place.
 import { expect } from '@jest/globals';
 import type { DiscoveryPort, Task } from '../../src/mesos/state.js';
+import { publishesHostPorts } from '../../src/mesos/task-addressing.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +51,75 @@ export const bridgeContainer = (): Json => ({ type: 'DOCKER', docker: { network:
 /** The bridge task's one status, with a network IP. */
 export const bridgeStatuses = (): Json[] => [{ state: 'TASK_RUNNING', timestamp: 3, container_status: { network_infos: [{ ip_addresses: [{ ip_address: '172.17.0.5' }] }] } }];
 
+/**
+ * The pod tasks' container: a task group's task (MESOS, no network_infos of its own; the pod's
+ * network is its executor's), so its statuses' port mappings count (dcos-net
+ * handle_task_port_mappings). Its image's `type: DOCKER` is not the container's type.
+ */
+export const podContainer = (): Json => ({ type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } });
+
+/**
+ * The pod task's statuses: an older RUNNING one with the network and its port mappings in awkward
+ * forms (one good: a host_port written as digits), a newer RUNNING one without a network (it
+ * keeps the older one's addresses and mappings), a newer STARTING one with a mapping (not read).
+ */
+export const podStatuses = (): Json[] => [
+  {
+    state: 'TASK_RUNNING',
+    timestamp: 5,
+    container_status: {
+      network_infos: [
+        { name: 'dcos', ip_addresses: [{ ip_address: '9.0.1.1' }], port_mappings: [5, null, { host_port: -1 }, { host_port: '31300', container_port: 80, protocol: 'tcp' }] },
+      ],
+    },
+  },
+  { state: 'TASK_RUNNING', timestamp: 9, healthy: true, container_status: {} },
+  { state: 'TASK_STARTING', timestamp: 12, container_status: { network_infos: [{ port_mappings: [{ host_port: 31399 }] }] } },
+];
+
+/** The plain pod task's statuses: port mappings without a usable host port only; the STARTING one's is not read. */
+export const podPlainStatuses = (): Json[] => [
+  {
+    state: 'TASK_RUNNING',
+    timestamp: 4,
+    container_status: {
+      network_infos: [
+        { name: 'dcos', ip_addresses: [{ ip_address: '9.0.1.2' }], port_mappings: [{ container_port: 80 }, { host_port: 70000 }, { host_port: 1.5 }, { host_port: '3a' }, { host_port: '' }, { host_port: null }] },
+        { port_mappings: { host_port: 31000 } },
+        { port_mappings: null },
+      ],
+    },
+  },
+  { state: 'TASK_STARTING', timestamp: 2, container_status: { network_infos: [{ port_mappings: [{ host_port: 31398 }] }] } },
+];
+
+/** The own-networks task's container: it lists its network_infos (no mapping), so its statuses' mappings do not count. */
+export const ownNetworksContainer = (): Json => ({ type: 'MESOS', network_infos: [{ name: 'dcos' }] });
+
+/** The Docker host-network task's container: DOCKER lists its own port mappings (none), so its statuses' do not count. */
+export const dockerHostContainer = (): Json => ({ docker: { image: 'nginx', network: 'HOST' }, type: 'DOCKER' });
+
+/** The own-networks task's status: a network with a port mapping (host_port 0 is a port). */
+export const ownNetworksStatuses = (): Json[] => [
+  { state: 'TASK_RUNNING', timestamp: 1, container_status: { network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.1.3' }], port_mappings: [{ host_port: 0 }] }] } },
+];
+
+/** What both readers make of the pod, plain pod, own-networks and Docker host tasks (appended after bridge, in this order). */
+export function expectPods(pod: Task, plain: Task, own: Task, dockerHost: Task): void {
+  expect(pod.running).toEqual({ timestamp: 9, healthy: true, networkIPs: ['9.0.1.1'], networkNames: ['dcos'], mesosLabelIPs: [], dockerLabelIPs: [], portMapped: true });
+  expect(pod.addressing).toBeUndefined();
+  expect(publishesHostPorts(pod)).toBe(true);
+  expect(plain.running).toEqual({ timestamp: 4, networkIPs: ['9.0.1.2'], networkNames: ['dcos'], mesosLabelIPs: [], dockerLabelIPs: [] });
+  expect(plain.addressing).toBeUndefined();
+  expect(publishesHostPorts(plain)).toBe(false);
+  expect(own.running?.portMapped).toBe(true);
+  expect(own.addressing).toEqual({ hostPorts: false, ownPortMappings: true });
+  expect(publishesHostPorts(own)).toBe(false);
+  expect(dockerHost.running?.portMapped).toBe(true);
+  expect(dockerHost.addressing).toEqual({ hostPorts: false, ownPortMappings: true });
+  expect(publishesHostPorts(dockerHost)).toBe(false);
+}
+
 /** What both readers make of the café task's discovery ports (the four the two documents share). */
 export function expectCafeDiscoveryPorts(ports: DiscoveryPort[] | undefined): void {
   expect(ports).toEqual([
@@ -66,6 +136,7 @@ export function expectVipAndBridge(vip: Task, bridge: Task): void {
   expect(vip.running).toEqual({ timestamp: 20, networkIPs: ['9.0.0.9', '9.0.0.3'], networkNames: ['other', ''], mesosLabelIPs: [], dockerLabelIPs: [], healthy: true });
   expect(vip.addressing).toEqual({
     hostPorts: true,
+    ownPortMappings: true,
     ipSources: 'netinfo,host',
     vips: [
       { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
@@ -73,6 +144,6 @@ export function expectVipAndBridge(vip: Task, bridge: Task): void {
       { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
     ],
   });
-  expect(bridge.addressing).toEqual({ hostPorts: true, ipSources: 'bogus' });
+  expect(bridge.addressing).toEqual({ hostPorts: true, ownPortMappings: true, ipSources: 'bogus' });
   expect(bridge.running?.networkNames).toBeUndefined();
 }

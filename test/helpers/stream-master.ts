@@ -235,6 +235,8 @@ export interface StatusSpec {
   ips?: string[];
   healthy?: boolean;
   labels?: { key: string; value: string }[];
+  /** Host ports mapped into the container (`port_mappings` beside the ips): how a pod's task shows its host ports. */
+  hostPorts?: number[];
 }
 
 export function v1Status(spec: StatusSpec): Json {
@@ -249,6 +251,10 @@ export function v1Status(spec: StatusSpec): Json {
     status.container_status = {
       network_infos: [{ ip_addresses: spec.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }],
     };
+    if (spec.hostPorts) {
+      const info = (status.container_status as { network_infos: Json[] }).network_infos[0];
+      info.port_mappings = spec.hostPorts.map((p) => ({ host_port: p, container_port: 80, protocol: 'tcp' }));
+    }
   }
   if (spec.healthy !== undefined) status.healthy = spec.healthy;
   if (spec.labels) status.labels = { labels: spec.labels };

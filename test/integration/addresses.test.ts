@@ -5,7 +5,7 @@
 // /v1/hosts giving the same addresses.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { captureLog } from '../helpers/log-capture.js';
-import { dnsA, httpA } from '../helpers/a-records.js';
+import { digAnswer, dnsA, httpA } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamMaster, taskUpdated, v1Status } from '../helpers/stream-master.js';
 import { ADDRESS_TASKS, addressGetState, addressState, CASE_CONFIG, EXPECTED } from '../helpers/address-tasks.js';
@@ -102,6 +102,22 @@ describe.each(SOURCES)('%s', (source, readerConfig) => {
       }
       expect(await dnsA(server, 'overlay.marathon.mesos')).toEqual(['9.0.0.2']);
       expect(await httpA(server, 'overlay.marathon.mesos')).toEqual(['9.0.0.2']);
+    });
+
+    it('AddressPolicy "auto": a TASK_UPDATED that brings a pod task\'s port mapping moves it to the agent (the docs/addresses.md dig example)', async () => {
+      await server.writeConfig(config(CASE_CONFIG.auto));
+      await server.running.reload();
+      expect(await digAnswer(server, 'pod.marathon.mesos')).toEqual(['pod.marathon.mesos. 60 IN A 10.1.0.1']);
+      expect(await digAnswer(server, 'podplain.marathon.mesos')).toEqual(['podplain.marathon.mesos. 60 IN A 9.0.4.2']);
+      expect(await digAnswer(server, 'podlater.marathon.mesos')).toEqual(['podlater.marathon.mesos. 60 IN A 9.0.4.3']);
+      master.send(taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.4.3'], hostPorts: [31601] })));
+      const deadline = Date.now() + 5000;
+      while ((await dnsA(server, 'podlater.marathon.mesos'))[0] !== '10.1.0.1') {
+        if (Date.now() > deadline) throw new Error('the update never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await digAnswer(server, 'podlater.marathon.mesos')).toEqual(['podlater.marathon.mesos. 60 IN A 10.1.0.1']);
+      expect(await httpA(server, 'podlater.marathon.mesos')).toEqual(['10.1.0.1']);
     });
   }
 

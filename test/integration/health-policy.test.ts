@@ -218,10 +218,10 @@ describe('the Operator API stream', () => {
     expect(await healthMetrics(server)).toEqual({ fallback: 0, failing: 1 });
     update(2, 300, true);
     await eventually(server, served(1, 2, 3));
-    // Under a HealthPolicy every stream event is built in full: patches do not model the
-    // per-name fallback (architecture.md "The incremental table").
-    expect(await updates(server, 'patch')).toBe(0);
-    expect(await updates(server, 'full')).toBeGreaterThanOrEqual(fulls + 2);
+    // A health change is patched: the task's shared names are recomputed with the others under
+    // them (architecture.md "The incremental table"), not the whole table built again.
+    expect(await updates(server, 'patch')).toBeGreaterThanOrEqual(2);
+    expect(await updates(server, 'full')).toBe(fulls);
   });
 
   it('keeps every instance when all are unhealthy, counted in /metrics', async () => {
@@ -234,6 +234,10 @@ describe('the Operator API stream', () => {
     update(3, 500, true);
     await eventually(server, served(3));
     expect(await healthMetrics(server)).toEqual({ fallback: 0, failing: 2 });
+    // all of it patched; the counts are those of a full build (checked here and by the periodic check)
+    const patched = server.running.store.current()!.table;
+    expect(patched.overlay).toBeDefined();
+    expect(patched.health).toEqual({ policy: 'exclude-unhealthy', failingTasks: 2, fallbackNames: 0 });
   });
 
   it('drops killing and unreachable tasks, and serves them again when RUNNING', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
-import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { agentAdded, agentRemoved, frameworkAdded, frameworkRemoved, frameworkUpdated, getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1FrameworkInfo, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 import { describeWorkers } from '../helpers/workers.js';
 import { createLogger } from '../../src/log.js';
 
@@ -15,9 +15,9 @@ type Json = Record<string, unknown>;
 const agents = [v1Agent('a1', '10.1.0.1'), v1Agent('a2', '10.1.0.2')];
 const frameworks = [v1Framework('fw1', 'marathon', '10.1.0.100')];
 
-function running(id: string, agentId: string, ips: string[]): Json {
+function running(id: string, agentId: string, ips: string[], frameworkId = 'fw1'): Json {
   const status = v1Status({ taskId: id, agentId, state: 'TASK_RUNNING', ips, timestamp: 1_700_000_100 });
-  return v1Task({ id, frameworkId: 'fw1', agentId, state: 'TASK_RUNNING', ports: [[31000, 31000]], statuses: [status] });
+  return v1Task({ id, frameworkId, agentId, state: 'TASK_RUNNING', ports: [[31000, 31000]], statuses: [status] });
 }
 
 function legacyState(port: number): Json {
@@ -107,6 +107,51 @@ function cases(workers: number): void {
     await eventually('api.marathon.mesos', ['9.9.0.4']);
     const enumerate = JSON.parse((await server.http('/v1/enumerate')).body) as { frameworks: Array<{ tasks: Array<{ id: string }> }> };
     expect(enumerate.frameworks[0].tasks.map((t) => t.id).sort()).toEqual(['api.1', 'web.0']);
+  });
+
+  it('patches an agent added and removed: the agent names, its tasks\' names and its PTR', async () => {
+    const full = await updates('full');
+    const patches = await updates('patch');
+    master.send(agentAdded(v1Agent('a3', '10.1.0.3')));
+    master.send(taskAdded(running('db.1', 'a3', ['9.9.0.5'])));
+    await eventually('db.marathon.slave.mesos', ['10.1.0.3']);
+    await eventually('slave.mesos', ['10.1.0.1', '10.1.0.2', '10.1.0.3']);
+    expect(await a('db.marathon.mesos')).toEqual(['9.9.0.5']);
+    expect(await server.resolver().reverse('10.1.0.3')).toEqual(['slave.mesos']);
+    // gone: its tasks have no agent to name, so no records (as a full build gives them)
+    master.send(agentRemoved('a3'));
+    await eventually('db.marathon.mesos', []);
+    await eventually('slave.mesos', ['10.1.0.1', '10.1.0.2']);
+    await expect(server.resolver().reverse('10.1.0.3')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    expect(await updates('patch')).toBeGreaterThan(patches);
+    expect(await updates('full')).toBe(full);
+  });
+
+  it('patches a framework added, renamed and removed: its names and its tasks\'', async () => {
+    const full = await updates('full');
+    const patches = await updates('patch');
+    // /master/state lists the new framework with its scheduler pid, which the v1 API does not carry:
+    // the server polls once for it, and that poll's pid is patched in too.
+    const legacy = legacyState(master.port);
+    master.stateDocument = { ...legacy, frameworks: [...(legacy.frameworks as Json[]), { id: 'fw2', name: 'chronos', pid: 'scheduler@10.1.0.210:9090', hostname: '10.1.0.200', tasks: [] }] };
+    master.send(frameworkAdded(v1Framework('fw2', 'chronos', '10.1.0.200')));
+    master.send(taskAdded(running('job.1', 'a1', ['9.9.0.6'], 'fw2')));
+    await eventually('job.chronos.mesos', ['9.9.0.6']);
+    await eventually('chronos.mesos', ['10.1.0.210']);
+    expect((await server.resolver().resolveSrv('_framework._tcp.chronos.mesos')).map((r) => r.port)).toEqual([9090]);
+    master.send(frameworkUpdated(v1Framework('fw2', 'cron', '10.1.0.200')));
+    await eventually('job.cron.mesos', ['9.9.0.6']);
+    await eventually('cron.mesos', ['10.1.0.210']);
+    expect(await a('job.chronos.mesos')).toEqual([]);
+    expect(await a('chronos.mesos')).toEqual([]);
+    expect(await server.resolver().reverse('10.1.0.210')).toEqual(['cron.mesos']);
+    master.send(frameworkRemoved(v1FrameworkInfo('fw2', 'cron', '10.1.0.200')));
+    await eventually('job.cron.mesos', []);
+    await eventually('cron.mesos', []);
+    // the other framework's tasks are as they were
+    expect(await a('web.marathon.mesos')).toEqual(['9.9.0.1']);
+    expect(await updates('patch')).toBeGreaterThan(patches);
+    expect(await updates('full')).toBe(full);
   });
 
   it('shows the patched table in /v1/hosts and the record counts', async () => {

@@ -59,6 +59,8 @@ static const char *const TOKENS[] = {
   "\\u", "\\ud800", "\\udc00", "\\ud83d\\ude00", "\xff", "\xc3", "\xe2\x82", "\x01", "-0",
   "9999999999999999999999", "\"TASK_RUNNING\"", "[[[[[[[[", "}}}}", "\"ports\":", "\"tasks\":",
   "\"statuses\":", "\"ip_addresses\":[{}],", "\"discovery\":{\"name\":\"d\",\"ports\":{\"ports\":[{}]}},",
+  // A status's port mappings and a container's own say in them (a pod's task's host ports).
+  "\"port_mappings\":[{\"host_port\":31000}],", "\"host_port\":\"65535\",", "\"type\":\"DOCKER\",", "\"network_infos\":[],",
 };
 
 /** Members of the wrong type, put right after a `{`: the element there becomes malformed. */

@@ -168,7 +168,8 @@ class ReverseZone implements TransferZone {
   readonly ttl: number;
   readonly soa: SoaRData;
   readonly #table: RecordTable;
-  readonly #owners: readonly string[];
+  /** Its PTR owners, listed on first use (AXFR, a diff without the touched names): not per patch. */
+  readonly #owners: () => readonly string[];
 
   /** PTR target lists compare as arrays of strings; the apex always counts as changed. */
   changedSince(before: TransferZone): { changed: Iterable<string>; gone: Iterable<string> } | undefined {
@@ -176,16 +177,16 @@ class ReverseZone implements TransferZone {
     const a = before.#table.reverse!.ptr;
     const b = this.#table.reverse!.ptr;
     const changed = [this.apex];
-    for (const owner of this.#owners) {
+    for (const owner of this.#owners()) {
       const x = a.get(owner);
       const y = b.get(owner)!;
       if (x === undefined || x.length !== y.length || x.some((t, i) => t !== y[i])) changed.push(owner);
     }
-    const mine = new Set(this.#owners);
-    return { changed, gone: before.#owners.filter((o) => !mine.has(o)) };
+    const mine = new Set(this.#owners());
+    return { changed, gone: before.#owners().filter((o) => !mine.has(o)) };
   }
 
-  constructor(table: RecordTable, apex: string, owners: readonly string[]) {
+  constructor(table: RecordTable, apex: string, owners: () => readonly string[]) {
     this.#table = table;
     this.apex = apex;
     this.ttl = table.ttl;
@@ -195,7 +196,7 @@ class ReverseZone implements TransferZone {
 
   *owners(): Iterable<string> {
     yield this.apex;
-    for (const o of this.#owners) if (o !== this.apex) yield o;
+    for (const o of this.#owners()) if (o !== this.apex) yield o;
   }
 
   records(owner: string): readonly RData[] | undefined {
@@ -217,13 +218,20 @@ export function zonesOf(table: RecordTable): ReadonlyMap<string, TransferZone> {
   const map = new Map<string, TransferZone>([[table.zone, new MesosZone(table)]]);
   const reverse = table.reverse;
   if (reverse !== undefined) {
-    const owners = new Map<string, string[]>();
-    for (const zone of reverse.zones) owners.set(zone, []);
-    for (const owner of reverse.ptr.keys()) {
-      const zone = zoneOf(owner, reverse.zones);
-      if (zone !== undefined) owners.get(zone)!.push(owner);
-    }
-    for (const [zone, list] of owners) if (!map.has(zone)) map.set(zone, new ReverseZone(table, zone, list));
+    // The PTR owners by zone, found on first use: every patched table passes through here
+    // (zone-history.ts admit), and a walk over every PTR each time would cost a launch the cluster.
+    let grouped: Map<string, string[]> | undefined;
+    const ownersIn = (zone: string): readonly string[] => {
+      if (grouped === undefined) {
+        grouped = new Map([...reverse.zones].map((z) => [z, []]));
+        for (const owner of reverse.ptr.keys()) {
+          const at = zoneOf(owner, reverse.zones);
+          if (at !== undefined) grouped.get(at)!.push(owner);
+        }
+      }
+      return grouped.get(zone)!;
+    };
+    for (const zone of reverse.zones) if (!map.has(zone)) map.set(zone, new ReverseZone(table, zone, () => ownersIn(zone)));
   }
   zones = map;
   zonesByTable.set(table, zones);
@@ -243,7 +251,8 @@ export function zoneAt(table: RecordTable, name: string): TransferZone | undefin
 export function withSerials(table: RecordTable, serials: ReadonlyMap<string, number>): RecordTable {
   const serial = serials.get(table.zone) ?? table.soa.serial;
   const reverse = table.reverse;
-  const reverseSame = reverse === undefined || reverse.data.zones.every((z) => reverse.serials.get(z) === serials.get(z));
+  // `zones`, not `data.zones`: a patched reverse table lists its data (every PTR) only when asked.
+  const reverseSame = reverse === undefined || [...reverse.zones].every((z) => reverse.serials.get(z) === serials.get(z));
   if (table.soa.serial === serial && reverseSame) return table;
   const descriptors = Object.getOwnPropertyDescriptors(table) as Record<string, PropertyDescriptor>;
   const fixed = (value: unknown): PropertyDescriptor => ({ value, enumerable: true, writable: false, configurable: false });

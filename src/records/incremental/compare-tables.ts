@@ -7,6 +7,8 @@ export function firstDifference(patched: RecordTable, fresh: RecordTable): strin
   if (patched.zone !== fresh.zone || patched.ttl !== fresh.ttl) return '(zone)';
   // The serial is the swap's, not the records': a check build may carry a newer one.
   if (JSON.stringify({ ...patched.soa, serial: 0 }) !== JSON.stringify({ ...fresh.soa, serial: 0 }) || patched.ns.join() !== fresh.ns.join()) return '(SOA)';
+  // HealthPolicy's counts (/metrics): failing tasks and names answered by all instances.
+  if (JSON.stringify(patched.health) !== JSON.stringify(fresh.health)) return '(health)';
   for (const [name, records] of fresh.names) if (!sameRecords(records, patched.names.get(name))) return name;
   for (const name of patched.names.keys()) if (!fresh.names.has(name)) return name;
   if (patched.names.size !== fresh.names.size) return '(names size)';

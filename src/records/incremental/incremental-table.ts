@@ -10,33 +10,42 @@
 //     non-terminals (RFC 8020) appear and disappear with their last descendant.
 // A patch diffs the new state against the last one (object identity: the stream's snapshots share
 // every unchanged task), takes the changed tasks' records out and in, and recomputes each touched
-// name as a fresh build would: the records in build order, the first of each repeat kept. The
-// result is a new overlay over the base (overlay-table.ts).
+// name as a fresh build would (contributors.ts): the records in build order, the first of each
+// repeat kept, and under a HealthPolicy a failing task's shared-name records only where no
+// passing task serves the name (the gate's fallback). The result is a new overlay over the base
+// (overlay-table.ts). An agent or framework event makes the non-task records again and takes
+// again only the tasks depending on it (cluster-change.ts).
 //
 // What it does not patch (apply() returns undefined and the caller builds in full): a changed
-// leader, masters list, agent list, framework (added, removed, renamed, new pid), config or self
-// address; more than MAX_PATCH_TASKS changed tasks; a framework listing a task id twice. Those
-// touch names all over the table (agent addresses are in every task's `.slave.` names) or are
-// rare. Hostnames are resolved for full builds only: a patch reuses the base's addresses.
+// leader, masters list, config or self address; more than MAX_PATCH_TASKS changed tasks; a
+// framework listing a task id twice; an agent or framework host the inputs' addresses do not
+// hold (the caller resolves those first: hostsToResolve).
 import type { MasterState, Task } from '../../mesos/state.js';
 import { buildTable, type BuildInputs, type BuiltParts } from '../build-table.js';
-import { ownSourcesOf } from '../table-ips.js';
-import { KIND_A, KIND_AAAA, NAME_OWNER, NAME_TARGET } from '../packed-table.js';
-import type { NameRecords, RecordTable } from '../table.js';
+import { ownSourcesOf, toIps } from '../table-ips.js';
+import { KIND_A, KIND_AAAA } from '../packed-table.js';
+import type { NameRecords, RecordTable, TableHealth } from '../table.js';
 import { TableBuilder } from '../table-builder.js';
-import { taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from '../task-records.js';
+import { dcosTaskRecords, taskRecords, type AgentContext, type TaskRecordOptions } from '../task-records.js';
+import { DCOS_ZONE } from '../dcos-names.js';
+import { passesPolicy, type SharedSink } from '../health-policy.js';
+import type { HealthPolicy } from '../../config/schema.js';
+import { baseFallbacks, NameContributors, nameValues } from './contributors.js';
+import { NameStates, recordTotals } from './name-states.js';
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
-import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from './overlay-table.js';
+import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from './overlay-table.js';
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
-import { changesFromLog, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, sameOutside, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
+import { clusterRecords } from '../cluster-records.js';
+import { hostIPs } from '../resolve-hosts.js';
+import type { LabelFunc } from '../labels.js';
 
 export { MAX_PATCH_TASKS } from './limits.js';
-/** Lists longer than this are de-duplicated with a Set (as the builder does). */
-const SCAN_LIMIT = 32;
-
-type Contributors = TaskSlot | TaskSlot[] | undefined;
+/** Entries a patch's label and address caches may hold before they start over (ids stay: they are interned). */
+const CACHE_LIMIT = 4096;
 
 export interface Patch {
   table: RecordTable;
@@ -48,19 +57,27 @@ export class IncrementalTable {
   readonly #inputs: BuildInputs;
   #state: MasterState;
   readonly #b: TableBuilder;
-  readonly #contexts: (FrameworkContext | undefined)[];
-  readonly #agents: ReadonlyMap<string, AgentContext>;
+  #agents: ReadonlyMap<string, AgentContext>;
   readonly #options: TaskRecordOptions;
-  readonly #fwSlots: Map<string, TaskSlot>[] = [];
-  /** Framework id -> its index in the state (the frameworks are those of the base build). */
-  readonly #fwIndex = new Map<string, number>();
-  #contrib: Contributors[] = [];
+  /** The frameworks in state order: their tasks, contexts, names and build-order bases (cluster-change.ts). */
+  #fws: Frameworks = { slots: [], contexts: [], names: [], index: new Map(), bases: [], byBase: new Map() };
+  #nextBase = 0;
+  /** Agent id -> the tasks on it (an agent change takes them again). */
+  readonly #byAgent = new Map<string, Set<TaskSlot>>();
+  readonly #label: LabelFunc;
+  readonly #contrib = new NameContributors();
   /** Per name id: the non-task records, value and kind in turn. */
-  readonly #prefix = new Map<number, number[]>();
-  #owner: Uint8Array;
-  #children: Int32Array;
-  readonly #apex: number;
-  readonly #dotZone: Uint8Array;
+  #prefix = new Map<number, number[]>();
+  /** Owners and empty non-terminals per name, in each zone (name-states.ts). */
+  readonly #states: NameStates;
+  readonly #dcos: boolean;
+  readonly #policy: HealthPolicy;
+  /** Under a HealthPolicy: the sink for a patched task's shared-name records, and where they went. */
+  readonly #gated: SharedSink | null = null;
+  #gatedAt: number[] = [];
+  /** Under a HealthPolicy: the names that fall back to all their (failing) tasks; the counts /metrics shows. */
+  readonly #fallback = new Set<number>();
+  #health: { failingTasks: number; fallbackNames: number } | undefined;
   readonly #weight: number;
   #overlay: TableOverlay;
   #entries = VersionedMap.empty<string, OverlayEntry>();
@@ -68,7 +85,7 @@ export class IncrementalTable {
   #seq = 0;
   #broken = false;
   /** Forward names whose addresses the reverse half reads back (a task adding records under one: rebuild). */
-  readonly #reverseOwners = new Set<number>();
+  #reverseOwners = new Set<number>();
 
   /** Starts from a full build of `state` (buildTableParts). */
   constructor(state: MasterState, inputs: BuildInputs, parts: BuiltParts) {
@@ -77,12 +94,17 @@ export class IncrementalTable {
     this.#weight = inputs.config.SRVRecordDefaultWeight;
     const packed = parts.packed;
     const b = (this.#b = TableBuilder.resume(packed, this.#weight));
-    this.#contexts = parts.contexts;
+    // The build's caches (a TaskGroup per task label, an Ip per address seen: ~50 MB at 100,000
+    // tasks of distinct names and addresses) are not kept: they only save interning again, and a
+    // patch meets a few labels and addresses. Fresh ones (the frameworks' below), emptied when
+    // they grow (#slotFor).
     this.#agents = parts.agents;
-    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
+    this.#label = parts.label;
+    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
-    this.#apex = b.name(zone);
-    this.#dotZone = Buffer.from(`.${zone}`, 'utf8');
+    this.#dcos = inputs.config.typed.dcosNames;
+    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone]);
+    this.#policy = inputs.config.HealthPolicy ?? 'ignore';
 
     const log = parts.log;
     for (let e = 0; e < parts.prefixEnd; e++) {
@@ -91,45 +113,71 @@ export class IncrementalTable {
       if (list === undefined) this.#prefix.set(owner, (list = []));
       list.push(log[3 * e + 1], log[3 * e + 2]);
     }
+    // Under a HealthPolicy: which base log entries went through the gate (a passing task's shared
+    // names); a failing task's held records are not in the base log, so its records are made again.
+    let baseShared: Uint8Array | null = null;
+    if (parts.sharedAt !== null) {
+      baseShared = new Uint8Array(log.length / 3);
+      for (const e of parts.sharedAt) baseShared[e] = 1;
+      const at = (): void => void this.#gatedAt.push(this.#b.length);
+      this.#gated = {
+        addA: (owner, ip) => (at(), this.#b.addA(owner, ip)),
+        addAAAA: (owner, ip) => (at(), this.#b.addAAAA(owner, ip)),
+        addSRV: (owner, target, port) => (at(), this.#b.addSRV(owner, target, port)),
+      };
+    }
+    const failing: TaskSlot[] = [];
+    const fws = this.#fws;
     state.frameworks.forEach((fw, i) => {
-      if (this.#fwIndex.has(fw.id)) this.#broken = true; // a framework twice
-      this.#fwIndex.set(fw.id, i);
+      if (fws.index.has(fw.id)) this.#broken = true; // a framework twice
+      fws.index.set(fw.id, i);
+      fws.names.push(fw.name);
+      const context = parts.contexts[i];
+      fws.contexts.push(context === undefined ? undefined : { ...context, groups: new Map() });
+      fws.bases.push(i);
+      fws.byBase.set(i, i);
       const slots = new Map<string, TaskSlot>();
-      this.#fwSlots.push(slots);
+      fws.slots.push(slots);
       const span = parts.spans[i];
       for (let t = 0; t < fw.tasks.length; t++) {
         const task = fw.tasks[t];
         if (slots.has(task.id)) this.#broken = true; // a task id twice: ids no longer name one place
-        // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
+        const order = i * FRAMEWORK_STRIDE + this.#seq++;
+        let slot: TaskSlot;
+        // The base build's PTRs (the reverse half removes them by identity).
         const ptrs = parts.taskPtrs === null || span[4 * t + 2] === span[4 * t + 3] ? null : parts.taskPtrs.slice(span[4 * t + 2], span[4 * t + 3]);
-        const slot: TaskSlot = { order: i * FRAMEWORK_STRIDE + this.#seq++, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs };
+        if (baseShared !== null && task.state === 'TASK_RUNNING' && !passesPolicy(this.#policy, task.running?.healthy)) {
+          slot = { ...this.#slotFor(i, task, order), ptrs };
+          failing.push(slot);
+        } else {
+          // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
+          slot = { order, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs, shared: baseShared, failing: false };
+        }
         slots.set(task.id, slot);
-        this.#link(slot);
+        this.#contrib.link(slot);
+        this.#onAgent(slot, true);
       }
     });
-
-    const count = b.nameCount;
-    this.#owner = new Uint8Array(count + 1024);
-    this.#children = new Int32Array(count + 1024);
-    const kinds = packed.nameKind;
-    for (let id = 0; id < kinds.length; id++) {
-      if (kinds[id] === NAME_OWNER) this.#owner[id] = 1;
-      if (kinds[id] !== NAME_TARGET && this.#inZone(id)) this.#children[b.parentName(id)]++;
+    this.#nextBase = state.frameworks.length;
+    if (parts.sharedAt !== null) {
+      for (const owner of baseFallbacks(failing, parts.sharedAt, log, b.nameCount)) this.#fallback.add(owner);
+      this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames: this.#fallback.size };
     }
-    const records: RecordTotals = { A: 0, AAAA: 0, SRV: 0 };
-    const end = packed.recStart[packed.recStart.length - 1];
-    for (let r = 0; r < end; r++) {
-      const p = packed.recPort[r];
-      if (p === KIND_A) records.A++;
-      else if (p === KIND_AAAA) records.AAAA++;
-      else records.SRV++;
-    }
-    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records };
+    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
     if (parts.table.reverse !== undefined && parts.taskPtrs !== null) {
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
       for (const owner of owners) this.#reverseOwners.add(b.name(owner));
       this.#reverse = new ReversePatcher(parts.table.reverse, parts.taskPtrs, inputs.config.typed.ptr.zones, parts.table.names, owners);
     }
+  }
+
+  /**
+   * The agent and framework hostnames `state` would need resolved before apply() can patch it
+   * (publish.ts looks them up, I/O outside the pure step, and passes them in the inputs' addresses);
+   * [] when its agents and frameworks are those of the last state.
+   */
+  hostsToResolve(state: MasterState, addresses: ReadonlyMap<string, readonly string[]>): string[] {
+    return clusterChanged(this.#state, state) ? unresolvedHosts(state, addresses) : [];
   }
 
   /** Why the last apply() returned undefined (for the debug log). */
@@ -147,101 +195,142 @@ export class IncrementalTable {
    */
   apply(state: MasterState, inputs: BuildInputs): Patch | undefined {
     if (this.#broken) return this.#refuse('an earlier patch could not be completed');
-    // A HealthPolicy's per-name fallback (health-policy.ts) depends on every task under a shared
-    // name at once; patches do not model it, so such configs are always built in full.
-    if ((inputs.config.HealthPolicy ?? 'ignore') !== 'ignore') return this.#refuse('HealthPolicy is on');
-    // DC/OS names (dcos-names.ts) are added outside the task spans and in a second zone.
-    if (inputs.config.typed.dcosNames) return this.#refuse('DcosNames is on');
     const outside = sameOutside(this.#state, state, this.#inputs, inputs);
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
     const added: AddedTask[] = [];
-    const logged = changesFromLog(this.#state, state, this.#fwIndex, this.#fwSlots, removed, added, () => this.#seq++);
-    if (logged === false) return this.#refuse('the change log names a task out of step');
+    const previous = this.#state;
+    const cluster = clusterChanged(previous, state) ? this.#clusterChange(previous, state, inputs, removed, added) : undefined;
+    if (typeof cluster === 'string') return this.#refuse(cluster);
+    // An agent or framework change has already moved the model on: refusing after it leaves it broken.
+    const refuse = (reason: string): undefined => {
+      if (cluster !== undefined) this.#broken = true;
+      return this.#refuse(reason);
+    };
+    const wholesale = cluster?.wholesale ?? NO_IDS;
+    const fws = this.#fws;
+    const nextOrder = (fw: number): number => fws.bases[fw] * FRAMEWORK_STRIDE + this.#seq++;
+    const logged = changesFromLog(previous, state, fws.index, fws.slots, removed, added, nextOrder, wholesale);
+    if (logged === false) return refuse('the change log names a task out of step');
     if (logged === undefined) {
       // No log relating the two states (a poll's state, a new subscription): compare task lists.
-      const previous = this.#state.frameworks;
+      const before = cluster === undefined ? undefined : new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks]));
       for (let i = 0; i < state.frameworks.length; i++) {
-        const before = previous[i].tasks;
-        const after = state.frameworks[i].tasks;
-        if (before === after) continue;
-        if (!diffTasks(before, after, this.#fwSlots[i], i, removed, added, () => this.#seq++)) return this.#refuse('task lists out of step');
-        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+        const fw = state.frameworks[i];
+        if (wholesale.has(fw.id)) continue;
+        const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
+        if (tasks === fw.tasks) continue;
+        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder)) return refuse('task lists out of step');
+        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
       }
     }
-    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return this.#refuse('too many changed tasks');
+    // The tasks on a changed agent, unless taken already: again, in their places.
+    if (cluster !== undefined && cluster.agents.length > 0) {
+      const taken = new Set(removed);
+      for (const id of cluster.agents) {
+        for (const slot of this.#byAgent.get(id) ?? []) {
+          if (taken.has(slot)) continue;
+          removed.push(slot);
+          added.push({ fw: fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE))!, task: slot.task, order: slot.order });
+        }
+      }
+    }
+    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
     // From here on the model changes; anything unexpected leaves it broken (every later apply
     // returns undefined until a full build starts a new one).
     const touched = new Set<number>();
     const oldPtrs: TaskPtr[] = [];
     const newPtrs: TaskPtr[] = [];
     for (const slot of removed) {
-      this.#fwSlots[Math.floor(slot.order / FRAMEWORK_STRIDE)].delete(slot.task.id);
-      this.#unlink(slot, touched);
+      const fw = fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE));
+      if (fw !== undefined && fws.slots[fw].get(slot.task.id) === slot) fws.slots[fw].delete(slot.task.id);
+      this.#contrib.unlink(slot, touched);
+      this.#onAgent(slot, false);
       if (slot.ptrs !== null) oldPtrs.push(...slot.ptrs);
+      if (slot.failing) this.#health!.failingTasks--;
     }
     for (const { fw, task, order } of added) {
       const slot = this.#slotFor(fw, task, order);
-      if (this.#fwSlots[fw].has(task.id)) {
+      if (fws.slots[fw].has(task.id)) {
         this.#broken = true;
-        return this.#refuse('a task id twice in a framework');
+        return refuse('a task id twice in a framework');
       }
-      this.#fwSlots[fw].set(task.id, slot);
-      this.#link(slot, touched);
+      fws.slots[fw].set(task.id, slot);
+      this.#contrib.link(slot, touched);
+      this.#onAgent(slot, true);
       if (slot.ptrs !== null) newPtrs.push(...slot.ptrs);
+      if (slot.failing) this.#health!.failingTasks++;
     }
     for (const id of touched) if (this.#reverseOwners.has(id)) this.#broken = true;
     if (this.#broken) return this.#refuse('a task adds records under a name the PTRs read back');
+    if (cluster !== undefined) for (const id of cluster.prefixNames) touched.add(id);
     this.#state = state;
-    const entries = new Map<string, OverlayEntry>();
-    const totals = { ...this.#overlay.records };
-    let { ownerCount, existingCount } = this.#overlay;
-    const changedExistence: number[] = [];
-    const names = new Set<string>();
-    for (const id of touched) {
-      const name = this.#b.nameText(id);
-      const before = this.#current(entries, name);
-      const after = this.#compute(id);
-      count(totals, before, -1);
-      count(totals, after, 1);
-      const wasOwner = this.#owner[id] === 1;
-      const isOwner = after !== null;
-      const existed = this.#exists(id);
-      this.#owner[id] = isOwner ? 1 : 0;
-      ownerCount += (isOwner ? 1 : 0) - (wasOwner ? 1 : 0);
-      if (existed !== this.#exists(id)) {
-        existingCount += existed ? -1 : 1;
-        changedExistence.push(id, existed ? -1 : 1);
-      }
-      entries.set(name, { records: after, exists: this.#exists(id) });
-      names.add(name);
-    }
-    // A name that came or went changes its parent's child count, which may make the parent (an
-    // empty non-terminal) come or go in turn.
-    // A name may come and go within one patch (its last child leaves, another arrives): each flip
-    // is applied with the direction it had.
-    for (let k = 0; k < changedExistence.length; k += 2) {
-      const id = changedExistence[k];
-      if (!this.#inZone(id)) continue;
-      const parent = this.#b.parentName(id);
-      this.#grow(parent);
-      const existed = this.#exists(parent);
-      this.#children[parent] += changedExistence[k + 1];
-      if (existed === this.#exists(parent)) continue;
-      existingCount += existed ? -1 : 1;
-      changedExistence.push(parent, existed ? -1 : 1);
-      const name = this.#b.nameText(parent);
-      entries.set(name, { records: this.#current(entries, name), exists: !existed });
-      names.add(name);
-    }
-    this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records: totals };
+    const { entries, ownerCount, existingCount, records, names } = this.#states.update(
+      touched,
+      this.#overlay,
+      (id) => this.#compute(id),
+      (updates, name) => this.#current(updates, name),
+    );
+    this.#overlay = { base: this.#overlay.base, entries: this.#entries.with(entries), ownerCount, existingCount, records };
     this.#entries = this.#overlay.entries as VersionedMap<string, OverlayEntry>;
-    const reverse = this.#reverse?.apply(oldPtrs, newPtrs);
-    const enumerationInputs = { ...this.#inputs, serial: inputs.serial };
+    // The agent, master, framework and self names' addresses, read back for their PTRs.
+    const ownerIps = cluster === undefined || this.#reverse === undefined ? undefined : this.#reverse.setOwners(cluster.reverseOwners, new OverlayNames(this.#overlay));
+    const reverse = this.#reverse?.apply(oldPtrs, newPtrs, ownerIps);
+    const enumerationInputs = { ...this.#inputs, addresses: inputs.addresses, serial: inputs.serial };
     return {
-      table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration),
+      table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration, this.#tableHealth()),
       touched: [...names],
     };
+  }
+
+  /**
+   * An agent or framework event (cluster-change.ts): the frameworks and agents of `state`, their
+   * own records made again. The tasks to take out and in go to `removed` and `added`; returns the
+   * frameworks whose tasks were all taken, the changed agents, the names of the records made again
+   * (before and after) and the names the PTRs read back; or why it cannot be patched.
+   */
+  #clusterChange(previous: MasterState, state: MasterState, inputs: BuildInputs, removed: TaskSlot[], added: AddedTask[]): ClusterPatch | string {
+    const hosts = unresolvedHosts(state, inputs.addresses);
+    if (hosts.length > 0) return `a hostname to resolve (${hosts[0]})`;
+    const b = this.#b;
+    const seenIps = this.#options.seenIps;
+    b.clearLog();
+    const made = clusterRecords(b, state, inputs, seenIps, (h) => toIps(b, seenIps, hostIPs(h, inputs.addresses)), this.#label);
+    const log = b.logEntries();
+    const prefix = new Map<number, number[]>();
+    for (let e = 0; e < log.length; e += 3) {
+      let list = prefix.get(log[e]);
+      if (list === undefined) prefix.set(log[e], (list = []));
+      list.push(log[e + 1], log[e + 2]);
+    }
+    this.#states.grow(b.nameCount);
+    const prefixNames = [...new Set([...this.#prefix.keys(), ...prefix.keys()])];
+    this.#prefix = prefix;
+    const zone = this.#inputs.config.typed.zone;
+    const { frameworks, wholesale } = changeFrameworks(previous, state, this.#fws, made.fwNames, zone, this.#label, () => this.#nextBase++, () => this.#seq++, removed, added);
+    this.#fws = frameworks;
+    const agents = changedAgents(this.#agents, made.agents);
+    this.#agents = made.agents;
+    let reverseOwners: string[] = [];
+    if (this.#reverse !== undefined) {
+      // The masters' names are as before (a new leader or masters list is built in full).
+      reverseOwners = reverseOwnerNames(new OverlayNames(this.#overlay), zone, [...new Set(made.fwNames)], made.mname);
+      this.#reverseOwners = new Set(reverseOwners.map((n) => b.name(n)));
+      this.#states.grow(b.nameCount);
+    }
+    return { wholesale, agents, prefixNames, reverseOwners };
+  }
+
+  #onAgent(slot: TaskSlot, on: boolean): void {
+    const id = slot.task.agentId;
+    let set = this.#byAgent.get(id);
+    if (on) {
+      if (set === undefined) this.#byAgent.set(id, (set = new Set()));
+      set.add(slot);
+    } else if (set !== undefined) {
+      set.delete(slot);
+      if (set.size === 0) this.#byAgent.delete(id);
+    }
   }
 
   #refuse(reason: string): undefined {
@@ -251,84 +340,46 @@ export class IncrementalTable {
 
   /** The task's records, made by the build's own function into this builder. */
   #slotFor(fw: number, task: Task, order: number): TaskSlot {
-    const context = this.#contexts[fw];
+    const context = this.#fws.contexts[fw];
     const options = this.#options;
     if (options.ptrs !== null) options.ptrs = [];
-    this.#b.clearLog();
-    if (context !== undefined) taskRecords(this.#b, context, task, this.#agents, options);
-    const entries = this.#b.logEntries().slice();
-    this.#grow(this.#b.nameCount);
+    if (options.seenIps.size > CACHE_LIMIT) options.seenIps.clear();
+    if (context !== undefined && context.groups.size > CACHE_LIMIT) context.groups.clear();
+    const b = this.#b;
+    b.clearLog();
+    this.#gatedAt = [];
+    let failing = false;
+    if (context !== undefined) {
+      // Under a HealthPolicy every task's shared-name records go through the gated sink, so they
+      // are marked (a passing task's serve the name, a failing task's are held: contributors.ts).
+      const added = taskRecords(b, context, task, this.#agents, options, this.#gated ?? b);
+      failing = added && this.#gated !== null && !passesPolicy(this.#policy, task.running?.healthy);
+      if (added && this.#dcos) dcosTaskRecords(b, context, task, this.#agents, options, this.#fws.names[fw]);
+    }
+    const entries = b.logEntries().slice();
+    this.#states.grow(b.nameCount);
+    let shared: Uint8Array | null = null;
+    if (this.#gated !== null) {
+      shared = new Uint8Array(entries.length / 3);
+      for (const e of this.#gatedAt) shared[e] = 1;
+    }
     const ptrs = options.ptrs === null || options.ptrs.length === 0 ? null : options.ptrs;
-    return { order, task, log: entries, from: 0, to: entries.length, ptrs };
+    return { order, task, log: entries, from: 0, to: entries.length, ptrs, shared, failing };
   }
 
-  #link(slot: TaskSlot, touched?: Set<number>): void {
-    const entries = slot.log;
-    for (let e = slot.from; e < slot.to; e += 3) {
-      const owner = entries[e];
-      touched?.add(owner);
-      const list = this.#contrib[owner];
-      if (list === undefined) this.#contrib[owner] = slot;
-      else if (list === slot) continue;
-      else if (!Array.isArray(list)) this.#contrib[owner] = list.order < slot.order ? [list, slot] : [slot, list];
-      else if (list[list.length - 1] === slot) continue;
-      else if (list[list.length - 1].order < slot.order) list.push(slot);
-      else if (!list.includes(slot)) {
-        let lo = 0;
-        let hi = list.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (list[mid].order < slot.order) lo = mid + 1;
-          else hi = mid;
-        }
-        list.splice(lo, 0, slot);
-      }
-    }
+  /** The HealthPolicy counts of the table now (/metrics), as a full build gives them. */
+  #tableHealth(): TableHealth | undefined {
+    if (this.#health === undefined) return undefined;
+    return Object.freeze({ policy: this.#policy, failingTasks: this.#health.failingTasks, fallbackNames: this.#health.fallbackNames });
   }
 
-  #unlink(slot: TaskSlot, touched: Set<number>): void {
-    const entries = slot.log;
-    for (let e = slot.from; e < slot.to; e += 3) {
-      const owner = entries[e];
-      touched.add(owner);
-      const list = this.#contrib[owner];
-      if (list === slot) this.#contrib[owner] = undefined;
-      else if (Array.isArray(list)) {
-        const at = list.indexOf(slot);
-        if (at < 0) continue;
-        list.splice(at, 1);
-        if (list.length === 1) this.#contrib[owner] = list[0];
-      }
-    }
-  }
-
-  /** Name `id`'s records as a fresh build makes them: non-task records, then tasks in order, repeats dropped. */
+  /** Name `id`'s records as a fresh build makes them (contributors.ts); notes a HealthPolicy fallback. */
   #compute(id: number): NameRecords | null {
-    const values: number[] = [];
-    const kinds: number[] = [];
-    let seen: Set<number> | undefined;
-    const add = (value: number, kind: number): void => {
-      const key = value * 0x20000 + (kind + 2);
-      if (seen !== undefined) {
-        if (seen.has(key)) return;
-        seen.add(key);
-      } else {
-        for (let r = 0; r < values.length; r++) if (values[r] === value && kinds[r] === kind) return;
-        if (values.length >= SCAN_LIMIT) {
-          seen = new Set(values.map((v, r) => v * 0x20000 + (kinds[r] + 2)));
-          seen.add(key);
-        }
-      }
-      values.push(value);
-      kinds.push(kind);
-    };
-    const prefix = this.#prefix.get(id);
-    if (prefix !== undefined) for (let k = 0; k < prefix.length; k += 2) add(prefix[k], prefix[k + 1]);
-    const list = this.#contrib[id];
-    const slots = list === undefined ? [] : Array.isArray(list) ? list : [list];
-    for (const slot of slots) {
-      const entries = slot.log;
-      for (let e = slot.from; e < slot.to; e += 3) if (entries[e] === id) add(entries[e + 1], entries[e + 2]);
+    const { values, kinds, fellBack } = nameValues(id, this.#prefix.get(id), this.#contrib.of(id));
+    if (this.#health !== undefined && fellBack !== this.#fallback.has(id)) {
+      if (fellBack) this.#fallback.add(id);
+      else this.#fallback.delete(id);
+      this.#health.fallbackNames = this.#fallback.size;
     }
     if (values.length === 0) return null;
     const out: { a: string[]; aaaa: string[]; srv: NameRecords['srv'][number][] } = { a: [], aaaa: [], srv: [] };
@@ -345,30 +396,13 @@ export class IncrementalTable {
     const e = updates.get(name) ?? this.#entries.get(name);
     return e !== undefined ? e.records : (this.#overlay.base.names.get(name) ?? null);
   }
-
-  #exists(id: number): boolean {
-    return id === this.#apex || this.#owner[id] === 1 || (this.#children[id] > 0 && this.#inZone(id));
-  }
-
-  #inZone(id: number): boolean {
-    return id !== this.#apex && this.#b.nameEndsWith(id, this.#dotZone);
-  }
-
-  #grow(id: number): void {
-    if (id < this.#owner.length) return;
-    const size = Math.max(id + 1, this.#owner.length * 2);
-    const owner = new Uint8Array(size);
-    owner.set(this.#owner);
-    this.#owner = owner;
-    const children = new Int32Array(size);
-    children.set(this.#children);
-    this.#children = children;
-  }
 }
 
-function count(totals: RecordTotals, records: NameRecords | null, sign: number): void {
-  if (records === null) return;
-  totals.A += sign * records.a.length;
-  totals.AAAA += sign * records.aaaa.length;
-  totals.SRV += sign * records.srv.length;
+const NO_IDS: ReadonlySet<string> = new Set();
+
+interface ClusterPatch {
+  wholesale: ReadonlySet<string>;
+  agents: string[];
+  prefixNames: number[];
+  reverseOwners: string[];
 }

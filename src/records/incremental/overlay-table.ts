@@ -98,7 +98,13 @@ export class OverlayExisting extends SetView {
  * `enumeration` is read on demand (a fresh build from the same state, on the main thread; null
  * in a worker, which serves DNS only).
  */
-export function overlayTable(overlay: TableOverlay, serial: number, reverse: ReverseTable | undefined, enumeration: () => RecordTable['enumeration']): RecordTable {
+export function overlayTable(
+  overlay: TableOverlay,
+  serial: number,
+  reverse: ReverseTable | undefined,
+  enumeration: () => RecordTable['enumeration'],
+  health?: RecordTable['health'],
+): RecordTable {
   const base = overlay.base;
   let listed: RecordTable['enumeration'] | undefined;
   return Object.freeze({
@@ -110,6 +116,7 @@ export function overlayTable(overlay: TableOverlay, serial: number, reverse: Rev
     existing: new OverlayExisting(overlay),
     overlay,
     ...(reverse === undefined ? {} : { reverse }),
+    ...(health === undefined ? {} : { health }),
     get enumeration(): RecordTable['enumeration'] {
       listed ??= enumeration();
       return listed;

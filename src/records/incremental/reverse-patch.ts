@@ -28,10 +28,13 @@ export interface ReversePatchData {
 export class ReversePatcher {
   readonly #base: ReverseTable;
   readonly #configured: ReadonlySet<string>;
-  /** Task PTRs by address (as collected, in state order). */
-  readonly #byIp = new Map<string, TaskPtr[]>();
+  /**
+   * Task PTRs by address (as collected, in state order): the one PTR itself while an address has
+   * one (nearly always: 100,000 arrays grown by push were 18 MB at 100,000 tasks), else a list.
+   */
+  readonly #byIp = new Map<string, TaskPtr | TaskPtr[]>();
   /** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
-  readonly #owners = new Map<string, string[]>();
+  #owners: Map<string, string[]>;
   /** Names with PTR owners below them, inside their zone: how many. */
   readonly #below = new Map<string, number>();
   /** Derived zones: how many PTR owners each holds. */
@@ -43,42 +46,43 @@ export class ReversePatcher {
     this.#base = base;
     this.#current = base;
     this.#configured = new Set(configuredZones);
-    for (const p of taskPtrs) this.#ptrsOf(p.ip).push(p);
-    for (const owner of ownerNames) {
-      const records = names.get(owner);
-      if (records === undefined) continue;
-      for (const ip of [...records.a, ...records.aaaa]) {
-        let list = this.#owners.get(ip);
-        if (list === undefined) this.#owners.set(ip, (list = []));
-        if (!list.includes(owner)) list.push(owner);
-      }
-    }
+    for (const p of taskPtrs) this.#add(p);
+    this.#owners = ownersByIp(ownerNames, names);
     for (const owner of base.data.owners) {
       const zone = zoneOf(owner, this.#configured.size > 0 ? this.#configured : base.zones);
       if (zone !== undefined) this.#count(owner, zone, 1);
     }
   }
 
-  /** The reverse table after the PTRs of changed tasks went from `removed` to `added`. */
-  apply(removed: readonly TaskPtr[], added: readonly TaskPtr[]): ReverseTable {
-    if (removed.length === 0 && added.length === 0) {
+  /**
+   * After an agent or framework event: the forward names read back (reverseOwnerNames) and their
+   * records now. Returns the addresses whose owner names changed (for apply). A cost per agent,
+   * master and framework address, not per task.
+   */
+  setOwners(ownerNames: readonly string[], names: ReadonlyMap<string, NameRecords>): string[] {
+    const before = this.#owners;
+    const after = ownersByIp(ownerNames, names);
+    const changed: string[] = [];
+    for (const [ip, list] of after) if (before.get(ip)?.join() !== list.join()) changed.push(ip);
+    for (const ip of before.keys()) if (!after.has(ip)) changed.push(ip);
+    this.#owners = after;
+    return changed;
+  }
+
+  /** The reverse table after the PTRs of changed tasks went from `removed` to `added` (and `ownerIps`' owners changed). */
+  apply(removed: readonly TaskPtr[], added: readonly TaskPtr[], ownerIps: readonly string[] = []): ReverseTable {
+    if (removed.length === 0 && added.length === 0 && ownerIps.length === 0) {
       if (this.#current.patch?.changed?.length === 0) return this.#current;
       this.#current = this.#current === this.#base ? this.#base : overlayReverse(this.#base, { entries: this.#entries, zones: [...this.#current.zones], changed: [] });
       return this.#current;
     }
     const touched = new Set<string>();
-    for (const p of removed) {
-      const list = this.#byIp.get(p.ip);
-      const at = list === undefined ? -1 : list.indexOf(p);
-      if (list === undefined || at < 0) continue;
-      list.splice(at, 1);
-      if (list.length === 0) this.#byIp.delete(p.ip);
-      touched.add(p.ip);
-    }
+    for (const p of removed) if (this.#remove(p)) touched.add(p.ip);
     for (const p of added) {
-      this.#ptrsOf(p.ip).push(p);
+      this.#add(p);
       touched.add(p.ip);
     }
+    for (const ip of ownerIps) touched.add(ip);
     const updates = new Map<string, ReverseEntry>();
     // Reads see this patch's updates over the overlay so far.
     const entries: ReadonlyMap<string, ReverseEntry> = { get: (k: string) => updates.get(k) ?? this.#entries.get(k) } as ReadonlyMap<string, ReverseEntry>;
@@ -111,16 +115,30 @@ export class ReversePatcher {
     return this.#current;
   }
 
-  #ptrsOf(ip: string): TaskPtr[] {
-    let list = this.#byIp.get(ip);
-    if (list === undefined) this.#byIp.set(ip, (list = []));
-    return list;
+  #add(p: TaskPtr): void {
+    const held = this.#byIp.get(p.ip);
+    if (held === undefined) this.#byIp.set(p.ip, p);
+    else if (Array.isArray(held)) held.push(p);
+    else this.#byIp.set(p.ip, [held, p]);
+  }
+
+  /** False when `p` was not held. */
+  #remove(p: TaskPtr): boolean {
+    const held = this.#byIp.get(p.ip);
+    if (held === p) return this.#byIp.delete(p.ip);
+    if (!Array.isArray(held)) return false;
+    const at = held.indexOf(p);
+    if (at < 0) return false;
+    held.splice(at, 1);
+    if (held.length === 1) this.#byIp.set(p.ip, held[0]);
+    return true;
   }
 
   /** An address's PTR targets as reversePtrs orders them; null when it has none. */
   #targetsOf(ip: string): string[] | null {
     const out: string[] = [];
-    const tasks = (this.#byIp.get(ip) ?? []).slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
+    const held = this.#byIp.get(ip);
+    const tasks = (held === undefined ? [] : Array.isArray(held) ? held.slice() : [held]).sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
     for (const t of tasks) if (!out.includes(t.canonical)) out.push(t.canonical);
     for (const t of tasks) if (!out.includes(t.name)) out.push(t.name);
     for (const owner of this.#owners.get(ip) ?? []) if (!out.includes(owner)) out.push(owner);
@@ -156,6 +174,21 @@ export class ReversePatcher {
   #zones(): Set<string> {
     return new Set([...this.#configured, ...this.#zoneUse.keys()]);
   }
+}
+
+/** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
+function ownersByIp(ownerNames: readonly string[], names: ReadonlyMap<string, NameRecords>): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const owner of ownerNames) {
+    const records = names.get(owner);
+    if (records === undefined) continue;
+    for (const ip of [...records.a, ...records.aaaa]) {
+      let list = owners.get(ip);
+      if (list === undefined) owners.set(ip, (list = []));
+      if (!list.includes(owner)) list.push(owner);
+    }
+  }
+  return owners;
 }
 
 function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {

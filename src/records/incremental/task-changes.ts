@@ -20,6 +20,13 @@ export interface TaskSlot {
   to: number;
   /** Its PTR names; null when it has none or PtrOn is off. */
   ptrs: TaskPtr[] | null;
+  /**
+   * Under a HealthPolicy: per log entry (index entry/3 into `log`), 1 for a record under one of
+   * the task's shared names (through the HealthGate); null without a policy.
+   */
+  shared: Uint8Array | null;
+  /** Under a HealthPolicy: a RUNNING task with records that the policy does not pass. */
+  failing: boolean;
 }
 
 /** A task to (re)add: its framework index, the task, and its place in build order. */
@@ -41,7 +48,8 @@ export function changesFromLog(
   fwSlots: readonly ReadonlyMap<string, TaskSlot>[],
   removed: TaskSlot[],
   added: AddedTask[],
-  nextSeq: () => number,
+  nextOrder: (fw: number) => number,
+  wholesale: ReadonlySet<string>,
 ): boolean | undefined {
   const from = previous.changes;
   const to = state.changes;
@@ -52,6 +60,7 @@ export function changesFromLog(
   const last = new Map<string, { fw: number; task: Task | undefined; appendedAt: number; at: number }>();
   for (let k = from.at; k < to.at; k++) {
     const c = log.items[k - log.start];
+    if (wholesale.has(c.frameworkId)) continue; // its tasks are all taken again (cluster-change.ts)
     const fw = fwIndex.get(c.frameworkId);
     if (fw === undefined) return false;
     const key = `${fw}:${c.id}`;
@@ -73,7 +82,7 @@ export function changesFromLog(
     if (c.task !== undefined) appended.push({ fw: c.fw, task: c.task, appendedAt: c.appendedAt });
   }
   appended.sort((x, y) => x.appendedAt - y.appendedAt);
-  for (const a of appended) added.push({ fw: a.fw, task: a.task, order: a.fw * FRAMEWORK_STRIDE + nextSeq() });
+  for (const a of appended) added.push({ fw: a.fw, task: a.task, order: nextOrder(a.fw) });
   return true;
 }
 
@@ -89,7 +98,7 @@ export function diffTasks(
   fw: number,
   removed: TaskSlot[],
   added: AddedTask[],
-  nextSeq: () => number,
+  nextOrder: (fw: number) => number,
 ): boolean {
   let i = 0;
   let j = 0;
@@ -115,25 +124,30 @@ export function diffTasks(
     if (slot === undefined || slot.task !== before[i]) return false;
     removed.push(slot);
   }
-  for (; j < after.length; j++) added.push({ fw, task: after[j], order: fw * FRAMEWORK_STRIDE + nextSeq() });
+  for (; j < after.length; j++) added.push({ fw, task: after[j], order: nextOrder(fw) });
   return true;
 }
 
-/** What differs besides the frameworks' task lists, or undefined when nothing does. */
+/** What differs besides the agents and frameworks (cluster-change.ts), or undefined when nothing does. */
 export function sameOutside(a: MasterState, b: MasterState, ai: BuildInputs, bi: BuildInputs): string | undefined {
   if (ai.config !== bi.config) return 'a new config';
-  if (a.agents !== b.agents) return 'an agent changed';
   if (!samePid(a.leader, b.leader)) return 'a new leader';
   if (ai.masters.length !== bi.masters.length || ai.masters.some((m, k) => !sameHostPort(m, bi.masters[k]))) return 'a new masters list';
   if (ai.selfAddresses.length !== bi.selfAddresses.length || ai.selfAddresses.some((s, k) => s !== bi.selfAddresses[k])) return 'new self addresses';
-  if (a.frameworks.length !== b.frameworks.length) return 'a framework came or went';
+  return undefined;
+}
+
+/** Whether an agent or a framework (its list, id, name, hostname or pid) differs: their records are made again. */
+export function clusterChanged(a: MasterState, b: MasterState): boolean {
+  if (a.agents !== b.agents) return true;
+  if (a.frameworks.length !== b.frameworks.length) return true;
   for (let i = 0; i < a.frameworks.length; i++) {
     const x = a.frameworks[i];
     const y = b.frameworks[i];
     if (x === y) continue;
-    if (x.id !== y.id || x.name !== y.name || x.hostname !== y.hostname || !samePid(x.pid, y.pid)) return 'a framework changed';
+    if (x.id !== y.id || x.name !== y.name || x.hostname !== y.hostname || !samePid(x.pid, y.pid)) return true;
   }
-  return undefined;
+  return false;
 }
 
 function samePid(a: { name: string; host: string; port: number } | undefined, b: { name: string; host: string; port: number } | undefined): boolean {
