@@ -12,6 +12,8 @@
 //   BENCH_EVENT_SIZES      stream section, events/s patched on one core, in-process: tasks per row (default 1000,10000,100000; empty: none)
 //   BENCH_EVENT_VARIANTS   which events (bench/stream-events.ts): tasks, health-dcos, agents (default all three)
 //   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
+//   BENCH_SNAPSHOT_PHASES  1: run those servers with -v=1 and list their steps after the snapshot's last byte
+//   BENCH_SNAPSHOT_CPUPROF a directory: those servers run with --cpu-prof (a profile per thread, written there)
 //   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
@@ -46,7 +48,7 @@ import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatLaunchRows, runLaunchRow, type LaunchRow } from './stream-launches.js';
 import { formatStreamEvents, runStreamEvents, type StreamEventsRow, type StreamEventsVariant } from './stream-events.js';
-import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatPhases, formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
 import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
 import { runSecondaryLaunches } from './xfr-secondary.js';
@@ -241,6 +243,7 @@ async function main(): Promise<void> {
           `## Stream snapshot to serving (real binary; the snapshot alone has one more task, answered = served; ` +
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
+        if (process.env.BENCH_SNAPSHOT_PHASES === '1') print(`## Stream snapshot: the server's steps after the last byte (-v=1 lines)\n\n${formatPhases(snapshots)}`);
       }
       const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
       for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {

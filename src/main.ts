@@ -91,9 +91,19 @@ export async function start(opts: StartOptions): Promise<Running> {
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
-  // The collection frees the ArrayBuffers and native results of a build; what they leave free
-  // inside glibc's arenas (between chunks still in use) stays resident until trimmed.
-  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000, afterCollect: trimMalloc });
+  const gcLog = log.child({ component: 'gc' });
+  const collector = garbageCollector({
+    shrink: true,
+    minIntervalMs: 10_000,
+    onCollected: (ms) => {
+      // The collection frees a build's ArrayBuffers and native results; what they leave free
+      // inside glibc's arenas (between chunks still in use) stays resident until trimmed.
+      trimMalloc();
+      gcLog.debug({ ms: Math.round(ms) }, 'garbage collected');
+    },
+    // Not in the middle of a build (publish.ts builds in steps): it would only delay serving it.
+    busy: () => publisher.busy?.() === true,
+  });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
@@ -121,6 +131,8 @@ export async function start(opts: StartOptions): Promise<Running> {
     lookupHost: opts.lookupHost,
     onSwapped: (table, leader, seconds, kind) => metrics.tableSwapped(table, leader, seconds, kind),
     onMismatch: () => metrics.tableCheckMismatch(),
+    // `serving` is assigned below, before the source (and so the first publish) starts.
+    served: (generation) => serving.served(generation),
   });
   // Each source publishes through its own gate. Once a reload has replaced a source, whatever
   // it still delivers before it is closed (a stream event, a poll in flight) must not swap its
