@@ -56,6 +56,19 @@ export interface RunningStatus {
    * Read only when the task's container does not list its own (TaskAddressing.ownPortMappings).
    */
   portMapped?: true;
+  /**
+   * That status's port mappings with a container port, a host port and a protocol tcp/udp
+   * (task-addressing.ts statusPortMappings), in document order; absent when none. A pod's VIP on a
+   * container port they map is a VIP on the host port (task-addressing.ts taskVips).
+   */
+  portMappings?: readonly PortMapping[];
+}
+
+/** One port mapping (Docker `port_mappings[]` or `network_infos[].port_mappings[]`), as dcos-net reads it. */
+export interface PortMapping {
+  containerPort: number;
+  hostPort: number;
+  protocol: 'tcp' | 'udp';
 }
 
 export type TaskState =
@@ -105,7 +118,11 @@ export interface TaskAddressing {
    * handle_task_port_mappings; task-addressing.ts publishesHostPorts).
    */
   ownPortMappings?: true;
-  /** Minuteman VIP labels, in document order; absent when there are none. */
+  /**
+   * Minuteman VIP labels, in document order; absent when there are none. A VIP on a container port
+   * the container's own port mappings map is already on the host port here; one that a pod's
+   * status maps is moved by task-addressing.ts taskVips, which is how they are read.
+   */
   vips?: readonly TaskVip[];
 }
 
