@@ -132,9 +132,12 @@ export interface TaskVip {
   vip: string;
   /** `tcp` or `udp`, lower-case. */
   protocol: string;
-  /** The backend's port: the discovery port's number, or the task's n-th host port. */
+  /**
+   * The backend's port: the discovery port's number, the task's n-th host port, or the host port a
+   * port mapping maps the discovery port's container port to (task-addressing.ts mapVips).
+   */
   port: number;
-  /** The port is a host port (network-scope=host, VIP_PORT labels), not a container port. */
+  /** The port is a host port (network-scope=host, VIP_PORT labels, a mapped container port), not a container port. */
   hostPort: boolean;
 }
 
