@@ -8,6 +8,7 @@
 //   node [--cpu-prof] bench/out/bench/first-build.js stream|poll on|off [N] [ITERATIONS]
 // It prints one JSON line: cold build ms, the warm median (wall and CPU), and the PTR owner count.
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config/validate.js';
 import { fromGetState } from '../src/mesos/operator-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
@@ -63,4 +64,5 @@ function main(): void {
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 
-main();
+// Run as a script, not when reverse-handoff.ts imports firstBuildState.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -2,7 +2,7 @@
 // order and prints their tables, then writes them to bench/out/results.md (and .json).
 //
 // Environment (all optional):
-//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr (default: all of them)
+//   BENCH_ONLY             comma list of sections: table, qps, swap, stream, memory, forward, health, zones, xfr, secondary (default: all of them)
 //   BENCH_ZONE_SIZES       zones: names per zone file (default 1000,10000,100000)
 //   BENCH_SETTLE_SECONDS   memory: seconds on a small state after the huge body before RSS is read (default 30)
 //   BENCH_LAUNCHES         task launches timed in the stream section (default 200)
@@ -12,6 +12,8 @@
 //   BENCH_EVENT_SIZES      stream section, events/s patched on one core, in-process: tasks per row (default 1000,10000,100000; empty: none)
 //   BENCH_EVENT_VARIANTS   which events (bench/stream-events.ts): tasks, health-dcos, agents (default all three)
 //   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
+//   BENCH_SNAPSHOT_PHASES  1: run those servers with -v=1 and list their steps after the snapshot's last byte
+//   BENCH_SNAPSHOT_CPUPROF a directory: those servers run with --cpu-prof (a profile per thread, written there)
 //   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
 //   BENCH_SIZES            table-build sizes (default 1000,10000,50000,100000)
@@ -27,6 +29,8 @@
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_SECONDARY_SIZES  secondary section: tasks per in-process row (default 1000,10000,100000)
+//   BENCH_SECONDARY_BASES  secondary section: tasks running before the launches timed to our secondary (default 0,10000)
 //   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
 //   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
@@ -44,15 +48,17 @@ import { knotdPath } from './knot-server.js';
 import { runStreamLatency } from './stream-latency.js';
 import { formatLaunchRows, runLaunchRow, type LaunchRow } from './stream-launches.js';
 import { formatStreamEvents, runStreamEvents, type StreamEventsRow, type StreamEventsVariant } from './stream-events.js';
-import { formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
+import { formatPhases, formatSnapshotRows, runSnapshotRow, type SnapshotRow } from './stream-snapshot.js';
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
+import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
+import { runSecondaryLaunches } from './xfr-secondary.js';
 import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
 import { formatLargeStateMemory, runLargeStateMemory, type MemoryCase } from './large-state-memory.js';
 import { formatHealthBuild, runHealthBuild, type HealthBuildRow } from './health-build.js';
 
-const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr'] as const;
+const SECTIONS = ['table', 'qps', 'swap', 'stream', 'memory', 'forward', 'health', 'zones', 'xfr', 'secondary'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function sectionsFromEnv(): Section[] {
@@ -135,6 +141,8 @@ async function main(): Promise<void> {
     streamEvents?: StreamEventsRow[];
     xfr?: XfrRow[];
     xfrKnot?: KnotLaunchResult[];
+    secondary?: SecondaryRow[];
+    secondaryLaunches?: KnotLaunchResult[];
     snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
@@ -235,6 +243,7 @@ async function main(): Promise<void> {
           `## Stream snapshot to serving (real binary; the snapshot alone has one more task, answered = served; ` +
             `a task launched once /health is 200)\n\n${formatSnapshotRows(snapshots)}`,
         );
+        if (process.env.BENCH_SNAPSHOT_PHASES === '1') print(`## Stream snapshot: the server's steps after the last byte (-v=1 lines)\n\n${formatPhases(snapshots)}`);
       }
       const reads = (results.snapshotRead = [] as SnapshotReadRow[]);
       for (const n of countsFromEnv('BENCH_SNAPSHOT_READ_SIZES', '100000')) {
@@ -268,6 +277,25 @@ async function main(): Promise<void> {
         print(
           `## Launch to answer on a Knot secondary (NOTIFY + IXFR, TSIG)\n\n| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
             knot.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
+        );
+      }
+    }
+    if (sections.includes('secondary')) {
+      const rows = (results.secondary = [] as SecondaryRow[]);
+      for (const n of countsFromEnv('BENCH_SECONDARY_SIZES', '1000,10000,100000')) {
+        process.stderr.write(`secondary: ${n} tasks, in process: AXFR read, zone copy, table; one launch's IXFR applied\n`);
+        rows.push(runSecondary(n));
+      }
+      if (rows.length > 0) print(`## A mesos-dns-ts secondary, in process (the whole zone read, copied and built; one launch's IXFR read, applied, built)\n\n${formatSecondary(rows)}`);
+      const launched = (results.secondaryLaunches = [] as KnotLaunchResult[]);
+      for (const b of countsFromEnv('BENCH_SECONDARY_BASES', '0,10000')) {
+        process.stderr.write(`secondary: launches with ${b} tasks running, timed until our secondary (NOTIFY + IXFR) answers\n`);
+        launched.push(await runSecondaryLaunches(b, envInt('BENCH_XFR_LAUNCHES', 20)));
+      }
+      if (launched.length > 0) {
+        print(
+          `## Launch to answer on a mesos-dns-ts secondary (NOTIFY + IXFR, TSIG; both servers in one process)\n\n| tasks already running | launches | median ms | p99 ms | max ms |\n|---|---|---|---|---|\n` +
+            launched.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
         );
       }
     }

@@ -16,6 +16,9 @@ export interface OurServerOptions {
   extra?: Record<string, unknown>;
   /** Called with everything the server writes (stdout and stderr), e.g. to count log lines. */
   onOutput?: (chunk: string) => void;
+  /** Command-line flags of the server (e.g. `-v=1`) and of Node before the script (e.g. `--cpu-prof`). */
+  args?: readonly string[];
+  nodeArgs?: readonly string[];
 }
 
 export interface OurServer {
@@ -71,7 +74,7 @@ export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
 
   const root = repoRoot();
   // process.execPath: the Node 24 that `npm run bench` runs us on, so the binary does not re-exec.
-  const child = spawnTracked(process.execPath, [path.join(root, 'bin', 'mesos-dns-ts.js'), `-config=${configFile}`], { cwd: root });
+  const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), path.join(root, 'bin', 'mesos-dns-ts.js'), `-config=${configFile}`, ...(o.args ?? [])], { cwd: root });
   const spawnedAt = Date.now();
   let output = '';
   const keep = (d: string): void => {

@@ -29,7 +29,28 @@ export interface SnapshotRow {
    * byte to its StreamState (the rest up to served is the LiveState and the table build). */
   stateReader: string;
   readMs: number;
+  /** BENCH_SNAPSHOT_PHASES=1: the server's debug lines (-v=1) after the last byte, ms after it. */
+  phases?: Phase[];
 }
+
+export interface Phase {
+  /** ms after the snapshot's last byte (the server's log time; same clock, ms resolution). */
+  atMs: number;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** The server's debug lines that mark a step between the snapshot and serving it. */
+const PHASE_LINES = new Set([
+  'subscribed: snapshot read',
+  'table swapped in',
+  'table handed to the workers',
+  'table message received',
+  'table checked and served',
+  'worker serves a new table',
+  'incremental table started',
+  'garbage collected',
+]);
 
 const HEALTH_POLL_MS = 50;
 const QUERY_POLL_MS = 20;
@@ -77,13 +98,30 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
   const snapshotMB = master.subscribedRecord.length / 1e6;
   const spawned = performance.now();
   let subscribedLine: { stateReader?: string; readMs?: number } = {};
+  const phases = process.env.BENCH_SNAPSHOT_PHASES === '1';
+  const logged: Array<Record<string, unknown> & { time: number; msg: string }> = [];
   let pending = '';
   const onOutput = (d: string): void => {
     const lines = (pending + d).split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line.includes('subscribed: snapshot read')) subscribedLine = JSON.parse(line) as typeof subscribedLine;
+    for (const line of lines) {
+      if (line.includes('subscribed: snapshot read')) subscribedLine = JSON.parse(line) as typeof subscribedLine;
+      if (phases && line.startsWith('{')) {
+        const entry = JSON.parse(line) as Record<string, unknown> & { time: number; msg: string };
+        if (PHASE_LINES.has(entry.msg)) logged.push(entry);
+      }
+    }
   };
-  const server = await startOurServer({ dir, masters: [`127.0.0.1:${master.port}`], extra: { refreshSeconds: 3600, NativeStateReader: nativeStateReader }, onOutput });
+  // BENCH_SNAPSHOT_CPUPROF=<dir>: a CPU profile of each of the server's threads, written when it stops.
+  const profileDir = process.env.BENCH_SNAPSHOT_CPUPROF;
+  const server = await startOurServer({
+    dir,
+    masters: [`127.0.0.1:${master.port}`],
+    extra: { refreshSeconds: 3600, NativeStateReader: nativeStateReader },
+    onOutput,
+    ...(phases ? { args: ['-v=1'] } : {}),
+    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+  });
   const poll = pollHealth(server);
   try {
     const deadline = performance.now() + GIVE_UP_MS;
@@ -115,6 +153,8 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
       check('/health after the snapshot');
       await sleep(10);
     }
+    // The server's last lines (the incremental start, the collection) may still be on their way.
+    if (phases) await sleep(3000);
     return {
       tasks: n,
       snapshotMB,
@@ -125,6 +165,14 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
       launchAfterLiveMs: launchAnswered - live,
       stateReader: subscribedLine.stateReader ?? '?',
       readMs: subscribedLine.readMs ?? Number.NaN,
+      ...(phases
+        ? {
+            phases: [
+              ...phasesAfter(logged, performance.timeOrigin + lastByte),
+              (({ gap, startMs }) => ({ atMs: startMs, msg: '(bench) the longest /health gap starts', fields: { gapMs: Math.round(gap) } }))(gapOf(poll.answers, lastByte, live)),
+            ],
+          }
+        : {}),
     };
   } finally {
     await poll.stop();
@@ -133,14 +181,44 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
   }
 }
 
+function phasesAfter(logged: ReadonlyArray<Record<string, unknown> & { time: number; msg: string }>, lastByteEpochMs: number): Phase[] {
+  return logged
+    .filter((e) => e.time >= lastByteEpochMs - 1)
+    .map(({ time, msg, level: _l, pid: _p, hostname: _h, name: _n, ...fields }) => ({ atMs: time - lastByteEpochMs, msg, fields }));
+}
+
+/** The server's steps after the snapshot's last byte, one row each. */
+export function formatPhases(rows: readonly SnapshotRow[]): string {
+  return rows
+    .filter((r) => r.phases !== undefined)
+    .map(
+      (r) =>
+        `${r.tasks.toLocaleString('en-US')} tasks:\n\n` +
+        markdownTable(
+          ['ms after last byte', 'line', 'fields'],
+          [...r.phases!].sort((a, b) => a.atMs - b.atMs).map((p) => [fixed(p.atMs, 0), p.msg, JSON.stringify(p.fields)]),
+        ),
+    )
+    .join('\n\n');
+}
+
 /** The longest time between consecutive answers among those overlapping [from, to]. */
 function longestGap(answers: readonly number[], from: number, to: number): number {
+  return gapOf(answers, from, to).gap;
+}
+
+/** The longest gap as in longestGap, and where it starts (ms after `from`). */
+function gapOf(answers: readonly number[], from: number, to: number): { gap: number; startMs: number } {
   let gap = 0;
+  let startMs = 0;
   for (let i = 1; i < answers.length; i++) {
     if (answers[i] < from || answers[i - 1] > to) continue;
-    gap = Math.max(gap, answers[i] - answers[i - 1]);
+    if (answers[i] - answers[i - 1] > gap) {
+      gap = answers[i] - answers[i - 1];
+      startMs = answers[i - 1] - from;
+    }
   }
-  return gap;
+  return { gap, startMs };
 }
 
 export function formatSnapshotRows(rows: readonly SnapshotRow[]): string {

@@ -46,6 +46,13 @@ export interface CollectorOptions {
   delayMs?: number;
   minIntervalMs?: number;
   now?: () => number;
+  /** Told how long each collection held the thread, ms (a debug line). */
+  onCollected?: (ms: number) => void;
+  /**
+   * True while the thread is in the middle of work that a collection would only delay (a table
+   * build between two of its steps): the collection waits another `delayMs`.
+   */
+  busy?: () => boolean;
 }
 
 /** Returns `afterSwap`: call it on every swap; it schedules one collection as described above. */
@@ -61,11 +68,18 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
     afterSwap() {
       if (gc === null || timer !== undefined) return;
       const wait = Math.max(delayMs, last + minIntervalMs - now());
-      timer = setTimeout(() => {
+      const fire = (): void => {
+        if (options.busy?.() === true) {
+          timer = setTimeout(fire, delayMs);
+          timer.unref();
+          return;
+        }
         timer = undefined;
         last = now();
         gc({ type: 'major', execution: 'sync', flavor });
-      }, wait);
+        options.onCollected?.(now() - last);
+      };
+      timer = setTimeout(fire, wait);
       timer.unref();
     },
     close() {

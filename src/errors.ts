@@ -123,3 +123,19 @@ export class ZoneFileError extends MesosDnsError {
     super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`);
   }
 }
+
+/**
+ * A zone transfer in (secondary mode) that failed or was rejected; `reason` says which for the
+ * metrics: the primary refused it, its TSIG did not verify, the messages did not parse or hold
+ * together, the serial went backwards, or the connection failed.
+ */
+export class TransferInError extends MesosDnsError {
+  override readonly code = 'MDNS_ERR_TRANSFER_IN';
+  constructor(
+    readonly reason: 'refused' | 'tsig_error' | 'malformed' | 'stale_serial' | 'error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -21,7 +21,9 @@ import type { Snapshot } from './store.js';
 import { startServing, type Serving } from './serve.js';
 import { ZoneHistory } from './dns/xfr/zone-history.js';
 import { startNotifier } from './dns/xfr/notifier.js';
-import { transferService } from './dns/xfr/transfer-service.js';
+import { transferService, type TransferAnswer } from './dns/xfr/transfer-service.js';
+import type { RecordTable } from './records/table.js';
+import { isNotifyRequest } from './dns/xfr/secondary/notify-in.js';
 import { startSource, type RunningSource } from './sources/start-source.js';
 import { staticZones } from './zones/static-zones.js';
 import { ZoneWatcher } from './zones/zone-watcher.js';
@@ -88,7 +90,14 @@ export async function start(opts: StartOptions): Promise<Running> {
   // Old table generations and a build's garbage are collected soon after each swap. Compacting
   // takes several passes over a heap that, with the event stream, holds the cluster's state:
   // at most every 10 s, so a busy stream's rebuilds are not slowed by it.
-  const collector = garbageCollector({ shrink: true, minIntervalMs: 10_000 });
+  const gcLog = log.child({ component: 'gc' });
+  const collector = garbageCollector({
+    shrink: true,
+    minIntervalMs: 10_000,
+    onCollected: (ms) => gcLog.debug({ ms: Math.round(ms) }, 'garbage collected'),
+    // Not in the middle of a build (publish.ts builds in steps): it would only delay serving it.
+    busy: () => publisher.busy?.() === true,
+  });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).
   const freshness = new Freshness(() => Date.now() / 1000);
@@ -103,6 +112,10 @@ export async function start(opts: StartOptions): Promise<Running> {
     logger: log,
     count: (type, result) => metrics.zoneTransfers.inc({ type, result }),
   });
+  // A secondary's NOTIFYs reach its source through the same relay as transfers (handle-query.ts).
+  let source: RunningSource | undefined;
+  const answerTransfer: TransferAnswer = async (buf, transport, client) =>
+    isNotifyRequest(buf) ? (source?.notify?.(buf, client) ?? null) : transfer(buf, transport, client);
   const publisher = createPublisher({
     admit: (table, touched) => history.admit(store.current()?.table, table, touched),
     logger: log,
@@ -112,6 +125,8 @@ export async function start(opts: StartOptions): Promise<Running> {
     lookupHost: opts.lookupHost,
     onSwapped: (table, leader, seconds, kind) => metrics.tableSwapped(table, leader, seconds, kind),
     onMismatch: () => metrics.tableCheckMismatch(),
+    // `serving` is assigned below, before the source (and so the first publish) starts.
+    served: (generation) => serving.served(generation),
   });
   // Each source publishes through its own gate. Once a reload has replaced a source, whatever
   // it still delivers before it is closed (a stream event, a poll in flight) must not swap its
@@ -138,7 +153,7 @@ export async function start(opts: StartOptions): Promise<Running> {
   await zones.start();
   let serving: Serving;
   try {
-    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics, transfer });
+    serving = await startServing({ config: () => config, store, logger: log, version: packageVersion(), freshness, metrics, transfer: answerTransfer });
   } catch (err) {
     notifier.close();
     zones.stop();
@@ -155,9 +170,20 @@ export async function start(opts: StartOptions): Promise<Running> {
       ),
     );
   });
-  let source: RunningSource;
+  // A secondary swaps the tables made of its zone copies through the same gate.
+  const secondaryFor = (id: number) => ({
+    config: () => config,
+    metrics: metrics.secondary,
+    swap: (table: RecordTable, touched?: readonly string[]) => {
+      if (id !== activeSource) return;
+      store.swap(table, undefined, touched);
+      metrics.tableSwapped(table, '', 0, touched === undefined ? 'full' : 'patch');
+    },
+  });
+  // `source` as the NOTIFY relay above sees it (undefined until started); `running` the same, typed as started.
+  let running: RunningSource;
   try {
-    source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
+    running = source = await startSource({ config, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics, secondary: secondaryFor(activeSource) });
   } catch (err) {
     notifier.close();
     zones.stop();
@@ -184,12 +210,13 @@ export async function start(opts: StartOptions): Promise<Running> {
       config = next;
       if (restarts('notify', previous, next)) notifier.reconfigure();
       if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
-      if (restarts('source', previous, next)) {
-        const old = source;
+      // A secondary's zones follow Domain and ReverseZones too (config/typed.ts secondaryOf).
+      if (restarts('source', previous, next) || JSON.stringify(previous.typed.secondary) !== JSON.stringify(next.typed.secondary)) {
+        const old = running;
         const oldId = activeSource;
         activeSource = oldId + 1;
         try {
-          source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics });
+          running = source = await startSource({ config: next, publisher: gatedPublisher(activeSource), logger: log, onFatal: opts.onFatal, health: freshness, skipped, metrics, secondary: secondaryFor(activeSource) });
         } catch (err) {
           activeSource = oldId;
           throw err;
@@ -197,7 +224,7 @@ export async function start(opts: StartOptions): Promise<Running> {
         await old.close();
       } else {
         // Same cluster: rebuild the table under the new naming settings (domain, TTL, ...) now.
-        await source.refresh();
+        await running.refresh();
       }
       configLog.info('SIGHUP: configuration reloaded');
       return true;
@@ -211,7 +238,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     config: () => config,
     store,
     serving,
-    refresh: () => source.refresh(),
+    refresh: () => running.refresh(),
     reload: () => {
       reloading ??= reload().finally(() => {
         reloading = undefined;
@@ -225,7 +252,7 @@ export async function start(opts: StartOptions): Promise<Running> {
       notifier.close();
       collector.close();
       zones.stop();
-      await source.close();
+      await running.close();
       await serving.close();
     },
   };

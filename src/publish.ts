@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildTableParts, type BuildInputs } from './records/build-table.js';
+import { buildTablePartsInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
 import { invalidIpSourceLabels } from './records/table-ips.js';
@@ -18,6 +18,14 @@ import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
 import { traceTable } from './records/trace-table.js';
 import type { RecordTable } from './records/table.js';
+
+/** The incremental table of the last full build, made when first needed (see `served`). */
+interface Engine {
+  inputs: BuildInputs;
+  builtAt: number;
+  table(): IncrementalTable;
+  started(): boolean;
+}
 
 export type HostLookup = (name: string) => Promise<string[]>;
 
@@ -36,7 +44,11 @@ export type UpdateKind = 'patch' | 'full';
 export interface Publisher {
   /** Build a table from `state` (or patch the current one) and swap it in; resolves to the new snapshot. */
   publish(state: MasterState, masters: readonly HostPort[], origin?: StateOrigin): Promise<Snapshot>;
+  /** A state is being published (a build may be between two of its steps). */
+  busy?(): boolean;
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Overlay names past which a patch is followed by a full build (the merge into a new base). */
 export const MERGE_NAMES = 20_000;
@@ -68,6 +80,13 @@ export function createPublisher(deps: {
    * table served now, so the diff need not walk every name.
    */
   admit?: (table: RecordTable, touched?: readonly string[]) => RecordTable;
+  /**
+   * Resolves once the DNS threads answer from `generation` (serve.ts). The incremental table of a
+   * full build starts after that, so its pass over the build (over half a second of this thread
+   * at 100,000 tasks) does not compete for the cores with the workers taking the table over.
+   * Absent: it starts on the next turn. An event that comes first starts it at once.
+   */
+  served?: (generation: number) => Promise<void>;
 }): Publisher {
   const lookupHost = deps.lookupHost ?? systemLookup;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -79,7 +98,7 @@ export function createPublisher(deps: {
   const mergeNames = deps.mergeNames ?? MERGE_NAMES;
   const checkMs = deps.checkMs ?? CHECK_MS;
   /** The incremental table over the last full build of a stream state; undefined after any other. */
-  let engine: { table: IncrementalTable; inputs: BuildInputs; builtAt: number } | undefined;
+  let engine: Engine | undefined;
   /** The last patched table and its state, for the check. */
   let patched: { table: RecordTable; state: MasterState } | undefined;
 
@@ -91,9 +110,12 @@ export function createPublisher(deps: {
   }
 
   function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
+    const made = performance.now();
     const table = deps.admit ? deps.admit(fresh, touched === undefined ? undefined : withReverseChanges(fresh, touched)) : fresh;
     // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
     if (table.soa.serial > lastSerial) lastSerial = table.soa.serial;
+    const admitted = performance.now();
+    // The swap's listeners include the hand-off to the DNS workers (supervisor.ts).
     const snapshot = deps.store.swap(table, undefined, touched);
     const built = performance.now();
     // A pass over every task: full builds only (a patched launch's bad label is warned about at
@@ -107,8 +129,18 @@ export function createPublisher(deps: {
       }
       warnedLabels = warned;
     }
+    const labelled = performance.now();
     log?.debug(
-      { generation: snapshot.generation, kind, names: table.names.size, resolveMs: Math.round(resolved - started), buildMs: Math.round(built - resolved) },
+      {
+        generation: snapshot.generation,
+        kind,
+        names: table.names.size,
+        resolveMs: Math.round(resolved - started),
+        buildMs: Math.round(made - resolved),
+        admitMs: Math.round(admitted - made),
+        swapMs: Math.round(built - admitted),
+        labelsMs: Math.round(labelled - built),
+      },
       'table swapped in',
     );
     const leader = state.leader.host.includes(':') ? `[${state.leader.host}]:${state.leader.port}` : `${state.leader.host}:${state.leader.port}`;
@@ -117,18 +149,24 @@ export function createPublisher(deps: {
     return snapshot;
   }
 
-  async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot> {
+  /** The new snapshot; undefined when the build was given up for a newer state (see below). */
+  async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot | undefined> {
     const config = deps.config();
     const started = performance.now();
     if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
+      if (!engine.started()) {
+        // Its start holds this thread (over half a second at 100,000 tasks): in a turn of its own.
+        engine.table();
+        await nextTurn();
+      }
       // An agent or framework named by a hostname the base did not resolve: looked up here (the
       // only I/O), so that the patch stays pure; the names the base resolved keep their addresses
       // until the next full build.
       let addresses = engine.inputs.addresses;
-      const hosts = engine.table.hostsToResolve(state, addresses);
+      const hosts = engine.table().hostsToResolve(state, addresses);
       if (hosts.length > 0) addresses = new Map([...addresses, ...(await resolveHostnames(hosts, lookupHost))]);
       const inputs: BuildInputs = { ...engine.inputs, addresses, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
-      const patch = engine.table.apply(state, inputs);
+      const patch = engine.table().apply(state, inputs);
       if (patch !== undefined) {
         engine.inputs = { ...engine.inputs, addresses };
         nextSerial();
@@ -142,15 +180,27 @@ export function createPublisher(deps: {
           throw err;
         }
         patched = { table: patch.table, state };
-        if (engine.table.overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
+        if (engine.table().overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
         return snapshot;
       }
-      log?.debug({ reason: engine.table.refusal }, 'building the table in full: not a change a patch makes');
+      log?.debug({ reason: engine.table().refusal }, 'building the table in full: not a change a patch makes');
     }
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();
     const inputs: BuildInputs = { config, masters, addresses, selfAddresses: deps.selfAddresses(), serial: nextSerial() };
-    const parts = buildTableParts(state, inputs);
+    // In steps, with a turn of the event loop between them: /health, the HTTP API and the stream
+    // keep being served while a large build runs (DNS is answered by the workers meanwhile).
+    // A polled state's build is given up for a stream state queued meanwhile while no incremental
+    // table exists (at start-up: the subscription's snapshot arriving during the poll's build): the
+    // newer state is built next anyway, and its waiters take this one's.
+    const parts = await buildTablePartsInSteps(state, inputs, async () => {
+      await nextTurn();
+      return !(origin === 'poll' && next?.origin === 'stream' && engine === undefined);
+    });
+    if (parts === undefined) {
+      log?.debug({ kind: 'full' }, 'a polled state superseded by the stream during its build');
+      return undefined;
+    }
     if (origin === 'check' && patched?.state === state && sameAddresses(addresses, engine?.inputs.addresses)) {
       const name = firstDifference(patched.table, parts.table);
       if (name !== undefined) {
@@ -165,8 +215,32 @@ export function createPublisher(deps: {
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
     const patchable = !(origin === 'poll' && state.changes === undefined);
-    engine = patchable ? { table: new IncrementalTable(state, inputs, { ...parts, table: snapshot.table }), inputs, builtAt: Date.now() } : undefined;
+    const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation) : undefined);
+    if (fresh !== undefined) {
+      // After the workers took the table over (a later full build replaces this engine unstarted).
+      const served = deps.served?.(snapshot.generation) ?? Promise.resolve();
+      void served.then(() => setImmediate(() => engine === fresh && fresh.table()));
+    }
     return snapshot;
+  }
+
+  function lazyEngine(state: MasterState, inputs: BuildInputs, parts: BuiltParts, generation: number): Engine {
+    let table: IncrementalTable | undefined;
+    let from: { state: MasterState; parts: BuiltParts } | undefined = { state, parts };
+    return {
+      inputs,
+      builtAt: Date.now(),
+      table(): IncrementalTable {
+        if (table === undefined) {
+          const at = performance.now();
+          table = new IncrementalTable(from!.state, inputs, from!.parts);
+          from = undefined;
+          log?.debug({ generation, ms: Math.round(performance.now() - at) }, 'incremental table started');
+        }
+        return table;
+      },
+      started: () => table !== undefined,
+    };
   }
 
   /** A full build of `state` after the current turn, unless newer work is queued by then. */
@@ -186,12 +260,19 @@ export function createPublisher(deps: {
     | undefined;
 
   async function drain(): Promise<void> {
+    let first = true;
     while (next) {
+      // A turn of the event loop between two publishes (HTTP, the workers' messages).
+      if (!first) await nextTurn();
+      first = false;
+      if (next === undefined) break;
       const job = next;
       next = undefined;
       try {
         const snapshot = await build(job.state, job.masters, job.origin);
-        for (const w of job.waiters) w.resolve(snapshot);
+        // Given up for the queued state (set meanwhile: TypeScript cannot see that across the await).
+        if (snapshot === undefined) (next as typeof job | undefined)?.waiters.unshift(...job.waiters);
+        else for (const w of job.waiters) w.resolve(snapshot);
       } catch (err) {
         for (const w of job.waiters) w.reject(err);
       }
@@ -215,6 +296,7 @@ export function createPublisher(deps: {
     publish(state, masters, origin = 'poll') {
       return enqueue(state, masters, origin);
     },
+    busy: () => running !== undefined,
   };
 }
 

@@ -43,6 +43,8 @@ export interface Serving {
   workerIds(): number[];
   /** Apply a new config: re-bind what moved (new sockets first, then the old ones close). */
   reconfigure(next: Config): Promise<void>;
+  /** Resolves once every DNS thread answers from `generation` or a newer one (at once when DNS is on this thread or off). */
+  served(generation: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,8 @@ interface DnsBackend {
   workersServing(): { serving: number; total: number };
   /** Only called when dnsKey() is unchanged. */
   reconfigure(next: Config): Promise<void>;
+  /** Resolves once every worker thread serves `generation` (absent: DNS on the main thread). */
+  serving?(generation: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,6 +118,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
         workerIds: () => pool.workerIds(),
         servedGeneration: () => pool.servedGeneration(),
         workersServing: () => pool.workersServing(),
+        serving: (generation) => pool.serving(generation),
         reconfigure: async (next) => pool.reconfigure(next),
         close: () => pool.close(),
       };
@@ -217,6 +222,7 @@ export async function startServing(deps: ServeDeps): Promise<Serving> {
       return dns ? (await dns.stats()).stats : new QueryStats();
     },
     workerIds: () => dns?.workerIds() ?? [],
+    served: (generation) => dns?.serving?.(generation) ?? Promise.resolve(),
     async reconfigure(next) {
       checkDescriptors(next);
       // A config that names the port we bound for its 0 ("pick one") keeps the listener.

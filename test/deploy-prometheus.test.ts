@@ -93,7 +93,7 @@ describe('deploy/prometheus', () => {
     expect(await promtool(['check', 'config', 'prometheus.yml'])).toMatchObject({ code: 0 });
     const rules = await promtool(['check', 'rules', 'mesos-dns.rules.yml']);
     expect(rules).toMatchObject({ code: 0 });
-    expect(rules.out).toContain('SUCCESS: 9 rules found');
+    expect(rules.out).toContain('SUCCESS: 11 rules found');
   });
 
   it("passes the rules' unit tests (no table, SERVFAIL ratio, drops, upstream down, health fallback)", async () => {
@@ -104,7 +104,7 @@ describe('deploy/prometheus', () => {
 
   it('alerts only on families the server exports', async () => {
     const exprs = ruleExpressions(await readFile(path.join(prometheusDir, 'mesos-dns.rules.yml'), 'utf8'));
-    expect(exprs).toHaveLength(9);
+    expect(exprs).toHaveLength(11);
     // `up` is Prometheus's own series for every target.
     const unknown = exprs.flatMap(metricNames).filter((n) => n !== 'up' && !exported(n));
     expect(unknown).toEqual([]);

@@ -128,6 +128,8 @@ describe('GET /v1/config', () => {
       '  "TransferTsigKey": "",',
       '  "SerialFile": "",',
       '  "IxfrJournalSize": 100,',
+      '  "Primaries": [],',
+      '  "SecondaryZones": [],',
       '  "HealthPolicy": "ignore"',
       ' }',
     );

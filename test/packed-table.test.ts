@@ -8,6 +8,7 @@ import { garbageCollector } from '../src/collect-garbage.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable } from '../src/records/build-table.js';
 import { NameInterner, namePart, NO_PART } from '../src/records/name-interner.js';
+import { ResumedNames } from '../src/records/resumed-names.js';
 import { findName, nameAt, NAME_ENT, NAME_OWNER, NAME_TARGET } from '../src/records/packed-table.js';
 import { TableBuilder } from '../src/records/table-builder.js';
 import { decodeTable, encodeTable } from '../src/workers/table-codec.js';
@@ -45,6 +46,41 @@ describe('NameInterner', () => {
     expect(names.string(parent)).toBe('b.mesos.');
     expect(names.intern('b.mesos.')).toBe(parent);
     expect(names.internStored(start + 2, names.end(full))).toBe(parent);
+  });
+});
+
+describe('ResumedNames (the incremental table goes on from a finished table)', () => {
+  it("keeps the table's ids, reads its names in place and adds new ones after them", () => {
+    const b = new TableBuilder(0, 1);
+    const base = Array.from({ length: 3000 }, (_, i) => b.name(`t${i}.marathon.mesos.`));
+    b.addA(base[0], b.ip('10.0.0.1'));
+    const { packed } = b.finish({ zone: 'mesos.', srvPriority: 0, srvWeight: 1 });
+    const names = new ResumedNames(packed.names, packed.slots);
+    const count = packed.names.ends.length;
+    expect(names.count).toBe(count);
+    for (let i = 0; i < 3000; i++) {
+      const id = findName(packed, `t${i}.marathon.mesos.`);
+      expect(names.intern(`t${i}.marathon.mesos.`)).toBe(id);
+      expect(names.internParts(namePart(`t${i}`), namePart('.marathon'), namePart('.mesos.'), NO_PART)).toBe(id);
+      expect(names.string(id)).toBe(`t${i}.marathon.mesos.`);
+    }
+    // New names (past every growth of its own arrays), then found again; the table is not written.
+    const before = Buffer.from(packed.names.bytes);
+    const added = Array.from({ length: 2000 }, (_, i) => names.intern(`new-${i}.café.mesos.`));
+    expect(added).toEqual(Array.from({ length: 2000 }, (_, i) => count + i));
+    for (let i = 0; i < 2000; i++) {
+      expect(names.intern(`new-${i}.café.mesos.`)).toBe(added[i]);
+      expect(names.string(added[i])).toBe(`new-${i}.café.mesos.`);
+    }
+    expect(Buffer.from(packed.names.bytes).equals(before)).toBe(true);
+    // A stored suffix (a parent) of a new name is the table's name when the table has it.
+    const child = names.intern('x.t7.marathon.mesos.');
+    const parent = names.internStored(names.start(child) + 2, names.end(child));
+    expect(parent).toBe(findName(packed, 't7.marathon.mesos.'));
+    // and of a table name, too, by bytes across the two stores
+    const fw = names.internStored(names.start(base[5]) + 3, names.end(base[5]));
+    expect(names.string(fw)).toBe('marathon.mesos.');
+    expect(fw).toBe(findName(packed, 'marathon.mesos.'));
   });
 });
 

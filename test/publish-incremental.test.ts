@@ -12,6 +12,7 @@ import { IncrementalTable } from '../src/records/incremental/incremental-table.j
 import { TableStore } from '../src/store.js';
 import { masters } from './helpers/masters.js';
 import { syntheticState } from './helpers/workers.js';
+import { captureLog } from './helpers/log-capture.js';
 
 const MASTERS = masters(['10.0.0.1:5050']);
 const task = (id: string, ip: string): Task => ({
@@ -82,6 +83,47 @@ describe('publishing with the incremental table', () => {
     const merged = store.current()!.table;
     expect(merged.overlay).toBeUndefined(); // a new packed base
     expect(firstDifference(patched.table, merged)).toBeUndefined();
+  });
+
+  it('starts the incremental table once the DNS threads serve the full build, or at the first event before that', async () => {
+    const { logger, lines } = captureLog('debug');
+    const started = () => lines.filter((l) => l.msg === 'incremental table started').map((l) => l.generation);
+    const served: Array<{ generation: number; done: () => void }> = [];
+    const store = new TableStore();
+    const kinds: UpdateKind[] = [];
+    const p = createPublisher({
+      config: () => DEFAULTS,
+      store,
+      selfAddresses: () => ['127.0.0.1'],
+      lookupHost: async () => [],
+      logger,
+      onSwapped: (_t, _l, _s, kind) => kinds.push(kind),
+      served: (generation) => new Promise<void>((done) => served.push({ generation, done })),
+    });
+    const turn = () => new Promise((r) => setImmediate(r));
+    const state = syntheticState(50);
+    await p.publish(state, MASTERS, 'stream');
+    await turn();
+    await turn();
+    expect(served.map((s) => s.generation)).toEqual([1]);
+    expect(started()).toEqual([]); // the workers do not serve generation 1 yet
+    served[0].done();
+    await turn();
+    await turn();
+    expect(started()).toEqual([1]);
+    // the next full build's: an event before the workers serve it starts it, and is patched
+    await p.publish(state, MASTERS, 'poll');
+    const next = launched(state, task('x.1', '10.9.0.1'));
+    await p.publish(next, MASTERS, 'stream');
+    await p.publish(launched(next, task('x.2', '10.9.0.2')), MASTERS, 'stream');
+    expect(started()).toEqual([1, 3]);
+    expect(kinds).toEqual(['full', 'full', 'full', 'patch']);
+    expect(store.current()!.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
+    expect(served.map((s) => s.generation)).toEqual([1, 3]); // a polled document is never patched: no incremental table
+    served[1].done();
+    await turn();
+    await turn();
+    expect(started()).toEqual([1, 3]); // not a second time
   });
 
   it('merges when the overlay grows past the threshold', async () => {

@@ -10,6 +10,7 @@ import { parsePid } from '../src/mesos/pid.js';
 import { buildTable } from '../src/records/build-table.js';
 import type { RecordTable } from '../src/records/table.js';
 import { decodeTable, decodeTableInSlices, encodeTable } from '../src/workers/table-codec.js';
+import { withReverseSerials } from '../src/records/reverse-table.js';
 import { generateStateText } from '../bench/gen-state.js';
 import { summaryFromAnswer } from './helpers/dns-case.js';
 import { buildTestTable } from './helpers/table.js';
@@ -90,6 +91,58 @@ describe('table codec', () => {
       expect(() => decodeTable(copy)).toThrow(expect.objectContaining({ code: 'MDNS_ERR_TABLE_MESSAGE' }));
     }
     expect(() => decodeTable({ header: encoded.header, packed: 'nope' } as never)).toThrow(/table message/);
+  });
+
+  it('hands the PTR records over packed in shared memory, giving the same reverse answers', () => {
+    const state = parseStateText(generateStateText(2_000, 5, { leader: 'master@10.0.0.1:5050' }));
+    const table = buildTable(state, { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['fd00::53'], serial: 9 });
+    const reverse = table.reverse!;
+    expect(reverse.ptr.size).toBeGreaterThan(400);
+    const encoded = encodeTable(table);
+    // No string per PTR owner in the message: the owners and targets are bytes in one SharedArrayBuffer.
+    const packed = encoded.header.reverse!.packed;
+    expect(packed.owners.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(packed.targets.ends.buffer).toBe(packed.owners.bytes.buffer);
+    expect(encoded.header.reverse!.between.length).toBeLessThan(reverse.ptr.size / 4);
+    const back = decodeTable(v8.deserialize(v8.serialize(encoded))).reverse!;
+    expect([...back.zones]).toEqual([...reverse.zones]);
+    expect([...back.ptr.keys()]).toEqual([...reverse.ptr.keys()]);
+    for (const [owner, targets] of reverse.ptr) expect(back.ptr.get(owner)).toEqual(targets);
+    expect(new Set(back.existing)).toEqual(new Set(reverse.existing));
+    expect(back.data).toEqual(reverse.data);
+    const names = [...reverse.existing, ...[...reverse.zones].map((z) => `99.${z}`), '1.2.3.4.in-addr.arpa.'];
+    expect(names.length).toBeGreaterThan(reverse.ptr.size);
+    for (const name of names) {
+      expect(back.ptr.get(name)).toEqual(reverse.ptr.get(name));
+      expect(back.existing.has(name)).toBe(reverse.existing.has(name));
+    }
+    // Zone serials (zone transfer on) travel beside the packed arrays and can be replaced over them.
+    const zone = [...reverse.zones][0];
+    const serialed = decodeTable(v8.deserialize(v8.serialize(encodeTable({ ...table, reverse: withReverseSerials(reverse, new Map([[zone, 1234]])) })))).reverse!;
+    expect(serialed.serials.get(zone)).toBe(1234);
+    expect(withReverseSerials(serialed, new Map([[zone, 99]])).serials.get(zone)).toBe(99);
+    expect(withReverseSerials(serialed, new Map([[zone, 99]])).ptr.get([...reverse.ptr.keys()][0])).toEqual([...reverse.ptr.values()][0]);
+  });
+
+  it('refuses a damaged reverse part', async () => {
+    const state = parseStateText(generateStateText(300, 5, { leader: 'master@10.0.0.1:5050' }));
+    const table = buildTable(state, { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: [], serial: 9 });
+    const encoded = v8.deserialize(v8.serialize(encodeTable(table)));
+    type R = { zones: unknown; between: unknown; serials?: unknown; packed: { slots: Int32Array; targetEnds: Int32Array; owners: unknown } };
+    const damage: Array<(r: R) => void> = [
+      (r) => (r.packed.slots[r.packed.slots.findIndex((x) => x !== 0)] = 1 << 30),
+      (r) => (r.packed.targetEnds[0] = 1 << 30),
+      (r) => (r.packed.targetEnds = r.packed.targetEnds.subarray(1)),
+      (r) => (r.packed.owners = { bytes: new Uint8Array(1), ends: new Int32Array([1, 9]) }),
+      (r) => (r.zones = [1]),
+      (r) => (r.serials = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]),
+    ];
+    for (const hurt of damage) {
+      const copy = v8.deserialize(v8.serialize(encoded));
+      hurt(copy.header.reverse);
+      expect(() => decodeTable(copy)).toThrow(expect.objectContaining({ code: 'MDNS_ERR_TABLE_MESSAGE' }));
+      await expect(decodeTableInSlices(copy)).rejects.toMatchObject({ code: 'MDNS_ERR_TABLE_MESSAGE' });
+    }
   });
 
   it('checks a large table in slices, pausing between them, with the same result and the same refusals', async () => {

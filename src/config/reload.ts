@@ -11,6 +11,8 @@ export const RESTARTS = {
     'StateFile', 'Zk', 'Masters', 'MesosHTTPSOn', 'CACertFile', 'CertFile', 'KeyFile', 'MesosHTTPSInsecure',
     'MesosAuthentication', 'MesosCredentials', 'IAMConfigFile', 'StateTimeoutSeconds', 'RefreshSeconds',
     'ZkDetectionTimeout', 'StreamOn', 'NativeStateReader', 'StateMaxBytes',
+    // A secondary's primaries and zones (the keys it signs with are read per request).
+    'Primaries', 'SecondaryZones',
   ],
   /** The HTTP server (serve.ts). */
   http: ['HttpOn', 'HTTPListener', 'HttpPort'],

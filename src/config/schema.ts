@@ -177,6 +177,13 @@ export interface RawConfig {
   SerialFile: string;
   /** Changes kept per zone for IXFR (RFC 1995); an older serial gets a full transfer. */
   IxfrJournalSize: number;
+  /**
+   * Primaries to follow as a secondary (docs/operations.md "A mesos-dns-ts secondary"), each
+   * ip or ip:port; set: no Mesos master is read, the zones come by AXFR/IXFR from these.
+   */
+  Primaries: string[];
+  /** Zones a secondary follows (names, or reverse CIDRs); empty: the Domain plus ReverseZones. */
+  SecondaryZones: string[];
   // --- end of zone transfer ---
   // --- health-aware answers (issue 15) ---
   /** "ignore" (mesos-dns), "exclude-unhealthy" or "only-healthy": records/health-policy.ts. */
@@ -317,6 +324,9 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   TransferTsigKey: { kind: STRING, default: '' },
   SerialFile: { kind: STRING, default: '' },
   IxfrJournalSize: { kind: int(0, 100_000, 'an integer from 0 to 100000 (0 = no IXFR, full transfers only)'), default: 100 },
+  // Checked in config/validate-secondary.ts.
+  Primaries: { kind: STRINGS, default: [] },
+  SecondaryZones: { kind: STRINGS, default: [] },
   // --- end of forwarding health keys ---
   // --- answer order (issue 15); checked in validateAnswerOrder (validate.ts) ---
   AnswerOrder: { kind: STRING, default: 'shuffle' },

@@ -8,6 +8,7 @@ import { parseCidr, type Cidr } from '../net/cidr.js';
 import { RAW_DEFAULTS, type IPSource, type RawConfig } from './schema.js';
 import { reverseZoneOf } from '../net/reverse-names.js';
 import { keyName, parseTsigKey, type TsigKey } from './tsig-keys.js';
+import { secondaryZoneOf } from './validate-secondary.js';
 
 /** Where queries go: our zone, forwarding zones, the default resolvers (see dns/answer/route.ts). */
 export interface Routing {
@@ -64,6 +65,11 @@ export interface TypedConfig {
   readonly addresses: AddressRules;
   /** DcosNames: the table has dcos-net's names under thisdcos.directory (records/dcos-names.ts). */
   readonly dcosNames: boolean;
+  /**
+   * Secondary mode (dns/xfr/secondary/): the primaries in order, and the zones followed
+   * (absolute, lower-case; the Mesos zone first). `on`: Primaries is set, no master is read.
+   */
+  readonly secondary: { readonly on: boolean; readonly primaries: readonly HostPort[]; readonly zones: readonly string[] };
 }
 
 export interface AddressRules {
@@ -118,6 +124,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
       auto: raw.AddressPolicy === 'auto',
     },
     dcosNames: raw.DcosNames,
+    secondary: secondaryOf(raw, domain),
     zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
     roundRobin: raw.AnswerOrder === 'round-robin',
@@ -129,6 +136,14 @@ export function typedValues(raw: RawConfig): TypedConfig {
       on: (raw.AllowTransfer ?? []).length > 0 || (raw.Notify ?? []).length > 0,
     }),
   };
+}
+
+/** The followed zones: SecondaryZones, or the Mesos zone plus ReverseZones; the Mesos zone first. */
+function secondaryOf(raw: RawConfig, domain: string): TypedConfig['secondary'] {
+  const primaries = Object.freeze(parsedList(raw.Primaries ?? [], parseResolverAddress));
+  const listed = (raw.SecondaryZones ?? []).length > 0 ? raw.SecondaryZones.flatMap((z) => secondaryZoneOf(z, domain).value ?? []) : raw.ReverseZones.flatMap((z) => reverseZoneOf(z).value ?? []);
+  const zones = [`${domain}.`, ...listed.filter((z) => z !== `${domain}.`)];
+  return Object.freeze({ on: primaries.length > 0, primaries, zones: Object.freeze([...new Set(zones)]) });
 }
 
 /** A Config from raw values: `withTyped({ ...DEFAULTS, Masters: [...] })` in tests. */

@@ -16,6 +16,7 @@ import { keyName, parseTsigKey } from './tsig-keys.js';
 import { decodeAll, isObject, matchKeys, Problems, show } from './decode.js';
 import { ADDRESS_POLICIES, ANSWER_ORDERS, AUTH_MECHANISMS, DOMAIN_RE, HEALTH_POLICIES, IP_SOURCES, RAW_DEFAULTS, type RawConfig } from './schema.js';
 import { DCOS_DOMAIN, typedValues, type Config } from './typed.js';
+import { validateSecondary } from './validate-secondary.js';
 
 /** Facts of the machine that parseConfig needs; loadConfig gathers them. */
 export interface ConfigEnv {
@@ -98,6 +99,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv): LoadedConfig {
   validateConnectionLimits(c, p);
   validateAnswerOrder(c, p);
   validateTransfer(c, p);
+  validateSecondary(c, p);
   // A path the file system cannot take; whether the directory exists is the zone loader's
   // business (absent: no static zones, docs/static-zones.md).
   if (c.ZonesDir.includes('\0')) p.error('ZonesDir', 'must be a directory path (it contains a NUL character)');
@@ -166,7 +168,8 @@ function validateServices(c: RawConfig, p: Problems): void {
     p.error('DnsOn', 'either the DNS or the HTTP server should be on (dnson and httpon are both false)');
   }
   const noMasters = c.Masters === null || c.Masters.length === 0;
-  if (noMasters && c.Zk === '' && c.StateFile === '') {
+  // A secondary (Primaries) reads no master: validate-secondary.ts.
+  if (noMasters && c.Zk === '' && c.StateFile === '' && c.Primaries.length === 0) {
     p.error('Masters', 'specify Mesos masters or zk (or StateFile): both masters and zk are empty');
   }
   if (c.StateFile !== '' && (!noMasters || c.Zk !== '')) {

@@ -154,6 +154,8 @@ const CONFIG_KEYS = [
   'TransferTsigKey',
   'SerialFile',
   'IxfrJournalSize',
+  'Primaries',
+  'SecondaryZones',
   'HealthPolicy',
 ] as const satisfies readonly (keyof RawConfig)[];
 

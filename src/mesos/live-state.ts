@@ -39,8 +39,13 @@ export function carryChanges(state: MasterState, copy: MasterState): MasterState
   return state.changes === undefined ? copy : setChanges(copy, state.changes);
 }
 
-/** Changes kept in the log before it starts over (a reader further behind compares task lists instead). */
-const LOG_LIMIT = 50_000;
+/**
+ * Changes kept in the log before it starts over (a reader further behind compares task lists
+ * instead). Each entry holds the task it put, so a long log keeps replaced tasks alive (50,000 of
+ * them were ~23 MB); the incremental table reads at most 2 x MAX_PATCH_TASKS (4,000) entries
+ * behind a state (records/incremental/task-changes.ts), so a log past that only costs memory.
+ */
+const LOG_LIMIT = 8_192;
 
 /**
  * The entry's tasks. After reset() they are made from the snapshot's list on first use:

@@ -209,11 +209,14 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
   const frameworks: Framework[] = [];
   let k = 0;
   let at = 0;
-  /** The list at f[k] (a count, then string ids), and k moved past it. Filled with push, as
-   * parse-state.ts does: packed arrays, not holey ones. */
+  /** The list at f[k] (a count, then string ids), and k moved past it. Packed arrays, not holey
+   * ones; one or two (nearly every list) as literals, exactly sized (push() keeps room for 17). */
   const list = (): string[] => {
+    const n = f[k++];
+    if (n === 1) return [str(f[k++])];
+    if (n === 2) return [str(f[k++]), str(f[k++])];
     const out: string[] = [];
-    for (let n = f[k++]; n > 0; n--) out.push(str(f[k++]));
+    for (let j = 0; j < n; j++) out.push(str(f[k++]));
     return out;
   };
   for (let i = 0; i < out.frameworkCount; i++, at++) {

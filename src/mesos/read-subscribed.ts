@@ -123,10 +123,16 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
   const addressingOf = spanAddressing(str);
   const tasks: Task[] = [];
   let k = 0;
-  /** The list at t[k] (a count, then string ids), and k moved past it; empty ones share NO_STRINGS. */
+  /**
+   * The list at t[k] (a count, then string ids), and k moved past it; empty ones share NO_STRINGS.
+   * One or two (nearly every list) as array literals, exactly sized: an array grown by push()
+   * keeps room for 17, 136 bytes more per task address, which is kept as long as the task.
+   */
   const list = (): readonly string[] => {
     const n = t[k++];
     if (n === 0) return NO_STRINGS;
+    if (n === 1) return [str(t[k++])];
+    if (n === 2) return [str(t[k++]), str(t[k++])];
     const out: string[] = [];
     for (let j = 0; j < n; j++) out.push(str(t[k++]));
     return out;
@@ -136,7 +142,12 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
     const n = t[k + 7];
     // One or two ports (nearly every task) as array literals: exactly sized.
     const ports = n === 0 ? [] : n === 1 ? [t[k + 8]] : n === 2 ? [t[k + 8], t[k + 9]] : Array.from(t.subarray(k + 8, k + 8 + n));
-    const task: Task = { id: str(t[k]), name: str(t[k + 1]), frameworkId: str(t[k + 2]), agentId: str(t[k + 3]), state: str(t[k + 4]), ports, idHash: str(t[k + 5]) };
+    const id = str(t[k]);
+    const name = str(t[k + 1]);
+    const frameworkId = str(t[k + 2]);
+    const agentId = str(t[k + 3]);
+    const state = str(t[k + 4]);
+    const idHash = str(t[k + 5]);
     k += 8 + n;
     let running: RunningStatus | undefined;
     if (flags & 1) {
@@ -157,17 +168,22 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       if (portMapped) running.portMapped = true;
       if (portMappings !== undefined) running.portMappings = portMappings;
     }
+    // fromTask's member order: discovery, running, addressing. A task without DiscoveryInfo (nearly
+    // all) is one literal with its running status: a member added later goes to a properties array
+    // of its own (40 bytes per task, kept as long as the task).
+    let task: Task;
     if (flags & 2) {
-      const name = str(t[k]);
+      const discoveryName = str(t[k]);
       const count = t[k + 1];
       k += 2;
       const discoveryPorts: DiscoveryPort[] = [];
       for (let j = 0; j < count; j++, k += 3) discoveryPorts.push({ number: t[k], protocol: str(t[k + 1]), name: str(t[k + 2]) });
-      const discovery: Discovery = { name, ports: discoveryPorts };
-      task.discovery = discovery;
+      const discovery: Discovery = { name: discoveryName, ports: discoveryPorts };
+      task = { id, name, frameworkId, agentId, state, ports, idHash, discovery };
+      if (running) task.running = running;
+    } else {
+      task = running ? { id, name, frameworkId, agentId, state, ports, idHash, running } : { id, name, frameworkId, agentId, state, ports, idHash };
     }
-    // fromTask's member order: discovery, running, addressing.
-    if (running) task.running = running;
     if (flags & 16) {
       const addressing = addressingOf(t[k], t[k + 1], t[k + 2], ports);
       k += 3;

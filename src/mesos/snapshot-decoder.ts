@@ -9,28 +9,33 @@ import { RecordIODecoder } from './recordio.js';
 export class SnapshotDecoder {
   readonly decoder: RecordIODecoder;
   #arriving: ArrivingDocument<NativeSubscribed> | undefined;
-  #done = false;
+  #opened = false;
 
   /** `reader` null: a plain decoder, the snapshot is read with JSON.parse once complete. */
   constructor(reader: StateReaderAddon | null, maxRecordBytes: number) {
     this.decoder = new RecordIODecoder({
       maxRecordBytes,
-      sinkFor: (size) => (reader === null || this.#arriving ? undefined : (this.#arriving = new ArrivingDocument<NativeSubscribed>(reader, size, true))),
+      // The first record only: a sink once, whether or not it is still held.
+      sinkFor: (size) => (reader === null || this.#opened ? undefined : ((this.#opened = true), (this.#arriving = new ArrivingDocument<NativeSubscribed>(reader, size, true)))),
     });
   }
 
   /** The native reader's result for the first record, which the decoder has just given out
    * complete; undefined without a reader. Waits for the reader to finish the last bytes. */
   first(): NativeSubscribed | string | undefined {
-    if (!this.#arriving || this.#done) return undefined;
-    this.#done = true;
-    return this.#arriving.finish()?.native;
+    const arriving = this.#arriving;
+    if (!arriving) return undefined;
+    // Let go of the record's buffer (55 MB at 100,000 tasks): this decoder lives as long as the
+    // subscription, and the caller holds the record only while it reads it.
+    this.#arriving = undefined;
+    return arriving.finish()?.native;
   }
 
   /** The subscription ended: stops the reader of a first record that will not be completed. */
   cancel(): void {
-    if (!this.#arriving || this.#done) return;
-    this.#done = true;
-    this.#arriving.cancel();
+    const arriving = this.#arriving;
+    if (!arriving) return;
+    this.#arriving = undefined;
+    arriving.cancel();
   }
 }

@@ -13,6 +13,7 @@ import { countRecords } from '../records/record-counts.js';
 import type { RecordTable } from '../records/table.js';
 import type { TableStore } from '../store.js';
 import { registerQueryFamilies, type QuerySum } from './query-families.js';
+import { registerSecondaryMetrics } from './secondary-metrics.js';
 
 /** Seconds: a small table builds in a millisecond, 100,000 tasks in about a second. */
 const BUILD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -229,5 +230,5 @@ export function createMetrics(deps: {
     contentType: registry.contentType,
   };
   const setQuerySum = registerQueryFamilies(registry);
-  return m;
+  return { ...m, secondary: registerSecondaryMetrics(registry, now) };
 }

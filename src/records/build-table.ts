@@ -16,7 +16,8 @@ import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './ta
 import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
 import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
-import { reverseTable, type ReverseData } from './reverse-table.js';
+import type { ReverseData } from './reverse-table.js';
+import { packedFromData } from './packed-reverse.js';
 import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
 import { dcosTaskRecords, frameworkContext, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
@@ -74,6 +75,36 @@ export function buildTable(state: MasterState, inputs: BuildInputs): RecordTable
 }
 
 export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltParts {
+  const steps = buildSteps(state, inputs);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/**
+ * buildTableParts with `pause()` awaited between its steps (every TASKS_PER_STEP tasks, and
+ * between the builder's finish and the PTRs), so that the thread that builds (the main thread:
+ * the state source, `/health`, the HTTP API) is not held for the whole build: at 100,000 tasks a
+ * first build is over a second. The result is the same table.
+ */
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void>): Promise<BuiltParts>;
+/** With `pause()` resolving to false the build is given up there: undefined. */
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<boolean>): Promise<BuiltParts | undefined>;
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void | boolean>): Promise<BuiltParts | undefined> {
+  const steps = buildSteps(state, inputs);
+  let step = steps.next();
+  while (step.done !== true) {
+    if ((await pause()) === false) return undefined;
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** Tasks added between two pauses of buildTablePartsInSteps (tens of ms on a cold first build); a state with no more is built in one go. */
+const TASKS_PER_STEP = 8192;
+
+/** The build, yielding between steps (the caller decides whether to pause there). */
+function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, BuiltParts> {
   const { config } = inputs;
   const zone = config.typed.zone;
   const label = cachedLabelFunc(config.EnforceRFC952);
@@ -116,21 +147,15 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
   const gate = policy === 'ignore' ? null : new HealthGate(b);
   const slots: { tasks: FrameworkTasks; k: number }[] = [];
   let failingTasks = 0;
-  for (let i = 0; i < frameworks.length; i++) {
-    const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
-    frameworkTasks.push(generated);
+  // A state of one step or less is built in one go, as before: pausing would only spread a build
+  // of a few ms over several turns, in which readers see the previous table for longer.
+  const stepped = tasks > TASKS_PER_STEP;
+  // The tasks [from, to) of framework i. A plain function rather than a loop in the generator:
+  // V8 optimises a long-running loop while it runs (on-stack replacement) only outside
+  // generators, and on a server's first build this loop runs once, cold.
+  const addTasks = (i: number, fwCtx: FrameworkContext, generated: FrameworkTasks, span: Int32Array, from: number, to: number): void => {
     const tasks = frameworks[i].tasks;
-    const span = new Int32Array(4 * tasks.length);
-    spans.push(span);
-    const fname = fwNames[i];
-    if (fname === '') {
-      contexts.push(undefined);
-      span.fill(b.length);
-      continue;
-    }
-    const fwCtx = frameworkContext(fname, zone, label);
-    contexts.push(fwCtx);
-    for (let t = 0; t < tasks.length; t++) {
+    for (let t = from; t < to; t++) {
       const task = tasks[t];
       const start = b.length;
       const ptrStart = taskPtrs === null ? 0 : taskPtrs.length;
@@ -161,6 +186,33 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
       generated.ids.push(task.id);
       generated.bounds.push(start, dcosStart);
     }
+  };
+  // Tasks since the last step.
+  let stepAt = 0;
+  for (let i = 0; i < frameworks.length; i++) {
+    const generated: FrameworkTasks = { names: [], ids: [], bounds: [] };
+    frameworkTasks.push(generated);
+    const tasks = frameworks[i].tasks;
+    const span = new Int32Array(4 * tasks.length);
+    spans.push(span);
+    const fname = fwNames[i];
+    if (fname === '') {
+      contexts.push(undefined);
+      span.fill(b.length);
+      continue;
+    }
+    const fwCtx = frameworkContext(fname, zone, label);
+    contexts.push(fwCtx);
+    for (let from = 0; from < tasks.length; ) {
+      const to = stepped ? Math.min(tasks.length, from + TASKS_PER_STEP - stepAt) : tasks.length;
+      addTasks(i, fwCtx, generated, span, from, to);
+      stepAt += to - from;
+      from = to;
+      if (stepAt === TASKS_PER_STEP) {
+        stepAt = 0;
+        yield;
+      }
+    }
   }
 
   let health: TableHealth | undefined;
@@ -175,12 +227,15 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
     health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
+  if (stepped) yield;
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
+  if (stepped) yield;
   const pending: PendingEnumeration | null =
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
+  if (stepped && reverse !== undefined) yield;
   const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
   return { table, packed: built.packed, log: built.log, prefixEnd, spans, sharedAt: gate === null ? null : gate.servedAt, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
 }
@@ -222,7 +277,8 @@ function assemble(
     names: new PackedNames(packed),
     existing: new PackedExisting(packed),
     packed,
-    ...(reverse === undefined ? {} : { reverse: reverseTable(reverse) }),
+    // Packed once here: the form this thread reads and the DNS workers get (packed-reverse.ts).
+    ...(reverse === undefined ? {} : { reverse: packedFromData(reverse) }),
     ...(health === undefined ? {} : { health }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {

@@ -49,38 +49,6 @@ export class NameInterner {
     this.#slots = new Int32Array(slots);
   }
 
-  /**
-   * An interner holding exactly the names of a finished table (packed-table.ts), with the same
-   * ids, to go on interning into (the incremental table). The index is the table's own: the
-   * same hash, slots and probing.
-   */
-  static fromPacked(names: { bytes: Uint8Array; ends: Int32Array }, slots: Int32Array): NameInterner {
-    const count = names.ends.length;
-    const n = new NameInterner();
-    const used = count === 0 ? 0 : names.ends[count - 1];
-    // Sized for what the table holds plus an eighth: patches add few names (not 48 bytes a name ahead).
-    const room = count + (count >> 3) + 1024;
-    n.#bytes = Buffer.allocUnsafeSlow(used + (used >> 3) + 4096);
-    n.#ends = new Int32Array(room);
-    n.#hashes = new Int32Array(room);
-    n.#bytes.set(names.bytes.subarray(0, used), 0);
-    n.#used = used;
-    n.#ends.set(names.ends);
-    let start = 0;
-    for (let id = 0; id < count; id++) {
-      let h = FNV_OFFSET;
-      const end = names.ends[id];
-      for (let i = start; i < end; i++) h = fnv1aStep(h, names.bytes[i]);
-      n.#hashes[id] = h;
-      start = end;
-    }
-    n.#count = count;
-    n.#slots = slots.slice();
-    // The table's index may be smaller than the one `expected` would have made; keep the load at most 1/2.
-    if (n.#count * 2 > n.#slots.length) n.#rehash();
-    return n;
-  }
-
   get count(): number {
     return this.#count;
   }

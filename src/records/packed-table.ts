@@ -56,21 +56,17 @@ export function packStrings(strings: readonly string[]): StringBlob {
   const ends = new Int32Array(strings.length);
   const joined = strings.join('');
   // Names are ASCII almost always: then byte offsets are character offsets, and one
-  // Buffer.from of the joined text does the whole blob.
-  if (isAscii(joined)) {
+  // Buffer.from of the joined text does the whole blob (as many bytes as characters: ASCII).
+  const whole = Buffer.from(joined, 'utf8');
+  if (whole.length === joined.length) {
     let at = 0;
     for (let i = 0; i < strings.length; i++) ends[i] = at += strings[i].length;
-    return { bytes: Buffer.from(joined, 'latin1'), ends };
+    return { bytes: whole, ends };
   }
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(joined, 'utf8'));
+  const bytes = Buffer.allocUnsafeSlow(whole.length);
   let at = 0;
   for (let i = 0; i < strings.length; i++) ends[i] = at += bytes.write(strings[i], at, 'utf8');
   return { bytes, ends };
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-function isAscii(s: string): boolean {
-  return !NON_ASCII.test(s);
 }
 
 export function stringAt(blob: StringBlob, i: number): string {
@@ -105,8 +101,12 @@ let scratch = Buffer.allocUnsafeSlow(512);
 
 /** The id of `name` (exact bytes: no case folding), or -1. */
 export function findName(t: PackedTable, name: string): number {
-  const { bytes, ends } = t.names;
-  const slots = t.slots;
+  return findString(t.names, t.slots, name);
+}
+
+/** The index of `name` in `blob` through its hash index `slots` (index + 1 per slot, 0 = empty), or -1. */
+export function findString(blob: StringBlob, slots: Int32Array, name: string): number {
+  const { bytes, ends } = blob;
   const mask = slots.length - 1;
   // Three bytes per UTF-16 unit is the most UTF-8 needs.
   if (scratch.length < name.length * 3) scratch = Buffer.allocUnsafeSlow(name.length * 3);

@@ -5,6 +5,7 @@
 import { derivedZoneOfOwner, inDerivedZone, reverseName } from '../net/reverse-names.js';
 import type { ReversePatchData } from './incremental/reverse-patch.js';
 import { SetView } from './readonly-views.js';
+import type { ReverseMessage } from './packed-reverse.js';
 
 /** The plain form: what build-table.ts makes and what goes to the DNS workers as it is. */
 export interface ReverseData {
@@ -32,8 +33,12 @@ export interface ReverseTable {
   /** Zone -> its own SOA serial (from `data.serials`); a zone not in it uses the Mesos zone's. */
   readonly serials: ReadonlyMap<string, number>;
   /** A patched table's way to other serials without materialising `data` (incremental/reverse-patch.ts). */
-  readonly withSerials?: (serials: ReadonlyMap<string, number>) => ReverseTable;
+  readonly withSerials?: (serials: ReverseSerials) => ReverseTable;
+  /** The packed form this table reads, as the DNS workers get it (packed-reverse.ts). */
+  readonly message?: ReverseMessage;
 }
+
+type ReverseSerials = ReadonlyMap<string, number>;
 
 /**
  * Collects (address, name) pairs: the first pair of an address decides nothing but its place,
@@ -107,17 +112,25 @@ export function zoneOf(name: string, zones: ReadonlySet<string>): string | undef
   }
 }
 
-/** The lookup form of `data` (on the main thread after a build, in a worker after a swap). */
+/** The lookup form of `data` as Maps and Sets (the packed form, packed-reverse.ts, is what builds serve). */
 export function reverseTable(data: ReverseData): ReverseTable {
-  const zones = new Set(data.zones);
   const ptr = new Map<string, readonly string[]>();
-  // Only the zones and the empty non-terminals go into a set of their own: the owners are the
-  // keys of `ptr` already, and a second set of 100,000 owners cost as much as the map itself.
+  for (let i = 0; i < data.owners.length; i++) ptr.set(data.owners[i], data.targets[i]);
+  return Object.freeze({ data, zones: new Set(data.zones), ptr, existing: new ExistingNames(ptr, namesBetween(data)), serials: serialMap(data) });
+}
+
+/**
+ * The names that exist in the reverse zones without owning PTRs: the zones and the empty
+ * non-terminals between them and the owners (RFC 8020). Only these go into a set of their own:
+ * the owners are the PTR map's keys already, and a second set of 100,000 owners cost as much as
+ * the map itself.
+ */
+export function namesBetween(data: ReverseData): Set<string> {
+  const zones = new Set(data.zones);
   const between = new Set<string>(zones);
   let lastParent = '\0'; // matches no owner's parent
   for (let i = 0; i < data.owners.length; i++) {
     const owner = data.owners[i];
-    ptr.set(owner, data.targets[i]);
     const cut = owner.indexOf('.') + 1;
     // The usual case: the same parent as the previous owner (compared in place, no slice), known
     // to exist with its ancestors up to the zone.
@@ -134,14 +147,14 @@ export function reverseTable(data: ReverseData): ReverseTable {
     for (let name = parent; name !== zone && !between.has(name); name = name.slice(name.indexOf('.') + 1)) between.add(name);
     lastParent = parent;
   }
-  return Object.freeze({ data, zones, ptr, existing: new ExistingNames(ptr, between), serials: serialMap(data) });
+  return between;
 }
 
 /**
  * The names that exist in the reverse zones (RFC 8020): the PTR owners (`ptr`'s keys) and the
  * zones and empty non-terminals (`between`), read as one set without copying either.
  */
-class ExistingNames extends SetView {
+export class ExistingNames extends SetView {
   readonly #ptr: ReadonlyMap<string, unknown>;
   readonly #between: ReadonlySet<string>;
 
@@ -149,6 +162,11 @@ class ExistingNames extends SetView {
     super();
     this.#ptr = ptr;
     this.#between = between;
+  }
+
+  /** The zones and empty non-terminals (what the workers get as strings: packed-reverse.ts). */
+  get between(): ReadonlySet<string> {
+    return this.#between;
   }
 
   get size(): number {

@@ -7,6 +7,7 @@
 // cost. The log stays available afterwards with a "first seen" flag per entry, which is what
 // /v1/enumerate needs: the records each task added that were not there before.
 import { NameInterner } from './name-interner.js';
+import { ResumedNames } from './resumed-names.js';
 import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked, stringAt } from './packed-table.js';
 import type { PackedTable } from './packed-table.js';
 
@@ -46,7 +47,7 @@ export interface RecordSink {
 const SCAN_LIMIT = 32;
 
 export class TableBuilder implements RecordSink {
-  readonly #names: NameInterner;
+  readonly #names: NameInterner | ResumedNames;
   readonly #ipIds = new Map<string, number>();
   readonly #ips: string[] = [];
   #log: Int32Array;
@@ -56,7 +57,7 @@ export class TableBuilder implements RecordSink {
   readonly #defaultExtra: number;
 
   /** `expected` sizes the working arrays up front (see NameInterner); a guess, not a limit. */
-  constructor(srvPriority = 0, srvWeight = 0, expected: { names: number; records: number } = { names: 1024, records: 1024 }, names?: NameInterner) {
+  constructor(srvPriority = 0, srvWeight = 0, expected: { names: number; records: number } = { names: 1024, records: 1024 }, names?: ResumedNames) {
     this.#defaultExtra = (srvPriority << 16) | srvWeight;
     this.#names = names ?? new NameInterner(expected.names);
     this.#log = new Int32Array(3 * Math.max(1024, expected.records));
@@ -68,7 +69,7 @@ export class TableBuilder implements RecordSink {
    * Used by the incremental table for the records of changed tasks; never finished.
    */
   static resume(packed: PackedTable, srvWeight: number): TableBuilder {
-    const b = new TableBuilder(0, srvWeight, { names: 0, records: 64 }, NameInterner.fromPacked(packed.names, packed.slots));
+    const b = new TableBuilder(0, srvWeight, { names: 0, records: 64 }, new ResumedNames(packed.names, packed.slots));
     for (let i = 0; i < packed.ips.ends.length; i++) b.ip(stringAt(packed.ips, i));
     return b;
   }
@@ -265,7 +266,8 @@ export class TableBuilder implements RecordSink {
     }
     recStart[nameCount] = out;
 
-    const { bytes, ends, slots } = this.#names.finish();
+    // Only a fresh builder is finished; a resumed one (the incremental table's) never is.
+    const { bytes, ends, slots } = (this.#names as NameInterner).finish();
     // sharePacked copies every array, exactly sized, into the table's one shared buffer; the
     // working arrays (sized for every log entry) are dropped.
     const packed = sharePacked({
@@ -298,7 +300,7 @@ export class TableBuilder implements RecordSink {
       marked.add(id);
       if (id >= counts.length || counts[id] === 0) out.push(id);
     };
-    const names = this.#names;
+    const names = this.#names as NameInterner; // finish() only: a fresh builder
     const apex = names.intern(zone);
     mark(apex);
     const dotZone = Buffer.from(`.${zone}`, 'utf8');

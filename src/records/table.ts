@@ -87,6 +87,11 @@ export interface RecordTable {
   readonly reverse?: ReverseTable;
   /** What HealthPolicy did in this build (records/health-policy.ts); absent with "ignore". */
   readonly health?: TableHealth;
+  /**
+   * A secondary's zones (apexes) past SOA EXPIRE without contact with a primary: their names are
+   * answered SERVFAIL (RFC 1035 §3.3.13), the records kept for when a primary is back.
+   */
+  readonly expired?: readonly string[];
 }
 
 /** One build's health-policy outcome, for /metrics. */

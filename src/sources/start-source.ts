@@ -16,11 +16,15 @@ import { configuredStateReader } from '../mesos/read-state.js';
 import type { HostPort } from '../net/address.js';
 import type { SkippedElements } from '../skipped-elements.js';
 import type { SourceMetrics } from './source-metrics.js';
+import type { RecordTable } from '../records/table.js';
+import { SecondarySource, type SecondaryMetrics } from '../dns/xfr/secondary/secondary-source.js';
 
 export interface RunningSource {
   /** Fetch or re-read the state now and rebuild the table; resolves to whether that succeeded. */
   refresh(): Promise<boolean>;
   close(): Promise<void>;
+  /** A secondary's: a NOTIFY from `client` answered (and its zone refreshed). */
+  notify?(buf: Buffer, client: string): Buffer[] | null;
 }
 
 export async function startSource(deps: {
@@ -33,8 +37,18 @@ export async function startSource(deps: {
   /** Told what each document read left out. */
   skipped?: SkippedElements;
   metrics?: SourceMetrics;
+  /**
+   * A secondary (Primaries set) swaps the table made of its zone copies in itself, with no
+   * master state: the running config, the swap, its metrics (dns/xfr/secondary/).
+   */
+  secondary?: { config: () => Config; swap: (table: RecordTable, touched?: readonly string[]) => void; metrics?: SecondaryMetrics };
 }): Promise<RunningSource> {
   const { config, publisher, logger, skipped } = deps;
+  if (config.typed.secondary.on && deps.secondary !== undefined) {
+    const source = new SecondarySource({ ...deps.secondary, logger, health: deps.health });
+    source.start();
+    return { refresh: () => source.refreshAll(), close: async () => source.close(), notify: (buf, client) => source.notify(buf, client) };
+  }
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
   logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');

@@ -22,8 +22,9 @@ import {
   type StringBlob,
 } from '../records/packed-table.js';
 import { TableBuilder } from '../records/table-builder.js';
-import { reverseTable, type ReverseData } from '../records/reverse-table.js';
+import { packedReverseTable, reverseMessage, type PackedReverse, type ReverseMessage } from '../records/packed-reverse.js';
 import { TableMessageError } from '../errors.js';
+import type { ReverseTable } from '../records/reverse-table.js';
 
 /** Everything but the records. */
 export interface TableHeader {
@@ -31,8 +32,10 @@ export interface TableHeader {
   ttl: number;
   soa: SoaData;
   ns: string[];
-  /** The PTR records as plain arrays (structured-cloned: small beside the packed forward zone). */
-  reverse?: ReverseData;
+  /** The PTR records, packed in shared memory like the forward zone (records/packed-reverse.ts). */
+  reverse?: ReverseMessage;
+  /** A secondary's expired zones (RecordTable.expired). */
+  expired?: string[];
 }
 
 export interface EncodedTable {
@@ -42,7 +45,8 @@ export interface EncodedTable {
 
 export function tableHeader(table: RecordTable): TableHeader {
   const header: TableHeader = { zone: table.zone, ttl: table.ttl, soa: { ...table.soa }, ns: [...table.ns] };
-  if (table.reverse !== undefined) header.reverse = table.reverse.data;
+  if (table.reverse !== undefined) header.reverse = reverseMessage(table.reverse);
+  if (table.expired !== undefined) header.expired = [...table.expired];
   return header;
 }
 
@@ -75,7 +79,7 @@ export function packTable(table: RecordTable): PackedTable {
 
 /** Rebuilds the table from a message; throws (and nothing is served from it) if it is malformed. */
 export function decodeTable(encoded: EncodedTable): RecordTable {
-  const check = checkPacked(encoded.packed);
+  const check = checkTable(encoded);
   let step = check.next();
   while (step.done !== true) step = check.next();
   return unpacked(encoded.header, step.value);
@@ -88,7 +92,7 @@ export function decodeTable(encoded: EncodedTable): RecordTable {
  * code was still cold; in slices, queries are answered from the current table in between.
  */
 export async function decodeTableInSlices(encoded: EncodedTable, pause: () => Promise<void> = () => new Promise((r) => setImmediate(r))): Promise<RecordTable> {
-  const check = checkPacked(encoded.packed);
+  const check = checkTable(encoded);
   let step = check.next();
   while (step.done !== true) {
     await pause();
@@ -97,7 +101,13 @@ export async function decodeTableInSlices(encoded: EncodedTable, pause: () => Pr
   return unpacked(encoded.header, step.value);
 }
 
-function unpacked(h: TableHeader, packed: PackedTable): RecordTable {
+function* checkTable(encoded: EncodedTable): Generator<void, { packed: PackedTable; reverse?: ReverseMessage }> {
+  const packed = yield* checkPacked(encoded.packed);
+  const r = encoded.header.reverse;
+  return r === undefined ? { packed } : { packed, reverse: yield* checkReverse(r) };
+}
+
+function unpacked(h: TableHeader, { packed, reverse }: { packed: PackedTable; reverse?: ReverseMessage }): RecordTable {
   return Object.freeze({
     zone: h.zone,
     ttl: h.ttl,
@@ -107,20 +117,45 @@ function unpacked(h: TableHeader, packed: PackedTable): RecordTable {
     existing: new PackedExisting(packed),
     enumeration: null,
     packed,
-    ...(h.reverse === undefined ? {} : { reverse: reverseTable(checkedReverse(h.reverse)) }),
+    ...(reverse === undefined ? {} : { reverse: packedReverseTable(reverse) }),
+    ...(Array.isArray(h.expired) && h.expired.every((z) => typeof z === 'string') ? { expired: Object.freeze([...h.expired]) } : {}),
   });
 }
 
-/** The reverse arrays' shapes: string lists of matching lengths, or the message is refused. */
-function checkedReverse(r: ReverseData): ReverseData {
+/** A reverse message checked and readable (checkTable does the same in slices; for benchmarks). */
+export function decodeReverse(m: ReverseMessage): ReverseTable {
+  const check = checkReverse(m);
+  let step = check.next();
+  while (step.done !== true) step = check.next();
+  return packedReverseTable(step.value);
+}
+
+/** The reverse records' shapes and bounds (the packed arrays in slices), or the message is refused. */
+function* checkReverse(r: ReverseMessage): Generator<void, ReverseMessage> {
   const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (!strings(r.zones) || !strings(r.owners) || !Array.isArray(r.targets) || r.targets.length !== r.owners.length || !r.targets.every(strings)) {
-    throw new TableMessageError('reverse records: malformed arrays');
-  }
+  if (!strings(r.zones) || !strings(r.between)) throw new TableMessageError('reverse records: malformed arrays');
   if (r.serials !== undefined && (!Array.isArray(r.serials) || r.serials.length !== r.zones.length || !r.serials.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 32))) {
     throw new TableMessageError('reverse records: malformed serials');
   }
-  return r;
+  const p = r.packed as Partial<PackedReverse> | undefined;
+  if (typeof p !== 'object' || p === null) throw new TableMessageError('reverse records: not packed');
+  const owners = yield* checkBlob(p.owners, 'reverse owners');
+  const targets = yield* checkBlob(p.targets, 'reverse targets');
+  const count = owners.ends.length;
+  const { slots, targetEnds } = p;
+  if (!isInt32(slots) || slots.length < count || (slots.length & (slots.length - 1)) !== 0) throw new TableMessageError('reverse records: bad owner index');
+  for (let from = 0; from < slots.length; from += SLICE) {
+    yield;
+    if (!slotsInRange(slots, from, Math.min(slots.length, from + SLICE), count)) throw new TableMessageError('reverse records: owner index out of range');
+  }
+  if (!isInt32(targetEnds) || targetEnds.length !== count) throw new TableMessageError('reverse records: targets do not match the owners');
+  let previous = 0;
+  for (let from = 0; from < count; from += SLICE) {
+    yield;
+    previous = endsInOrder(targetEnds, from, Math.min(count, from + SLICE), previous, targets.ends.length);
+    if (previous < 0) throw new TableMessageError('reverse records: target offsets out of order');
+  }
+  return { zones: r.zones, between: r.between, ...(r.serials === undefined ? {} : { serials: r.serials }), packed: { owners, slots, targetEnds, targets } };
 }
 
 /** Array elements checked between two pauses of decodeTableInSlices. */

@@ -54,6 +54,8 @@ async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<vo
   if (m.generation <= receivedGeneration) return;
   receivedGeneration = m.generation;
   waitingPatches = [];
+  const received = performance.now();
+  log.debug({ generation: m.generation }, 'table message received');
   try {
     if (decoding?.tableId !== m.tableId) decoding = { tableId: m.tableId, table: decodeTableInSlices(m.table) };
     const table = await decoding.table;
@@ -61,6 +63,7 @@ async function receiveTable(m: Extract<ToWorker, { type: 'table' }>): Promise<vo
     if (m.generation !== receivedGeneration && waitingPatches[0]?.base !== m.generation) return;
     base = { generation: m.generation, table };
     serve(table, m.generation, staticZones(m.zones));
+    log.debug({ generation: m.generation, decodeMs: Math.round(performance.now() - received) }, 'table checked and served');
     const patches = waitingPatches;
     waitingPatches = [];
     for (const p of patches) applyPatch(p);

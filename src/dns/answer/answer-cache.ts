@@ -96,7 +96,8 @@ export class AnswerCache {
     this.ednsCeiling = this.ednsUdpSize;
     // Routing (config) and records (table) must agree on the zone; right after a reload that
     // changed Domain they may not, until the table is rebuilt. The ordinary path copes.
-    this.zoneWire = this.table.zone === config.typed.zone ? nameToWire(this.table.zone) : undefined;
+    // An expired zone (a secondary's, RecordTable.expired) is answered SERVFAIL by the ordinary path.
+    this.zoneWire = this.table.zone === config.typed.zone && !this.table.expired?.includes(this.table.zone) ? nameToWire(this.table.zone) : undefined;
     this.#allOurs = domainIsAllOurs(config.typed.routing);
     this.zoneLabels = this.zoneWire ? labelStarts(this.zoneWire) : [];
     this.blockedLabels = this.zoneWire ? blockedLabels(this.table, this.zoneWire) : [];

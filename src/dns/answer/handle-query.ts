@@ -19,9 +19,10 @@ import type { ForwardCache } from '../forward/forward-cache.js';
 import { lookup } from './lookup.js';
 import { RotationCounters } from './answer-order.js';
 import { QCLASS, QTYPE, RCODE, type Query } from '../wire/message.js';
+import { isNotifyRequest } from '../xfr/secondary/notify-in.js';
 import { parseQuery } from '../wire/parse-query.js';
 import { scanMessage } from '../wire/reply-scan.js';
-import { route } from './route.js';
+import { route, type Route } from './route.js';
 import { questionType, type QueryStats } from '../query-stats.js';
 import { lookupReverse } from './reverse-lookup.js';
 import { chaseIntoTable, lookupStatic } from './static-lookup.js';
@@ -146,6 +147,9 @@ export async function handleQueryMessages(buf: Buffer, transport: Transport, ctx
   const stats = ctx.stats;
   const t = transport === 'tcp' ? 1 : 0;
   if (stats) stats.receive(t);
+  // A secondary's NOTIFY (RFC 1996) goes where its zone copies are: the main thread's
+  // secondary source, through the transfer relay; without Primaries it stays NOTIMP (parseQuery).
+  if (ctx.transfer && ctx.config.typed.secondary.on && isNotifyRequest(buf)) return ctx.transfer(buf, transport, peer === undefined ? '' : peerText(peer));
   const parsed = parseQuery(buf);
   if (parsed.kind === 'drop') {
     if (stats) stats.drop('not_a_query');
@@ -232,6 +236,7 @@ async function answerQuery(
   // answer ourselves gets NOTAUTH/BADKEY. A forwarded one goes upstream unchanged (§5.5).
   if (query.tsig && where?.kind !== 'forward') return tsigErrorReply({ ...query, tsig: query.tsig }, TSIG_ERROR.BADKEY, encodeOptions);
   if (where === undefined) return encodeAnswer(query, lookupChaos(query.question, config.Identity, config.RecurseOn), encodeOptions);
+  if (expiredZone(snapshot, where)) return encodeError({ ...query, rcode: RCODE.SERVFAIL, ra: config.RecurseOn }, encodeOptions);
   switch (where.kind) {
     case 'authority': {
       // ANY: one RRset over UDP, all over TCP (lookup.ts minimalAny, RFC 8482 §4.1).
@@ -317,4 +322,15 @@ export function truncateToQuestion(reply: Buffer, maxSize: number): Buffer {
   out.writeUInt16BE(0, 8); // NSCOUNT
   out.writeUInt16BE(opt ? 1 : 0, 10); // ARCOUNT
   return out;
+}
+
+/**
+ * Whether `where` is a secondary's zone past SOA EXPIRE without a primary (RecordTable.expired):
+ * RFC 1035 §3.3.13, it is no longer answered authoritatively (SERVFAIL, as BIND does).
+ */
+function expiredZone(snapshot: Snapshot | undefined, where: Route): boolean {
+  const expired = snapshot?.table.expired;
+  if (expired === undefined) return false;
+  if (where.kind === 'authority') return expired.includes(where.zone ?? snapshot!.table.zone);
+  return where.kind === 'reverse' && expired.includes(where.zone);
 }

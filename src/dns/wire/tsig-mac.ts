@@ -105,3 +105,54 @@ export function signMessage(message: Buffer, state: SignState, now: number, erro
 export function tsigLength(key: MacKey): number {
   return wireName(key.name).length + 10 + wireName(key.algorithm).length + 16 + MAC_SIZE + 6;
 }
+
+/** Where a reply stream's verification stands (verifyReply). */
+export interface VerifyState {
+  key: MacKey;
+  /** The request's MAC for the first message, then the last verified one's. */
+  priorMac: Buffer;
+  /** Messages verified so far. */
+  verified: number;
+  /** Unsigned messages since the last signed one (§5.3.1 allows up to 99 of them). */
+  unsigned: Buffer[];
+}
+
+/**
+ * Checks one message of a reply to a request we signed (a transfer's or a NOTIFY's): `tsig` its
+ * TSIG RR starting at `tsigAt`, or undefined when the message carries none. §5.3.1: the first
+ * message must be signed and covers the request MAC, the message and every variable; later ones
+ * cover the prior MAC, the unsigned messages since, the message and the timers, and at most 99
+ * in a row may go unsigned (the caller checks that the last one was signed). Advances `state`.
+ */
+export function verifyReply(message: Buffer, tsigAt: number, tsig: TsigRecord | undefined, state: VerifyState, now: number): Verdict {
+  if (tsig === undefined) {
+    if (state.verified === 0 || state.unsigned.length >= 99) return { ok: false, error: TSIG_ERROR.BADSIG };
+    state.unsigned.push(message);
+    return { ok: true };
+  }
+  const { key } = state;
+  if (keyNameOf(tsig.keyName) !== key.name || keyNameOf(tsig.algorithm) !== key.algorithm) return { ok: false, error: TSIG_ERROR.BADKEY };
+  if (tsig.error !== 0) return { ok: false, error: tsig.error };
+  if (tsig.mac.length !== MAC_SIZE) return { ok: false, error: TSIG_ERROR.BADSIG };
+  const body = Buffer.from(message.subarray(0, tsigAt));
+  body.writeUInt16BE(tsig.originalId, 0);
+  body.writeUInt16BE(body.readUInt16BE(10) - 1, 10);
+  const prior = Buffer.concat([u16(state.priorMac.length), state.priorMac]);
+  const parts =
+    state.verified === 0
+      ? [prior, body, variables(key, tsig.timeSigned, tsig.fudge, tsig.error, tsig.other)]
+      : [prior, ...state.unsigned, body, Buffer.concat([u48(tsig.timeSigned), u16(tsig.fudge)])];
+  const expected = hmac(key, parts);
+  if (!timingSafeEqual(expected, tsig.mac)) return { ok: false, error: TSIG_ERROR.BADSIG };
+  if (Math.abs(Math.floor(now) - tsig.timeSigned) > tsig.fudge) return { ok: false, error: TSIG_ERROR.BADTIME };
+  state.priorMac = Buffer.from(tsig.mac);
+  state.verified++;
+  state.unsigned = [];
+  return { ok: true };
+}
+
+/** A name as keys are held: absolute, lower-case. */
+function keyNameOf(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower : `${lower}.`;
+}

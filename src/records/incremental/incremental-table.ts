@@ -44,6 +44,8 @@ import { hostIPs } from '../resolve-hosts.js';
 import type { LabelFunc } from '../labels.js';
 
 export { MAX_PATCH_TASKS } from './limits.js';
+/** Entries a patch's label and address caches may hold before they start over (ids stay: they are interned). */
+const CACHE_LIMIT = 4096;
 
 export interface Patch {
   table: RecordTable;
@@ -92,9 +94,13 @@ export class IncrementalTable {
     this.#weight = inputs.config.SRVRecordDefaultWeight;
     const packed = parts.packed;
     const b = (this.#b = TableBuilder.resume(packed, this.#weight));
+    // The build's caches (a TaskGroup per task label, an Ip per address seen: ~50 MB at 100,000
+    // tasks of distinct names and addresses) are not kept: they only save interning again, and a
+    // patch meets a few labels and addresses. Fresh ones (the frameworks' below), emptied when
+    // they grow (#slotFor).
     this.#agents = parts.agents;
     this.#label = parts.label;
-    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: parts.seenIps, ptrs: parts.taskPtrs === null ? null : [] };
+    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
     this.#dcos = inputs.config.typed.dcosNames;
     this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone]);
@@ -126,7 +132,8 @@ export class IncrementalTable {
       if (fws.index.has(fw.id)) this.#broken = true; // a framework twice
       fws.index.set(fw.id, i);
       fws.names.push(fw.name);
-      fws.contexts.push(parts.contexts[i]);
+      const context = parts.contexts[i];
+      fws.contexts.push(context === undefined ? undefined : { ...context, groups: new Map() });
       fws.bases.push(i);
       fws.byBase.set(i, i);
       const slots = new Map<string, TaskSlot>();
@@ -336,6 +343,8 @@ export class IncrementalTable {
     const context = this.#fws.contexts[fw];
     const options = this.#options;
     if (options.ptrs !== null) options.ptrs = [];
+    if (options.seenIps.size > CACHE_LIMIT) options.seenIps.clear();
+    if (context !== undefined && context.groups.size > CACHE_LIMIT) context.groups.clear();
     const b = this.#b;
     b.clearLog();
     this.#gatedAt = [];

@@ -28,8 +28,11 @@ export interface ReversePatchData {
 export class ReversePatcher {
   readonly #base: ReverseTable;
   readonly #configured: ReadonlySet<string>;
-  /** Task PTRs by address (as collected, in state order). */
-  readonly #byIp = new Map<string, TaskPtr[]>();
+  /**
+   * Task PTRs by address (as collected, in state order): the one PTR itself while an address has
+   * one (nearly always: 100,000 arrays grown by push were 18 MB at 100,000 tasks), else a list.
+   */
+  readonly #byIp = new Map<string, TaskPtr | TaskPtr[]>();
   /** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
   #owners: Map<string, string[]>;
   /** Names with PTR owners below them, inside their zone: how many. */
@@ -43,7 +46,7 @@ export class ReversePatcher {
     this.#base = base;
     this.#current = base;
     this.#configured = new Set(configuredZones);
-    for (const p of taskPtrs) this.#ptrsOf(p.ip).push(p);
+    for (const p of taskPtrs) this.#add(p);
     this.#owners = ownersByIp(ownerNames, names);
     for (const owner of base.data.owners) {
       const zone = zoneOf(owner, this.#configured.size > 0 ? this.#configured : base.zones);
@@ -74,16 +77,9 @@ export class ReversePatcher {
       return this.#current;
     }
     const touched = new Set<string>();
-    for (const p of removed) {
-      const list = this.#byIp.get(p.ip);
-      const at = list === undefined ? -1 : list.indexOf(p);
-      if (list === undefined || at < 0) continue;
-      list.splice(at, 1);
-      if (list.length === 0) this.#byIp.delete(p.ip);
-      touched.add(p.ip);
-    }
+    for (const p of removed) if (this.#remove(p)) touched.add(p.ip);
     for (const p of added) {
-      this.#ptrsOf(p.ip).push(p);
+      this.#add(p);
       touched.add(p.ip);
     }
     for (const ip of ownerIps) touched.add(ip);
@@ -119,16 +115,30 @@ export class ReversePatcher {
     return this.#current;
   }
 
-  #ptrsOf(ip: string): TaskPtr[] {
-    let list = this.#byIp.get(ip);
-    if (list === undefined) this.#byIp.set(ip, (list = []));
-    return list;
+  #add(p: TaskPtr): void {
+    const held = this.#byIp.get(p.ip);
+    if (held === undefined) this.#byIp.set(p.ip, p);
+    else if (Array.isArray(held)) held.push(p);
+    else this.#byIp.set(p.ip, [held, p]);
+  }
+
+  /** False when `p` was not held. */
+  #remove(p: TaskPtr): boolean {
+    const held = this.#byIp.get(p.ip);
+    if (held === p) return this.#byIp.delete(p.ip);
+    if (!Array.isArray(held)) return false;
+    const at = held.indexOf(p);
+    if (at < 0) return false;
+    held.splice(at, 1);
+    if (held.length === 1) this.#byIp.set(p.ip, held[0]);
+    return true;
   }
 
   /** An address's PTR targets as reversePtrs orders them; null when it has none. */
   #targetsOf(ip: string): string[] | null {
     const out: string[] = [];
-    const tasks = (this.#byIp.get(ip) ?? []).slice().sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
+    const held = this.#byIp.get(ip);
+    const tasks = (held === undefined ? [] : Array.isArray(held) ? held.slice() : [held]).sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));
     for (const t of tasks) if (!out.includes(t.canonical)) out.push(t.canonical);
     for (const t of tasks) if (!out.includes(t.name)) out.push(t.name);
     for (const owner of this.#owners.get(ip) ?? []) if (!out.includes(owner)) out.push(owner);
