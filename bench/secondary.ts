@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { generateState } from './gen-state.js';
 import { benchTable } from './state-table.js';
+import { withLaunch } from './xfr.js';
 import { fixed, grouped, markdownTable, median } from './report.js';
 import { withTyped, DEFAULTS } from '../src/config/typed.js';
 import { ZoneHistory } from '../src/dns/xfr/zone-history.js';
@@ -29,16 +30,6 @@ export interface SecondaryRow {
   launchMs: number;
   /** The same launch patched into the table instead (what the secondary does). */
   patchMs: number;
-}
-
-function withLaunch(state: Json): Json {
-  const copy = structuredClone(state) as { frameworks: { tasks: Json[] }[] };
-  const fw = copy.frameworks.find((f) => f.tasks.length > 0)!;
-  const task = structuredClone(fw.tasks[0]);
-  task.id = 'launched-task.0001';
-  task.name = 'launched-task';
-  fw.tasks.push(task);
-  return copy as unknown as Json;
 }
 
 /** The messages of `records` as the primary sends them, read back as one transfer. */

@@ -29,7 +29,7 @@ export interface XfrRow {
 }
 
 /** The state with one more running task: a copy of the first task under a new id and name. */
-function withLaunch(state: Json): Json {
+export function withLaunch(state: Json): Json {
   const copy = structuredClone(state) as { frameworks: { tasks: Json[] }[] };
   const fw = copy.frameworks.find((f) => f.tasks.length > 0)!;
   const task = structuredClone(fw.tasks[0]);

@@ -79,7 +79,7 @@ export const TOOLS = [
     tool: 'knotd',
     command: 'knotd',
     packages: ['knot'],
-    neededBy: ['test/helpers/knot-secondary.ts', 'test/integration/knot-secondary.test.ts', 'test/helpers/knot-primary.ts', 'test/integration/knot-primary.test.ts'],
+    neededBy: ['test/helpers/knotd.ts', 'test/helpers/knot-secondary.ts', 'test/integration/knot-secondary.test.ts', 'test/helpers/knot-primary.ts', 'test/integration/knot-primary.test.ts'],
     why: 'Knot DNS as a secondary transferring our zone, and as a primary our secondary follows',
   },
   {

@@ -2,11 +2,9 @@
 // our server as the primary (`remote`, `master:`), an ACL taking NOTIFY from it, and one TSIG
 // key for both; knotd runs in the foreground with its log (level info) captured, which is where
 // "AXFR, incoming" and "IXFR, incoming" lines show how each version of the zone arrived.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import path from 'node:path';
+import { knotConf, quoted, runKnotd } from './knotd.js';
 
 export interface KnotSecondary {
   port: number;
@@ -47,76 +45,18 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 export function knotSecondaryConf(o: KnotSecondaryOptions): string {
-  const q = (s: string): string => JSON.stringify(s);
-  const [algorithm, name, secret] = o.key.split(':');
-  return [
-    'server:',
-    `    rundir: ${q(path.join(o.dir, 'run'))}`,
-    `    listen: 127.0.0.1@${o.port}`,
-    '    udp-workers: 1',
-    '    tcp-workers: 1',
-    '    background-workers: 1',
-    '',
-    'database:',
-    `    storage: ${q(path.join(o.dir, 'storage'))}`,
-    '',
-    'log:',
-    '  - target: stderr',
-    '    any: info',
-    '',
-    'key:',
-    `  - id: ${name}`,
-    `    algorithm: ${algorithm}`,
-    `    secret: ${secret}`,
-    '',
-    'remote:',
-    '  - id: primary',
-    `    address: 127.0.0.1@${o.primaryPort}`,
-    `    key: ${name}`,
-    '',
-    'acl:',
-    '  - id: notify-from-primary',
-    '    address: 127.0.0.1',
-    `    key: ${name}`,
-    '    action: notify',
-    '',
-    'template:',
-    '  - id: default',
-    `    storage: ${q(path.join(o.dir, 'storage'))}`,
-    '    semantic-checks: off',
-    '    zonefile-load: none',
-    '    zonefile-sync: -1',
-    '    journal-content: changes',
-    '    master: primary',
-    '    acl: notify-from-primary',
-    '',
-    'zone:',
-    ...o.zones.map((z) => `  - domain: ${q(z)}`),
-    '',
-  ].join('\n');
-}
-
-export function knotdCommand(): string {
-  return process.env.KNOTD ?? 'knotd';
+  return knotConf({
+    dir: o.dir,
+    port: o.port,
+    key: o.key,
+    remote: { id: 'primary', port: o.primaryPort },
+    acl: { id: 'notify-from-primary', action: 'notify' },
+    template: ['    zonefile-load: none', '    master: primary', '    acl: notify-from-primary'],
+    zones: o.zones.map((z) => `  - domain: ${quoted(z)}`),
+  });
 }
 
 export async function startKnotSecondary(o: KnotSecondaryOptions): Promise<KnotSecondary> {
-  for (const d of [o.dir, path.join(o.dir, 'run'), path.join(o.dir, 'storage')]) mkdirSync(d, { recursive: true });
-  const conf = path.join(o.dir, 'knot.conf');
-  writeFileSync(conf, knotSecondaryConf(o));
-  const child: ChildProcess = spawn(knotdCommand(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (text += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (text += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port: o.port,
-    log: () => text,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const knotd = runKnotd(o.dir, knotSecondaryConf(o));
+  return { port: o.port, log: knotd.log, stop: knotd.stop };
 }
