@@ -59,7 +59,7 @@ function main(): void {
     // loaded machine than the wall clock, though not free of it.
     coldCpuMs: Math.round(cpu[0]),
     warmCpuMs: warmCpu.length === 0 ? null : Math.round(warmCpu[Math.floor(warmCpu.length / 2)]),
-    ptrOwners: table?.reverse?.data.owners.length ?? 0,
+    ptrOwners: table?.reverse?.ptr.size ?? 0,
   };
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }

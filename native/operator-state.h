@@ -31,6 +31,8 @@
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
 //                              port mapped (1: the status the network IPs come from has a port
 //                              mapping with a host_port, statusPortMapped; else 0),
+//                              m, then m port mappings: container port, host port, protocol (0
+//                              tcp, 1 udp) (statusPortMappings),
 //                              n, network IPs..., their n network names (-1: none),
 //                              n, Mesos label IPs..., n, Docker label IPs...
 //                              (the network IPs are those of the newest RUNNING status that has

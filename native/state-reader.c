@@ -37,6 +37,9 @@
 //                if running:   timestamp index (into `numbers`), healthy (-1 absent, 0, 1),
 //                              port mapped (1: the status the network IPs come from has a port
 //                              mapping with a host_port, statusPortMapped; else 0),
+//                              m, then m port mappings of that status with a container port, a
+//                              host port and a protocol: container port, host port, protocol (0
+//                              tcp, 1 udp) (statusPortMappings),
 //                              n, network IPs..., their n network names (-1: none),
 //                              n, Mesos label IPs..., n, Docker label IPs...
 //                              (the network IPs are those of the newest RUNNING status that has
@@ -77,6 +80,7 @@ typedef struct {
   int healthy;
   int has_container;
   int port_mapped;  // a network_infos[].port_mappings[] entry has a host_port (statusPortMapped)
+  IntVec maps;      // its usable port mappings (statusPortMappings): container port, host port, protocol (0 tcp, 1 udp)
   IntVec net, mesos, docker;
   IntVec names;  // the network name of each of `net` (-1: none)
 } Status;
@@ -125,6 +129,7 @@ typedef struct {
   int best_net;
   double net_timestamp;
   int net_port_mapped;  // that status's port_mapped
+  IntVec net_maps;      // and its maps
   IntVec net, names;
   IntVec ports;     // discovery ports of the task being read: number, protocol, name
   IntVec task_ports;  // resources.ports of the task being read, expanded
@@ -835,9 +840,9 @@ static void ip_address_element(Reader *r, void *ctx) {
 }
 
 /**
- * A port mapping's host_port as task-addressing.ts portNumber reads it: an integer 0-65535, or a
- * string of digits with such a value. Anything else counts as absent (read leniently: never
- * malformed).
+ * A port mapping's port as task-addressing.ts portNumber reads it: an integer 0-65535, or a
+ * string of digits with such a value; -1 for anything else, which counts as absent (read
+ * leniently: never malformed).
  */
 static int port_number(Reader *r) {
   int c = peek(r);
@@ -845,44 +850,74 @@ static int port_number(Reader *r) {
     int exact;
     double v = read_number(r, &exact);
     if (!exact) decline(r, "a number not read exactly");
-    return v >= 0 && v <= 65535 && v == (double)(long)v;
+    return v >= 0 && v <= 65535 && v == (double)(long)v ? (int)v : -1;
   }
   if (c != '"') {
     skip_value(r);
-    return 0;
+    return -1;
   }
   Str text = read_string(r);
-  if (text.len == 0) return 0;
+  if (text.len == 0) return -1;
   long value = 0;
   for (size_t i = 0; i < text.len; i++) {
-    if (text.s[i] < '0' || text.s[i] > '9') return 0;
+    if (text.s[i] < '0' || text.s[i] > '9') return -1;
     if (value <= 65535) value = value * 10 + (text.s[i] - '0');
   }
-  return value <= 65535;
+  return value <= 65535 ? (int)value : -1;
 }
 
-typedef struct { int mapped; unsigned seen; } PortMapping;
+static uint8_t lower(uint8_t c);
+
+/** A port mapping's protocol as task-addressing.ts protocolOf reads it: 0 `tcp`, 1 `udp` (any case), else -1. */
+static int port_protocol(Reader *r) {
+  if (peek(r) != '"') {
+    skip_value(r);
+    return -1;
+  }
+  Str text = read_string(r);
+  if (text.len != 3) return -1;
+  static const char *names[2] = { "tcp", "udp" };
+  for (int p = 0; p < 2; p++) {
+    int same = 1;
+    for (size_t i = 0; i < 3 && same; i++) same = lower(text.s[i]) == (uint8_t)names[p][i];
+    if (same) return p;
+  }
+  return -1;
+}
+
+typedef struct { int host, container, protocol; unsigned seen; } PortMapping;
 
 static void port_mapping_member(Reader *r, void *ctx, Str key) {
   PortMapping *m = ctx;
-  if (key_is(key, "host_port")) once(r, &m->seen, 1), m->mapped = port_number(r);
+  if (key_is(key, "host_port")) once(r, &m->seen, 1), m->host = port_number(r);
+  else if (key_is(key, "container_port")) once(r, &m->seen, 2), m->container = port_number(r);
+  else if (key_is(key, "protocol")) once(r, &m->seen, 4), m->protocol = port_protocol(r);
   else skip_value(r);
 }
 
-/** One port_mappings[] element: an object with a host_port sets *ctx (hasPortMapping); anything else is passed over. */
+/** One network_infos[] element: its ip_addresses go straight into `ips` (the status's list), its port mappings into `maps`. */
+typedef struct { IntVec *ips; size_t count; int32_t single; int32_t name; unsigned seen; int mapped; IntVec *maps; } NetworkInfo;
+
+/**
+ * One port_mappings[] element: an object with a host_port sets info->mapped (hasPortMapping); one
+ * with a container port and a protocol too goes to info->maps (statusPortMappings); anything else
+ * is passed over.
+ */
 static void port_mapping_element(Reader *r, void *ctx) {
-  int *mapped = ctx;
+  NetworkInfo *info = ctx;
   if (peek(r) != '{') {
     skip_value(r);
     return;
   }
-  PortMapping m = { 0, 0 };
+  PortMapping m = { -1, -1, -1, 0 };
   read_object(r, &m, port_mapping_member);
-  if (m.mapped) *mapped = 1;
+  if (m.host < 0) return;
+  info->mapped = 1;
+  if (m.container < 0 || m.protocol < 0) return;
+  int_push(r, info->maps, m.container);
+  int_push(r, info->maps, m.host);
+  int_push(r, info->maps, m.protocol);
 }
-
-/** One network_infos[] element: its ip_addresses go straight into `ips` (the status's list). */
-typedef struct { IntVec *ips; size_t count; int32_t single; int32_t name; unsigned seen; int mapped; } NetworkInfo;
 
 static void network_info_member(Reader *r, void *ctx, Str key) {
   NetworkInfo *info = ctx;
@@ -903,7 +938,7 @@ static void network_info_member(Reader *r, void *ctx, Str key) {
   } else if (key_is(key, "port_mappings")) {
     // Read leniently, as task-addressing.ts statusPortMapped: a value that is not a list is no list.
     once(r, &info->seen, 8);
-    if (peek(r) == '[') read_array(r, &info->mapped, port_mapping_element);
+    if (peek(r) == '[') read_array(r, info, port_mapping_element);
     else skip_value(r);
   } else {
     skip_value(r);
@@ -917,7 +952,7 @@ static void network_info_element(Reader *r, void *ctx) {
   // (Appended in place, never through a copy of the vector: a decline half way must leave
   // s->net owning whatever buffer a push moved it to, or that buffer is lost.)
   size_t before = s->net.n;
-  NetworkInfo info = { &s->net, 0, -1, -1, 0, 0 };
+  NetworkInfo info = { &s->net, 0, -1, -1, 0, 0, &s->maps };
   read_object(r, &info, network_info_member);
   if (info.mapped) s->port_mapped = 1;
   // ip_addresses with any element wins; otherwise the 0.25 single ip_address (networkIPs()).
@@ -984,6 +1019,7 @@ static void status_reset(Status *s) {
   s->healthy = -1;
   s->has_container = 0;
   s->port_mapped = 0;
+  s->maps.n = 0;
   s->net.n = s->mesos.n = s->docker.n = s->names.n = 0;
 }
 
@@ -1000,6 +1036,8 @@ static void running_status(Reader *r) {
     r->best_net = 1;
     r->net_timestamp = s->timestamp;
     r->net_port_mapped = s->port_mapped;
+    r->net_maps.n = 0;
+    ints_append(r, &r->net_maps, &s->maps);
     r->net.n = r->names.n = 0;
     ints_append(r, &r->net, &s->net);
     ints_append(r, &r->names, &s->names);
@@ -1464,6 +1502,8 @@ static Status *task_running(Reader *r) {
     b->has_container = 1;
     // The port mappings go with the addresses (keepNetwork).
     b->port_mapped = r->net_port_mapped;
+    b->maps.n = 0;
+    ints_append(r, &b->maps, &r->net_maps);
   }
   return b;
 }
@@ -1476,6 +1516,8 @@ static void push_running(Reader *r, IntVec *out, const Status *b) {
   r->numbers.v[r->numbers.n++] = b->timestamp;
   int_push(r, out, b->healthy);
   int_push(r, out, b->port_mapped);
+  int_push(r, out, (int32_t)(b->maps.n / 3));
+  ints_append(r, out, &b->maps);
   int_push(r, out, (int32_t)b->net.n);
   ints_append(r, out, &b->net);
   ints_append(r, out, &b->names);
@@ -1588,6 +1630,7 @@ static void free_reader(Reader *r) {
   free(r->cur.net.v), free(r->cur.mesos.v), free(r->cur.docker.v);
   free(r->best.net.v), free(r->best.mesos.v), free(r->best.docker.v);
   free(r->cur.names.v), free(r->best.names.v), free(r->net.v), free(r->names.v);
+  free(r->cur.maps.v), free(r->best.maps.v), free(r->net_maps.v);
   free(r->ports.v);
   free(r->task_ports.v);
   free(r->skipped.v);

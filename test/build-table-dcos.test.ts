@@ -18,6 +18,8 @@ import { bytesOf, nativeAddon } from './helpers/read-state.js';
 import { recordOf } from './helpers/read-subscribed.js';
 import { subscribed } from './helpers/stream-master.js';
 import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
+import { statusPortMappings, taskAddressing, taskVips } from '../src/mesos/task-addressing.js';
+import type { Task } from '../src/mesos/state.js';
 
 const READERS: Record<string, () => MasterState> = {
   '/master/state': () => parseState(addressState(5050)),
@@ -27,7 +29,8 @@ const READERS: Record<string, () => MasterState> = {
 };
 
 const Z = 'thisdcos.directory.';
-const apiCanonical = `api-${taskHash('api.1')}-a1.marathon.slave.mesos.`;
+const canonical = (name: string): string => `${name}-${taskHash(`${name}.1`)}-a1.marathon.slave.mesos.`;
+const apiCanonical = canonical('api');
 
 /** [name, A records] of the DC/OS names the cluster gets. */
 const WANT_A: [string, string[] | undefined][] = [
@@ -54,6 +57,13 @@ const WANT_A: [string, string[] | undefined][] = [
   [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
   [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
   [`podplain.marathon.autoip.dcos.${Z}`, ['9.0.4.2']],
+  // Named VIPs on a container port that a port mapping maps: the agent (dcos-net merge_task_ports),
+  // from the container's own mappings or a pod's status's; without a mapping, the container.
+  [`webmapped.marathon.l4lb.${Z}`, [AGENT_IP]],
+  [`podvip.marathon.l4lb.${Z}`, [AGENT_IP]],
+  [`podlater.marathon.l4lb.${Z}`, ['9.0.4.3']],
+  // `[fd00::1]:80` is a named VIP, `fd001`, not an IP VIP (dcos-net: inet:parse_strict_address takes no brackets).
+  [`fd001.marathon.l4lb.${Z}`, [AGENT_IP]],
 ];
 
 function build(state: MasterState, config: Record<string, unknown> = { DcosNames: true }): RecordTable {
@@ -67,6 +77,12 @@ describe('DC/OS names', () => {
     expect(srv(table, `_web._tcp.marathon.l4lb.${Z}`)).toEqual([`web.marathon.containerip.dcos.${Z}:80`]);
     expect(srv(table, `_api._tcp.marathon.l4lb.${Z}`)).toEqual([`${apiCanonical}:31500`]);
     expect(a(table, apiCanonical)).toEqual([AGENT_IP]);
+    // Mapped: the agent's name and the host port.
+    expect(srv(table, `_webmapped._tcp.marathon.l4lb.${Z}`)).toEqual([`${canonical('webmapped')}:31700`]);
+    expect(srv(table, `_fd001._tcp.marathon.l4lb.${Z}`)).toEqual([`${canonical('webmapped')}:31700`]);
+    expect(srv(table, `_podvip._tcp.marathon.l4lb.${Z}`)).toEqual([`${canonical('podvip')}:31800`]);
+    expect(srv(table, `_podlater._tcp.marathon.l4lb.${Z}`)).toEqual([`podlater.marathon.containerip.dcos.${Z}:80`]);
+    expect(aaaa(table, `webmapped.marathon.l4lb.${Z}`) ?? []).toEqual([]);
     // db4's IPv6 VIP has no IPv6 backend in it: no AAAA.
     expect(aaaa(table, `db4.marathon.l4lb.${Z}`) ?? []).toEqual([]);
   });
@@ -103,5 +119,46 @@ describe('DC/OS names', () => {
     expect(ask('thisdcos.directory', QTYPE.NS).answer[0]).toMatchObject({ data: { type: QTYPE.NS, target: 'mesos-dns.mesos.' } });
     expect(ask('nothing.thisdcos.directory', QTYPE.A)).toMatchObject({ kind: 'nxdomain', authority: [{ name: Z }] });
     expect(ask('marathon.agentip.dcos.thisdcos.directory', QTYPE.A)).toMatchObject({ kind: 'nodata', authority: [{ name: Z }] });
+  });
+});
+
+type Json = Record<string, unknown>;
+
+const docker = (...mappings: Json[]): Json => ({ type: 'DOCKER', docker: { network: 'BRIDGE', port_mappings: mappings } });
+const cni = (...lists: Json[][]): Json => ({ type: 'MESOS', network_infos: lists.map((port_mappings) => ({ name: 'dcos', port_mappings })) });
+const POD: Json = { type: 'MESOS', mesos: { image: { type: 'DOCKER' } } };
+const statusMaps = (...mappings: Json[]): Json => ({ network_infos: [{ name: 'dcos', ip_addresses: [{ ip_address: '9.0.0.1' }], port_mappings: mappings }] });
+const m = (host_port: unknown, container_port: unknown, protocol?: string): Json => ({ host_port, container_port, ...(protocol === undefined ? {} : { protocol }) });
+/** A DiscoveryInfo with one port carrying VIP_0 = /x:80. */
+const vipOn = (number: number, protocol = 'tcp', scope?: string): Json => ({
+  name: 'x',
+  ports: { ports: [{ number, protocol, labels: { labels: [{ key: 'VIP_0', value: '/x:80' }, ...(scope ? [{ key: 'network-scope', value: scope }] : [])] } }] },
+});
+
+describe('VIPs on a container port that a port mapping maps (dcos-net merge_task_ports)', () => {
+  // [case, container, the running status's container_status, discovery, task labels, host ports, the VIP's backend port]
+  it.each<[string, Json | undefined, Json | undefined, Json | undefined, Json[] | undefined, number[], string]>([
+    ['a Docker mapping of that port', docker(m(31000, 80, 'tcp')), undefined, vipOn(80), undefined, [], 'host 31000'],
+    ['its protocol in capitals, its ports as digits', docker(m('31000', '80', 'TCP')), undefined, vipOn(80), undefined, [], 'host 31000'],
+    ['a mapping of another protocol', docker(m(31000, 80, 'udp')), undefined, vipOn(80), undefined, [], 'container 80'],
+    ['a mapping without a protocol (passed over)', docker(m(31000, 80)), undefined, vipOn(80), undefined, [], 'container 80'],
+    ['a mapping of another container port', docker(m(31000, 81, 'tcp')), undefined, vipOn(80), undefined, [], 'container 80'],
+    ['two mappings of that port: the last', docker(m(31000, 80, 'tcp'), m(31001, 80, 'tcp')), undefined, vipOn(80), undefined, [], 'host 31001'],
+    ['a udp VIP and a udp mapping', docker(m(31000, 53, 'tcp'), m(31053, 53, 'udp')), undefined, vipOn(53, 'UDP'), undefined, [], 'host 31053'],
+    ['a CNI mapping, in the second network', cni([m(31000, 81, 'tcp')], [m(31002, 80, 'tcp')]), undefined, vipOn(80), undefined, [], 'host 31002'],
+    ['a host-scope port stays on its host port', docker(m(31000, 80, 'tcp')), undefined, vipOn(31000, 'tcp', 'host'), undefined, [], 'host 31000'],
+    ['a VIP_PORT label stays on its host port', docker(m(31000, 80, 'tcp')), undefined, undefined, [{ key: 'VIP_PORT0', value: 'tcp://x:80' }], [31000], 'host 31000'],
+    ['a pod task: its status maps the port', POD, statusMaps(m(31600, 80, 'tcp')), vipOn(80), undefined, [], 'host 31600'],
+    ['no container at all: the status maps the port', undefined, statusMaps(m(31600, 80, 'tcp')), vipOn(80), undefined, [], 'host 31600'],
+    ['a pod task whose status maps another port', POD, statusMaps(m(31600, 81, 'tcp')), vipOn(80), undefined, [], 'container 80'],
+    ['a container with its own network_infos: the status is not read', cni([]), statusMaps(m(31600, 80, 'tcp')), vipOn(80), undefined, [], 'container 80'],
+    ['a Docker container without mappings: the status is not read', docker(), statusMaps(m(31600, 80, 'tcp')), vipOn(80), undefined, [], 'container 80'],
+  ])('%s', (_, container, containerStatus, discovery, labels, ports, want) => {
+    const task: Task = { id: 'x.1', name: 'x', frameworkId: 'f', agentId: 'a', state: 'TASK_RUNNING', ports };
+    const addressing = taskAddressing(labels, container, discovery, ports);
+    if (addressing) task.addressing = addressing;
+    const portMappings = statusPortMappings(containerStatus);
+    task.running = { timestamp: 1, networkIPs: ['9.0.0.1'], mesosLabelIPs: [], dockerLabelIPs: [], ...(portMappings ? { portMappings } : {}) };
+    expect(taskVips(task)?.map((v) => `${v.hostPort ? 'host' : 'container'} ${v.port}`)).toEqual([want]);
   });
 });

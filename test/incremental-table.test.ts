@@ -59,8 +59,10 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
           { vip: '/web:80', protocol: 'tcp', port: 31000, hostPort: true },
           { vip: 'db.prod:5432', protocol: 'udp', port: 5432, hostPort: false },
           { vip: '10.9.9.9:80', protocol: 'tcp', port: 80, hostPort: false },
+          // a named VIP (fd009) on the port a pod's status maps
+          { vip: '[fd00::9]:80', protocol: 'tcp', port: 8080, hostPort: false },
         ],
-        { maxLength: 2 },
+        { maxLength: 3 },
       ),
     })
     .map((t) => ({
@@ -78,7 +80,8 @@ const taskArb = (frameworkId: string): fc.Arbitrary<Task> =>
         mesosLabelIPs: [],
         dockerLabelIPs: [],
         ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
-        ...(t.statusPorts ? { portMapped: true as const } : {}),
+        // the pod's mapping of container port 8080, which moves a VIP on it to host port 31001 (taskVips)
+        ...(t.statusPorts ? { portMapped: true as const, portMappings: [{ containerPort: 8080, hostPort: 31001, protocol: 'tcp' as const }] } : {}),
       },
       ...(t.ipSourcesLabel === undefined && !t.hostPorts && !t.ownPortMappings && t.vips.length === 0
         ? {}

@@ -5,6 +5,8 @@
 // records (not decline them), or the comparison would only be testing the fallback.
 import { describe, expect, it } from '@jest/globals';
 import { readSubscribedRecord } from '../src/mesos/read-subscribed.js';
+import type { Task, TaskVip } from '../src/mesos/state.js';
+import { taskVips } from '../src/mesos/task-addressing.js';
 import { nativeAddon } from './helpers/read-state.js';
 import { expectSubscribedSameAsJavaScript, LEADER, recordOf, richSnapshot, subscribedOutcome, syntheticSnapshot, type SubscribedOutcome } from './helpers/read-subscribed.js';
 import { damagedJson } from './helpers/damage-json.js';
@@ -64,6 +66,10 @@ describe('native SUBSCRIBED reader', () => {
     // Pod tasks: host ports from the status alone, and tasks whose container's own mappings win.
     expect(tasks.filter((t) => t.running?.portMapped === true && t.addressing === undefined).length).toBeGreaterThan(10);
     expect(tasks.filter((t) => t.running?.portMapped === true && t.addressing?.ownPortMappings === true).length).toBeGreaterThan(10);
+    // VIPs on a container port that a mapping moves to a host port: the container's, and a pod's status's.
+    const moved = (vips: readonly TaskVip[] | undefined, t: Task): boolean => vips?.some((v) => v.hostPort && v.port !== t.discovery?.ports[0]?.number) === true;
+    expect(tasks.filter((t) => t.addressing?.ownPortMappings === true && moved(t.addressing.vips, t)).length).toBeGreaterThan(3);
+    expect(tasks.filter((t) => t.running?.portMappings !== undefined && !moved(t.addressing?.vips, t) && moved(taskVips(t), t)).length).toBeGreaterThan(1);
   });
 
   it('tells whether task ids repeat, which decides how tasks are grouped', () => {

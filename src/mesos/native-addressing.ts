@@ -9,7 +9,19 @@
 // distinct one a single string id, so each is parsed once and equal inputs share one
 // TaskAddressing (a JSON.parse per value was seconds for a 100,000-task DC/OS state).
 import { labelsReadPorts, taskAddressing } from './task-addressing.js';
-import type { TaskAddressing } from './state.js';
+import type { PortMapping, TaskAddressing } from './state.js';
+
+/**
+ * A running status's port mappings in a native result at `at`: a count m, then m (container port,
+ * host port, protocol 0 tcp / 1 udp), as statusPortMappings gives them; undefined when m is 0.
+ */
+export function portMappingsAt(out: Int32Array, at: number): readonly PortMapping[] | undefined {
+  const m = out[at];
+  if (m === 0) return undefined;
+  const mappings: PortMapping[] = [];
+  for (let j = 0, k = at + 1; j < m; j++, k += 3) mappings.push({ containerPort: out[k], hostPort: out[k + 1], protocol: out[k + 2] === 1 ? 'udp' : 'tcp' });
+  return mappings;
+}
 
 /** (labels, container, discovery string ids, the task's host ports) -> the task's addressing. */
 export type SpanAddressing = (labels: number, container: number, discovery: number, ports: readonly number[]) => TaskAddressing | undefined;

@@ -10,7 +10,7 @@ import { StateParseError } from '../errors.js';
 import type { Agent, Discovery, DiscoveryPort, Framework, MasterState, Pid, RunningStatus, SkippedElement, Task, TaskState } from './state.js';
 import { parsePid } from './pid.js';
 import { DOCKER_IP_LABEL, MESOS_IP_LABEL } from './parse-task.js';
-import { networkNamesOf, statusPortMapped, taskAddressing } from './task-addressing.js';
+import { networkNamesOf, statusPortMapped, statusPortMappings, taskAddressing } from './task-addressing.js';
 
 /** MasterState plus the tasks whose framework is not known yet (dcos-net's "waiting_tasks"): the
  * stream may announce a task before its framework, so such tasks wait here and are attached when
@@ -215,6 +215,8 @@ export function runningFromStatus(v1Status: unknown): RunningStatus {
   const names = networkNamesOf(network.names);
   if (names !== undefined) running.networkNames = names;
   if (statusPortMapped(s.container_status)) running.portMapped = true;
+  const mappings = statusPortMappings(s.container_status);
+  if (mappings !== undefined) running.portMappings = mappings;
   return running;
 }
 
@@ -245,6 +247,8 @@ export function keepNetwork(next: RunningStatus, previous: RunningStatus): Runni
   if (previous.networkNames !== undefined) kept.networkNames = previous.networkNames;
   if (previous.portMapped) kept.portMapped = true;
   else delete kept.portMapped;
+  if (previous.portMappings !== undefined) kept.portMappings = previous.portMappings;
+  else delete kept.portMappings;
   return kept;
 }
 

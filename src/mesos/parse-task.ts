@@ -3,8 +3,8 @@
 import { StateParseError } from '../errors.js';
 import { asObject, optArray, optBoolean, optNumber, optObject, optString, within, type JsonObject } from './json-fields.js';
 import { parsePortRanges } from './port-ranges.js';
-import type { Discovery, DiscoveryPort, RunningStatus, Task } from './state.js';
-import { networkNamesOf, statusPortMapped, taskAddressing } from './task-addressing.js';
+import type { Discovery, DiscoveryPort, PortMapping, RunningStatus, Task } from './state.js';
+import { networkNamesOf, statusPortMapped, statusPortMappings, taskAddressing } from './task-addressing.js';
 
 /** Status label keys read by the `mesos` and `docker` IP sources (mesos-dns state.go). */
 export const MESOS_IP_LABEL = 'MesosContainerizer.NetworkSettings.IPAddress';
@@ -108,6 +108,8 @@ function runningNetwork(statuses: unknown[], skip: number, status: RunningStatus
   // The port mappings go with the addresses: the same status's (docs/addresses.md).
   if (found.portMapped) status.portMapped = true;
   else delete status.portMapped;
+  if (found.mappings !== undefined) status.portMappings = found.mappings;
+  else delete status.portMappings;
 }
 
 function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
@@ -134,6 +136,7 @@ function runningStatusAt(best: JsonObject, timestamp: number): RunningStatus {
   const names = networkNamesOf(network.names);
   if (names !== undefined) status.networkNames = names;
   if (network.portMapped) status.portMapped = true;
+  if (network.mappings !== undefined) status.portMappings = network.mappings;
   return status;
 }
 
@@ -145,6 +148,8 @@ interface StatusNetwork {
   ips: string[];
   names: string[];
   portMapped: boolean;
+  /** Its usable port mappings (statusPortMappings). */
+  mappings: readonly PortMapping[] | undefined;
 }
 
 /**
@@ -181,11 +186,11 @@ function networkIPs(status: JsonObject): StatusNetwork {
       throw within(err, `.container_status.network_infos[${i}]`);
     }
   }
-  return { ips, names, portMapped: statusPortMapped(container) };
+  return { ips, names, portMapped: statusPortMapped(container), mappings: statusPortMappings(container) };
 }
 
 /** A status without container_status: the shared empty lists. */
-const NO_NETWORK: StatusNetwork = Object.freeze({ ips: NO_STRINGS as string[], names: NO_STRINGS as string[], portMapped: false });
+const NO_NETWORK: StatusNetwork = Object.freeze({ ips: NO_STRINGS as string[], names: NO_STRINGS as string[], portMapped: false, mappings: undefined });
 
 /** DiscoveryInfo; mesos-dns ignores it entirely unless it has a non-empty name (HasDiscoveryInfo). */
 function parseDiscovery(task: JsonObject): Discovery | undefined {

@@ -12,7 +12,7 @@ import { loadAddon, type Loaded } from '../native-addon.js';
 import { pidAt } from './json-fields.js';
 import { elementFault, parseStateText } from './parse-state.js';
 import { NO_STRINGS } from './parse-task.js';
-import { spanAddressing } from './native-addressing.js';
+import { portMappingsAt, spanAddressing } from './native-addressing.js';
 import { stringTable, type NativeStringTable } from './native-strings.js';
 import { networkNamesOf } from './task-addressing.js';
 import { parsePortRanges } from './port-ranges.js';
@@ -267,6 +267,8 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         const healthy = f[k + 1];
         const portMapped = f[k + 2] === 1;
         k += 3;
+        const portMappings = portMappingsAt(f, k);
+        k += 1 + 3 * f[k];
         // A container_status gives a list of its own even when empty; label lists share NO_STRINGS.
         const networkIPs = flags & 4 ? list() : (k += 1 + f[k], NO_STRINGS);
         // The network names, one per IP, without a count of their own.
@@ -279,6 +281,7 @@ export function fromNative(out: NativeState, bytes: Uint8Array): MasterState | u
         const networkNames = networkNamesOf(names);
         if (networkNames !== undefined) running.networkNames = networkNames;
         if (portMapped) running.portMapped = true;
+        if (portMappings !== undefined) running.portMappings = portMappings;
         task.running = running;
       }
       if (flags & 2) {

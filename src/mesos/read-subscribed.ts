@@ -13,7 +13,7 @@ import { StateParseError, StreamError } from '../errors.js';
 import {
   assembleStreamState, fromAgent, fromFramework, fromTask, idValue, object, recoveredAgentIds, skippedV1, streamStateFromGetState, type StreamState,
 } from './operator-state.js';
-import { spanAddressing } from './native-addressing.js';
+import { portMappingsAt, spanAddressing } from './native-addressing.js';
 import { stringTable } from './native-strings.js';
 import { NO_STRINGS } from './parse-task.js';
 import { parsePid } from './pid.js';
@@ -155,6 +155,8 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       const healthy = t[k + 1];
       const portMapped = t[k + 2] === 1;
       k += 3;
+      const portMappings = portMappingsAt(t, k);
+      k += 1 + 3 * t[k];
       const networkIPs = list();
       // The network names, one per IP, without a count of their own.
       const names: string[] = [];
@@ -164,6 +166,7 @@ export function fromNativeSubscribed(out: NativeSubscribed, bytes: Uint8Array, l
       const networkNames = networkNamesOf(names);
       if (networkNames !== undefined) running.networkNames = networkNames;
       if (portMapped) running.portMapped = true;
+      if (portMappings !== undefined) running.portMappings = portMappings;
     }
     // fromTask's member order: discovery, running, addressing. A task without DiscoveryInfo (nearly
     // all) is one literal with its running status: a member added later goes to a properties array

@@ -56,6 +56,19 @@ export interface RunningStatus {
    * Read only when the task's container does not list its own (TaskAddressing.ownPortMappings).
    */
   portMapped?: true;
+  /**
+   * That status's port mappings with a container port, a host port and a protocol tcp/udp
+   * (task-addressing.ts statusPortMappings), in document order; absent when none. A pod's VIP on a
+   * container port they map is a VIP on the host port (task-addressing.ts taskVips).
+   */
+  portMappings?: readonly PortMapping[];
+}
+
+/** One port mapping (Docker `port_mappings[]` or `network_infos[].port_mappings[]`), as dcos-net reads it. */
+export interface PortMapping {
+  containerPort: number;
+  hostPort: number;
+  protocol: 'tcp' | 'udp';
 }
 
 export type TaskState =
@@ -105,7 +118,11 @@ export interface TaskAddressing {
    * handle_task_port_mappings; task-addressing.ts publishesHostPorts).
    */
   ownPortMappings?: true;
-  /** Minuteman VIP labels, in document order; absent when there are none. */
+  /**
+   * Minuteman VIP labels, in document order; absent when there are none. A VIP on a container port
+   * the container's own port mappings map is already on the host port here; one that a pod's
+   * status maps is moved by task-addressing.ts taskVips, which is how they are read.
+   */
   vips?: readonly TaskVip[];
 }
 
@@ -115,9 +132,12 @@ export interface TaskVip {
   vip: string;
   /** `tcp` or `udp`, lower-case. */
   protocol: string;
-  /** The backend's port: the discovery port's number, or the task's n-th host port. */
+  /**
+   * The backend's port: the discovery port's number, the task's n-th host port, or the host port a
+   * port mapping maps the discovery port's container port to (task-addressing.ts mapVips).
+   */
   port: number;
-  /** The port is a host port (network-scope=host, VIP_PORT labels), not a container port. */
+  /** The port is a host port (network-scope=host, VIP_PORT labels, a mapped container port), not a container port. */
   hostPort: boolean;
 }
 

@@ -5,10 +5,10 @@
 // so these fields never make a task malformed (mesos-dns does not read them at all).
 //
 // The rules are dcos-net's (apps/dcos_net/src/dcos_net_mesos_listener.erl, handle_task_ports and
-// friends), documented in docs/addresses.md. The status's port mappings (a pod's task) are read by
-// the status readers (statusPortMapped) into RunningStatus.portMapped; publishesHostPorts joins
-// the two.
-import type { Task, TaskAddressing, TaskVip } from './state.js';
+// friends), documented in docs/addresses.md and docs/dcos-names.md. The status's port mappings (a
+// pod's task) are read by the status readers (statusPortMapped, statusPortMappings) into
+// RunningStatus.portMapped and .portMappings; publishesHostPorts and taskVips join the two.
+import type { PortMapping, Task, TaskAddressing, TaskVip } from './state.js';
 
 /** The task label that overrides IPSources for one task (docs/addresses.md). */
 export const IP_SOURCES_LABEL = 'MESOS_DNS_IP_SOURCES';
@@ -53,23 +53,58 @@ function hasPortMapping(list: unknown): boolean {
   return false;
 }
 
-/** containerPorts' answer: the container maps host ports; it lists its own port mappings. */
-const MAPPED = 1;
-const OWN = 2;
+/**
+ * The entries of a port mapping list that dcos-net keeps (handle_port_mappings): a container port,
+ * a host port and a protocol `tcp` or `udp` (any case), appended to `out`. dcos-net drops an entry
+ * with another protocol; one without a field it fails on as a whole task, which here is dropping
+ * that entry alone (lenient, like the rest of this module).
+ */
+function portMappingsOf(list: unknown, out: PortMapping[]): void {
+  for (const raw of arr(list)) {
+    const m = obj(raw);
+    if (m === undefined) continue;
+    const containerPort = portNumber(m.container_port);
+    const hostPort = portNumber(m.host_port);
+    const protocol = protocolOf(m.protocol);
+    if (containerPort !== undefined && hostPort !== undefined && protocol !== undefined) out.push({ containerPort, hostPort, protocol });
+  }
+}
+
+/** The port mappings and the say of a task's container (containerPorts). */
+interface ContainerPorts {
+  /** It lists its own port mappings (a DOCKER type, or a `network_infos` list): the status's are not read. */
+  own: boolean;
+  /** One of them has a host port (hasPortMapping). */
+  mapped: boolean;
+  /** The usable ones (portMappingsOf). */
+  mappings: PortMapping[];
+}
+
+const NO_CONTAINER: ContainerPorts = Object.freeze({ own: false, mapped: false, mappings: [] as PortMapping[] });
 
 /**
  * Port mappings, by container type as dcos-net reads them (handle_task_port_mappings): a DOCKER
  * container's `docker.port_mappings`; otherwise (MESOS, or no type) `network_infos[].port_mappings`.
  * A container with neither a DOCKER type nor a `network_infos` list (a pod's task, or no
- * container at all) leaves them to the status (statusPortMapped), so OWN is not set.
+ * container at all) leaves them to the status (statusPortMapped), so `own` is not set.
  */
-function containerPorts(container: unknown): number {
+function containerPorts(container: unknown): ContainerPorts {
   const c = obj(container);
-  if (c === undefined) return 0;
-  if (c.type === 'DOCKER') return OWN | (hasPortMapping(obj(c.docker)?.port_mappings) ? MAPPED : 0);
-  if (!Array.isArray(c.network_infos)) return 0;
-  for (const info of c.network_infos) if (hasPortMapping(obj(info)?.port_mappings)) return OWN | MAPPED;
-  return OWN;
+  if (c === undefined) return NO_CONTAINER;
+  const mappings: PortMapping[] = [];
+  if (c.type === 'DOCKER') {
+    const list = obj(c.docker)?.port_mappings;
+    portMappingsOf(list, mappings);
+    return { own: true, mapped: hasPortMapping(list), mappings };
+  }
+  if (!Array.isArray(c.network_infos)) return NO_CONTAINER;
+  let mapped = false;
+  for (const info of c.network_infos) {
+    const list = obj(info)?.port_mappings;
+    if (hasPortMapping(list)) mapped = true;
+    portMappingsOf(list, mappings);
+  }
+  return { own: true, mapped, mappings };
 }
 
 /**
@@ -81,6 +116,55 @@ function containerPorts(container: unknown): number {
 export function statusPortMapped(containerStatus: unknown): boolean {
   for (const info of arr(obj(containerStatus)?.network_infos)) if (hasPortMapping(obj(info)?.port_mappings)) return true;
   return false;
+}
+
+/**
+ * The usable port mappings (portMappingsOf) of a status's `container_status` (any JSON) in its
+ * `network_infos[].port_mappings`, or undefined when there are none: a pod's task's, which dcos-net
+ * reads when the task's container lists none of its own (handle_task_port_mappings).
+ */
+export function statusPortMappings(containerStatus: unknown): readonly PortMapping[] | undefined {
+  const out: PortMapping[] = [];
+  for (const info of arr(obj(containerStatus)?.network_infos)) portMappingsOf(obj(info)?.port_mappings, out);
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * dcos-net's merge of port mappings into the ports that carry VIP labels
+ * (dcos_net_mesos_listener.erl merge_task_ports, match_task_port): a VIP on a container port (a
+ * DiscoveryInfo port without `network-scope: host`) whose protocol and number are a mapping's
+ * protocol and container port becomes a VIP on that mapping's host port, so its backend is the
+ * agent on the host port (dcos_l4lb_mesos_poller.erl backends). When several mappings have that
+ * container port, the last one listed (dcos-net merges each mapping into the one before it with
+ * the same container port, its host port winning). VIPs on host ports stay as they are: a mapping
+ * with their host port only adds its container port, which the backend does not use.
+ */
+function mapVips(vips: readonly TaskVip[], mappings: readonly PortMapping[]): readonly TaskVip[] {
+  let out: TaskVip[] | undefined;
+  for (let i = 0; i < vips.length; i++) {
+    const v = vips[i];
+    if (v.hostPort) continue;
+    let hostPort: number | undefined;
+    for (const m of mappings) if (m.containerPort === v.port && m.protocol === v.protocol) hostPort = m.hostPort;
+    if (hostPort === undefined) continue;
+    out ??= vips.slice();
+    out[i] = { vip: v.vip, protocol: v.protocol, port: hostPort, hostPort: true };
+  }
+  return out ?? vips;
+}
+
+/**
+ * The task's VIPs as their backends are made: TaskAddressing.vips (the container's own port
+ * mappings already applied), and, when the container lists no port mappings of its own (a pod's
+ * task), with those of the status that gives its container addresses (RunningStatus.portMappings)
+ * applied the same way (mapVips). Undefined when the task has no VIPs. Pure; cheap when nothing maps.
+ */
+export function taskVips(task: Task): readonly TaskVip[] | undefined {
+  const a = task.addressing;
+  const vips = a?.vips;
+  if (vips === undefined || a?.ownPortMappings === true) return vips;
+  const mappings = task.running?.portMappings;
+  return mappings === undefined ? vips : mapVips(vips, mappings);
 }
 
 /**
@@ -146,18 +230,17 @@ function taskLabelVips(labels: readonly { key: string; value: string }[], ports:
 export function taskAddressing(labels: unknown, container: unknown, discovery: unknown, ports: readonly number[]): TaskAddressing | undefined {
   const taskLabels = labelList(labels);
   const vips: TaskVip[] = [];
-  const mappings = containerPorts(container);
-  let hostPorts = (mappings & MAPPED) !== 0;
+  const c = containerPorts(container);
+  let hostPorts = c.mapped;
   // Port-mapping VIPs first, then DiscoveryInfo's, as dcos-net merges them.
   if (taskLabelVips(taskLabels, ports, vips)) hostPorts = true;
   if (discoveryVips(discovery, vips)) hostPorts = true;
   const ipSources = taskLabels.find((l) => l.key === IP_SOURCES_LABEL)?.value;
-  const own = (mappings & OWN) !== 0;
-  if (ipSources === undefined && !hostPorts && vips.length === 0) return own ? OWN_ONLY : undefined;
+  if (ipSources === undefined && !hostPorts && vips.length === 0) return c.own ? OWN_ONLY : undefined;
   const out: TaskAddressing = { hostPorts };
-  if (own) out.ownPortMappings = true;
+  if (c.own) out.ownPortMappings = true;
   if (ipSources !== undefined) out.ipSources = ipSources;
-  if (vips.length > 0) out.vips = vips;
+  if (vips.length > 0) out.vips = c.mappings.length > 0 ? mapVips(vips, c.mappings) : vips;
   return out;
 }
 

@@ -14,11 +14,11 @@ import { cachedLabelFunc, type LabelFunc } from './labels.js';
 import { hostIPs } from './resolve-hosts.js';
 import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './table.js';
 import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
-import { PackedExisting, PackedNames, type PackedTable } from './packed-table.js';
+import { nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
 import { TableBuilder } from './table-builder.js';
-import type { ReverseData } from './reverse-table.js';
-import { packedFromData } from './packed-reverse.js';
-import { reversePtrs, type TaskPtr } from './reverse-ptrs.js';
+import type { ReverseTable } from './reverse-table.js';
+import { reverseFromIds } from './reverse-from-ids.js';
+import { TaskPtrLog, type TaskPtr } from './reverse-ptrs.js';
 import { dcosTaskRecords, frameworkContext, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
 
@@ -134,7 +134,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
   const frameworkTasks: FrameworkTasks[] = [];
   const frameworks = state.frameworks;
   // PTR names of tasks with an address of their own (reverse-ptrs.ts); null when PtrOn is off.
-  const taskPtrs: TaskPtr[] | null = config.typed.ptr.on ? [] : null;
+  const taskPtrs: TaskPtrLog | null = config.typed.ptr.on ? new TaskPtrLog() : null;
   // Address rules (docs/addresses.md) and each distinct MESOS_DNS_IP_SOURCES label parsed once.
   const options: TaskRecordOptions = { rules: config.typed.addresses, ownSources: ownSourcesOf(), seenIps, ptrs: taskPtrs };
   // Per framework, per task in state order: [log start, log end, ptrs start, ptrs end] (what the
@@ -234,10 +234,31 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
     state.frameworks.length === 0
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
-  const reverse = taskPtrs === null ? undefined : reversePtrs(taskPtrs, new PackedNames(built.packed), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
+  const packed = built.packed;
+  const reverse =
+    taskPtrs === null ? undefined : reverseFromIds(taskPtrs, packed, new PackedNames(packed), (ip) => b.ip(ip), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
   if (stepped && reverse !== undefined) yield;
-  const table = assemble(zone, mname, inputs, built.packed, pending, reverse, health);
-  return { table, packed: built.packed, log: built.log, prefixEnd, spans, sharedAt: gate === null ? null : gate.servedAt, contexts, agents, seenIps, taskPtrs, mname, frameworkLabels: fwNames, label };
+  const table = assemble(zone, mname, inputs, packed, pending, reverse, health);
+  // The incremental table reads the task PTRs as strings; made when it starts, not in the build.
+  let ptrList: TaskPtr[] | undefined;
+  return {
+    table,
+    packed,
+    log: built.log,
+    prefixEnd,
+    spans,
+    sharedAt: gate === null ? null : gate.servedAt,
+    contexts,
+    agents,
+    seenIps,
+    get taskPtrs(): TaskPtr[] | null {
+      if (taskPtrs === null) return null;
+      return (ptrList ??= taskPtrs.toTaskPtrs((id) => stringAt(packed.ips, id), (id) => nameAt(packed, id)));
+    },
+    mname,
+    frameworkLabels: fwNames,
+    label,
+  };
 }
 
 /**
@@ -250,7 +271,7 @@ function assemble(
   inputs: BuildInputs,
   packed: PackedTable,
   pending: PendingEnumeration | null,
-  reverse: ReverseData | undefined,
+  reverse: ReverseTable | undefined,
   health: TableHealth | undefined,
 ): RecordTable {
   const { config } = inputs;
@@ -278,7 +299,7 @@ function assemble(
     existing: new PackedExisting(packed),
     packed,
     // Packed once here: the form this thread reads and the DNS workers get (packed-reverse.ts).
-    ...(reverse === undefined ? {} : { reverse: packedFromData(reverse) }),
+    ...(reverse === undefined ? {} : { reverse }),
     ...(health === undefined ? {} : { health }),
     get enumeration(): readonly EnumerateFramework[] | null {
       if (log !== null) {

@@ -8,7 +8,7 @@
 // dcos_l4lb_lashup_vip_listener.erl (to_name).
 import { canonicalIP } from '../net/address.js';
 import type { Task } from '../mesos/state.js';
-import { publishesHostPorts } from '../mesos/task-addressing.js';
+import { publishesHostPorts, taskVips } from '../mesos/task-addressing.js';
 import type { LabelFunc } from './labels.js';
 import { domainFrag } from './labels.js';
 import { addIP, toIps, type Ip } from './table-ips.js';
@@ -62,7 +62,8 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
     const autoOwner = b.name(`${taskLabel}${tail}.autoip.dcos.${DCOS_ZONE}`);
     for (const ip of auto) addIP(b, autoOwner, ip);
   }
-  const vips = task.addressing?.vips;
+  // The VIPs with the port mappings applied: the container's, or a pod's status's (taskVips).
+  const vips = taskVips(task);
   if (vips === undefined) return;
   // VIP names keep the framework's dots as labels (dcos-net to_name uses domain_frag).
   const fwFrag = domainFrag(t.framework, label);
@@ -73,7 +74,9 @@ export function addDcosTask(b: TableBuilder, seen: Map<string, Ip | null>, label
     const port = Number(vip.vip.slice(colon + 1));
     if (colon < 0 || !/^\d+$/.test(vip.vip.slice(colon + 1)) || port < 1 || port > 65535) continue;
     const host = vip.vip.slice(0, colon);
-    const address = canonicalIP(host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
+    // An IP VIP is what inet:parse_strict_address takes: no brackets, so `[fd00::1]:80` is a
+    // named VIP (its name's label drops the brackets and colons: `fd001`), as in dcos-net.
+    const address = canonicalIP(host);
     if (address !== undefined) {
       // An IP VIP has no name in DC/OS; here the task's own name under l4lb answers it.
       if (bad(taskLabel)) continue;

@@ -59,7 +59,7 @@ export function packReverse(data: ReverseData): PackedReverse {
 }
 
 /** An open-addressing index over a blob's strings (at most half full), as findString reads it. */
-function indexStrings(blob: StringBlob): Int32Array {
+export function indexStrings(blob: StringBlob): Int32Array {
   const count = blob.ends.length;
   let size = 2;
   while (size < 2 * count) size *= 2;
@@ -77,7 +77,7 @@ function indexStrings(blob: StringBlob): Int32Array {
 }
 
 /** The same arrays in one SharedArrayBuffer. */
-function share(p: PackedReverse): PackedReverse {
+export function share(p: PackedReverse): PackedReverse {
   const parts: Array<Uint8Array | Int32Array> = [p.owners.bytes, p.owners.ends, p.slots, p.targetEnds, p.targets.bytes, p.targets.ends];
   const align = (n: number): number => (n + 3) & ~3; // Int32Arrays need 4-byte aligned offsets
   let total = 0;

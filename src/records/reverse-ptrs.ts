@@ -72,3 +72,50 @@ export function reverseOwnerNames(names: ReadonlyMap<string, NameRecords>, zone:
   owners.push(mname);
   return owners;
 }
+
+/**
+ * The full build's task PTRs as ids (three Int32s each: the address's IP id, the canonical name's
+ * id, the task name's id), in the order collectTaskPtrs would list them. Why: as TaskPtr objects a
+ * 100,000-task build made 100,000 objects and 300,000 strings that lived to its end, so every
+ * young-generation collection during the build copied them (the collector was the largest part
+ * of a first build), then sorted, joined and encoded them again. The names are the forward
+ * table's own (the task's A-record owners), so their bytes are already in its blob.
+ */
+export class TaskPtrLog {
+  #e = new Int32Array(3 * 1024);
+  #n = 0;
+
+  /** Entries so far (what spans count, like a TaskPtr[]'s length). */
+  get length(): number {
+    return this.#n;
+  }
+
+  /** A task's addresses of its own (not its agent's) with its canonical and task name ids. */
+  addTask(taskIps: readonly Ip[], agentIps: readonly Ip[], canonical: number, name: number): void {
+    for (const ip of taskIps) {
+      if (agentIps.some((a) => a.id === ip.id)) continue;
+      if (3 * this.#n + 3 > this.#e.length) {
+        const bigger = new Int32Array(this.#e.length * 2);
+        bigger.set(this.#e);
+        this.#e = bigger;
+      }
+      const at = 3 * this.#n++;
+      this.#e[at] = ip.id;
+      this.#e[at + 1] = canonical;
+      this.#e[at + 2] = name;
+    }
+  }
+
+  /** [ip id, canonical id, name id] per entry. */
+  get entries(): Int32Array {
+    return this.#e.subarray(0, 3 * this.#n);
+  }
+
+  /** The same entries as TaskPtr objects (for the incremental table), names and IPs read by id. */
+  toTaskPtrs(ipText: (id: number) => string, nameText: (id: number) => string): TaskPtr[] {
+    const out: TaskPtr[] = new Array<TaskPtr>(this.#n);
+    const e = this.#e;
+    for (let i = 0; i < this.#n; i++) out[i] = { ip: ipText(e[3 * i]), canonical: nameText(e[3 * i + 1]), name: nameText(e[3 * i + 2]) };
+    return out;
+  }
+}

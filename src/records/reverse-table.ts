@@ -76,28 +76,38 @@ export class ReverseCollector {
    * when empty, each address in use gives its own /24 or /64 zone (reverse-names.ts).
    */
   finish(configured: readonly string[]): ReverseData {
-    const zones = new Set(configured);
-    const owners: string[] = [];
-    const targets: string[][] = [];
-    const ips = this.#ips;
-    const derive = configured.length === 0;
-    // The last derived zone: addresses in use come in runs from one /24, and slicing each
-    // owner's zone to look it up costs a string and a hash; comparing in place usually settles it.
-    let lastZone = '';
-    for (let i = 0; i < ips.length; i++) {
-      const owner = reverseName(ips[i]);
-      if (owner === undefined) continue;
-      if (derive) {
-        if (!inDerivedZone(owner, lastZone)) {
-          lastZone = derivedZoneOfOwner(owner);
-          zones.add(lastZone);
-        }
-      } else if (zoneOf(owner, zones) === undefined) continue;
-      owners.push(owner);
-      targets.push(this.#names[i]);
-    }
-    return { zones: [...zones], owners, targets };
+    const { zones, owners, kept } = ownersInZones(this.#ips, configured);
+    return { zones, owners, targets: kept.map((i) => this.#names[i]) };
   }
+}
+
+/**
+ * The PTR owners of addresses `ips` (in that order) and the zones. `configured` (the
+ * `ReverseZones` config, as zone names) are the zones when not empty, and an address outside all
+ * of them gets no PTR (its reverse name is forwarded); when empty, each address in use gives its
+ * own /24 or /64 zone (reverse-names.ts). `kept`: per owner, its address's index in `ips`.
+ */
+export function ownersInZones(ips: readonly string[], configured: readonly string[]): { zones: string[]; owners: string[]; kept: number[] } {
+  const zones = new Set(configured);
+  const owners: string[] = [];
+  const kept: number[] = [];
+  const derive = configured.length === 0;
+  // The last derived zone: addresses in use come in runs from one /24, and slicing each
+  // owner's zone to look it up costs a string and a hash; comparing in place usually settles it.
+  let lastZone = '';
+  for (let i = 0; i < ips.length; i++) {
+    const owner = reverseName(ips[i]);
+    if (owner === undefined) continue;
+    if (derive) {
+      if (!inDerivedZone(owner, lastZone)) {
+        lastZone = derivedZoneOfOwner(owner);
+        zones.add(lastZone);
+      }
+    } else if (zoneOf(owner, zones) === undefined) continue;
+    owners.push(owner);
+    kept.push(i);
+  }
+  return { zones: [...zones], owners, kept };
 }
 
 /** The longest zone of `zones` that holds `name` (both absolute, lower-case), if any. */
@@ -125,7 +135,7 @@ export function reverseTable(data: ReverseData): ReverseTable {
  * the owners are the PTR map's keys already, and a second set of 100,000 owners cost as much as
  * the map itself.
  */
-export function namesBetween(data: ReverseData): Set<string> {
+export function namesBetween(data: Pick<ReverseData, 'zones' | 'owners'>): Set<string> {
   const zones = new Set(data.zones);
   const between = new Set<string>(zones);
   let lastParent = '\0'; // matches no owner's parent

@@ -5,7 +5,7 @@
 import type { Discovery, Task } from '../mesos/state.js';
 import { domainFrag, type LabelFunc } from './labels.js';
 import { namePart, NO_PART } from './name-interner.js';
-import { collectTaskPtrs, type TaskPtr } from './reverse-ptrs.js';
+import { collectTaskPtrs, TaskPtrLog, type TaskPtr } from './reverse-ptrs.js';
 import type { RecordSink } from './table-builder.js';
 import type { SharedSink } from './health-policy.js';
 import { addIP, containerIPs, taskIPs, type Ip } from './table-ips.js';
@@ -67,8 +67,11 @@ export interface TaskRecordOptions {
   ownSources: (task: Task) => readonly string[] | undefined;
   /** Raw IP text -> Ip, shared by the build (see toIps). */
   seenIps: Map<string, Ip | null>;
-  /** PTR names of tasks with an address of their own are appended here; null when PtrOn is off. */
-  ptrs: TaskPtr[] | null;
+  /**
+   * PTR names of tasks with an address of their own are appended here; null when PtrOn is off.
+   * A full build passes a TaskPtrLog (ids, no strings); a patch, the TaskPtr list it compares.
+   */
+  ptrs: TaskPtr[] | TaskPtrLog | null;
 }
 
 const hash = namePart('-ybndr'); // `-` and five z-base-32 digits (task-hash.ts), rewritten per task
@@ -98,20 +101,25 @@ export function taskRecords(
   const taskIps = taskIPs(b, options.seenIps, task, agent.ips, options.rules, options.ownSources(task));
   const discovery = task.discovery !== undefined && task.discovery.name !== '' ? task.discovery : undefined;
   const label = fw.label;
-  if (options.ptrs !== null && taskIps !== agent.ips && taskIps.length > 0) {
-    collectTaskPtrs(options.ptrs, taskIps, agent.ips, label(discovery !== undefined ? discovery.name : task.name), `${hashText}-${agent.tailText}`, fw.fwTail);
-  }
+  const ptrs = options.ptrs !== null && taskIps !== agent.ips && taskIps.length > 0 ? options.ptrs : null;
+  // The PTR label: the sanitised one, which the last taskContextRecords call below uses.
+  const ptrLabel = ptrs === null ? '' : label(discovery !== undefined ? discovery.name : task.name);
+  if (ptrs !== null && !(ptrs instanceof TaskPtrLog)) collectTaskPtrs(ptrs, taskIps, agent.ips, ptrLabel, `${hashText}-${agent.tailText}`, fw.fwTail);
+  let canonical: number;
   if (discovery !== undefined) {
     // Legacy set first, under the DiscoveryInfo name exactly as given (mesos-dns keeps it
     // "LEGACY, TODO: REMOVE"; the compatibility table contains it), then the sanitised one.
     // A name that is a label already gives the same set twice, and the second adds nothing
     // (every record a repeat, dropped by the builder, and not listed by /v1/enumerate).
     const sanitised = label(discovery.name);
-    taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
-    if (sanitised !== discovery.name) taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
+    canonical = taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, discovery.name);
+    if (sanitised !== discovery.name) canonical = taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, discovery, sanitised);
   } else {
-    taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
+    canonical = taskContextRecords(b, shared, fw, task.ports, hash, agent.tail, taskIps, agent.ips, undefined, label(task.name));
   }
+  // The same names collectTaskPtrs spells out, by the ids the calls above interned (a sanitised
+  // label is "" or makes no empty label, so `canonical` is set whenever ptrLabel is not "").
+  if (ptrs instanceof TaskPtrLog && ptrLabel !== '' && canonical >= 0) ptrs.addTask(taskIps, agent.ips, canonical, fw.groups.get(ptrLabel)!.owner);
   return true;
 }
 
@@ -182,6 +190,7 @@ function taskGroup(b: RecordSink, fw: FrameworkContext, taskName: string): TaskG
 /**
  * One task's records under one task label (mesos-dns taskContextRecord, chains.go order).
  * `hash` + `agentTail` (`-hash`, `-agenttail`) follow the label in the canonical label.
+ * Returns the canonical name's id (`label-hash-agenttail.fw.domain.`), -1 when the label makes none.
  */
 function taskContextRecords(
   b: RecordSink,
@@ -194,8 +203,8 @@ function taskContextRecords(
   slaveIps: readonly Ip[],
   discovery: Discovery | undefined,
   taskName: string,
-): void {
-  if (makesEmptyLabel(taskName)) return;
+): number {
+  if (makesEmptyLabel(taskName)) return -1;
   const { fwTail } = fw;
   const group = taskGroup(b, fw, taskName);
   const canonicalOwner = b.nameOfParts(group.label, hash, agentTail, fw.parts[PART_FW]);
@@ -223,7 +232,7 @@ function taskContextRecords(
     const count = discovery ? 2 : 4;
     for (let p = 0; p < ports.length; p++) for (let k = 0; k < count; k++) shared.addSRV(owners[k], canonicalSlaveOwner, ports[p]);
   }
-  if (!discovery) return;
+  if (!discovery) return canonicalOwner;
 
   // DiscoveryInfo ports target the task canonical name. An empty protocol means both; a named
   // port is published a second time under `_name.`.
@@ -242,4 +251,5 @@ function taskContextRecords(
     }
     for (const owner of owners) shared.addSRV(owner, canonicalOwner, port.number);
   }
+  return canonicalOwner;
 }

@@ -26,6 +26,13 @@ interface AddressTask {
   ports?: [number, number];
 }
 
+/** A DiscoveryInfo named `name` with one tcp port `number` and these VIP labels (VIP_0, VIP_1, ...). */
+const vipDiscovery = (name: string, number: number, ...vips: string[]): Json => ({
+  name,
+  visibility: 'FRAMEWORK',
+  ports: { ports: [{ number, name: 'http', protocol: 'tcp', labels: { labels: vips.map((value, i) => ({ key: `VIP_${i}`, value })) } }] },
+});
+
 const dockerBridge = (hostPort: number): Json => ({
   type: 'DOCKER',
   docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: hostPort, container_port: 80, protocol: 'tcp' }] },
@@ -87,8 +94,15 @@ export const ADDRESS_TASKS: readonly AddressTask[] = [
   { name: 'pod', statuses: [[{ name: 'dcos', ips: ['9.0.4.1'], hostPorts: [31600] }]], container: POD_CONTAINER },
   // ... a pod's task without host ports ...
   { name: 'podplain', statuses: [[{ name: 'dcos', ips: ['9.0.4.2'] }]], container: POD_CONTAINER },
-  // ... and a pod's task whose status has no mapping yet (a TASK_UPDATED brings one in the stream test).
-  { name: 'podlater', statuses: [[{ name: 'dcos', ips: ['9.0.4.3'] }]], container: POD_CONTAINER },
+  // ... and a pod's task whose status has no mapping yet (a TASK_UPDATED brings one in the stream
+  // test), with a VIP on the container port that mapping will map.
+  { name: 'podlater', statuses: [[{ name: 'dcos', ips: ['9.0.4.3'] }]], container: POD_CONTAINER, more: { discovery: vipDiscovery('podlater', 80, '/podlater:80') } },
+  // VIPs on a container port that a port mapping maps to a host port: the backend is the agent
+  // and the host port (dcos-net merge_task_ports). A bridged Docker task mapping 31700 -> 80, whose
+  // second VIP `[fd00::1]:80` is a named VIP (`fd001`: dcos-net reads no brackets)...
+  { name: 'webmapped', statuses: [[{ ips: ['172.17.0.3'] }]], container: dockerBridge(31700), more: { discovery: vipDiscovery('webmapped', 80, '/webmapped:80', '[fd00::1]:80') } },
+  // ... and a pod's task whose status maps 31800 -> 80.
+  { name: 'podvip', statuses: [[{ name: 'dcos', ips: ['9.0.4.4'], hostPorts: [31800] }]], container: POD_CONTAINER, more: { discovery: vipDiscovery('podvip', 80, '/podvip:80') } },
 ];
 
 const networkInfos = (nets: Net[]): Json[] =>
@@ -172,6 +186,8 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     pod: ['9.0.4.1'],
     podplain: ['9.0.4.2'],
     podlater: ['9.0.4.3'],
+    webmapped: ['172.17.0.3'],
+    podvip: ['9.0.4.4'],
   },
   // IPNetworks ["calico"]: only calico addresses count; the others fall through to `host`.
   calico: {
@@ -190,6 +206,8 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     pod: [AGENT_IP],
     podplain: [AGENT_IP],
     podlater: [AGENT_IP],
+    webmapped: [AGENT_IP],
+    podvip: [AGENT_IP],
   },
   // AddressPolicy "auto": the container address without port mappings (the container's, or a
   // pod task's in its status), else the agent's.
@@ -209,6 +227,8 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     pod: [AGENT_IP],
     podplain: ['9.0.4.2'],
     podlater: ['9.0.4.3'],
+    webmapped: [AGENT_IP],
+    podvip: [AGENT_IP],
   },
   // "auto" with IPNetworks ["dcos"].
   autoDcos: {
@@ -227,6 +247,8 @@ export const EXPECTED: Record<string, Record<string, string[]>> = {
     pod: [AGENT_IP],
     podplain: ['9.0.4.2'],
     podlater: ['9.0.4.3'],
+    webmapped: [AGENT_IP],
+    podvip: [AGENT_IP],
   },
 };
 

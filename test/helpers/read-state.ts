@@ -7,7 +7,7 @@ import { readStateBytes, stateReaderAddon, type StateReaderAddon } from '../../s
 import type { MasterState } from '../../src/mesos/state.js';
 import { taskHash } from '../../src/records/task-hash.js';
 import {
-  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
+  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podDiscovery, podPlainStatuses, podStatuses, vipContainer,
   vipDiscovery, vipStatuses,
 } from './reader-tasks.js';
 
@@ -142,7 +142,7 @@ export function richState(): Record<string, unknown> {
             statuses: bridgeStatuses(),
           },
           // Pod tasks: port mappings in the status only (reader-tasks.ts expectPods).
-          { id: 'pod.1', name: 'pod', slave_id: 'S1', state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses() },
+          { id: 'pod.1', name: 'pod', slave_id: 'S1', state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses(), discovery: podDiscovery() },
           { id: 'pod-plain.1', name: 'pod-plain', slave_id: 'S1', state: 'TASK_RUNNING', container: podContainer(), statuses: podPlainStatuses() },
           { id: 'own.1', name: 'own', slave_id: 'S1', state: 'TASK_RUNNING', container: ownNetworksContainer(), statuses: ownNetworksStatuses() },
           { id: 'docker-host.1', name: 'docker-host', slave_id: 'S1', state: 'TASK_RUNNING', container: dockerHostContainer(), statuses: ownNetworksStatuses() },

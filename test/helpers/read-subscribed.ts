@@ -9,7 +9,7 @@ import { nativeAddon } from './read-state.js';
 import { seededRandom } from './seeded-random.js';
 import { getState, subscribed, v1Agent, v1Framework, v1Status, v1Task } from './stream-master.js';
 import {
-  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podPlainStatuses, podStatuses, vipContainer,
+  bridgeContainer, bridgeStatuses, cafeIpLabels, cafeNetworkInfos, dockerHostContainer, ownNetworksContainer, ownNetworksStatuses, podContainer, podDiscovery, podPlainStatuses, podStatuses, vipContainer,
   vipDiscovery, vipStatuses,
 } from './reader-tasks.js';
 
@@ -148,7 +148,7 @@ export function richSnapshot(): Json {
               statuses: bridgeStatuses(),
             },
             // Pod tasks: port mappings in the status only (reader-tasks.ts expectPods).
-            { task_id: { value: 'pod.1' }, name: 'pod', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses() },
+            { task_id: { value: 'pod.1' }, name: 'pod', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podStatuses(), discovery: podDiscovery() },
             { task_id: { value: 'pod-plain.1' }, name: 'pod-plain', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: podContainer(), statuses: podPlainStatuses() },
             { task_id: { value: 'own.1' }, name: 'own', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: ownNetworksContainer(), statuses: ownNetworksStatuses() },
             { task_id: { value: 'docker-host.1' }, name: 'docker-host', framework_id: { value: 'f1' }, agent_id: { value: 'S1' }, state: 'TASK_RUNNING', container: dockerHostContainer(), statuses: ownNetworksStatuses() },
@@ -246,12 +246,14 @@ function addAddressing(task: Json, i: number, base: number, rand: () => number):
   if (app % 2 === 0) labels.push({ key: 'HAPROXY_GROUP', value: 'external' });
   if (labels.length > 0) task.labels = { labels };
   if (app % 4 === 1) task.container = { type: 'MESOS', network_infos: [{ name: 'dcos', port_mappings: [{ host_port: 31000 + app, container_port: 80, protocol: 'tcp' }] }] };
-  else if (app % 4 === 2) task.container = { type: 'DOCKER', docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: 31000 + app, container_port: 80 }] } };
+  else if (app % 4 === 2) task.container = { type: 'DOCKER', docker: { image: 'nginx', network: 'BRIDGE', port_mappings: [{ host_port: 31000 + app, container_port: 80, ...(app % 8 === 2 ? { protocol: 'TCP' } : {}) }] } };
   else if (app % 4 === 3) task.container = { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'nginx' } } } };
   const discovery = task.discovery as { ports: { ports: Json[] } } | undefined;
   if (discovery && app % 3 !== 2) {
     const scope = app % 3 === 0 ? 'host' : 'container';
     discovery.ports.ports[0].labels = { labels: [{ key: 'VIP_0', value: `/svc${app}:${base}` }, { key: 'network-scope', value: scope }] };
+    // On the container port the container's or the status's mappings map (then on their host port).
+    if (app % 4 !== 0) discovery.ports.ports[0].number = 80;
   }
   for (const s of task.statuses as Json[]) {
     const infos = (s.container_status as { network_infos?: Json[] } | undefined)?.network_infos;

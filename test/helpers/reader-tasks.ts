@@ -4,7 +4,7 @@
 // damage their documents in place.
 import { expect } from '@jest/globals';
 import type { DiscoveryPort, Task } from '../../src/mesos/state.js';
-import { publishesHostPorts } from '../../src/mesos/task-addressing.js';
+import { publishesHostPorts, taskVips } from '../../src/mesos/task-addressing.js';
 
 type Json = Record<string, unknown>;
 
@@ -69,13 +69,39 @@ export const podStatuses = (): Json[] => [
     timestamp: 5,
     container_status: {
       network_infos: [
-        { name: 'dcos', ip_addresses: [{ ip_address: '9.0.1.1' }], port_mappings: [5, null, { host_port: -1 }, { host_port: '31300', container_port: 80, protocol: 'tcp' }] },
+        {
+          name: 'dcos',
+          ip_addresses: [{ ip_address: '9.0.1.1' }],
+          port_mappings: [
+            5, null, { host_port: -1 }, { host_port: '31300', container_port: 80, protocol: 'tcp' },
+            // usable for VIPs too: container port as digits, protocol in capitals...
+            { host_port: 31301, container_port: '81', protocol: 'UDP' },
+            // ... not: another protocol, no protocol, no container port (host ports all the same)
+            { host_port: 31302, container_port: 82, protocol: 'sctp' }, { host_port: 31303, container_port: 83 }, { host_port: 31304, protocol: 'tcp' },
+          ],
+        },
       ],
     },
   },
   { state: 'TASK_RUNNING', timestamp: 9, healthy: true, container_status: {} },
   { state: 'TASK_STARTING', timestamp: 12, container_status: { network_infos: [{ port_mappings: [{ host_port: 31399 }] }] } },
 ];
+
+/**
+ * The pod task's DiscoveryInfo: VIPs on container ports its status maps (tcp 80 -> 31300, udp 81
+ * -> 31301), on one of the wrong protocol (udp 80), and on one mapped without a protocol (83).
+ */
+export const podDiscovery = (): Json => ({
+  name: 'pod',
+  ports: {
+    ports: [
+      { number: 80, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '/pod:80' }] } },
+      { number: 80, protocol: 'udp', labels: { labels: [{ key: 'VIP_0', value: '/podu:80' }] } },
+      { number: 81, protocol: 'udp', labels: { labels: [{ key: 'VIP_0', value: '[fd00::1]:81' }] } },
+      { number: 83, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: '/pod83:83' }] } },
+    ],
+  },
+});
 
 /** The plain pod task's statuses: port mappings without a usable host port only; the STARTING one's is not read. */
 export const podPlainStatuses = (): Json[] => [
@@ -106,8 +132,28 @@ export const ownNetworksStatuses = (): Json[] => [
 
 /** What both readers make of the pod, plain pod, own-networks and Docker host tasks (appended after bridge, in this order). */
 export function expectPods(pod: Task, plain: Task, own: Task, dockerHost: Task): void {
-  expect(pod.running).toEqual({ timestamp: 9, healthy: true, networkIPs: ['9.0.1.1'], networkNames: ['dcos'], mesosLabelIPs: [], dockerLabelIPs: [], portMapped: true });
-  expect(pod.addressing).toBeUndefined();
+  expect(pod.running).toEqual({
+    timestamp: 9,
+    healthy: true,
+    networkIPs: ['9.0.1.1'],
+    networkNames: ['dcos'],
+    mesosLabelIPs: [],
+    dockerLabelIPs: [],
+    portMapped: true,
+    portMappings: [
+      { containerPort: 80, hostPort: 31300, protocol: 'tcp' },
+      { containerPort: 81, hostPort: 31301, protocol: 'udp' },
+    ],
+  });
+  // The VIPs as read are on container ports; the status's mappings move two to host ports.
+  const vips = [
+    { vip: '/pod:80', protocol: 'tcp', port: 80, hostPort: false },
+    { vip: '/podu:80', protocol: 'udp', port: 80, hostPort: false },
+    { vip: '[fd00::1]:81', protocol: 'udp', port: 81, hostPort: false },
+    { vip: '/pod83:83', protocol: 'tcp', port: 83, hostPort: false },
+  ];
+  expect(pod.addressing).toEqual({ hostPorts: false, vips });
+  expect(taskVips(pod)).toEqual([{ ...vips[0], port: 31300, hostPort: true }, vips[1], { ...vips[2], port: 31301, hostPort: true }, vips[3]]);
   expect(publishesHostPorts(pod)).toBe(true);
   expect(plain.running).toEqual({ timestamp: 4, networkIPs: ['9.0.1.2'], networkNames: ['dcos'], mesosLabelIPs: [], dockerLabelIPs: [] });
   expect(plain.addressing).toBeUndefined();
@@ -140,10 +186,12 @@ export function expectVipAndBridge(vip: Task, bridge: Task): void {
     ipSources: 'netinfo,host',
     vips: [
       { vip: 'dns:53', protocol: 'udp', port: 31101, hostPort: true },
-      { vip: '/web:80', protocol: 'tcp', port: 80, hostPort: false },
+      // On container port 80, which the container maps to host port 31100 (dcos-net merge_task_ports).
+      { vip: '/web:80', protocol: 'tcp', port: 31100, hostPort: true },
       { vip: '10.0.0.5:53', protocol: 'udp', port: 31101, hostPort: true },
     ],
   });
+  expect(taskVips(vip)).toBe(vip.addressing?.vips);
   expect(bridge.addressing).toEqual({ hostPorts: true, ownPortMappings: true, ipSources: 'bogus' });
   expect(bridge.running?.networkNames).toBeUndefined();
 }

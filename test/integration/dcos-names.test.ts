@@ -35,7 +35,14 @@ const NAMES: [string, string[]][] = [
   [`pod.marathon.containerip.dcos.${Z}`, ['9.0.4.1']],
   [`pod.marathon.autoip.dcos.${Z}`, [AGENT_IP]],
   [`podplain.marathon.autoip.dcos.${Z}`, ['9.0.4.2']],
+  // VIPs on a container port a port mapping maps: the agent (docs/dcos-names.md).
+  [`webmapped.marathon.l4lb.${Z}`, [AGENT_IP]],
+  [`fd001.marathon.l4lb.${Z}`, [AGENT_IP]],
+  [`podvip.marathon.l4lb.${Z}`, [AGENT_IP]],
 ];
+
+/** `task`'s own agent name, canonical.fw.slave.mesos (absolute). */
+const slaveName = (task: string): string => `${task}-${taskHash(`${task}.1`)}-a1.marathon.slave.mesos.`;
 
 const SOURCES: [string, Json][] = [
   ['polling /master/state with the native reader', { NativeStateReader: true }],
@@ -83,8 +90,23 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
     expect(plain).toEqual([`podplain.marathon.autoip.dcos.${Z}. 60 IN A 9.0.4.2`]);
   });
 
+  it('answers a VIP on a mapped container port with the agent and the host port (the docs/dcos-names.md dig example)', async () => {
+    expect(await digAnswer(server, `_webmapped._tcp.marathon.l4lb.${Z}`, 'SRV')).toEqual([`_webmapped._tcp.marathon.l4lb.${Z}. 60 IN SRV 0 1 31700 ${slaveName('webmapped')}`]);
+    expect(await digAnswer(server, slaveName('webmapped'))).toEqual([`${slaveName('webmapped')} 60 IN A ${AGENT_IP}`]);
+    expect(await digAnswer(server, `webmapped.marathon.l4lb.${Z}`)).toEqual([`webmapped.marathon.l4lb.${Z}. 60 IN A ${AGENT_IP}`]);
+    expect(await digAnswer(server, `webmapped.marathon.containerip.dcos.${Z}`)).toEqual([`webmapped.marathon.containerip.dcos.${Z}. 60 IN A 172.17.0.3`]);
+    // A pod's task: the mapping is in its status.
+    expect(await digAnswer(server, `_podvip._tcp.marathon.l4lb.${Z}`, 'SRV')).toEqual([`_podvip._tcp.marathon.l4lb.${Z}. 60 IN SRV 0 1 31800 ${slaveName('podvip')}`]);
+    // `[fd00::1]:80` is the named VIP fd001, on the same mapped port; no IPv6 VIP address.
+    expect(await digAnswer(server, `_fd001._tcp.marathon.l4lb.${Z}`, 'SRV')).toEqual([`_fd001._tcp.marathon.l4lb.${Z}. 60 IN SRV 0 1 31700 ${slaveName('webmapped')}`]);
+    expect(await digAnswer(server, `webmapped.marathon.l4lb.${Z}`, 'AAAA')).toEqual([]);
+    const services = JSON.parse((await server.http(`/v1/services/_podvip._tcp.marathon.l4lb.${Z}`)).body) as Json[];
+    expect(services).toEqual([{ service: `_podvip._tcp.marathon.l4lb.${Z}`, host: slaveName('podvip'), ip: AGENT_IP, port: '31800' }]);
+  });
+
   if (streamed) {
     it('moves a pod task\'s autoip to the agent when a TASK_UPDATED brings a port mapping', async () => {
+      expect(await resolverOf(server).resolveSrv(`_podlater._tcp.marathon.l4lb.${Z}`)).toEqual([{ name: `podlater.marathon.containerip.dcos.${Z}`, port: 80, priority: 0, weight: 1, type: 'SRV' }]);
       expect(await dnsA(server, `podlater.marathon.autoip.dcos.${Z}`)).toEqual(['9.0.4.3']);
       master.send(taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'podlater.1', state: 'TASK_RUNNING', timestamp: 1_700_000_100, ips: ['9.0.4.3'], hostPorts: [31601] })));
       const deadline = Date.now() + 10_000;
@@ -94,6 +116,16 @@ describe.each(SOURCES)('DcosNames, %s', (source, readerConfig) => {
       }
       expect(await httpA(server, `podlater.marathon.autoip.dcos.${Z}`)).toEqual([AGENT_IP]);
       expect(await dnsA(server, `podlater.marathon.containerip.dcos.${Z}`)).toEqual(['9.0.4.3']);
+      // Its VIP on container port 80, which the mapping maps to 31601: the agent's name and 31601
+      // (asked until both DNS workers have the patch: six answers in a row).
+      const want = [{ name: slaveName('podlater').slice(0, -1), port: 31601, priority: 0, weight: 1, type: 'SRV' }];
+      for (let agreeing = 0; agreeing < 6; ) {
+        if (Date.now() > deadline) throw new Error('the VIP never moved');
+        const srv = await resolverOf(server).resolveSrv(`_podlater._tcp.marathon.l4lb.${Z}`);
+        agreeing = JSON.stringify(srv) === JSON.stringify(want) ? agreeing + 1 : 0;
+        if (agreeing === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await dnsA(server, `podlater.marathon.l4lb.${Z}`)).toEqual([AGENT_IP]);
     });
   }
 

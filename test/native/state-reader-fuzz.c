@@ -61,6 +61,9 @@ static const char *const TOKENS[] = {
   "\"statuses\":", "\"ip_addresses\":[{}],", "\"discovery\":{\"name\":\"d\",\"ports\":{\"ports\":[{}]}},",
   // A status's port mappings and a container's own say in them (a pod's task's host ports).
   "\"port_mappings\":[{\"host_port\":31000}],", "\"host_port\":\"65535\",", "\"type\":\"DOCKER\",", "\"network_infos\":[],",
+  // Whole mappings a VIP reads (statusPortMappings): container port, host port, protocol.
+  "\"port_mappings\":[{\"host_port\":31000,\"container_port\":80,\"protocol\":\"tcp\"},{\"container_port\":\"81\",\"host_port\":1,\"protocol\":\"UDP\"}],",
+  "\"container_port\":80,", "\"protocol\":\"tcp\",", "\"protocol\":\"Udp\",",
 };
 
 /** Members of the wrong type, put right after a `{`: the element there becomes malformed. */
