@@ -8,7 +8,7 @@
 // handful of names) travel as strings.
 import { findString, firstSlot, fnv1aStep, FNV_OFFSET, packStrings, stringAt, type StringBlob } from './packed-table.js';
 import { MapView } from './readonly-views.js';
-import { ExistingNames, namesBetween, type ReverseData, type ReverseTable } from './reverse-table.js';
+import { ExistingNames, namesBetween, reverseDataOf, type ReverseData, type ReverseTable } from './reverse-table.js';
 
 export interface PackedReverse {
   /** PTR owners (absolute, lower-case), in the order of ReverseData.owners. */
@@ -145,15 +145,7 @@ export function packedReverseTable(m: ReverseMessage, plain?: ReverseData): Reve
     plain === undefined ? undefined : { zones: plain.zones, owners: plain.owners, targets: plain.targets, ...(m.serials === undefined ? {} : { serials: m.serials }) };
   return Object.freeze({
     get data(): ReverseData {
-      if (data === undefined) {
-        const owners: string[] = [];
-        const targets: string[][] = [];
-        for (const [owner, t] of ptr) {
-          owners.push(owner);
-          targets.push([...t]);
-        }
-        data = { zones: [...m.zones], owners, targets, ...(m.serials === undefined ? {} : { serials: [...m.serials] }) };
-      }
+      data ??= reverseDataOf(ptr, [...m.zones], m.serials === undefined ? undefined : [...m.serials]);
       return data;
     },
     zones: new Set(m.zones),

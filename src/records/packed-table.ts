@@ -106,14 +106,23 @@ export function findName(t: PackedTable, name: string): number {
 
 /** The index of `name` in `blob` through its hash index `slots` (index + 1 per slot, 0 = empty), or -1. */
 export function findString(blob: StringBlob, slots: Int32Array, name: string): number {
-  const { bytes, ends } = blob;
-  const mask = slots.length - 1;
   // Three bytes per UTF-16 unit is the most UTF-8 needs.
   if (scratch.length < name.length * 3) scratch = Buffer.allocUnsafeSlow(name.length * 3);
   const key = scratch;
   const length = key.write(name, 0, 'utf8');
   let h = FNV_OFFSET;
   for (let i = 0; i < length; i++) h = fnv1aStep(h, key[i]);
+  return findBytes(blob, slots, h, key, length);
+}
+
+/**
+ * The index of `key`'s first `length` bytes, whose hash is `h`, in `blob` through its hash index
+ * `slots`, or -1: the probe findString and a resumed builder's names (resumed-names.ts) share.
+ */
+export function findBytes(blob: StringBlob, slots: Int32Array, h: number, key: Uint8Array, length: number): number {
+  const { bytes, ends } = blob;
+  const mask = slots.length - 1;
+  if (slots.length === 0) return -1;
   for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
     const slot = slots[s];
     if (slot === 0) return -1;

@@ -9,10 +9,11 @@
 // Positions ("at", start(), end()) are one address space: the table's blob is [0, baseUsed) and
 // the names added here follow it, so a name's parent (table-builder.ts parentName) may be found
 // from any stored name's bytes.
-import { firstSlot, fnv1aStep, FNV_OFFSET, type StringBlob } from './packed-table.js';
+import { findBytes, firstSlot, fnv1aStep, FNV_OFFSET, type StringBlob } from './packed-table.js';
 import { namePart, NO_PART } from './name-interner.js';
 
 export class ResumedNames {
+  readonly #names: StringBlob;
   readonly #base: Buffer;
   readonly #baseEnds: Int32Array;
   readonly #baseSlots: Int32Array;
@@ -29,6 +30,7 @@ export class ResumedNames {
   #key = Buffer.allocUnsafeSlow(512);
 
   constructor(names: StringBlob, slots: Int32Array) {
+    this.#names = names;
     this.#base = names.bytes;
     this.#baseEnds = names.ends;
     this.#baseSlots = slots;
@@ -113,22 +115,9 @@ export class ResumedNames {
 
   /** The table's id of the name, as findName() looks it up; -1 when the table has no such name. */
   #findBase(h: number, key: Buffer, length: number): number {
-    const slots = this.#baseSlots;
-    const ends = this.#baseEnds;
-    const bytes = this.#base;
-    const mask = slots.length - 1;
-    if (slots.length === 0) return -1;
-    for (let s = firstSlot(h, mask); ; s = (s + 1) & mask) {
-      const slot = slots[s];
-      if (slot === 0) return -1;
-      const id = slot - 1;
-      const start = id === 0 ? 0 : ends[id - 1];
-      if (ends[id] - start !== length) continue;
-      let i = 0;
-      while (i < length && bytes[start + i] === key[i]) i++;
-      if (i === length) return id;
-    }
+    return findBytes(this.#names, this.#baseSlots, h, key, length);
   }
+
 
   #add(s: number, h: number, key: Buffer, length: number): number {
     if (this.#used + length > this.#bytes.length) {

@@ -122,6 +122,17 @@ export function zoneOf(name: string, zones: ReadonlySet<string>): string | undef
   }
 }
 
+/** The plain arrays (ReverseTable.data) of a PTR map read in its order, with the zones and their serials if any. */
+export function reverseDataOf(ptr: ReadonlyMap<string, readonly string[]>, zones: string[], serials?: number[]): ReverseData {
+  const owners: string[] = [];
+  const targets: string[][] = [];
+  for (const [owner, t] of ptr) {
+    owners.push(owner);
+    targets.push([...t]);
+  }
+  return { zones, owners, targets, ...(serials === undefined ? {} : { serials }) };
+}
+
 /** The lookup form of `data` as Maps and Sets (the packed form, packed-reverse.ts, is what builds serve). */
 export function reverseTable(data: ReverseData): ReverseTable {
   const ptr = new Map<string, readonly string[]>();

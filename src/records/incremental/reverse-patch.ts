@@ -7,7 +7,7 @@
 // go with their last address, by counting.
 import { derivedReverseZone, reverseName } from '../../net/reverse-names.js';
 import type { TaskPtr } from '../reverse-ptrs.js';
-import { zoneOf, type ReverseData, type ReverseTable } from '../reverse-table.js';
+import { reverseDataOf, zoneOf, type ReverseData, type ReverseTable } from '../reverse-table.js';
 import type { NameRecords } from '../table.js';
 import { VersionedMap } from './versioned-map.js';
 
@@ -247,14 +247,8 @@ export function overlayReverse(base: ReverseTable, patch: ReversePatchData, zone
   return Object.freeze({
     get data(): ReverseData {
       if (data === undefined) {
-        const owners: string[] = [];
-        const targets: string[][] = [];
-        for (const [owner, t] of ptr) {
-          owners.push(owner);
-          targets.push([...t]);
-        }
         const list = [...zones];
-        data = { zones: list, owners, targets, ...(serials.size === 0 ? {} : { serials: list.map((z) => serials.get(z) ?? 0) }) };
+        data = reverseDataOf(ptr, list, serials.size === 0 ? undefined : list.map((z) => serials.get(z) ?? 0));
       }
       return data;
     },
