@@ -321,7 +321,8 @@ function abandonPendingConnect(client: Client): void {
     // the missing socket, as above
   }
   setImmediate(() => destroySocket(client));
-  setTimeout(() => destroySocket(client), LIBRARY_SPIN_DELAY_MS + 100);
+  // Unref'd: a socket made meanwhile keeps the process up until this cuts it; nothing else needs to.
+  setTimeout(() => destroySocket(client), LIBRARY_SPIN_DELAY_MS + 100).unref();
 }
 
 function sameLeader(a: HostPort | undefined, b: HostPort | undefined): boolean {
