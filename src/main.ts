@@ -217,7 +217,10 @@ export async function start(opts: StartOptions): Promise<Running> {
       if (restarts('notify', previous, next)) notifier.reconfigure();
       if (restarts('zones', previous, next)) await zones.reconfigure(next.typed.zonesDir, next.typed.zone);
       // A secondary's zones follow Domain and ReverseZones too (config/typed.ts secondaryOf).
-      if (restarts('source', previous, next) || JSON.stringify(previous.typed.secondary) !== JSON.stringify(next.typed.secondary)) {
+      // (Only in secondary mode: typed.secondary lists the zones it would follow even when off, and a
+      // restart for a ReverseZones edit made the reload return before the new table was built.)
+      const secondaryChanged = (previous.typed.secondary.on || next.typed.secondary.on) && JSON.stringify(previous.typed.secondary) !== JSON.stringify(next.typed.secondary);
+      if (restarts('source', previous, next) || secondaryChanged) {
         const old = running;
         const oldId = activeSource;
         activeSource = oldId + 1;
