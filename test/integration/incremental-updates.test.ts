@@ -4,6 +4,7 @@
 // (Workers: 2, which receive the changed names over the base they hold). Answers, PTRs and
 // /v1/enumerate after patches are those of a full build.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { aRecords } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { agentAdded, agentRemoved, frameworkAdded, frameworkRemoved, frameworkUpdated, getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1FrameworkInfo, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
@@ -35,15 +36,7 @@ function cases(workers: number): void {
   let master: StreamMaster;
   let server: TestServer;
 
-  async function a(name: string): Promise<string[]> {
-    try {
-      return (await server.resolver().resolve4(name)).sort();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOTFOUND' || code === 'ENODATA') return [];
-      throw err;
-    }
-  }
+  const a = (name: string): Promise<string[]> => aRecords(server.resolver(), name);
 
   /** Asks several times (fresh sockets: with workers, any of them may answer) until `name` has exactly `ips`. */
   async function eventually(name: string, ips: string[], timeoutMs = 3000): Promise<void> {

@@ -1,6 +1,7 @@
 // Live updates end to end: the server subscribes to a stand-in master's Operator API stream
 // (real HTTP, RecordIO), and every event shows in real DNS answers within a bounded wait.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { aRecords } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
   agentAdded,
@@ -41,14 +42,7 @@ function running(id: string, agentId: string, ips: string[], ports: [number, num
 let master: StreamMaster;
 let server: TestServer;
 
-async function a(name: string): Promise<string[]> {
-  try {
-    return (await server.resolver().resolve4(name)).sort();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOTFOUND' || (err as { code?: string }).code === 'ENODATA') return [];
-    throw err;
-  }
-}
+const a = (name: string): Promise<string[]> => aRecords(server.resolver(), name);
 
 /** Wait (bounded) until `name` resolves to exactly `ips`; fails the test otherwise. */
 async function eventually(name: string, ips: string[], timeoutMs = 2000): Promise<void> {
