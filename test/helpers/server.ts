@@ -49,8 +49,13 @@ export async function startTestServer(config: Record<string, unknown>, logger: L
     dnsPort,
     httpPort,
     async dig(...args) {
-      const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(dnsPort), '+tries=1', '+time=2', ...args], { timeout: 10_000 });
-      return stdout;
+      // Another test's server can send a query (a NOTIFY, a forwarded question) to a loopback
+      // port it last knew, which dig may have just taken as its source port; dig then prints
+      // "query response not set" and takes that packet as the reply. Ask again when that happens.
+      for (let attempt = 1; ; attempt++) {
+        const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(dnsPort), '+tries=1', '+time=2', ...args], { timeout: 10_000 });
+        if (!stdout.includes(';; Warning: query response not set') || attempt === 3) return stdout;
+      }
     },
     resolver() {
       const r = new Resolver({ timeout: 2000, tries: 1 });
