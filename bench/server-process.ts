@@ -74,7 +74,9 @@ export async function startOurServer(o: OurServerOptions): Promise<OurServer> {
 
   const root = repoRoot();
   // process.execPath: the Node 24 that `npm run bench` runs us on, so the binary does not re-exec.
-  const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), path.join(root, 'bin', 'mesos-dns-ts.js'), `-config=${configFile}`, ...(o.args ?? [])], { cwd: root });
+  // BENCH_NODE_ARGS: node flags for every server a benchmark starts, space-separated (an experiment's V8 setting).
+  const envArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawnTracked(process.execPath, [...envArgs, ...(o.nodeArgs ?? []), path.join(root, 'bin', 'mesos-dns-ts.js'), `-config=${configFile}`, ...(o.args ?? [])], { cwd: root });
   const spawnedAt = Date.now();
   let output = '';
   const keep = (d: string): void => {

@@ -5,7 +5,7 @@
 // after the launches (past the main thread's next heap compaction), with the stream on; /metrics
 // says how many tables were patched and how many built in full meanwhile. Loopback only, bounded
 // in count and time.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeRecord } from '../src/mesos/recordio.js';
 import { StreamMaster, subscribed, taskAdded, taskUpdated, v1Status, v1Task } from '../test/helpers/stream-master.js';
 import { queryUdp } from './dns-probe.js';
@@ -84,6 +84,9 @@ export async function runLaunchRow(n: number, dir: string, launches: number): Pr
     // Long enough for the main thread's heap compaction after swaps (at most every 10 s).
     await sleep(12_000);
     const after = await updates(server.httpPort);
+    // BENCH_LAUNCH_SMAPS=<file>: the server's memory map summary then, to see where the RSS is.
+    if (process.env.BENCH_LAUNCH_SMAPS) writeFileSync(process.env.BENCH_LAUNCH_SMAPS, readFileSync(`/proc/${server.pid}/smaps`, 'utf8'));
+    if (process.env.BENCH_LAUNCH_HEAPSNAP) { process.kill(server.pid, 'SIGUSR2'); await sleep(Number(process.env.BENCH_LAUNCH_HEAPSNAP)); }
     times.sort((a, b) => a - b);
     return {
       tasks: n,

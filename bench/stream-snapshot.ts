@@ -120,7 +120,8 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
     extra: { refreshSeconds: 3600, NativeStateReader: nativeStateReader },
     onOutput,
     ...(phases ? { args: ['-v=1'] } : {}),
-    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    // BENCH_SNAPSHOT_NODE_ARGS: more node flags for the server, space-separated (e.g. --trace-deopt).
+    nodeArgs: [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
   });
   const poll = pollHealth(server);
   try {
