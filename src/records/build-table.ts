@@ -15,9 +15,10 @@ import { hostIPs } from './resolve-hosts.js';
 import type { EnumerateFramework, RecordTable, SoaData, TableHealth } from './table.js';
 import { enumerate, type FrameworkTasks, type PendingEnumeration } from './enumerate-log.js';
 import { nameAt, PackedExisting, PackedNames, stringAt, type PackedTable } from './packed-table.js';
+import { packedReverseTable, type ReverseMessage } from './packed-reverse.js';
 import { TableBuilder } from './table-builder.js';
 import type { ReverseTable } from './reverse-table.js';
-import { reverseFromIds } from './reverse-from-ids.js';
+import { ownerAddresses, reverseFromIds, type ReverseInput } from './reverse-from-ids.js';
 import { TaskPtrLog, type TaskPtr } from './reverse-ptrs.js';
 import { dcosTaskRecords, frameworkContext, taskRecords, type AgentContext, type FrameworkContext, type TaskRecordOptions } from './task-records.js';
 import { HealthGate, passesPolicy, type SharedSink } from './health-policy.js';
@@ -86,25 +87,65 @@ export function buildTableParts(state: MasterState, inputs: BuildInputs): BuiltP
  * between the builder's finish and the PTRs), so that the thread that builds (the main thread:
  * the state source, `/health`, the HTTP API) is not held for the whole build: at 100,000 tasks a
  * first build is over a second. The result is the same table.
+ *
+ * `elsewhere`, when given, is asked to make the reverse table (the PTRs) of a build in steps from
+ * its input, taken before the forward table is finished, and the build awaits its result after
+ * finishing that: publish.ts has another thread make it meanwhile (workers/reverse-helper.ts). A
+ * result of undefined (or a failure) and the build makes it here, as without `elsewhere`.
  */
-export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void>): Promise<BuiltParts>;
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void>, elsewhere?: ReverseElsewhere): Promise<BuiltParts>;
 /** With `pause()` resolving to false the build is given up there: undefined. */
-export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<boolean>): Promise<BuiltParts | undefined>;
-export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<void | boolean>): Promise<BuiltParts | undefined> {
+export async function buildTablePartsInSteps(state: MasterState, inputs: BuildInputs, pause: () => Promise<boolean>, elsewhere?: ReverseElsewhere): Promise<BuiltParts | undefined>;
+export async function buildTablePartsInSteps(
+  state: MasterState,
+  inputs: BuildInputs,
+  pause: () => Promise<void | boolean>,
+  elsewhere?: ReverseElsewhere,
+): Promise<BuiltParts | undefined> {
   const steps = buildSteps(state, inputs);
   let step = steps.next();
+  let reverse: Promise<ReverseMessage | undefined> | undefined;
   while (step.done !== true) {
+    const value = step.value;
+    if (value === REVERSE_NEEDED) {
+      step = steps.next(reverse === undefined ? undefined : await reverse);
+      continue;
+    }
+    if (value !== undefined) {
+      // Started, not awaited: the build goes on with the forward table meanwhile.
+      reverse = elsewhere?.(value).catch(() => undefined);
+      step = steps.next();
+      continue;
+    }
     if ((await pause()) === false) return undefined;
     step = steps.next();
   }
   return step.value;
 }
 
+/** Makes a build's reverse table from its input somewhere else (another thread); undefined: not done there. */
+export type ReverseElsewhere = (input: ReverseInput) => Promise<ReverseMessage | undefined>;
+
+/** Whether a build of `state` runs in steps (and offers its PTRs to be made elsewhere); else in one go. */
+export function buildsInSteps(state: MasterState): boolean {
+  let tasks = 0;
+  for (const fw of state.frameworks) tasks += fw.tasks.length;
+  return tasks > TASKS_PER_STEP;
+}
+
+/**
+ * What buildSteps yields: undefined between two steps (the caller may pause), the reverse table's
+ * input (the caller may start making it elsewhere; the build goes on), or REVERSE_NEEDED, where
+ * the build takes that result back (undefined: it makes the reverse table itself).
+ */
+type BuildStep = undefined | ReverseInput | typeof REVERSE_NEEDED;
+const REVERSE_NEEDED = Symbol('reverse needed');
+
 /** Tasks added between two pauses of buildTablePartsInSteps (tens of ms on a cold first build); a state with no more is built in one go. */
 const TASKS_PER_STEP = 8192;
 
 /** The build, yielding between steps (the caller decides whether to pause there). */
-function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, BuiltParts> {
+function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildStep, BuiltParts, ReverseMessage | undefined> {
   const { config } = inputs;
   const zone = config.typed.zone;
   const label = cachedLabelFunc(config.EnforceRFC952);
@@ -227,6 +268,20 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
     health = Object.freeze({ policy, failingTasks, fallbackNames: settled.fallbackNames });
   }
 
+  // The PTRs' input, complete once every task's records are in (the health gate's included): the
+  // reverse table can be made from it while the forward table is finished (a build in steps
+  // offers it to its caller, who may have another thread make it).
+  const reverseInput: ReverseInput | undefined =
+    taskPtrs === null
+      ? undefined
+      : {
+          tasks: taskPtrs.entries,
+          owners: ownerAddresses(b.logEntries(), (name) => b.findName(name), zone, [...new Set(fwNames)], mname),
+          names: b.namesSoFar(),
+          ips: b.ipBlob(),
+          configuredZones: config.typed.ptr.zones,
+        };
+  if (stepped && reverseInput !== undefined) yield reverseInput;
   if (stepped) yield;
   const built = b.finish({ zone, srvPriority: 0, srvWeight: weight, ...(config.typed.dcosNames ? { zones: [DCOS_ZONE] } : {}) });
   if (stepped) yield;
@@ -235,9 +290,12 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<void, B
       ? null
       : { frameworkNames: state.frameworks.map((fw) => fw.name), frameworkTasks, packed: built.packed, log: built.log, firstSeen: built.firstSeen };
   const packed = built.packed;
-  const reverse =
-    taskPtrs === null ? undefined : reverseFromIds(taskPtrs, packed, new PackedNames(packed), (ip) => b.ip(ip), zone, [...new Set(fwNames)], mname, config.typed.ptr.zones);
-  if (stepped && reverse !== undefined) yield;
+  let reverse: ReverseTable | undefined;
+  if (reverseInput !== undefined) {
+    const made = stepped ? yield REVERSE_NEEDED : undefined;
+    reverse = made === undefined ? reverseFromIds(reverseInput) : packedReverseTable(made);
+    if (stepped && made === undefined) yield;
+  }
   const table = assemble(zone, mname, inputs, packed, pending, reverse, health);
   // The incremental table reads the task PTRs as strings; made when it starts, not in the build.
   let ptrList: TaskPtr[] | undefined;

@@ -97,6 +97,23 @@ export class NameInterner {
     return s < 0 ? -s - 1 : this.#add(s, h, o);
   }
 
+  /** The id of `name`, -1 when it was never interned (nothing is added). */
+  find(name: string): number {
+    const key = namePart(name);
+    let h = FNV_OFFSET;
+    for (let i = 0; i < key.length; i++) h = fnv1aStep(h, key[i]);
+    const s = this.#probe(h, key, 0, key.length);
+    return s < 0 ? -s - 1 : -1;
+  }
+
+  /**
+   * The names so far, as views of the blob and the ends. They stay valid while more names are
+   * interned: new bytes and ends go after them, and growing copies into new arrays.
+   */
+  soFar(): { bytes: Buffer; ends: Int32Array } {
+    return { bytes: this.#bytes.subarray(0, this.#used), ends: this.#ends.subarray(0, this.#count) };
+  }
+
   /** The id of the name stored as bytes [start, end) of the blob (a suffix of a stored name). */
   internStored(start: number, end: number): number {
     return this.#internBytes(this.#bytes, start, end);

@@ -4,32 +4,85 @@
 // (packed-reverse.ts). The same owners, targets and order as reversePtrs() over TaskPtr strings
 // (test/reverse-from-ids.test.ts compares the two), without a string per target: the targets'
 // bytes are copied from the forward table's name blob, the addresses are grouped by IP id in an
-// array instead of a Map of strings, and no per-address list is made. Pure.
-import { findName, stringAt, type PackedTable } from './packed-table.js';
-import { indexStrings, packedReverseTable, share } from './packed-reverse.js';
-import { reverseOwnerNames, type TaskPtrLog } from './reverse-ptrs.js';
+// array instead of a Map of strings, and no per-address list is made. Pure, and its input is
+// plain arrays (ReverseInput) taken before the forward table is finished, so that publish.ts can
+// have another thread make it while this one finishes the forward table (workers/reverse-helper.ts).
+import { KIND_A, KIND_AAAA, packStrings, stringAt, type StringBlob } from './packed-table.js';
+import { indexStrings, packedReverseTable, share, type ReverseMessage } from './packed-reverse.js';
+import { reverseOwnerNames } from './reverse-ptrs.js';
 import { namesBetween, ownersInZones, type ReverseTable } from './reverse-table.js';
-import type { NameRecords } from './table.js';
-import { packStrings } from './packed-table.js';
 
 /**
- * `names` is the forward table over `packed`; `ipId` gives an address's id in `packed.ips` (the
- * builder's: every address the forward names hold has one).
+ * What the reverse table of a build is made from: plain arrays only, so that it can be handed to
+ * another thread as it is (publish.ts runs it there while this one finishes the forward table).
  */
-export function reverseFromIds(
-  log: TaskPtrLog,
-  packed: PackedTable,
-  names: ReadonlyMap<string, NameRecords>,
-  ipId: (text: string) => number,
-  zone: string,
-  frameworks: readonly string[],
-  mname: string,
-  configuredZones: readonly string[],
-): ReverseTable {
-  const e = log.entries;
-  const n = log.length;
-  const nameBytes = packed.names.bytes;
-  const nameEnds = packed.names.ends;
+export interface ReverseInput {
+  /** The tasks' PTRs as the build logged them (TaskPtrLog.entries: IP id, canonical id, name id). */
+  tasks: Int32Array;
+  /** (IP id, name id) per address of the agents', masters', frameworks' and self names, in reverseOwnerNames order (ownerAddresses). */
+  owners: Int32Array;
+  /** The forward table's names so far (every name `tasks` and `owners` hold): UTF-8 bytes and ends. */
+  names: StringBlob;
+  /** The IPs by id (the builder's list, canonical text). */
+  ips: StringBlob;
+  /** The `ReverseZones` config as zone names; empty: each address's own /24 or /64. */
+  configuredZones: readonly string[];
+}
+
+export function reverseFromIds(input: ReverseInput): ReverseTable {
+  return packedReverseTable(reverseMessageFromIds(input));
+}
+
+/**
+ * The addresses whose PTRs name the agent, master, framework and self names (reverse-ptrs.ts 3.
+ * and 4.), read from a build's log before it is finished: per name in reverseOwnerNames order,
+ * its A addresses and then its AAAA addresses, each in the order first added, as the finished
+ * table lists them (table-builder.ts finish keeps the first of each record per name).
+ * `find` gives a name's id, -1 when it was never interned (it then owns nothing).
+ */
+export function ownerAddresses(log: Int32Array, find: (name: string) => number, zone: string, frameworks: readonly string[], mname: string): Int32Array {
+  // The names reverseOwnerNames may list (every masterN interned), with their addresses.
+  const wanted = new Map<number, { a: number[]; aaaa: number[]; owns: boolean }>();
+  const want = (name: string): void => {
+    const id = find(name);
+    if (id >= 0 && !wanted.has(id)) wanted.set(id, { a: [], aaaa: [], owns: false });
+  };
+  want(`slave.${zone}`);
+  for (let n = 0; find(`master${n}.${zone}`) >= 0; n++) want(`master${n}.${zone}`);
+  want(`leader.${zone}`);
+  want(`master.${zone}`);
+  for (const fw of frameworks) if (fw !== '') want(`${fw}.${zone}`);
+  want(mname);
+  for (let i = 0; i < log.length; i += 3) {
+    const w = wanted.get(log[i]);
+    if (w === undefined) continue;
+    w.owns = true;
+    const kind = log[i + 2];
+    const list = kind === KIND_A ? w.a : kind === KIND_AAAA ? w.aaaa : undefined;
+    if (list !== undefined && !list.includes(log[i + 1])) list.push(log[i + 1]);
+  }
+  // A name owns records (is in the finished table's `names`) when the log adds any under it.
+  const owned = (name: string): { id: number; a: number[]; aaaa: number[] } | undefined => {
+    const id = find(name);
+    const w = id < 0 ? undefined : wanted.get(id);
+    return w?.owns === true ? { id, ...w } : undefined;
+  };
+  const out: number[] = [];
+  for (const name of reverseOwnerNames({ has: (n) => owned(n) !== undefined }, zone, frameworks, mname)) {
+    const w = owned(name);
+    if (w === undefined) continue;
+    for (const ip of w.a) out.push(ip, w.id);
+    for (const ip of w.aaaa) out.push(ip, w.id);
+  }
+  return Int32Array.from(out);
+}
+
+/** The packed reverse table as the DNS workers get it (a ReverseMessage). Pure. */
+export function reverseMessageFromIds(input: ReverseInput): ReverseMessage {
+  const e = input.tasks;
+  const n = e.length / 3;
+  const nameBytes = input.names.bytes;
+  const nameEnds = input.names.ends;
   // Tasks by their canonical names in byte order (as reversePtrs sorts the strings; UTF-8 byte
   // order is code point order, which is UTF-16's except between two non-ASCII characters, where
   // the strings are compared), ties in log order.
@@ -49,8 +102,8 @@ export function reverseFromIds(
         const cb = nameBytes[bs + k];
         if (ca === cb) continue;
         if (ca < 0x80 || cb < 0x80) return ca - cb;
-        const sa = stringAt(packed.names, a);
-        const sb = stringAt(packed.names, b);
+        const sa = stringAt(input.names, a);
+        const sb = stringAt(input.names, b);
         return sa < sb ? -1 : 1;
       }
       if (al !== bl) return al - bl;
@@ -60,7 +113,7 @@ export function reverseFromIds(
 
   // (address slot, target name id) pairs in the order reversePtrs adds them: every canonical
   // name, then every task name, then the agent, master, framework and self names.
-  const slotOfIp = new Int32Array(packed.ips.ends.length).fill(-1);
+  const slotOfIp = new Int32Array(input.ips.ends.length).fill(-1);
   const slotIps: number[] = [];
   let pairs = new Int32Array(2 * (2 * n + 64));
   let count = 0;
@@ -81,13 +134,8 @@ export function reverseFromIds(
   };
   for (let i = 0; i < n; i++) add(e[3 * order[i]], e[3 * order[i] + 1]);
   for (let i = 0; i < n; i++) add(e[3 * order[i]], e[3 * order[i] + 2]);
-  for (const owner of reverseOwnerNames(names, zone, frameworks, mname)) {
-    const records = names.get(owner);
-    if (records === undefined) continue;
-    const id = findName(packed, owner); // an owner with records has an id
-    for (const ip of records.a) add(ipId(ip), id);
-    for (const ip of records.aaaa) add(ipId(ip), id);
-  }
+  const named = input.owners;
+  for (let i = 0; i < named.length; i += 2) add(named[i], named[i + 1]);
 
   // Grouped by slot, in the order added (a counting sort), a repeated name dropped per slot.
   const slots = slotIps.length;
@@ -110,8 +158,8 @@ export function reverseFromIds(
   }
 
   const ips: string[] = new Array<string>(slots);
-  for (let s = 0; s < slots; s++) ips[s] = stringAt(packed.ips, slotIps[s]);
-  const { zones, owners, kept } = ownersInZones(ips, configuredZones);
+  for (let s = 0; s < slots; s++) ips[s] = stringAt(input.ips, slotIps[s]);
+  const { zones, owners, kept } = ownersInZones(ips, input.configuredZones);
   // The targets' bytes, copied from the forward table's blob.
   const targetEnds = new Int32Array(kept.length);
   let targetCount = 0;
@@ -139,5 +187,5 @@ export function reverseFromIds(
   const ownerBlob = packStrings(owners);
   const packedPtrs = share({ owners: ownerBlob, slots: indexStrings(ownerBlob), targetEnds, targets: { bytes: targetBytes, ends: targetByteEnds } });
   // No plain form: the incremental table's reverse patcher makes it from the packed arrays when it starts.
-  return packedReverseTable({ zones, between: [...namesBetween({ zones, owners })], packed: packedPtrs });
+  return { zones, between: [...namesBetween({ zones, owners })], packed: packedPtrs };
 }

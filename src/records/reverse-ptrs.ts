@@ -64,7 +64,7 @@ export function reversePtrs(
 }
 
 /** The forward names whose addresses get PTRs besides the tasks', in order (3. and 4. above). */
-export function reverseOwnerNames(names: ReadonlyMap<string, NameRecords>, zone: string, frameworks: readonly string[], mname: string): string[] {
+export function reverseOwnerNames(names: Pick<ReadonlyMap<string, unknown>, 'has'>, zone: string, frameworks: readonly string[], mname: string): string[] {
   const owners = [`slave.${zone}`];
   for (let n = 0; names.has(`master${n}.${zone}`); n++) owners.push(`master${n}.${zone}`);
   owners.push(`leader.${zone}`, `master.${zone}`);

@@ -10,7 +10,7 @@ import { NameInterner } from './name-interner.js';
 import { ResumedNames } from './resumed-names.js';
 import { ResumedIps } from './resumed-ips.js';
 import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
-import type { PackedTable } from './packed-table.js';
+import type { PackedTable, StringBlob } from './packed-table.js';
 
 export interface BuiltTable {
   packed: PackedTable;
@@ -53,6 +53,8 @@ export class TableBuilder implements RecordSink {
   readonly #ips: string[] = [];
   /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); #ipIds and #ips stay empty. */
   #resumedIps: ResumedIps | undefined;
+  /** #ips packed by ipBlob(), reused by finish() while no IP was added since. */
+  #ipBlob: StringBlob | undefined;
   #log: Int32Array;
   #n = 0;
   /** Per log entry (priority << 16 | weight), only once an SRV with other values was added. */
@@ -112,6 +114,22 @@ export class TableBuilder implements RecordSink {
     if (start < names.start(id)) return false;
     for (let i = 0; i < suffix.length; i++) if (names.byte(start + i) !== suffix[i]) return false;
     return true;
+  }
+
+  /** A fresh builder's name id of `name`, -1 when it was never interned (nothing is added). */
+  findName(name: string): number {
+    return (this.#names as NameInterner).find(name);
+  }
+
+  /** A fresh builder's names so far (name-interner.ts soFar: views that later names leave as they are). */
+  namesSoFar(): StringBlob {
+    return (this.#names as NameInterner).soFar();
+  }
+
+  /** A fresh builder's IPs so far by id, packed (finish() reuses it while no IP was added since). */
+  ipBlob(): StringBlob {
+    if (this.#ipBlob === undefined || this.#ipBlob.ends.length !== this.#ips.length) this.#ipBlob = packStrings(this.#ips);
+    return this.#ipBlob;
   }
 
   get nameCount(): number {
@@ -283,7 +301,7 @@ export class TableBuilder implements RecordSink {
       recStart,
       recPort: recPort.subarray(0, out),
       recValue: recValue.subarray(0, out),
-      ips: packStrings(this.#resumedIps === undefined ? this.#ips : this.#resumedIps.all()),
+      ips: this.#resumedIps === undefined ? this.ipBlob() : packStrings(this.#resumedIps.all()),
       srvPriority: options.srvPriority,
       srvWeight: options.srvWeight,
       srvExtra: recExtra ? recExtra.subarray(0, out) : null,
