@@ -5,8 +5,11 @@
 // on and off. One cluster/PtrOn pair per process, so each "cold" figure is a real first build.
 //
 // Run (`npm run bench` compiles it into bench/out/, e.g. with BENCH_ONLY=table BENCH_SIZES=1000):
-//   node [--cpu-prof] bench/out/bench/first-build.js stream|poll on|off [N] [ITERATIONS]
+//   node [--cpu-prof] bench/out/bench/first-build.js stream|poll on|off [N] [ITERATIONS] [one|steps|helper]
 // It prints one JSON line: cold build ms, the warm median (wall and CPU), and the PTR owner count.
+// The last argument: the build in one go (buildTable, the default), in steps with a turn of the
+// event loop between them as publish.ts runs it (steps), or so and with the PTRs made on the
+// reverse helper thread meanwhile, as publish.ts does for a build in steps (helper).
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config/validate.js';
@@ -14,7 +17,8 @@ import { fromGetState } from '../src/mesos/operator-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState } from '../src/mesos/state.js';
-import { buildTable } from '../src/records/build-table.js';
+import { buildTable, buildTablePartsInSteps, type BuildInputs } from '../src/records/build-table.js';
+import { startReverseHelper } from '../src/workers/reverse-helper.js';
 import type { RecordTable } from '../src/records/table.js';
 import { taskHash } from '../src/records/task-hash.js';
 import { generateStateText } from './gen-state.js';
@@ -30,8 +34,21 @@ export function firstBuildState(cluster: string, n: number): MasterState {
   return state;
 }
 
-function main(): void {
-  const [cluster = 'stream', ptr = 'on', nText = '100000', itText = '4'] = process.argv.slice(2);
+/** One build as the mode says (see the top of the file). */
+async function buildOnce(state: MasterState, inputs: BuildInputs, mode: string): Promise<RecordTable> {
+  if (mode === 'one') return buildTable(state, inputs);
+  const helper = mode === 'helper' ? startReverseHelper() : undefined;
+  try {
+    const parts = await buildTablePartsInSteps(state, inputs, () => new Promise<void>((resolve) => setImmediate(resolve)), helper?.make);
+    if (helper?.failure !== undefined) throw new Error(helper.failure);
+    return parts.table;
+  } finally {
+    helper?.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [cluster = 'stream', ptr = 'on', nText = '100000', itText = '4', mode = 'one'] = process.argv.slice(2);
   const n = Number(nText);
   const state = firstBuildState(cluster, n);
   const { config } = parseConfig({ masters: ['127.0.0.1:5050'], PtrOn: ptr === 'on' }, { file: 'bench', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
@@ -42,7 +59,7 @@ function main(): void {
   for (let i = 0; i < Number(itText); i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    table = buildTable(state, inputs);
+    table = await buildOnce(state, inputs, mode);
     const c = process.cpuUsage(c0);
     times.push(performance.now() - t0);
     cpu.push((c.user + c.system) / 1000);
@@ -52,6 +69,7 @@ function main(): void {
   const row = {
     cluster,
     ptr,
+    mode,
     tasks: n,
     coldMs: Math.round(times[0]),
     warmMs: warm.length === 0 ? null : Math.round(warm[Math.floor(warm.length / 2)]),
@@ -65,4 +83,4 @@ function main(): void {
 }
 
 // Run as a script, not when reverse-handoff.ts imports firstBuildState.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

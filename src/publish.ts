@@ -9,7 +9,9 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildTablePartsInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
+import { buildsInSteps, buildTablePartsInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
+import { reverseHelperUseful, startReverseHelper } from './workers/reverse-helper.js';
+import type { ReverseInput } from './records/reverse-from-ids.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
 import { invalidIpSourceLabels } from './records/table-ips.js';
@@ -109,7 +111,7 @@ export function createPublisher(deps: {
     return lastSerial;
   }
 
-  function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[]): Snapshot {
+  function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[], ptrsOn?: 'helper' | 'main'): Snapshot {
     const made = performance.now();
     const table = deps.admit ? deps.admit(fresh, touched === undefined ? undefined : withReverseChanges(fresh, touched)) : fresh;
     // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
@@ -140,6 +142,8 @@ export function createPublisher(deps: {
         admitMs: Math.round(admitted - made),
         swapMs: Math.round(built - admitted),
         labelsMs: Math.round(labelled - built),
+        // A full build's PTRs: made on the reverse helper thread or on this one.
+        ...(ptrsOn === undefined || fresh.reverse === undefined ? {} : { ptrs: ptrsOn }),
       },
       'table swapped in',
     );
@@ -193,10 +197,33 @@ export function createPublisher(deps: {
     // A polled state's build is given up for a stream state queued meanwhile while no incremental
     // table exists (at start-up: the subscription's snapshot arriving during the poll's build): the
     // newer state is built next anyway, and its waiters take this one's.
-    const parts = await buildTablePartsInSteps(state, inputs, async () => {
-      await nextTurn();
-      return !(origin === 'poll' && next?.origin === 'stream' && engine === undefined);
-    });
+    // A large build's PTRs are made on a thread of their own while this one finishes the forward
+    // table (workers/reverse-helper.ts); started now, so that it is up when they can start.
+    const helper = config.typed.ptr.on && buildsInSteps(state) && reverseHelperUseful() ? startReverseHelper() : undefined;
+    // Where the PTRs were made, for the debug line: 'helper' when its result was taken.
+    let ptrsOn: 'helper' | 'main' = 'main';
+    const elsewhere =
+      helper &&
+      (async (input: ReverseInput) => {
+        const made = await helper.make(input);
+        if (made !== undefined) ptrsOn = 'helper';
+        return made;
+      });
+    let parts: BuiltParts | undefined;
+    try {
+      parts = await buildTablePartsInSteps(
+        state,
+        inputs,
+        async () => {
+          await nextTurn();
+          return !(origin === 'poll' && next?.origin === 'stream' && engine === undefined);
+        },
+        elsewhere,
+      );
+    } finally {
+      helper?.close();
+    }
+    if (helper?.failure !== undefined) log?.warn({ reason: helper.failure }, 'the PTRs were made on the main thread');
     if (parts === undefined) {
       log?.debug({ kind: 'full' }, 'a polled state superseded by the stream during its build');
       return undefined;
@@ -210,7 +237,7 @@ export function createPublisher(deps: {
     }
     patched = undefined;
     // Swapped first: starting the incremental table (a pass over the build's log) need not delay it.
-    const snapshot = swapped(parts.table, state, 'full', started, resolved);
+    const snapshot = swapped(parts.table, state, 'full', started, resolved, undefined, ptrsOn);
     // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
     // for the framework pids and fresh addresses) is the base the next event patches.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.

@@ -10,6 +10,7 @@ import { firstDifference } from '../src/records/incremental/compare-tables.js';
 import { TableStore } from '../src/store.js';
 import { generateStateText } from '../bench/gen-state.js';
 import { masters } from './helpers/masters.js';
+import { startReverseHelper } from '../src/workers/reverse-helper.js';
 
 const MASTERS = masters(['10.0.0.1:5050']);
 let text: string | undefined;
@@ -50,6 +51,27 @@ describe('the table built in steps', () => {
       return turn();
     });
     expect(smallPauses).toBe(0);
+  });
+
+  it('makes the same PTRs on the reverse helper thread, or here when that fails', async () => {
+    const s = state();
+    const inputs: BuildInputs = { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 5 };
+    const whole = JSON.stringify(buildTableParts(s, inputs).table.reverse!.data);
+    const helper = startReverseHelper();
+    let asked = 0;
+    try {
+      const elsewhere = await buildTablePartsInSteps(s, inputs, turn, (input) => {
+        asked++;
+        return helper.make(input);
+      });
+      expect(helper.failure).toBeUndefined();
+      expect(asked).toBe(1);
+      expect(JSON.stringify(elsewhere.table.reverse!.data) === whole).toBe(true);
+    } finally {
+      helper.close();
+    }
+    const failed = await buildTablePartsInSteps(s, inputs, turn, () => Promise.reject(new Error('no thread')));
+    expect(JSON.stringify(failed.table.reverse!.data) === whole).toBe(true);
   });
 
   it('lets the event loop turn while publish builds a large state', async () => {

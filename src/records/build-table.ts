@@ -150,19 +150,26 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
   const zone = config.typed.zone;
   const label = cachedLabelFunc(config.EnforceRFC952);
   const weight = config.SRVRecordDefaultWeight;
-  // Sizes for the builder's arrays, so that they need not grow (a copy of tens of MB) or sit
-  // mostly empty: about 4 names per task, and per task a few A records plus 4 SRVs per port
-  // (bench/gen-state.ts: 3.8 names and 13.3 log entries per task).
+  // Sizes for the builder's arrays, so that they need not grow (a copy of tens of MB, and for the
+  // name index a rehash of every name so far) or sit mostly empty: per task its two canonical
+  // names, and per task label (shared by a task's instances) two names and four SRV owners, but
+  // at least 4 names per task; per task a few A records plus 4 SRVs per port (bench/gen-state.ts:
+  // 3.8 names and 13.3 log entries per task; bench/stream-cluster.ts, a label per task: 8 names).
   let tasks = 0;
   let ports = 0;
+  let labels = 0;
   for (const fw of state.frameworks) {
     tasks += fw.tasks.length;
+    const names = new Set<string>();
     for (let t = 0; t < fw.tasks.length; t++) {
       const task = fw.tasks[t];
       ports += task.ports.length + (task.discovery === undefined ? 0 : task.discovery.ports.length);
+      names.add(task.name);
     }
+    labels += names.size;
   }
-  const b = new TableBuilder(0, weight, { names: 4 * tasks + 2 * state.agents.length, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
+  const names = Math.max(4 * tasks, 2 * tasks + 6 * labels) + 2 * state.agents.length;
+  const b = new TableBuilder(0, weight, { names, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
   const seenIps = new Map<string, Ip | null>();
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
   const { fwNames, agents, mname } = clusterRecords(b, state, inputs, seenIps, ipsOf, label);
@@ -276,7 +283,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
       ? undefined
       : {
           tasks: taskPtrs.entries,
-          owners: ownerAddresses(b.logEntries(), (name) => b.findName(name), zone, [...new Set(fwNames)], mname),
+          owners: ownerAddresses(b.logEntries(), b.nameCount, (name) => b.findName(name), zone, [...new Set(fwNames)], mname),
           names: b.namesSoFar(),
           ips: b.ipBlob(),
           configuredZones: config.typed.ptr.zones,

@@ -40,12 +40,14 @@ export function reverseFromIds(input: ReverseInput): ReverseTable {
  * table lists them (table-builder.ts finish keeps the first of each record per name).
  * `find` gives a name's id, -1 when it was never interned (it then owns nothing).
  */
-export function ownerAddresses(log: Int32Array, find: (name: string) => number, zone: string, frameworks: readonly string[], mname: string): Int32Array {
-  // The names reverseOwnerNames may list (every masterN interned), with their addresses.
-  const wanted = new Map<number, { a: number[]; aaaa: number[]; owns: boolean }>();
+export function ownerAddresses(log: Int32Array, nameCount: number, find: (name: string) => number, zone: string, frameworks: readonly string[], mname: string): Int32Array {
+  // The names reverseOwnerNames may list (every masterN interned), with their addresses; `slot`
+  // marks their ids (index + 1), so the pass over the log costs an array read per entry.
+  const wanted: { a: Set<number>; aaaa: Set<number>; owns: boolean }[] = [];
+  const slot = new Int32Array(nameCount);
   const want = (name: string): void => {
     const id = find(name);
-    if (id >= 0 && !wanted.has(id)) wanted.set(id, { a: [], aaaa: [], owns: false });
+    if (id >= 0 && slot[id] === 0) slot[id] = wanted.push({ a: new Set(), aaaa: new Set(), owns: false });
   };
   want(`slave.${zone}`);
   for (let n = 0; find(`master${n}.${zone}`) >= 0; n++) want(`master${n}.${zone}`);
@@ -54,17 +56,19 @@ export function ownerAddresses(log: Int32Array, find: (name: string) => number, 
   for (const fw of frameworks) if (fw !== '') want(`${fw}.${zone}`);
   want(mname);
   for (let i = 0; i < log.length; i += 3) {
-    const w = wanted.get(log[i]);
-    if (w === undefined) continue;
+    const k = slot[log[i]];
+    if (k === 0) continue;
+    const w = wanted[k - 1];
     w.owns = true;
     const kind = log[i + 2];
-    const list = kind === KIND_A ? w.a : kind === KIND_AAAA ? w.aaaa : undefined;
-    if (list !== undefined && !list.includes(log[i + 1])) list.push(log[i + 1]);
+    // A Set keeps the order added: the first of each address, as the finished table's records.
+    if (kind === KIND_A) w.a.add(log[i + 1]);
+    else if (kind === KIND_AAAA) w.aaaa.add(log[i + 1]);
   }
   // A name owns records (is in the finished table's `names`) when the log adds any under it.
-  const owned = (name: string): { id: number; a: number[]; aaaa: number[] } | undefined => {
+  const owned = (name: string): { id: number; a: Set<number>; aaaa: Set<number> } | undefined => {
     const id = find(name);
-    const w = id < 0 ? undefined : wanted.get(id);
+    const w = id < 0 || slot[id] === 0 ? undefined : wanted[slot[id] - 1];
     return w?.owns === true ? { id, ...w } : undefined;
   };
   const out: number[] = [];

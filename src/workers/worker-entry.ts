@@ -1,4 +1,5 @@
-// How the main thread starts worker-main (a worker thread): the file next to this module, compiled
+// How the main thread starts worker-main (a worker thread), or another thread's module of this
+// folder (reverse-helper-main): the file next to this module, compiled
 // (dist/workers/worker-main.js) in production. When the server itself runs from its TypeScript
 // sources (the tests under Jest, development), the worker runs from worker-main.ts under Node's
 // own type stripping, with a module resolve hook that maps the sources' `./x.js` imports (the
@@ -29,8 +30,8 @@ export interface WorkerEntry {
   path: string;
   /** Node flags for it (not inherited from this thread: a test runner's flags do not belong there). */
   execArgv: string[];
-  /** V8 limits of the thread: its young generation is kept small (see WORKER_YOUNG_GENERATION_MB). */
-  resourceLimits: { maxYoungGenerationSizeMb: number };
+  /** V8 limits of the thread: a DNS worker's young generation is kept small (see WORKER_YOUNG_GENERATION_MB). */
+  resourceLimits: { maxYoungGenerationSizeMb?: number };
 }
 
 /**
@@ -44,19 +45,21 @@ export interface WorkerEntry {
  */
 export const WORKER_YOUNG_GENERATION_MB = 6;
 
-export function workerEntry(): WorkerEntry {
+/** `module`: a thread's entry in this folder; a DNS worker's (the default) gets the small young generation. */
+export function workerEntry(module: 'worker-main' | 'reverse-helper-main' = 'worker-main'): WorkerEntry {
   const here = fileURLToPath(import.meta.url);
   const dir = path.dirname(here);
+  const resourceLimits = module === 'worker-main' ? { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } : {};
   if (here.endsWith('.ts')) {
     return {
-      path: path.join(dir, 'worker-main.ts'),
+      path: path.join(dir, `${module}.ts`),
       execArgv: ['--experimental-transform-types', '--no-warnings', '--import', `data:text/javascript,${encodeURIComponent(TS_RESOLVE_HOOK)}`],
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      resourceLimits,
     };
   }
-  const compiled = path.join(dir, 'worker-main.js');
+  const compiled = path.join(dir, `${module}.js`);
   if (!existsSync(compiled)) throw new WorkerEntryError(`worker entry ${compiled} is missing`);
-  return { path: compiled, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } };
+  return { path: compiled, execArgv: [], resourceLimits };
 }
 
 /** SO_REUSEPORT for dgram and net arrived in Node 22.12 and 23.1 (Node 20 refuses it). */

@@ -1,0 +1,78 @@
+// The thread that makes a large build's PTRs while the main thread finishes its forward table
+// (docs/architecture.md "From the snapshot to serving it"). At 100,000 tasks each with an address
+// of its own the reverse table is ~0.2-0.3 s of a first build, and at that point the DNS workers
+// have nothing to do: the cluster's second core does it meanwhile. One thread per build, started
+// when the build starts (its start-up overlaps the tasks' records), ended when the build has its
+// result: nothing stays resident between builds. The work is the pure reverseMessageFromIds; this
+// is only the I/O around it. Any failure gives undefined, and the build makes the PTRs itself.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ReverseInput } from '../records/reverse-from-ids.js';
+import type { ReverseMessage } from '../records/packed-reverse.js';
+import type { StringBlob } from '../records/packed-table.js';
+import { workerEntry } from './worker-entry.js';
+
+export interface ReverseHelper {
+  /** The reverse table of `input`, made on the helper thread; undefined when it could not be. */
+  make(input: ReverseInput): Promise<ReverseMessage | undefined>;
+  /** Ends the thread (whether or not make() was called or has finished). */
+  close(): void;
+  /** Why make() gave undefined, if it did. */
+  readonly failure: string | undefined;
+}
+
+/** A second core to run it on (with one, the helper would only take turns with the main thread). */
+export function reverseHelperUseful(): boolean {
+  return availableParallelism() > 1;
+}
+
+/** Starts the helper thread now, so that it is up by the time the build posts its input. */
+export function startReverseHelper(): ReverseHelper {
+  let failure: string | undefined;
+  let thread: Worker;
+  try {
+    const entry = workerEntry('reverse-helper-main');
+    thread = new Worker(entry.path, { execArgv: entry.execArgv, resourceLimits: entry.resourceLimits });
+  } catch (err) {
+    failure = `the helper thread did not start: ${(err as Error).message}`;
+    return { make: () => Promise.resolve(undefined), close: () => undefined, failure };
+  }
+  // A helper never keeps the process up (a build given up leaves it to close()).
+  thread.unref();
+  let closed = false;
+  let settled = false;
+  const result = new Promise<ReverseMessage | undefined>((resolve) => {
+    const settle = (m: ReverseMessage | undefined, why?: string): void => {
+      if (settled) return;
+      settled = true;
+      failure = why;
+      resolve(m === undefined ? undefined : received(m));
+    };
+    thread.once('message', (m: ReverseMessage) => settle(m));
+    thread.once('error', (err: Error) => settle(undefined, `the helper thread failed: ${err.message}`));
+    thread.once('exit', (code) => settle(undefined, closed ? undefined : `the helper thread exited (${code}) before its result`));
+  });
+  return {
+    make(input) {
+      // The names blob is copied into a buffer of its own and moved, not cloned with all of the
+      // builder's slack (a view clones its whole ArrayBuffer). Not Buffer#slice: that is a view.
+      const names = { bytes: new Uint8Array(input.names.bytes), ends: input.names.ends.slice() };
+      thread.postMessage({ ...input, names }, [names.bytes.buffer, names.ends.buffer]);
+      return result;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      void thread.terminate();
+    },
+    get failure() {
+      return failure;
+    },
+  };
+}
+
+/** The message as it arrives: its byte arrays are plain Uint8Arrays over the shared buffer; the readers take Buffers. */
+function received(m: ReverseMessage): ReverseMessage {
+  const blob = (b: StringBlob): StringBlob => ({ bytes: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength), ends: b.ends });
+  return { ...m, packed: { ...m.packed, owners: blob(m.packed.owners), targets: blob(m.packed.targets) } };
+}
