@@ -17,7 +17,7 @@ import { fromGetState } from '../src/mesos/operator-state.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
 import type { MasterState } from '../src/mesos/state.js';
-import { buildTable, buildTablePartsInSteps, type BuildInputs } from '../src/records/build-table.js';
+import { buildTable, buildTablePartsInSteps, tasksInSteps, type BuildInputs } from '../src/records/build-table.js';
 import { startReverseHelper } from '../src/workers/reverse-helper.js';
 import type { RecordTable } from '../src/records/table.js';
 import { taskHash } from '../src/records/task-hash.js';
@@ -37,7 +37,7 @@ export function firstBuildState(cluster: string, n: number): MasterState {
 /** One build as the mode says (see the top of the file). */
 async function buildOnce(state: MasterState, inputs: BuildInputs, mode: string): Promise<RecordTable> {
   if (mode === 'one') return buildTable(state, inputs);
-  const helper = mode === 'helper' ? startReverseHelper() : undefined;
+  const helper = mode === 'helper' ? startReverseHelper(tasksInSteps(state)) : undefined;
   try {
     const parts = await buildTablePartsInSteps(state, inputs, () => new Promise<void>((resolve) => setImmediate(resolve)), helper?.make);
     if (helper?.failure !== undefined) throw new Error(helper.failure);

@@ -9,7 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
 import type { MasterState } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
-import { buildsInSteps, buildTablePartsInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
+import { buildTablePartsInSteps, tasksInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { reverseHelperUseful, startReverseHelper } from './workers/reverse-helper.js';
 import type { ReverseInput } from './records/reverse-from-ids.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
@@ -199,7 +199,8 @@ export function createPublisher(deps: {
     // newer state is built next anyway, and its waiters take this one's.
     // A large build's PTRs are made on a thread of their own while this one finishes the forward
     // table (workers/reverse-helper.ts); started now, so that it is up when they can start.
-    const helper = config.typed.ptr.on && buildsInSteps(state) && reverseHelperUseful() ? startReverseHelper() : undefined;
+    const stepped = tasksInSteps(state);
+    const helper = config.typed.ptr.on && stepped > 0 && reverseHelperUseful() ? startReverseHelper(stepped) : undefined;
     // Where the PTRs were made, for the debug line: 'helper' when its result was taken.
     let ptrsOn: 'helper' | 'main' = 'main';
     const elsewhere =
@@ -224,6 +225,7 @@ export function createPublisher(deps: {
       helper?.close();
     }
     if (helper?.failure !== undefined) log?.warn({ reason: helper.failure }, 'the PTRs were made on the main thread');
+    else if (helper?.ms !== undefined) log?.debug({ ms: Math.round(helper.ms) }, 'PTRs made on the helper thread');
     if (parts === undefined) {
       log?.debug({ kind: 'full' }, 'a polled state superseded by the stream during its build');
       return undefined;

@@ -57,7 +57,7 @@ describe('the table built in steps', () => {
     const s = state();
     const inputs: BuildInputs = { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 5 };
     const whole = JSON.stringify(buildTableParts(s, inputs).table.reverse!.data);
-    const helper = startReverseHelper();
+    const helper = startReverseHelper(20_000);
     let asked = 0;
     try {
       const elsewhere = await buildTablePartsInSteps(s, inputs, turn, (input) => {

@@ -79,3 +79,33 @@ describe('the build packs PTRs from ids as reversePtrs() orders the strings', ()
     });
   }
 });
+
+describe('the canonical names sorted in rounds of three bytes (byCanonicalNames)', () => {
+  it('orders names that are prefixes of each other, equal up to their hash, and of every length as reversePtrs does', () => {
+    // Labels over a small alphabet ('-' sorts before the letters and digits), so that many
+    // canonical names share long prefixes or are prefixes of other labels; five shared addresses.
+    const labels: string[] = [];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 400; i++) {
+      let label = '';
+      const length = 1 + (next() % 9);
+      for (let k = 0; k < length; k++) label += 'ab1-'[next() % 4];
+      labels.push(label.replace(/^-+|-+$/g, '') || 'a');
+    }
+    const tasks = labels.map((name, i) => task(`${name}.${i}`, name, [`10.9.0.${i % 5}`]));
+    const s = parseStateText(
+      JSON.stringify({
+        leader: 'master@10.1.0.200:5050',
+        slaves: [{ id: 'c1-S1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
+        frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', tasks }],
+      }),
+    );
+    const { config } = parseConfig({ masters: ['10.1.0.200:5050'] }, { file: 'test', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
+    const parts = buildTableParts(s, { config, masters: config.typed.masters, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 });
+    const expected = packedFromData(reversePtrs(parts.taskPtrs!, parts.table.names, config.typed.zone, ['marathon'], parts.mname, config.typed.ptr.zones));
+    expect(entries(parts.table.reverse!)).toEqual(entries(expected));
+    const shared = parts.table.reverse!.ptr.get('0.0.9.10.in-addr.arpa.')!;
+    expect(shared.length).toBeGreaterThan(50);
+  });
+});

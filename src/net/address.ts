@@ -30,6 +30,11 @@ const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringi
  * as plain IPv4, as Go's net.IP.String() does, so it gives an A record like in mesos-dns.
  * Zone indices (`fe80::1%eth0`) are not IP literals here, as in Go's net.ParseIP.
  */
+/** Whether `text` is an IPv4 address in the canonical text canonicalIP gives (then it gives `text` itself). */
+export function isCanonicalIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
 export function canonicalIP(text: string): string | undefined {
   if (IPV4.test(text)) return text;
   if (!text.includes(':') || !IPV6_CHARS.test(text)) return undefined;

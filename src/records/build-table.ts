@@ -126,11 +126,11 @@ export async function buildTablePartsInSteps(
 /** Makes a build's reverse table from its input somewhere else (another thread); undefined: not done there. */
 export type ReverseElsewhere = (input: ReverseInput) => Promise<ReverseMessage | undefined>;
 
-/** Whether a build of `state` runs in steps (and offers its PTRs to be made elsewhere); else in one go. */
-export function buildsInSteps(state: MasterState): boolean {
+/** The tasks of `state` when a build of it runs in steps (and offers its PTRs to be made elsewhere); 0 when it runs in one go. */
+export function tasksInSteps(state: MasterState): number {
   let tasks = 0;
   for (const fw of state.frameworks) tasks += fw.tasks.length;
-  return tasks > TASKS_PER_STEP;
+  return tasks > TASKS_PER_STEP ? tasks : 0;
 }
 
 /**

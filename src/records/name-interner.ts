@@ -41,7 +41,7 @@ export class NameInterner {
    */
   constructor(expected = 1024) {
     const n = Math.max(1024, expected);
-    this.#bytes = Buffer.allocUnsafeSlow(n * 48);
+    this.#bytes = sharedBytes(n * 48);
     this.#ends = new Int32Array(n);
     this.#hashes = new Int32Array(n);
     let slots = 2048;
@@ -194,7 +194,7 @@ export class NameInterner {
 
   #reserve(length: number): void {
     if (this.#used + length <= this.#bytes.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#bytes.length * 2, this.#used + length));
+    const bigger = sharedBytes(Math.max(this.#bytes.length * 2, this.#used + length));
     this.#bytes.copy(bigger, 0, 0, this.#used);
     this.#bytes = bigger;
   }
@@ -209,6 +209,15 @@ export class NameInterner {
     }
     this.#slots = slots;
   }
+}
+
+/**
+ * The blob's memory: shared, so that the names so far (soFar) go to the reverse helper thread
+ * (workers/reverse-helper.ts) without a copy of tens of MB; the names are only ever appended, so
+ * that thread reads bytes this one no longer writes.
+ */
+function sharedBytes(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
 }
 
 function grow(a: Int32Array): Int32Array<ArrayBuffer> {

@@ -87,33 +87,7 @@ export function reverseMessageFromIds(input: ReverseInput): ReverseMessage {
   const n = e.length / 3;
   const nameBytes = input.names.bytes;
   const nameEnds = input.names.ends;
-  // Tasks by their canonical names in byte order (as reversePtrs sorts the strings; UTF-8 byte
-  // order is code point order, which is UTF-16's except between two non-ASCII characters, where
-  // the strings are compared), ties in log order.
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((x, y) => {
-    const a = e[3 * x + 1];
-    const b = e[3 * y + 1];
-    if (a !== b) {
-      const as = a === 0 ? 0 : nameEnds[a - 1];
-      const bs = b === 0 ? 0 : nameEnds[b - 1];
-      const al = nameEnds[a] - as;
-      const bl = nameEnds[b] - bs;
-      const len = Math.min(al, bl);
-      for (let k = 0; k < len; k++) {
-        const ca = nameBytes[as + k];
-        const cb = nameBytes[bs + k];
-        if (ca === cb) continue;
-        if (ca < 0x80 || cb < 0x80) return ca - cb;
-        const sa = stringAt(input.names, a);
-        const sb = stringAt(input.names, b);
-        return sa < sb ? -1 : 1;
-      }
-      if (al !== bl) return al - bl;
-    }
-    return x - y;
-  });
+  const order = byCanonicalNames(e, n, input.names);
 
   // (address slot, target name id) pairs in the order reversePtrs adds them: every canonical
   // name, then every task name, then the agent, master, framework and self names.
@@ -192,4 +166,38 @@ export function reverseMessageFromIds(input: ReverseInput): ReverseMessage {
   const packedPtrs = share({ owners: ownerBlob, slots: indexStrings(ownerBlob), targetEnds, targets: { bytes: targetBytes, ends: targetByteEnds } });
   // No plain form: the incremental table's reverse patcher makes it from the packed arrays when it starts.
   return { zones, between: [...namesBetween({ zones, owners })], packed: packedPtrs };
+}
+
+/**
+ * The log's entries (TaskPtrLog: IP id, canonical id, name id) in the byte order of their
+ * canonical names, ties in log order, as reversePtrs sorts the strings (UTF-8 byte order is code
+ * point order, which is UTF-16's except between two non-ASCII characters, where the strings are
+ * compared). One native sort with a comparator: rounds of three bytes sorted as numbers measured
+ * slower on a first build (72 ms against 50 ms at 100,000 tasks).
+ */
+function byCanonicalNames(e: Int32Array, n: number, names: StringBlob): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => compareNames(e[3 * x + 1], e[3 * y + 1], names) || x - y);
+  return order;
+}
+
+/** Names `a` and `b` of the blob in byte order, two non-ASCII bytes by the strings (see byCanonicalNames). */
+function compareNames(a: number, b: number, names: StringBlob): number {
+  if (a === b) return 0;
+  const bytes = names.bytes;
+  const ends = names.ends;
+  const as = a === 0 ? 0 : ends[a - 1];
+  const bs = b === 0 ? 0 : ends[b - 1];
+  const al = ends[a] - as;
+  const bl = ends[b] - bs;
+  const len = Math.min(al, bl);
+  for (let k = 0; k < len; k++) {
+    const ca = bytes[as + k];
+    const cb = bytes[bs + k];
+    if (ca === cb) continue;
+    if (ca < 0x80 || cb < 0x80) return ca - cb;
+    return stringAt(names, a) < stringAt(names, b) ? -1 : 1;
+  }
+  return al - bl;
 }

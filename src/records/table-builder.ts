@@ -11,6 +11,7 @@ import { ResumedNames } from './resumed-names.js';
 import { ResumedIps } from './resumed-ips.js';
 import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
 import type { PackedTable, StringBlob } from './packed-table.js';
+import type { Ip } from './table-ips.js';
 
 export interface BuiltTable {
   packed: PackedTable;
@@ -39,6 +40,12 @@ export interface RecordSink {
   name(name: string): number;
   nameOfParts(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): number;
   ip(text: string): number;
+  /** The Ip of an address in canonical text, its id made if new (a fresh build: one object per address). */
+  ipOf(text: string): Ip;
+  /** The Ip already made for canonical text `text`, if any (nothing is added; a resumed builder has none). */
+  knownIp(text: string): Ip | undefined;
+  /** ipOf for a text the caller knows to be canonical and not made yet (no look-up first). */
+  newIp(text: string): Ip;
   addA(owner: number, ip: number): void;
   addAAAA(owner: number, ip: number): void;
   addSRV(owner: number, target: number, port: number): void;
@@ -49,9 +56,10 @@ const SCAN_LIMIT = 32;
 
 export class TableBuilder implements RecordSink {
   readonly #names: NameInterner | ResumedNames;
-  readonly #ipIds = new Map<string, number>();
+  /** Canonical address text -> its Ip (id in #ips): one look-up per address for the build's toIps. */
+  readonly #ipObjects = new Map<string, Ip>();
   readonly #ips: string[] = [];
-  /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); #ipIds and #ips stay empty. */
+  /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); #ipObjects and #ips stay empty. */
   #resumedIps: ResumedIps | undefined;
   /** #ips packed by ipBlob(), reused by finish() while no IP was added since. */
   #ipBlob: StringBlob | undefined;
@@ -152,14 +160,24 @@ export class TableBuilder implements RecordSink {
 
   /** The id of an IP in canonical text form. */
   ip(text: string): number {
-    if (this.#resumedIps !== undefined) return this.#resumedIps.id(text);
-    let id = this.#ipIds.get(text);
-    if (id === undefined) {
-      id = this.#ips.length;
-      this.#ips.push(text);
-      this.#ipIds.set(text, id);
-    }
-    return id;
+    return this.ipOf(text).id;
+  }
+
+  ipOf(text: string): Ip {
+    if (this.#resumedIps !== undefined) return { text, v6: text.includes(':'), id: this.#resumedIps.id(text) };
+    return this.#ipObjects.get(text) ?? this.newIp(text);
+  }
+
+  knownIp(text: string): Ip | undefined {
+    return this.#ipObjects.get(text);
+  }
+
+  newIp(text: string): Ip {
+    if (this.#resumedIps !== undefined) return this.ipOf(text);
+    const ip: Ip = { text, v6: text.includes(':'), id: this.#ips.length };
+    this.#ips.push(text);
+    this.#ipObjects.set(text, ip);
+    return ip;
   }
 
   addA(owner: number, ip: number): void {

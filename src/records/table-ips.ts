@@ -1,6 +1,6 @@
 // The IPs of the table build: canonical text (net/address.ts), family decided once, an id in the
 // table's IP list, de-duplicated per owner; and which of a task's IPs IPSources picks.
-import { canonicalIP } from '../net/address.js';
+import { canonicalIP, isCanonicalIPv4 } from '../net/address.js';
 import type { MasterState, Task } from '../mesos/state.js';
 import { publishesHostPorts } from '../mesos/task-addressing.js';
 import { IP_SOURCES, type IPSource } from '../config/schema.js';
@@ -27,11 +27,20 @@ export function toIps(b: RecordSink, seen: Map<string, Ip | null>, values: reado
   const out: Ip[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    let ip = seen.get(v);
+    // An address in canonical text is the builder's key itself: one look-up when seen before, and
+    // for a new IPv4 address (a container's, once per task) one insertion. Only other texts (IPv6
+    // as written, not an address) go through `seen`, which spares parsing them again.
+    let ip: Ip | null | undefined = b.knownIp(v);
     if (ip === undefined) {
-      const text = canonicalIP(v);
-      ip = text === undefined ? null : { text, v6: text.includes(':'), id: b.ip(text) };
-      seen.set(v, ip);
+      if (isCanonicalIPv4(v)) ip = b.newIp(v);
+      else {
+        ip = seen.get(v);
+        if (ip === undefined) {
+          const text = canonicalIP(v);
+          ip = text === undefined ? null : b.ipOf(text);
+          seen.set(v, ip);
+        }
+      }
     }
     if (ip === null || includesIp(out, ip)) continue;
     out.push(ip);

@@ -19,6 +19,8 @@ export interface ReverseHelper {
   close(): void;
   /** Why make() gave undefined, if it did. */
   readonly failure: string | undefined;
+  /** How long the helper took to make the result, ms (its own clock, once it has). */
+  readonly ms: number | undefined;
 }
 
 /** A second core to run it on (with one, the helper would only take turns with the main thread). */
@@ -26,16 +28,20 @@ export function reverseHelperUseful(): boolean {
   return availableParallelism() > 1;
 }
 
-/** Starts the helper thread now, so that it is up by the time the build posts its input. */
-export function startReverseHelper(): ReverseHelper {
+/**
+ * Starts the helper thread now, so that it is up (and warmed up, reverse-helper-main.ts) by the
+ * time the build posts its input; `tasks`: the build's task count, which sizes the warm-up.
+ */
+export function startReverseHelper(tasks: number): ReverseHelper {
   let failure: string | undefined;
+  let ms: number | undefined;
   let thread: Worker;
   try {
     const entry = workerEntry('reverse-helper-main');
-    thread = new Worker(entry.path, { execArgv: entry.execArgv, resourceLimits: entry.resourceLimits });
+    thread = new Worker(entry.path, { execArgv: entry.execArgv, resourceLimits: entry.resourceLimits, workerData: { tasks } });
   } catch (err) {
     failure = `the helper thread did not start: ${(err as Error).message}`;
-    return { make: () => Promise.resolve(undefined), close: () => undefined, failure };
+    return { make: () => Promise.resolve(undefined), close: () => undefined, failure, ms: undefined };
   }
   // A helper never keeps the process up (a build given up leaves it to close()).
   thread.unref();
@@ -48,16 +54,20 @@ export function startReverseHelper(): ReverseHelper {
       failure = why;
       resolve(m === undefined ? undefined : received(m));
     };
-    thread.once('message', (m: ReverseMessage) => settle(m));
+    thread.once('message', (m: { message: ReverseMessage; ms: number }) => {
+      ms = m.ms;
+      settle(m.message);
+    });
     thread.once('error', (err: Error) => settle(undefined, `the helper thread failed: ${err.message}`));
     thread.once('exit', (code) => settle(undefined, closed ? undefined : `the helper thread exited (${code}) before its result`));
   });
   return {
     make(input) {
-      // The names blob is copied into a buffer of its own and moved, not cloned with all of the
-      // builder's slack (a view clones its whole ArrayBuffer). Not Buffer#slice: that is a view.
-      const names = { bytes: new Uint8Array(input.names.bytes), ends: input.names.ends.slice() };
-      thread.postMessage({ ...input, names }, [names.bytes.buffer, names.ends.buffer]);
+      // The names' bytes are in shared memory (name-interner.ts) and go as they are; their ends
+      // are copied into a buffer of their own and moved, not cloned with all of the builder's
+      // slack (a view clones its whole ArrayBuffer).
+      const ends = input.names.ends.slice();
+      thread.postMessage({ ...input, names: { bytes: input.names.bytes, ends } }, [ends.buffer]);
       return result;
     },
     close() {
@@ -67,6 +77,9 @@ export function startReverseHelper(): ReverseHelper {
     },
     get failure() {
       return failure;
+    },
+    get ms() {
+      return ms;
     },
   };
 }
