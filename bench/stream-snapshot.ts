@@ -44,6 +44,7 @@ export interface Phase {
 const PHASE_LINES = new Set([
   'subscribed: snapshot read',
   'table swapped in',
+  'PTRs made on the helper thread',
   'table handed to the workers',
   'table message received',
   'table checked and served',

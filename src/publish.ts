@@ -225,7 +225,7 @@ export function createPublisher(deps: {
       helper?.close();
     }
     if (helper?.failure !== undefined) log?.warn({ reason: helper.failure }, 'the PTRs were made on the main thread');
-    else if (helper?.ms !== undefined) log?.debug({ ms: Math.round(helper.ms) }, 'PTRs made on the helper thread');
+    else if (helper?.ms !== undefined) log?.debug({ ms: Math.round(helper.ms), cpuMs: Math.round(helper.cpuMs ?? 0) }, 'PTRs made on the helper thread');
     if (parts === undefined) {
       log?.debug({ kind: 'full' }, 'a polled state superseded by the stream during its build');
       return undefined;

@@ -21,6 +21,8 @@ export interface ReverseHelper {
   readonly failure: string | undefined;
   /** How long the helper took to make the result, ms (its own clock, once it has). */
   readonly ms: number | undefined;
+  /** The CPU time that took on the helper thread, ms (below `ms`: it waited for a core). */
+  readonly cpuMs: number | undefined;
 }
 
 /** A second core to run it on (with one, the helper would only take turns with the main thread). */
@@ -35,13 +37,14 @@ export function reverseHelperUseful(): boolean {
 export function startReverseHelper(tasks: number): ReverseHelper {
   let failure: string | undefined;
   let ms: number | undefined;
+  let cpuMs: number | undefined;
   let thread: Worker;
   try {
     const entry = workerEntry('reverse-helper-main');
     thread = new Worker(entry.path, { execArgv: entry.execArgv, resourceLimits: entry.resourceLimits, workerData: { tasks } });
   } catch (err) {
     failure = `the helper thread did not start: ${(err as Error).message}`;
-    return { make: () => Promise.resolve(undefined), close: () => undefined, failure, ms: undefined };
+    return { make: () => Promise.resolve(undefined), close: () => undefined, failure, ms: undefined, cpuMs: undefined };
   }
   // A helper never keeps the process up (a build given up leaves it to close()).
   thread.unref();
@@ -54,8 +57,9 @@ export function startReverseHelper(tasks: number): ReverseHelper {
       failure = why;
       resolve(m === undefined ? undefined : received(m));
     };
-    thread.once('message', (m: { message: ReverseMessage; ms: number }) => {
+    thread.once('message', (m: { message: ReverseMessage; ms: number; cpuMs: number }) => {
       ms = m.ms;
+      cpuMs = m.cpuMs;
       settle(m.message);
     });
     thread.once('error', (err: Error) => settle(undefined, `the helper thread failed: ${err.message}`));
@@ -80,6 +84,9 @@ export function startReverseHelper(tasks: number): ReverseHelper {
     },
     get ms() {
       return ms;
+    },
+    get cpuMs() {
+      return cpuMs;
     },
   };
 }
