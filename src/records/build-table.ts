@@ -170,7 +170,8 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
   }
   const names = Math.max(4 * tasks, 2 * tasks + 6 * labels) + 2 * state.agents.length;
   const b = new TableBuilder(0, weight, { names, records: 6 * tasks + 4 * ports + 2 * state.agents.length });
-  const seenIps = new Map<string, Ip | null>();
+  // Raw address text -> Ip: the builder's own cache, so a new address costs one insertion (toIps).
+  const seenIps = b.ipCache;
   const ipsOf = (host: string): Ip[] => toIps(b, seenIps, hostIPs(host, inputs.addresses));
   const { fwNames, agents, mname } = clusterRecords(b, state, inputs, seenIps, ipsOf, label);
 

@@ -42,9 +42,12 @@ export interface RecordSink {
   ip(text: string): number;
   /** The Ip of an address in canonical text, its id made if new (a fresh build: one object per address). */
   ipOf(text: string): Ip;
-  /** The Ip already made for canonical text `text`, if any (nothing is added; a resumed builder has none). */
-  knownIp(text: string): Ip | undefined;
-  /** ipOf for a text the caller knows to be canonical and not made yet (no look-up first). */
+  /**
+   * A fresh builder's cache of address texts (canonical or as written) -> Ip, null for a text that
+   * is no address: what toIps reads, and keeps, when it is its `seen` (a build's seenIps).
+   */
+  readonly ipCache: Map<string, Ip | null>;
+  /** A new Ip for a canonical text the caller found in no cache; the caller caches it (toIps). */
   newIp(text: string): Ip;
   addA(owner: number, ip: number): void;
   addAAAA(owner: number, ip: number): void;
@@ -56,10 +59,9 @@ const SCAN_LIMIT = 32;
 
 export class TableBuilder implements RecordSink {
   readonly #names: NameInterner | ResumedNames;
-  /** Canonical address text -> its Ip (id in #ips): one look-up per address for the build's toIps. */
-  readonly #ipObjects = new Map<string, Ip>();
+  readonly ipCache = new Map<string, Ip | null>();
   readonly #ips: string[] = [];
-  /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); #ipObjects and #ips stay empty. */
+  /** A resumed builder's IPs: the table's read in place (resumed-ips.ts); ipCache and #ips stay empty. */
   #resumedIps: ResumedIps | undefined;
   /** #ips packed by ipBlob(), reused by finish() while no IP was added since. */
   #ipBlob: StringBlob | undefined;
@@ -165,18 +167,17 @@ export class TableBuilder implements RecordSink {
 
   ipOf(text: string): Ip {
     if (this.#resumedIps !== undefined) return { text, v6: text.includes(':'), id: this.#resumedIps.id(text) };
-    return this.#ipObjects.get(text) ?? this.newIp(text);
-  }
-
-  knownIp(text: string): Ip | undefined {
-    return this.#ipObjects.get(text);
+    const known = this.ipCache.get(text);
+    if (known) return known;
+    const ip = this.newIp(text);
+    this.ipCache.set(text, ip);
+    return ip;
   }
 
   newIp(text: string): Ip {
     if (this.#resumedIps !== undefined) return this.ipOf(text);
     const ip: Ip = { text, v6: text.includes(':'), id: this.#ips.length };
     this.#ips.push(text);
-    this.#ipObjects.set(text, ip);
     return ip;
   }
 

@@ -27,20 +27,17 @@ export function toIps(b: RecordSink, seen: Map<string, Ip | null>, values: reado
   const out: Ip[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    // An address in canonical text is the builder's key itself: one look-up when seen before, and
-    // for a new IPv4 address (a container's, once per task) one insertion. Only other texts (IPv6
-    // as written, not an address) go through `seen`, which spares parsing them again.
-    let ip: Ip | null | undefined = b.knownIp(v);
+    let ip = seen.get(v);
     if (ip === undefined) {
-      if (isCanonicalIPv4(v)) ip = b.newIp(v);
+      // A new address in canonical text, when `seen` is the builder's own cache (a full build's
+      // seenIps): one insertion, no second look-up by the builder (a container's address, once
+      // per task). Other texts (IPv6 as written, not an address) are parsed once here.
+      if (seen === b.ipCache && isCanonicalIPv4(v)) ip = b.newIp(v);
       else {
-        ip = seen.get(v);
-        if (ip === undefined) {
-          const text = canonicalIP(v);
-          ip = text === undefined ? null : b.ipOf(text);
-          seen.set(v, ip);
-        }
+        const text = canonicalIP(v);
+        ip = text === undefined ? null : b.ipOf(text);
       }
+      seen.set(v, ip);
     }
     if (ip === null || includesIp(out, ip)) continue;
     out.push(ip);
