@@ -1,9 +1,10 @@
 // The thread that makes a large build's PTRs while the main thread finishes its forward table
 // (docs/architecture.md "From the snapshot to serving it"). At 100,000 tasks each with an address
 // of its own the reverse table is ~0.2-0.3 s of a first build, and at that point the DNS workers
-// have nothing to do: the cluster's second core does it meanwhile. One thread per build, started
-// when the build starts (its start-up overlaps the tasks' records), ended when the build has its
-// result: nothing stays resident between builds. The work is the pure reverseMessageFromIds; this
+// have nothing to do: a core they leave free does it meanwhile (from 3 cores on,
+// reverseHelperUseful). One thread per build, started when the build starts (its start-up
+// overlaps the tasks' records), ended when the build has its result: nothing stays resident
+// between builds. The work is the pure reverseMessageFromIds; this
 // is only the I/O around it. Any failure gives undefined, and the build makes the PTRs itself.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -25,9 +26,14 @@ export interface ReverseHelper {
   readonly cpuMs: number | undefined;
 }
 
-/** A second core to run it on (with one, the helper would only take turns with the main thread). */
-export function reverseHelperUseful(): boolean {
-  return availableParallelism() > 1;
+/**
+ * A core for the helper beside the main thread and V8's own threads. On the 2-core VM of
+ * docs/performance.md the helper's ~0.19 s of CPU took 0.3-0.45 s of wall time (the main thread,
+ * finishing the forward table, and V8's concurrent collector held both cores), so the build was
+ * not shorter; it is started from 3 cores on.
+ */
+export function reverseHelperUseful(cores = availableParallelism()): boolean {
+  return cores > 2;
 }
 
 /**
