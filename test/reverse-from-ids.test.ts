@@ -10,7 +10,10 @@ import { parseStateText } from '../src/mesos/parse-state.js';
 import { buildTableParts } from '../src/records/build-table.js';
 import { packedFromData } from '../src/records/packed-reverse.js';
 import { reversePtrs } from '../src/records/reverse-ptrs.js';
-import type { ReverseTable } from '../src/records/reverse-table.js';
+import { namesBetween, ownersInZones, type ReverseTable } from '../src/records/reverse-table.js';
+import { derivedV4Owners } from '../src/records/reverse-owners.js';
+import { packStrings } from '../src/records/packed-table.js';
+import { indexStrings } from '../src/records/packed-reverse.js';
 
 function task(id: string, name: string, ips: string[]): Record<string, unknown> {
   return {
@@ -107,5 +110,27 @@ describe('the canonical names sorted in rounds of three bytes (byCanonicalNames)
     expect(entries(parts.table.reverse!)).toEqual(entries(expected));
     const shared = parts.table.reverse!.ptr.get('0.0.9.10.in-addr.arpa.')!;
     expect(shared.length).toBeGreaterThan(50);
+  });
+});
+
+describe('IPv4 owners written as bytes (reverse-owners.ts)', () => {
+  it('gives the owners, zones, existing names and owner index of the string path', () => {
+    // Runs from one /24, a /24 seen again later, edge octets.
+    const ips = ['10.0.0.0', '10.0.0.255', '10.2.3.4', '10.0.0.7', '255.255.255.255', '0.0.0.0', '192.168.10.1', '10.2.3.200', '1.2.3.4'];
+    const blob = packStrings(ips);
+    const order = [2, 0, 1, 4, 3, 5, 7, 6, 8];
+    const v4 = derivedV4Owners(blob, order)!;
+    const reference = ownersInZones(
+      order.map((i) => ips[i]),
+      [],
+    );
+    const owners = packStrings(reference.owners);
+    expect(v4.zones).toEqual(reference.zones);
+    expect(Buffer.compare(v4.owners.bytes, owners.bytes)).toBe(0);
+    expect([...v4.owners.ends]).toEqual([...owners.ends]);
+    expect([...v4.slots]).toEqual([...indexStrings(owners)]);
+    expect([...namesBetween({ zones: reference.zones, owners: reference.owners })]).toEqual(v4.zones);
+    // Anything else takes the string path.
+    for (const other of ['fd00::1', '010.1.1.1', '10.1.1', '10.1.1.256', '10.1.1.1.1']) expect(derivedV4Owners(packStrings(['10.1.1.1', other]), [0, 1])).toBeUndefined();
   });
 });

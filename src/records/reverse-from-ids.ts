@@ -11,6 +11,7 @@ import { KIND_A, KIND_AAAA, packStrings, stringAt, type StringBlob } from './pac
 import { indexStrings, packedReverseTable, share, type ReverseMessage } from './packed-reverse.js';
 import { reverseOwnerNames } from './reverse-ptrs.js';
 import { namesBetween, ownersInZones, type ReverseTable } from './reverse-table.js';
+import { derivedV4Owners } from './reverse-owners.js';
 
 /**
  * What the reverse table of a build is made from: plain arrays only, so that it can be handed to
@@ -135,9 +136,31 @@ export function reverseMessageFromIds(input: ReverseInput): ReverseMessage {
     ends[s] = out;
   }
 
-  const ips: string[] = new Array<string>(slots);
-  for (let s = 0; s < slots; s++) ips[s] = stringAt(input.ips, slotIps[s]);
-  const { zones, owners, kept } = ownersInZones(ips, input.configuredZones);
+  // The owners and zones: as bytes straight from the addresses' bytes in the usual case (derived
+  // zones, IPv4 only: reverse-owners.ts), else through the addresses' and owners' strings.
+  const v4 = input.configuredZones.length === 0 ? derivedV4Owners(input.ips, slotIps) : undefined;
+  let zones: string[];
+  let kept: number[];
+  let ownerBlob: StringBlob;
+  let ownerSlots: Int32Array;
+  let between: string[];
+  if (v4 !== undefined) {
+    zones = v4.zones;
+    kept = slotIps.map((_, s) => s);
+    ownerBlob = v4.owners;
+    ownerSlots = v4.slots;
+    // Each owner's parent is its /24 zone: nothing exists between them (namesBetween's result).
+    between = [...zones];
+  } else {
+    const ips: string[] = new Array<string>(slots);
+    for (let s = 0; s < slots; s++) ips[s] = stringAt(input.ips, slotIps[s]);
+    const made = ownersInZones(ips, input.configuredZones);
+    zones = made.zones;
+    kept = made.kept;
+    ownerBlob = packStrings(made.owners);
+    ownerSlots = indexStrings(ownerBlob);
+    between = [...namesBetween({ zones, owners: made.owners })];
+  }
   // The targets' bytes, copied from the forward table's blob.
   const targetEnds = new Int32Array(kept.length);
   let targetCount = 0;
@@ -162,10 +185,9 @@ export function reverseMessageFromIds(input: ReverseInput): ReverseMessage {
       targetByteEnds[t++] = at;
     }
   }
-  const ownerBlob = packStrings(owners);
-  const packedPtrs = share({ owners: ownerBlob, slots: indexStrings(ownerBlob), targetEnds, targets: { bytes: targetBytes, ends: targetByteEnds } });
+  const packedPtrs = share({ owners: ownerBlob, slots: ownerSlots, targetEnds, targets: { bytes: targetBytes, ends: targetByteEnds } });
   // No plain form: the incremental table's reverse patcher makes it from the packed arrays when it starts.
-  return { zones, between: [...namesBetween({ zones, owners })], packed: packedPtrs };
+  return { zones, between, packed: packedPtrs };
 }
 
 /**
