@@ -15,7 +15,7 @@ import { axfrRecords, ixfrRecords, transferMessages } from '../src/dns/xfr/messa
 import { zoneAt } from '../src/dns/xfr/zones.js';
 import { QCLASS, QTYPE, type ResourceRecord } from '../src/dns/wire/message.js';
 import { readMessage, TransferAssembler, type Transfer } from '../src/dns/xfr/secondary/read-transfer.js';
-import { applyDeltas, copyOfZone } from '../src/dns/xfr/secondary/zone-copy.js';
+import { applyDeltas, copyOfRecords, type ZoneCopy } from '../src/dns/xfr/secondary/zone-copy.js';
 import { secondaryTable } from '../src/dns/xfr/secondary/secondary-table.js';
 import { SecondaryPatcher } from '../src/dns/xfr/secondary/secondary-patch.js';
 
@@ -30,6 +30,33 @@ export interface SecondaryRow {
   launchMs: number;
   /** The same launch patched into the table instead (what the secondary does). */
   patchMs: number;
+  /** The zone copy's memory (heap + array buffers after, minus before, collected), MB; NaN without --expose-gc. */
+  copyMB: number;
+}
+
+/** Heap plus array buffers in use after a full collection, MB; NaN without node --expose-gc. */
+function usedMB(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return NaN;
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / 1e6;
+}
+
+/** What the copy of the whole zone holds once the transfer is over (what a secondary keeps). */
+function copyMemory(before: Parameters<typeof zoneAt>[0]): number {
+  const copyOf = (): ZoneCopy => {
+    const whole = readBack(axfrRecords(zoneAt(before, 'mesos.')!), false);
+    if (whole.kind !== 'full') throw new Error('expected the whole zone');
+    return copyOfRecords(whole.soa, whole.records);
+  };
+  const start = usedMB();
+  let copy: ZoneCopy | undefined = copyOf();
+  const held = usedMB() - start;
+  if (copy.owners.size === 0) throw new Error('an empty copy');
+  copy = undefined;
+  return held;
 }
 
 /** The messages of `records` as the primary sends them, read back as one transfer. */
@@ -60,7 +87,7 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
     const t1 = performance.now();
     if (whole.kind !== 'full') throw new Error('expected the whole zone');
     records = whole.records.length;
-    const copy = copyOfZone('mesos.', whole.soa, whole.records);
+    const copy = copyOfRecords(whole.soa, whole.records);
     const t2 = performance.now();
     secondaryTable(copy, [], 0);
     const base = secondaryTable(copy, [], 0).table;
@@ -87,12 +114,12 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
     tables.push(t3 - t2);
     launches.push(t4 - t3);
   }
-  return { tasks, records, axfrReadMs: median(reads), copyMs: median(copies), tableMs: median(tables), launchMs: median(launches), patchMs: median(patches) };
+  return { tasks, records, axfrReadMs: median(reads), copyMs: median(copies), tableMs: median(tables), launchMs: median(launches), patchMs: median(patches), copyMB: copyMemory(before) };
 }
 
 export function formatSecondary(rows: readonly SecondaryRow[]): string {
   return markdownTable(
-    ['tasks', 'zone records', 'AXFR read (ms)', 'zone copy (ms)', 'table build (ms)', 'one launch, built in full: IXFR read + apply + table (ms)', 'one launch, patched: IXFR read + apply + patch (ms)'],
-    rows.map((r) => [grouped(r.tasks), grouped(r.records), fixed(r.axfrReadMs, 0), fixed(r.copyMs, 0), fixed(r.tableMs, 0), fixed(r.launchMs, 0), fixed(r.patchMs, 1)]),
+    ['tasks', 'zone records', 'AXFR read (ms)', 'zone copy (ms)', 'table build (ms)', 'one launch, built in full: IXFR read + apply + table (ms)', 'one launch, patched: IXFR read + apply + patch (ms)', 'zone copy held (MB)'],
+    rows.map((r) => [grouped(r.tasks), grouped(r.records), fixed(r.axfrReadMs, 0), fixed(r.copyMs, 0), fixed(r.tableMs, 0), fixed(r.launchMs, 0), fixed(r.patchMs, 1), Number.isNaN(r.copyMB) ? '-' : fixed(r.copyMB, 1)]),
   );
 }

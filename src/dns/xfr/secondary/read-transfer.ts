@@ -8,6 +8,7 @@ import { GENERIC_RDATA, QCLASS, QTYPE, type RData, type TsigRecord } from '../..
 import { readName } from '../../wire/name-wire.js';
 import { scanMessage } from '../../wire/reply-scan.js';
 import { readTsig } from '../../wire/tsig.js';
+import { ZoneRecords } from './packed-zone.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
 
@@ -135,8 +136,8 @@ export interface Delta {
 export type Transfer =
   /** The SOA alone (IXFR, RFC 1995 §4: the client is current). */
   | { kind: 'current'; soa: WireRecord & { data: SoaRData } }
-  /** The whole zone: AXFR, or an IXFR answered AXFR-style (§4). */
-  | { kind: 'full'; soa: WireRecord & { data: SoaRData }; records: WireRecord[] }
+  /** The whole zone: AXFR, or an IXFR answered AXFR-style (§4); its records gathered and packed as they came. */
+  | { kind: 'full'; soa: WireRecord & { data: SoaRData }; records: ZoneRecords }
   /** The changes, oldest first (§4). */
   | { kind: 'incremental'; soa: WireRecord & { data: SoaRData }; deltas: Delta[] };
 
@@ -146,13 +147,18 @@ const isSoa = (r: WireRecord): r is WireRecord & { data: SoaRData } => r.data.ty
  * Gathers a transfer's records message by message and says when it is complete: a whole zone
  * ends with its SOA again (RFC 5936 §2.2), an IXFR's changes with the newest SOA after the last
  * addition section (RFC 1995 §4), and an IXFR's first message holding the SOA alone is all.
+ * A whole zone's records go straight into a ZoneRecords (packed-zone.ts) as they arrive, so
+ * none of them is kept as an object past its message.
  */
 export class TransferAssembler {
   readonly #apex: string;
   readonly #ixfr: boolean;
+  /** The opening SOA, and an IXFR's changes. */
   readonly #records: WireRecord[] = [];
+  /** A whole zone's records (the opening and closing SOA excluded). */
+  #zone: ZoneRecords | undefined;
+  #count = 0;
   #done = false;
-  /** IXFR changes: the index of each SOA that opens a section. */
   #phase: 'start' | 'full' | 'removed' | 'added' = 'start';
 
   constructor(apex: string, ixfr: boolean) {
@@ -167,34 +173,44 @@ export class TransferAssembler {
   /** Adds one message's answer records; returns whether the transfer is complete. */
   add(records: readonly WireRecord[]): boolean {
     if (this.#done) malformed('records after the end of the transfer');
-    const firstMessage = this.#records.length === 0;
+    const firstMessage = this.#count === 0;
     for (const r of records) {
       if (this.#done) malformed('records after the closing SOA');
       this.#take(r);
     }
     // RFC 1995 §4: a reply whose first message is the SOA alone says the client is current.
-    if (firstMessage && this.#ixfr && this.#records.length === 1) this.#done = true;
+    if (firstMessage && this.#ixfr && this.#count === 1) this.#done = true;
     return this.#done;
   }
 
   #take(r: WireRecord): void {
     const records = this.#records;
-    if (records.length === 0) {
+    if (this.#count === 0) {
       if (!isSoa(r) || r.owner !== this.#apex) malformed('the first record is not the SOA of the zone');
       records.push(r);
+      this.#count = 1;
       return;
     }
     const serial = (records[0].data as SoaRData).serial;
-    if (records.length === 1) this.#phase = this.#ixfr && isSoa(r) ? 'removed' : 'full';
-    records.push(r);
-    if (!isSoa(r) || r.owner !== this.#apex) return;
+    if (this.#count === 1) this.#phase = this.#ixfr && isSoa(r) ? 'removed' : 'full';
+    this.#count++;
+    const apexSoa = isSoa(r) && r.owner === this.#apex;
     if (this.#phase === 'full') {
-      if (r.data.serial !== serial) malformed('a second SOA with another serial inside a whole-zone transfer');
+      if (!apexSoa) {
+        (this.#zone ??= new ZoneRecords(this.#apex)).add(r.owner, r.data);
+        return;
+      }
+      if ((r.data as SoaRData).serial !== serial) malformed('a second SOA with another serial inside a whole-zone transfer');
       this.#done = true;
-    } else if (this.#phase === 'removed') {
+      return;
+    }
+    records.push(r);
+    if (!apexSoa) return;
+    const rSerial = (r.data as SoaRData).serial;
+    if (this.#phase === 'removed') {
       if (records.length > 2) this.#phase = 'added';
     } else if (this.#phase === 'added') {
-      if (r.data.serial === serial) this.#done = true;
+      if (rSerial === serial) this.#done = true;
       else this.#phase = 'removed';
     }
   }
@@ -204,8 +220,8 @@ export class TransferAssembler {
     if (!this.#done) malformed('the transfer ended before its closing SOA');
     const records = this.#records;
     const soa = records[0] as WireRecord & { data: SoaRData };
+    if (this.#phase === 'full') return { kind: 'full', soa, records: this.#zone ?? new ZoneRecords(this.#apex) };
     if (records.length === 1) return { kind: 'current', soa };
-    if (this.#phase === 'full') return { kind: 'full', soa, records: records.slice(1, -1) };
     // SOA(new) [SOA(from) removed... SOA(to) added...]... SOA(new)
     const deltas: Delta[] = [];
     let current: Delta | undefined;

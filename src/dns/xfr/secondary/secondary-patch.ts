@@ -14,6 +14,8 @@ import { countRecords } from '../../../records/record-counts.js';
 import { overlayTable, type OverlayEntry, type RecordTotals } from '../../../records/incremental/overlay-table.js';
 import type { NameRecords, RecordTable, SrvRecord } from '../../../records/table.js';
 import type { ZoneCopy } from './zone-copy.js';
+import { VersionedMap } from '../../../records/incremental/versioned-map.js';
+import { findOwner, ownerName, type PackedZone } from './packed-zone.js';
 
 /** Overlay names past which the next change is built in full (a new base). */
 export const MAX_OVERLAY = 20_000;
@@ -46,8 +48,11 @@ export class SecondaryPatcher {
     if (served !== base && served.overlay?.base !== base) return undefined;
     const apex = after.apex;
     if (owners.has(apex) || !sameSoaFields(before, after)) return undefined;
-    const entries = new Map<string, OverlayEntry>(served.overlay?.entries ?? []);
+    // The overlay's entries are versioned (the primary's form), so a patch writes its names and copies none of the others.
+    const prior = served.overlay?.entries;
+    const entries = prior instanceof VersionedMap ? (prior as VersionedMap<string, OverlayEntry>) : VersionedMap.empty<string, OverlayEntry>().with(prior ?? new Map());
     if (entries.size + owners.size > MAX_OVERLAY) return undefined;
+    const updates = new Map<string, OverlayEntry>();
     const below = (this.#below ??= countBelow(this.#baseCopy));
     const totals = { ...(served.overlay?.records ?? (this.#baseTotals ??= totalsOf(base))) };
     let ownerCount = served.names.size;
@@ -85,9 +90,9 @@ export class SecondaryPatcher {
       }
       ownerCount += (records !== null ? 1 : 0) - (wasOwner ? 1 : 0);
       existingCount += (exists ? 1 : 0) - (existed ? 1 : 0);
-      entries.set(name, { records, exists });
+      updates.set(name, { records, exists });
     }
-    const table = overlayTable({ base, entries, ownerCount, existingCount, records: totals }, after.soa.serial, served.reverse, () => null);
+    const table = overlayTable({ base, entries: entries.with(updates), ownerCount, existingCount, records: totals }, after.soa.serial, served.reverse, () => null);
     return { table, touched: [...touched] };
   }
 }
@@ -102,14 +107,29 @@ function parentOf(name: string): string | undefined {
 
 function countBelow(copy: ZoneCopy): Map<string, number> {
   const below = new Map<string, number>();
-  for (const [owner, set] of copy.owners) {
-    if (!holdsRecords(set)) continue;
+  const count = (owner: string): void => {
     for (let name = parentOf(owner); name !== undefined && inZone(name, copy.apex); name = parentOf(name)) {
       below.set(name, (below.get(name) ?? 0) + 1);
       if (name === copy.apex) break;
     }
+  };
+  // The packed base's owners by their types (no records decoded), then the owners changed since.
+  const z = copy.base;
+  for (let o = 0; o < z.owners.length; o++) {
+    const name = ownerName(z, o);
+    const changed = copy.changed.get(name);
+    if (changed !== undefined ? holdsRecords(changed) : packedHoldsRecords(z, o)) count(name);
   }
+  for (const [name, records] of copy.changed) if (findOwner(z, name) < 0 && holdsRecords(records)) count(name);
   return below;
+}
+
+function packedHoldsRecords(z: PackedZone, owner: number): boolean {
+  for (let r = z.recStart[owner], end = z.recStart[owner + 1]; r < end; r++) {
+    const t = z.recType[r];
+    if (t === QTYPE.A || t === QTYPE.AAAA || t === QTYPE.SRV) return true;
+  }
+  return false;
 }
 
 /** Whether an owner holds a record the table keeps (a TXT-only owner is no name of the table). */

@@ -20,7 +20,8 @@ import type { Logger } from '../../../log.js';
 import { joinHostPort, type HostPort } from '../../../net/address.js';
 import type { RecordTable } from '../../../records/table.js';
 import { serialGreater } from '../serial.js';
-import { applyDeltas, copyOfZone, type ZoneCopy } from './zone-copy.js';
+import { applyDeltas, copyOfRecords, type ZoneCopy } from './zone-copy.js';
+import { ZoneRecords } from './packed-zone.js';
 import { secondaryTable } from './secondary-table.js';
 import { transfer, type TransferRequest } from './xfr-client.js';
 import type { Transfer } from './read-transfer.js';
@@ -278,7 +279,7 @@ export class SecondarySource {
 
   #axfr(zone: ZoneState, t: Transfer): void {
     if (t.kind === 'incremental') throw new TransferInError('malformed', 'changes in answer to AXFR');
-    this.#take(zone, t.kind === 'current' ? { kind: 'full', soa: t.soa, records: [] } : t, 'axfr');
+    this.#take(zone, t.kind === 'current' ? { kind: 'full', soa: t.soa, records: new ZoneRecords(zone.apex) } : t, 'axfr');
   }
 
   /** Accepts a transfer into the zone's copy and publishes; throws (counted) when it is rejected. */
@@ -298,7 +299,7 @@ export class SecondarySource {
         if (old !== undefined && !serialGreater(t.soa.data.serial, old.soa.serial)) {
           throw new TransferInError('stale_serial', `serial ${t.soa.data.serial} is not newer than ours (${old.soa.serial})`);
         }
-        next = copyOfZone(zone.apex, t.soa, t.records);
+        next = copyOfRecords(t.soa, t.records);
       } else {
         return;
       }

@@ -11,7 +11,7 @@ import { QCLASS, QTYPE, RCODE } from '../../wire/message.js';
 import { nameToWire } from '../../wire/name-wire.js';
 import { signMessage, verifyReply, type VerifyState } from '../../wire/tsig-mac.js';
 import { TSIG_ERROR } from '../../wire/tsig.js';
-import { readMessage, TransferAssembler, type Strings, type Transfer } from './read-transfer.js';
+import { readMessage, TransferAssembler, type Transfer } from './read-transfer.js';
 
 export interface TransferRequest {
   primary: HostPort;
@@ -63,7 +63,6 @@ export function transfer(req: TransferRequest): Promise<Transfer> {
     verify = { key: req.key, priorMac: state.priorMac, verified: 0, unsigned: [] };
   }
   const assembler = new TransferAssembler(req.apex, req.serial !== undefined);
-  const strings: Strings = new Map();
   return new Promise<Transfer>((resolve, reject) => {
     const socket = net.connect({ host: req.primary.host, port: req.primary.port });
     let settled = false;
@@ -102,7 +101,8 @@ export function transfer(req: TransferRequest): Promise<Transfer> {
 
   /** One reply message; true when the transfer is complete. */
   function onMessage(m: Buffer): boolean {
-    const read = readMessage(m, strings);
+    // No strings kept across messages: a whole zone's names go into its packed copy as bytes.
+    const read = readMessage(m);
     if (read.id !== id || !read.qr) throw new TransferInError('malformed', 'a reply with another ID, or not a reply');
     if (verify !== undefined) {
       const verdict = verifyReply(m, read.tsig?.at ?? m.length, read.tsig?.record, verify, req.now());
