@@ -14,7 +14,7 @@ import { ZoneHistory } from '../src/dns/xfr/zone-history.js';
 import { axfrRecords, ixfrRecords, transferMessages } from '../src/dns/xfr/messages.js';
 import { zoneAt } from '../src/dns/xfr/zones.js';
 import { QCLASS, QTYPE, type ResourceRecord } from '../src/dns/wire/message.js';
-import { readMessage, TransferAssembler, type Transfer } from '../src/dns/xfr/secondary/read-transfer.js';
+import { scanTransferMessage, TransferAssembler, type Transfer } from '../src/dns/xfr/secondary/read-transfer.js';
 import { applyDeltas, copyOfRecords, type ZoneCopy } from '../src/dns/xfr/secondary/zone-copy.js';
 import { secondaryTable } from '../src/dns/xfr/secondary/secondary-table.js';
 import { SecondaryPatcher } from '../src/dns/xfr/secondary/secondary-patch.js';
@@ -45,9 +45,9 @@ function usedMB(): number {
 }
 
 /** What the copy of the whole zone holds once the transfer is over (what a secondary keeps). */
-function copyMemory(before: Parameters<typeof zoneAt>[0]): number {
+function copyMemory(axfrMessages: readonly Buffer[]): number {
   const copyOf = (): ZoneCopy => {
-    const whole = readBack(axfrRecords(zoneAt(before, 'mesos.')!), false);
+    const whole = readBack(axfrMessages, false);
     if (whole.kind !== 'full') throw new Error('expected the whole zone');
     return copyOfRecords(whole.soa, whole.records);
   };
@@ -59,12 +59,21 @@ function copyMemory(before: Parameters<typeof zoneAt>[0]): number {
   return held;
 }
 
-/** The messages of `records` as the primary sends them, read back as one transfer. */
-function readBack(records: Iterable<ResourceRecord>, ixfr: boolean): Transfer {
-  const assembler = new TransferAssembler('mesos.', ixfr);
+/** The messages of `records` as the primary sends them (encoded before the reading is timed). */
+function messagesOf(records: Iterable<ResourceRecord>, ixfr: boolean): Buffer[] {
+  const out: Buffer[] = [];
   for (const m of transferMessages({ id: 1, rd: false }, { name: 'mesos', type: ixfr ? QTYPE.IXFR : QTYPE.AXFR, class: QCLASS.IN }, records)) {
     m[2] |= 0x80;
-    assembler.add(readMessage(m).answers);
+    out.push(m);
+  }
+  return out;
+}
+
+/** Messages read back as one transfer, as the secondary's client reads them. */
+function readBack(messages: readonly Buffer[], ixfr: boolean): Transfer {
+  const assembler = new TransferAssembler('mesos.', ixfr);
+  for (const m of messages) {
+    assembler.addMessage(m, scanTransferMessage(m).records);
   }
   return assembler.result();
 }
@@ -75,6 +84,8 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
   const history = new ZoneHistory({ config: () => config, now: () => 1000 });
   const before = history.admit(undefined, benchTable(state, 1));
   const after = history.admit(before, benchTable(withLaunch(state), 2));
+  const axfrMessages = messagesOf(axfrRecords(zoneAt(before, 'mesos.')!), false);
+  const ixfrMessages = messagesOf(ixfrRecords(zoneAt(after, 'mesos.')!, history.journal('mesos.').since(before.soa.serial)!), true);
   const reads: number[] = [];
   const copies: number[] = [];
   const tables: number[] = [];
@@ -83,7 +94,7 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
   let records = 0;
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
-    const whole = readBack(axfrRecords(zoneAt(before, 'mesos.')!), false);
+    const whole = readBack(axfrMessages, false);
     const t1 = performance.now();
     if (whole.kind !== 'full') throw new Error('expected the whole zone');
     records = whole.records.length;
@@ -95,12 +106,12 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
     // The first patch also counts the owners below each name; measured apart below.
     patcher.patch(base, copy, copy, new Set());
     const t3 = performance.now();
-    const changes = readBack(ixfrRecords(zoneAt(after, 'mesos.')!, history.journal('mesos.').since(before.soa.serial)!), true);
+    const changes = readBack(ixfrMessages, true);
     if (changes.kind !== 'incremental') throw new Error('expected changes');
     const next = applyDeltas(copy, changes.soa, changes.deltas);
     const table = secondaryTable(next, [], 0).table;
     const t4 = performance.now();
-    const again = readBack(ixfrRecords(zoneAt(after, 'mesos.')!, history.journal('mesos.').since(before.soa.serial)!), true);
+    const again = readBack(ixfrMessages, true);
     if (again.kind !== 'incremental') throw new Error('expected changes');
     const patchedCopy = applyDeltas(copy, again.soa, again.deltas);
     const owners = new Set(again.deltas.flatMap((d) => [...d.removed, ...d.added].map((r) => r.owner)));
@@ -114,7 +125,7 @@ export function runSecondary(tasks: number, iterations = 3): SecondaryRow {
     tables.push(t3 - t2);
     launches.push(t4 - t3);
   }
-  return { tasks, records, axfrReadMs: median(reads), copyMs: median(copies), tableMs: median(tables), launchMs: median(launches), patchMs: median(patches), copyMB: copyMemory(before) };
+  return { tasks, records, axfrReadMs: median(reads), copyMs: median(copies), tableMs: median(tables), launchMs: median(launches), patchMs: median(patches), copyMB: copyMemory(axfrMessages) };
 }
 
 export function formatSecondary(rows: readonly SecondaryRow[]): string {

@@ -13,7 +13,7 @@
 // index into `others`, which keeps their RData), and for SRV recPort and recExtra
 // (priority << 16 | weight).
 import { TransferInError } from '../../../errors.js';
-import { NameInterner } from '../../../records/name-interner.js';
+import { NameInterner, NO_PART } from '../../../records/name-interner.js';
 import { findString, firstSlot, fnv1aStep, FNV_OFFSET, stringAt, type StringBlob } from '../../../records/packed-table.js';
 import { QTYPE, type RData } from '../../wire/message.js';
 import { recordKey } from '../zones.js';
@@ -74,6 +74,8 @@ export function ipv4Text(bits: number): string {
 export class ZoneRecords {
   readonly #apex: string;
   readonly #dotApex: string;
+  /** The apex as bytes ("mesos."), to test names read as bytes (read-zone-records.ts). */
+  readonly #apexBytes: Buffer;
   readonly #names: NameInterner;
   /** Per record logged: owner name id, type, value, extra, port. */
   #log: Int32Array;
@@ -85,6 +87,7 @@ export class ZoneRecords {
   constructor(apex: string, expectedRecords = 1024) {
     this.#apex = apex;
     this.#dotApex = `.${apex}`;
+    this.#apexBytes = Buffer.from(apex, 'utf8');
     this.#names = new NameInterner(Math.max(1024, expectedRecords >> 1));
     this.#log = new Int32Array(5 * Math.max(1024, expectedRecords));
   }
@@ -130,6 +133,30 @@ export class ZoneRecords {
     }
     this.#others.push(data);
     this.#append(id, OTHER, this.#others.length - 1, 0, 0);
+  }
+
+  /** Whether the name in bytes[0, length) is the apex or below it. */
+  holds(bytes: Uint8Array, length: number): boolean {
+    const apex = this.#apexBytes;
+    const from = length - apex.length;
+    let inside = from === 0 || (from > 0 && bytes[from - 1] === 0x2e);
+    for (let i = 0; inside && i < apex.length; i++) inside = bytes[from + i] === apex[i];
+    return inside;
+  }
+
+  /** A record whose owner is outside the zone, left out (RFC 5936 §3.3). */
+  skipOutside(): void {
+    this.#outside++;
+  }
+
+  /** The id of the name whose bytes these are (interned if new). */
+  nameId(bytes: Uint8Array): number {
+    return this.#names.internParts(bytes, NO_PART, NO_PART, NO_PART);
+  }
+
+  /** A record read from the wire (read-zone-records.ts): an A (value: its 32 bits), or SRV, NS, PTR, CNAME (value: the name id). */
+  addPacked(owner: number, type: typeof QTYPE.A | typeof QTYPE.SRV | typeof QTYPE.NS | typeof QTYPE.PTR | typeof QTYPE.CNAME, value: number, extra = 0, port = 0): void {
+    this.#append(owner, type, value, extra, port);
   }
 
   #append(owner: number, type: number, value: number, extra: number, port: number): void {
