@@ -10,8 +10,8 @@
 //    logged and dropped: the last good copy stays served;
 //  - no contact with any primary for SOA EXPIRE: the zone is no longer answered (SERVFAIL,
 //    RFC 1035 §3.3.13) until a transfer succeeds again.
-// An IXFR of the Mesos zone is patched into the served table (secondary-patch.ts); anything else
-// rebuilds it from the copies (secondary-table.ts). The only I/O is xfr-client.ts and the timers;
+// An IXFR of the Mesos zone or of a reverse zone is patched into the served table
+// (secondary-patch.ts); anything else rebuilds it from the copies (secondary-table.ts). The only I/O is xfr-client.ts and the timers;
 // read-transfer, zone-copy and secondary-table are pure, the patcher owns its one counting map.
 import type { Config } from '../../../config/typed.js';
 import { TransferInError } from '../../../errors.js';
@@ -315,13 +315,13 @@ export class SecondarySource {
     this.#publish();
   }
 
-  /** An IXFR of the Mesos zone patched into the served table; false when it must be built in full. */
+  /** An IXFR patched into the served table (the Mesos zone's names, or a reverse zone's PTRs); false when it must be built in full. */
   #patch(zone: ZoneState, before: ZoneCopy, after: ZoneCopy, t: Extract<Transfer, { kind: 'incremental' }>): boolean {
-    if (this.#closed || zone !== this.#zones[0] || this.#patcher === undefined || this.#served === undefined) return false;
+    if (this.#closed || this.#patcher === undefined || this.#served === undefined) return false;
     if (this.#zones.some((z) => z.expired)) return false;
     const owners = new Set<string>();
     for (const d of t.deltas) for (const r of [...d.removed, ...d.added]) if (r.owner === zone.apex || r.owner.endsWith(`.${zone.apex}`)) owners.add(r.owner);
-    const patch = this.#patcher.patch(this.#served, before, after, owners);
+    const patch = zone === this.#zones[0] ? this.#patcher.patch(this.#served, before, after, owners) : this.#patcher.patchReverse(this.#served, before, after, owners);
     if (patch === undefined) return false;
     this.#served = patch.table;
     this.#opts.swap(patch.table, patch.touched);
@@ -338,7 +338,7 @@ export class SecondarySource {
     const expired = this.#zones.filter((z) => z.expired && z.copy !== undefined).map((z) => z.apex);
     const { table, leftOut } = secondaryTable(mesos.copy, copies, config.SRVRecordDefaultWeight, expired);
     for (const [apex, n] of leftOut) this.#log.debug({ zone: apex, records: n }, 'records of types the table does not hold were left out');
-    this.#patcher = new SecondaryPatcher(table, mesos.copy);
+    this.#patcher = new SecondaryPatcher(table, mesos.copy, copies);
     this.#served = table;
     this.#opts.swap(table);
   }
