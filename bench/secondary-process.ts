@@ -25,6 +25,8 @@ export interface SecondaryProcessRow {
   maxMs: number;
   /** The secondary's VmRSS 12 s after the launches, MB. */
   rssAfterMB: number;
+  /** The secondary's peak resident set (VmHWM) then: the first transfer's working memory included, MB. */
+  peakMB: number;
   /** The primary's VmRSS then, MB (what a secondary is compared with). */
   primaryRssMB: number;
 }
@@ -40,9 +42,10 @@ async function answered(port: number, name: string): Promise<boolean> {
   }
 }
 
-function rssMB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+function statusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
+const rssMB = (pid: number): number => statusMB(pid, 'VmRSS');
 
 export async function runSecondaryProcess(n: number, dir: string, launches: number): Promise<SecondaryProcessRow> {
   const master = await StreamMaster.start();
@@ -95,6 +98,7 @@ export async function runSecondaryProcess(n: number, dir: string, launches: numb
       p50Ms: times[Math.floor((times.length - 1) / 2)] ?? NaN,
       maxMs: times.at(-1) ?? NaN,
       rssAfterMB: rssMB(secondary.pid),
+      peakMB: statusMB(secondary.pid, 'VmHWM'),
       primaryRssMB: rssMB(primary.pid),
     };
   } finally {
@@ -106,7 +110,7 @@ export async function runSecondaryProcess(n: number, dir: string, launches: numb
 
 export function formatSecondaryProcess(rows: readonly SecondaryProcessRow[]): string {
   return markdownTable(
-    ['tasks', 'secondary spawn -> first answer, ms', 'secondary RSS served, MB', 'launches', 'launch -> secondary answers p50 / max, ms', 'secondary RSS after, MB', 'primary RSS, MB'],
-    rows.map((r) => [r.tasks.toLocaleString('en-US'), fixed(r.firstServedMs, 0), fixed(r.rssServedMB, 0), String(r.launches), `${fixed(r.p50Ms, 1)} / ${fixed(r.maxMs, 1)}`, fixed(r.rssAfterMB, 0), fixed(r.primaryRssMB, 0)]),
+    ['tasks', 'secondary spawn -> first answer, ms', 'secondary RSS served, MB', 'launches', 'launch -> secondary answers p50 / max, ms', 'secondary RSS after, MB', 'secondary peak RSS, MB', 'primary RSS, MB'],
+    rows.map((r) => [r.tasks.toLocaleString('en-US'), fixed(r.firstServedMs, 0), fixed(r.rssServedMB, 0), String(r.launches), `${fixed(r.p50Ms, 1)} / ${fixed(r.maxMs, 1)}`, fixed(r.rssAfterMB, 0), fixed(r.peakMB, 0), fixed(r.primaryRssMB, 0)]),
   );
 }

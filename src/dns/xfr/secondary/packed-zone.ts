@@ -76,7 +76,7 @@ export class ZoneRecords {
   readonly #dotApex: string;
   /** The apex as bytes ("mesos."), to test names read as bytes (read-zone-records.ts). */
   readonly #apexBytes: Buffer;
-  readonly #names: NameInterner;
+  #names: NameInterner;
   /** Per record logged: owner name id, type, value, extra, port. */
   #log: Int32Array;
   #n = 0;
@@ -216,6 +216,11 @@ export class ZoneRecords {
       recPort[r] = log[e + 4];
     }
     const { bytes, ends, slots } = this.#names.finish();
+    // The working arrays go now, not with this gatherer: the caller builds the table next while
+    // the transfer that holds it is still on the stack, and they would add to that peak.
+    this.#log = new Int32Array(0);
+    this.#n = 0;
+    this.#names = new NameInterner(0);
     // Copies at their used length: the interner's working arrays are larger.
     return { names: { bytes: Buffer.from(bytes), ends: ends.slice() }, slots, owners, ownerOf, recStart, recType, recValue, recExtra, recPort, others: this.#others };
   }
