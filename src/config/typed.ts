@@ -44,7 +44,7 @@ export interface TypedConfig {
   readonly ptr: { readonly on: boolean; readonly zones: readonly string[] };
   /**
    * RecurseFrom, parsed: the clients that may have names outside our zones forwarded. Plain data,
-   * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
+   * so the config crosses to worker threads; cidr.ts's wordsMatcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
   /** ResponseRateLimitExempt, parsed (plain data like recurseFrom; rrl/response-limit.ts matches it by address words). */

@@ -110,6 +110,14 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
 }
 
 const matchers = new WeakMap<readonly Cidr[], (ip: string) => boolean>();
+const wordsMatchers = new WeakMap<readonly Cidr[], (family: 4 | 6, words: ArrayLike<number>) => boolean>();
+
+/** cidrWordsMatcher(ranges), made once per list, like matcherFor. */
+export function wordsMatcherFor(ranges: readonly Cidr[]): (family: 4 | 6, words: ArrayLike<number>) => boolean {
+  let m = wordsMatchers.get(ranges);
+  if (m === undefined) wordsMatchers.set(ranges, (m = cidrWordsMatcher(ranges)));
+  return m;
+}
 
 /** cidrMatcher(ranges), made once per list (config.typed.recurseFrom is one list per config). */
 export function matcherFor(ranges: readonly Cidr[]): (ip: string) => boolean {
