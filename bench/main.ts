@@ -26,6 +26,7 @@
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
 //   BENCH_ANSWER_ORDER     our server's `AnswerOrder` (default: the server's default, shuffle)
+//   BENCH_RRL              our server's `ResponseRateLimit` (default: off); BENCH_RRL_EXEMPT its `ResponseRateLimitExempt`, comma-separated
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
