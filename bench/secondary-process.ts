@@ -5,12 +5,11 @@
 // served), then launches from the events to the secondary's answer (NOTIFY, IXFR, patch). The
 // secondary's resident set (/proc VmRSS) is read 12 s after serving and 12 s after the launches
 // (past the main thread's next heap compaction). Loopback only, bounded in count and time.
-import { readFileSync } from 'node:fs';
 import { encodeRecord } from '../src/mesos/recordio.js';
 import { StreamMaster, subscribed, taskAdded, taskUpdated, v1Status, v1Task } from '../test/helpers/stream-master.js';
-import { queryUdp } from './dns-probe.js';
+import { answered } from './dns-probe.js';
 import { fixed, markdownTable } from './report.js';
-import { freePort } from './processes.js';
+import { freePort, statusMB } from './processes.js';
 import { startOurServer } from './server-process.js';
 import { runningCluster } from './stream-cluster.js';
 
@@ -33,18 +32,6 @@ export interface SecondaryProcessRow {
 
 const GIVE_UP_MS = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function answered(port: number, name: string): Promise<boolean> {
-  try {
-    return (await queryUdp(port, name, 'A', 500)).answers > 0;
-  } catch {
-    return false;
-  }
-}
-
-function statusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-}
 const rssMB = (pid: number): number => statusMB(pid, 'VmRSS');
 
 export async function runSecondaryProcess(n: number, dir: string, launches: number): Promise<SecondaryProcessRow> {
