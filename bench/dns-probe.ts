@@ -58,3 +58,12 @@ export function queryUdp(
     socket.send(encodeQuery(name, type, id), port, address);
   });
 }
+
+/** Whether `name` gets an A answer over UDP within 500 ms (a timeout or an error counts as no). */
+export async function answered(port: number, name: string): Promise<boolean> {
+  try {
+    return (await queryUdp(port, name, 'A', 500)).answers > 0;
+  } catch {
+    return false;
+  }
+}

@@ -26,11 +26,13 @@
 //   BENCH_SWAP_SECONDS     length of the swap run (default 24)
 //   BENCH_WORKERS          our server's `workers` key (default: the server's default)
 //   BENCH_ANSWER_ORDER     our server's `AnswerOrder` (default: the server's default, shuffle)
+//   BENCH_RRL              our server's `ResponseRateLimit` (default: off); BENCH_RRL_EXEMPT its `ResponseRateLimitExempt`, comma-separated
 //   BENCH_DGRAM=0          qps: skip the second run of our server with UDPBatching off (dgram)
 //   BENCH_FORWARD_QUERIES  forward section: sequential queries once the silent upstream is down (default 2000)
 //   BENCH_XFR_SIZES        xfr section: tasks per in-process row (default 1000,10000,100000)
 //   BENCH_SECONDARY_SIZES  secondary section: tasks per in-process row (default 1000,10000,100000)
 //   BENCH_SECONDARY_BASES  secondary section: tasks running before the launches timed to our secondary (default 0,10000)
+//   BENCH_SECONDARY_PROCESS_SIZES  secondary section: tasks per row of the real binaries, primary and secondary (default 100000; empty: none)
 //   BENCH_XFR_BASES        xfr section: tasks running before the launches Knot must see (default 0,10000)
 //   BENCH_XFR_LAUNCHES     xfr section: launches timed to Knot's answer per row (default 20)
 //   BENCH_KEEP=1           keep the scratch directory (zone file, states, configs)
@@ -52,6 +54,7 @@ import { formatPhases, formatSnapshotRows, runSnapshotRow, type SnapshotRow } fr
 import { formatXfr, runXfr, type XfrRow } from './xfr.js';
 import { formatSecondary, runSecondary, type SecondaryRow } from './secondary.js';
 import { runSecondaryLaunches } from './xfr-secondary.js';
+import { formatSecondaryProcess, runSecondaryProcess, type SecondaryProcessRow } from './secondary-process.js';
 import { runKnotLaunches, type KnotLaunchResult } from './xfr-knot.js';
 import { formatZones, runZones, type ZonesRow } from './static-zones.js';
 import { formatSnapshotReadRows, runSnapshotRead, type SnapshotReadRow } from './snapshot-read.js';
@@ -143,6 +146,7 @@ async function main(): Promise<void> {
     xfrKnot?: KnotLaunchResult[];
     secondary?: SecondaryRow[];
     secondaryLaunches?: KnotLaunchResult[];
+    secondaryProcess?: SecondaryProcessRow[];
     snapshotRead?: SnapshotReadRow[];
     memory?: MemoryCase[];
     forward?: ForwardFaultsResult;
@@ -298,6 +302,12 @@ async function main(): Promise<void> {
             launched.map((r) => `| ${r.baseTasks.toLocaleString('en-US')} | ${r.launches} | ${r.median.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n'),
         );
       }
+      const processRows = (results.secondaryProcess = [] as SecondaryProcessRow[]);
+      for (const n of countsFromEnv('BENCH_SECONDARY_PROCESS_SIZES', '100000')) {
+        process.stderr.write(`secondary: ${n} tasks, the real binaries: the secondary's first AXFR to serving, its RSS, launches\n`);
+        processRows.push(await runSecondaryProcess(n, dir, envInt('BENCH_XFR_LAUNCHES', 20)));
+      }
+      if (processRows.length > 0) print(`## A mesos-dns-ts secondary of a primary, real binaries (stream on)\n\n${formatSecondaryProcess(processRows)}`);
     }
     if (sections.includes('memory')) {
       const settleMs = envInt('BENCH_SETTLE_SECONDS', 30) * 1000;

@@ -222,3 +222,8 @@ export function repoRoot(): string {
     dir = up;
   }
 }
+
+/** A /proc/<pid>/status memory field (VmRSS now, VmHWM its peak) in MB, read synchronously; NaN if absent. */
+export function statusMB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}

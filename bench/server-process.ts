@@ -42,7 +42,10 @@ function workersFromEnv(): Record<string, unknown> {
 /** BENCH_RRL sets `ResponseRateLimit` when given (RRL on; pick a rate no client reaches to measure its cost). */
 function rrlFromEnv(): Record<string, unknown> {
   const r = process.env.BENCH_RRL;
-  return r === undefined || r === '' ? {} : { responseRateLimit: Number(r) };
+  // BENCH_RRL_EXEMPT: `ResponseRateLimitExempt` ranges, comma-separated (one the load's 127.0.0.1
+  // is outside of measures the check on every reply).
+  const exempt = (process.env.BENCH_RRL_EXEMPT ?? '').split(',').filter((x) => x !== '');
+  return r === undefined || r === '' ? {} : { responseRateLimit: Number(r), ...(exempt.length > 0 ? { responseRateLimitExempt: exempt } : {}) };
 }
 
 /** BENCH_ANSWER_ORDER sets `AnswerOrder` when given ("shuffle", the default, or "round-robin"). */

@@ -8,8 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeRecord } from '../src/mesos/recordio.js';
 import { StreamMaster, subscribed, taskAdded, taskUpdated, v1Status, v1Task } from '../test/helpers/stream-master.js';
-import { queryUdp } from './dns-probe.js';
+import { answered } from './dns-probe.js';
 import { fixed, markdownTable } from './report.js';
+import { statusMB } from './processes.js';
 import { startOurServer } from './server-process.js';
 import { runningCluster } from './stream-cluster.js';
 
@@ -33,13 +34,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function answered(port: number, name: string): Promise<boolean> {
-  try {
-    return (await queryUdp(port, name, 'A', 500)).answers > 0;
-  } catch {
-    return false;
-  }
-}
 
 async function updates(httpPort: number): Promise<{ patch: number; full: number }> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -47,10 +41,7 @@ async function updates(httpPort: number): Promise<{ patch: number; full: number 
   return { patch: count('patch'), full: count('full') };
 }
 
-function rssMB(pid: number): number {
-  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return kb / 1024;
-}
+const rssMB = (pid: number): number => statusMB(pid, 'VmRSS');
 
 export async function runLaunchRow(n: number, dir: string, launches: number): Promise<LaunchRow> {
   const master = await StreamMaster.start();

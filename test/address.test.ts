@@ -9,7 +9,8 @@ import {
   sameHostPort,
   splitHostPort,
 } from '../src/net/address.js';
-import { cidrContains, cidrMatcher, parseCidr, type Cidr } from '../src/net/cidr.js';
+import { cidrContains, cidrMatcher, cidrWordsMatcher, parseCidr, type Cidr } from '../src/net/cidr.js';
+import { peerWords } from '../src/net/peer.js';
 
 describe('canonicalIP: one text per address (RFC 5952; IPv4-mapped as dotted IPv4, as Go)', () => {
   it.each<[string, string | undefined]>([
@@ -171,6 +172,10 @@ describe('CIDR ranges', () => {
   ])('%s contains %s: %s', (range, ip, want) => {
     expect(cidrContains(cidr(range), ip)).toBe(want);
     expect(cidrMatcher([cidr(range)])(ip)).toBe(want);
+    // The same over the words a reply's peer gives (net/peer.ts peerWords), as RRL's exemption reads it.
+    const words = new Uint32Array(4);
+    const family = peerWords(ip, words);
+    if (family !== 0) expect(cidrWordsMatcher([cidr(range)])(family, words)).toBe(want);
   });
 
   it('a matcher over a list matches any of its ranges, of either family', () => {

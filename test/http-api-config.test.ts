@@ -105,6 +105,7 @@ describe('GET /v1/config', () => {
       '  "ResponseRateLimitWindow": 1,',
       '  "ResponseRateLimitIPv4Prefix": 24,',
       '  "ResponseRateLimitIPv6Prefix": 56,',
+      '  "ResponseRateLimitExempt": [],',
       '  "TCPIOTimeoutMs": 500,',
       '  "TCPIdleTimeoutMs": 10000,',
       '  "TCPMaxConnections": 1024,',

@@ -184,6 +184,21 @@ describe('response rate limiting', () => {
     expect(mixed.byName.get('master.mesos') ?? 0).toBeGreaterThanOrEqual(5);
   });
 
+  it('ResponseRateLimitExempt: an exempt client (127.0.0.2 in 127.0.0.2/32) gets all 100 in full while a client outside it is limited; the exempt replies leave the counters alone', async () => {
+    const s = await serve({ responseRateLimit: 5, responseRateLimitSlip: 2, responseRateLimitIPv4Prefix: 32, ResponseRateLimitExempt: ['127.0.0.2/32', 'fd00::/8'] });
+    const [exempt, limited] = await Promise.all([udpBurst(s.dnsPort, '127.0.0.2', 100), udpBurst(s.dnsPort, '127.0.0.1', 100)]);
+    expect(exempt).toMatchObject({ full: 100, truncated: 0, total: 100 });
+    expect(limited.full).toBeLessThanOrEqual(25);
+    const metrics = (await s.http('/metrics')).body;
+    expect(metric(metrics, 'mesos_dns_rrl_dropped_total')).toBe(100 - limited.total);
+    expect(metric(metrics, 'mesos_dns_rrl_slipped_total')).toBe(limited.truncated);
+    expect(JSON.parse((await s.http('/v1/config')).body).ResponseRateLimitExempt).toEqual(['127.0.0.2/32', 'fd00::/8']);
+  });
+
+  it('ResponseRateLimitExempt: a bad entry is refused at load, naming the key and the entry', async () => {
+    await expect(startTestServer({ stateFile: STATE, ResponseRateLimit: 5, ResponseRateLimitExempt: ['127.0.0.1'] })).rejects.toThrow(/ResponseRateLimitExempt.*127\.0\.0\.1/);
+  });
+
   it('off (the default): all 100 are answered in full', async () => {
     const s = await serve({});
     const burst = await udpBurst(s.dnsPort, '127.0.0.1', 100);

@@ -69,3 +69,52 @@ describe('SecondaryPatcher', () => {
     expect(patcher.patch(secondaryTable(copy, [], 0).table, copy, next, new Set(['a.mesos.']))).toBeUndefined();
   });
 });
+
+describe('SecondaryPatcher, reverse zones', () => {
+  const rsoa = (serial: number) => ({ ...soa(serial), owner: '10.in-addr.arpa.' }) as ReturnType<typeof soa>;
+  function randomPtr(random: () => number): WireRecord {
+    const owner = `${Math.floor(random() * 4)}.${Math.floor(random() * 3)}.0.10.in-addr.arpa.`;
+    return { owner, ttl: 60, data: { type: QTYPE.PTR, target: `t${Math.floor(random() * 5)}.marathon.mesos.` } };
+  }
+  const names = ['10.in-addr.arpa.', '0.10.in-addr.arpa.', '9.10.in-addr.arpa.', ...[0, 1, 2].flatMap((c) => [`${c}.0.10.in-addr.arpa.`, ...[0, 1, 2, 3].map((d) => `${d}.${c}.0.10.in-addr.arpa.`)])];
+
+  it.each(Array.from({ length: 12 }, (_, i) => i + 1))('patches of a reverse zone agree with full builds (seed %i)', (seed) => {
+    const random = seededRandom(seed);
+    const mesos = copyOfZone('mesos.', soa(1), [{ owner: 'web.marathon.mesos.', ttl: 60, data: { type: QTYPE.A, address: '10.0.0.1' } }]);
+    let copy = copyOfZone('10.in-addr.arpa.', rsoa(1), [{ owner: '10.in-addr.arpa.', ttl: 60, data: { type: QTYPE.NS, target: 'ns1.mesos.' } }, ...Array.from({ length: 8 }, () => randomPtr(random))]);
+    const base = secondaryTable(mesos, [copy], 0).table;
+    const patcher = new SecondaryPatcher(base, mesos, [copy]);
+    let served: RecordTable = base;
+    for (let serial = 2; serial < 30; serial++) {
+      const held = recordsOf(copy).filter((r) => r.owner !== '10.in-addr.arpa.');
+      const removed = held.filter(() => random() < 0.2);
+      const added = Array.from({ length: Math.floor(random() * 4) }, () => randomPtr(random));
+      const next = applyDeltas(copy, rsoa(serial), [{ from: serial - 1, to: serial, removed, added }]);
+      const patch = patcher.patchReverse(served, copy, next, new Set([...removed, ...added].map((r) => r.owner)));
+      expect(patch).toBeDefined();
+      const fresh = secondaryTable(mesos, [next], 0).table.reverse!;
+      const patched = patch!.table.reverse!;
+      for (const name of names) {
+        expect([name, patched.existing.has(name)]).toEqual([name, fresh.existing.has(name)]);
+        expect([name, patched.ptr.get(name)]).toEqual([name, fresh.ptr.get(name)]);
+      }
+      expect(new Map(patched.ptr)).toEqual(new Map(fresh.ptr));
+      expect(patched.serials.get('10.in-addr.arpa.')).toBe(serial);
+      // The forward names are the served ones.
+      expect([...patch!.table.names]).toEqual([...base.names]);
+      expect(patch!.table.existing.size).toBe(base.existing.size);
+      served = patch!.table;
+      copy = next;
+    }
+  });
+
+  it('declines a zone the base does not hold, and a change at its apex', () => {
+    const mesos = copyOfZone('mesos.', soa(1), []);
+    const copy = copyOfZone('10.in-addr.arpa.', rsoa(1), [{ owner: '1.0.0.10.in-addr.arpa.', ttl: 60, data: { type: QTYPE.PTR, target: 'a.mesos.' } }]);
+    const next = applyDeltas(copy, rsoa(2), [{ from: 1, to: 2, removed: [], added: [{ owner: '10.in-addr.arpa.', ttl: 60, data: { type: QTYPE.NS, target: 'ns2.mesos.' } }] }]);
+    const base = secondaryTable(mesos, [copy], 0).table;
+    expect(new SecondaryPatcher(base, mesos, [copy]).patchReverse(base, copy, next, new Set(['10.in-addr.arpa.']))).toBeUndefined();
+    const without = secondaryTable(mesos, [], 0).table;
+    expect(new SecondaryPatcher(without, mesos, []).patchReverse(without, copy, next, new Set(['1.0.0.10.in-addr.arpa.']))).toBeUndefined();
+  });
+});

@@ -26,6 +26,7 @@ export const RESTARTS = {
   zones: ['ZonesDir', 'Domain'],
   rateLimit: [
     'ResponseRateLimit', 'ResponseRateLimitSlip', 'ResponseRateLimitWindow', 'ResponseRateLimitIPv4Prefix', 'ResponseRateLimitIPv6Prefix',
+    'ResponseRateLimitExempt',
   ],
   /**
    * The NOTIFY sender (dns/xfr/notifier.ts): pending retries to the old targets stop. The other

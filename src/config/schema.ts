@@ -114,6 +114,8 @@ export interface RawConfig {
   ResponseRateLimitIPv4Prefix: number;
   /** Prefix length that makes IPv6 clients one network for RRL. */
   ResponseRateLimitIPv6Prefix: number;
+  /** Clients (CIDR ranges) whose UDP responses are never rate limited: monitoring, the agents' own caches. */
+  ResponseRateLimitExempt: string[];
 
   // --- connection limits (docs/security.md "Limits"); all live on SIGHUP ---
   /** A TCP message must arrive whole this long after its first byte (Knot's tcp-io-timeout), ms. */
@@ -292,6 +294,8 @@ export const KEYS: { readonly [K in keyof RawConfig]: KeySpec<RawConfig[K]> } = 
   ResponseRateLimitWindow: { kind: int(1, 3600, 'an integer from 1 to 3600 (seconds)'), default: 1 },
   ResponseRateLimitIPv4Prefix: { kind: int(0, 32, 'a prefix length from 0 to 32'), default: 24 },
   ResponseRateLimitIPv6Prefix: { kind: int(0, 128, 'a prefix length from 0 to 128'), default: 56 },
+  // BIND's `exempt-clients`: none by default, so RRL limits everyone until the operator says otherwise.
+  ResponseRateLimitExempt: { kind: STRINGS, default: [] },
   // --- connection limits (docs/security.md "Limits") ---
   TCPIOTimeoutMs: { kind: milliseconds, default: 500 },
   TCPIdleTimeoutMs: { kind: milliseconds, default: 10_000 },

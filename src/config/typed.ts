@@ -44,9 +44,11 @@ export interface TypedConfig {
   readonly ptr: { readonly on: boolean; readonly zones: readonly string[] };
   /**
    * RecurseFrom, parsed: the clients that may have names outside our zones forwarded. Plain data,
-   * so the config crosses to worker threads; cidr.ts's matcherFor() makes its matcher once per thread.
+   * so the config crosses to worker threads; cidr.ts's wordsMatcherFor() makes its matcher once per thread.
    */
   readonly recurseFrom: readonly Cidr[];
+  /** ResponseRateLimitExempt, parsed (plain data like recurseFrom; rrl/response-limit.ts matches it by address words). */
+  readonly rrlExempt: readonly Cidr[];
   /** AnswerOrder is "round-robin" (rotate each RRset one step per reply); false: shuffle every reply. */
   readonly roundRobin: boolean;
   /** Zone transfer (dns/xfr/): AllowTransfer, Notify targets, TSIG keys, the key transfers need. */
@@ -127,6 +129,7 @@ export function typedValues(raw: RawConfig): TypedConfig {
     secondary: secondaryOf(raw, domain),
     zonesDir: raw.ZonesDir === '' ? '' : path.resolve(raw.File ? path.dirname(raw.File) : process.cwd(), raw.ZonesDir),
     recurseFrom: Object.freeze(raw.RecurseFrom.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
+    rrlExempt: Object.freeze(raw.ResponseRateLimitExempt.flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),
     roundRobin: raw.AnswerOrder === 'round-robin',
     transfer: Object.freeze({
       allow: Object.freeze((raw.AllowTransfer ?? []).flatMap((text): Cidr[] => { const { value } = parseCidr(text); return value ? [value] : []; })),

@@ -157,9 +157,11 @@ function validateSecurity(c: RawConfig, p: Problems): void {
   // It goes out as one TXT <character-string> (RFC 1035 §3.3: at most 255 octets).
   const octets = Buffer.byteLength(c.Identity, 'utf8');
   if (octets > 255) p.error('Identity', `must be at most 255 octets of UTF-8, got ${octets}`);
-  for (const entry of c.RecurseFrom) {
-    const parsed = parseCidr(entry);
-    if (parsed.reason !== undefined) p.error('RecurseFrom', parsed.reason);
+  for (const key of ['RecurseFrom', 'ResponseRateLimitExempt'] as const) {
+    for (const entry of c[key]) {
+      const parsed = parseCidr(entry);
+      if (parsed.reason !== undefined) p.error(key, parsed.reason);
+    }
   }
 }
 

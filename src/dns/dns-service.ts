@@ -16,7 +16,7 @@ import { firstMessage, respondMessages, type QueryContext } from './answer/handl
 import type { TransferAnswer } from './xfr/transfer-service.js';
 import { QueryStats } from './query-stats.js';
 import { NO_SOCKET_COUNTERS, type SocketCounters } from './transport/udp-server.js';
-import { rateLimitSettings, ResponseLimit } from './rrl/response-limit.js';
+import { rateLimitExempt, rateLimitSettings, ResponseLimit } from './rrl/response-limit.js';
 import type { Peer } from '../net/peer.js';
 
 /** At most one "forwarding failed" line per this many ms per thread (the rest are counted in it). */
@@ -86,7 +86,7 @@ export async function startDnsService(options: DnsServiceOptions): Promise<DnsSe
   // one comparison per reply. A reload that changes its keys starts a fresh table.
   const limitOf = (c: Config): ResponseLimit | undefined => {
     const settings = rateLimitSettings(c);
-    return settings ? new ResponseLimit(settings, stats) : undefined;
+    return settings ? new ResponseLimit(settings, stats, undefined, rateLimitExempt(c)) : undefined;
   };
   let rrl = limitOf(config);
   const slot = ctx.answers!;

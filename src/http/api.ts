@@ -131,6 +131,7 @@ const CONFIG_KEYS = [
   'ResponseRateLimitWindow',
   'ResponseRateLimitIPv4Prefix',
   'ResponseRateLimitIPv6Prefix',
+  'ResponseRateLimitExempt',
   'TCPIOTimeoutMs',
   'TCPIdleTimeoutMs',
   'TCPMaxConnections',

@@ -96,7 +96,7 @@ export function parseCidr(text: string): Parsed<Cidr> {
   return { value: { text: `${canonicalIP(ipText)}/${prefix}`, v6: ip.v6, prefix, words: ip.words } };
 }
 
-function contains(cidr: Cidr, words: readonly number[]): boolean {
+function contains(cidr: Cidr, words: ArrayLike<number>): boolean {
   for (let i = 0; i < cidr.words.length; i++) {
     if ((words[i] & wordMask(cidr.prefix, i)) >>> 0 !== cidr.words[i]) return false;
   }
@@ -110,6 +110,14 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
 }
 
 const matchers = new WeakMap<readonly Cidr[], (ip: string) => boolean>();
+const wordsMatchers = new WeakMap<readonly Cidr[], (family: 4 | 6, words: ArrayLike<number>) => boolean>();
+
+/** cidrWordsMatcher(ranges), made once per list, like matcherFor. */
+export function wordsMatcherFor(ranges: readonly Cidr[]): (family: 4 | 6, words: ArrayLike<number>) => boolean {
+  let m = wordsMatchers.get(ranges);
+  if (m === undefined) wordsMatchers.set(ranges, (m = cidrWordsMatcher(ranges)));
+  return m;
+}
 
 /** cidrMatcher(ranges), made once per list (config.typed.recurseFrom is one list per config). */
 export function matcherFor(ranges: readonly Cidr[]): (ip: string) => boolean {
@@ -136,5 +144,24 @@ export function cidrMatcher(ranges: readonly Cidr[]): (ip: string) => boolean {
     if (parsed === undefined) return false;
     if (!parsed.v6) return v4.some(([net, mask]) => (parsed.words[0] & mask) >>> 0 === net);
     return v6.some((r) => contains(r, parsed.words));
+  };
+}
+
+/**
+ * The same predicate over an address already in words (net/peer.ts peerWords: family 4 with the
+ * address in words[0], IPv4-mapped IPv6 included; family 6 with four words), for per-reply
+ * checks that have the words at hand and should not make text of the peer.
+ */
+export function cidrWordsMatcher(ranges: readonly Cidr[]): (family: 4 | 6, words: ArrayLike<number>) => boolean {
+  const v4 = ranges.filter((r) => !r.v6).map((r) => [r.words[0], maskOf(r.prefix)] as const);
+  const v6 = ranges.filter((r) => r.v6);
+  return (family, words) => {
+    if (family === 4) {
+      const word = words[0];
+      for (let i = 0; i < v4.length; i++) if ((word & v4[i][1]) >>> 0 === v4[i][0]) return true;
+      return false;
+    }
+    for (let i = 0; i < v6.length; i++) if (contains(v6[i], words)) return true;
+    return false;
   };
 }

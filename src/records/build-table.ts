@@ -319,7 +319,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
     seenIps,
     get taskPtrs(): TaskPtr[] | null {
       if (taskPtrs === null) return null;
-      return (ptrList ??= taskPtrs.toTaskPtrs((id) => stringAt(packed.ips, id), (id) => nameAt(packed, id)));
+      return (ptrList ??= taskPtrs.toTaskPtrs((id) => stringAt(packed.ips, id), nameReader(packed)));
     },
     mname,
     frameworkLabels: fwNames,
@@ -377,3 +377,12 @@ function assemble(
   });
 }
 
+/**
+ * Name id -> text in `packed`, for the TaskPtrs the incremental table keeps. Made here, not as an
+ * arrow inside buildSteps: V8 gives a function the whole context of the scope it is made in, and
+ * that one holds the build's builder, interner and caches (~40 MB more RSS at 100,000 tasks for
+ * as long as a TaskPtr lives).
+ */
+function nameReader(packed: PackedTable): (id: number) => string {
+  return (id) => nameAt(packed, id);
+}

@@ -178,6 +178,26 @@ describe('a mesos-dns-ts secondary', () => {
     expect(await secondary.dig('api.marathon.mesos', 'A')).toMatch(/status: NXDOMAIN/);
   }, 20_000);
 
+  it("a reverse zone's IXFR is patched too: a launch's PTR comes and goes without a full build", async () => {
+    const full = await metric(secondary, 'mesos_dns_table_updates_total', { kind: 'full' });
+    const ptrOf = async (server: TestServer, ip: string, want: RegExp): Promise<string> => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const out = await server.dig('-x', ip);
+        if (want.test(out) || Date.now() > deadline) return out;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    master.send(taskAdded(running('rev.1', '10.2.0.3')));
+    expect(await ptrOf(secondary, '10.2.0.3', /^3\.0\.2\.10\.in-addr\.arpa\.\s.*PTR\s+rev\.marathon\.mesos\.$/m)).toMatch(/PTR\s+rev\.marathon\.mesos\.$/m);
+    expect((await secondary.dig('+short', '-x', '10.2.0.3')).split('\n').sort()).toEqual((await primary!.dig('+short', '-x', '10.2.0.3')).split('\n').sort());
+    master.send(taskUpdated('fw1', 'TASK_KILLED', v1Status({ taskId: 'rev.1', agentId: 'a1', state: 'TASK_KILLED', timestamp: 1_700_000_300 })));
+    expect(await ptrOf(secondary, '10.2.0.3', /status: NXDOMAIN/)).toMatch(/status: NXDOMAIN/);
+    expect(await primary!.dig('-x', '10.2.0.3')).toMatch(/status: NXDOMAIN/);
+    // Both zones' changes were patched (secondary-patch.ts), on the main thread and the DNS workers.
+    expect(await metric(secondary, 'mesos_dns_table_updates_total', { kind: 'full' })).toBe(full);
+  }, 30_000);
+
   it('still forwards names outside its zones', async () => {
     expect(await a(secondary, 'example.org')).toEqual(['192.0.2.7']);
   });

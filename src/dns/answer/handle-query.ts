@@ -28,8 +28,8 @@ import { lookupReverse } from './reverse-lookup.js';
 import { chaseIntoTable, lookupStatic } from './static-lookup.js';
 import { lookupChaos, nsidBytes } from './chaos.js';
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
-import { peerText, type Peer } from '../../net/peer.js';
-import { matcherFor } from '../../net/cidr.js';
+import { peerText, peerWords, type Peer } from '../../net/peer.js';
+import { wordsMatcherFor, type Cidr } from '../../net/cidr.js';
 import type { TransferAnswer } from '../xfr/transfer-service.js';
 
 export interface QueryContext {
@@ -265,7 +265,7 @@ async function answerQuery(
       // to perform the specified operation for policy reasons") with RA clear, as BIND's
       // allow-recursion does: this client is offered no recursion. Checked before the cache,
       // so no cached answer leaks either; read synchronously, before any await (see handleQuery).
-      if (peer !== undefined && !matcherFor(config.typed.recurseFrom)(peerText(peer))) {
+      if (peer !== undefined && !recursionAllowed(config.typed.recurseFrom, peer)) {
         if (ctx.stats) ctx.stats.recursionRefused++;
         return encodeError({ ...query, rcode: RCODE.REFUSED, ra: false }, encodeOptions);
       }
@@ -333,4 +333,15 @@ function expiredZone(snapshot: Snapshot | undefined, where: Route): boolean {
   if (expired === undefined) return false;
   if (where.kind === 'authority') return expired.includes(where.zone ?? snapshot!.table.zone);
   return where.kind === 'reverse' && expired.includes(where.zone);
+}
+
+const peerWordsOut = new Uint32Array(4);
+
+/**
+ * Whether RecurseFrom lets `peer` have names forwarded: matched on the peer's address words, as
+ * RRL's exemption is, without making text of it. Not an address (never from a socket): no.
+ */
+function recursionAllowed(ranges: readonly Cidr[], peer: Peer): boolean {
+  const family = peerWords(peer, peerWordsOut);
+  return family !== 0 && wordsMatcherFor(ranges)(family, peerWordsOut);
 }

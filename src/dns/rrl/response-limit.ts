@@ -8,6 +8,7 @@
 // limiter; a flood whose source ports vary spreads over the threads and gets up to
 // ResponseRateLimit x Workers. A shared table would cost a cross-thread write per reply.
 import type { Config } from '../../config/typed.js';
+import { cidrWordsMatcher } from '../../net/cidr.js';
 import { peerWords, type Peer } from '../../net/peer.js';
 import { truncateToQuestion } from '../answer/handle-query.js';
 import type { QueryStats } from '../query-stats.js';
@@ -32,15 +33,24 @@ export function rateLimitSettings(config: Config): RateLimitSettings | undefined
 
 type Reply = Buffer | null | Promise<Buffer | null>;
 
+/** ResponseRateLimitExempt's matcher; null when the list is empty (nothing to check per reply). */
+export function rateLimitExempt(config: Config): ((family: 4 | 6, words: ArrayLike<number>) => boolean) | null {
+  return config.typed.rrlExempt.length === 0 ? null : cidrWordsMatcher(config.typed.rrlExempt);
+}
+
 export class ResponseLimit {
   private readonly limiter: RateLimiter;
   private readonly words = new Uint32Array(4);
 
-  /** `clock`: the monotonic milliseconds a reply decided later (not in its batch) is stamped with. */
+  /**
+   * `clock`: the monotonic milliseconds a reply decided later (not in its batch) is stamped with.
+   * `exempt`: clients never limited (ResponseRateLimitExempt); their replies leave the buckets alone.
+   */
   constructor(
     settings: RateLimitSettings,
     private readonly stats: QueryStats | undefined,
     private readonly clock: () => number = () => performance.now(),
+    private readonly exempt: ((family: 4 | 6, words: ArrayLike<number>) => boolean) | null = null,
   ) {
     this.limiter = new RateLimiter(settings);
   }
@@ -58,11 +68,12 @@ export class ResponseLimit {
     if (reply === null) return null;
     if (reply instanceof Uint8Array) {
       const family = peerWords(peer, this.words);
-      return family === 0 ? reply : this.decide(reply, query, family, this.words, receivedMs, nameHash);
+      if (family === 0 || (this.exempt !== null && this.exempt(family, this.words))) return reply;
+      return this.decide(reply, query, family, this.words, receivedMs, nameHash);
     }
     const words = new Uint32Array(4);
     const family = peerWords(peer, words);
-    if (family === 0) return reply;
+    if (family === 0 || (this.exempt !== null && this.exempt(family, words))) return reply;
     return reply.then((buf) => (buf === null ? null : this.decide(buf, query, family, words, this.clock(), -1)));
   }
 

@@ -6,8 +6,10 @@ import { TransferInError } from '../../../errors.js';
 import { canonicalIP } from '../../../net/address.js';
 import { GENERIC_RDATA, QCLASS, QTYPE, type RData, type TsigRecord } from '../../wire/message.js';
 import { readName } from '../../wire/name-wire.js';
-import { scanMessage } from '../../wire/reply-scan.js';
+import { scanMessage, type ScannedRecord } from '../../wire/reply-scan.js';
 import { readTsig } from '../../wire/tsig.js';
+import { ZoneRecords } from './packed-zone.js';
+import { WireZoneReader } from './read-zone-records.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
 
@@ -35,52 +37,37 @@ function malformed(what: string): never {
 
 const absolute = (name: string): string => (name === '' ? '.' : `${name.toLowerCase()}.`);
 
-/**
- * Strings seen so far in one transfer, so that each owner, target and address is held once: a
- * zone names each task's address and names several times (A, SRV target, slave forms), and the
- * copy keeps them all (zone-copy.ts). Owned by one transfer's reader.
- */
-export type Strings = Map<string, string>;
-
-function interned(strings: Strings | undefined, text: string): string {
-  if (strings === undefined) return text;
-  const seen = strings.get(text);
-  if (seen !== undefined) return seen;
-  strings.set(text, text);
-  return text;
-}
-
-function nameAt(buf: Buffer, at: number, end: number, strings?: Strings): { name: string; next: number } {
+function nameAt(buf: Buffer, at: number, end: number): { name: string; next: number } {
   const r = readName(buf.subarray(0, end), at);
   if (!r.ok) malformed('a name does not parse');
-  return { name: interned(strings, absolute(r.name)), next: r.next };
+  return { name: absolute(r.name), next: r.next };
 }
 
 /** RDATA [at, end) of `type` as RData; types the table cannot hold are kept as bytes. */
-function readRdata(buf: Buffer, type: number, at: number, end: number, strings: Strings | undefined): RData {
+function readRdata(buf: Buffer, type: number, at: number, end: number): RData {
   const need = (n: number): void => {
     if (end - at !== n) malformed(`RDATA of type ${type} is ${end - at} octets, not ${n}`);
   };
   switch (type) {
     case QTYPE.A:
       need(4);
-      return { type: QTYPE.A, address: interned(strings, `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`) };
+      return { type: QTYPE.A, address: `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}` };
     case QTYPE.AAAA: {
       need(16);
       const groups: string[] = [];
       for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(at + i).toString(16));
-      return { type: QTYPE.AAAA, address: interned(strings, canonicalIP(groups.join(':')) ?? malformed('an AAAA address')) };
+      return { type: QTYPE.AAAA, address: canonicalIP(groups.join(':')) ?? malformed('an AAAA address') };
     }
     case QTYPE.SRV: {
       if (end - at < 7) malformed('SRV RDATA too short');
-      const target = nameAt(buf, at + 6, end, strings);
+      const target = nameAt(buf, at + 6, end);
       if (target.next !== end) malformed('SRV RDATA length');
       return { type: QTYPE.SRV, priority: buf.readUInt16BE(at), weight: buf.readUInt16BE(at + 2), port: buf.readUInt16BE(at + 4), target: target.name };
     }
     case QTYPE.NS:
     case QTYPE.PTR:
     case QTYPE.CNAME: {
-      const target = nameAt(buf, at, end, strings);
+      const target = nameAt(buf, at, end);
       if (target.next !== end) malformed('RDATA length');
       return { type, target: target.name } as RData;
     }
@@ -96,15 +83,26 @@ function readRdata(buf: Buffer, type: number, at: number, end: number, strings: 
   }
 }
 
-/** One reply message of a transfer (or a NOTIFY), its answer records decoded; `strings` shared by a transfer's messages. */
-export function readMessage(buf: Buffer, strings?: Strings): ReadMessage {
+/** A reply message scanned: its header, TSIG, and where its answer records are (not yet read). */
+export interface ScannedTransfer {
+  id: number;
+  qr: boolean;
+  opcode: number;
+  rcode: number;
+  /** The answer section, TSIG excluded, each of class IN. */
+  records: ScannedRecord[];
+  tsig?: { at: number; record: TsigRecord };
+}
+
+/** One reply message of a transfer: the header checked for the client, the records read later (TransferAssembler.addMessage). */
+export function scanTransferMessage(buf: Buffer): ScannedTransfer {
   let scanned;
   try {
     scanned = scanMessage(buf);
   } catch (err) {
     throw new TransferInError('malformed', `malformed transfer message: ${(err as Error).message}`, { cause: err });
   }
-  const out: ReadMessage = { id: scanned.id, qr: scanned.qr, opcode: scanned.opcode, rcode: scanned.rcode, answers: [] };
+  const out: ScannedTransfer = { id: scanned.id, qr: scanned.qr, opcode: scanned.opcode, rcode: scanned.rcode, records: [] };
   const last = scanned.records.at(-1);
   for (const r of scanned.records) {
     if (r.type === QTYPE.TSIG) {
@@ -118,10 +116,20 @@ export function readMessage(buf: Buffer, strings?: Strings): ReadMessage {
     if (r.section !== 'answer') continue;
     const klass = buf.readUInt16BE(r.ttlOffset - 2);
     if (klass !== QCLASS.IN) malformed(`a record of class ${klass}`);
-    const owner = nameAt(buf, r.start, r.end, strings).name;
-    out.answers.push({ owner, ttl: r.ttl, data: readRdata(buf, r.type, r.rdataOffset, r.end, strings) });
+    out.records.push(r);
   }
   return out;
+}
+
+/** A scanned answer record, read. */
+export function wireRecord(buf: Buffer, r: ScannedRecord): WireRecord {
+  return { owner: nameAt(buf, r.start, r.end).name, ttl: r.ttl, data: readRdata(buf, r.type, r.rdataOffset, r.end) };
+}
+
+/** One reply message of a transfer (or a NOTIFY), its answer records read. */
+export function readMessage(buf: Buffer): ReadMessage {
+  const { records, ...rest } = scanTransferMessage(buf);
+  return { ...rest, answers: records.map((r) => wireRecord(buf, r)) };
 }
 
 /** One IXFR change: the records removed going from `from` to `to`, and those added. */
@@ -135,8 +143,8 @@ export interface Delta {
 export type Transfer =
   /** The SOA alone (IXFR, RFC 1995 §4: the client is current). */
   | { kind: 'current'; soa: WireRecord & { data: SoaRData } }
-  /** The whole zone: AXFR, or an IXFR answered AXFR-style (§4). */
-  | { kind: 'full'; soa: WireRecord & { data: SoaRData }; records: WireRecord[] }
+  /** The whole zone: AXFR, or an IXFR answered AXFR-style (§4); its records gathered and packed as they came. */
+  | { kind: 'full'; soa: WireRecord & { data: SoaRData }; records: ZoneRecords }
   /** The changes, oldest first (§4). */
   | { kind: 'incremental'; soa: WireRecord & { data: SoaRData }; deltas: Delta[] };
 
@@ -146,13 +154,19 @@ const isSoa = (r: WireRecord): r is WireRecord & { data: SoaRData } => r.data.ty
  * Gathers a transfer's records message by message and says when it is complete: a whole zone
  * ends with its SOA again (RFC 5936 §2.2), an IXFR's changes with the newest SOA after the last
  * addition section (RFC 1995 §4), and an IXFR's first message holding the SOA alone is all.
+ * A whole zone's records go straight into a ZoneRecords (packed-zone.ts) as they arrive, so
+ * none of them is kept as an object past its message.
  */
 export class TransferAssembler {
   readonly #apex: string;
   readonly #ixfr: boolean;
+  /** The opening SOA, and an IXFR's changes. */
   readonly #records: WireRecord[] = [];
+  /** A whole zone's records (the opening and closing SOA excluded), and what reads them from the wire. */
+  #zone: ZoneRecords | undefined;
+  #reader: WireZoneReader | undefined;
+  #count = 0;
   #done = false;
-  /** IXFR changes: the index of each SOA that opens a section. */
   #phase: 'start' | 'full' | 'removed' | 'added' = 'start';
 
   constructor(apex: string, ixfr: boolean) {
@@ -167,34 +181,63 @@ export class TransferAssembler {
   /** Adds one message's answer records; returns whether the transfer is complete. */
   add(records: readonly WireRecord[]): boolean {
     if (this.#done) malformed('records after the end of the transfer');
-    const firstMessage = this.#records.length === 0;
+    const firstMessage = this.#count === 0;
     for (const r of records) {
       if (this.#done) malformed('records after the closing SOA');
       this.#take(r);
     }
+    return this.#ended(firstMessage);
+  }
+
+  /**
+   * Adds one scanned message's answer records (scanTransferMessage): a whole zone's go into its
+   * packed form from the wire (read-zone-records.ts), the others are read as add() takes them.
+   */
+  addMessage(buf: Buffer, records: readonly ScannedRecord[]): boolean {
+    if (this.#done) malformed('records after the end of the transfer');
+    const firstMessage = this.#count === 0;
+    for (const r of records) {
+      if (this.#done) malformed('records after the closing SOA');
+      if (this.#phase === 'full' && r.type !== QTYPE.SOA && (this.#reader ??= new WireZoneReader((this.#zone ??= new ZoneRecords(this.#apex)))).add(buf, r)) this.#count++;
+      else this.#take(wireRecord(buf, r));
+    }
+    return this.#ended(firstMessage);
+  }
+
+  #ended(firstMessage: boolean): boolean {
     // RFC 1995 §4: a reply whose first message is the SOA alone says the client is current.
-    if (firstMessage && this.#ixfr && this.#records.length === 1) this.#done = true;
+    if (firstMessage && this.#ixfr && this.#count === 1) this.#done = true;
     return this.#done;
   }
 
   #take(r: WireRecord): void {
     const records = this.#records;
-    if (records.length === 0) {
+    if (this.#count === 0) {
       if (!isSoa(r) || r.owner !== this.#apex) malformed('the first record is not the SOA of the zone');
       records.push(r);
+      this.#count = 1;
       return;
     }
     const serial = (records[0].data as SoaRData).serial;
-    if (records.length === 1) this.#phase = this.#ixfr && isSoa(r) ? 'removed' : 'full';
-    records.push(r);
-    if (!isSoa(r) || r.owner !== this.#apex) return;
+    if (this.#count === 1) this.#phase = this.#ixfr && isSoa(r) ? 'removed' : 'full';
+    this.#count++;
+    const apexSoa = isSoa(r) && r.owner === this.#apex;
     if (this.#phase === 'full') {
-      if (r.data.serial !== serial) malformed('a second SOA with another serial inside a whole-zone transfer');
+      if (!apexSoa) {
+        (this.#zone ??= new ZoneRecords(this.#apex)).add(r.owner, r.data);
+        return;
+      }
+      if ((r.data as SoaRData).serial !== serial) malformed('a second SOA with another serial inside a whole-zone transfer');
       this.#done = true;
-    } else if (this.#phase === 'removed') {
+      return;
+    }
+    records.push(r);
+    if (!apexSoa) return;
+    const rSerial = (r.data as SoaRData).serial;
+    if (this.#phase === 'removed') {
       if (records.length > 2) this.#phase = 'added';
     } else if (this.#phase === 'added') {
-      if (r.data.serial === serial) this.#done = true;
+      if (rSerial === serial) this.#done = true;
       else this.#phase = 'removed';
     }
   }
@@ -204,8 +247,8 @@ export class TransferAssembler {
     if (!this.#done) malformed('the transfer ended before its closing SOA');
     const records = this.#records;
     const soa = records[0] as WireRecord & { data: SoaRData };
+    if (this.#phase === 'full') return { kind: 'full', soa, records: this.#zone ?? new ZoneRecords(this.#apex) };
     if (records.length === 1) return { kind: 'current', soa };
-    if (this.#phase === 'full') return { kind: 'full', soa, records: records.slice(1, -1) };
     // SOA(new) [SOA(from) removed... SOA(to) added...]... SOA(new)
     const deltas: Delta[] = [];
     let current: Delta | undefined;

@@ -6,14 +6,20 @@
 // count of owners below each name, made from the base copy on the first patch and kept by each
 // patch: the one mutable structure here, owned by the patcher as LiveState is by the stream.
 //
+// An IXFR of a reverse zone likewise: its PTR owners go into the reverse overlay
+// (records/incremental/reverse-patch.ts, the primary's), over the same forward table.
+//
 // Declines (the caller builds in full) what a patch does not model: a change at the apex (SOA
-// fields other than the serial, NS), more than MAX_OVERLAY names in the overlay, and a base
-// that is not the table served.
+// fields other than the serial, NS), more than MAX_OVERLAY names in the overlay, a base that is
+// not the table served, and a reverse zone the base does not hold or that nests with another.
 import { QTYPE, type RData } from '../../wire/message.js';
 import { countRecords } from '../../../records/record-counts.js';
-import { overlayTable, type OverlayEntry, type RecordTotals } from '../../../records/incremental/overlay-table.js';
+import { overlayTable, type OverlayEntry, type RecordTotals, type TableOverlay } from '../../../records/incremental/overlay-table.js';
+import { overlayReverse, type ReverseEntry } from '../../../records/incremental/reverse-patch.js';
 import type { NameRecords, RecordTable, SrvRecord } from '../../../records/table.js';
 import type { ZoneCopy } from './zone-copy.js';
+import { VersionedMap } from '../../../records/incremental/versioned-map.js';
+import { countBelow, FORWARD_TYPES, inZone, moveOwners, REVERSE_TYPES } from './owner-counts.js';
 
 /** Overlay names past which the next change is built in full (a new base). */
 export const MAX_OVERLAY = 20_000;
@@ -25,16 +31,18 @@ export interface SecondaryPatch {
 }
 
 export class SecondaryPatcher {
-  /** The full build the overlays lie over, and the copy it was built from. */
+  /** The full build the overlays lie over, and the copies it was built from. */
   readonly base: RecordTable;
   readonly #baseCopy: ZoneCopy;
-  /** Owners strictly below each name of the zone (made on the first patch). */
-  #below: Map<string, number> | undefined;
+  readonly #reverseCopies: ReadonlyMap<string, ZoneCopy>;
+  /** Per zone, owners strictly below each name (made on the zone's first patch). */
+  readonly #below = new Map<string, Map<string, number>>();
   #baseTotals: RecordTotals | undefined;
 
-  constructor(base: RecordTable, copy: ZoneCopy) {
+  constructor(base: RecordTable, copy: ZoneCopy, reverse: readonly ZoneCopy[] = []) {
     this.base = base;
     this.#baseCopy = copy;
+    this.#reverseCopies = new Map(reverse.map((c) => [c.apex, c]));
   }
 
   /**
@@ -46,27 +54,14 @@ export class SecondaryPatcher {
     if (served !== base && served.overlay?.base !== base) return undefined;
     const apex = after.apex;
     if (owners.has(apex) || !sameSoaFields(before, after)) return undefined;
-    const entries = new Map<string, OverlayEntry>(served.overlay?.entries ?? []);
+    const entries = versioned(served.overlay?.entries);
     if (entries.size + owners.size > MAX_OVERLAY) return undefined;
-    const below = (this.#below ??= countBelow(this.#baseCopy));
-    const totals = { ...(served.overlay?.records ?? (this.#baseTotals ??= totalsOf(base))) };
+    const updates = new Map<string, OverlayEntry>();
+    const below = this.#belowIn(this.#baseCopy, FORWARD_TYPES);
+    const totals = { ...this.#totals(served) };
     let ownerCount = served.names.size;
     let existingCount = served.existing.size;
-    const touched = new Set<string>();
-    for (const owner of owners) {
-      const had = holdsRecords(before.owners.get(owner));
-      const has = holdsRecords(after.owners.get(owner));
-      touched.add(owner);
-      if (had === has) continue;
-      // Each ancestor inside the zone gains or loses one owner below it.
-      for (let name = parentOf(owner); name !== undefined && inZone(name, apex); name = parentOf(name)) {
-        const n = (below.get(name) ?? 0) + (has ? 1 : -1);
-        if (n === 0) below.delete(name);
-        else below.set(name, n);
-        if (n === 0 || (has && n === 1)) touched.add(name);
-        if (name === apex) break;
-      }
-    }
+    const touched = moveOwners(below, owners, before, after, FORWARD_TYPES);
     for (const name of touched) {
       const records = recordsOf(after.owners.get(name));
       const exists = name === apex || records !== null || (below.get(name) ?? 0) > 0;
@@ -85,38 +80,63 @@ export class SecondaryPatcher {
       }
       ownerCount += (records !== null ? 1 : 0) - (wasOwner ? 1 : 0);
       existingCount += (exists ? 1 : 0) - (existed ? 1 : 0);
-      entries.set(name, { records, exists });
+      updates.set(name, { records, exists });
     }
-    const table = overlayTable({ base, entries, ownerCount, existingCount, records: totals }, after.soa.serial, served.reverse, () => null);
+    const table = overlayTable({ base, entries: entries.with(updates), ownerCount, existingCount, records: totals }, after.soa.serial, served.reverse, () => null);
     return { table, touched: [...touched] };
   }
-}
 
-const inZone = (name: string, apex: string): boolean => name === apex || name.endsWith(`.${apex}`);
-
-/** The name after the first label; undefined at the root. */
-function parentOf(name: string): string | undefined {
-  const dot = name.indexOf('.');
-  return dot < 0 || dot === name.length - 1 ? undefined : name.slice(dot + 1);
-}
-
-function countBelow(copy: ZoneCopy): Map<string, number> {
-  const below = new Map<string, number>();
-  for (const [owner, set] of copy.owners) {
-    if (!holdsRecords(set)) continue;
-    for (let name = parentOf(owner); name !== undefined && inZone(name, copy.apex); name = parentOf(name)) {
-      below.set(name, (below.get(name) ?? 0) + 1);
-      if (name === copy.apex) break;
+  /**
+   * `served` with reverse zone `after.apex` patched from `before` to `after` (its PTR owners in
+   * the reverse overlay, the zone's serial); the forward names as served. Undefined: build in full.
+   */
+  patchReverse(served: RecordTable, before: ZoneCopy, after: ZoneCopy, owners: ReadonlySet<string>): SecondaryPatch | undefined {
+    const base = this.base;
+    const baseReverse = base.reverse;
+    const reverse = served.reverse;
+    if ((served !== base && served.overlay?.base !== base) || baseReverse === undefined || reverse === undefined) return undefined;
+    const apex = after.apex;
+    const copy = this.#reverseCopies.get(apex);
+    if (copy === undefined || !baseReverse.zones.has(apex) || owners.has(apex) || !sameSoaFields(before, after)) return undefined;
+    // A name's zone is the most specific one served (reverse-table.ts zoneOf): nested zones are left to a full build.
+    for (const z of baseReverse.zones) if (z !== apex && (inZone(z, apex) || inZone(apex, z))) return undefined;
+    const entries = versioned(reverse.patch?.entries);
+    if (entries.size + owners.size > MAX_OVERLAY) return undefined;
+    const below = this.#belowIn(copy, REVERSE_TYPES);
+    const touched = moveOwners(below, owners, before, after, REVERSE_TYPES);
+    const updates = new Map<string, ReverseEntry>();
+    for (const name of touched) {
+      const targets = ptrTargets(after.owners.get(name));
+      updates.set(name, { targets, exists: name === apex || targets !== null || (below.get(name) ?? 0) > 0 });
     }
+    const serials = new Map(reverse.serials);
+    serials.set(apex, after.soa.serial);
+    const patched = overlayReverse(baseReverse, { entries: entries.with(updates), zones: [...reverse.zones], changed: [...touched] }, serials);
+    const forward: TableOverlay = served.overlay ?? { base, entries: VersionedMap.empty(), ownerCount: base.names.size, existingCount: base.existing.size, records: this.#totals(base) };
+    return { table: overlayTable(forward, served.soa.serial, patched, () => null), touched: [...touched] };
   }
-  return below;
+
+  #belowIn(copy: ZoneCopy, types: ReadonlySet<number>): Map<string, number> {
+    let below = this.#below.get(copy.apex);
+    if (below === undefined) this.#below.set(copy.apex, (below = countBelow(copy, types)));
+    return below;
+  }
+
+  #totals(served: RecordTable): RecordTotals {
+    return served.overlay?.records ?? (this.#baseTotals ??= totalsOf(this.base));
+  }
 }
 
-/** Whether an owner holds a record the table keeps (a TXT-only owner is no name of the table). */
-function holdsRecords(set: readonly RData[] | undefined): boolean {
-  if (set === undefined) return false;
-  for (const d of set) if (d.type === QTYPE.A || d.type === QTYPE.AAAA || d.type === QTYPE.SRV) return true;
-  return false;
+/** The overlay's entries as a VersionedMap (the primary's form): a patch writes its names and copies none of the others. */
+function versioned<V>(prior: ReadonlyMap<string, V> | undefined): VersionedMap<string, V> {
+  return prior instanceof VersionedMap ? (prior as VersionedMap<string, V>) : VersionedMap.empty<string, V>().with(prior ?? new Map());
+}
+
+/** An owner's PTR targets as the table holds them (what secondary-table.ts keeps), in copy order; null: none. */
+function ptrTargets(set: readonly RData[] | undefined): string[] | null {
+  const targets: string[] = [];
+  for (const d of set ?? []) if (d.type === QTYPE.PTR) targets.push(d.target);
+  return targets.length === 0 ? null : targets;
 }
 
 function totalsOf(table: RecordTable): RecordTotals {

@@ -10,8 +10,8 @@
 //    logged and dropped: the last good copy stays served;
 //  - no contact with any primary for SOA EXPIRE: the zone is no longer answered (SERVFAIL,
 //    RFC 1035 §3.3.13) until a transfer succeeds again.
-// An IXFR of the Mesos zone is patched into the served table (secondary-patch.ts); anything else
-// rebuilds it from the copies (secondary-table.ts). The only I/O is xfr-client.ts and the timers;
+// An IXFR of the Mesos zone or of a reverse zone is patched into the served table
+// (secondary-patch.ts); anything else rebuilds it from the copies (secondary-table.ts). The only I/O is xfr-client.ts and the timers;
 // read-transfer, zone-copy and secondary-table are pure, the patcher owns its one counting map.
 import type { Config } from '../../../config/typed.js';
 import { TransferInError } from '../../../errors.js';
@@ -20,7 +20,8 @@ import type { Logger } from '../../../log.js';
 import { joinHostPort, type HostPort } from '../../../net/address.js';
 import type { RecordTable } from '../../../records/table.js';
 import { serialGreater } from '../serial.js';
-import { applyDeltas, copyOfZone, type ZoneCopy } from './zone-copy.js';
+import { applyDeltas, copyOfRecords, type ZoneCopy } from './zone-copy.js';
+import { ZoneRecords } from './packed-zone.js';
 import { secondaryTable } from './secondary-table.js';
 import { transfer, type TransferRequest } from './xfr-client.js';
 import type { Transfer } from './read-transfer.js';
@@ -278,7 +279,7 @@ export class SecondarySource {
 
   #axfr(zone: ZoneState, t: Transfer): void {
     if (t.kind === 'incremental') throw new TransferInError('malformed', 'changes in answer to AXFR');
-    this.#take(zone, t.kind === 'current' ? { kind: 'full', soa: t.soa, records: [] } : t, 'axfr');
+    this.#take(zone, t.kind === 'current' ? { kind: 'full', soa: t.soa, records: new ZoneRecords(zone.apex) } : t, 'axfr');
   }
 
   /** Accepts a transfer into the zone's copy and publishes; throws (counted) when it is rejected. */
@@ -298,7 +299,7 @@ export class SecondarySource {
         if (old !== undefined && !serialGreater(t.soa.data.serial, old.soa.serial)) {
           throw new TransferInError('stale_serial', `serial ${t.soa.data.serial} is not newer than ours (${old.soa.serial})`);
         }
-        next = copyOfZone(zone.apex, t.soa, t.records);
+        next = copyOfRecords(t.soa, t.records);
       } else {
         return;
       }
@@ -314,13 +315,13 @@ export class SecondarySource {
     this.#publish();
   }
 
-  /** An IXFR of the Mesos zone patched into the served table; false when it must be built in full. */
+  /** An IXFR patched into the served table (the Mesos zone's names, or a reverse zone's PTRs); false when it must be built in full. */
   #patch(zone: ZoneState, before: ZoneCopy, after: ZoneCopy, t: Extract<Transfer, { kind: 'incremental' }>): boolean {
-    if (this.#closed || zone !== this.#zones[0] || this.#patcher === undefined || this.#served === undefined) return false;
+    if (this.#closed || this.#patcher === undefined || this.#served === undefined) return false;
     if (this.#zones.some((z) => z.expired)) return false;
     const owners = new Set<string>();
     for (const d of t.deltas) for (const r of [...d.removed, ...d.added]) if (r.owner === zone.apex || r.owner.endsWith(`.${zone.apex}`)) owners.add(r.owner);
-    const patch = this.#patcher.patch(this.#served, before, after, owners);
+    const patch = zone === this.#zones[0] ? this.#patcher.patch(this.#served, before, after, owners) : this.#patcher.patchReverse(this.#served, before, after, owners);
     if (patch === undefined) return false;
     this.#served = patch.table;
     this.#opts.swap(patch.table, patch.touched);
@@ -337,7 +338,7 @@ export class SecondarySource {
     const expired = this.#zones.filter((z) => z.expired && z.copy !== undefined).map((z) => z.apex);
     const { table, leftOut } = secondaryTable(mesos.copy, copies, config.SRVRecordDefaultWeight, expired);
     for (const [apex, n] of leftOut) this.#log.debug({ zone: apex, records: n }, 'records of types the table does not hold were left out');
-    this.#patcher = new SecondaryPatcher(table, mesos.copy);
+    this.#patcher = new SecondaryPatcher(table, mesos.copy, copies);
     this.#served = table;
     this.#opts.swap(table);
   }

@@ -11,7 +11,7 @@ import { QCLASS, QTYPE, RCODE } from '../../wire/message.js';
 import { nameToWire } from '../../wire/name-wire.js';
 import { signMessage, verifyReply, type VerifyState } from '../../wire/tsig-mac.js';
 import { TSIG_ERROR } from '../../wire/tsig.js';
-import { readMessage, TransferAssembler, type Strings, type Transfer } from './read-transfer.js';
+import { scanTransferMessage, TransferAssembler, type Transfer } from './read-transfer.js';
 
 export interface TransferRequest {
   primary: HostPort;
@@ -63,7 +63,6 @@ export function transfer(req: TransferRequest): Promise<Transfer> {
     verify = { key: req.key, priorMac: state.priorMac, verified: 0, unsigned: [] };
   }
   const assembler = new TransferAssembler(req.apex, req.serial !== undefined);
-  const strings: Strings = new Map();
   return new Promise<Transfer>((resolve, reject) => {
     const socket = net.connect({ host: req.primary.host, port: req.primary.port });
     let settled = false;
@@ -102,7 +101,8 @@ export function transfer(req: TransferRequest): Promise<Transfer> {
 
   /** One reply message; true when the transfer is complete. */
   function onMessage(m: Buffer): boolean {
-    const read = readMessage(m, strings);
+    // Scanned only: the records are read once the message is verified (a whole zone's straight into its packed copy).
+    const read = scanTransferMessage(m);
     if (read.id !== id || !read.qr) throw new TransferInError('malformed', 'a reply with another ID, or not a reply');
     if (verify !== undefined) {
       const verdict = verifyReply(m, read.tsig?.at ?? m.length, read.tsig?.record, verify, req.now());
@@ -114,7 +114,7 @@ export function transfer(req: TransferRequest): Promise<Transfer> {
       const name = RCODE_NAMES.get(read.rcode) ?? String(read.rcode);
       throw new TransferInError(read.rcode === RCODE.REFUSED || read.rcode === RCODE.NOTAUTH || read.rcode === RCODE.NOTIMP ? 'refused' : 'error', `the primary answered ${name}`, { cause: { rcode: read.rcode } });
     }
-    const done = assembler.add(read.answers);
+    const done = assembler.addMessage(m, read.records);
     // §5.3.1: the last message of a signed transfer must itself be signed.
     if (done && verify !== undefined && verify.unsigned.length > 0) throw new TransferInError('tsig_error', 'the last message of the transfer is not signed');
     return done;
