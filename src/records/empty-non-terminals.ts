@@ -1,0 +1,87 @@
+// The empty non-terminals of a finished build (RFC 8020: a name with nothing of its own but names
+// below it exists, NOERROR/NODATA, not NXDOMAIN), derived from the owners' names in the builder's
+// interner (table-builder.ts finish()). Pure over the interner's bytes; new ancestor names are
+// interned there.
+import type { NameInterner } from './name-interner.js';
+
+/**
+ * Every ancestor of an owner name, inside the zone, that owns nothing itself: the empty
+ * non-terminals of RFC 8020 (`_tcp.marathon.mesos.`, `slave.mesos.` without agents), plus the
+ * apex. Ancestors outside the zone (a SOAMname under another domain) are not part of it.
+ */
+export function derivedEmptyNonTerminals(names: NameInterner, counts: Int32Array, zone: string): number[] {
+  const out: number[] = [];
+  const marked = new Set<number>();
+  const mark = (id: number): void => {
+    marked.add(id);
+    if (id >= counts.length || counts[id] === 0) out.push(id);
+  };
+  const apex = names.intern(zone);
+  mark(apex);
+  const dotZone = Buffer.from(`.${zone}`, 'utf8');
+  const owners = counts.length;
+  // Owners come in runs under the same few parents (a task group's names cycle through
+  // `.fw.domain.`, `.fw.slave.domain.` and four `_tcp`/`_udp` parents): the last parents found
+  // are compared byte for byte first, which is cheaper than hashing the name and probing.
+  const recent = new RecentSuffixes(names);
+  for (let id = 0; id < owners; id++) {
+    if (counts[id] === 0) continue;
+    const end = names.end(id);
+    let start = names.start(id);
+    if (!endsWith(names, start, end, dotZone)) continue;
+    for (;;) {
+      while (names.byte(start) !== 0x2e) start++; // '.'
+      start++;
+      let ancestor = recent.find(start, end);
+      if (ancestor < 0) {
+        ancestor = names.internStored(start, end);
+        recent.remember(ancestor);
+      }
+      // Stop at the first ancestor already seen: its own ancestors were handled with it. The
+      // apex is marked from the start, so the walk always ends.
+      if (marked.has(ancestor) || (ancestor < owners && counts[ancestor] > 0)) break;
+      mark(ancestor);
+    }
+  }
+  return out;
+}
+
+/** The last few names found by derivedEmptyNonTerminals, to be matched against stored bytes. */
+class RecentSuffixes {
+  static readonly SIZE = 8;
+  readonly #names: NameInterner;
+  readonly #ids = new Int32Array(RecentSuffixes.SIZE).fill(-1);
+  #next = 0;
+
+  constructor(names: NameInterner) {
+    this.#names = names;
+  }
+
+  /** The id of the name stored as [start, end) if it is one of the recent ones, else -1. */
+  find(start: number, end: number): number {
+    const names = this.#names;
+    const length = end - start;
+    for (let k = 0; k < RecentSuffixes.SIZE; k++) {
+      const id = this.#ids[k];
+      if (id < 0) continue;
+      const from = names.start(id);
+      if (names.end(id) - from !== length) continue;
+      let i = 0;
+      while (i < length && names.byte(from + i) === names.byte(start + i)) i++;
+      if (i === length) return id;
+    }
+    return -1;
+  }
+
+  remember(id: number): void {
+    this.#ids[this.#next] = id;
+    this.#next = (this.#next + 1) % RecentSuffixes.SIZE;
+  }
+}
+
+/** Whether the stored name [start, end) ends with `suffix`. */
+function endsWith(names: NameInterner, start: number, end: number, suffix: Buffer): boolean {
+  if (end - start < suffix.length) return false;
+  for (let i = 0; i < suffix.length; i++) if (names.byte(end - suffix.length + i) !== suffix[i]) return false;
+  return true;
+}
