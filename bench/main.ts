@@ -13,7 +13,6 @@
 //   BENCH_EVENT_VARIANTS   which events (bench/stream-events.ts): tasks, health-dcos, agents (default all three)
 //   BENCH_SNAPSHOT_JSON    1: each snapshot row again with NativeStateReader false (JSON.parse), right after it
 //   BENCH_SNAPSHOT_PHASES  1: run those servers with -v=1 and list their steps after the snapshot's last byte
-//                          (measured 0.15-0.2 s slower to serve than at the default verbosity: compare rows of the same setting)
 //   BENCH_SNAPSHOT_CPUPROF a directory: those servers run with --cpu-prof (a profile per thread, written there)
 //   BENCH_SNAPSHOT_READ_SIZES  stream section, the snapshot read in-process: tasks per row pair (default 100000; empty: none)
 //   BENCH_TASKS            tasks in the state for qps, swap and serve time (default 100000)
