@@ -195,6 +195,17 @@ describe('response rate limiting', () => {
     expect(JSON.parse((await s.http('/v1/config')).body).ResponseRateLimitExempt).toEqual(['127.0.0.2/32', 'fd00::/8']);
   });
 
+  it('on SIGHUP (reload) a new ResponseRateLimitExempt applies: a client limited before is answered in full after it is exempted', async () => {
+    const base = { stateFile: STATE, resolvers: [upstream.address], forwardCacheSize: 0, responseRateLimit: 5, responseRateLimitSlip: 2, responseRateLimitIPv4Prefix: 32 };
+    const s = await serve(base);
+    const before = await udpBurst(s.dnsPort, '127.0.0.3', 100);
+    expect(before.full).toBeLessThanOrEqual(25);
+    await s.writeConfig({ ...base, ResponseRateLimitExempt: ['127.0.0.3/32'] });
+    expect(await s.running.reload()).toBe(true);
+    const after = await udpBurst(s.dnsPort, '127.0.0.3', 100);
+    expect(after).toMatchObject({ full: 100, truncated: 0, total: 100 });
+  });
+
   it('ResponseRateLimitExempt: a bad entry is refused at load, naming the key and the entry', async () => {
     await expect(startTestServer({ stateFile: STATE, ResponseRateLimit: 5, ResponseRateLimitExempt: ['127.0.0.1'] })).rejects.toThrow(/ResponseRateLimitExempt.*127\.0\.0\.1/);
   });
