@@ -6,7 +6,7 @@
 // more task, `snaponly`, so an answer for it means the stream's table is served. Loopback only.
 import { encodeRecord } from '../src/mesos/recordio.js';
 import { StreamMaster, subscribed, taskAdded, taskUpdated, v1Status, v1Task } from '../test/helpers/stream-master.js';
-import { queryUdp } from './dns-probe.js';
+import { answered } from './dns-probe.js';
 import { health, startOurServer, type OurServer } from './server-process.js';
 import { runningCluster } from './stream-cluster.js';
 import { fixed, markdownTable } from './report.js';
@@ -81,13 +81,6 @@ function pollHealth(server: OurServer): { answers: number[]; firstOk: () => numb
   return { answers, firstOk: () => ok, stop: async () => { running = false; await loop; } };
 }
 
-async function answered(port: number, name: string): Promise<boolean> {
-  try {
-    return (await queryUdp(port, name, 'A', 500)).answers > 0;
-  } catch {
-    return false;
-  }
-}
 
 /** `nativeStateReader` false: the server reads the snapshot with JSON.parse (for comparison). */
 export async function runSnapshotRow(n: number, dir: string, nativeStateReader = true): Promise<SnapshotRow> {
