@@ -24,17 +24,17 @@ const PORT = /^\d{1,5}$/;
 
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
+/** Whether `text` is an IPv4 address in the canonical text canonicalIP gives (then it gives `text` itself). */
+export function isCanonicalIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
 /**
  * The canonical text of an IP literal, or undefined when `text` is not one. IPv6 comes out in
  * RFC 5952 form (lower case, longest zero run compressed). An IPv4-mapped IPv6 address comes out
  * as plain IPv4, as Go's net.IP.String() does, so it gives an A record like in mesos-dns.
  * Zone indices (`fe80::1%eth0`) are not IP literals here, as in Go's net.ParseIP.
  */
-/** Whether `text` is an IPv4 address in the canonical text canonicalIP gives (then it gives `text` itself). */
-export function isCanonicalIPv4(text: string): boolean {
-  return IPV4.test(text);
-}
-
 export function canonicalIP(text: string): string | undefined {
   if (IPV4.test(text)) return text;
   if (!text.includes(':') || !IPV6_CHARS.test(text)) return undefined;
