@@ -19,7 +19,8 @@ import { overlayReverse, type ReverseEntry } from '../../../records/incremental/
 import type { NameRecords, RecordTable, SrvRecord } from '../../../records/table.js';
 import type { ZoneCopy } from './zone-copy.js';
 import { VersionedMap } from '../../../records/incremental/versioned-map.js';
-import { countBelow, FORWARD_TYPES, inZone, moveOwners, REVERSE_TYPES } from './owner-counts.js';
+import { countBelow, FORWARD_TYPES, moveOwners, REVERSE_TYPES } from './owner-counts.js';
+import { isInZone } from '../../../zones/zone-names.js';
 
 /** Overlay names past which the next change is built in full (a new base). */
 export const MAX_OVERLAY = 20_000;
@@ -99,7 +100,7 @@ export class SecondaryPatcher {
     const copy = this.#reverseCopies.get(apex);
     if (copy === undefined || !baseReverse.zones.has(apex) || owners.has(apex) || !sameSoaFields(before, after)) return undefined;
     // A name's zone is the most specific one served (reverse-table.ts zoneOf): nested zones are left to a full build.
-    for (const z of baseReverse.zones) if (z !== apex && (inZone(z, apex) || inZone(apex, z))) return undefined;
+    for (const z of baseReverse.zones) if (z !== apex && (isInZone(z, apex) || isInZone(apex, z))) return undefined;
     const entries = versioned(reverse.patch?.entries);
     if (entries.size + owners.size > MAX_OVERLAY) return undefined;
     const below = this.#belowIn(copy, REVERSE_TYPES);

@@ -20,6 +20,7 @@ import type { Logger } from '../../../log.js';
 import { joinHostPort, type HostPort } from '../../../net/address.js';
 import type { RecordTable } from '../../../records/table.js';
 import { serialGreater } from '../serial.js';
+import { isInZone } from '../../../zones/zone-names.js';
 import { applyDeltas, copyOfRecords, type ZoneCopy } from './zone-copy.js';
 import { ZoneRecords } from './packed-zone.js';
 import { secondaryTable } from './secondary-table.js';
@@ -320,7 +321,7 @@ export class SecondarySource {
     if (this.#closed || this.#patcher === undefined || this.#served === undefined) return false;
     if (this.#zones.some((z) => z.expired)) return false;
     const owners = new Set<string>();
-    for (const d of t.deltas) for (const r of [...d.removed, ...d.added]) if (r.owner === zone.apex || r.owner.endsWith(`.${zone.apex}`)) owners.add(r.owner);
+    for (const d of t.deltas) for (const r of [...d.removed, ...d.added]) if (isInZone(r.owner, zone.apex)) owners.add(r.owner);
     const patch = zone === this.#zones[0] ? this.#patcher.patch(this.#served, before, after, owners) : this.#patcher.patchReverse(this.#served, before, after, owners);
     if (patch === undefined) return false;
     this.#served = patch.table;

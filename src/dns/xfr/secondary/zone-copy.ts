@@ -12,6 +12,7 @@ import { MapView } from '../../../records/readonly-views.js';
 import { QTYPE, type RData } from '../../wire/message.js';
 import { serialGreater } from '../serial.js';
 import { recordKey } from '../zones.js';
+import { isInZone } from '../../../zones/zone-names.js';
 import { findOwner, ownerName, recordsOfOwner, ZoneRecords, type PackedZone } from './packed-zone.js';
 import type { Delta, WireRecord } from './read-transfer.js';
 
@@ -104,8 +105,6 @@ function indexOf(list: readonly RData[], data: RData): number {
   return -1;
 }
 
-const inZone = (owner: string, apex: string): boolean => owner === apex || owner.endsWith(`.${apex}`);
-
 /**
  * `copy` with the changes applied, oldest first. Each must start where the previous ended (the
  * first at the copy's serial) and go forward (RFC 1982), and each record removed must be there:
@@ -124,14 +123,14 @@ export function applyDeltas(copy: ZoneCopy, soa: WireRecord & { data: SoaRData }
     if (d.from !== serial) throw new TransferInError('malformed', `an IXFR change from serial ${d.from} where the copy is at ${serial}`);
     if (!serialGreater(d.to, d.from)) throw new TransferInError('stale_serial', `an IXFR change from serial ${d.from} to ${d.to} does not go forward`);
     for (const r of d.removed) {
-      if (!inZone(r.owner, copy.apex)) continue;
+      if (!isInZone(r.owner, copy.apex)) continue;
       const list = listOf(r.owner);
       const at = indexOf(list, r.data);
       if (at < 0) throw new TransferInError('malformed', `IXFR removes a record the copy does not hold: ${r.owner} type ${r.data.type}`);
       list.splice(at, 1);
     }
     for (const r of d.added) {
-      if (!inZone(r.owner, copy.apex) || r.data.type === QTYPE.SOA) continue;
+      if (!isInZone(r.owner, copy.apex) || r.data.type === QTYPE.SOA) continue;
       const list = listOf(r.owner);
       // Adding a record held already changes nothing (RFC 1995 §4 sends sets of changes).
       if (indexOf(list, r.data) < 0) list.push(r.data);
