@@ -6,16 +6,12 @@ import { QTYPE, type RData } from '../../wire/message.js';
 import { findOwner, ownerName, type PackedZone } from './packed-zone.js';
 import type { ZoneCopy } from './zone-copy.js';
 import { isInZone } from '../../../zones/zone-names.js';
+// At the root parentOf gives '.', which no followed zone (never the root) contains: the walks end there.
+import { parentOf } from '../../../zones/static-zones.js';
 
 /** The types the table keeps: the Mesos zone's, a reverse zone's. */
 export const FORWARD_TYPES: ReadonlySet<number> = new Set([QTYPE.A, QTYPE.AAAA, QTYPE.SRV]);
 export const REVERSE_TYPES: ReadonlySet<number> = new Set([QTYPE.PTR]);
-
-/** The name after the first label; undefined at the root. */
-export function parentOf(name: string): string | undefined {
-  const dot = name.indexOf('.');
-  return dot < 0 || dot === name.length - 1 ? undefined : name.slice(dot + 1);
-}
 
 /** Whether an owner holds a record of `types` (a TXT-only owner is no name of the table). */
 export function holdsRecords(set: readonly RData[] | undefined, types: ReadonlySet<number>): boolean {
@@ -33,7 +29,7 @@ function packedHoldsRecords(z: PackedZone, owner: number, types: ReadonlySet<num
 export function countBelow(copy: ZoneCopy, types: ReadonlySet<number>): Map<string, number> {
   const below = new Map<string, number>();
   const count = (owner: string): void => {
-    for (let name = parentOf(owner); name !== undefined && isInZone(name, copy.apex); name = parentOf(name)) {
+    for (let name = parentOf(owner); isInZone(name, copy.apex); name = parentOf(name)) {
       below.set(name, (below.get(name) ?? 0) + 1);
       if (name === copy.apex) break;
     }
@@ -63,7 +59,7 @@ export function moveOwners(below: Map<string, number>, owners: ReadonlySet<strin
     touched.add(owner);
     if (had === has) continue;
     // Each ancestor inside the zone gains or loses one owner below it.
-    for (let name = parentOf(owner); name !== undefined && isInZone(name, apex); name = parentOf(name)) {
+    for (let name = parentOf(owner); isInZone(name, apex); name = parentOf(name)) {
       const n = (below.get(name) ?? 0) + (has ? 1 : -1);
       if (n === 0) below.delete(name);
       else below.set(name, n);
