@@ -234,12 +234,18 @@ async function main(): Promise<void> {
       if (eventRows.length > 0) print(`## Task events patched per second (one core, in-process)\n\n${formatStreamEvents(eventRows)}`);
       const sizes = countsFromEnv('BENCH_SNAPSHOT_SIZES', '10000,50000,100000');
       const snapshots = (results.streamSnapshot = [] as SnapshotRow[]);
+      // The snapshot of the cluster the server polled first (patched onto the poll's table), and one
+      // where every task differs from that poll (built in full, as after a new leader).
+      const against = (process.env.BENCH_SNAPSHOT_AGAINST ?? 'same,differs').split(',').filter((a) => a !== '');
       for (const n of sizes) {
-        process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot, /health polled every 50 ms, one launch\n`);
-        snapshots.push(await runSnapshotRow(n, dir));
-        if (process.env.BENCH_SNAPSHOT_JSON === '1') {
-          process.stderr.write(`stream: the same, NativeStateReader false\n`);
-          snapshots.push(await runSnapshotRow(n, dir, false));
+        for (const poll of against) {
+          const differs = poll === 'differs';
+          process.stderr.write(`stream: a ${n}-task SUBSCRIBED snapshot (${differs ? 'every task differing from the first poll' : 'the tasks of the first poll'}), /health polled every 50 ms, one launch\n`);
+          snapshots.push(await runSnapshotRow(n, dir, true, differs));
+          if (process.env.BENCH_SNAPSHOT_JSON === '1') {
+            process.stderr.write(`stream: the same, NativeStateReader false\n`);
+            snapshots.push(await runSnapshotRow(n, dir, false, differs));
+          }
         }
       }
       if (snapshots.length > 0) {

@@ -13,6 +13,8 @@ import { fixed, markdownTable } from './report.js';
 
 export interface SnapshotRow {
   tasks: number;
+  /** Every task differed between the first poll and the snapshot (runSnapshotRow). */
+  pollDiffers: boolean;
   /** The snapshot record's size, MB. */
   snapshotMB: number;
   /** /health first 200 after the server was spawned, ms. */
@@ -82,10 +84,14 @@ function pollHealth(server: OurServer): { answers: number[]; firstOk: () => numb
 }
 
 
-/** `nativeStateReader` false: the server reads the snapshot with JSON.parse (for comparison). */
-export async function runSnapshotRow(n: number, dir: string, nativeStateReader = true): Promise<SnapshotRow> {
+/**
+ * `nativeStateReader` false: the server reads the snapshot with JSON.parse (for comparison).
+ * `pollDiffers`: every task differs between the server's first poll and the snapshot
+ * (stream-cluster.ts), so the snapshot's table is built in full rather than patched onto the poll's.
+ */
+export async function runSnapshotRow(n: number, dir: string, nativeStateReader = true, pollDiffers = false): Promise<SnapshotRow> {
   const master = await StreamMaster.start();
-  const cluster = runningCluster(n, master.port, ['snaponly']);
+  const cluster = runningCluster(n, master.port, ['snaponly'], pollDiffers);
   // Encoded once here, so this process does no large work while it measures the server.
   master.subscribedRecord = encodeRecord(JSON.stringify(subscribed(cluster.getState)));
   master.stateDocument = Buffer.from(JSON.stringify(cluster.stateDocument));
@@ -152,6 +158,7 @@ export async function runSnapshotRow(n: number, dir: string, nativeStateReader =
     if (phases) await sleep(3000);
     return {
       tasks: n,
+      pollDiffers,
       snapshotMB,
       healthyAfterMs: healthy - spawned,
       lastByteToServedMs: live - lastByte,
@@ -188,7 +195,7 @@ export function formatPhases(rows: readonly SnapshotRow[]): string {
     .filter((r) => r.phases !== undefined)
     .map(
       (r) =>
-        `${r.tasks.toLocaleString('en-US')} tasks:\n\n` +
+        `${r.tasks.toLocaleString('en-US')} tasks, ${r.pollDiffers ? 'every task differing from the poll before' : 'the same tasks as the poll before'}:\n\n` +
         markdownTable(
           ['ms after last byte', 'line', 'fields'],
           [...r.phases!].sort((a, b) => a.atMs - b.atMs).map((p) => [fixed(p.atMs, 0), p.msg, JSON.stringify(p.fields)]),
@@ -218,9 +225,10 @@ function gapOf(answers: readonly number[], from: number, to: number): { gap: num
 
 export function formatSnapshotRows(rows: readonly SnapshotRow[]): string {
   return markdownTable(
-    ['tasks', 'snapshot MB', 'reader', '/health 200 after spawn, ms', 'last byte -> StreamState, ms', 'last byte -> served, ms', 'longest /health gap meanwhile, ms', 'launch -> answered, ms', 'answered after live, ms'],
+    ['tasks', 'the poll before it', 'snapshot MB', 'reader', '/health 200 after spawn, ms', 'last byte -> StreamState, ms', 'last byte -> served, ms', 'longest /health gap meanwhile, ms', 'launch -> answered, ms', 'answered after live, ms'],
     rows.map((r) => [
       r.tasks.toLocaleString('en-US'),
+      r.pollDiffers ? 'every task differs' : 'the same tasks',
       fixed(r.snapshotMB, 1),
       r.stateReader,
       fixed(r.healthyAfterMs, 0),

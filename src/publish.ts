@@ -37,8 +37,14 @@ export const systemLookup: HostLookup = async (name) => {
   return all.map((a) => a.address);
 };
 
-/** Where a state comes from: a stream state may be patched in; any other is built in full. */
-export type StateOrigin = 'stream' | 'poll';
+/**
+ * Where a state comes from: a stream state may be patched in; any other is built in full.
+ * 'poll-before-stream': a polled state while the leader's event stream is being subscribed to (or
+ * resubscribed); built in full, and kept as the base its first snapshot is patched onto, which is
+ * then a few tasks' work instead of a second full build (incremental-table.ts compares the
+ * snapshot's tasks with the poll's by content).
+ */
+export type StateOrigin = 'stream' | 'poll' | 'poll-before-stream';
 
 /** How a swapped table was made. */
 export type UpdateKind = 'patch' | 'full';
@@ -217,7 +223,7 @@ export function createPublisher(deps: {
         inputs,
         async () => {
           await nextTurn();
-          return !(origin === 'poll' && next?.origin === 'stream' && engine === undefined);
+          return !(origin !== 'stream' && origin !== 'check' && next?.origin === 'stream' && engine === undefined);
         },
         elsewhere,
       );
@@ -240,8 +246,9 @@ export function createPublisher(deps: {
     patched = undefined;
     // Swapped first: starting the incremental table (a pass over the build's log) need not delay it.
     const snapshot = swapped(parts.table, state, 'full', started, resolved, undefined, ptrsOn);
-    // A polled document is never patched; the stream's own view rebuilt on a poll (cluster-source.ts,
-    // for the framework pids and fresh addresses) is the base the next event patches.
+    // A polled document is never patched, but one polled while the stream is being subscribed to is
+    // the base its snapshot patches; so is the stream's own view rebuilt on a poll (cluster-source.ts,
+    // for the framework pids and fresh addresses) for the next event.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
     const patchable = !(origin === 'poll' && state.changes === undefined);
     const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation) : undefined);

@@ -158,7 +158,24 @@ function records(t: RecordTable): string[] {
 }
 
 /** Runs the events; returns how many snapshots were patched and how many were built in full. */
-function run(initial: MasterState, batches: Event[][], input: BuildInputs, check: (patched: RecordTable, fresh: RecordTable) => void, useLog = true): { patched: number; full: number } {
+/**
+ * How each published state relates to the last: the stream's (with its change log), a copy
+ * without the log (task lists compared by identity), or a copy of every agent, framework and task
+ * (a new subscription's snapshot, or the first after a poll: unchanged tasks compared by content).
+ */
+type Relation = 'log' | 'lists' | 'copies';
+
+/** `snap` as a new document gives it: every object new, no change log. */
+function copied(snap: MasterState): MasterState {
+  return {
+    leader: { ...snap.leader },
+    agents: snap.agents.map((a) => structuredClone(a)),
+    frameworks: snap.frameworks.map((fw) => ({ ...structuredClone({ ...fw, tasks: [] }), tasks: Array.from(fw.tasks, (t) => structuredClone(t)) })),
+  };
+}
+
+function run(initial: MasterState, batches: Event[][], input: BuildInputs, check: (patched: RecordTable, fresh: RecordTable) => void, relation: Relation = 'log'): { patched: number; full: number } {
+  const useLog = relation === 'log';
   const live = new LiveState({ master: initial, waitingTasks: [] });
   let state = live.snapshot().master;
   let engine = new IncrementalTable(state, input, buildTableParts(state, input));
@@ -170,7 +187,7 @@ function run(initial: MasterState, batches: Event[][], input: BuildInputs, check
     const snap = live.snapshot().master;
     if (snap === state || (!useLog && snap.frameworks === state.frameworks && snap.agents === state.agents)) continue;
     // A copy leaves out the stream's change log (as a polled state has none): task lists are compared.
-    const next = useLog ? snap : { ...snap };
+    const next = useLog ? snap : relation === 'copies' ? copied(snap) : { ...snap };
     state = next;
     const at = { ...input, serial: ++serial };
     const patch = engine.apply(state, at);
@@ -201,24 +218,26 @@ describe('incremental table', () => {
     ['PTRs off', { PtrOn: false }],
     ['configured reverse zones', { ReverseZones: ['172.16.0.0/24', 'fd01:b::/64'] }],
     ['RFC 952 names, host IPs first', { EnforceRFC952: true, IPSources: ['host', 'netinfo'] as const }],
-    ['without the change log (task lists compared)', { useLog: false }],
+    ['without the change log (task lists compared)', { relation: 'lists' }],
+    ['every object new (a new subscription: tasks compared by content)', { relation: 'copies' }],
+    ['every object new, HealthPolicy only-healthy, DcosNames', { relation: 'copies', HealthPolicy: 'only-healthy', DcosNames: true }],
     ['AddressPolicy auto, IPNetworks', { AddressPolicy: 'auto', IPNetworks: ['dcos'] }],
     ['IPNetworks with IPSources netinfo first', { IPNetworks: ['other'], IPSources: ['netinfo', 'host'] as const }],
     // HealthPolicy: random `healthy` values; a failing task's shared names and the per-name fallback
     ['HealthPolicy exclude-unhealthy', { HealthPolicy: 'exclude-unhealthy' }],
     ['HealthPolicy only-healthy', { HealthPolicy: 'only-healthy' }],
-    ['HealthPolicy only-healthy without the change log', { HealthPolicy: 'only-healthy', useLog: false }],
+    ['HealthPolicy only-healthy without the change log', { HealthPolicy: 'only-healthy', relation: 'lists' }],
     // DcosNames: the second zone, VIP names shared across tasks and frameworks
     ['DcosNames', { DcosNames: true }],
     ['DcosNames with HealthPolicy exclude-unhealthy, IPNetworks', { DcosNames: true, HealthPolicy: 'exclude-unhealthy', IPNetworks: ['dcos'] }],
   ])('a patched table equals a fresh build after every event (%s)', (_, config) => {
-    const { useLog, ...rest } = config as { useLog?: boolean };
+    const { relation, ...rest } = config as { relation?: Relation };
     const input = inputs({ config: rest as never });
     let patched = 0;
     let full = 0;
     fc.assert(
       fc.property(stateArb, fc.array(fc.array(eventArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 15 }), (initial, events) => {
-        const counts = run(initial, events, input, checkEqual, useLog ?? true);
+        const counts = run(initial, events, input, checkEqual, relation);
         patched += counts.patched;
         full += counts.full;
       }),

@@ -15,6 +15,7 @@ import type { Framework, MasterState, Pid } from '../mesos/state.js';
 import { carryChanges } from '../mesos/live-state.js';
 import type { SkippedElements } from '../skipped-elements.js';
 import type { MastersUpdate } from '../mesos/zk-detector.js';
+import type { StateOrigin } from '../publish.js';
 
 export type { MastersUpdate };
 import { StatePoller, type MastersView } from './poller.js';
@@ -37,8 +38,8 @@ const PID_POLL_MS = 5000;
 export interface ClusterSourceOptions {
   config: Config;
   http: MasterHttp;
-  /** `origin` 'stream' for the event stream's states (they may be patched in, publish.ts). */
-  publish: (state: MasterState, masters: readonly HostPort[], origin?: 'stream' | 'poll') => Promise<unknown>;
+  /** `origin` 'stream' for the event stream's states (they may be patched in), 'poll-before-stream' for a poll its snapshot may patch (publish.ts). */
+  publish: (state: MasterState, masters: readonly HostPort[], origin?: StateOrigin) => Promise<unknown>;
   /** Reads fetched state documents and the stream's snapshots (chosen once, by start-source.ts);
    * null reads them with JSON.parse. */
   stateReader: StateReaderAddon | null;
@@ -160,7 +161,9 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     const current = this.#stream?.mode === 'streaming' && this.#isStreamMaster(master) ? this.#streamed : undefined;
     // A poll made only for new frameworks' pids gives the stream's view their pids: a framework
     // change the incremental table patches. Any other poll rebuilds in full (fresh addresses).
-    const origin = current !== undefined && this.#pidPoll ? 'stream' : undefined;
+    // A poll while no stream delivers, with one to be subscribed to at this master: the base its
+    // snapshot is patched onto (publish.ts).
+    const origin = current !== undefined ? (this.#pidPoll ? 'stream' : undefined) : this.#streamWanted(master) ? 'poll-before-stream' : undefined;
     this.#pidPoll = false;
     await this.#opts.publish(current ? withFrameworkPids(current, this.#frameworkPids) : state, this.#mastersForRecords(), origin);
     this.#ensureStream(master, state.leader);
@@ -177,8 +180,13 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     return masters.length ? masters : leader ? [leader] : [];
   }
 
+  /** Whether the stream is (to be) subscribed to at `master`: StreamOn, and it has not answered that it has none. */
+  #streamWanted(master: HostPort): boolean {
+    return this.#opts.config.StreamOn && !this.#closed && !(this.#noStreamAt && sameHostPort(this.#noStreamAt, master));
+  }
+
   #ensureStream(master: HostPort, leaderPid: Pid): void {
-    if (!this.#opts.config.StreamOn || this.#closed || (this.#noStreamAt && sameHostPort(this.#noStreamAt, master))) return;
+    if (!this.#streamWanted(master)) return;
     if (this.#stream && this.#isStreamMaster(master)) return;
     this.#stopStream();
     const stream = new OperatorStream({

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { createMasterHttp } from '../mesos/master-http.js';
 import type { MasterState } from '../mesos/state.js';
 import { ZkDetector } from '../mesos/zk-detector.js';
-import type { Publisher } from '../publish.js';
+import type { Publisher, StateOrigin } from '../publish.js';
 import { ClusterSource } from './cluster-source.js';
 import { StateFileSource } from './state-file.js';
 import { configuredStateReader } from '../mesos/read-state.js';
@@ -52,7 +52,7 @@ export async function startSource(deps: {
   // The one place the state reader is chosen; every fetch and re-read of this source uses it.
   const { reader, reason } = configuredStateReader(config.NativeStateReader);
   logger.child({ component: 'state-reader' }).info({ stateReader: reader ? 'native' : 'JSON.parse', ...(reason ? { reason } : {}) }, 'state documents are read');
-  const publish = async (state: MasterState, masters: readonly HostPort[], origin?: 'stream' | 'poll') => {
+  const publish = async (state: MasterState, masters: readonly HostPort[], origin?: StateOrigin) => {
     await publisher.publish(state, masters, origin);
   };
 

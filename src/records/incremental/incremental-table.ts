@@ -8,8 +8,9 @@
 //     MNAME) the base build logged first;
 //   - per name whether it owns records and how many existing children it has, so empty
 //     non-terminals (RFC 8020) appear and disappear with their last descendant.
-// A patch diffs the new state against the last one (object identity: the stream's snapshots share
-// every unchanged task), takes the changed tasks' records out and in, and recomputes each touched
+// A patch diffs the new state against the last one (object identity: the stream's states share
+// every unchanged task; a new subscription's snapshot, or the first after a poll, is compared by
+// content, same-task.ts), takes the changed tasks' records out and in, and recomputes each touched
 // name as a fresh build would (contributors.ts): the records in build order, the first of each
 // repeat kept, and under a HealthPolicy a failing task's shared-name records only where no
 // passing task serves the name (the gate's fallback). The result is a new overlay over the base
@@ -37,7 +38,7 @@ import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
-import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type TaskSlot } from './task-changes.js';
+import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type Rebound, type TaskSlot } from './task-changes.js';
 import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
 import { clusterRecords } from '../cluster-records.js';
 import { hostIPs } from '../resolve-hosts.js';
@@ -212,6 +213,8 @@ export class IncrementalTable {
     const nextOrder = (fw: number): number => fws.bases[fw] * FRAMEWORK_STRIDE + this.#seq++;
     const logged = changesFromLog(previous, state, fws.index, fws.slots, removed, added, nextOrder, wholesale);
     if (logged === false) return refuse('the change log names a task out of step');
+    // Unchanged tasks given as new objects (a new subscription's snapshot, the first after a poll).
+    const rebound: Rebound = { slots: [], tasks: [] };
     if (logged === undefined) {
       // No log relating the two states (a poll's state, a new subscription): compare task lists.
       const before = cluster === undefined ? undefined : new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks]));
@@ -220,10 +223,15 @@ export class IncrementalTable {
         if (wholesale.has(fw.id)) continue;
         const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
         if (tasks === fw.tasks) continue;
-        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder)) return refuse('task lists out of step');
+        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder, rebound)) return refuse('task lists out of step');
         if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
       }
     }
+    // The kept tasks' slots hold their new objects from here: the next diff compares by identity,
+    // and a changed agent's tasks are taken again as this state gives them. A refusal below
+    // either follows an agent change, which has left the model broken already, or comes on the
+    // change log's path, which rebinds nothing.
+    for (let k = 0; k < rebound.slots.length; k++) rebound.slots[k].task = rebound.tasks[k];
     // The tasks on a changed agent, unless taken already: again, in their places.
     if (cluster !== undefined && cluster.agents.length > 0) {
       const taken = new Set(removed);

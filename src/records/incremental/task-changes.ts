@@ -1,12 +1,13 @@
 // Which tasks an event changed, for the incremental table (incremental-table.ts): from the
 // stream's change log when it relates the two states (a cost per changed task), else by comparing
-// the frameworks' task lists by identity; and whether anything besides the task lists changed
-// (then the caller builds in full).
+// the frameworks' task lists (by identity, then by content); and whether anything besides the
+// task lists changed (then the caller builds in full).
 import type { MasterState, Task } from '../../mesos/state.js';
 import { sameHostPort } from '../../net/address.js';
 import type { BuildInputs } from '../build-table.js';
 import type { TaskPtr } from '../reverse-ptrs.js';
 import { MAX_PATCH_TASKS } from './limits.js';
+import { sameTask } from './same-task.js';
 
 export const FRAMEWORK_STRIDE = 2 ** 32;
 
@@ -106,9 +107,19 @@ export function changesFromLog(
 }
 
 /**
+ * Tasks a diff kept whose object is new (same content, sameTask): kept[k]'s slot is to hold
+ * tasks[k] once the patch goes ahead (the next diff compares by identity again).
+ */
+export interface Rebound {
+  slots: TaskSlot[];
+  tasks: Task[];
+}
+
+/**
  * The changes from `before` to `after` (one framework's tasks): tasks kept keep their order;
- * a changed task (same id, new object) is taken out and put back in its place; tasks after the
- * last kept one are new and come last. False when the lists do not fit that (a task id twice).
+ * a changed task (same id, new content) is taken out and put back in its place; tasks after the
+ * last kept one are new and come last. A new object with the same content (a new subscription's
+ * snapshot) is kept, and listed in `rebound`. False when the lists do not fit that (a task id twice).
  */
 export function diffTasks(
   before: readonly Task[],
@@ -118,6 +129,7 @@ export function diffTasks(
   removed: TaskSlot[],
   added: AddedTask[],
   nextOrder: (fw: number) => number,
+  rebound: Rebound,
 ): boolean {
   let i = 0;
   let j = 0;
@@ -131,6 +143,13 @@ export function diffTasks(
     }
     const slot = slots.get(old.id);
     if (slot === undefined || slot.task !== old) return false;
+    if (sameTask(old, next)) {
+      rebound.slots.push(slot);
+      rebound.tasks.push(next);
+      i++;
+      j++;
+      continue;
+    }
     removed.push(slot);
     if (old.id === next.id) {
       added.push({ fw, task: next, order: slot.order });
