@@ -374,6 +374,9 @@ function assemble(
       }
       return enumeration;
     },
+    releaseEnumeration(): void {
+      log = null;
+    },
   });
 }
 

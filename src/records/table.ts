@@ -74,6 +74,14 @@ export interface RecordTable {
   /** /v1/enumerate data; null when the state had no frameworks. */
   readonly enumeration: readonly EnumerateFramework[] | null;
   /**
+   * A built table keeps what /v1/enumerate is made from until it is first asked for (its task
+   * names and ids, one string each per task). Once a patch over the table is served instead, the
+   * table is only the patch's base and its own /v1/enumerate can no longer be asked for (the API
+   * reads the current table synchronously): this lets that go (publish.ts). After it,
+   * `enumeration` is null unless it had been read before.
+   */
+  releaseEnumeration?(): void;
+  /**
    * The packed arrays `names` and `existing` read from, when the table is packed (always for
    * tables built from a state, see packed-table.ts): what goes to the DNS workers as it is.
    */

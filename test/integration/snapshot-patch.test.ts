@@ -76,6 +76,12 @@ describe('the snapshot patched onto the table of the poll before it', () => {
     expect(swaps().map((l) => l.kind)).toEqual(['full', 'patch']);
     expect(await updates('full')).toBe(1);
     expect(await updates('patch')).toBe(1);
+    // /v1/enumerate lists the snapshot's tasks (the poll's table let its own list go).
+    const { status, body } = await server.http('/v1/enumerate');
+    expect(status).toBe(200);
+    const tasks = (JSON.parse(body) as { frameworks: Array<{ tasks: Array<{ id: string }> }> }).frameworks.flatMap((f) => f.tasks.map((t) => t.id));
+    expect(tasks).toHaveLength(TASKS + 1);
+    expect(tasks).toContain(`app${TASKS}.0000`);
   });
 
   it("patches a resubscription's snapshot too, with the tasks that changed meanwhile", async () => {
