@@ -43,7 +43,7 @@ run('npm', ['run', '--silent', 'build'], 'npm run build');
 
 process.stderr.write('bench: compiling bench/*.ts into bench/out/\n');
 // The in-process server of the stream benchmark forks DNS workers from its own output tree.
-compile(['bench/main.ts', 'bench/gen-state.ts', 'bench/soak.ts', 'bench/first-build.ts', 'bench/reverse-handoff.ts', 'src/workers/worker-main.ts', 'src/workers/reverse-helper-main.ts'], out, 'bench');
+compile(['bench/main.ts', 'bench/gen-state.ts', 'bench/soak.ts', 'bench/first-build.ts', 'bench/incremental-start.ts', 'bench/reverse-handoff.ts', 'src/workers/worker-main.ts', 'src/workers/reverse-helper-main.ts'], out, 'bench');
 
 // --- run -----------------------------------------------------------------------------------------
 const child = spawn(process.execPath, [path.join(out, 'bench', `${entry}.js`)], { cwd: root, stdio: 'inherit' });

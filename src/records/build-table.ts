@@ -61,6 +61,8 @@ export interface BuiltParts {
   spans: Int32Array[];
   /** Under a HealthPolicy: the log entries passing tasks added under their shared names (HealthGate.servedAt); else null. */
   sharedAt: number[] | null;
+  /** Per name id: its existing children inside the zones (TableBuilder.finish; name-states.ts starts from it). */
+  children: Int32Array;
   /** Per framework: its task-record context (name ids valid in `packed`), undefined when its label is "". */
   contexts: (FrameworkContext | undefined)[];
   agents: ReadonlyMap<string, AgentContext>;
@@ -314,6 +316,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
     prefixEnd,
     spans,
     sharedAt: gate === null ? null : gate.servedAt,
+    children: built.children!,
     contexts,
     agents,
     seenIps,

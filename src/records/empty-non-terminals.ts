@@ -9,7 +9,7 @@ import type { NameInterner } from './name-interner.js';
  * non-terminals of RFC 8020 (`_tcp.marathon.mesos.`, `slave.mesos.` without agents), plus the
  * apex. Ancestors outside the zone (a SOAMname under another domain) are not part of it.
  */
-export function derivedEmptyNonTerminals(names: NameInterner, counts: Int32Array, zone: string): number[] {
+export function derivedEmptyNonTerminals(names: NameInterner, counts: Int32Array, zone: string, links?: ChildLinks): number[] {
   const out: number[] = [];
   const marked = new Set<number>();
   const mark = (id: number): void => {
@@ -24,8 +24,9 @@ export function derivedEmptyNonTerminals(names: NameInterner, counts: Int32Array
   // `.fw.domain.`, `.fw.slave.domain.` and four `_tcp`/`_udp` parents): the last parents found
   // are compared byte for byte first, which is cheaper than hashing the name and probing.
   const recent = new RecentSuffixes(names);
-  for (let id = 0; id < owners; id++) {
-    if (counts[id] === 0) continue;
+  for (let owner = 0; owner < owners; owner++) {
+    if (counts[owner] === 0) continue;
+    let id = owner;
     const end = names.end(id);
     let start = names.start(id);
     if (!endsWith(names, start, end, dotZone)) continue;
@@ -37,6 +38,10 @@ export function derivedEmptyNonTerminals(names: NameInterner, counts: Int32Array
         ancestor = names.internStored(start, end);
         recent.remember(ancestor);
       }
+      // Every existing name of the zone but its apex comes here once as the child (an owner on
+      // its first step, an empty non-terminal on the step after it was marked).
+      links?.add(id, ancestor);
+      id = ancestor;
       // Stop at the first ancestor already seen: its own ancestors were handled with it. The
       // apex is marked from the start, so the walk always ends.
       if (marked.has(ancestor) || (ancestor < owners && counts[ancestor] > 0)) break;
@@ -84,4 +89,43 @@ function endsWith(names: NameInterner, start: number, end: number, suffix: Buffe
   if (end - start < suffix.length) return false;
   for (let i = 0; i < suffix.length; i++) if (names.byte(end - suffix.length + i) !== suffix[i]) return false;
   return true;
+}
+
+/**
+ * The child -> parent steps derivedEmptyNonTerminals takes, made into each name's count of
+ * existing children: what the incremental table (incremental/name-states.ts) starts from. Why
+ * here: the walk finds every existing name's parent anyway; finding them again when the
+ * incremental table starts (hashing each name's parent and looking it up) took ~150 ms of the
+ * main thread at 100,000 tasks.
+ */
+export class ChildLinks {
+  #pairs = new Int32Array(2048);
+  #n = 0;
+
+  add(child: number, parent: number): void {
+    if (this.#n + 2 > this.#pairs.length) {
+      const bigger = new Int32Array(this.#pairs.length * 2);
+      bigger.set(this.#pairs);
+      this.#pairs = bigger;
+    }
+    this.#pairs[this.#n++] = child;
+    this.#pairs[this.#n++] = parent;
+  }
+
+  /**
+   * Per name id (`nameCount` of them): its children that exist and lie inside a zone, apexes
+   * (`apexes`) not counted as children; a name inside two zones (one nested in the other) once.
+   */
+  counts(nameCount: number, apexes: readonly number[]): Int32Array {
+    const children = new Int32Array(nameCount);
+    const seen = new Uint8Array(nameCount);
+    const pairs = this.#pairs;
+    for (let k = 0; k < this.#n; k += 2) {
+      const child = pairs[k];
+      if (seen[child] === 1 || apexes.includes(child)) continue;
+      seen[child] = 1;
+      children[pairs[k + 1]]++;
+    }
+    return children;
+  }
 }

@@ -7,7 +7,7 @@
 // cost. The log stays available afterwards with a "first seen" flag per entry, which is what
 // /v1/enumerate needs: the records each task added that were not there before.
 import { NameInterner } from './name-interner.js';
-import { derivedEmptyNonTerminals } from './empty-non-terminals.js';
+import { ChildLinks, derivedEmptyNonTerminals } from './empty-non-terminals.js';
 import { ResumedNames } from './resumed-names.js';
 import { ResumedIps } from './resumed-ips.js';
 import { KIND_A, KIND_AAAA, NAME_ENT, NAME_OWNER, packStrings, sharePacked } from './packed-table.js';
@@ -20,6 +20,11 @@ export interface BuiltTable {
   log: Int32Array;
   /** Per log entry: 1 if it added a record, 0 if the name already had it. */
   firstSeen: Uint8Array;
+  /**
+   * Per name id: how many existing names inside the zones (apexes aside) have it as parent (the
+   * incremental table's start, name-states.ts); only when the empty non-terminals were derived.
+   */
+  children?: Int32Array;
 }
 
 export interface FinishOptions {
@@ -236,11 +241,13 @@ export class TableBuilder implements RecordSink {
     const owners = this.#names.count;
     // finish() is a fresh builder's (never a resumed one's): its names are a NameInterner.
     const names = this.#names as NameInterner;
-    const ents = options.emptyNonTerminals === undefined ? derivedEmptyNonTerminals(names, counts, options.zone) : this.#givenEmptyNonTerminals(options.emptyNonTerminals, counts);
-    if (options.emptyNonTerminals === undefined) {
-      for (const zone of options.zones ?? []) for (const id of derivedEmptyNonTerminals(names, counts, zone)) ents.push(id);
+    const links = options.emptyNonTerminals === undefined ? new ChildLinks() : undefined;
+    const ents = links !== undefined ? derivedEmptyNonTerminals(names, counts, options.zone, links) : this.#givenEmptyNonTerminals(options.emptyNonTerminals!, counts);
+    if (links !== undefined) {
+      for (const zone of options.zones ?? []) for (const id of derivedEmptyNonTerminals(names, counts, zone, links)) ents.push(id);
     }
     const nameCount = this.#names.count;
+    const children = links?.counts(nameCount, [options.zone, ...(options.zones ?? [])].map((z) => names.intern(z)));
     if (nameCount > owners) {
       const grown = new Int32Array(nameCount);
       grown.set(counts);
@@ -328,7 +335,7 @@ export class TableBuilder implements RecordSink {
       srvExtra: recExtra ? recExtra.subarray(0, out) : null,
     });
     // The log's own buffer is kept when it is mostly used; a copy only when it is mostly slack.
-    return { packed, log: this.#n * 2 >= this.#log.length ? log : log.slice(), firstSeen };
+    return { packed, log: this.#n * 2 >= this.#log.length ? log : log.slice(), firstSeen, ...(children === undefined ? {} : { children }) };
   }
 
   #givenEmptyNonTerminals(names: Iterable<string>, counts: Int32Array): number[] {

@@ -104,7 +104,7 @@ export class IncrementalTable {
     this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrs === null ? null : [] };
     const zone = parts.table.zone;
     this.#dcos = inputs.config.typed.dcosNames;
-    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone]);
+    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone], parts.children);
     this.#policy = inputs.config.HealthPolicy ?? 'ignore';
 
     const log = parts.log;

@@ -2,7 +2,7 @@
 // existing children it has, so that empty non-terminals (RFC 8020) appear and disappear with their
 // last descendant, in each zone the table serves (the Mesos domain, and with DcosNames the DC/OS
 // names' zone); and the overlay entries one patch makes for the names it touched.
-import { KIND_A, KIND_AAAA, NAME_OWNER, NAME_TARGET, type PackedTable } from '../packed-table.js';
+import { KIND_A, KIND_AAAA, NAME_OWNER, type PackedTable } from '../packed-table.js';
 import type { NameRecords } from '../table.js';
 import type { TableBuilder } from '../table-builder.js';
 import type { OverlayEntry, RecordTotals, TableOverlay } from './overlay-table.js';
@@ -24,18 +24,20 @@ export class NameStates {
   readonly #apexes: number[];
   readonly #dotZones: Uint8Array[];
 
-  /** From the base build: `b` resumed from `packed`, `zones` the zones' apexes. */
-  constructor(b: TableBuilder, packed: PackedTable, zones: readonly string[]) {
+  /**
+   * From the base build: `b` resumed from `packed`, `zones` the zones' apexes, `children` the
+   * build's count of existing children per name (TableBuilder.finish, which found every existing
+   * name's parent when it derived the empty non-terminals). Copied: patches change the counts.
+   */
+  constructor(b: TableBuilder, packed: PackedTable, zones: readonly string[], children: Int32Array) {
     this.#b = b;
     this.#apexes = zones.map((z) => b.name(z));
     this.#dotZones = zones.map((z) => Buffer.from(`.${z}`, 'utf8'));
     this.#owner = new Uint8Array(b.nameCount + 1024);
     this.#children = new Int32Array(b.nameCount + 1024);
+    this.#children.set(children);
     const kinds = packed.nameKind;
-    for (let id = 0; id < kinds.length; id++) {
-      if (kinds[id] === NAME_OWNER) this.#owner[id] = 1;
-      if (kinds[id] !== NAME_TARGET && this.#inZone(id)) this.#children[b.parentName(id)]++;
-    }
+    for (let id = 0; id < kinds.length; id++) if (kinds[id] === NAME_OWNER) this.#owner[id] = 1;
   }
 
   /** Room for name ids up to `id` (names the patch interned). */
