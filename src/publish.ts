@@ -25,8 +25,10 @@ import type { RecordTable } from './records/table.js';
 interface Engine {
   inputs: BuildInputs;
   builtAt: number;
+  /** Its start in steps (the same one for every caller while it runs); undefined when given up. */
+  start(): Promise<IncrementalTable | undefined>;
+  /** The started table (only after start() gave it). */
   table(): IncrementalTable;
-  started(): boolean;
 }
 
 export type HostLookup = (name: string) => Promise<string[]>;
@@ -166,11 +168,10 @@ export function createPublisher(deps: {
     const config = deps.config();
     const started = performance.now();
     if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
-      if (!engine.started()) {
-        // Its start holds this thread (over half a second at 100,000 tasks): in a turn of its own.
-        engine.table();
-        await nextTurn();
-      }
+      // Its start (~0.2 s at 100,000 tasks) runs in steps with turns of the event loop between
+      // them (/health, the stream's reading); this build waits for it, and the builds after it
+      // wait for this one (drain), so the events are applied in order.
+      if ((await engine.start()) === undefined) throw new Error('the incremental table was given up while a stream state waited for it');
       // An agent or framework named by a hostname the base did not resolve: looked up here (the
       // only I/O), so that the patch stays pure; the names the base resolved keep their addresses
       // until the next full build.
@@ -265,28 +266,45 @@ export function createPublisher(deps: {
       // (it replaces this engine: starting it then, ~0.5 s at 100,000 tasks, only delays that
       // build; a build given up or failed leaves it to start when a stream state needs it).
       const served = deps.served?.(snapshot.generation) ?? Promise.resolve();
-      void served.then(() => setImmediate(() => engine === fresh && !building && fresh.table()));
+      void served.then(() => setImmediate(() => engine === fresh && !building && void fresh.start()));
     }
     return snapshot;
   }
 
   function lazyEngine(state: MasterState, inputs: BuildInputs, parts: BuiltParts, generation: number): Engine {
     let table: IncrementalTable | undefined;
+    let starting: Promise<IncrementalTable | undefined> | undefined;
     let from: { state: MasterState; parts: BuiltParts } | undefined = { state, parts };
-    return {
+    const self: Engine = {
       inputs,
       builtAt: Date.now(),
-      table(): IncrementalTable {
-        if (table === undefined) {
+      start(): Promise<IncrementalTable | undefined> {
+        if (table !== undefined) return Promise.resolve(table);
+        starting ??= (async () => {
           const at = performance.now();
-          table = new IncrementalTable(from!.state, inputs, from!.parts);
+          const cpu = process.threadCpuUsage();
+          let steps = 0;
+          // Given up once another full build replaced this engine (its table would patch nothing served).
+          const made = await IncrementalTable.inSteps(from!.state, inputs, from!.parts, async () => {
+            steps++;
+            await nextTurn();
+            return engine === self;
+          }).finally(() => (starting = undefined));
+          if (made === undefined) return undefined;
+          table = made;
           from = undefined;
-          log?.debug({ generation, ms: Math.round(performance.now() - at) }, 'incremental table started');
-        }
+          const used = process.threadCpuUsage(cpu);
+          log?.debug({ generation, ms: Math.round(performance.now() - at), cpuMs: Math.round((used.user + used.system) / 1000), steps }, 'incremental table started');
+          return made;
+        })();
+        return starting;
+      },
+      table(): IncrementalTable {
+        if (table === undefined) throw new Error('the incremental table is used before its start');
         return table;
       },
-      started: () => table !== undefined,
     };
+    return self;
   }
 
   /** A full build of `state` after the current turn, unless newer work is queued by then. */

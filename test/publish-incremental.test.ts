@@ -126,6 +126,37 @@ describe('publishing with the incremental table', () => {
     expect(started()).toEqual([1, 3]); // not a second time
   });
 
+  it('starts a large incremental table in steps, turns of the event loop between them, and patches the events that wait for it in order', async () => {
+    const { logger, lines } = captureLog('debug');
+    const store = new TableStore();
+    const kinds: UpdateKind[] = [];
+    // No `served`: the start waits for the first event, which then waits for it.
+    const p = createPublisher({ config: () => DEFAULTS, store, selfAddresses: () => ['127.0.0.1'], lookupHost: async () => [], logger, onSwapped: (_t, _l, _s, kind) => kinds.push(kind) });
+    const state = syntheticState(20_000);
+    await p.publish(state, MASTERS, 'stream');
+    const first = launched(state, task('x.1', '10.9.0.1'));
+    const second = launched(first, task('x.2', '10.9.0.2'));
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    tick();
+    const published = [p.publish(first, MASTERS, 'stream'), p.publish(second, MASTERS, 'stream')];
+    const [a, b] = await Promise.all(published);
+    counting = false;
+    expect(kinds).toEqual(['full', 'patch', 'patch']);
+    expect(a.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1']);
+    expect(b.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
+    const start = lines.find((l) => l.msg === 'incremental table started');
+    expect(start?.steps).toBe(3); // 20,000 tasks: a pause every 8192 and one before the PTRs
+    expect(turns).toBeGreaterThanOrEqual(3);
+    const fresh = buildTable(second, { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 });
+    expect(firstDifference(store.current()!.table, fresh)).toBeUndefined();
+  });
+
   it('merges when the overlay grows past the threshold', async () => {
     const { p, kinds } = publisher({ mergeNames: 1 });
     const state = syntheticState(20);

@@ -63,8 +63,6 @@ export class IncrementalTable {
   /** The frameworks in state order: their tasks, contexts, names and build-order bases (cluster-change.ts). */
   #fws: Frameworks = { slots: [], contexts: [], names: [], index: new Map(), bases: [], byBase: new Map() };
   #nextBase = 0;
-  /** Agent id -> the tasks on it (an agent change takes them again). */
-  readonly #byAgent = new Map<string, Set<TaskSlot>>();
   readonly #label: LabelFunc;
   readonly #contrib = new NameContributors();
   /** Per name id: the non-task records, value and kind in turn. */
@@ -82,14 +80,16 @@ export class IncrementalTable {
   readonly #weight: number;
   #overlay: TableOverlay;
   #entries = VersionedMap.empty<string, OverlayEntry>();
-  readonly #reverse: ReversePatcher | undefined = undefined;
+  #reverse: ReversePatcher | undefined = undefined;
+  /** The start's steps (#start): run to the end by the constructor, or by inSteps with pauses. */
+  #starting: Generator<void, void> | undefined;
   #seq = 0;
   #broken = false;
   /** Forward names whose addresses the reverse half reads back (a task adding records under one: rebuild). */
   #reverseOwners = new Set<number>();
 
-  /** Starts from a full build of `state` (buildTableParts). */
-  constructor(state: MasterState, inputs: BuildInputs, parts: BuiltParts) {
+  /** Starts from a full build of `state` (buildTableParts), in one go. */
+  constructor(state: MasterState, inputs: BuildInputs, parts: BuiltParts, inSteps?: typeof IN_STEPS) {
     this.#inputs = inputs;
     this.#state = state;
     this.#weight = inputs.config.SRVRecordDefaultWeight;
@@ -106,7 +106,39 @@ export class IncrementalTable {
     this.#dcos = inputs.config.typed.dcosNames;
     this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone], parts.children);
     this.#policy = inputs.config.HealthPolicy ?? 'ignore';
+    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
+    if (parts.sharedAt !== null) {
+      const at = (): void => void this.#gatedAt.push(this.#b.length);
+      this.#gated = {
+        addA: (owner, ip) => (at(), this.#b.addA(owner, ip)),
+        addAAAA: (owner, ip) => (at(), this.#b.addAAAA(owner, ip)),
+        addSRV: (owner, target, port) => (at(), this.#b.addSRV(owner, target, port)),
+      };
+    }
+    this.#starting = this.#start(state, parts);
+    if (inSteps !== IN_STEPS) while (this.#starting !== undefined) this.#step();
+  }
 
+  /** One step of the start; the steps let go of the build's parts when done (its caches: tens of MB). */
+  #step(): void {
+    if (this.#starting?.next().done === true) this.#starting = undefined;
+  }
+
+  /**
+   * The same start with `pause()` awaited every STEP_TASKS tasks and before the PTRs' part (past
+   * one slice of tasks; a smaller start runs in one go), so
+   * that the thread (publish.ts: the main one, which reads the stream and answers /health) is
+   * not held for the whole start (~0.2 s at 100,000 tasks). Undefined when `pause()` resolved to
+   * false: given up (publish.ts: the table it would patch was replaced meanwhile).
+   */
+  static async inSteps(state: MasterState, inputs: BuildInputs, parts: BuiltParts, pause: () => Promise<boolean>): Promise<IncrementalTable | undefined> {
+    const table = new IncrementalTable(state, inputs, parts, IN_STEPS);
+    for (table.#step(); table.#starting !== undefined; table.#step()) if (!(await pause())) return undefined;
+    return table;
+  }
+
+  /** The start's pass over the build's tasks, then the PTRs' part; yields between slices. */
+  *#start(state: MasterState, parts: BuiltParts): Generator<void, void> {
     const log = parts.log;
     for (let e = 0; e < parts.prefixEnd; e++) {
       const owner = log[3 * e];
@@ -120,16 +152,12 @@ export class IncrementalTable {
     if (parts.sharedAt !== null) {
       baseShared = new Uint8Array(log.length / 3);
       for (const e of parts.sharedAt) baseShared[e] = 1;
-      const at = (): void => void this.#gatedAt.push(this.#b.length);
-      this.#gated = {
-        addA: (owner, ip) => (at(), this.#b.addA(owner, ip)),
-        addAAAA: (owner, ip) => (at(), this.#b.addAAAA(owner, ip)),
-        addSRV: (owner, target, port) => (at(), this.#b.addSRV(owner, target, port)),
-      };
     }
     const failing: TaskSlot[] = [];
     const fws = this.#fws;
-    state.frameworks.forEach((fw, i) => {
+    let sinceStep = 0;
+    for (let i = 0; i < state.frameworks.length; i++) {
+      const fw = state.frameworks[i];
       if (fws.index.has(fw.id)) this.#broken = true; // a framework twice
       fws.index.set(fw.id, i);
       fws.names.push(fw.name);
@@ -156,19 +184,24 @@ export class IncrementalTable {
         }
         slots.set(task.id, slot);
         this.#contrib.link(slot);
-        this.#onAgent(slot, true);
+        if (++sinceStep === STEP_TASKS) {
+          sinceStep = 0;
+          yield;
+        }
       }
-    });
+    }
     this.#nextBase = state.frameworks.length;
     if (parts.sharedAt !== null) {
-      for (const owner of baseFallbacks(failing, parts.sharedAt, log, b.nameCount)) this.#fallback.add(owner);
+      for (const owner of baseFallbacks(failing, parts.sharedAt, log, this.#b.nameCount)) this.#fallback.add(owner);
       this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames: this.#fallback.size };
     }
-    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
     if (parts.table.reverse !== undefined && parts.taskPtrs !== null) {
+      // A start of one slice or less runs in one go (as a build does: build-table.ts).
+      if (this.#seq > STEP_TASKS) yield;
+      const zone = parts.table.zone;
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
-      for (const owner of owners) this.#reverseOwners.add(b.name(owner));
-      this.#reverse = new ReversePatcher(parts.table.reverse, parts.taskPtrs, inputs.config.typed.ptr.zones, parts.table.names, owners);
+      for (const owner of owners) this.#reverseOwners.add(this.#b.name(owner));
+      this.#reverse = new ReversePatcher(parts.table.reverse, parts.taskPtrs, this.#inputs.config.typed.ptr.zones, parts.table.names, owners);
     }
   }
 
@@ -196,6 +229,7 @@ export class IncrementalTable {
    */
   apply(state: MasterState, inputs: BuildInputs): Patch | undefined {
     if (this.#broken) return this.#refuse('an earlier patch could not be completed');
+    if (this.#starting !== undefined) return this.#refuse('its start has not finished');
     const outside = sameOutside(this.#state, state, this.#inputs, inputs);
     if (outside !== undefined) return this.#refuse(outside);
     const removed: TaskSlot[] = [];
@@ -233,11 +267,14 @@ export class IncrementalTable {
     // change log's path, which rebinds nothing.
     for (let k = 0; k < rebound.slots.length; k++) rebound.slots[k].task = rebound.tasks[k];
     // The tasks on a changed agent, unless taken already: again, in their places.
+    // Found by a pass over every task: no index by agent is kept (a Set per agent was ~10 ms of
+    // the start at 100,000 tasks, for an event that is rare and costs a few ms this way).
     if (cluster !== undefined && cluster.agents.length > 0) {
       const taken = new Set(removed);
-      for (const id of cluster.agents) {
-        for (const slot of this.#byAgent.get(id) ?? []) {
-          if (taken.has(slot)) continue;
+      const agents = new Set(cluster.agents);
+      for (const slots of fws.slots) {
+        for (const slot of slots.values()) {
+          if (!agents.has(slot.task.agentId) || taken.has(slot)) continue;
           removed.push(slot);
           added.push({ fw: fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE))!, task: slot.task, order: slot.order });
         }
@@ -253,7 +290,6 @@ export class IncrementalTable {
       const fw = fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE));
       if (fw !== undefined && fws.slots[fw].get(slot.task.id) === slot) fws.slots[fw].delete(slot.task.id);
       this.#contrib.unlink(slot, touched);
-      this.#onAgent(slot, false);
       pushPtrs(oldPtrs, slot.ptrs);
       if (slot.failing) this.#health!.failingTasks--;
     }
@@ -265,7 +301,6 @@ export class IncrementalTable {
       }
       fws.slots[fw].set(task.id, slot);
       this.#contrib.link(slot, touched);
-      this.#onAgent(slot, true);
       pushPtrs(newPtrs, slot.ptrs);
       if (slot.failing) this.#health!.failingTasks++;
     }
@@ -327,18 +362,6 @@ export class IncrementalTable {
       this.#states.grow(b.nameCount);
     }
     return { wholesale, agents, prefixNames, reverseOwners };
-  }
-
-  #onAgent(slot: TaskSlot, on: boolean): void {
-    const id = slot.task.agentId;
-    let set = this.#byAgent.get(id);
-    if (on) {
-      if (set === undefined) this.#byAgent.set(id, (set = new Set()));
-      set.add(slot);
-    } else if (set !== undefined) {
-      set.delete(slot);
-      if (set.size === 0) this.#byAgent.delete(id);
-    }
   }
 
   #refuse(reason: string): undefined {
@@ -407,6 +430,10 @@ export class IncrementalTable {
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
+/** The constructor's mark for a start that inSteps runs. */
+const IN_STEPS = Symbol('in steps');
+/** Tasks taken between two pauses of a start in steps (a few ms each). */
+const STEP_TASKS = 8192;
 
 interface ClusterPatch {
   wholesale: ReadonlySet<string>;
