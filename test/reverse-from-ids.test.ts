@@ -7,12 +7,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../src/config/validate.js';
 import { parseStateText } from '../src/mesos/parse-state.js';
-import { buildTableParts } from '../src/records/build-table.js';
+import { buildTableParts, type BuiltParts } from '../src/records/build-table.js';
 import { packedFromData } from '../src/records/packed-reverse.js';
-import { reversePtrs } from '../src/records/reverse-ptrs.js';
+import { reversePtrs, type TaskPtr } from '../src/records/reverse-ptrs.js';
 import { namesBetween, ownersInZones, type ReverseTable } from '../src/records/reverse-table.js';
 import { derivedV4Owners } from '../src/records/reverse-owners.js';
-import { packStrings } from '../src/records/packed-table.js';
+import { nameAt, packStrings, stringAt } from '../src/records/packed-table.js';
 import { indexStrings } from '../src/records/packed-reverse.js';
 
 function task(id: string, name: string, ips: string[]): Record<string, unknown> {
@@ -55,6 +55,14 @@ const state = parseStateText(
   }),
 );
 
+/** The build's task PTRs (ids) as the strings reversePtrs() takes. */
+function taskPtrsOf(parts: BuiltParts): TaskPtr[] {
+  const ids = parts.taskPtrIds!;
+  const out: TaskPtr[] = [];
+  for (let k = 0; k < ids.length; k += 3) out.push({ ip: stringAt(parts.packed.ips, ids[k]), canonical: nameAt(parts.packed, ids[k + 1]), name: nameAt(parts.packed, ids[k + 2]) });
+  return out;
+}
+
 function entries(r: ReverseTable): unknown {
   return { zones: [...r.zones], ptr: [...r.ptr], existing: [...r.existing].sort() };
 }
@@ -68,7 +76,7 @@ describe('the build packs PTRs from ids as reversePtrs() orders the strings', ()
       const { config } = parseConfig({ masters: ['10.1.0.200:5050'], ...raw }, { file: 'test', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
       const parts = buildTableParts(state, { config, masters: config.typed.masters, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 });
       const reverse = parts.table.reverse!;
-      const expected = packedFromData(reversePtrs(parts.taskPtrs!, parts.table.names, config.typed.zone, ['marathon', 'chronos'], parts.mname, config.typed.ptr.zones));
+      const expected = packedFromData(reversePtrs(taskPtrsOf(parts), parts.table.names, config.typed.zone, ['marathon', 'chronos'], parts.mname, config.typed.ptr.zones));
       expect(entries(reverse)).toEqual(entries(expected));
       // The cases above are in it: a shared address's targets, a repeat dropped, a scheduler's address.
       const shared = reverse.ptr.get('5.0.2.10.in-addr.arpa.')!;
@@ -106,7 +114,7 @@ describe('the canonical names sorted in rounds of three bytes (byCanonicalNames)
     );
     const { config } = parseConfig({ masters: ['10.1.0.200:5050'] }, { file: 'test', resolvConf: '', localAddresses: [], now: 1_700_000_000 });
     const parts = buildTableParts(s, { config, masters: config.typed.masters, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 });
-    const expected = packedFromData(reversePtrs(parts.taskPtrs!, parts.table.names, config.typed.zone, ['marathon'], parts.mname, config.typed.ptr.zones));
+    const expected = packedFromData(reversePtrs(taskPtrsOf(parts), parts.table.names, config.typed.zone, ['marathon'], parts.mname, config.typed.ptr.zones));
     expect(entries(parts.table.reverse!)).toEqual(entries(expected));
     const shared = parts.table.reverse!.ptr.get('0.0.9.10.in-addr.arpa.')!;
     expect(shared.length).toBeGreaterThan(50);

@@ -67,7 +67,8 @@ export interface BuiltParts {
   contexts: (FrameworkContext | undefined)[];
   agents: ReadonlyMap<string, AgentContext>;
   seenIps: Map<string, Ip | null>;
-  taskPtrs: TaskPtr[] | null;
+  /** The task PTRs as ids, three per entry (reverse-ptrs.ts TaskPtrLog: address, canonical name, task name); null when PtrOn is off. */
+  taskPtrIds: Int32Array | null;
   mname: string;
   frameworkLabels: string[];
   label: LabelFunc;
@@ -307,8 +308,6 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
     if (stepped && made === undefined) yield;
   }
   const table = assemble(zone, mname, inputs, packed, pending, reverse, health);
-  // The incremental table reads the task PTRs as strings; made when it starts, not in the build.
-  let ptrList: TaskPtr[] | undefined;
   return {
     table,
     packed,
@@ -320,10 +319,7 @@ function* buildSteps(state: MasterState, inputs: BuildInputs): Generator<BuildSt
     contexts,
     agents,
     seenIps,
-    get taskPtrs(): TaskPtr[] | null {
-      if (taskPtrs === null) return null;
-      return (ptrList ??= taskPtrs.toTaskPtrs((id) => stringAt(packed.ips, id), nameReader(packed)));
-    },
+    taskPtrIds: taskPtrs === null ? null : taskPtrs.entries,
     mname,
     frameworkLabels: fwNames,
     label,
@@ -381,14 +377,4 @@ function assemble(
       log = null;
     },
   });
-}
-
-/**
- * Name id -> text in `packed`, for the TaskPtrs the incremental table keeps. Made here, not as an
- * arrow inside buildSteps: V8 gives a function the whole context of the scope it is made in, and
- * that one holds the build's builder, interner and caches (~40 MB more RSS at 100,000 tasks for
- * as long as a TaskPtr lives).
- */
-function nameReader(packed: PackedTable): (id: number) => string {
-  return (id) => nameAt(packed, id);
 }

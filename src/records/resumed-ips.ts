@@ -38,7 +38,7 @@ export class ResumedIps {
 
   /** The id of an IP in canonical text form, added after the base's when new. */
   id(text: string): number {
-    const found = this.#baseId(text);
+    const found = this.baseId(text);
     if (found >= 0) return found;
     let id = this.#added.get(text);
     if (id === undefined) {
@@ -65,7 +65,7 @@ export class ResumedIps {
   }
 
   /** The base's id of `text`, or -1. An IP's canonical text is ASCII: a character is a byte. */
-  #baseId(text: string): number {
+  baseId(text: string): number {
     const n = text.length;
     let h = FNV_OFFSET;
     for (let i = 0; i < n; i++) {

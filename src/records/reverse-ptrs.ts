@@ -110,43 +110,4 @@ export class TaskPtrLog {
   get entries(): Int32Array {
     return this.#e.subarray(0, 3 * this.#n);
   }
-
-  /**
-   * The same entries as TaskPtrs (for the incremental table): the address read by id now (it is
-   * the incremental table's key), the two names only when asked for (PackedTaskPtr).
-   */
-  toTaskPtrs(ipText: (id: number) => string, nameText: (id: number) => string): TaskPtr[] {
-    const out: TaskPtr[] = new Array<TaskPtr>(this.#n);
-    const e = this.#e;
-    for (let i = 0; i < this.#n; i++) out[i] = new PackedTaskPtr(ipText(e[3 * i]), e[3 * i + 1], e[3 * i + 2], nameText);
-    return out;
-  }
-}
-
-/**
- * A full build's TaskPtr whose names stay in the forward table's blob until read. Why: the
- * incremental table holds one TaskPtr per task for as long as it runs but reads a task's names
- * only when a patch touches its address; as strings they were ~10 MB at 100,000 tasks (heap
- * snapshot). `text` must hold nothing but the table (build-table.ts nameReader).
- */
-class PackedTaskPtr implements TaskPtr {
-  readonly ip: string;
-  readonly #canonical: number;
-  readonly #name: number;
-  readonly #text: (id: number) => string;
-
-  constructor(ip: string, canonical: number, name: number, text: (id: number) => string) {
-    this.ip = ip;
-    this.#canonical = canonical;
-    this.#name = name;
-    this.#text = text;
-  }
-
-  get canonical(): string {
-    return this.#text(this.#canonical);
-  }
-
-  get name(): string {
-    return this.#text(this.#name);
-  }
 }

@@ -112,6 +112,11 @@ export class TableBuilder implements RecordSink {
     return this.#resumedIps === undefined ? this.#ips[id] : this.#resumedIps.text(id);
   }
 
+  /** A resumed builder's: the base table's id of an address, -1 when the base has no such address (nothing is added). */
+  baseIpId(text: string): number {
+    return this.#resumedIps === undefined ? -1 : this.#resumedIps.baseId(text);
+  }
+
   /** The id of the parent of name `id` (the name after its first label), interned if new; -1 for the root. */
   parentName(id: number): number {
     const names = this.#names;

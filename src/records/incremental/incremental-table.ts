@@ -101,7 +101,7 @@ export class IncrementalTable {
     // they grow (#slotFor).
     this.#agents = parts.agents;
     this.#label = parts.label;
-    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrs === null ? null : [] };
+    this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrIds === null ? null : [] };
     const zone = parts.table.zone;
     this.#dcos = inputs.config.typed.dcosNames;
     this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone], parts.children);
@@ -155,6 +155,7 @@ export class IncrementalTable {
     }
     const failing: TaskSlot[] = [];
     const fws = this.#fws;
+    const ptrIds = parts.taskPtrIds;
     let sinceStep = 0;
     for (let i = 0; i < state.frameworks.length; i++) {
       const fw = state.frameworks[i];
@@ -173,14 +174,15 @@ export class IncrementalTable {
         if (slots.has(task.id)) this.#broken = true; // a task id twice: ids no longer name one place
         const order = i * FRAMEWORK_STRIDE + this.#seq++;
         let slot: TaskSlot;
-        // The base build's PTRs (the reverse half removes them by identity).
-        const ptrs = parts.taskPtrs === null ? null : slotPtrs(parts.taskPtrs, span[4 * t + 2], span[4 * t + 3]);
+        // The base build's PTRs, as entry indexes (the reverse half makes them when a patch takes them out).
+        const ptrFrom = ptrIds === null ? 0 : span[4 * t + 2];
+        const ptrTo = ptrIds === null ? 0 : span[4 * t + 3];
         if (baseShared !== null && task.state === 'TASK_RUNNING' && !passesPolicy(this.#policy, task.running?.healthy)) {
-          slot = { ...this.#slotFor(i, task, order), ptrs };
+          slot = { ...this.#slotFor(i, task, order), ptrs: null, ptrFrom, ptrTo };
           failing.push(slot);
         } else {
           // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
-          slot = { order, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs, shared: baseShared, failing: false };
+          slot = { order, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs: null, ptrFrom, ptrTo, shared: baseShared, failing: false };
         }
         slots.set(task.id, slot);
         this.#contrib.link(slot);
@@ -195,13 +197,15 @@ export class IncrementalTable {
       for (const owner of baseFallbacks(failing, parts.sharedAt, log, this.#b.nameCount)) this.#fallback.add(owner);
       this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames: this.#fallback.size };
     }
-    if (parts.table.reverse !== undefined && parts.taskPtrs !== null) {
+    if (parts.table.reverse !== undefined && ptrIds !== null) {
       // A start of one slice or less runs in one go (as a build does: build-table.ts).
       if (this.#seq > STEP_TASKS) yield;
       const zone = parts.table.zone;
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
       for (const owner of owners) this.#reverseOwners.add(this.#b.name(owner));
-      this.#reverse = new ReversePatcher(parts.table.reverse, parts.taskPtrs, this.#inputs.config.typed.ptr.zones, parts.table.names, owners);
+      const b = this.#b;
+      const base = { ids: ptrIds, ipId: (text: string) => b.baseIpId(text), ipText: (id: number) => b.ipText(id), nameText: (id: number) => b.nameText(id) };
+      this.#reverse = new ReversePatcher(parts.table.reverse, base, this.#inputs.config.typed.ptr.zones, parts.table.names, owners);
     }
   }
 
@@ -291,6 +295,7 @@ export class IncrementalTable {
       if (fw !== undefined && fws.slots[fw].get(slot.task.id) === slot) fws.slots[fw].delete(slot.task.id);
       this.#contrib.unlink(slot, touched);
       pushPtrs(oldPtrs, slot.ptrs);
+      for (let k = slot.ptrFrom; k < slot.ptrTo && this.#reverse !== undefined; k++) oldPtrs.push(this.#reverse.basePtr(k));
       if (slot.failing) this.#health!.failingTasks--;
     }
     for (const { fw, task, order } of added) {
@@ -395,7 +400,7 @@ export class IncrementalTable {
       for (const e of this.#gatedAt) shared[e] = 1;
     }
     const ptrs = options.ptrs === null ? null : slotPtrs(options.ptrs, 0, options.ptrs.length);
-    return { order, task, log: entries, from: 0, to: entries.length, ptrs, shared, failing };
+    return { order, task, log: entries, from: 0, to: entries.length, ptrs, ptrFrom: 0, ptrTo: 0, shared, failing };
   }
 
   /** The HealthPolicy counts of the table now (/metrics), as a full build gives them. */

@@ -25,14 +25,36 @@ export interface ReversePatchData {
   changed?: readonly string[];
 }
 
+/**
+ * A full build's task PTRs as ids (build-table.ts BuiltParts.taskPtrIds: address, canonical name,
+ * task name per entry) and how to read them: the patcher makes a TaskPtr of an entry only when a
+ * patch touches its address.
+ */
+export interface BaseTaskPtrs {
+  ids: Int32Array;
+  /** The base table's id of an address, -1 when it has none. */
+  ipId(text: string): number;
+  ipText(id: number): string;
+  nameText(id: number): string;
+}
+
 export class ReversePatcher {
   readonly #base: ReverseTable;
   readonly #configured: ReadonlySet<string>;
   /**
-   * Task PTRs by address (as collected, in state order): the one PTR itself while an address has
-   * one (nearly always: 100,000 arrays grown by push were 18 MB at 100,000 tasks), else a list.
+   * Task PTRs by address, for the addresses patches touched: the one PTR itself while an address
+   * has one (nearly always), else a list ([] once its last went: it is not read from the base
+   * again). An address is taken from the base's entries when a patch first touches it (#seed).
+   * Why not all of them at the start: a TaskPtr and a Map entry per task was ~50 ms of the start
+   * and ~10 MB at 100,000 tasks, for the few addresses events touch.
    */
   readonly #byIp = new Map<string, TaskPtr | TaskPtr[]>();
+  readonly #basePtrs: BaseTaskPtrs;
+  /** The base's entries by address id: entry indexes #byIpOrder[#byIpStart[id], #byIpStart[id + 1]). */
+  readonly #byIpStart: Int32Array;
+  readonly #byIpOrder: Int32Array;
+  /** The TaskPtrs made of base entries so far, by entry index (a slot's removal finds the same object). */
+  readonly #made = new Map<number, TaskPtr>();
   /** Per address, the forward owner names holding it (agents, masters, frameworks, self), in order. */
   #owners: Map<string, string[]>;
   /** Names with PTR owners below them, inside their zone: how many. */
@@ -42,11 +64,21 @@ export class ReversePatcher {
   #current: ReverseTable;
   #entries = VersionedMap.empty<string, ReverseEntry>();
 
-  constructor(base: ReverseTable, taskPtrs: readonly TaskPtr[], configuredZones: readonly string[], names: ReadonlyMap<string, NameRecords>, ownerNames: readonly string[]) {
+  constructor(base: ReverseTable, taskPtrs: BaseTaskPtrs, configuredZones: readonly string[], names: ReadonlyMap<string, NameRecords>, ownerNames: readonly string[]) {
     this.#base = base;
     this.#current = base;
     this.#configured = new Set(configuredZones);
-    for (const p of taskPtrs) this.#add(p);
+    this.#basePtrs = taskPtrs;
+    // Grouped by address id (a counting sort, in entry order within an address).
+    const ids = taskPtrs.ids;
+    let ipCount = 0;
+    for (let k = 0; k < ids.length; k += 3) if (ids[k] >= ipCount) ipCount = ids[k] + 1;
+    const start = (this.#byIpStart = new Int32Array(ipCount + 1));
+    for (let k = 0; k < ids.length; k += 3) start[ids[k] + 1]++;
+    for (let id = 0; id < ipCount; id++) start[id + 1] += start[id];
+    const order = (this.#byIpOrder = new Int32Array(ids.length / 3));
+    const next = start.slice(0, ipCount);
+    for (let k = 0; k < ids.length; k += 3) order[next[ids[k]]++] = k / 3;
     this.#owners = ownersByIp(ownerNames, names);
     // The owners read through the PTR map, not base.data: on a packed base (the first build's)
     // data is made on first use and then kept for the table's life, a string per owner and per
@@ -80,8 +112,12 @@ export class ReversePatcher {
       return this.#current;
     }
     const touched = new Set<string>();
-    for (const p of removed) if (this.#remove(p)) touched.add(p.ip);
+    for (const p of removed) {
+      this.#seed(p.ip);
+      if (this.#remove(p)) touched.add(p.ip);
+    }
     for (const p of added) {
+      this.#seed(p.ip);
       this.#add(p);
       touched.add(p.ip);
     }
@@ -118,6 +154,26 @@ export class ReversePatcher {
     return this.#current;
   }
 
+  /** The base's task PTR at entry `k`, one object per entry (TaskSlot ptrFrom, ptrTo). */
+  basePtr(k: number): TaskPtr {
+    let p = this.#made.get(k);
+    if (p === undefined) {
+      const { ids, ipText, nameText } = this.#basePtrs;
+      p = { ip: ipText(ids[3 * k]), canonical: nameText(ids[3 * k + 1]), name: nameText(ids[3 * k + 2]) };
+      this.#made.set(k, p);
+    }
+    return p;
+  }
+
+  /** An address's task PTRs from the base, when a patch touches it first. */
+  #seed(ip: string): void {
+    if (this.#byIp.has(ip)) return;
+    const id = this.#basePtrs.ipId(ip);
+    const list: TaskPtr[] = [];
+    if (id >= 0 && id + 1 < this.#byIpStart.length) for (let k = this.#byIpStart[id]; k < this.#byIpStart[id + 1]; k++) list.push(this.basePtr(this.#byIpOrder[k]));
+    this.#byIp.set(ip, list.length === 1 ? list[0] : list);
+  }
+
   #add(p: TaskPtr): void {
     const held = this.#byIp.get(p.ip);
     if (held === undefined) this.#byIp.set(p.ip, p);
@@ -128,7 +184,10 @@ export class ReversePatcher {
   /** False when `p` was not held. */
   #remove(p: TaskPtr): boolean {
     const held = this.#byIp.get(p.ip);
-    if (held === p) return this.#byIp.delete(p.ip);
+    if (held === p) {
+      this.#byIp.set(p.ip, []);
+      return true;
+    }
     if (!Array.isArray(held)) return false;
     const at = held.indexOf(p);
     if (at < 0) return false;
@@ -139,6 +198,7 @@ export class ReversePatcher {
 
   /** An address's PTR targets as reversePtrs orders them; null when it has none. */
   #targetsOf(ip: string): string[] | null {
+    this.#seed(ip);
     const out: string[] = [];
     const held = this.#byIp.get(ip);
     const tasks = (held === undefined ? [] : Array.isArray(held) ? held.slice() : [held]).sort((x, y) => (x.canonical < y.canonical ? -1 : x.canonical > y.canonical ? 1 : 0));

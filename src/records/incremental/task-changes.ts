@@ -24,6 +24,9 @@ export interface TaskSlot {
    * list per task was ~5.6 MB of arrays at 100,000 tasks); null when it has none or PtrOn is off.
    */
   ptrs: TaskPtr | readonly TaskPtr[] | null;
+  /** A base task's PTRs instead: the base build's entries [ptrFrom, ptrTo) (ReversePatcher.basePtr); equal for none. */
+  ptrFrom: number;
+  ptrTo: number;
   /**
    * Under a HealthPolicy: per log entry (index entry/3 into `log`), 1 for a record under one of
    * the task's shared names (through the HealthGate); null without a policy.
