@@ -217,6 +217,8 @@ describe('incremental table', () => {
     ['PTRs on, derived reverse zones', {}],
     ['PTRs off', { PtrOn: false }],
     ['configured reverse zones', { ReverseZones: ['172.16.0.0/24', 'fd01:b::/64'] }],
+    // Nested zones, and names between an owner and its zone (counted per name as owners come and go)
+    ['nested configured reverse zones', { ReverseZones: ['172.16.0.0/16', '172.16.1.0/24', 'fd01::/16', 'fd01:b::/64'] }],
     ['RFC 952 names, host IPs first', { EnforceRFC952: true, IPSources: ['host', 'netinfo'] as const }],
     ['without the change log (task lists compared)', { relation: 'lists' }],
     ['every object new (a new subscription: tasks compared by content)', { relation: 'copies' }],
