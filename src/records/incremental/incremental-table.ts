@@ -38,6 +38,7 @@ import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from
 import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
+import { baseSlots, STEP_TASKS } from './base-slots.js';
 import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type Rebound, type TaskSlot } from './task-changes.js';
 import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
 import { clusterRecords } from '../cluster-records.js';
@@ -153,57 +154,26 @@ export class IncrementalTable {
       baseShared = new Uint8Array(log.length / 3);
       for (const e of parts.sharedAt) baseShared[e] = 1;
     }
-    const failing: TaskSlot[] = [];
-    const fws = this.#fws;
-    const ptrIds = parts.taskPtrIds;
-    let sinceStep = 0;
-    for (let i = 0; i < state.frameworks.length; i++) {
-      const fw = state.frameworks[i];
-      if (fws.index.has(fw.id)) this.#broken = true; // a framework twice
-      fws.index.set(fw.id, i);
-      fws.names.push(fw.name);
-      const context = parts.contexts[i];
-      fws.contexts.push(context === undefined ? undefined : { ...context, groups: new Map() });
-      fws.bases.push(i);
-      fws.byBase.set(i, i);
-      const slots = new Map<string, TaskSlot>();
-      fws.slots.push(slots);
-      const span = parts.spans[i];
-      for (let t = 0; t < fw.tasks.length; t++) {
-        const task = fw.tasks[t];
-        if (slots.has(task.id)) this.#broken = true; // a task id twice: ids no longer name one place
-        const order = i * FRAMEWORK_STRIDE + this.#seq++;
-        let slot: TaskSlot;
-        // The base build's PTRs, as entry indexes (the reverse half makes them when a patch takes them out).
-        const ptrFrom = ptrIds === null ? 0 : span[4 * t + 2];
-        const ptrTo = ptrIds === null ? 0 : span[4 * t + 3];
-        if (baseShared !== null && task.state === 'TASK_RUNNING' && !passesPolicy(this.#policy, task.running?.healthy)) {
-          slot = { ...this.#slotFor(i, task, order), ptrs: null, ptrFrom, ptrTo };
-          failing.push(slot);
-        } else {
-          // Ranges of the base build's log, not views: a view is an object per task (10 MB at 100,000).
-          slot = { order, task, log, from: 3 * span[4 * t], to: 3 * span[4 * t + 1], ptrs: null, ptrFrom, ptrTo, shared: baseShared, failing: false };
-        }
-        slots.set(task.id, slot);
-        this.#contrib.link(slot);
-        if (++sinceStep === STEP_TASKS) {
-          sinceStep = 0;
-          yield;
-        }
-      }
-    }
+    const b = this.#b;
+    const failing = yield* baseSlots(state, parts, this.#fws, baseShared, {
+      policy: this.#policy,
+      seq: () => this.#seq++,
+      slotFor: (fw, task, order) => this.#slotFor(fw, task, order),
+      link: (slot) => this.#contrib.link(slot),
+      broken: () => void (this.#broken = true),
+    });
     this.#nextBase = state.frameworks.length;
     if (parts.sharedAt !== null) {
-      for (const owner of baseFallbacks(failing, parts.sharedAt, log, this.#b.nameCount)) this.#fallback.add(owner);
+      for (const owner of baseFallbacks(failing, parts.sharedAt, log, b.nameCount)) this.#fallback.add(owner);
       this.#health = { failingTasks: failing.filter((f) => f.failing).length, fallbackNames: this.#fallback.size };
     }
+    const ptrIds = parts.taskPtrIds;
     if (parts.table.reverse !== undefined && ptrIds !== null) {
       // A start of one slice or less runs in one go (as a build does: build-table.ts).
       if (this.#seq > STEP_TASKS) yield;
       const zone = parts.table.zone;
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
-      for (const owner of owners) this.#reverseOwners.add(this.#b.name(owner));
-      const b = this.#b;
+      for (const owner of owners) this.#reverseOwners.add(b.name(owner));
       const base = { ids: ptrIds, ipId: (text: string) => b.baseIpId(text), ipText: (id: number) => b.ipText(id), nameText: (id: number) => b.nameText(id) };
       this.#reverse = new ReversePatcher(parts.table.reverse, base, this.#inputs.config.typed.ptr.zones, parts.table.names, owners);
     }
@@ -437,8 +407,6 @@ export class IncrementalTable {
 const NO_IDS: ReadonlySet<string> = new Set();
 /** The constructor's mark for a start that inSteps runs. */
 const IN_STEPS = Symbol('in steps');
-/** Tasks taken between two pauses of a start in steps (a few ms each). */
-const STEP_TASKS = 8192;
 
 interface ClusterPatch {
   wholesale: ReadonlySet<string>;
