@@ -6,7 +6,7 @@
 //
 // Run (`npm run bench` compiles it into bench/out/, e.g. with BENCH_ONLY=table BENCH_SIZES=1000):
 //   node [--cpu-prof] bench/out/bench/incremental-start.js stream|poll on|off [N] [ITERATIONS]
-// It prints one JSON line: the cold start's ms and main-thread CPU, the warm median, and the
+// It prints one JSON line: the cold start's ms and main-thread CPU, the warm medians, and the
 // heap the started table holds beyond its build (after a forced collection, with --expose-gc).
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/validate.js';
@@ -44,6 +44,7 @@ for (let i = 0; i < Number(itText); i++) {
   }
 }
 const warm = times.slice(1).sort((a, b) => a - b);
+const warmCpu = mainCpu.slice(1).sort((a, b) => a - b);
 const row = {
   cluster,
   ptr,
@@ -51,6 +52,7 @@ const row = {
   coldMs: Math.round(times[0]),
   coldMainThreadCpuMs: Math.round(mainCpu[0]),
   warmMs: warm.length === 0 ? null : Math.round(warm[Math.floor(warm.length / 2)]),
+  warmMainThreadCpuMs: warmCpu.length === 0 ? null : Math.round(warmCpu[Math.floor(warmCpu.length / 2)]),
   // The started table's own heap beyond the build it holds (approximate: the build's parts it
   // does not keep are collected between the two readings).
   heldMb,

@@ -97,19 +97,31 @@ function endsWith(names: NameInterner, start: number, end: number, suffix: Buffe
  * here: the walk finds every existing name's parent anyway; finding them again when the
  * incremental table starts (hashing each name's parent and looking it up) took ~150 ms of the
  * main thread at 100,000 tasks.
+ *
+ * Counted as the walk goes, unless one zone lies inside another (DcosNames under a Mesos domain
+ * that holds thisdcos.directory.): then a name of both is walked twice and the inner apex is not
+ * a child, so the steps are kept and counted at the end.
  */
 export class ChildLinks {
-  #pairs = new Int32Array(2048);
+  readonly #nested: boolean;
+  /** Per parent id, its children so far (zones apart); or, nested, child and parent per step. */
+  #a: Int32Array;
   #n = 0;
 
+  constructor(zones: readonly string[], nameCount: number) {
+    this.#nested = zones.some((z) => zones.some((outer) => z !== outer && z.endsWith(`.${outer}`)));
+    this.#a = new Int32Array(this.#nested ? 2048 : nameCount + 1024);
+  }
+
   add(child: number, parent: number): void {
-    if (this.#n + 2 > this.#pairs.length) {
-      const bigger = new Int32Array(this.#pairs.length * 2);
-      bigger.set(this.#pairs);
-      this.#pairs = bigger;
+    if (!this.#nested) {
+      if (parent >= this.#a.length) this.#a = grown(this.#a, parent + 1);
+      this.#a[parent]++;
+      return;
     }
-    this.#pairs[this.#n++] = child;
-    this.#pairs[this.#n++] = parent;
+    if (this.#n + 2 > this.#a.length) this.#a = grown(this.#a, this.#n + 2);
+    this.#a[this.#n++] = child;
+    this.#a[this.#n++] = parent;
   }
 
   /**
@@ -117,9 +129,15 @@ export class ChildLinks {
    * (`apexes`) not counted as children; a name inside two zones (one nested in the other) once.
    */
   counts(nameCount: number, apexes: readonly number[]): Int32Array {
+    if (!this.#nested) {
+      if (this.#a.length >= nameCount) return this.#a.subarray(0, nameCount);
+      const exact = new Int32Array(nameCount);
+      exact.set(this.#a);
+      return exact;
+    }
     const children = new Int32Array(nameCount);
     const seen = new Uint8Array(nameCount);
-    const pairs = this.#pairs;
+    const pairs = this.#a;
     for (let k = 0; k < this.#n; k += 2) {
       const child = pairs[k];
       if (seen[child] === 1 || apexes.includes(child)) continue;
@@ -128,4 +146,11 @@ export class ChildLinks {
     }
     return children;
   }
+}
+
+/** A copy of `a` with room for at least `size` (doubling). */
+function grown(a: Int32Array, size: number): Int32Array {
+  const b = new Int32Array(Math.max(size, 2 * a.length));
+  b.set(a.subarray(0, Math.min(a.length, b.length)));
+  return b;
 }

@@ -246,7 +246,7 @@ export class TableBuilder implements RecordSink {
     const owners = this.#names.count;
     // finish() is a fresh builder's (never a resumed one's): its names are a NameInterner.
     const names = this.#names as NameInterner;
-    const links = options.emptyNonTerminals === undefined ? new ChildLinks() : undefined;
+    const links = options.emptyNonTerminals === undefined ? new ChildLinks([options.zone, ...(options.zones ?? [])], owners) : undefined;
     const ents = links !== undefined ? derivedEmptyNonTerminals(names, counts, options.zone, links) : this.#givenEmptyNonTerminals(options.emptyNonTerminals!, counts);
     if (links !== undefined) {
       for (const zone of options.zones ?? []) for (const id of derivedEmptyNonTerminals(names, counts, zone, links)) ents.push(id);
