@@ -6,8 +6,9 @@
 //
 // Run (`npm run bench` compiles it into bench/out/, e.g. with BENCH_ONLY=table BENCH_SIZES=1000):
 //   node [--cpu-prof] bench/out/bench/incremental-start.js stream|poll on|off [N] [ITERATIONS]
-// It prints one JSON line: the cold start's ms and main-thread CPU, the warm medians, and the
-// heap the started table holds beyond its build (after a forced collection, with --expose-gc).
+// It prints one JSON line: the cold start's ms and main-thread CPU, the warm medians, the
+// longest slice of a start in steps, and the heap the started table holds beyond its build
+// (after a forced collection, with --expose-gc).
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/validate.js';
 import { buildTableParts, type BuiltParts } from '../src/records/build-table.js';
@@ -43,6 +44,21 @@ for (let i = 0; i < Number(itText); i++) {
     heldMb = Math.round((process.memoryUsage().heapUsed - before) / 1e5) / 10;
   }
 }
+// The same start in steps (as publish.ts runs it): the longest stretch between two pauses.
+let longest = 0;
+let slices = 0;
+{
+  const parts = buildTableParts(state, inputs);
+  let at = performance.now();
+  await IncrementalTable.inSteps(state, inputs, parts, async () => {
+    longest = Math.max(longest, performance.now() - at);
+    slices++;
+    await new Promise((resolve) => setImmediate(resolve));
+    at = performance.now();
+    return true;
+  });
+  longest = Math.max(longest, performance.now() - at);
+}
 const warm = times.slice(1).sort((a, b) => a - b);
 const warmCpu = mainCpu.slice(1).sort((a, b) => a - b);
 const row = {
@@ -53,6 +69,9 @@ const row = {
   coldMainThreadCpuMs: Math.round(mainCpu[0]),
   warmMs: warm.length === 0 ? null : Math.round(warm[Math.floor(warm.length / 2)]),
   warmMainThreadCpuMs: warmCpu.length === 0 ? null : Math.round(warmCpu[Math.floor(warmCpu.length / 2)]),
+  // A start in steps (warm): its slices and the longest one (the constructor's part included).
+  slices: slices + 1,
+  longestSliceMs: Math.round(longest),
   // The started table's own heap beyond the build it holds (approximate: the build's parts it
   // does not keep are collected between the two readings).
   heldMb,

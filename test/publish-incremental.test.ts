@@ -151,7 +151,7 @@ describe('publishing with the incremental table', () => {
     expect(a.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1']);
     expect(b.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
     const start = lines.find((l) => l.msg === 'incremental table started');
-    expect(start?.steps).toBe(3); // 20,000 tasks: a pause every 8192 and one before the PTRs
+    expect(start?.steps).toBe(6); // 20,000 tasks: three whole-table passes, a pause every 8192 tasks, one before the PTRs
     expect(turns).toBeGreaterThanOrEqual(3);
     const fresh = buildTable(second, { config: DEFAULTS, masters: MASTERS, addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 });
     expect(firstDifference(store.current()!.table, fresh)).toBeUndefined();

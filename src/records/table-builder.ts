@@ -112,6 +112,11 @@ export class TableBuilder implements RecordSink {
     return this.#resumedIps === undefined ? this.#ips[id] : this.#resumedIps.text(id);
   }
 
+  /** A resumed builder's: makes its index of the base's addresses now rather than on first use. */
+  indexBaseIps(): void {
+    this.#resumedIps?.index();
+  }
+
   /** A resumed builder's: the base table's id of an address, -1 when the base has no such address (nothing is added). */
   baseIpId(text: string): number {
     return this.#resumedIps === undefined ? -1 : this.#resumedIps.baseId(text);

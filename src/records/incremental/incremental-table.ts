@@ -69,7 +69,8 @@ export class IncrementalTable {
   /** Per name id: the non-task records, value and kind in turn. */
   #prefix = new Map<number, number[]>();
   /** Owners and empty non-terminals per name, in each zone (name-states.ts). */
-  readonly #states: NameStates;
+  /** Made by the start's first steps (#start), as #overlay. */
+  #states!: NameStates;
   readonly #dcos: boolean;
   readonly #policy: HealthPolicy;
   /** Under a HealthPolicy: the sink for a patched task's shared-name records, and where they went. */
@@ -79,7 +80,7 @@ export class IncrementalTable {
   readonly #fallback = new Set<number>();
   #health: { failingTasks: number; fallbackNames: number } | undefined;
   readonly #weight: number;
-  #overlay: TableOverlay;
+  #overlay!: TableOverlay;
   #entries = VersionedMap.empty<string, OverlayEntry>();
   #reverse: ReversePatcher | undefined = undefined;
   /** The start's steps (#start): run to the end by the constructor, or by inSteps with pauses. */
@@ -94,8 +95,7 @@ export class IncrementalTable {
     this.#inputs = inputs;
     this.#state = state;
     this.#weight = inputs.config.SRVRecordDefaultWeight;
-    const packed = parts.packed;
-    const b = (this.#b = TableBuilder.resume(packed, this.#weight));
+    this.#b = TableBuilder.resume(parts.packed, this.#weight);
     // The build's caches (a TaskGroup per task label, an Ip per address seen: ~50 MB at 100,000
     // tasks of distinct names and addresses) are not kept: they only save interning again, and a
     // patch meets a few labels and addresses. Fresh ones (the frameworks' below), emptied when
@@ -103,11 +103,8 @@ export class IncrementalTable {
     this.#agents = parts.agents;
     this.#label = parts.label;
     this.#options = { rules: inputs.config.typed.addresses, ownSources: ownSourcesOf(), seenIps: new Map(), ptrs: parts.taskPtrIds === null ? null : [] };
-    const zone = parts.table.zone;
     this.#dcos = inputs.config.typed.dcosNames;
-    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone], parts.children);
     this.#policy = inputs.config.HealthPolicy ?? 'ignore';
-    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
     if (parts.sharedAt !== null) {
       const at = (): void => void this.#gatedAt.push(this.#b.length);
       this.#gated = {
@@ -126,10 +123,10 @@ export class IncrementalTable {
   }
 
   /**
-   * The same start with `pause()` awaited every STEP_TASKS tasks and before the PTRs' part (past
-   * one slice of tasks; a smaller start runs in one go), so
-   * that the thread (publish.ts: the main one, which reads the stream and answers /health) is
-   * not held for the whole start (~0.2 s at 100,000 tasks). Undefined when `pause()` resolved to
+   * The same start with `pause()` awaited after each pass over the base's addresses, names and
+   * records, every STEP_TASKS tasks and before the PTRs' part (past one slice of tasks; a smaller
+   * start runs in one go), so that the thread (publish.ts: the main one, which reads the stream
+   * and answers /health) is not held for the whole start (~0.1 s at 100,000 tasks). Undefined when `pause()` resolved to
    * false: given up (publish.ts: the table it would patch was replaced meanwhile).
    */
   static async inSteps(state: MasterState, inputs: BuildInputs, parts: BuiltParts, pause: () => Promise<boolean>): Promise<IncrementalTable | undefined> {
@@ -140,6 +137,20 @@ export class IncrementalTable {
 
   /** The start's pass over the build's tasks, then the PTRs' part; yields between slices. */
   *#start(state: MasterState, parts: BuiltParts): Generator<void, void> {
+    // A start of one slice of tasks or less runs in one go (as a build does: build-table.ts).
+    let tasks = 0;
+    for (const fw of state.frameworks) tasks += fw.tasks.length;
+    const stepped = tasks > STEP_TASKS;
+    // Passes over every address, name or record of the base (10–30 ms each at 100,000 tasks): a step each.
+    const b = this.#b;
+    b.indexBaseIps();
+    if (stepped) yield;
+    const zone = parts.table.zone;
+    const packed = parts.packed;
+    this.#states = new NameStates(b, packed, this.#dcos ? [zone, DCOS_ZONE] : [zone], parts.children);
+    if (stepped) yield;
+    this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
+    if (stepped) yield;
     const log = parts.log;
     for (let e = 0; e < parts.prefixEnd; e++) {
       const owner = log[3 * e];
@@ -154,7 +165,6 @@ export class IncrementalTable {
       baseShared = new Uint8Array(log.length / 3);
       for (const e of parts.sharedAt) baseShared[e] = 1;
     }
-    const b = this.#b;
     const failing = yield* baseSlots(state, parts, this.#fws, baseShared, {
       policy: this.#policy,
       seq: () => this.#seq++,
@@ -169,9 +179,7 @@ export class IncrementalTable {
     }
     const ptrIds = parts.taskPtrIds;
     if (parts.table.reverse !== undefined && ptrIds !== null) {
-      // A start of one slice or less runs in one go (as a build does: build-table.ts).
-      if (this.#seq > STEP_TASKS) yield;
-      const zone = parts.table.zone;
+      if (stepped) yield;
       const owners = reverseOwnerNames(parts.table.names, zone, [...new Set(parts.frameworkLabels)], parts.mname);
       for (const owner of owners) this.#reverseOwners.add(b.name(owner));
       const base = { ids: ptrIds, ipId: (text: string) => b.baseIpId(text), ipText: (id: number) => b.ipText(id), nameText: (id: number) => b.nameText(id) };
