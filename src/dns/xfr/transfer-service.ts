@@ -26,7 +26,7 @@ import { signMessage, tsigLength, verifyRequest, type SignState } from '../wire/
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 import { TCP_MAX } from '../wire/constants.js';
 import { keyName } from '../../config/tsig-keys.js';
-import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages } from './messages.js';
+import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages, wholeZoneMessages } from './messages.js';
 import { serialGreater } from './serial.js';
 import type { ZoneHistory } from './zone-history.js';
 import type { TransferZone } from './zones.js';
@@ -115,7 +115,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     let entry = wholeZones.get(zone.apex);
     if (entry === undefined || entry.zone !== zone) {
       if (entry?.timer) clearTimeout(entry.timer);
-      const messages = collect(transferMessages({ id: 0, rd: false }, { name: zone.apex, type: QTYPE.AXFR, class: QCLASS.IN }, axfrRecords(zone), TCP_MAX, TSIG_ROOM));
+      const messages = collect(wholeZoneMessages(zone, TSIG_ROOM));
       entry = { zone, messages };
       wholeZones.set(zone.apex, entry);
     }
