@@ -84,6 +84,7 @@ const cases: [string, () => RecordTable][] = [
         `${long}x.mesos. A 10.0.0.9`, // a 64-octet label: skipped
         'other.org. A 10.0.0.10', // outside the zone
         'mesos A 10.0.0.11', // relative: not in the zone
+        'xmesos. A 10.0.0.15', // ends like the apex, outside it
         'bad-ip.mesos. A 10.0.0', // no wire form: skipped
         'bad-ip.mesos. A 300.0.0.1',
         'bad-ip.mesos. A 10.0.0.12',

@@ -180,8 +180,9 @@ export class PackedWire {
       if (!ascii) state = transferable(nameAt(this.packed, id)) ? 1 : 2;
       else {
         const len = end - start;
-        const under = len === apex.length || (len > apex.length && bytes[end - apex.length - 1] === DOT);
-        state = !upper && under && bytes.compare(apex, 0, apex.length, end - apex.length, end) === 0 ? 1 : 2;
+        let under = !upper && (len === apex.length || (len > apex.length && bytes[end - apex.length - 1] === DOT));
+        for (let i = 0, at = end - apex.length; under && i < apex.length; i++) under = bytes[at + i] === apex[i];
+        state = under ? 1 : 2;
       }
       this.#inZone[id] = state;
     }
