@@ -50,7 +50,10 @@ export class AxfrWriter {
     b[p + 1] = type & 0xff;
     b[p + 2] = QCLASS.IN >> 8;
     b[p + 3] = QCLASS.IN & 0xff;
-    b.writeUInt32BE(ttl, p + 4);
+    b[p + 4] = ttl >>> 24;
+    b[p + 5] = (ttl >>> 16) & 0xff;
+    b[p + 6] = (ttl >>> 8) & 0xff;
+    b[p + 7] = ttl & 0xff;
     this.#lengthAt = p + 8;
     this.pos = p + 10;
   }

@@ -120,8 +120,8 @@ function* messages(input: MesosAxfrInput, packed: PackedTable, reserve: number):
       if (id >= 0) replaced[id] = 1;
     }
   }
-  // The A records, the AAAA, then the SRV (packed-table.ts recordsAt splits them so).
-  const passes = [KIND_A, KIND_AAAA, 0];
+  // The A records, the AAAA, then the SRV (packed-table.ts recordsAt splits them so): one pass
+  // for the A records that notes which other kinds the owner has, a pass for each of those.
   for (let id = 0; id < nameKind.length; id++) {
     if (nameKind[id] !== NAME_OWNER || replaced?.[id] === 1) continue;
     if (!names.inZone(id, apexBytes, input.transferable)) continue;
@@ -129,10 +129,24 @@ function* messages(input: MesosAxfrInput, packed: PackedTable, reserve: number):
     if (owner === apex || owner === INVALID) continue;
     const from = recStart[id];
     const to = recStart[id + 1];
-    for (const kind of passes) {
+    let aaaa = false;
+    let srv = false;
+    for (let r = from; r < to; r++) {
+      const port = recPort[r];
+      if (port !== KIND_A) {
+        if (port === KIND_AAAA) aaaa = true;
+        else srv = true;
+        continue;
+      }
+      if (!put(owner, r)) continue;
+      const full = w.end();
+      if (full) (yield full, put(owner, r), w.end());
+    }
+    for (let kind = 0; kind < 2; kind++) {
+      if (!(kind === 0 ? aaaa : srv)) continue;
       for (let r = from; r < to; r++) {
         const port = recPort[r];
-        if (kind === 0 ? port < 0 : port !== kind) continue;
+        if (kind === 0 ? port !== KIND_AAAA : port < 0) continue;
         if (!put(owner, r)) continue;
         const full = w.end();
         if (full) (yield full, put(owner, r), w.end());
