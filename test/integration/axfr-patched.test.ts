@@ -5,7 +5,6 @@
 // name, not through the wire encoder), at the same serial.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
@@ -87,7 +86,9 @@ describe('AXFR of a table patched by stream events', () => {
     expect(sumOf(parseExposition((await server.http('/metrics')).body), 'mesos_dns_table_updates_total', { kind: 'patch' })).toBeGreaterThan(patches);
 
     // Run directly: the transfer's text is larger than the helper's output buffer.
-    const { stdout: text } = await promisify(execFile)('dig', ['@127.0.0.1', '-p', String(server.dnsPort), '+nocmd', '+tries=1', '+time=5', 'mesos', 'AXFR'], { timeout: 20_000, maxBuffer: 32 << 20 });
+    const text = await new Promise<string>((resolve, reject) =>
+      execFile('dig', ['@127.0.0.1', '-p', String(server.dnsPort), '+nocmd', '+tries=1', '+time=5', 'mesos', 'AXFR'], { timeout: 20_000, maxBuffer: 32 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
     expect(text).not.toMatch(/Transfer failed|communications error/);
     const messages = Number(/XFR size: \d+ records \(messages (\d+)/.exec(text)?.[1] ?? 0);
     expect(messages).toBeGreaterThan(1);

@@ -1,7 +1,7 @@
 // The whole Mesos zone's AXFR messages (RFC 5936 §2.2: the SOA, every record, the SOA again),
 // written straight from the packed table's arrays (records/packed-table.ts): no record objects,
 // no strings per name or address, names compressed by id (axfr-writer.ts, packed-wire.ts).
-// Pure. It replaces messages.ts transferMessages over axfrRecords for the Mesos zone, and for a
+// Pure (what it finds about a table's names is kept with the table, packed-wire.ts). It replaces messages.ts transferMessages over axfrRecords for the Mesos zone, and for a
 // packed table gives the same bytes: the same records in the same order (the apex's, sorted by
 // recordKey; then every owner in id order, its A, AAAA and SRV records each in table order),
 // laid out and compressed alike (test/xfr-axfr-encode.test.ts compares the two).
@@ -13,6 +13,7 @@
 import { ipv4Bytes, ipv6Bytes } from '../../wire/address-bytes.js';
 import { QTYPE, type RData } from '../../wire/message.js';
 import { TCP_MAX } from '../../wire/constants.js';
+import { nameToWire } from '../../wire/name-wire.js';
 import { KIND_A, KIND_AAAA, NAME_OWNER, findName, stringAt, type PackedTable } from '../../../records/packed-table.js';
 import type { NameRecords, RecordTable } from '../../../records/table.js';
 import { AxfrWriter } from './axfr-writer.js';
@@ -36,13 +37,14 @@ export interface MesosAxfrInput {
 
 /**
  * The messages, each at most 65535 - `reserve` octets, ID 0, the question `apex AXFR IN`;
- * undefined when the table is not packed (nor a patch over a packed one): then the generic
+ * undefined when the table is not packed (nor a patch over a packed one), or holds what this
+ * does not write (an apex without a wire form, apex records of other types): then the generic
  * encoder is used.
  */
 export function mesosAxfrMessages(input: MesosAxfrInput, reserve: number): Iterable<Buffer> | undefined {
   const t = input.table;
   const packed = t.packed ?? t.overlay?.base.packed;
-  if (packed === undefined) return undefined;
+  if (packed === undefined || nameToWire(input.apex) === undefined) return undefined;
   if (input.apexRecords.some((d) => !APEX_TYPES.has(d.type))) return undefined;
   return messages(input, packed, reserve);
 }
@@ -67,7 +69,8 @@ function* messages(input: MesosAxfrInput, packed: PackedTable, reserve: number):
     w.u32(soa.expire);
     w.u32(soa.minimum);
   };
-  const soaOk = apex !== INVALID && mname !== INVALID && rname !== INVALID;
+  // The SOA has no wire form when its names have none: the generic encoder leaves it out too.
+  const soaOk = mname !== INVALID && rname !== INVALID;
   if (soaOk) {
     putSoa();
     const full = w.end();
@@ -75,14 +78,12 @@ function* messages(input: MesosAxfrInput, packed: PackedTable, reserve: number):
   }
 
   // The apex's records (NS, and whatever else the table holds there), as RData.
-  if (apex !== INVALID) {
-    for (const data of input.apexRecords) {
-      const put = rdataWriter(w, names, apex, ttl, data);
-      if (put === undefined) continue;
-      put();
-      const full = w.end();
-      if (full) (yield full, put(), w.end());
-    }
+  for (const data of input.apexRecords) {
+    const put = rdataWriter(w, names, apex, ttl, data);
+    if (put === undefined) continue;
+    put();
+    const full = w.end();
+    if (full) (yield full, put(), w.end());
   }
 
   // Every other owner. `put` writes record r of owner `owner` (ids); false: it has no wire form.
