@@ -9,12 +9,13 @@ import { DEFAULTS, withTyped } from '../src/config/typed.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
 import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
-import { PackedExisting, PackedNames } from '../src/records/packed-table.js';
+import { findName, PackedExisting, PackedNames } from '../src/records/packed-table.js';
+import { packedWire } from '../src/dns/xfr/axfr/packed-wire.js';
 import { TableBuilder } from '../src/records/table-builder.js';
 import type { RecordTable } from '../src/records/table.js';
 import type { MasterState, Task } from '../src/mesos/state.js';
 import { axfrRecords, transferMessages, wholeZoneMessages } from '../src/dns/xfr/messages.js';
-import { zoneAt } from '../src/dns/xfr/zones.js';
+import { transferable, zoneAt } from '../src/dns/xfr/zones.js';
 import { QCLASS, QTYPE } from '../src/dns/wire/message.js';
 import { TCP_MAX } from '../src/dns/wire/constants.js';
 import { smallState } from './helpers/small-state.js';
@@ -117,6 +118,16 @@ describe('whole-zone AXFR of a packed table: the same bytes as the generic encod
     for (let i = 0; i < want.length; i++) {
       if (!got[i].equals(want[i])) throw new Error(`message ${i} of ${want.length} differs:\n got ${got[i].toString('hex')}\nwant ${want[i].toString('hex')}`);
     }
+  });
+
+  it('answers which names are in the zone for the apex asked about, when a second apex is asked', () => {
+    const table = packedTable(['a.b.mesos. A 10.0.0.1', 'c.mesos. A 10.0.0.2']);
+    const wire = packedWire(table.packed!);
+    const c = findName(table.packed!, 'c.mesos.');
+    const under = (apex: string) => [Buffer.from(apex), (n: string) => transferable(n, apex)] as const;
+    expect(wire.inZone(c, ...under('mesos.'))).toBe(true);
+    expect(wire.inZone(c, ...under('b.mesos.'))).toBe(false);
+    expect(wire.inZone(c, ...under('mesos.'))).toBe(true);
   });
 
   it('is used again for the next encoding of the same table, with the same result', () => {

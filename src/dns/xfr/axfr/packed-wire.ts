@@ -48,6 +48,9 @@ export class PackedWire {
   readonly #ipState: Uint8Array;
   /** Per packed name: 0 not yet looked at, 1 in the zone transfer, 2 not (zones.ts transferable). */
   readonly #inZone: Uint8Array;
+  /** The apex #inZone answers for, and the caller's buffer it was last given as (checked by identity first). */
+  #inZoneOf: Buffer | undefined;
+  #inZoneSeen: Buffer | undefined;
   #scratch = Buffer.allocUnsafe(MAX_NAME_OCTETS + 1);
 
   constructor(packed: PackedTable) {
@@ -165,6 +168,12 @@ export class PackedWire {
    * that is not ASCII). Answered once per name and kept.
    */
   inZone(id: number, apex: Buffer, transferable: (name: string) => boolean): boolean {
+    // The answers are for one apex (a table has one zone; this guards against a second caller).
+    if (apex !== this.#inZoneSeen) {
+      if (this.#inZoneOf !== undefined && !this.#inZoneOf.equals(apex)) this.#inZone.fill(0);
+      this.#inZoneOf = Buffer.from(apex);
+      this.#inZoneSeen = apex;
+    }
     let state = this.#inZone[id];
     if (state === 0) {
       const { bytes, ends } = this.packed.names;
