@@ -112,7 +112,8 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
       expect(ms).toBeLessThan(4000);
     }
     expect(first.queries()).toHaveLength(2);
-    await waitFor(() => logged(MARKED_DOWN, first) === 1, 2000, 'the mark-down line');
+    // The garbage try fails at its own deadline, after the race was answered: on a loaded machine later.
+    await waitFor(() => logged(MARKED_DOWN, first) === 1, 5000, 'the mark-down line');
     const goodBefore = good.queries().length;
     for (let i = 3; i <= 10; i++) {
       const { reply, ms } = await timedDig(server, `q${i}.${zone}`, 'A');
