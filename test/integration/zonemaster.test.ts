@@ -1,9 +1,11 @@
 // Zonemaster (the DNS conformance checker of the .se and .fr registries, Debian's zonemaster-cli)
 // against the real binary on 127.0.0.1:53 in a network namespace, serving the demo cluster: the
 // Mesos zone passes its nameserver, consistency, syntax and zone tests, and the only errors and
-// warnings are those the set-up itself causes (docs/compat.md "Checked by Zonemaster").
+// warnings are those the set-up itself causes; so does the example static zone on its two
+// nameservers (docs/compat.md "Checked by Zonemaster").
 import { describe, expect, it } from '@jest/globals';
-import { demoConfig, netnsAvailable, runInNetns } from '../helpers/netns.js';
+import path from 'node:path';
+import { demoConfig, netnsAvailable, root, runInNetns } from '../helpers/netns.js';
 
 const describeNetns = netnsAvailable() ? describe : describe.skip;
 
@@ -41,6 +43,15 @@ const PASSES = [
   'MNAME_SYNTAX_OK',
 ];
 
+/** Zonemaster's messages: "  0.07 INFO      NAMESERVER   EDNS0_SUPPORT   ns_list=..." -> level, module, tag. */
+function messagesOf(stdout: string): Array<{ level: string; module: string; tag: string }> {
+  return stdout
+    .split('\n')
+    .map((line) => /^\s*[\d.]+\s+(\w+)\s+(\w+)\s+(\w+)/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([, level, module, tag]) => ({ level, module, tag }));
+}
+
 describeNetns('Zonemaster on the Mesos zone', () => {
   it('finds nothing wrong but what the set-up causes', async () => {
     const out = await runInNetns(
@@ -52,12 +63,7 @@ zonemaster-cli --ns ns1.mesos/127.0.0.1 --no-ipv6 --raw --level INFO --show-leve
       60_000,
     );
     expect(out.code).toBe(0);
-    // "  0.07 INFO      NAMESERVER   EDNS0_SUPPORT   ns_list=..." -> level, module, tag
-    const messages = out.stdout
-      .split('\n')
-      .map((line) => /^\s*[\d.]+\s+(\w+)\s+(\w+)\s+(\w+)/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map(([, level, module, tag]) => ({ level, module, tag }));
+    const messages = messagesOf(out.stdout);
     expect(messages.length).toBeGreaterThan(30);
     const faults = messages.filter((m) => ['WARNING', 'ERROR', 'CRITICAL'].includes(m.level) && !(m.tag in SETUP));
     expect(faults).toEqual([]);
@@ -66,5 +72,28 @@ zonemaster-cli --ns ns1.mesos/127.0.0.1 --no-ipv6 --raw --level INFO --show-leve
     // The notices docs/compat.md names: mesos-dns's SOA timers, and no DNSSEC.
     const notices = messages.filter((m) => m.level === 'NOTICE').map((m) => m.tag);
     expect(notices).toEqual(expect.arrayContaining(['REFRESH_MINIMUM_VALUE_LOWER', 'RETRY_MINIMUM_VALUE_LOWER', 'NOT_SIGNED']));
+  });
+});
+
+describeNetns('Zonemaster on a static zone', () => {
+  it('finds nothing wrong in zones/example/example.test.zone served on its two nameservers but their documentation addresses', async () => {
+    // ns1 and ns2.example.test are 192.0.2.53 and .54 in the file: both on loopback in the namespace.
+    const out = await runInNetns(
+      `ip addr add 192.0.2.53/32 dev lo && ip addr add 192.0.2.54/32 dev lo || exit 1
+serve main "$DIR/config.json"
+healthy main 8123 || exit 1
+zonemaster-cli --ns ns1.example.test/192.0.2.53 --ns ns2.example.test/192.0.2.54 --no-ipv6 --raw --level INFO --show-level --show-module example.test
+`,
+      { 'config.json': demoConfig('0.0.0.0', 8123, { externalOn: false, ZonesDir: path.join(root, 'zones', 'example') }) },
+      60_000,
+    );
+    expect(out.code).toBe(0);
+    const messages = messagesOf(out.stdout);
+    expect(messages.length).toBeGreaterThan(30);
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737), with no PTR anywhere a checker could ask.
+    const setup = new Set(['NAMESERVER_IP_PRIVATE_NETWORK', 'NO_RESPONSE_PTR_QUERY']);
+    expect(messages.filter((m) => ['WARNING', 'ERROR', 'CRITICAL'].includes(m.level) && !setup.has(m.tag))).toEqual([]);
+    const tags = new Set(messages.map((m) => m.tag));
+    expect(PASSES.filter((tag) => !tags.has(tag))).toEqual([]);
   });
 });
