@@ -140,6 +140,13 @@ export const TOOLS = [
     why: "lists the server's system calls, checked against the unit's filter",
   },
   {
+    tool: 'zonemaster-cli',
+    command: 'zonemaster-cli',
+    packages: ['zonemaster-cli'],
+    neededBy: ['test/integration/zonemaster.test.ts'],
+    why: 'the Zonemaster DNS conformance checker, run against the server on port 53 in a network namespace',
+  },
+  {
     tool: 'sysctl',
     command: 'sysctl',
     packages: ['procps'],
