@@ -19,7 +19,7 @@ import { transferable, zoneAt } from '../src/dns/xfr/zones.js';
 import { QCLASS, QTYPE } from '../src/dns/wire/message.js';
 import { TCP_MAX } from '../src/dns/wire/constants.js';
 import { smallState } from './helpers/small-state.js';
-import { syntheticState } from './helpers/workers.js';
+import { syntheticState, syntheticTask, withTasks } from './helpers/workers.js';
 import { masters } from './helpers/masters.js';
 import { inputs } from './helpers/build-table.js';
 
@@ -141,16 +141,7 @@ describe('whole-zone AXFR of a packed table: the same bytes as the generic encod
 describe('whole-zone AXFR of a patched table', () => {
   const config = withTyped({ ...DEFAULTS, AllowTransfer: ['127.0.0.0/8'] });
   const input: BuildInputs = { config, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
-  const task = (id: string, name: string, ip: string | undefined): Task => ({
-    id,
-    name,
-    frameworkId: 'fw-1',
-    agentId: 'agent-S0',
-    state: 'TASK_RUNNING',
-    ports: [31000],
-    running: { timestamp: 1, networkIPs: ip === undefined ? [] : [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
-  });
-  const withTasks = (s: MasterState, tasks: Task[]): MasterState => ({ ...s, frameworks: [{ ...s.frameworks[0], tasks }] });
+  const task = syntheticTask;
 
   /** Every record of the messages as text, sorted; checks each message on the way. */
   function records(messages: Buffer[], reserve: number): string[] {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
-import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
@@ -21,11 +21,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   master = await StreamMaster.start();
-  master.stateDocument = {
-    leader: `master@127.0.0.1:${master.port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-  };
+  master.stateDocument = emptyLegacyState(master.port);
   // Enough tasks for many messages (with compression pointers reaching only the first 16 KiB of each).
   const tasks = Array.from({ length: 1500 }, (_, i) => running(`bulk${i}.1`, `10.4.${i >> 8}.${i & 255}`));
   master.getState = getState({ agents: [v1Agent('a1', '10.1.0.1')], frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')], tasks });
