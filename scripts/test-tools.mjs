@@ -49,7 +49,7 @@ export const TOOLS = [
     tool: 'dig',
     command: 'dig',
     packages: ['bind9-dnsutils'],
-    neededBy: ['test/helpers/server.ts', 'test/dns-server-udp-modes.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts', 'test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts', 'test/operations.test.ts', 'test/integration/zone-transfer.test.ts'],
+    neededBy: ['test/helpers/server.ts', 'test/dns-server-udp-modes.test.ts', 'test/tcp-limits.test.ts', 'test/integration/cli.test.ts', 'test/security-wire.test.ts', 'test/forward-id.test.ts', 'test/deploy-systemd.test.ts', 'test/deploy-docker.test.ts', 'test/operations.test.ts', 'test/integration/zone-transfer.test.ts', 'test/integration/axfr-patched.test.ts'],
     why: "answers are checked as dig's independent parser sees them",
   },
   {
@@ -138,6 +138,13 @@ export const TOOLS = [
     packages: ['strace'],
     neededBy: ['test/deploy-systemd.test.ts'],
     why: "lists the server's system calls, checked against the unit's filter",
+  },
+  {
+    tool: 'zonemaster-cli',
+    command: 'zonemaster-cli',
+    packages: ['zonemaster-cli'],
+    neededBy: ['test/integration/zonemaster.test.ts'],
+    why: 'the Zonemaster DNS conformance checker, run against the server on port 53 in a network namespace',
   },
   {
     tool: 'sysctl',

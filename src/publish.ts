@@ -7,14 +7,14 @@
 // check) and becomes the new base.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Config } from './config/typed.js';
-import type { MasterState } from './mesos/state.js';
+import type { MasterState, Task } from './mesos/state.js';
 import type { HostPort } from './net/address.js';
 import { buildTablePartsInSteps, tasksInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { reverseHelperUseful, startReverseHelper } from './workers/reverse-helper.js';
 import type { ReverseInput } from './records/reverse-from-ids.js';
 import { IncrementalTable } from './records/incremental/incremental-table.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
-import { invalidIpSourceLabels } from './records/table-ips.js';
+import { invalidIpSourceLabels, invalidIpSourceLabelsOf } from './records/table-ips.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
 import type { Snapshot, TableStore } from './store.js';
 import type { Logger } from './log.js';
@@ -121,7 +121,8 @@ export function createPublisher(deps: {
     return lastSerial;
   }
 
-  function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[], ptrsOn?: 'helper' | 'main'): Snapshot {
+  /** `patchedTasks`: a patch's tasks taken in (their labels are checked). */
+  function swapped(fresh: RecordTable, state: MasterState, kind: UpdateKind, started: number, resolved: number, touched?: readonly string[], ptrsOn?: 'helper' | 'main', patchedTasks?: readonly Task[]): Snapshot {
     const made = performance.now();
     const table = deps.admit ? deps.admit(fresh, touched === undefined ? undefined : withReverseChanges(fresh, touched)) : fresh;
     // The admitted serial may be ahead of ours (SerialFile): later tables must not go below it.
@@ -130,17 +131,15 @@ export function createPublisher(deps: {
     // The swap's listeners include the hand-off to the DNS workers (supervisor.ts).
     const snapshot = deps.store.swap(table, undefined, touched);
     const built = performance.now();
-    // A pass over every task: full builds only (a patched launch's bad label is warned about at
-    // the next full build, the merge/check one at the latest).
-    if (kind === 'full') {
-      const invalid = invalidIpSourceLabels(state);
-      const warned = new Set<string>();
-      for (const { taskId, value } of invalid) {
-        warned.add(taskId);
-        if (!warnedLabels.has(taskId)) log?.warn({ task: taskId, label: value }, 'MESOS_DNS_IP_SOURCES is not a list of IP sources (netinfo, mesos, docker, host); the task follows IPSources/AddressPolicy');
-      }
-      warnedLabels = warned;
+    // Once per task: a full build checks every task (and forgets the tasks gone), a patch the
+    // tasks it took in.
+    const invalid = kind === 'full' ? invalidIpSourceLabels(state) : invalidIpSourceLabelsOf(patchedTasks ?? []);
+    const warned = kind === 'full' ? new Set<string>() : warnedLabels;
+    for (const { taskId, value } of invalid) {
+      if (!warnedLabels.has(taskId)) log?.warn({ task: taskId, label: value }, 'MESOS_DNS_IP_SOURCES is not a list of IP sources (netinfo, mesos, docker, host); the task follows IPSources/AddressPolicy');
+      warned.add(taskId);
     }
+    warnedLabels = warned;
     const labelled = performance.now();
     log?.debug(
       {
@@ -185,7 +184,7 @@ export function createPublisher(deps: {
         nextSerial();
         let snapshot: Snapshot;
         try {
-          snapshot = swapped(patch.table, state, 'patch', started, started, patch.touched);
+          snapshot = swapped(patch.table, state, 'patch', started, started, patch.touched, undefined, patch.tasks);
         } catch (err) {
           // Not served (admit failed): the incremental table is ahead of what is served now.
           engine = undefined;

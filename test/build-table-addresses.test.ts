@@ -7,7 +7,8 @@ import { applyEvent, LiveState } from '../src/mesos/operator-events.js';
 import { streamStateFromGetState } from '../src/mesos/operator-state.js';
 import { parseState } from '../src/mesos/parse-state.js';
 import { parsePid } from '../src/mesos/pid.js';
-import type { MasterState } from '../src/mesos/state.js';
+import type { MasterState, Task } from '../src/mesos/state.js';
+import { sameTask } from '../src/records/incremental/same-task.js';
 import { taskAddressing } from '../src/mesos/task-addressing.js';
 import { readStateBytes } from '../src/mesos/read-state.js';
 import { bytesOf, nativeAddon } from './helpers/read-state.js';
@@ -44,6 +45,20 @@ describe('the address of each task', () => {
   const cases = Object.keys(EXPECTED).flatMap((c) => Object.keys(READERS).map((r) => [c, r] as const));
   it.each(cases)('%s config, read from %s', (configCase, reader) => {
     expect(answers(READERS[reader](), CASE_CONFIG[configCase])).toEqual(EXPECTED[configCase]);
+  });
+
+  // The snapshot that follows the server's first poll is patched onto the poll's table only where
+  // its tasks differ in content (records/incremental/same-task.ts): the two APIs' readers must
+  // give the same task for the same cluster, or every task would count as changed.
+  it('gives the same task content from every reader (the snapshot after a poll is a patch of nothing)', () => {
+    const byId = (state: MasterState): Map<string, Task> => new Map(state.frameworks.flatMap((fw) => [...fw.tasks].map((t) => [t.id, t] as const)));
+    const polled = byId(READERS['/master/state']());
+    expect(polled.size).toBe(ADDRESS_TASKS.length);
+    for (const reader of Object.keys(READERS)) {
+      const read = byId(READERS[reader]());
+      const differing = [...polled].filter(([id, task]) => !sameTask(task, read.get(id)!)).map(([id]) => id);
+      expect({ reader, differing }).toEqual({ reader, differing: [] });
+    }
   });
 
   it('keeps the agent names on the agent whatever the policy', () => {

@@ -252,3 +252,47 @@ describe('stream and poll together', () => {
     }
   });
 });
+
+describe('the origin of each published state', () => {
+  /** The source's publishes (origin, or 'poll' when none is given) until `until` holds. */
+  async function origins(streamOn: boolean, setUp: (master: StreamMaster) => void, until: (seen: string[], source: ClusterSource) => boolean, then?: (source: ClusterSource) => Promise<unknown>): Promise<string[]> {
+    const master = await StreamMaster.start();
+    const config: Config = withTyped({ ...DEFAULTS, Masters: [`127.0.0.1:${master.port}`], RefreshSeconds: 3600, StreamOn: streamOn });
+    const streamHttp = createMasterHttp(config, silentLogger);
+    const seen: string[] = [];
+    const source = new ClusterSource({
+      config,
+      stateReader: configuredStateReader(true).reader,
+      http: streamHttp,
+      logger: silentLogger,
+      publish: async (_state: MasterState, _masters, origin) => void seen.push(origin ?? 'poll'),
+    });
+    try {
+      master.stateDocument = { leader: `master@127.0.0.1:${master.port}`, slaves: [], frameworks: [] };
+      setUp(master);
+      source.start();
+      await waitFor(() => until(seen, source), 5000, 'the publishes');
+      if (then) await then(source);
+      return seen;
+    } finally {
+      await source.close();
+      await streamHttp.close();
+      await master.close();
+    }
+  }
+
+  it('a poll while the stream is being subscribed to is the base its snapshot patches; a refresh while it streams is a poll', async () => {
+    const seen = await origins(true, () => undefined, (s, source) => source.mode === 'stream' && s.length >= 2, (source) => source.refreshNow());
+    expect(seen).toEqual(['poll-before-stream', 'stream', 'poll']);
+  });
+
+  it('StreamOn false: every poll is a poll', async () => {
+    const seen = await origins(false, () => undefined, (s) => s.length >= 1, (source) => source.refreshNow());
+    expect(seen).toEqual(['poll', 'poll']);
+  });
+
+  it('a master without the stream: its polls are polls once it said so', async () => {
+    const seen = await origins(true, (master) => (master.subscribeAnswer = { status: 404 }), (_s, source) => source.mode === 'polling', (source) => source.refreshNow());
+    expect(seen).toEqual(['poll-before-stream', 'poll']);
+  });
+});

@@ -112,7 +112,8 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
       expect(ms).toBeLessThan(4000);
     }
     expect(first.queries()).toHaveLength(2);
-    await waitFor(() => logged(MARKED_DOWN, first) === 1, 2000, 'the mark-down line');
+    // The bad try fails at its own deadline, after the race was answered: on a loaded machine later.
+    await waitFor(() => logged(MARKED_DOWN, first) === 1, 5000, 'the mark-down line');
     const goodBefore = good.queries().length;
     for (let i = 3; i <= 10; i++) {
       const { reply, ms } = await timedDig(server, `q${i}.${zone}`, 'A');
@@ -159,7 +160,7 @@ describe('one server, a zone per fault (timeout 5 s)', () => {
   it('a down upstream that comes back is marked up by the probe (one line) and gets the queries again', async () => {
     const back = bad.comeback;
     for (let i = 1; i <= 2; i++) expect((await timedDig(server, `q${i}.comeback.test`, 'A')).reply.answer).toEqual([expect.stringContaining('192.0.2.53')]);
-    await waitFor(() => logged(MARKED_DOWN, back) === 1, 2000, 'the mark-down line');
+    await waitFor(() => logged(MARKED_DOWN, back) === 1, 5000, 'the mark-down line');
     await waitFor(() => back.probes().length >= 2, 3000, 'two probes');
     expect(logged(MARKED_UP, back)).toBe(0);
     back.mode = 'answer';

@@ -70,7 +70,7 @@ function check(env: Record<string, string> = {}) {
 describe('test-tools check', () => {
   it('lists the tools the suite uses today', () => {
     expect(active.map((row) => row.tool).sort()).toEqual(
-      ['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'knotd', 'openssl', 'systemd-analyze', 'unshare', 'setpriv', 'ip', 'curl', 'strace', 'sysctl', 'promtool'].sort(),
+      ['C library headers', 'ZooKeeper', 'cc', 'dig', 'java', 'knotd', 'openssl', 'systemd-analyze', 'unshare', 'setpriv', 'ip', 'curl', 'strace', 'sysctl', 'promtool', 'zonemaster-cli'].sort(),
     );
   });
 
@@ -92,6 +92,7 @@ describe('test-tools check', () => {
       curl: ['curl'],
       strace: ['strace'],
       sysctl: ['procps'],
+      'zonemaster-cli': ['zonemaster-cli'],
     };
     for (const [tool, packages] of Object.entries(expected)) expect(TOOLS.find((row) => row.tool === tool)?.packages).toEqual(packages);
   });

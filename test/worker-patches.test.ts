@@ -16,7 +16,7 @@ import { masters } from './helpers/masters.js';
 import { parseZone } from '../src/zones/zone-parser.js';
 import { checkZone } from '../src/zones/zone-check.js';
 import { staticZones, type StaticZones } from '../src/zones/static-zones.js';
-import { LISTEN, describeWorkers, query, syntheticState, udpClient } from './helpers/workers.js';
+import { LISTEN, describeWorkers, query, syntheticState, syntheticTask, udpClient } from './helpers/workers.js';
 
 const INPUTS: BuildInputs = { config: DEFAULTS, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
 
@@ -30,15 +30,7 @@ function killed(state: MasterState, id: string): MasterState {
   return { ...state, frameworks: [{ ...fw, tasks: fw.tasks.filter((t) => t.id !== id) }] };
 }
 
-const task = (id: string, name: string, ip: string): Task => ({
-  id,
-  name,
-  frameworkId: 'fw-1',
-  agentId: 'agent-S0',
-  state: 'TASK_RUNNING',
-  ports: [31000],
-  running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
-});
+const task = (id: string, name: string, ip: string): Task => syntheticTask(id, name, ip);
 
 async function answers(port: number, name: string, type: number, times = 16): Promise<string[][]> {
   const out: string[][] = [];

@@ -12,7 +12,7 @@ import { buildTable, buildTableParts, type BuildInputs } from '../src/records/bu
 import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
 import type { MasterState, Task } from '../src/mesos/state.js';
 import { masters } from './helpers/masters.js';
-import { syntheticState } from './helpers/workers.js';
+import { syntheticState, syntheticTask, withTasks } from './helpers/workers.js';
 import type { RecordTable } from '../src/records/table.js';
 import { diffZone } from '../src/dns/xfr/diff.js';
 import { Journal } from '../src/dns/xfr/journal.js';
@@ -150,16 +150,7 @@ describe('ZoneHistory', () => {
   it('diffs a patched table by the names it touched: the same deltas and serials as comparing every name', () => {
     const config = withTyped({ ...DEFAULTS, AllowTransfer: ['127.0.0.0/8'] });
     const input: BuildInputs = { config, masters: masters(['10.0.0.1:5050']), addresses: new Map(), selfAddresses: ['127.0.0.1'], serial: 1 };
-    const task = (id: string, name: string, ip: string | undefined): Task => ({
-      id,
-      name,
-      frameworkId: 'fw-1',
-      agentId: 'agent-S0',
-      state: 'TASK_RUNNING',
-      ports: [31000],
-      running: { timestamp: 1, networkIPs: ip === undefined ? [] : [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
-    });
-    const withTasks = (s: MasterState, tasks: Task[]): MasterState => ({ ...s, frameworks: [{ ...s.frameworks[0], tasks }] });
+    const task = syntheticTask;
     let state = syntheticState(60);
     const parts = buildTableParts(state, input);
     const quick = new ZoneHistory({ config: () => config, now: () => 1000 });

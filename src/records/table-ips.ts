@@ -142,11 +142,15 @@ export function ownSourcesOf(): (task: Task) => readonly IPSource[] | undefined 
 /** Running tasks whose MESOS_DNS_IP_SOURCES label is not a source list (publish.ts warns once per task). */
 export function invalidIpSourceLabels(state: MasterState): { taskId: string; value: string }[] {
   const out: { taskId: string; value: string }[] = [];
-  for (const fw of state.frameworks) {
-    for (const task of fw.tasks) {
-      const value = task.addressing?.ipSources;
-      if (value !== undefined && task.state === 'TASK_RUNNING' && parseIpSourcesLabel(value) === undefined) out.push({ taskId: task.id, value });
-    }
+  for (const fw of state.frameworks) invalidIpSourceLabelsOf(fw.tasks, out);
+  return out;
+}
+
+/** invalidIpSourceLabels over some tasks (a patch's), appended to `out`. */
+export function invalidIpSourceLabelsOf(tasks: Iterable<Task>, out: { taskId: string; value: string }[] = []): { taskId: string; value: string }[] {
+  for (const task of tasks) {
+    const value = task.addressing?.ipSources;
+    if (value !== undefined && task.state === 'TASK_RUNNING' && parseIpSourcesLabel(value) === undefined) out.push({ taskId: task.id, value });
   }
   return out;
 }

@@ -194,6 +194,18 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
   }
 }
 
+/**
+ * A /master/state document of agent a1 (10.1.0.1) and framework fw1 (marathon) with no tasks: the
+ * stream tests' poll, so that whatever resolves came from the stream.
+ */
+export function emptyLegacyState(port: number): Json {
+  return {
+    leader: `master@127.0.0.1:${port}`,
+    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
+    frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
+  };
+}
+
 // --- v1 JSON builders (master.proto / mesos.proto shapes) -------------------------------------
 
 export interface TaskSpec {

@@ -85,3 +85,21 @@ export function tableOf(state: MasterState, serial = 1): RecordTable {
 
 export const LISTEN: Config = withTyped({ ...DEFAULTS, Listener: '127.0.0.1', Port: 0, Resolvers: [], ExternalOn: false });
 export const describeWorkers = reusePortSupported() ? describe : describe.skip;
+
+/** A running task of syntheticState's framework on its first agent; `ip` its container address (none: undefined). */
+export function syntheticTask(id: string, name: string, ip: string | undefined): Task {
+  return {
+    id,
+    name,
+    frameworkId: 'fw-1',
+    agentId: 'agent-S0',
+    state: 'TASK_RUNNING',
+    ports: [31000],
+    running: { timestamp: 1, networkIPs: ip === undefined ? [] : [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
+  };
+}
+
+/** `state` (one framework, as syntheticState's) with `tasks` instead of its own. */
+export function withTasks(state: MasterState, tasks: Task[]): MasterState {
+  return { ...state, frameworks: [{ ...state.frameworks[0], tasks }] };
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { captureLog } from '../helpers/log-capture.js';
 import { digAnswer, dnsA, httpA } from '../helpers/a-records.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { StreamMaster, taskUpdated, v1Status } from '../helpers/stream-master.js';
+import { StreamMaster, taskAdded, taskUpdated, v1Status, v1Task } from '../helpers/stream-master.js';
 import { ADDRESS_TASKS, addressGetState, addressState, CASE_CONFIG, EXPECTED } from '../helpers/address-tasks.js';
 
 type Json = Record<string, unknown>;
@@ -61,7 +61,7 @@ describe.each(SOURCES)('%s', (source, readerConfig) => {
     if (streamed) master.getState = addressGetState();
     else master.subscribeAnswer = { status: 404 };
     master.stateDocument = addressState(master.port);
-    const log = captureLog('info');
+    const log = captureLog('debug');
     lines = log.lines;
     server = await startTestServer(config(), log.logger);
     await untilServed(server);
@@ -118,6 +118,25 @@ describe.each(SOURCES)('%s', (source, readerConfig) => {
       }
       expect(await digAnswer(server, 'podlater.marathon.mesos')).toEqual(['podlater.marathon.mesos. 60 IN A 10.1.0.1']);
       expect(await httpA(server, 'podlater.marathon.mesos')).toEqual(['10.1.0.1']);
+    });
+
+    it('warns about a launched task whose MESOS_DNS_IP_SOURCES is not a source list when its launch is patched in', async () => {
+      await server.writeConfig(config());
+      await server.running.reload();
+      const before = lines.length;
+      const task = { ...v1Task({ id: 'mislabelled.2', frameworkId: 'fw1', agentId: 'a1', state: 'TASK_RUNNING' }), labels: { labels: [{ key: 'MESOS_DNS_IP_SOURCES', value: 'host,agent' }] } };
+      master.send(taskAdded(task));
+      master.send(taskUpdated('fw1', 'TASK_RUNNING', v1Status({ taskId: 'mislabelled.2', agentId: 'a1', state: 'TASK_RUNNING', ips: ['9.0.0.77'] })));
+      const deadline = Date.now() + 5000;
+      while ((await dnsA(server, 'mislabelled.marathon.mesos')).length < 2) {
+        if (Date.now() > deadline) throw new Error('the launch never came');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const warned = lines.slice(before).filter((l) => String(l.msg).includes('MESOS_DNS_IP_SOURCES'));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatchObject({ task: 'mislabelled.2', label: 'host,agent', level: 40 });
+      // It was a patch, not a full build (which would have checked every task).
+      expect(lines.slice(before).filter((l) => l.msg === 'table swapped in').at(-1)).toMatchObject({ kind: 'patch' });
     });
   }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freeLoopbackPort, startKnotSecondary, type KnotSecondary } from '../helpers/knot-secondary.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
-import { getState, StreamMaster, taskAdded, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, taskAdded, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
@@ -53,11 +53,7 @@ async function knotAnswers(name: string, timeoutMs: number): Promise<string[]> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mdns-knot-'));
   master = await StreamMaster.start();
-  master.stateDocument = {
-    leader: `master@127.0.0.1:${master.port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-  };
+  master.stateDocument = emptyLegacyState(master.port);
   // 1,500 more tasks: the first transfer takes several messages, each TSIG-signed over the
   // previous one's MAC (RFC 8945 §5.3.1), which Knot verifies.
   const more = Array.from({ length: 1500 }, (_, i) => running(`bulk${i}.1`, 'a1', `10.4.${i >> 8}.${i & 255}`));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { aRecords } from '../helpers/a-records.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
@@ -142,11 +142,7 @@ describe('the Operator API stream', () => {
   beforeAll(async () => {
     master = await StreamMaster.start();
     // The legacy document knows none of the tasks: what resolves comes from the stream.
-    master.stateDocument = {
-      leader: `master@127.0.0.1:${master.port}`,
-      slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-      frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-    };
+    master.stateDocument = emptyLegacyState(master.port);
     master.getState = getState({
       agents: [v1Agent('a1', '10.1.0.1')],
       frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')],

@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { getState, StreamMaster, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { has, parseExposition, sumOf, type Exposition } from '../helpers/metrics.js';
 import { reusePortSupported } from '../../src/workers/worker-entry.js';
@@ -85,11 +85,7 @@ beforeAll(async () => {
     frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')],
     tasks: [v1Task({ id: 'web-1', name: 'web', frameworkId: 'fw1', agentId: 'a1', state: 'TASK_RUNNING', ports: [[31000, 31000]], statuses: [status] })],
   });
-  master.stateDocument = {
-    leader: `master@127.0.0.1:${master.port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-  };
+  master.stateDocument = emptyLegacyState(master.port);
   upstream = await startUpstream({ records: { 'example.org': [{ name: 'example.org', type: 'A', ttl: 300, data: '192.0.2.7' }] } });
   silent = await startUpstream({ mode: 'drop' });
   server = await startTestServer({

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freeLoopbackPort } from '../helpers/knot-secondary.js';
 import { parseExposition, sumOf } from '../helpers/metrics.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
-import { getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, taskAdded, taskUpdated, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
@@ -59,11 +59,7 @@ const sortedHosts = (body: string) => (JSON.parse(body) as { host: string; ip: s
 
 beforeAll(async () => {
   master = await StreamMaster.start();
-  master.stateDocument = {
-    leader: `master@127.0.0.1:${master.port}`,
-    slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-    frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-  };
+  master.stateDocument = emptyLegacyState(master.port);
   // Enough tasks that the first transfer takes several messages, each signed over the previous MAC.
   const more = Array.from({ length: 1200 }, (_, i) => running(`bulk${i}.1`, `10.4.${i >> 8}.${i & 255}`));
   master.getState = getState({ agents: [v1Agent('a1', '10.1.0.1')], frameworks: [v1Framework('fw1', 'marathon', '10.1.0.100')], tasks: [running('web.1', '10.2.0.1'), ...more] });

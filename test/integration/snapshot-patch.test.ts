@@ -2,8 +2,8 @@
 // onto the poll's table"), against the running server: it polls /master/state first, then
 // subscribes; the SUBSCRIBED snapshot describes the same tasks as new objects plus one more, and
 // is swapped in as a patch (mesos_dns_table_updates_total{kind="patch"}), not a second full build.
-// A resubscription's snapshot is patched the same way, and a snapshot in which a task changed
-// gives that task's new address.
+// A resubscription's snapshot is patched the same way (a task that changed meanwhile gets its new
+// address), and so is a new leader's, onto the poll of the new leader.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { aRecords } from '../helpers/a-records.js';
 import { captureLog } from '../helpers/log-capture.js';
@@ -100,5 +100,36 @@ describe('the snapshot patched onto the table of the poll before it', () => {
     expect(await aRecords(server.resolver(), `app${TASKS}.marathon.mesos`)).toEqual([ipOf(TASKS)]);
     expect(await updates('full')).toBe(full);
     expect(swaps().at(-1)?.kind).toBe('patch');
+  });
+
+  it("after a new leader: builds its poll in full and patches its snapshot onto it", async () => {
+    const next = await StreamMaster.start();
+    try {
+      // The new leader knows the same tasks and one more.
+      next.stateDocument = legacyState(next.port, TASKS);
+      next.getState = snapshotOf([...Array.from({ length: TASKS }, (_, i) => v1Running(i)), v1Running(TASKS + 1)]);
+      await server.close();
+      lines.length = 0;
+      server = await startTestServer({ masters: [`127.0.0.1:${master.port}`, `127.0.0.1:${next.port}`], refreshSeconds: 3600, externalon: false }, logger);
+      await waitFor(() => master.openStreams === 1 && swaps().length >= 2, 10_000, 'the first leader streams');
+      const full = await updates('full');
+      // The old leader steps down: it redirects state requests and refuses streams.
+      master.stateAnswer = { status: 307, headers: { location: `http://127.0.0.1:${next.port}/master/state` } };
+      master.subscribeAnswer = { status: 307, headers: { location: `http://127.0.0.1:${next.port}/api/v1` } };
+      master.destroyStreams();
+      await waitFor(() => next.openStreams === 1, 10_000, 'subscribed to the new leader');
+      for (const deadline = Date.now() + 10_000; (await aRecords(server.resolver(), `app${TASKS + 1}.marathon.mesos`)).length === 0; ) {
+        if (Date.now() > deadline) throw new Error("the new leader's snapshot was not served");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // One full build (the new leader's poll: a new leader is never a patch), then its snapshot patched.
+      expect(await updates('full')).toBe(full + 1);
+      expect(swaps().at(-1)?.kind).toBe('patch');
+      expect(await aRecords(server.resolver(), 'app9.marathon.mesos')).toEqual([ipOf(9)]);
+    } finally {
+      master.stateAnswer = undefined;
+      master.subscribeAnswer = undefined;
+      await next.close();
+    }
   });
 });

@@ -8,18 +8,14 @@ import { aRecords } from '../helpers/a-records.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { syntheticSnapshot } from '../helpers/read-subscribed.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { getState, StreamMaster, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
+import { emptyLegacyState, getState, StreamMaster, v1Agent, v1Framework, v1Status, v1Task, waitFor } from '../helpers/stream-master.js';
 
 type Json = Record<string, unknown>;
 
 const linesWith = (lines: Json[], text: string): Json[] => lines.filter((l) => String(l.msg).includes(text));
 
 /** The legacy document knows none of the tasks: whatever resolves came from the stream. */
-const emptyDocument = (master: StreamMaster): Json => ({
-  leader: `master@127.0.0.1:${master.port}`,
-  slaves: [{ id: 'a1', pid: 'slave(1)@10.1.0.1:5051', hostname: '10.1.0.1' }],
-  frameworks: [{ id: 'fw1', name: 'marathon', pid: 'scheduler@10.1.0.100:8080', hostname: '10.1.0.100', tasks: [] }],
-});
+const emptyDocument = (master: StreamMaster): Json => emptyLegacyState(master.port);
 
 /** A records from the server's resolver; [] for a name that does not exist or has none. */
 const a = (server: TestServer, name: string): Promise<string[]> => aRecords(server.resolver(), name);

@@ -7,7 +7,7 @@
 import { HEADER_LENGTH, TCP_MAX } from '../wire/constants.js';
 import { writeRecord } from '../wire/encode.js';
 import { Writer } from '../wire/writer.js';
-import { QCLASS, type Question, type ResourceRecord } from '../wire/message.js';
+import { QCLASS, QTYPE, type Question, type ResourceRecord } from '../wire/message.js';
 import { NameCompressor, nameToWire } from '../wire/name-wire.js';
 import type { JournalEntry } from './journal.js';
 import { ttlOf, type TransferZone } from './zones.js';
@@ -29,6 +29,16 @@ export function* axfrRecords(zone: TransferZone): Generator<ResourceRecord> {
     }
   }
   yield soa;
+}
+
+/**
+ * The whole zone's AXFR messages, ID 0 (the request's goes in later, transfer-service.ts), RD
+ * clear, the question `apex AXFR IN`, each at most 65535 - `reserve` octets: the zone's own fast
+ * encoder when it has one (the Mesos zone: axfr/mesos-axfr.ts), else transferMessages over
+ * axfrRecords.
+ */
+export function wholeZoneMessages(zone: TransferZone, reserve: number): Iterable<Buffer> {
+  return zone.wholeZoneMessages?.(reserve) ?? transferMessages({ id: 0, rd: false }, { name: zone.apex, type: QTYPE.AXFR, class: QCLASS.IN }, axfrRecords(zone), TCP_MAX, reserve);
 }
 
 /**

@@ -26,7 +26,7 @@ import { signMessage, tsigLength, verifyRequest, type SignState } from '../wire/
 import { TSIG_ERROR, tsigErrorReply } from '../wire/tsig.js';
 import { TCP_MAX } from '../wire/constants.js';
 import { keyName } from '../../config/tsig-keys.js';
-import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages } from './messages.js';
+import { axfrRecords, ixfrRecords, soaRecord, transferClassOk, transferMessages, wholeZoneMessages } from './messages.js';
 import { serialGreater } from './serial.js';
 import type { ZoneHistory } from './zone-history.js';
 import type { TransferZone } from './zones.js';
@@ -91,9 +91,10 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
 
   /**
    * The messages of a whole-zone transfer, made a slice at a time with the event loop turning in
-   * between: 100,000 tasks are about 1,100 messages and seconds of work, during which this thread
-   * also answers queries (Workers = 1), reads the state and serves HTTP. The zone object holds
-   * the table it was made from, so a swap meanwhile does not mix two versions.
+   * between: 100,000 tasks are about 1,100 messages and a quarter to half a second of work
+   * (axfr/mesos-axfr.ts; seconds with the generic encoder), during which this thread also
+   * answers queries (Workers = 1), reads the state and serves HTTP. The zone object holds the
+   * table it was made from, so a swap meanwhile does not mix two versions.
    */
   async function collect(messages: Iterable<Buffer>): Promise<Buffer[]> {
     const out: Buffer[] = [];
@@ -107,7 +108,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
   /**
    * The whole zone's messages, unsigned, ID 0, question `apex AXFR`: made once per zone version
    * and shared by every transfer of it (when a cluster's secondaries start together, each would
-   * otherwise cost the primary the whole encoding again: seconds at 100,000 tasks). Room for a
+   * otherwise cost the primary the whole encoding again: 74 MB at 100,000 tasks). Room for a
    * TSIG RR is left in every message. Dropped when a newer version is asked for, or when unused
    * for WHOLE_ZONE_KEEP_MS.
    */
@@ -115,7 +116,7 @@ export function transferService(options: TransferServiceOptions): TransferAnswer
     let entry = wholeZones.get(zone.apex);
     if (entry === undefined || entry.zone !== zone) {
       if (entry?.timer) clearTimeout(entry.timer);
-      const messages = collect(transferMessages({ id: 0, rd: false }, { name: zone.apex, type: QTYPE.AXFR, class: QCLASS.IN }, axfrRecords(zone), TCP_MAX, TSIG_ROOM));
+      const messages = collect(wholeZoneMessages(zone, TSIG_ROOM));
       entry = { zone, messages };
       wholeZones.set(zone.apex, entry);
     }

@@ -13,6 +13,7 @@ import type { RecordTable, SoaData } from '../../records/table.js';
 import { withReverseSerials, zoneOf } from '../../records/reverse-table.js';
 import { changedOwners } from '../../records/packed-compare.js';
 import { NAME_OWNER, nameAt, recordsAt } from '../../records/packed-table.js';
+import { mesosAxfrMessages } from './axfr/mesos-axfr.js';
 
 type SoaRData = Extract<RData, { type: typeof QTYPE.SOA }>;
 
@@ -42,6 +43,12 @@ export interface TransferZone {
    * zone, RFC 2181 §5.2); without it every record has `ttl`.
    */
   rrsetTtl?(owner: string, data: RData): number;
+  /**
+   * Optional: the whole zone's AXFR messages (RFC 5936 §2.2), ID 0 and the question `apex AXFR
+   * IN`, each at most 65535 - `reserve` octets, made from the zone's own storage faster than
+   * messages.ts transferMessages over axfrRecords; undefined when it cannot for this zone.
+   */
+  wholeZoneMessages?(reserve: number): Iterable<Buffer> | undefined;
 }
 
 /** The TTL `zone` gives `owner`'s record `data`. */
@@ -93,7 +100,7 @@ function soaOf(soa: SoaData): SoaRData {
  * are lower-cased before lookup, so we never answer those, while a secondary matches owners
  * case-insensitively (RFC 4343) and would.
  */
-function transferable(name: string, apex: string): boolean {
+export function transferable(name: string, apex: string): boolean {
   return (name === apex || name.endsWith(`.${apex}`)) && name === name.toLowerCase();
 }
 
@@ -124,6 +131,15 @@ class MesosZone implements TransferZone {
       for (const x of r.srv) out.push({ type: QTYPE.SRV, priority: x.priority, weight: x.weight, port: x.port, target: x.target });
       yield [name, out];
     }
+  }
+
+  /** Straight from the packed arrays (axfr/mesos-axfr.ts): the same bytes as the generic encoder's. */
+  wholeZoneMessages(reserve: number): Iterable<Buffer> | undefined {
+    const apex = this.apex;
+    return mesosAxfrMessages(
+      { table: this.#table, apex, ttl: this.ttl, soa: this.soa, apexRecords: this.records(apex) ?? [], transferable: (name) => transferable(name, apex) },
+      reserve,
+    );
   }
 
   /** Packed tables compare name by name as bytes (records/packed-compare.ts); the apex always counts as changed. */

@@ -53,6 +53,8 @@ export interface Patch {
   table: RecordTable;
   /** The names whose records or existence may have changed (for per-name answer caches). */
   touched: string[];
+  /** The tasks this patch took in, new or changed (publish.ts checks their labels). */
+  tasks: Task[];
 }
 
 export class IncrementalTable {
@@ -306,6 +308,7 @@ export class IncrementalTable {
     return {
       table: overlayTable(this.#overlay, inputs.serial, reverse ?? this.#overlay.base.reverse, () => buildTable(state, enumerationInputs).enumeration, this.#tableHealth()),
       touched: [...names],
+      tasks: added.map((a) => a.task),
     };
   }
 
