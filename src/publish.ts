@@ -166,21 +166,23 @@ export function createPublisher(deps: {
   async function build(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check'): Promise<Snapshot | undefined> {
     const config = deps.config();
     const started = performance.now();
-    if (origin === 'stream' && engine !== undefined && engine.inputs.config === config) {
-      // Its start (~0.1 s at 100,000 tasks) runs in steps with turns of the event loop between
-      // them (/health, the stream's reading); this build waits for it, and the builds after it
-      // wait for this one (drain), so the events are applied in order.
-      if ((await engine.start()) === undefined) throw new Error('the incremental table was given up while a stream state waited for it');
+    // Its start (~0.1 s at 100,000 tasks) runs in steps with turns of the event loop between
+    // them (/health, the stream's reading); this build waits for it, and the builds after it
+    // wait for this one (drain), so the events are applied in order. A start given up (another
+    // full build replaced its table, which cannot happen while this build waits) builds in full.
+    const startedEngine = origin === 'stream' && engine !== undefined && engine.inputs.config === config && (await engine.start()) !== undefined ? engine : undefined;
+    if (startedEngine !== undefined) {
+      const e = startedEngine;
       // An agent or framework named by a hostname the base did not resolve: looked up here (the
       // only I/O), so that the patch stays pure; the names the base resolved keep their addresses
       // until the next full build.
-      let addresses = engine.inputs.addresses;
-      const hosts = engine.table().hostsToResolve(state, addresses);
+      let addresses = e.inputs.addresses;
+      const hosts = e.table().hostsToResolve(state, addresses);
       if (hosts.length > 0) addresses = new Map([...addresses, ...(await resolveHostnames(hosts, lookupHost))]);
-      const inputs: BuildInputs = { ...engine.inputs, addresses, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
-      const patch = engine.table().apply(state, inputs);
+      const inputs: BuildInputs = { ...e.inputs, addresses, masters, selfAddresses: deps.selfAddresses(), serial: lastSerial + 1 };
+      const patch = e.table().apply(state, inputs);
       if (patch !== undefined) {
-        engine.inputs = { ...engine.inputs, addresses };
+        e.inputs = { ...e.inputs, addresses };
         nextSerial();
         let snapshot: Snapshot;
         try {
@@ -196,10 +198,10 @@ export function createPublisher(deps: {
         // (after a snapshot patched onto a poll's table it holds that poll's task names and ids,
         // ~10 MB at 100,000 tasks, which nothing else shares).
         patch.table.overlay?.base.releaseEnumeration?.();
-        if (engine.table().overlaySize >= mergeNames || Date.now() - engine.builtAt >= checkMs) scheduleCheck(state, masters);
+        if (e.table().overlaySize >= mergeNames || Date.now() - e.builtAt >= checkMs) scheduleCheck(state, masters);
         return snapshot;
       }
-      log?.debug({ reason: engine.table().refusal }, 'building the table in full: not a change a patch makes');
+      log?.debug({ reason: e.table().refusal }, 'building the table in full: not a change a patch makes');
     }
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();
