@@ -10,7 +10,7 @@ import { firstDifference } from '../src/records/incremental/compare-tables.js';
 import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
 import { nameAt } from '../src/records/packed-table.js';
 import { fixtureState, inputs } from './helpers/build-table.js';
-import { syntheticState } from './helpers/workers.js';
+import { syntheticState, syntheticTask } from './helpers/workers.js';
 
 /** Per name: its existing children inside the zones (apexes not counted), from the table's names as text. */
 function childCountsOf(existing: Iterable<string>, zones: readonly string[]): Map<string, number> {
@@ -24,15 +24,7 @@ function childCountsOf(existing: Iterable<string>, zones: readonly string[]): Ma
 }
 
 const launched = (state: MasterState, t: Task): MasterState => ({ ...state, frameworks: [{ ...state.frameworks[0], tasks: [...state.frameworks[0].tasks, t] }] });
-const extra = (id: string, ip: string): Task => ({
-  id,
-  name: 'extra',
-  frameworkId: 'fw-1',
-  agentId: 'agent-S0',
-  state: 'TASK_RUNNING',
-  ports: [31000],
-  running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
-});
+const extra = (id: string, ip: string): Task => syntheticTask(id, 'extra', ip);
 
 describe('the incremental table start', () => {
   const cases: Array<[string, () => MasterState, BuildInputs, string[]]> = [

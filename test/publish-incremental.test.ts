@@ -11,19 +11,11 @@ import { firstDifference } from '../src/records/incremental/compare-tables.js';
 import { IncrementalTable } from '../src/records/incremental/incremental-table.js';
 import { TableStore } from '../src/store.js';
 import { masters } from './helpers/masters.js';
-import { syntheticState } from './helpers/workers.js';
+import { syntheticState, syntheticTask } from './helpers/workers.js';
 import { captureLog } from './helpers/log-capture.js';
 
 const MASTERS = masters(['10.0.0.1:5050']);
-const task = (id: string, ip: string): Task => ({
-  id,
-  name: 'extra',
-  frameworkId: 'fw-1',
-  agentId: 'agent-S0',
-  state: 'TASK_RUNNING',
-  ports: [31000],
-  running: { timestamp: 1, networkIPs: [ip], mesosLabelIPs: [], dockerLabelIPs: [] },
-});
+const task = (id: string, ip: string): Task => syntheticTask(id, 'extra', ip);
 const launched = (state: MasterState, t: Task): MasterState => ({ ...state, frameworks: [{ ...state.frameworks[0], tasks: [...state.frameworks[0].tasks, t] }] });
 
 function publisher(options: { checkMs?: number; mergeNames?: number } = {}) {
