@@ -70,6 +70,18 @@ export interface NameValues {
   fellBack: boolean;
 }
 
+/** The first `entries` records of a builder's log (owner, value, kind each) by owner: value, kind in turn (the non-task records). */
+export function recordsByOwner(log: Int32Array, entries: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (let e = 0; e < entries; e++) {
+    const owner = log[3 * e];
+    let list = out.get(owner);
+    if (list === undefined) out.set(owner, (list = []));
+    list.push(log[3 * e + 1], log[3 * e + 2]);
+  }
+  return out;
+}
+
 /** Name `id`'s records from its non-task records (`prefix`: value, kind in turn) and its tasks. */
 export function nameValues(id: number, prefix: readonly number[] | undefined, slots: readonly TaskSlot[]): NameValues {
   const values: number[] = [];

@@ -31,7 +31,7 @@ import { dcosTaskRecords, taskRecords, type AgentContext, type TaskRecordOptions
 import { DCOS_ZONE } from '../dcos-names.js';
 import { passesPolicy, type SharedSink } from '../health-policy.js';
 import type { HealthPolicy } from '../../config/schema.js';
-import { baseFallbacks, NameContributors, nameValues } from './contributors.js';
+import { baseFallbacks, NameContributors, nameValues, recordsByOwner } from './contributors.js';
 import { NameStates, recordTotals } from './name-states.js';
 import { reverseOwnerNames, type TaskPtr } from '../reverse-ptrs.js';
 import { OverlayNames, overlayTable, type OverlayEntry, type TableOverlay } from './overlay-table.js';
@@ -39,8 +39,8 @@ import { ReversePatcher } from './reverse-patch.js';
 import { VersionedMap } from './versioned-map.js';
 import { MAX_PATCH_TASKS } from './limits.js';
 import { baseSlots, STEP_TASKS } from './base-slots.js';
-import { changesFromLog, clusterChanged, diffTasks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type Rebound, type TaskSlot } from './task-changes.js';
-import { changedAgents, changeFrameworks, unresolvedHosts, type Frameworks } from './cluster-change.js';
+import { changesFromLog, clusterChanged, diffFrameworks, FRAMEWORK_STRIDE, pushPtrs, sameOutside, slotPtrs, type AddedTask, type Rebound, type TaskSlot } from './task-changes.js';
+import { changedAgents, changeFrameworks, retakeAgentTasks, unresolvedHosts, type Frameworks } from './cluster-change.js';
 import { clusterRecords } from '../cluster-records.js';
 import { hostIPs } from '../resolve-hosts.js';
 import type { LabelFunc } from '../labels.js';
@@ -154,12 +154,7 @@ export class IncrementalTable {
     this.#overlay = { base: parts.table, entries: this.#entries, ownerCount: packed.ownerCount, existingCount: packed.existingCount, records: recordTotals(packed) };
     if (stepped) yield;
     const log = parts.log;
-    for (let e = 0; e < parts.prefixEnd; e++) {
-      const owner = log[3 * e];
-      let list = this.#prefix.get(owner);
-      if (list === undefined) this.#prefix.set(owner, (list = []));
-      list.push(log[3 * e + 1], log[3 * e + 2]);
-    }
+    this.#prefix = recordsByOwner(log, parts.prefixEnd);
     // Under a HealthPolicy: which base log entries went through the gate (a passing task's shared
     // names); a failing task's held records are not in the base log, so its records are made again.
     let baseShared: Uint8Array | null = null;
@@ -235,35 +230,15 @@ export class IncrementalTable {
     const rebound: Rebound = { slots: [], tasks: [] };
     if (logged === undefined) {
       // No log relating the two states (a poll's state, a new subscription): compare task lists.
-      const before = cluster === undefined ? undefined : new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks]));
-      for (let i = 0; i < state.frameworks.length; i++) {
-        const fw = state.frameworks[i];
-        if (wholesale.has(fw.id)) continue;
-        const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
-        if (tasks === fw.tasks) continue;
-        if (!diffTasks(tasks, fw.tasks, fws.slots[i], i, removed, added, nextOrder, rebound)) return refuse('task lists out of step');
-        if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
-      }
+      const why = diffFrameworks(previous, state, cluster !== undefined, fws.slots, wholesale, { removed, added, rebound }, nextOrder);
+      if (why !== undefined) return refuse(why);
     }
     // The kept tasks' slots hold their new objects from here: the next diff compares by identity,
     // and a changed agent's tasks are taken again as this state gives them. A refusal below
     // either follows an agent change, which has left the model broken already, or comes on the
     // change log's path, which rebinds nothing.
     for (let k = 0; k < rebound.slots.length; k++) rebound.slots[k].task = rebound.tasks[k];
-    // The tasks on a changed agent, unless taken already: again, in their places.
-    // Found by a pass over every task: no index by agent is kept (a Set per agent was ~10 ms of
-    // the start at 100,000 tasks, for an event that is rare and costs a few ms this way).
-    if (cluster !== undefined && cluster.agents.length > 0) {
-      const taken = new Set(removed);
-      const agents = new Set(cluster.agents);
-      for (const slots of fws.slots) {
-        for (const slot of slots.values()) {
-          if (!agents.has(slot.task.agentId) || taken.has(slot)) continue;
-          removed.push(slot);
-          added.push({ fw: fws.byBase.get(Math.floor(slot.order / FRAMEWORK_STRIDE))!, task: slot.task, order: slot.order });
-        }
-      }
-    }
+    if (cluster !== undefined && cluster.agents.length > 0) retakeAgentTasks(fws, cluster.agents, removed, added);
     if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return refuse('too many changed tasks');
     // From here on the model changes; anything unexpected leaves it broken (every later apply
     // returns undefined until a full build starts a new one).
@@ -326,12 +301,7 @@ export class IncrementalTable {
     b.clearLog();
     const made = clusterRecords(b, state, inputs, seenIps, (h) => toIps(b, seenIps, hostIPs(h, inputs.addresses)), this.#label);
     const log = b.logEntries();
-    const prefix = new Map<number, number[]>();
-    for (let e = 0; e < log.length; e += 3) {
-      let list = prefix.get(log[e]);
-      if (list === undefined) prefix.set(log[e], (list = []));
-      list.push(log[e + 1], log[e + 2]);
-    }
+    const prefix = recordsByOwner(log, log.length / 3);
     this.#states.grow(b.nameCount);
     const prefixNames = [...new Set([...this.#prefix.keys(), ...prefix.keys()])];
     this.#prefix = prefix;

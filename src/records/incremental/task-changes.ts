@@ -169,6 +169,33 @@ export function diffTasks(
   return true;
 }
 
+/**
+ * diffTasks over every framework of `state` but those taken whole (`wholesale`), against the same
+ * framework of `previous`: by index, or by id when the frameworks changed (`byId`). Undefined, or
+ * why it cannot be patched.
+ */
+export function diffFrameworks(
+  previous: MasterState,
+  state: MasterState,
+  byId: boolean,
+  fwSlots: readonly ReadonlyMap<string, TaskSlot>[],
+  wholesale: ReadonlySet<string>,
+  out: { removed: TaskSlot[]; added: AddedTask[]; rebound: Rebound },
+  nextOrder: (fw: number) => number,
+): string | undefined {
+  const { removed, added, rebound } = out;
+  const before = byId ? new Map(previous.frameworks.map((fw) => [fw.id, fw.tasks])) : undefined;
+  for (let i = 0; i < state.frameworks.length; i++) {
+    const fw = state.frameworks[i];
+    if (wholesale.has(fw.id)) continue;
+    const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
+    if (tasks === fw.tasks) continue;
+    if (!diffTasks(tasks, fw.tasks, fwSlots[i], i, removed, added, nextOrder, rebound)) return 'task lists out of step';
+    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return 'too many changed tasks';
+  }
+  return undefined;
+}
+
 /** What differs besides the agents and frameworks (cluster-change.ts), or undefined when nothing does. */
 export function sameOutside(a: MasterState, b: MasterState, ai: BuildInputs, bi: BuildInputs): string | undefined {
   if (ai.config !== bi.config) return 'a new config';
