@@ -8,7 +8,7 @@
 // reload until each thread collected. The same collection also returns the heap that parsing
 // the state took, instead of holding it until the next build.
 //
-// The collection runs `delayMs` after a swap (so it never delays serving the new table) and at
+// The collection runs `delayMs` after the last swap (so it never delays serving the new table) and at
 // most once per `minIntervalMs` (swaps from the event stream can come several per second).
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -64,13 +64,18 @@ export function garbageCollector(options: CollectorOptions = {}): { afterSwap():
   const flavor = options.shrink ? 'last-resort' : 'regular';
   let timer: NodeJS.Timeout | undefined;
   let last = -Infinity;
+  let swappedAt = -Infinity;
   return {
     afterSwap() {
+      swappedAt = now();
       if (gc === null || timer !== undefined) return;
       const wait = Math.max(delayMs, last + minIntervalMs - now());
       const fire = (): void => {
-        if (options.busy?.() === true) {
-          timer = setTimeout(fire, delayMs);
+        // Busy, or a swap came meanwhile (one a busy spell ended with): `delayMs` after the last
+        // swap at the earliest, so that the collection never holds up taking a new table over.
+        const since = now() - swappedAt;
+        if (options.busy?.() === true || since < delayMs) {
+          timer = setTimeout(fire, options.busy?.() === true ? delayMs : delayMs - since);
           timer.unref();
           return;
         }

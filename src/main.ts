@@ -101,8 +101,10 @@ export async function start(opts: StartOptions): Promise<Running> {
       trimMalloc();
       gcLog.debug({ ms: Math.round(ms) }, 'garbage collected');
     },
-    // Not in the middle of a build (publish.ts builds in steps): it would only delay serving it.
-    busy: () => publisher.busy?.() === true,
+    // Not in the middle of a build (publish.ts builds in steps), nor while the stream's snapshot
+    // arrives (the first poll's swap is followed at once by the snapshot, which this thread reads
+    // as it comes): it would only delay serving them. It runs after the swap that follows.
+    busy: () => publisher.busy?.() === true || source?.readingSnapshot?.() === true,
   });
   const stopCollecting = store.onSwap(() => collector.afterSwap());
   // A table is current when it is swapped in; the source then says how it fares (/ready).

@@ -203,6 +203,18 @@ export function createPublisher(deps: {
       }
       log?.debug({ reason: e.table().refusal }, 'building the table in full: not a change a patch makes');
     }
+    // The full build, hostname lookups included: while it runs, the previous build's incremental
+    // table neither starts nor goes on with a start in steps (this build replaces it).
+    building = true;
+    try {
+      return await fullBuild(state, masters, origin, config, started);
+    } finally {
+      building = false;
+    }
+  }
+
+  /** build()'s full build of `state`; undefined when it was given up for a newer state. */
+  async function fullBuild(state: MasterState, masters: readonly HostPort[], origin: StateOrigin | 'check', config: Config, started: number): Promise<Snapshot | undefined> {
     const addresses = await resolveHostnames(collectHostnames(state, [...masters]), lookupHost);
     const resolved = performance.now();
     const inputs: BuildInputs = { config, masters, addresses, selfAddresses: deps.selfAddresses(), serial: nextSerial() };
@@ -225,7 +237,6 @@ export function createPublisher(deps: {
         return made;
       });
     let parts: BuiltParts | undefined;
-    building = true;
     try {
       parts = await buildTablePartsInSteps(
         state,
@@ -237,7 +248,6 @@ export function createPublisher(deps: {
         elsewhere,
       );
     } finally {
-      building = false;
       helper?.close();
     }
     if (helper?.failure !== undefined) log?.warn({ reason: helper.failure }, 'the PTRs were made on the main thread');
@@ -299,7 +309,8 @@ export function createPublisher(deps: {
             steps++;
             await nextTurn();
             resumed = performance.now();
-            return engine === self;
+            // Given up as well while a full build runs: that build replaces this engine.
+            return engine === self && !building;
           }).finally(() => (starting = undefined));
           if (made === undefined) return undefined;
           slice();

@@ -26,4 +26,24 @@ describe('the collection after a swap', () => {
     expect(collected).toHaveLength(1);
     collector.close();
   });
+
+  it('runs no sooner than the delay after the last swap, also when a busy spell ends with one', async () => {
+    let clock = 0;
+    let busy = true;
+    const collected: number[] = [];
+    const collector = garbageCollector({ delayMs: 40, minIntervalMs: 0, now: () => clock, onCollected: () => collected.push(clock), busy: () => busy });
+    collector.afterSwap(); // at 0: due at 40, but busy
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    clock = 100;
+    await wait(60); // the check at ~40 found it busy and set another 40
+    busy = false;
+    collector.afterSwap(); // the swap that ends the busy spell, at 100
+    clock = 120;
+    await wait(60); // the check at ~80: 20 since that swap, not 40: waits the rest
+    expect(collected).toEqual([]);
+    clock = 141;
+    await wait(60);
+    expect(collected).toEqual([141]);
+    collector.close();
+  });
 });

@@ -78,6 +78,21 @@ afterEach(async () => {
 });
 
 describe('OperatorStream', () => {
+  it('says it is reading the snapshot from the SUBSCRIBE answer to the snapshot applied, and not after', async () => {
+    // The snapshot in 1 KiB pieces, 30 ms apart: long enough to see it arrive.
+    master.snapshotPieces = { bytes: 1024, delayMs: 30 };
+    try {
+      const s = open();
+      expect(s.readingSnapshot).toBe(false);
+      await waitFor(() => s.readingSnapshot, 3000, 'the snapshot arriving');
+      expect(states).toHaveLength(0);
+      await waitFor(() => s.mode === 'streaming', 5000, 'the snapshot applied');
+      expect(s.readingSnapshot).toBe(false);
+    } finally {
+      master.snapshotPieces = undefined;
+    }
+  });
+
   it('subscribes with the documented request and emits the SUBSCRIBED snapshot', async () => {
     open({ headers: { authorization: 'token=abc' } });
     await waitFor(() => states.length === 1, 5000, 'snapshot');

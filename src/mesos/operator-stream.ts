@@ -137,6 +137,12 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
     return this.#mode;
   }
 
+  /** The master answered SUBSCRIBE and its snapshot (the first record) is still arriving or being read. */
+  get readingSnapshot(): boolean {
+    return this.#readingSnapshot;
+  }
+  #readingSnapshot = false;
+
   /** The last emitted-or-held view, or undefined before the first snapshot. */
   get state(): MasterState | undefined {
     return this.#state?.snapshot().master;
@@ -210,6 +216,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       if (res.statusCode !== 200) return await this.#refused(res.statusCode, res.headers.location, res.body);
 
       let subscribed = false;
+      this.#readingSnapshot = true;
       const decoder = records.decoder;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         watchdog.timer?.refresh();
@@ -218,6 +225,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
           const interval = this.#handleRecord(record, subscribed, subscribed ? undefined : records.first(), lastByte);
           if (interval !== undefined) {
             subscribed = true;
+            this.#readingSnapshot = false;
             arm(interval);
           }
         }
@@ -228,6 +236,7 @@ export class OperatorStream extends EventEmitter<OperatorStreamEvents> {
       this.#failed(watchdog.fired ? controller.signal.reason : err);
       return 'retry';
     } finally {
+      this.#readingSnapshot = false;
       records.cancel();
       if (watchdog.timer) clearTimeout(watchdog.timer);
       if (body && !body.destroyed) body.destroy();

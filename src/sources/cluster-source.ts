@@ -109,6 +109,11 @@ export class ClusterSource extends EventEmitter<ClusterSourceEvents> {
     this.#poller.start();
   }
 
+  /** The stream's snapshot is arriving or being read (main.ts holds its collection meanwhile). */
+  get readingSnapshot(): boolean {
+    return this.#stream?.readingSnapshot === true;
+  }
+
   /** Fetch the state now (e.g. after SIGHUP); resolves to whether it succeeded. */
   refreshNow(): Promise<boolean> {
     return this.#poller.refreshNow();

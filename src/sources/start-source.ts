@@ -25,6 +25,8 @@ export interface RunningSource {
   close(): Promise<void>;
   /** A secondary's: a NOTIFY from `client` answered (and its zone refreshed). */
   notify?(buf: Buffer, client: string): Buffer[] | null;
+  /** The event stream's snapshot is arriving or being read. */
+  readingSnapshot?(): boolean;
 }
 
 export async function startSource(deps: {
@@ -89,5 +91,6 @@ export async function startSource(deps: {
       await source.close();
       await http.close();
     },
+    readingSnapshot: () => source.readingSnapshot,
   };
 }
