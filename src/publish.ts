@@ -12,7 +12,7 @@ import type { HostPort } from './net/address.js';
 import { buildTablePartsInSteps, tasksInSteps, type BuildInputs, type BuiltParts } from './records/build-table.js';
 import { reverseHelperUseful, startReverseHelper } from './workers/reverse-helper.js';
 import type { ReverseInput } from './records/reverse-from-ids.js';
-import { IncrementalTable } from './records/incremental/incremental-table.js';
+import { lazyEngine, type Engine } from './incremental-engine.js';
 import { firstDifference } from './records/incremental/compare-tables.js';
 import { invalidIpSourceLabels, invalidIpSourceLabelsOf } from './records/table-ips.js';
 import { collectHostnames, resolveHostnames } from './records/resolve-hosts.js';
@@ -22,15 +22,6 @@ import { traceTable } from './records/trace-table.js';
 import type { RecordTable } from './records/table.js';
 
 /** The incremental table of the last full build, made when first needed (see `served`). */
-interface Engine {
-  inputs: BuildInputs;
-  builtAt: number;
-  /** Its start in steps (the same one for every caller while it runs); undefined when given up. */
-  start(): Promise<IncrementalTable | undefined>;
-  /** The started table (only after start() gave it). */
-  table(): IncrementalTable;
-}
-
 export type HostLookup = (name: string) => Promise<string[]>;
 
 /** The system resolver (getaddrinfo), every A and AAAA, as mesos-dns's net.LookupIP. */
@@ -170,7 +161,7 @@ export function createPublisher(deps: {
     // them (/health, the stream's reading); this build waits for it, and the builds after it
     // wait for this one (drain), so the events are applied in order. A start given up (another
     // full build replaced its table, which cannot happen while this build waits) builds in full.
-    const startedEngine = origin === 'stream' && engine !== undefined && engine.inputs.config === config && (await engine.start()) !== undefined ? engine : undefined;
+    const startedEngine = origin === 'stream' && engine !== undefined && engine.inputs.config === config && (await engine.start(true)) !== undefined ? engine : undefined;
     if (startedEngine !== undefined) {
       const e = startedEngine;
       // An agent or framework named by a hostname the base did not resolve: looked up here (the
@@ -271,7 +262,7 @@ export function createPublisher(deps: {
     // for the framework pids and fresh addresses) for the next event.
     // Its base is the table as served (admitted: zone serials), which the workers hold too.
     const patchable = !(origin === 'poll' && state.changes === undefined);
-    const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation) : undefined);
+    const fresh = (engine = patchable ? lazyEngine(state, inputs, { ...parts, table: snapshot.table }, snapshot.generation, { log, replaced: (self) => engine !== self || building }) : undefined);
     if (fresh !== undefined) {
       // After the workers took the table over; not while a later full build runs between its steps
       // (it replaces this engine: starting it then, ~0.1 s at 100,000 tasks, only delays that
@@ -280,53 +271,6 @@ export function createPublisher(deps: {
       void served.then(() => setImmediate(() => engine === fresh && !building && void fresh.start()));
     }
     return snapshot;
-  }
-
-  function lazyEngine(state: MasterState, inputs: BuildInputs, parts: BuiltParts, generation: number): Engine {
-    let table: IncrementalTable | undefined;
-    let starting: Promise<IncrementalTable | undefined> | undefined;
-    let from: { state: MasterState; parts: BuiltParts } | undefined = { state, parts };
-    const self: Engine = {
-      inputs,
-      builtAt: Date.now(),
-      start(): Promise<IncrementalTable | undefined> {
-        if (table !== undefined) return Promise.resolve(table);
-        starting ??= (async () => {
-          const at = performance.now();
-          // Its slices: how many pauses, the time on this thread between them, and the longest.
-          let steps = 0;
-          let busy = 0;
-          let longest = 0;
-          let resumed = at;
-          const slice = (): void => {
-            const ms = performance.now() - resumed;
-            busy += ms;
-            longest = Math.max(longest, ms);
-          };
-          // Given up once another full build replaced this engine (its table would patch nothing served).
-          const made = await IncrementalTable.inSteps(from!.state, inputs, from!.parts, async () => {
-            slice();
-            steps++;
-            await nextTurn();
-            resumed = performance.now();
-            // Given up as well while a full build runs: that build replaces this engine.
-            return engine === self && !building;
-          }).finally(() => (starting = undefined));
-          if (made === undefined) return undefined;
-          slice();
-          table = made;
-          from = undefined;
-          log?.debug({ generation, ms: Math.round(performance.now() - at), busyMs: Math.round(busy), longestStepMs: Math.round(longest), steps }, 'incremental table started');
-          return made;
-        })();
-        return starting;
-      },
-      table(): IncrementalTable {
-        if (table === undefined) throw new Error('the incremental table is used before its start');
-        return table;
-      },
-    };
-    return self;
   }
 
   /** A full build of `state` after the current turn, unless newer work is queued by then. */
