@@ -122,7 +122,8 @@ export interface Rebound {
  * The changes from `before` to `after` (one framework's tasks): tasks kept keep their order;
  * a changed task (same id, new content) is taken out and put back in its place; tasks after the
  * last kept one are new and come last. A new object with the same content (a new subscription's
- * snapshot) is kept, and listed in `rebound`. False when the lists do not fit that (a task id twice).
+ * snapshot) is kept, and listed in `rebound`. Says why not when the lists do not fit that (a task
+ * id twice), or when more tasks changed than a patch takes.
  */
 export function diffTasks(
   before: readonly Task[],
@@ -133,7 +134,10 @@ export function diffTasks(
   added: AddedTask[],
   nextOrder: (fw: number) => number,
   rebound: Rebound,
-): boolean {
+): DiffOutcome {
+  // Past the patch limit the caller builds in full: stop there rather than list every task of a
+  // snapshot that differs in all of them (100,000 comparisons and entries for nothing).
+  const over = (): boolean => removed.length + added.length > 2 * MAX_PATCH_TASKS;
   let i = 0;
   let j = 0;
   while (i < before.length && j < after.length) {
@@ -145,7 +149,7 @@ export function diffTasks(
       continue;
     }
     const slot = slots.get(old.id);
-    if (slot === undefined || slot.task !== old) return false;
+    if (slot === undefined || slot.task !== old) return 'task lists out of step';
     if (sameTask(old, next)) {
       rebound.slots.push(slot);
       rebound.tasks.push(next);
@@ -159,15 +163,21 @@ export function diffTasks(
       j++;
     }
     i++;
+    if (over()) return 'too many changed tasks';
   }
   for (; i < before.length; i++) {
     const slot = slots.get(before[i].id);
-    if (slot === undefined || slot.task !== before[i]) return false;
+    if (slot === undefined || slot.task !== before[i]) return 'task lists out of step';
     removed.push(slot);
+    if (over()) return 'too many changed tasks';
   }
+  if (added.length + removed.length + (after.length - j) > 2 * MAX_PATCH_TASKS) return 'too many changed tasks';
   for (; j < after.length; j++) added.push({ fw, task: after[j], order: nextOrder(fw) });
-  return true;
+  return undefined;
 }
+
+/** Why a diff cannot be patched, or undefined when it can. */
+export type DiffOutcome = 'task lists out of step' | 'too many changed tasks' | undefined;
 
 /**
  * diffTasks over every framework of `state` but those taken whole (`wholesale`), against the same
@@ -190,8 +200,8 @@ export function diffFrameworks(
     if (wholesale.has(fw.id)) continue;
     const tasks = before === undefined ? previous.frameworks[i].tasks : before.get(fw.id)!;
     if (tasks === fw.tasks) continue;
-    if (!diffTasks(tasks, fw.tasks, fwSlots[i], i, removed, added, nextOrder, rebound)) return 'task lists out of step';
-    if (removed.length + added.length > 2 * MAX_PATCH_TASKS) return 'too many changed tasks';
+    const why = diffTasks(tasks, fw.tasks, fwSlots[i], i, removed, added, nextOrder, rebound);
+    if (why !== undefined) return why;
   }
   return undefined;
 }
