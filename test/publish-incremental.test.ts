@@ -18,6 +18,19 @@ const MASTERS = masters(['10.0.0.1:5050']);
 const task = (id: string, ip: string): Task => syntheticTask(id, 'extra', ip);
 const launched = (state: MasterState, t: Task): MasterState => ({ ...state, frameworks: [{ ...state.frameworks[0], tasks: [...state.frameworks[0].tasks, t] }] });
 
+/** Counts turns of the event loop (a setImmediate chain) until stop(). */
+function countTurns(): { count: number; stop(): void } {
+  const out = { count: 0, stop: () => void (running = false) };
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    out.count++;
+    setImmediate(tick);
+  };
+  tick();
+  return out;
+}
+
 function publisher(options: { checkMs?: number; mergeNames?: number } = {}) {
   const store = new TableStore();
   const kinds: UpdateKind[] = [];
@@ -122,20 +135,13 @@ describe('publishing with the incremental table', () => {
     const { logger, lines } = captureLog('debug');
     const store = new TableStore();
     const p = createPublisher({ config: () => DEFAULTS, store, selfAddresses: () => ['127.0.0.1'], lookupHost: async () => [], logger, served: async () => undefined });
-    let turns = 0;
-    let counting = true;
-    const tick = (): void => {
-      if (!counting) return;
-      turns++;
-      setImmediate(tick);
-    };
     await p.publish(syntheticState(20_000), MASTERS, 'stream');
-    tick();
+    const turns = countTurns();
     while (!lines.some((l) => l.msg === 'incremental table started')) await new Promise((r) => setImmediate(r));
-    counting = false;
+    turns.stop();
     const start = lines.find((l) => l.msg === 'incremental table started');
     expect(start?.steps).toBe(6); // 20,000 tasks: three whole-table passes, a pause every 8192 tasks, one before the PTRs
-    expect(turns).toBeGreaterThanOrEqual(6);
+    expect(turns.count).toBeGreaterThanOrEqual(6);
   });
 
   it('patches the events that wait for the start, in order (the steps left run without turns between them)', async () => {
@@ -148,19 +154,12 @@ describe('publishing with the incremental table', () => {
     await p.publish(state, MASTERS, 'stream');
     const first = launched(state, task('x.1', '10.9.0.1'));
     const second = launched(first, task('x.2', '10.9.0.2'));
-    let turns = 0;
-    let counting = true;
-    const tick = (): void => {
-      if (!counting) return;
-      turns++;
-      setImmediate(tick);
-    };
-    tick();
+    const turns = countTurns();
     const [a, b] = await Promise.all([p.publish(first, MASTERS, 'stream'), p.publish(second, MASTERS, 'stream')]);
-    counting = false;
+    turns.stop();
     // Six steps, and only the turns a publish takes anyway (one before each of the two patches),
     // where a start in the background gives one per step (the test above).
-    expect(turns).toBeLessThan(6);
+    expect(turns.count).toBeLessThan(6);
     expect(kinds).toEqual(['full', 'patch', 'patch']);
     expect(a.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1']);
     expect(b.table.names.get('extra.marathon.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
