@@ -1,7 +1,7 @@
 // The incremental table's consistency check (records/incremental/compare-tables.ts firstDifference):
-// a patched table (an overlay over a packed base) against a fresh build. It compares as bytes
-// the names where the base and the fresh build differ, plus the names the overlay changed; these
-// cases check that it still finds every kind of difference, wherever it lies.
+// a patched table (an overlay over a packed base), or a full build, against a fresh build. It
+// compares as bytes the names where the (base) table and the fresh build differ, plus the names the
+// overlay changed; these cases check that it still finds every kind of difference, wherever it lies.
 import { describe, expect, it } from '@jest/globals';
 import type { MasterState, Task } from '../src/mesos/state.js';
 import { buildTable, buildTableParts, type BuildInputs } from '../src/records/build-table.js';
@@ -42,5 +42,14 @@ describe('firstDifference of a patched table and a fresh build', () => {
     const found = firstDifference(patchedTable(), fresh(other()));
     expect(found).toBeDefined();
     expect(named(found!)).toBe(true);
+  });
+});
+
+describe('firstDifference of two full builds', () => {
+  it('finds none for the same state, and the name that differs otherwise', () => {
+    expect(firstDifference(fresh(launched), fresh(launched))).toBeUndefined();
+    const other = withTasks(launched, [...moved(7, '10.8.0.7'), launched.frameworks[0].tasks.at(-1)!]);
+    expect(firstDifference(fresh(launched), fresh(other))).toContain(tasks[7].name);
+    expect(firstDifference(fresh(state), fresh(launched))).toContain('extra');
   });
 });

@@ -11,7 +11,7 @@ export function firstDifference(patched: RecordTable, fresh: RecordTable): strin
   if (JSON.stringify({ ...patched.soa, serial: 0 }) !== JSON.stringify({ ...fresh.soa, serial: 0 }) || patched.ns.join() !== fresh.ns.join()) return '(SOA)';
   // HealthPolicy's counts (/metrics): failing tasks and names answered by all instances.
   if (JSON.stringify(patched.health) !== JSON.stringify(fresh.health)) return '(health)';
-  const quick = overlayDifference(patched, fresh);
+  const quick = packedDifference(patched, fresh);
   if (quick !== null) return quick ?? reverseDifference(patched, fresh);
   for (const [name, records] of fresh.names) if (!sameRecords(records, patched.names.get(name))) return name;
   for (const name of patched.names.keys()) if (!fresh.names.has(name)) return name;
@@ -23,19 +23,19 @@ export function firstDifference(patched: RecordTable, fresh: RecordTable): strin
 }
 
 /**
- * The forward names of an overlay table (a patch over a packed base) against a packed fresh
- * build, without a pass over every name as strings (that took ~2 s of the main thread at 100,000
- * tasks, on every check): the names where the base and the fresh build differ (compared as bytes,
- * packed-compare.ts) and the names the overlay changed are the only ones the two tables can
- * differ in; each is compared. Null when the tables are not of that form; else the first
- * differing name, or undefined.
+ * The forward names of a packed table, or of an overlay table (a patch over a packed base), against
+ * a packed fresh build, without a pass over every name as strings (that took ~2 s of the main
+ * thread at 100,000 tasks, on every check): the names where the (base) table and the fresh build
+ * differ (compared as bytes, packed-compare.ts) and the names the overlay changed are the only ones
+ * the two tables can differ in; each is compared. Null when the tables are not of that form; else
+ * the first differing name, or undefined.
  */
-function overlayDifference(patched: RecordTable, fresh: RecordTable): string | undefined | null {
+function packedDifference(patched: RecordTable, fresh: RecordTable): string | undefined | null {
   const overlay = patched.overlay;
-  const base = overlay?.base.packed;
-  if (overlay === undefined || base === undefined || fresh.packed === undefined) return null;
+  const base = overlay === undefined ? patched.packed : overlay.base.packed;
+  if (base === undefined || fresh.packed === undefined) return null;
   const names = new Set(changedNames(base, fresh.packed));
-  for (const name of overlay.entries.keys()) names.add(name);
+  for (const name of overlay?.entries.keys() ?? []) names.add(name);
   for (const name of names) {
     const records = fresh.names.get(name);
     const mine = patched.names.get(name);
