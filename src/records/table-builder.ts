@@ -251,13 +251,14 @@ export class TableBuilder implements RecordSink {
     const owners = this.#names.count;
     // finish() is a fresh builder's (never a resumed one's): its names are a NameInterner.
     const names = this.#names as NameInterner;
-    const links = options.emptyNonTerminals === undefined ? new ChildLinks([options.zone, ...(options.zones ?? [])], owners) : undefined;
+    const zones = [options.zone, ...(options.zones ?? [])];
+    const links = options.emptyNonTerminals === undefined ? new ChildLinks(zones, owners) : undefined;
     const ents = links !== undefined ? derivedEmptyNonTerminals(names, counts, options.zone, links) : this.#givenEmptyNonTerminals(options.emptyNonTerminals!, counts);
     if (links !== undefined) {
       for (const zone of options.zones ?? []) for (const id of derivedEmptyNonTerminals(names, counts, zone, links)) ents.push(id);
     }
     const nameCount = this.#names.count;
-    const children = links?.counts(nameCount, [options.zone, ...(options.zones ?? [])].map((z) => names.intern(z)));
+    const children = links?.counts(nameCount, zones.map((z) => names.intern(z)));
     if (nameCount > owners) {
       const grown = new Int32Array(nameCount);
       grown.set(counts);

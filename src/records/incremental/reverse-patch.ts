@@ -257,7 +257,7 @@ export class ReversePatcher {
 
   #zones(): Set<string> {
     // Derived zones: the base's (each holds an owner) as the counts of those a patch changed say.
-    const zones = new Set([...this.#configured, ...(this.#configured.size > 0 ? [] : this.#base.zones)]);
+    const zones = new Set(this.#configured.size > 0 ? this.#configured : this.#base.zones);
     for (const [zone, n] of this.#zoneUse) {
       if (n > 0) zones.add(zone);
       else zones.delete(zone);
